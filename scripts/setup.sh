@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Create .venv with Python 3.11 and install the pinned requirements (idempotent, fast when done).
+# Usage: scripts/setup.sh [--dev]   (--dev adds test tools and Debian's chromium + CJK fonts)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+req=requirements.txt
+[ "${1:-}" = "--dev" ] && req=requirements-dev.txt
+
+py=""
+for cand in "${PYTHON:-}" python3.11 python3; do
+  if [ -n "$cand" ] && command -v "$cand" >/dev/null 2>&1 &&
+     "$cand" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+    py=$cand; break
+  fi
+done
+if [ -z "$py" ]; then
+  echo "需要 Python 3.11(未找到 python3.11)。请安装后重试,或设置 PYTHON=/path/to/python3.11。" >&2
+  exit 1
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  echo "==> 创建虚拟环境 .venv ($("$py" --version))"
+  "$py" -m venv .venv
+fi
+
+stamp=.venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$(basename "$req" .txt)
+if [ ! -f "$stamp" ]; then
+  echo "==> 安装依赖 ($req)"
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
+  touch "$stamp"
+fi
+
+if [ "${1:-}" = "--dev" ]; then
+  bash scripts/install-browser.sh
+fi
