@@ -1,0 +1,115 @@
+"""Command line over the same functions as the dashboard.
+
+python -m analytics demo [--events N] [--seed S] [--db PATH] [--if-missing]
+python -m analytics summary [--period ytd|…] [--start D --end D] [--unit ID] [--db PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import date
+
+from analytics import labels
+from analytics import metrics as m
+from analytics import queries as q
+from analytics.connection import connect, db_url, duckdb_path, is_duckdb_file
+from analytics.filters import PERIOD_PRESETS, Filters, preset_period
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from analytics.demo import build_demo
+
+    url = db_url(args.db)
+    if not is_duckdb_file(url):
+        print(f"演示数据只能写入 DuckDB 文件,而 GOV_DB 是 {url}", file=sys.stderr)
+        return 2
+    path = duckdb_path(url)
+    if args.if_missing and path.exists():
+        print(f"已有数据库 {path},跳过生成(删除该文件或去掉 --if-missing 可重新生成)。")
+        return 0
+    print(f"==> 生成演示区数据:{args.events:,} 条事件,随机种子 {args.seed} → {path}")
+    started = time.perf_counter()
+    last = [-1]
+
+    def progress(message: str, fraction: float) -> None:
+        pct = int(fraction * 100)
+        if pct // 10 != last[0] // 10 or fraction >= 1:
+            print(f"    {pct:3d}% {message}", flush=True)
+            last[0] = pct
+
+    summary = build_demo(path, events=args.events, seed=args.seed, progress=progress)
+    counts = ", ".join(f"{k} {v:,}" for k, v in summary.get("rows", {}).items())
+    print(f"==> 完成,用时 {time.perf_counter() - started:.1f} 秒。{counts}")
+    return 0
+
+
+def _unit_filters(con, unit: str | None, start: date, end: date) -> Filters:
+    if not unit:
+        return Filters(start, end)
+    units = q.org_units(con).set_index("unit_id")
+    if unit in units.index:
+        level = units.loc[unit, "level"]
+        if level == "street":
+            return Filters(start, end, street_id=unit)
+        if level == "community":
+            return Filters(start, end, community_id=unit)
+        return Filters(start, end)
+    grids = q.grid_reference(con)
+    if unit in set(grids["grid_id"]):
+        return Filters(start, end, grid_id=unit)
+    raise SystemExit(f"找不到单位或网格:{unit}")
+
+
+def _summary(args: argparse.Namespace) -> int:
+    con = connect(args.db, read_only=True)
+    rng = q.data_range(con)
+    if rng is None:
+        print("数据库中没有事件。", file=sys.stderr)
+        return 1
+    if args.start or args.end:
+        start = date.fromisoformat(args.start) if args.start else rng.first_day
+        end = date.fromisoformat(args.end) if args.end else rng.last_day
+    else:
+        start, end = preset_period(args.period, rng.last_day)
+    f = _unit_filters(con, args.unit, start, end)
+    table = q.kpis(con, f, rng, metrics=tuple(m.METRICS), compare=args.compare)
+    name = labels.COMPARISON[args.compare]
+    print(f"统计期 {start} 至 {end},数据截至 {rng.as_of:%Y-%m-%d %H:%M}")
+    for row in table.itertuples(index=False):
+        value = row.value
+        shown = f"{value:.4f}" if m.METRICS[row.metric].unit != "count" else f"{int(value):,}"
+        change = "" if row.change != row.change else f"  {name} {row.change:+.4f}"
+        print(f"  {m.label(row.metric):<10}{shown:>14}{change}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analytics", description="网格治理数据工具")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="生成演示区数据库")
+    demo.add_argument("--events", type=int, default=1_000_000, help="事件条数(默认 100 万)")
+    demo.add_argument("--seed", type=int, default=20260101, help="随机种子(相同种子结果相同)")
+    demo.add_argument("--db", help="数据库文件(默认 $GOV_DB 或 data/governance.duckdb)")
+    demo.add_argument("--if-missing", action="store_true", help="数据库已存在时不重新生成")
+    demo.set_defaults(func=_demo)
+
+    summary = sub.add_parser("summary", help="打印核心指标")
+    summary.add_argument(
+        "--period", choices=[p for p in PERIOD_PRESETS if p != "custom"], default="ytd"
+    )
+    summary.add_argument("--start", help="起始日期 YYYY-MM-DD")
+    summary.add_argument("--end", help="结束日期 YYYY-MM-DD")
+    summary.add_argument("--unit", help="街道/社区编码或网格编码(默认全区)")
+    summary.add_argument("--compare", choices=["yoy", "mom"], default="yoy")
+    summary.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
+    summary.set_defaults(func=_summary)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

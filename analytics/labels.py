@@ -1,0 +1,78 @@
+"""The one catalogue of Chinese labels for codes users see (pages, exports, CLI output)."""
+
+from __future__ import annotations
+
+CHANNEL = {
+    "patrol": "网格员巡查",
+    "hotline": "12345/8890热线",
+    "app": "随手拍/小程序",
+    "visit": "来访",
+    "letter": "来信/民情信箱",
+    "online": "网上征集",
+    "sensor": "视频/物联感知",
+}
+EVENT_TYPE = {
+    "complaint": "投诉",
+    "petition": "信访",
+    "request": "诉求/求助",
+    "hazard": "隐患",
+    "consultation": "咨询",
+}
+BOARD = {
+    "party": "党建统领",
+    "economy": "经济发展",
+    "livelihood": "民生服务",
+    "safety": "平安法治",
+}
+HANDLING_TYPE = {
+    "immediate": "即办件",
+    "promised": "承诺件",
+    "escalated": "上报件",
+    "joint": "协办件",
+    "inform": "告知件",
+}
+RESOLVED_LEVEL = {"grid": "网格", "community": "社区", "street": "街道", "district": "区级"}
+SATISFACTION = {"satisfied": "满意", "basic": "基本满意", "dissatisfied": "不满意"}
+WORKER_ROLE = {
+    "full_time": "专职网格员",
+    "part_time": "兼职网格员",
+    "instructor": "网格指导员",
+    "street_staff": "街道工作人员",
+}
+UNIT_LEVEL = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
+PERIOD_PRESET = {
+    "ytd": "本年",
+    "last_12m": "近12个月",
+    "qtd": "本季度",
+    "mtd": "本月",
+    "last_month": "上月",
+    "last_30d": "近30天",
+    "last_90d": "近90天",
+    "last_year": "上年",
+    "custom": "自定义",
+}
+COMPARISON = {"yoy": "同比", "mom": "环比"}
+PERIOD_TAG = {"current": "本期", "previous": "上年同期"}
+BACKLOG_BUCKET = {
+    "le_1d": "≤1天",
+    "1_3d": "1–3天",
+    "3_7d": "3–7天",
+    "7_30d": "7–30天",
+    "gt_30d": ">30天",
+}
+
+BY_DIMENSION = {
+    "channel": CHANNEL,
+    "event_type": EVENT_TYPE,
+    "board": BOARD,
+    "handling_type": HANDLING_TYPE,
+    "resolved_level": RESOLVED_LEVEL,
+    "satisfaction": SATISFACTION,
+}
+
+
+def of(dimension: str, code: str | None) -> str:
+    """Chinese label of ``code`` in ``dimension``; unknown codes are shown as they are."""
+    if code is None:
+        return "未知"
+    return BY_DIMENSION.get(dimension, {}).get(code, str(code))

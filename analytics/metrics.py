@@ -1,0 +1,302 @@
+"""Every metric of ``shared/design/metrics.md``, defined once.
+
+A metric is an Ibis reduction over a table of events that carries an ``as_of`` column: the
+instant the figure is measured at. For the selected period that is the data's ``as_of``; for
+a comparison period it is shifted by the same offset, so that last year's 办结率 is measured
+with the same lag after its period as this year's (like for like), and one query can
+compute both periods side by side. Derived metrics (density, workload, changes) are plain
+functions of aggregated figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import ibis
+import numpy as np
+import pandas as pd
+from ibis.expr.types import Table
+
+RESPONSE_THRESHOLD_HOURS = 2.0
+BACKLOG_BUCKETS = (
+    ("le_1d", 0, 1),
+    ("1_3d", 1, 3),
+    ("3_7d", 3, 7),
+    ("7_30d", 7, 30),
+    ("gt_30d", 30, None),
+)
+MIN_EVENTS_TO_COMPARE = 30
+
+
+def hours_between(start, end):
+    """Hours from ``start`` to ``end`` (NULL when either is NULL)."""
+    return (end.epoch_seconds() - start.epoch_seconds()) / 3600.0
+
+
+def closed(t: Table):
+    return t.closed_at.notnull() & (t.closed_at <= t.as_of)
+
+
+def accepted(t: Table):
+    return t.accepted_at.notnull() & (t.accepted_at <= t.as_of)
+
+
+def known(t: Table):
+    """Feedback (rating, confirmation) is known once the event closed by ``as_of``
+    (or carries no close time at all)."""
+    return t.closed_at.isnull() | (t.closed_at <= t.as_of)
+
+
+def open_at_as_of(t: Table):
+    return (t.reported_at <= t.as_of) & ~closed(t)
+
+
+def _ratio(t: Table, numerator, denominator):
+    return t.count(where=numerator) / t.count(where=denominator).nullif(0)
+
+
+def intake(t: Table):
+    return t.count()
+
+
+def closure_rate(t: Table):
+    return t.count(where=closed(t)) / t.count().nullif(0)
+
+
+def on_time_rate(t: Table):
+    eligible = t.deadline_at.notnull() & ((t.deadline_at <= t.as_of) | closed(t))
+    return _ratio(t, eligible & closed(t) & (t.closed_at <= t.deadline_at), eligible)
+
+
+def response_hours(q: float) -> Callable[[Table], object]:
+    def reduce(t: Table):
+        return hours_between(t.reported_at, t.accepted_at).quantile(q, where=accepted(t))
+
+    return reduce
+
+
+def handling_hours(q: float) -> Callable[[Table], object]:
+    def reduce(t: Table):
+        return hours_between(t.reported_at, t.closed_at).quantile(q, where=closed(t))
+
+    return reduce
+
+
+STAGES = (
+    ("accept", "reported_at", "accepted_at"),
+    ("dispatch", "accepted_at", "dispatched_at"),
+    ("handle", "dispatched_at", "handled_at"),
+    ("feedback", "handled_at", "closed_at"),
+)
+
+
+def stage_hours(stage: str, q: float = 0.5) -> Callable[[Table], object]:
+    """Median (or quantile ``q``) of one lifecycle gap, over events that reached both ends."""
+    _, start, end = next(s for s in STAGES if s[0] == stage)
+
+    def reduce(t: Table):
+        reached = t[start].notnull() & t[end].notnull() & (t[end] <= t.as_of)
+        return hours_between(t[start], t[end]).quantile(q, where=reached)
+
+    return reduce
+
+
+def response_rate(threshold_hours: float = RESPONSE_THRESHOLD_HOURS) -> Callable[[Table], object]:
+    def reduce(t: Table):
+        fast = accepted(t) & (hours_between(t.reported_at, t.accepted_at) <= threshold_hours)
+        return t.count(where=fast) / t.count().nullif(0)
+
+    return reduce
+
+
+def satisfaction_rate(t: Table):
+    rated = t.satisfaction.notnull() & known(t)
+    return _ratio(t, rated & t.satisfaction.isin(["satisfied", "basic"]), rated)
+
+
+def resolution_rate(t: Table):
+    asked = t.resolved.notnull() & known(t)
+    return _ratio(t, asked & t.resolved, asked)
+
+
+def resolved_at_or_below(levels: tuple[str, ...]) -> Callable[[Table], object]:
+    def reduce(t: Table):
+        return _ratio(t, closed(t) & t.resolved_level.isin(list(levels)), closed(t))
+
+    return reduce
+
+
+def backlog(t: Table):
+    return t.count(where=open_at_as_of(t))
+
+
+def overdue(t: Table):
+    return t.count(where=open_at_as_of(t) & (t.deadline_at < t.as_of))
+
+
+def repeat_rate(t: Table):
+    return t.count(where=t.repeat_of.notnull()) / t.count().nullif(0)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A named figure: its Chinese label, unit, which direction is better, and its reduction."""
+
+    name: str
+    label: str
+    unit: str  # "count", "rate" or "hours"
+    better: str  # "higher", "lower" or "neutral"
+    description: str
+    reduce: Callable[[Table], object]
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("intake", "受理量", "count", "neutral", "期内上报的事件数", intake),
+        Metric(
+            "closure_rate", "办结率", "rate", "higher", "截至数据日已办结 / 受理量", closure_rate
+        ),
+        Metric(
+            "on_time_rate",
+            "按时办结率",
+            "rate",
+            "higher",
+            "按期办结 / (已到期或已办结且有时限的事件)",
+            on_time_rate,
+        ),
+        Metric(
+            "response_median",
+            "响应时长中位数",
+            "hours",
+            "lower",
+            "受理时间 − 上报时间 的中位数(小时)",
+            response_hours(0.5),
+        ),
+        Metric(
+            "response_p90",
+            "响应时长P90",
+            "hours",
+            "lower",
+            "受理时间 − 上报时间 的90分位(小时)",
+            response_hours(0.9),
+        ),
+        Metric(
+            "handling_median",
+            "办理时长中位数",
+            "hours",
+            "lower",
+            "办结时间 − 上报时间 的中位数(小时,仅已办结)",
+            handling_hours(0.5),
+        ),
+        Metric(
+            "handling_p90",
+            "办理时长P90",
+            "hours",
+            "lower",
+            "办结时间 − 上报时间 的90分位(小时,仅已办结)",
+            handling_hours(0.9),
+        ),
+        Metric(
+            "response_rate",
+            "响应率",
+            "rate",
+            "higher",
+            f"{RESPONSE_THRESHOLD_HOURS:g}小时内受理 / 受理量",
+            response_rate(),
+        ),
+        Metric(
+            "satisfaction_rate",
+            "满意率",
+            "rate",
+            "higher",
+            "(满意 + 基本满意) / 已评价",
+            satisfaction_rate,
+        ),
+        Metric("resolution_rate", "解决率", "rate", "higher", "已解决 / 已回访", resolution_rate),
+        Metric(
+            "grid_level_rate",
+            "网格内解决率",
+            "rate",
+            "higher",
+            "小事不出网格:网格层级办结 / 已办结",
+            resolved_at_or_below(("grid",)),
+        ),
+        Metric(
+            "community_level_rate",
+            "社区内解决率",
+            "rate",
+            "higher",
+            "大事不出社区:网格及社区层级办结 / 已办结",
+            resolved_at_or_below(("grid", "community")),
+        ),
+        Metric(
+            "street_level_rate",
+            "街道内解决率",
+            "rate",
+            "higher",
+            "难事不出街道:街道及以下层级办结 / 已办结",
+            resolved_at_or_below(("grid", "community", "street")),
+        ),
+        Metric("backlog", "积压", "count", "lower", "截至数据日仍未办结的事件数", backlog),
+        Metric("overdue", "超期", "count", "lower", "积压中已超过承诺时限的事件数", overdue),
+        Metric("repeat_rate", "重复诉求率", "rate", "lower", "重复诉求 / 受理量", repeat_rate),
+    )
+}
+
+DERIVED: dict[str, tuple[str, str, str]] = {
+    "density": ("每千户事件数", "count", "受理量 / 户数 × 1000"),
+    "workload": ("人均月事件数", "count", "受理量 / 专职网格员 / 月数"),
+}
+
+
+def label(name: str) -> str:
+    if name in METRICS:
+        return METRICS[name].label
+    return DERIVED[name][0]
+
+
+def density(intake_count, households):
+    """每千户事件数: intake per 1,000 households (NaN where households is 0 or unknown)."""
+    households = pd.to_numeric(households, errors="coerce")
+    return np.divide(intake_count * 1000.0, households.where(households > 0))
+
+
+def workload(intake_count, full_time_workers, months: float):
+    """人均事件数: intake per full-time grid worker per month."""
+    workers = pd.to_numeric(full_time_workers, errors="coerce")
+    return np.divide(intake_count, workers.where(workers > 0) * months)
+
+
+def _numeric(x) -> pd.Series:
+    return pd.to_numeric(pd.Series(x), errors="coerce").astype("float64")
+
+
+def _same_shape(out: pd.Series, current):
+    """A Series for Series input (aligned to it), a float for a scalar."""
+    if isinstance(current, pd.Series):
+        return out.set_axis(current.index)
+    return float(out.iloc[0])
+
+
+def relative_change(current, previous):
+    """同比/环比 as a fraction, (current − previous) / previous; NaN when previous is 0."""
+    cur, prev = _numeric(current), _numeric(previous)
+    return _same_shape((cur.values - prev) / prev.where(prev != 0), current)
+
+
+def change(name: str, current, previous):
+    """The change shown beside a metric: points for rates, relative change otherwise."""
+    unit = METRICS[name].unit if name in METRICS else DERIVED[name][1]
+    if unit == "rate":
+        cur, prev = _numeric(current), _numeric(previous)
+        return _same_shape(cur - prev.values, current)
+    return relative_change(current, previous)
+
+
+def backlog_bucket(t: Table):
+    """Age bucket (key of ``BACKLOG_BUCKETS``) of an open event at ``as_of``."""
+    age_days = hours_between(t.reported_at, t.as_of) / 24.0
+    cases = [(age_days <= hi, key) for key, _, hi in BACKLOG_BUCKETS if hi is not None]
+    return ibis.cases(*cases, else_=BACKLOG_BUCKETS[-1][0])

@@ -1,0 +1,339 @@
+"""Queries behind the pages: each returns a small tidy DataFrame with English column names.
+
+Everything is an Ibis expression over the canonical tables; no page loads events into pandas.
+Metric figures always come from :mod:`analytics.metrics`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import ibis
+import pandas as pd
+from ibis.backends import BaseBackend
+from ibis.expr.types import Table
+
+from analytics import metrics as m
+from analytics.filters import Filters, apply_grid_scope, apply_scope, in_period, shift_years
+
+
+@dataclass(frozen=True)
+class DataRange:
+    """First report day and ``as_of`` (the latest timestamp anywhere in the events)."""
+
+    first_day: date
+    as_of: datetime
+
+    @property
+    def last_day(self) -> date:
+        return self.as_of.date()
+
+
+def data_range(con: BaseBackend) -> DataRange | None:
+    """The span of the data; None when there are no events."""
+    t = con.table("events")
+    expr = t.aggregate(
+        first=t.reported_at.min(),
+        as_of=ibis.greatest(
+            t.reported_at.max(),
+            t.accepted_at.max(),
+            t.dispatched_at.max(),
+            t.handled_at.max(),
+            t.closed_at.max(),
+        ),
+    )
+    row = expr.execute().iloc[0]
+    if pd.isna(row["first"]):
+        return None
+    return DataRange(pd.Timestamp(row["first"]).date(), pd.Timestamp(row["as_of"]).to_pydatetime())
+
+
+def data_version(con: BaseBackend) -> tuple:
+    """Changes whenever an import or demo build commits; part of every UI cache key."""
+    t = con.table("imports")
+    row = t.aggregate(n=t.count(), last=t.finished_at.max()).execute().iloc[0]
+    return int(row["n"]), str(row["last"])
+
+
+def comparison_as_of(as_of: datetime, f: Filters, kind: str) -> datetime:
+    """``as_of`` moved by the same offset as the comparison period (like-for-like lag)."""
+    if kind == "yoy":
+        return datetime.combine(shift_years(as_of.date(), -1), as_of.time())
+    return as_of - timedelta(days=f.days)
+
+
+def comparable(f: Filters, kind: str | None, rng: DataRange) -> bool:
+    """A comparison is shown only when its period lies wholly inside the data."""
+    if kind is None:
+        return False
+    c = f.comparison(kind)
+    return c.start >= rng.first_day
+
+
+def _tagged_events(con: BaseBackend, f: Filters, rng: DataRange, compare: str | None) -> Table:
+    """Scoped events of the period (and comparison period) with ``period`` and ``as_of``."""
+    t = apply_scope(con.table("events"), f)
+    current = in_period(t, f.start, f.end)
+    as_of = ibis.literal(rng.as_of)
+    if not comparable(f, compare, rng):
+        return t.filter(current).mutate(period=ibis.literal("current"), as_of=as_of)
+    c = f.comparison(compare)
+    previous = in_period(t, c.start, c.end)
+    prev_as_of = ibis.literal(comparison_as_of(rng.as_of, f, compare))
+    return t.filter(current | previous).mutate(
+        period=ibis.ifelse(current, "current", "previous"),
+        as_of=ibis.ifelse(current, as_of, prev_as_of),
+    )
+
+
+def metric_table(
+    con: BaseBackend,
+    f: Filters,
+    rng: DataRange,
+    metrics: list[str] | tuple[str, ...],
+    by: list[str] | tuple[str, ...] = (),
+    compare: str | None = "yoy",
+) -> pd.DataFrame:
+    """One row per group of ``by``: each metric and, with a comparison, ``<metric>_prev``.
+
+    Groups present in only one period get NaN for the other (counts get 0).
+    """
+    t = _tagged_events(con, f, rng, compare)
+    aggs = {name: m.METRICS[name].reduce(t) for name in metrics}
+    expr = t.group_by([*by, "period"]).aggregate(**aggs)
+    long = expr.execute()
+    by = list(by)
+    current = long[long["period"] == "current"].drop(columns="period")
+    if comparable(f, compare, rng):
+        previous = long[long["period"] == "previous"].drop(columns="period")
+        previous = previous.rename(columns={k: f"{k}_prev" for k in metrics})
+        if by:
+            wide = current.merge(previous, on=by, how="outer")
+        else:
+            wide = pd.concat(
+                [current.reset_index(drop=True), previous.reset_index(drop=True)], axis=1
+            )
+    else:
+        wide = current.copy()
+        for k in metrics:
+            wide[f"{k}_prev"] = float("nan")
+    if not by and wide.empty:
+        wide = pd.DataFrame([{k: float("nan") for k in wide.columns}])
+    for k in metrics:
+        if m.METRICS[k].unit == "count":
+            wide[k] = wide[k].fillna(0).astype("int64")
+            if comparable(f, compare, rng):
+                wide[f"{k}_prev"] = wide[f"{k}_prev"].fillna(0).astype("int64")
+    for k in metrics:
+        for col in (k, f"{k}_prev"):
+            if m.METRICS[k].unit != "count":
+                wide[col] = pd.to_numeric(wide[col], errors="coerce").astype("float64")
+    return wide.sort_values(by).reset_index(drop=True) if by else wide.reset_index(drop=True)
+
+
+KPI_METRICS = (
+    "intake",
+    "closure_rate",
+    "on_time_rate",
+    "response_median",
+    "satisfaction_rate",
+    "grid_level_rate",
+    "backlog",
+)
+
+
+def kpis(
+    con: BaseBackend,
+    f: Filters,
+    rng: DataRange,
+    metrics: tuple[str, ...] = KPI_METRICS,
+    compare: str | None = "yoy",
+) -> pd.DataFrame:
+    """The headline figures: one row per metric with value, previous value and change."""
+    row = metric_table(con, f, rng, metrics, compare=compare).iloc[0]
+    records = []
+    for name in metrics:
+        value, previous = row[name], row[f"{name}_prev"]
+        has_prev = comparable(f, compare, rng)
+        records.append(
+            {
+                "metric": name,
+                "value": value,
+                "previous": previous if has_prev else float("nan"),
+                "change": m.change(name, value, previous) if has_prev else float("nan"),
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
+FREQUENCIES = {"day": "D", "week": "W", "month": "M"}
+
+
+def intake_trend(
+    con: BaseBackend,
+    f: Filters,
+    rng: DataRange,
+    by: str = "event_type",
+    freq: str = "month",
+    compare: str | None = "yoy",
+) -> pd.DataFrame:
+    """Intake per ``freq`` bucket and ``by`` group: columns bucket, group, intake, period.
+
+    Comparison rows are moved onto the current period's calendar (``bucket`` shifted by
+    the comparison offset) so both series share the x axis.
+    """
+    t = _tagged_events(con, f, rng, compare)
+    bucket = t.reported_at.truncate(FREQUENCIES[freq]).name("bucket")
+    expr = t.group_by([bucket, t[by].name("group"), "period"]).aggregate(intake=t.count())
+    df = expr.execute()
+    df["bucket"] = pd.to_datetime(df["bucket"])
+    if compare == "yoy":
+        prev = df["period"] == "previous"
+        df.loc[prev, "bucket"] = df.loc[prev, "bucket"] + pd.DateOffset(years=1)
+        if freq == "week":
+            df.loc[prev, "bucket"] = df.loc[prev, "bucket"].dt.to_period("W").dt.start_time
+    elif compare == "mom":
+        prev = df["period"] == "previous"
+        df.loc[prev, "bucket"] = df.loc[prev, "bucket"] + pd.Timedelta(days=f.days)
+    df = df.groupby(["bucket", "group", "period"], as_index=False)["intake"].sum()
+    return df.sort_values(["period", "group", "bucket"]).reset_index(drop=True)
+
+
+def top_categories(
+    con: BaseBackend, f: Filters, rng: DataRange, n: int = 8, compare: str | None = "yoy"
+) -> pd.DataFrame:
+    """The ``n`` categories with most intake: category, intake, intake_prev, change."""
+    df = metric_table(con, f, rng, ["intake"], by=["category"], compare=compare)
+    df = df.sort_values(["intake", "category"], ascending=[False, True]).head(n)
+    df["change"] = m.relative_change(df["intake"], df["intake_prev"]).values
+    return df.reset_index(drop=True)
+
+
+def org_units(con: BaseBackend) -> pd.DataFrame:
+    """All streets and communities with their parents: unit_id, parent_id, level, name."""
+    t = con.table("org_units")
+    return t.order_by(["level", "unit_id"]).execute()
+
+
+def grid_reference(con: BaseBackend, f: Filters | None = None) -> pd.DataFrame:
+    """Grids in scope with names of their community and street, sizes and staffing."""
+    g = con.table("grids")
+    if f is not None:
+        g = apply_grid_scope(g, f)
+    units = con.table("org_units")
+    community = units.select(community_id="unit_id", community_name="name")
+    street = units.select(street_id="unit_id", street_name="name")
+    expr = (
+        g.left_join(community, "community_id")
+        .left_join(street, "street_id")
+        .select(
+            "grid_id",
+            "name",
+            "community_id",
+            "community_name",
+            "street_id",
+            "street_name",
+            "households",
+            "population",
+            "area_km2",
+            "full_time_workers",
+            "part_time_workers",
+            "centroid_lon",
+            "centroid_lat",
+        )
+        .order_by("grid_id")
+    )
+    return expr.execute()
+
+
+def grid_shapes(con: BaseBackend, f: Filters | None = None) -> pd.DataFrame:
+    """Grid outlines as lists of [lon, lat] rings (outer ring of each polygon part)."""
+    g = con.table("grids")
+    if f is not None:
+        g = apply_grid_scope(g, f)
+    df = g.select("grid_id", "geometry").order_by("grid_id").execute()
+    df["polygons"] = df["geometry"].map(_outer_rings)
+    return df.drop(columns="geometry")
+
+
+def _outer_rings(geojson: str | None) -> list:
+    if not geojson:
+        return []
+    geom = json.loads(geojson)
+    if geom["type"] == "Polygon":
+        return [geom["coordinates"][0]]
+    if geom["type"] == "MultiPolygon":
+        return [poly[0] for poly in geom["coordinates"]]
+    return []
+
+
+GRID_METRICS = ("intake", "closure_rate", "on_time_rate", "satisfaction_rate", "backlog", "overdue")
+
+
+def grid_metrics(
+    con: BaseBackend,
+    f: Filters,
+    rng: DataRange,
+    metrics: tuple[str, ...] = GRID_METRICS,
+    compare: str | None = "yoy",
+) -> pd.DataFrame:
+    """Per grid in scope: reference columns, the metrics (and previous), density, workload."""
+    ref = grid_reference(con, f)
+    values = metric_table(con, f, rng, metrics, by=["grid_id"], compare=compare)
+    df = ref.merge(values, on="grid_id", how="left")
+    for k in metrics:
+        for col in (k, f"{k}_prev"):
+            if col in df and m.METRICS[k].unit == "count":
+                df[col] = df[col].fillna(0).astype("int64")
+    if "intake" in metrics:
+        df["density"] = m.density(df["intake"], df["households"])
+        df["density_prev"] = m.density(df["intake_prev"], df["households"])
+        df["workload"] = m.workload(df["intake"], df["full_time_workers"], f.months)
+    return df
+
+
+def worsening_grids(
+    grids: pd.DataFrame, n: int = 8, min_events: int = m.MIN_EVENTS_TO_COMPARE
+) -> pd.DataFrame:
+    """Grids whose intake rose most against the comparison period (both periods ≥ min_events)."""
+    df = grids[(grids["intake_prev"] >= min_events) & (grids["intake"] >= min_events)].copy()
+    df["intake_change"] = m.relative_change(df["intake"], df["intake_prev"])
+    df["closure_change"] = m.change("closure_rate", df["closure_rate"], df["closure_rate_prev"])
+    df = df[df["intake_change"] > 0]
+    return (
+        df.sort_values(["intake_change", "grid_id"], ascending=[False, True])
+        .head(n)
+        .reset_index(drop=True)
+    )
+
+
+def overdue_grids(grids: pd.DataFrame, n: int = 8) -> pd.DataFrame:
+    """Grids with the most overdue backlog (ties: larger backlog first)."""
+    df = grids[grids["overdue"] > 0]
+    return (
+        df.sort_values(["overdue", "backlog", "grid_id"], ascending=[False, False, True])
+        .head(n)
+        .reset_index(drop=True)
+    )
+
+
+def backlog_ageing(con: BaseBackend, f: Filters, rng: DataRange) -> pd.DataFrame:
+    """Open events of the period by age bucket: bucket, backlog, overdue (all buckets present)."""
+    t = _tagged_events(con, f, rng, None)
+    t = t.filter(m.open_at_as_of(t)).mutate(bucket=m.backlog_bucket(t))
+    expr = t.group_by("bucket").aggregate(
+        backlog=t.count(), overdue=t.count(where=t.deadline_at < t.as_of)
+    )
+    df = expr.execute()
+    keys = [key for key, _, _ in m.BACKLOG_BUCKETS]
+    df = pd.DataFrame({"bucket": keys}).merge(df, on="bucket", how="left").fillna(0)
+    df[["backlog", "overdue"]] = df[["backlog", "overdue"]].astype("int64")
+    return df
+
+
+def categories(con: BaseBackend) -> list[str]:
+    """Every business category present, for the filter's options."""
+    t = con.table("events")
+    return t.select("category").distinct().order_by("category").execute()["category"].tolist()
