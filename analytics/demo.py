@@ -1,0 +1,839 @@
+"""Deterministic demo data: the fictional 渝兴区 with three years of grid-management events.
+
+:func:`build_demo` writes every table of ``data-model.md`` into a fresh DuckDB file. Events are
+generated one calendar month at a time with numpy and appended in ``reported_at`` order, so
+memory stays bounded at 10M events and DuckDB's zone maps prune period scans. The data carries
+the stories the dashboard tells: seasonality, a few overloaded hot grids, the 2025-01-01 reform
+(faster response, more solved inside the grid), and falling 物业管理 complaints and petitions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import NamedTuple
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from analytics.demo_geo import STREETS, District, build_district
+from analytics.schema import (
+    BOARDS,
+    CHANNELS,
+    EVENT_TIMESTAMPS,
+    EVENT_TYPES,
+    HANDLING_TYPES,
+    RESOLVED_LEVELS,
+    SATISFACTION,
+    create_schema,
+)
+
+START = np.datetime64("2023-11-01T00:00:00", "s")
+END = np.datetime64("2026-10-31T23:59:59", "s")
+REFORM = np.datetime64("2025-01-01T00:00:00", "s")
+SPRING_FESTIVALS = ("2024-02-10", "2025-01-29", "2026-02-17")
+
+_END_S = int((END - START).astype(np.int64))
+_REFORM_S = int((REFORM - START).astype(np.int64))
+_DAY = 86_400
+_HOUR = 3_600
+
+
+class _Category(NamedTuple):
+    board: str
+    department: str
+    promised_days: int
+    urban_affinity: float
+    templates: tuple[str, str, str]
+
+
+CATEGORIES: dict[str, _Category] = {
+    "物业管理": _Category("livelihood", "区住建委", 5, 1.6, (
+        "{place}小区物业长期不作为，楼道垃圾无人清理，电梯经常停运。",
+        "{place}小区物业费上涨未公示，业主要求公开收支明细。",
+        "{place}小区地下车库漏水，多次报物业未修复。",
+    )),
+    "违章建筑": _Category("safety", "区城管局", 15, -0.6, (
+        "{place}有住户在楼顶搭建彩钢棚，疑似违章建筑。",
+        "{place}一楼商户私自扩建围墙，占用公共绿地。",
+        "{place}河道边有人违规修建房屋，请核查。",
+    )),
+    "环境卫生": _Category("livelihood", "区城管局", 5, 0.2, (
+        "{place}路边垃圾堆积多日未清运，气味很大。",
+        "{place}附近公厕卫生差，无人打扫。",
+        "{place}绿化带内倾倒了大量建筑垃圾。",
+    )),
+    "噪音扰民": _Category("economy", "区生态环境局", 5, 0.8, (
+        "{place}附近工地夜间施工，噪音严重影响休息。",
+        "{place}广场舞音响音量过大，持续到晚上十点以后。",
+        "{place}楼上住户深夜装修，敲打声不断。",
+    )),
+    "矛盾纠纷": _Category("safety", "区司法局", 15, 0.0, (
+        "{place}邻里因漏水问题发生争执，请求社区调解。",
+        "{place}两户居民因停车位产生纠纷。",
+        "{place}一户家庭发生赡养纠纷，老人请求帮助。",
+    )),
+    "消防安全": _Category("safety", "区应急局", 5, 0.3, (
+        "{place}楼道堆放杂物，堵塞消防通道。",
+        "{place}有人在楼道内给电动车充电，存在火灾隐患。",
+        "{place}商铺灭火器过期，消防设施缺失。",
+    )),
+    "市容秩序": _Category("livelihood", "区城管局", 5, 0.5, (
+        "{place}路段占道经营，流动摊贩较多。",
+        "{place}户外广告牌破损，有坠落风险。",
+        "{place}人行道上乱停放共享单车。",
+    )),
+    "道路交通": _Category("safety", "区交通局", 5, 0.2, (
+        "{place}路面坑洼破损，雨天积水，车辆通行困难。",
+        "{place}路口信号灯故障。",
+        "{place}路段违停严重，造成拥堵。",
+    )),
+    "供水供电供气": _Category("livelihood", "区住建委", 5, 0.3, (
+        "{place}片区停水超过24小时，未见通知。",
+        "{place}小区频繁停电，请求协调供电部门。",
+        "{place}天然气管道有异味，担心泄漏。",
+    )),
+    "防汛排涝": _Category("safety", "区应急局", 5, -1.2, (
+        "{place}下水道堵塞，暴雨后路面积水严重。",
+        "{place}边坡出现裂缝，雨季有滑坡风险。",
+        "{place}排水沟淤塞，需要清掏。",
+    )),
+    "房屋安全": _Category("safety", "区住建委", 15, -0.5, (
+        "{place}老旧房屋墙体开裂，住户担心安全。",
+        "{place}楼房外墙瓷砖脱落，威胁行人安全。",
+        "{place}危旧房屋仍有人居住，请排查。",
+    )),
+    "社会保障": _Category("livelihood", "区人力社保局", 5, -0.2, (
+        "咨询{place}片区低保申请条件和办理流程。",
+        "{place}独居老人生活困难，请求纳入救助。",
+        "询问城乡居民医保缴费时间和标准。",
+    )),
+    "劳动欠薪": _Category("economy", "区人力社保局", 15, 0.0, (
+        "{place}工地拖欠农民工工资三个月，请求帮助追讨。",
+        "{place}一家餐饮店拖欠员工工资后关门。",
+        "{place}装修公司欠薪，多次讨要未果。",
+    )),
+    "市场监管": _Category("economy", "区市场监管局", 5, 0.7, (
+        "{place}超市销售过期食品。",
+        "{place}餐馆卫生条件差，疑似无证经营。",
+        "{place}药店价格标示不清，涉嫌价格欺诈。",
+    )),
+    "生态环保": _Category("economy", "区生态环境局", 5, -0.6, (
+        "{place}餐馆油烟直排，影响周边居民。",
+        "{place}河沟有污水排入，水体发黑发臭。",
+        "{place}附近有人焚烧垃圾，烟雾较大。",
+    )),
+    "党员服务": _Category("party", "区委组织部", 5, 0.0, (
+        "{place}流动党员咨询组织关系转接手续。",
+        "{place}党员报名参加社区志愿服务。",
+        "咨询党费缴纳标准和方式。",
+    )),
+    "志愿服务": _Category("party", "区文明办", 5, 0.0, (
+        "{place}希望组织志愿者为独居老人上门服务。",
+        "{place}居民报名参加社区环境整治志愿活动。",
+        "咨询新时代文明实践站志愿服务项目。",
+    )),
+}  # fmt: skip
+CATEGORY_NAMES = tuple(CATEGORIES)
+
+MARKUP_PREFIXES = (
+    "**紧急** <b>速办</b> [链接](http://x) ",
+    "<script>alert('x')</script>",
+    "# 加急处理\n",
+    "<img src=x onerror=alert(1)> __请回电__ ",
+)
+
+# Share (percent) of all events by event_type and channel; the margins give the channel mix.
+_TYPE_CHANNEL_SHARE: dict[str, dict[str, float]] = {
+    "complaint": {"hotline": 19.5, "app": 7.0, "patrol": 5.5, "online": 1.5, "sensor": 1.0,
+                  "visit": 0.5},
+    "request": {"hotline": 12.0, "patrol": 7.0, "app": 5.0, "online": 2.0, "visit": 1.0,
+                "letter": 0.5, "sensor": 0.5},
+    "hazard": {"patrol": 9.0, "sensor": 3.5, "app": 1.0, "hotline": 0.5},
+    "consultation": {"hotline": 5.5, "patrol": 3.5, "app": 2.0, "online": 1.0},
+    "petition": {"visit": 3.5, "letter": 3.5, "hotline": 2.5, "online": 1.5},
+}  # fmt: skip
+_TYPE_CATEGORY_WEIGHT: dict[str, dict[str, float]] = {
+    "complaint": {"物业管理": 22, "噪音扰民": 16, "环境卫生": 14, "市容秩序": 12, "违章建筑": 9,
+                  "道路交通": 7, "供水供电供气": 7, "市场监管": 7, "生态环保": 6},
+    "request": {"供水供电供气": 18, "社会保障": 18, "物业管理": 12, "矛盾纠纷": 12,
+                "劳动欠薪": 10, "道路交通": 8, "环境卫生": 8, "志愿服务": 7, "党员服务": 7},
+    "hazard": {"消防安全": 25, "房屋安全": 15, "防汛排涝": 12, "道路交通": 12, "违章建筑": 10,
+               "市容秩序": 10, "环境卫生": 8, "生态环保": 8},
+    "consultation": {"社会保障": 30, "党员服务": 12, "市场监管": 12, "物业管理": 12,
+                     "劳动欠薪": 10, "供水供电供气": 12, "志愿服务": 12},
+    "petition": {"矛盾纠纷": 25, "物业管理": 20, "劳动欠薪": 20, "社会保障": 15, "房屋安全": 10,
+                 "违章建筑": 10},
+}  # fmt: skip
+
+_SEASON: dict[str, dict[int, float]] = {
+    "噪音扰民": {6: 2.0, 7: 2.0, 8: 2.0},
+    "防汛排涝": {6: 1.3, 7: 1.6, 8: 1.3},
+    "房屋安全": {6: 1.3, 7: 1.6, 8: 1.3},
+    "消防安全": {12: 1.4, 1: 1.4, 2: 1.3},
+    "供水供电供气": {7: 1.4, 8: 1.4, 12: 1.2, 1: 1.2},
+    "劳动欠薪": {12: 1.6, 1: 2.2},
+    "环境卫生": {6: 1.2, 7: 1.2, 8: 1.2, 9: 1.1},
+    "社会保障": {1: 1.3, 9: 1.2},
+    "党员服务": {7: 1.3},
+}
+_FLOOD_HAZARD_SEASON = {5: 1.3, 6: 2.0, 7: 3.5, 8: 2.0, 9: 1.3}
+_PETITION_TREND = 0.82
+_PROPERTY_COMPLAINT_TREND = 0.76
+_CHANNEL_GROWTH = {"app": 1.25, "letter": 0.85, "online": 1.10}
+_BASE_GROWTH = 1.04
+
+_WEEKDAY = {
+    "citizen": (1.06, 1.03, 1.02, 1.01, 1.0, 0.82, 0.78),
+    "patrol": (1.2, 1.2, 1.2, 1.2, 1.15, 0.35, 0.3),
+    "sensor": (1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
+    "office": (1.25, 1.15, 1.1, 1.1, 1.05, 0.3, 0.25),
+}
+_HOUR_PROFILES = np.array(
+    [
+        [0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.5, 4, 7, 8, 7, 4, 4, 6.5, 7, 6.5, 5, 3.5, 3, 3, 2.5,
+         1.5, 0.8],
+        [2, 1, 0.5, 0.3, 0.2, 0.2, 0.5, 1.5, 2, 2, 2, 2, 2.5, 2.5, 2, 2, 2, 2.5, 3, 4, 7, 9, 9, 6],
+        [0, 0, 0, 0, 0, 0, 0, 0.3, 4, 8, 9, 7, 2, 2, 7, 9, 8, 5, 1, 0.2, 0, 0, 0, 0],
+        [0.6, 0.5, 0.5, 0.5, 0.5, 0.6, 0.8, 1, 1.3, 1.4, 1.4, 1.4, 1.3, 1.3, 1.4, 1.4, 1.4, 1.4,
+         1.3, 1.2, 1.1, 1, 0.9, 0.7],
+        [0, 0, 0, 0, 0, 0, 0, 0, 2, 8, 9, 8, 1, 1, 7, 8, 7, 3, 0, 0, 0, 0, 0, 0],
+    ]
+)  # fmt: skip
+_PROFILE_DAY, _PROFILE_EVENING, _PROFILE_PATROL, _PROFILE_SENSOR, _PROFILE_OFFICE = range(5)
+
+_ACCEPT_MEDIAN_H = {"patrol": 0.08, "hotline": 1.0, "app": 0.6, "visit": 0.25, "letter": 8.0,
+                    "online": 2.0, "sensor": 0.15}  # fmt: skip
+_NIGHT_QUEUE = np.array([CHANNELS.index(c) for c in ("app", "online", "letter")])
+_PATROL, _SENSOR = CHANNELS.index("patrol"), CHANNELS.index("sensor")
+_HANDLING_SHARE = {
+    "complaint": (0.28, 0.50, 0.08, 0.10, 0.04),
+    "request": (0.38, 0.42, 0.05, 0.08, 0.07),
+    "hazard": (0.45, 0.33, 0.12, 0.10, 0.0),
+    "consultation": (0.25, 0.05, 0.0, 0.0, 0.70),
+    "petition": (0.0, 0.50, 0.25, 0.20, 0.05),
+}
+_DEADLINE_DAYS = {"immediate": 1, "escalated": 15, "joint": 10, "inform": 3}
+_DISPATCH_MEDIAN_H = {"immediate": 0.3, "promised": 2.0, "escalated": 8.0, "joint": 6.0,
+                      "inform": 0.5}  # fmt: skip
+_HANDLE_MEDIAN_SHARE = {"immediate": 0.2, "promised": 0.35, "escalated": 0.36, "joint": 0.38,
+                        "inform": 0.05}  # fmt: skip
+_CLOSE_MEDIAN_H = {"immediate": 1.0, "promised": 10.0, "escalated": 24.0, "joint": 16.0,
+                   "inform": 1.0}  # fmt: skip
+_LEVEL_SHARE_BEFORE = {
+    "immediate": (0.80, 0.17, 0.03, 0.0),
+    "inform": (0.70, 0.25, 0.05, 0.0),
+    "promised": (0.30, 0.40, 0.22, 0.08),
+    "joint": (0.05, 0.25, 0.45, 0.25),
+    "escalated": (0.0, 0.05, 0.35, 0.60),
+}
+_LEVEL_SHARE_AFTER = {
+    "immediate": (0.90, 0.09, 0.01, 0.0),
+    "inform": (0.85, 0.13, 0.02, 0.0),
+    "promised": (0.48, 0.32, 0.15, 0.05),
+    "joint": (0.12, 0.30, 0.40, 0.18),
+    "escalated": (0.02, 0.08, 0.35, 0.55),
+}
+_STREET_OFFICES = {"party": "党建办", "economy": "经济发展办", "livelihood": "社会事务办",
+                   "safety": "综治办"}  # fmt: skip
+_STUCK_SHARE = 0.005
+_REPEAT_SHARE = 0.06
+_MARKUP_SHARE = 0.004
+
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+    "魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛段雷龙黎史陶贺毛郝顾"
+)
+_GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国文辉鹏飞波斌宇浩凯俊帅晨欣怡"
+    "婷雪琳颖倩佳思雨梦嘉子一诗梓涵轩博然宏志德福林海峰云春秋燕莉琴凤梅亮成龙兵坤瑶悦安荣"
+)
+_MOBILE_PREFIXES = np.array(
+    [130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 153, 155, 156, 158, 159, 166,
+     173, 176, 177, 180, 181, 183, 185, 186, 187, 188, 189, 199],
+    dtype=np.int64,
+)  # fmt: skip
+_NAME_POOL_SIZE = 30_000
+_MEMORY_LIMIT = "512MB"
+_ROWS_PER_COMMIT = 1_000_000
+
+_INSERT_EVENTS = """
+    INSERT INTO events SELECT
+        'E' || lpad(CAST(n AS VARCHAR), 9, '0'),
+        channel, event_type, category, board, grid_id, community_id, street_id, lon, lat,
+        reported_at, accepted_at, dispatched_at, handled_at, closed_at, deadline_at,
+        handling_type, resolved_level, handler_unit, worker_id, satisfaction, resolved,
+        CASE WHEN repeat_of >= 0 THEN 'E' || lpad(CAST(repeat_of AS VARCHAR), 9, '0') END,
+        reporter_name,
+        CASE WHEN phone > 0 THEN CAST(phone AS VARCHAR) END,
+        address || CASE WHEN unit > 0 THEN CAST(unit AS VARCHAR) || '单元' ELSE '' END,
+        coalesce(markup, '') || replace(template, '{place}', place)
+    FROM chunk
+"""
+
+
+def fake_names(rng: np.random.Generator, count: int) -> list[str]:
+    """Plausible Chinese full names: a common surname plus one or two given characters."""
+    rank = np.arange(1, len(_SURNAMES) + 1)
+    surname = rng.choice(len(_SURNAMES), size=count, p=(1 / rank) / (1 / rank).sum())
+    first = rng.integers(len(_GIVEN), size=count)
+    second = np.where(rng.random(count) < 0.65, rng.integers(len(_GIVEN), size=count), -1)
+    return [
+        _SURNAMES[s] + _GIVEN[a] + (_GIVEN[b] if b >= 0 else "")
+        for s, a, b in zip(surname, first, second, strict=True)
+    ]
+
+
+def _build_workers(rng: np.random.Generator, district: District) -> pd.DataFrame:
+    """1 full-time worker per grid (2 above 700 households), 3-6 part-time, instructors, staff."""
+    rows: list[tuple[str | None, str]] = []
+    grids = district.grids
+    for grid_id, households in zip(grids.grid_id, grids.households, strict=True):
+        rows += [(grid_id, "full_time")] * (2 if households > 700 else 1)
+        rows += [(grid_id, "part_time")] * int(rng.integers(3, 7))
+    for community_id in grids.community_id.unique():
+        rows.append((grids.grid_id[grids.community_id == community_id].iloc[0], "instructor"))
+    for _ in STREETS:
+        rows += [(None, "street_staff")] * int(rng.integers(2, 5))
+    workers = pd.DataFrame(rows, columns=["grid_id", "role"])
+    workers.insert(0, "worker_id", [f"W{i:05d}" for i in range(1, len(workers) + 1)])
+    workers["name"] = fake_names(rng, len(workers))
+    return workers
+
+
+class _Model:
+    """Per-grid and per-combination tables that every monthly chunk draws from."""
+
+    def __init__(self, district: District, workers: pd.DataFrame, rng: np.random.Generator):
+        grids = district.grids
+        self.n_grids = len(grids)
+        self.grid_dict = pa.array(grids.grid_id.tolist())
+        communities = district.org_units[district.org_units.level == "community"]
+        self.community_dict = pa.array(communities.unit_id.tolist())
+        self.street_dict = pa.array([s[0] for s in STREETS])
+        self.grid_community = grids.community_id.map(
+            {c: i for i, c in enumerate(communities.unit_id)}
+        ).to_numpy()
+        self.grid_street = grids.street_id.map({s[0]: i for i, s in enumerate(STREETS)}).to_numpy()
+
+        urban = district.grid_urbanity
+        self.hot = np.zeros(self.n_grids, dtype=bool)
+        candidates = np.flatnonzero(urban > np.median(urban))
+        self.hot[rng.choice(candidates, size=4, replace=False)] = True
+        weight = grids.households.to_numpy() * np.exp(rng.normal(0, 0.25, self.n_grids))
+        weight *= np.where(self.hot, rng.uniform(2.0, 3.0, self.n_grids), 1.0)
+        self.grid_p = np.empty((len(CATEGORY_NAMES), self.n_grids))
+        for k, name in enumerate(CATEGORY_NAMES):
+            w = weight * np.exp(CATEGORIES[name].urban_affinity * (urban - urban.mean()))
+            if name == "物业管理":
+                w = w * np.where(self.hot, 1.5, 1.0)
+            self.grid_p[k] = w / w.sum()
+
+        full_time = workers[workers.role == "full_time"]
+        self.worker_dict = pa.array(workers.worker_id.tolist())
+        position = {g: i for i, g in enumerate(grids.grid_id)}
+        ft_grid = full_time.grid_id.map(position).to_numpy()
+        self.ft_first = np.full(self.n_grids, -1)
+        self.ft_count = np.bincount(ft_grid, minlength=self.n_grids)
+        first_rows = ~pd.Series(ft_grid).duplicated().to_numpy()
+        self.ft_first[ft_grid[first_rows]] = full_time.index.to_numpy()[first_rows]
+        load = weight / self.ft_count
+        self.slowness = np.clip(np.sqrt(load / np.median(load)), 0.7, 2.2)
+        self.slowness *= np.where(self.hot, 1.3, 1.0)
+
+        b_grid = district.buildings.grid_id.map(position).to_numpy()
+        self.b_count = np.bincount(b_grid, minlength=self.n_grids)
+        self.b_start = np.concatenate([[0], np.cumsum(self.b_count)[:-1]])
+        self.b_lon = district.buildings.lon.to_numpy()
+        self.b_lat = district.buildings.lat.to_numpy()
+        self.b_rural = district.building_rural
+        self.b_address, addresses = pd.factorize(district.building_address)
+        self.address_dict = pa.array(list(addresses))
+        self.b_place, places = pd.factorize(district.building_place)
+        self.place_dict = pa.array(list(places))
+        self.extent = district.extent
+
+        street_names = [s[1] for s in STREETS]
+        departments = list(dict.fromkeys(c.department for c in CATEGORIES.values()))
+        self.handler_dict = pa.array(
+            communities.name.tolist()
+            + [f"{s}{_STREET_OFFICES[b]}" for s in street_names for b in BOARDS]
+            + departments
+        )
+        self.n_communities = len(communities)
+        self.cat_department = np.array(
+            [departments.index(CATEGORIES[c].department) for c in CATEGORY_NAMES]
+        )
+        self.cat_board = np.array([BOARDS.index(CATEGORIES[c].board) for c in CATEGORY_NAMES])
+        self.name_dict = pa.array(list(dict.fromkeys(fake_names(rng, _NAME_POOL_SIZE))))
+        self.template_dict = pa.array([t for c in CATEGORY_NAMES for t in CATEGORIES[c].templates])
+        self._build_combos()
+
+    def _build_combos(self) -> None:
+        channel, etype, category, weight = [], [], [], []
+        for t, channels in _TYPE_CHANNEL_SHARE.items():
+            cats = _TYPE_CATEGORY_WEIGHT[t]
+            total = sum(cats.values())
+            for ch, share in channels.items():
+                for cat, w in cats.items():
+                    channel.append(CHANNELS.index(ch))
+                    etype.append(EVENT_TYPES.index(t))
+                    category.append(CATEGORY_NAMES.index(cat))
+                    weight.append(share * w / total)
+        self.c_channel = np.array(channel)
+        self.c_type = np.array(etype)
+        self.c_category = np.array(category)
+        self.c_weight = np.array(weight)
+        noise = self.c_category == CATEGORY_NAMES.index("噪音扰民")
+        profile = np.where(noise, _PROFILE_EVENING, _PROFILE_DAY)
+        ch = np.array(CHANNELS)[self.c_channel]
+        profile = np.where(ch == "patrol", _PROFILE_PATROL, profile)
+        profile = np.where(ch == "sensor", _PROFILE_SENSOR, profile)
+        self.c_profile = np.where(np.isin(ch, ("visit", "letter")), _PROFILE_OFFICE, profile)
+        self.profile_cdf = np.cumsum(_HOUR_PROFILES, axis=1) / _HOUR_PROFILES.sum(axis=1)[:, None]
+
+    def daily_intensity(self, days: np.ndarray) -> np.ndarray:
+        """Relative event rate for every (day, combination): season, trend, weekday, holiday."""
+        month = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+        dow = (days.astype(np.int64) + 3) % 7
+        years = (days - START.astype("datetime64[D]")).astype(np.int64) / 365.25 - 1.5
+        season = np.ones((13, len(self.c_weight)))
+        for c, (t, k) in enumerate(zip(self.c_type, self.c_category, strict=True)):
+            name = CATEGORY_NAMES[k]
+            table = (
+                _FLOOD_HAZARD_SEASON
+                if EVENT_TYPES[t] == "hazard" and name in ("防汛排涝", "房屋安全")
+                else _SEASON.get(name, {})
+            )
+            for m, factor in table.items():
+                season[m, c] = factor
+        growth = np.full(len(self.c_weight), np.log(_BASE_GROWTH))
+        for c, (ch, t, k) in enumerate(
+            zip(self.c_channel, self.c_type, self.c_category, strict=True)
+        ):
+            growth[c] += np.log(_CHANNEL_GROWTH.get(CHANNELS[ch], 1.0))
+            if EVENT_TYPES[t] == "petition":
+                growth[c] += np.log(_PETITION_TREND)
+            elif EVENT_TYPES[t] == "complaint" and CATEGORY_NAMES[k] == "物业管理":
+                growth[c] += np.log(_PROPERTY_COMPLAINT_TREND)
+        groups = np.array([_weekday_group(CHANNELS[ch]) for ch in self.c_channel])
+        weekday = np.array([_WEEKDAY[g] for g in groups]).T
+        weekday /= weekday.mean(axis=0)
+        holiday = np.ones(len(days))
+        for festival in SPRING_FESTIVALS:
+            offset = (days - np.datetime64(festival, "D")).astype(np.int64)
+            holiday[(offset >= -4) & (offset <= 5)] = 0.5
+        return (
+            self.c_weight[None, :]
+            * season[month]
+            * np.exp(np.outer(years, growth))
+            * weekday[dow]
+            * holiday[:, None]
+        )
+
+
+_CHANNEL_DICT = pa.array(CHANNELS)
+_TYPE_DICT = pa.array(EVENT_TYPES)
+_CATEGORY_DICT = pa.array(CATEGORY_NAMES)
+_BOARD_DICT = pa.array(BOARDS)
+_HANDLING_DICT = pa.array(HANDLING_TYPES)
+_LEVEL_DICT = pa.array(RESOLVED_LEVELS)
+_SATISFACTION_DICT = pa.array(SATISFACTION)
+_MARKUP_DICT = pa.array(MARKUP_PREFIXES)
+
+
+def _coded(codes: np.ndarray, dictionary: pa.Array) -> pa.DictionaryArray:
+    """A dictionary-encoded string column; negative codes are NULL."""
+    codes = np.asarray(codes, dtype=np.int32)
+    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), dictionary)
+
+
+def _weekday_group(channel: str) -> str:
+    if channel in ("patrol", "sensor"):
+        return channel
+    return "office" if channel in ("visit", "letter") else "citizen"
+
+
+def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: float) -> np.ndarray:
+    return median * np.exp(rng.normal(0.0, sigma, median.shape))
+
+
+def _lookup(
+    table: dict[str, float], names: tuple[str, ...], codes: np.ndarray, default: float = 0.0
+) -> np.ndarray:
+    """Per-row values of a table keyed by enumerated name, indexed by the rows' codes."""
+    return np.array([table.get(name, default) for name in names])[codes]
+
+
+def _pick(rng: np.random.Generator, cumulative: np.ndarray) -> np.ndarray:
+    """One categorical draw per row of a row-wise cumulative probability matrix."""
+    return (rng.random(len(cumulative))[:, None] > cumulative[:, :-1]).sum(axis=1)
+
+
+class _History(NamedTuple):
+    key: np.ndarray
+    ts: np.ndarray
+    n: np.ndarray
+    building: np.ndarray
+    name: np.ndarray
+    phone: np.ndarray
+
+
+def _empty_history() -> _History:
+    empty = np.empty(0, dtype=np.int64)
+    return _History(empty, empty, empty, empty, empty, empty)
+
+
+def _month_events(
+    model: _Model,
+    rng: np.random.Generator,
+    day_offset: int,
+    counts: np.ndarray,
+    first_n: int,
+    history: _History,
+) -> tuple[pa.Table, _History]:
+    """Events of one calendar month (counts per day x combination), sorted by reported_at."""
+    cell = np.repeat(np.arange(counts.size), counts.ravel())
+    day, combo = np.divmod(cell, counts.shape[1])
+    u = rng.random(len(cell))
+    hour = (u[:, None] > model.profile_cdf[model.c_profile[combo]][:, :-1]).sum(axis=1)
+    ts = (day_offset + day) * _DAY + hour * _HOUR + rng.integers(0, _HOUR, len(cell))
+    order = np.argsort(ts, kind="stable")
+    ts, combo = ts[order], combo[order]
+    n_events = len(ts)
+    number = first_n + np.arange(n_events)
+    channel = model.c_channel[combo]
+    etype = model.c_type[combo]
+    category = model.c_category[combo]
+    machine = (channel == _PATROL) | (channel == _SENSOR)
+    citizen = ~machine
+    letter = channel == CHANNELS.index("letter")
+
+    grid = np.empty(n_events, dtype=np.int64)
+    for k in range(len(CATEGORY_NAMES)):
+        idx = np.flatnonzero(category == k)
+        grid[idx] = rng.choice(model.n_grids, size=len(idx), p=model.grid_p[k])
+    no_grid = citizen & (rng.random(n_events) < 0.025)
+    building = model.b_start[grid] + (rng.random(n_events) * model.b_count[grid]).astype(np.int64)
+    pool = len(model.name_dict)
+    named = citizen & (rng.random(n_events) > 0.04)
+    name = np.where(named, rng.integers(0, pool, n_events), -1)
+    phone = _MOBILE_PREFIXES[rng.integers(len(_MOBILE_PREFIXES), size=n_events)] * 100_000_000
+    phone += rng.integers(0, 100_000_000, n_events)
+    phone = np.where(citizen & ~(letter & (rng.random(n_events) < 0.3)), phone, -1)
+
+    key = np.where(no_grid, -1, grid * len(CATEGORY_NAMES) + category)
+    all_key = np.concatenate([history.key, key])
+    all_ts = np.concatenate([history.ts, ts])
+    sort = np.lexsort((all_ts, all_key))
+    prev, cur = sort[:-1], sort[1:]
+    h = len(history.key)
+    linked = (
+        (all_key[cur] == all_key[prev])
+        & (all_key[cur] >= 0)
+        & (all_ts[cur] > all_ts[prev])
+        & (all_ts[cur] - all_ts[prev] <= 30 * _DAY)
+        & (cur >= h)
+    )
+    prev, cur = prev[linked], cur[linked] - h
+    keep = citizen[cur]
+    prev, cur = prev[keep], cur[keep]
+    boost = np.where(model.hot[grid[cur]], 1.8, 1.0)
+    chance = np.minimum(0.6, _REPEAT_SHARE * n_events * boost / max(boost.sum(), 1.0))
+    chosen = rng.random(len(cur)) < chance
+    prev, cur = prev[chosen], cur[chosen]
+    all_n = np.concatenate([history.n, number])
+    all_building = np.concatenate([history.building, building])
+    all_name = np.concatenate([history.name, name])
+    all_phone = np.concatenate([history.phone, phone])
+    repeat_of = np.full(n_events, -1, dtype=np.int64)
+    repeat_of[cur] = all_n[prev]
+    building[cur] = all_building[prev]
+    same_person = all_name[prev] >= 0
+    name[cur[same_person]] = all_name[prev[same_person]]
+    phone[cur[same_person]] = all_phone[prev[same_person]]
+
+    lon = model.b_lon[building] + rng.normal(0, 3e-5, n_events)
+    lat = model.b_lat[building] + rng.normal(0, 3e-5, n_events)
+    minx, miny, maxx, maxy = model.extent
+    lon, lat = np.clip(lon, minx, maxx).round(6), np.clip(lat, miny, maxy).round(6)
+    missing_p = np.where(letter, 0.25, 0.015)
+    missing = rng.random(n_events) < np.where(no_grid, 0.5, missing_p)
+
+    life = _lifecycle(model, rng, ts, channel, etype, category, grid, no_grid)
+
+    month_end = ts.max() if n_events else 0
+    horizon = np.concatenate([history.ts, ts]) >= month_end - 30 * _DAY
+    new_history = _History(
+        all_key[horizon],
+        all_ts[horizon],
+        all_n[horizon],
+        all_building[horizon],
+        all_name[horizon],
+        all_phone[horizon],
+    )
+
+    unit = np.where(model.b_rural[building], 0, rng.integers(1, 5, n_events))
+    markup = np.where(
+        rng.random(n_events) < _MARKUP_SHARE, rng.integers(len(MARKUP_PREFIXES), size=n_events), -1
+    )
+    frame = pa.table(
+        {
+            "n": number,
+            "channel": _coded(channel, _CHANNEL_DICT),
+            "event_type": _coded(etype, _TYPE_DICT),
+            "category": _coded(category, _CATEGORY_DICT),
+            "board": _coded(model.cat_board[category], _BOARD_DICT),
+            "grid_id": _coded(np.where(no_grid, -1, grid), model.grid_dict),
+            "community_id": _coded(model.grid_community[grid], model.community_dict),
+            "street_id": _coded(model.grid_street[grid], model.street_dict),
+            "lon": pa.array(lon, mask=missing),
+            "lat": pa.array(lat, mask=missing),
+            **life,
+            "repeat_of": repeat_of,
+            "reporter_name": _coded(name, model.name_dict),
+            "phone": phone,
+            "address": _coded(model.b_address[building], model.address_dict),
+            "unit": unit,
+            "markup": _coded(markup, _MARKUP_DICT),
+            "template": _coded(category * 3 + rng.integers(0, 3, n_events), model.template_dict),
+            "place": _coded(model.b_place[building], model.place_dict),
+        }
+    )
+    return frame, new_history
+
+
+def _lifecycle(
+    model: _Model,
+    rng: np.random.Generator,
+    reported: np.ndarray,
+    channel: np.ndarray,
+    etype: np.ndarray,
+    category: np.ndarray,
+    grid: np.ndarray,
+    no_grid: np.ndarray,
+) -> dict[str, pa.Array]:
+    """Timestamps, handling and outcome columns for one chunk of events."""
+    n = len(reported)
+    after = reported >= _REFORM_S
+    slow = model.slowness[grid]
+    hot = model.hot[grid]
+
+    machine = (channel == _PATROL) | (channel == _SENSOR)
+    accept_h = _lognormal(rng, _lookup(_ACCEPT_MEDIAN_H, CHANNELS, channel), 1.0)
+    accept_h *= slow * np.where(after, 0.6, 1.0)
+    hour = (reported % _DAY) / _HOUR
+    queued = np.isin(channel, _NIGHT_QUEUE) & ((hour < 8) | (hour >= 20))
+    accept_h += np.where(queued, (8.5 - hour) % 24, 0.0)
+
+    cumulative = np.cumsum(np.array([_HANDLING_SHARE[t] for t in EVENT_TYPES]), axis=1)
+    handling = _pick(rng, cumulative[etype])
+    promised_days = np.array([CATEGORIES[c].promised_days for c in CATEGORY_NAMES])[category]
+    deadline_days = np.where(
+        handling == HANDLING_TYPES.index("promised"),
+        promised_days,
+        _lookup(_DEADLINE_DAYS, HANDLING_TYPES, handling, 1.0),
+    )
+
+    dispatch_h = _lognormal(rng, _lookup(_DISPATCH_MEDIAN_H, HANDLING_TYPES, handling), 0.9)
+    dispatch_h *= np.where(after, 0.7, 1.0)
+    direct = (handling == HANDLING_TYPES.index("inform")) & (rng.random(n) < 0.7)
+    dispatch_h[direct] = 0.0
+    handle_h = _lognormal(
+        rng, 24 * deadline_days * _lookup(_HANDLE_MEDIAN_SHARE, HANDLING_TYPES, handling), 0.75
+    )
+    handle_h *= slow * np.where(after, 0.85, 1.0)
+    stuck = rng.random(n) < _STUCK_SHARE
+    handle_h[stuck] = rng.uniform(35, 300, int(stuck.sum())) * 24
+    close_h = _lognormal(rng, _lookup(_CLOSE_MEDIAN_H, HANDLING_TYPES, handling), 0.8)
+
+    def seconds(hours: np.ndarray) -> np.ndarray:
+        return np.maximum(np.round(hours * _HOUR), 1).astype(np.int64)
+
+    accepted = reported + seconds(accept_h)
+    dispatched = accepted + np.where(direct, 0, seconds(dispatch_h))
+    handled = dispatched + seconds(handle_h)
+    closed = handled + seconds(close_h)
+    deadline = reported + (deadline_days * _DAY).astype(np.int64)
+    is_closed = closed <= _END_S
+
+    before_share = np.cumsum(np.array([_LEVEL_SHARE_BEFORE[h] for h in HANDLING_TYPES]), axis=1)
+    after_share = np.cumsum(np.array([_LEVEL_SHARE_AFTER[h] for h in HANDLING_TYPES]), axis=1)
+    level = _pick(rng, np.where(after[:, None], after_share[handling], before_share[handling]))
+    level = np.where(no_grid & (level == 0), 1, level)
+    level = np.where(is_closed, level, -1)
+    board = model.cat_board[category]
+    handler = np.select(
+        [level == 0, level == 1, level == 2, level == 3],
+        [
+            model.grid_community[grid],
+            model.grid_community[grid],
+            model.n_communities + model.grid_street[grid] * len(BOARDS) + board,
+            model.n_communities + len(STREETS) * len(BOARDS) + model.cat_department[category],
+        ],
+        -1,
+    )
+    worker = model.ft_first[grid] + (rng.random(n) < 0.5) * (model.ft_count[grid] - 1)
+    worker = np.where(((channel == _PATROL) | (level == 0)) & ~no_grid, worker, -1)
+
+    late = closed > deadline
+    total_days = (closed - reported) / _DAY
+    petition = etype == EVENT_TYPES.index("petition")
+    property_cat = category == CATEGORY_NAMES.index("物业管理")
+    score = (
+        1.9
+        - 0.55 * np.log1p(total_days)
+        - 1.3 * late
+        - 0.5 * hot
+        - 0.4 * petition
+        - 0.3 * property_cat
+        + 0.2 * after
+        + rng.normal(0, 1, n)
+    )
+    not_rated = np.where(machine, 0.9, 0.15)
+    rated = is_closed & (rng.random(n) >= not_rated)
+    satisfaction = np.where(score > 0.4, 0, np.where(score > -0.6, 1, 2))
+    satisfaction = np.where(rated, satisfaction, -1)
+    resolved_p = np.array([0.95, 0.75, 0.25])[np.maximum(satisfaction, 0)]
+    resolved = pa.array(rng.random(n) < resolved_p, mask=~rated)
+
+    def stamp(values: np.ndarray, valid: np.ndarray) -> pa.Array:
+        return pa.array(START + values.astype("timedelta64[s]"), mask=~valid)
+
+    return {
+        "reported_at": stamp(reported, np.ones(n, dtype=bool)),
+        "accepted_at": stamp(accepted, accepted <= _END_S),
+        "dispatched_at": stamp(dispatched, (dispatched <= _END_S) & ~direct),
+        "handled_at": stamp(handled, handled <= _END_S),
+        "closed_at": stamp(closed, is_closed),
+        "deadline_at": stamp(deadline, deadline <= _END_S),
+        "handling_type": _coded(handling, _HANDLING_DICT),
+        "resolved_level": _coded(level, _LEVEL_DICT),
+        "handler_unit": _coded(handler, model.handler_dict),
+        "worker_id": _coded(worker, model.worker_dict),
+        "satisfaction": _coded(satisfaction, _SATISFACTION_DICT),
+        "resolved": resolved,
+    }
+
+
+def _import_row(kind: str, seed: int, events: int, rows: int, started: datetime) -> tuple:
+    return (f"demo-{kind}", kind, f"demo(seed={seed}, events={events})", None, rows, rows, 0, 0, 0,
+            started, datetime.now())  # fmt: skip
+
+
+def _write_events(
+    con: duckdb.DuckDBPyConnection,
+    model: _Model,
+    events: int,
+    seed: int,
+    report: Callable[[str, float], None],
+) -> int:
+    """Draw the (day, combination) counts, then generate and append one month at a time."""
+    days = np.arange(START.astype("datetime64[D]"), END.astype("datetime64[D]") + 1)
+    intensity = model.daily_intensity(days)
+    counts = np.random.default_rng([seed, 3]).multinomial(
+        events, (intensity / intensity.sum()).ravel()
+    )
+    counts = counts.reshape(intensity.shape)
+    months = days.astype("datetime64[M]")
+    bounds = np.r_[np.flatnonzero(np.r_[True, months[1:] != months[:-1]]), len(days)]
+    history = _empty_history()
+    written = uncommitted = 0
+    con.execute("BEGIN")
+    for m, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        rng = np.random.default_rng([seed, 4, m])
+        chunk, history = _month_events(model, rng, int(lo), counts[lo:hi], written + 1, history)
+        con.register("chunk", chunk)
+        con.execute(_INSERT_EVENTS)
+        con.unregister("chunk")
+        written += chunk.num_rows
+        uncommitted += chunk.num_rows
+        if uncommitted >= _ROWS_PER_COMMIT:
+            con.execute("COMMIT")
+            con.execute("BEGIN")
+            uncommitted = 0
+        label = str(months[lo]).replace("-", "年") + "月"
+        report(f"生成事件：{label}", 0.05 + 0.87 * (m + 1) / (len(bounds) - 1))
+    con.execute("COMMIT")
+    return written
+
+
+def build_demo(
+    db_path: str | os.PathLike,
+    events: int = 1_000_000,
+    seed: int = 20260101,
+    progress: Callable[[str, float], None] | None = None,
+) -> dict:
+    """Write the demo district and ``events`` events into a new DuckDB file at ``db_path``.
+
+    The file is built beside the target and renamed onto it at the end, so a crash never leaves
+    a half-written database. The same ``seed`` and ``events`` always give the same data.
+    Returns ``path``, ``seed``, ``as_of`` (the latest event timestamp) and ``rows`` per table.
+    """
+    if events < 0:
+        raise ValueError("events must be >= 0")
+    report = progress or (lambda message, fraction: None)
+    target = Path(db_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(f"{target}.tmp")
+    tmp_files = (tmp, Path(f"{tmp}.wal"))
+    for stale in tmp_files:
+        stale.unlink(missing_ok=True)
+
+    report("生成区划、网格与楼栋", 0.0)
+    started = datetime.now()
+    district = build_district(np.random.default_rng([seed, 0]))
+    workers = _build_workers(np.random.default_rng([seed, 1]), district)
+    grids = district.grids.copy()
+    counts = workers[workers.grid_id.notna()].groupby(["grid_id", "role"]).size().unstack()
+    grids["full_time_workers"] = grids.grid_id.map(counts["full_time"]).astype(np.int32)
+    grids["part_time_workers"] = grids.grid_id.map(counts["part_time"]).astype(np.int32)
+    model = _Model(district, workers, np.random.default_rng([seed, 2]))
+    tables = {
+        "org_units": district.org_units,
+        "grids": grids,
+        "buildings": district.buildings,
+        "workers": workers,
+    }
+
+    con = duckdb.connect(str(tmp))
+    try:
+        con.execute(f"SET memory_limit = '{_MEMORY_LIMIT}'")
+        con.execute("SET enable_progress_bar = false")
+        create_schema(con)
+        for table, frame in tables.items():
+            con.register("frame", frame)
+            con.execute(f"INSERT INTO {table} SELECT * FROM frame")
+            con.unregister("frame")
+        bookkeeping = [
+            _import_row(kind, seed, events, len(tables[kind]), started)
+            for kind in ("grids", "buildings", "workers")
+        ]
+        report("生成事件", 0.05)
+        events_started = datetime.now()
+        written = _write_events(con, model, events, seed, report)
+        bookkeeping.append(_import_row("events", seed, events, written, events_started))
+        con.executemany("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", bookkeeping)
+
+        report("写入数据库", 0.93)
+        rows = {
+            table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in (*tables, "events", "imports", "quarantine")
+        }
+        latest = ", ".join(EVENT_TIMESTAMPS)
+        as_of = con.execute(f"SELECT max(greatest({latest})) FROM events").fetchone()[0]
+        con.execute("CHECKPOINT")
+        con.close()
+    except BaseException:
+        con.close()
+        for leftover in tmp_files:
+            leftover.unlink(missing_ok=True)
+        raise
+    Path(f"{target}.wal").unlink(missing_ok=True)
+    os.replace(tmp, target)
+    report("完成", 1.0)
+    return {"path": str(target), "seed": seed, "as_of": as_of, "rows": rows}
