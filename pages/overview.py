@@ -1,0 +1,135 @@
+"""一屏统览: headline figures, intake trend, grid map, hot categories and alerts on one screen."""
+
+import pandas as pd
+import streamlit as st
+
+from analytics import labels
+from analytics import metrics as m
+from analytics import queries as q
+from ui import charts, data, maps
+from ui import format as fmt
+from ui.context import current
+from ui.sidebar import scope_label
+
+ctx = current()
+src, f, compare = ctx.src, ctx.filters, ctx.compare
+rng = data.data_range(src)
+has_comparison = q.comparable(f, compare, rng)
+comparison_name = labels.COMPARISON.get(compare, "")
+
+st.subheader(f"一屏统览 · {scope_label(f, src)}", anchor=False)
+if has_comparison:
+    c = f.comparison(compare)
+    compared = f"{comparison_name}对比期:{fmt.period(c.start, c.end)}"
+else:
+    compared = "对比期超出数据范围,不显示变化"
+st.caption(f"统计期:{fmt.period(f.start, f.end)} · {compared} · 数据截至 {fmt.moment(rng.as_of)}")
+
+kpis = data.kpis(src, f, compare)
+for col, row in zip(st.columns(len(kpis)), kpis.itertuples(index=False), strict=True):
+    change = fmt.change(row.metric, row.change)
+    col.metric(
+        m.label(row.metric),
+        fmt.value(row.metric, row.value),
+        delta=f"{change}({comparison_name})" if change else None,
+        delta_color=fmt.delta_color(row.metric),
+        help=f"{m.METRICS[row.metric].description}。上期:{fmt.value(row.metric, row.previous)}",
+        border=True,
+    )
+
+CHART_HEIGHT = 285
+left, middle, right = st.columns([1.25, 1.0, 1.0], gap="medium")
+
+with left:
+    st.markdown("**受理趋势 · 投诉与信访(按月)**")
+    trend = data.intake_trend(src, f, "event_type", "month", compare)
+    shown = tuple(t for t in ("complaint", "petition") if t in set(trend["group"]))
+    if shown:
+        fig = charts.intake_trend(trend, groups=shown, freq="month", height=CHART_HEIGHT)
+        st.plotly_chart(fig, config={"displaylogo": False}, key="trend")
+    else:
+        st.info("所选范围内没有投诉或信访事件。")
+
+grids = data.grid_metrics(src, f)
+MAP_METRICS = {"density": True, "closure_rate": False, "overdue": True}
+with middle:
+    head, pick = st.columns([1.2, 1.0])
+    head.markdown("**网格地图**")
+    metric = pick.selectbox(
+        "地图指标",
+        list(MAP_METRICS),
+        format_func=m.label,
+        key="overview_map_metric",
+        label_visibility="collapsed",
+    )
+    shapes = data.grid_shapes(src, f)
+    if grids.empty or shapes.empty:
+        st.info("所选范围内没有网格边界数据。")
+    else:
+        worse_high = MAP_METRICS[metric]
+        deck = maps.grid_deck(grids, shapes, metric, higher_is_worse=worse_high)
+        st.pydeck_chart(deck, height=CHART_HEIGHT - 30, key="overview_map")
+        breaks = maps.class_breaks(grids[metric])
+        legend = maps.legend(breaks, metric, higher_is_worse=worse_high)
+        swatches = "".join(
+            f'<span style="display:inline-block;margin-right:8px">'
+            f'<span style="display:inline-block;width:10px;height:10px;background:{css};'
+            f'margin-right:3px"></span>{text}</span>'
+            for css, text in legend
+        )
+        st.html(f'<div style="font-size:12px;color:#555">{swatches}</div>')
+
+with right:
+    st.markdown("**热点类别 · 受理量前8**")
+    top = data.top_categories(src, f, 8)
+    if top.empty:
+        st.info("所选范围内没有事件。")
+    else:
+        fig = charts.category_bars(top, height=CHART_HEIGHT)
+        st.plotly_chart(fig, config={"displaylogo": False}, key="categories")
+
+
+def grid_label(df: pd.DataFrame) -> pd.Series:
+    return df["community_name"] + " " + df["name"]
+
+
+TABLE_HEIGHT = 230
+a, b, c = st.columns([1.15, 1.0, 0.85], gap="medium")
+with a:
+    st.markdown(f"**预警 · 受理量{comparison_name}上升最快的网格**")
+    worse = q.worsening_grids(grids) if has_comparison else pd.DataFrame()
+    if worse.empty:
+        st.info("没有受理量上升的网格,或缺少可比数据。")
+    else:
+        table = pd.DataFrame(
+            {
+                "网格": grid_label(worse),
+                "每千户事件": worse["density"].map(fmt.number),
+                comparison_name: worse["intake_change"].map(lambda x: fmt.change("intake", x)),
+                "办结率": worse["closure_rate"].map(fmt.rate),
+                "办结率变化": worse["closure_change"].map(
+                    lambda x: fmt.change("closure_rate", x) or fmt.MISSING
+                ),
+            }
+        )
+        st.dataframe(table, hide_index=True, height=TABLE_HEIGHT, width="stretch")
+with b:
+    st.markdown("**预警 · 超期积压最多的网格**")
+    late = q.overdue_grids(grids)
+    if late.empty:
+        st.success("所选范围内没有超期积压。")
+    else:
+        table = pd.DataFrame(
+            {
+                "网格": grid_label(late),
+                "超期": late["overdue"].map(fmt.count),
+                "积压": late["backlog"].map(fmt.count),
+                "按时办结率": late["on_time_rate"].map(fmt.rate),
+            }
+        )
+        st.dataframe(table, hide_index=True, height=TABLE_HEIGHT, width="stretch")
+with c:
+    st.markdown("**积压账龄**")
+    ageing = data.backlog_ageing(src, f)
+    fig = charts.backlog_bars(ageing, height=TABLE_HEIGHT)
+    st.plotly_chart(fig, config={"displaylogo": False}, key="ageing")

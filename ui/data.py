@@ -1,0 +1,106 @@
+"""Cached access to the analytics layer: the only place pages get figures from.
+
+The shared connection lives in ``st.cache_resource``; every query takes its own cursor
+(DuckDB refuses concurrent use of one connection). Results are cached by the frozen
+``Filters`` plus the data version, so an import shows up on the next rerun.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+from ibis.backends import BaseBackend
+
+from analytics import queries as q
+from analytics.connection import connect, cursor, db_url, duckdb_path, is_duckdb_file
+from analytics.filters import Filters
+
+
+@dataclass(frozen=True)
+class Source:
+    """Which store, at which data version: the part of every cache key that is not a filter."""
+
+    url: str
+    version: tuple
+
+
+class NoData(Exception):
+    """The store is missing or holds no events; the message says how to fix it."""
+
+
+@st.cache_resource(show_spinner=False)
+def _backend(url: str) -> BaseBackend:
+    return connect(url, read_only=True)
+
+
+def _con(src: Source) -> BaseBackend:
+    return cursor(_backend(src.url))
+
+
+def source() -> Source:
+    """The current store and its data version (a tiny query on every rerun)."""
+    url = db_url()
+    if is_duckdb_file(url) and not duckdb_path(url).exists():
+        raise NoData(
+            f"找不到数据库文件 {duckdb_path(url)}。"
+            "请先运行 `python -m analytics demo` 生成演示数据,"
+            "或设置环境变量 GOV_DB 指向已有数据库。"
+        )
+    return Source(url, q.data_version(cursor(_backend(url))))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def data_range(src: Source) -> q.DataRange:
+    rng = q.data_range(_con(src))
+    if rng is None:
+        raise NoData("数据库中还没有事件数据。请先导入数据或运行 `python -m analytics demo`。")
+    return rng
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def org_units(src: Source) -> pd.DataFrame:
+    return q.org_units(_con(src))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def grid_reference(src: Source) -> pd.DataFrame:
+    return q.grid_reference(_con(src))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def categories(src: Source) -> list[str]:
+    return q.categories(_con(src))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def grid_shapes(src: Source, f: Filters) -> pd.DataFrame:
+    return q.grid_shapes(_con(src), f)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def kpis(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
+    return q.kpis(_con(src), f, data_range(src), compare=compare)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def intake_trend(
+    src: Source, f: Filters, by: str = "event_type", freq: str = "month", compare="yoy"
+) -> pd.DataFrame:
+    return q.intake_trend(_con(src), f, data_range(src), by=by, freq=freq, compare=compare)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def top_categories(src: Source, f: Filters, n: int = 8) -> pd.DataFrame:
+    return q.top_categories(_con(src), f, data_range(src), n=n)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def grid_metrics(src: Source, f: Filters) -> pd.DataFrame:
+    return q.grid_metrics(_con(src), f, data_range(src))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def backlog_ageing(src: Source, f: Filters) -> pd.DataFrame:
+    return q.backlog_ageing(_con(src), f, data_range(src))

@@ -1,0 +1,89 @@
+"""Chinese number, rate, duration and date formats for everything users read."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from analytics import metrics as m
+
+MISSING = "—"
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def count(n) -> str:
+    """12,345 below ten thousand-scale; 12.3万 / 1.23亿 above."""
+    if _missing(n):
+        return MISSING
+    n = float(n)
+    if abs(n) >= 1e8:
+        return f"{n / 1e8:.2f}亿"
+    if abs(n) >= 1e5:
+        return f"{n / 1e4:.1f}万"
+    return f"{n:,.0f}"
+
+
+def rate(x, digits: int = 1) -> str:
+    return MISSING if _missing(x) else f"{x * 100:.{digits}f}%"
+
+
+def hours(h) -> str:
+    """Minutes under an hour, hours under two days, days beyond."""
+    if _missing(h):
+        return MISSING
+    if h < 1:
+        return f"{h * 60:.0f}分钟"
+    if h < 48:
+        return f"{h:.1f}小时"
+    return f"{h / 24:.1f}天"
+
+
+def number(x, digits: int = 1) -> str:
+    return MISSING if _missing(x) else f"{x:,.{digits}f}"
+
+
+def value(name: str, x) -> str:
+    """A metric's value in its unit."""
+    unit = m.METRICS[name].unit if name in m.METRICS else m.DERIVED[name][1]
+    if unit == "rate":
+        return rate(x)
+    if unit == "hours":
+        return hours(x)
+    if name in m.DERIVED:
+        return number(x)
+    return count(x)
+
+
+def change(name: str, ch) -> str | None:
+    """Signed change: 个百分点 for rates, percent otherwise; None when there is no comparison."""
+    if _missing(ch):
+        return None
+    unit = m.METRICS[name].unit if name in m.METRICS else m.DERIVED[name][1]
+    if unit == "rate":
+        return f"{ch * 100:+.1f}个百分点"
+    return f"{ch * 100:+.1f}%"
+
+
+def delta_color(name: str) -> str:
+    """Streamlit delta colour: green means better whichever way the metric moves."""
+    better = m.METRICS[name].better if name in m.METRICS else "neutral"
+    return {"higher": "normal", "lower": "inverse"}.get(better, "off")
+
+
+def day(d: date | datetime) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def moment(t: datetime) -> str:
+    return f"{day(t)} {t:%H:%M}"
+
+
+def period(start: date, end: date) -> str:
+    if start == end:
+        return day(start)
+    if start.year == end.year:
+        return f"{day(start)}至{end.month}月{end.day}日"
+    return f"{day(start)}至{day(end)}"

@@ -1,0 +1,134 @@
+"""Grid maps with pydeck: polygons coloured by a metric, no basemap needed (works offline).
+
+Only aggregated figures and reference attributes go into the payload: never event rows or
+any personal field.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pydeck as pdk
+
+from analytics import metrics as m
+from ui import format as fmt
+
+# Sequential palette from calm to alarming (ColorBrewer YlOrRd, 5 classes).
+PALETTE = [(255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38)]
+NO_DATA = (210, 214, 220)
+
+
+def class_breaks(values: pd.Series, k: int = len(PALETTE)) -> list[float]:
+    """Quantile class breaks (k−1 inner edges) over the finite values."""
+    finite = values[np.isfinite(values.astype("float64"))]
+    if finite.empty:
+        return []
+    return sorted(set(np.quantile(finite, [i / k for i in range(1, k)]).round(6).tolist()))
+
+
+def colour(value: float, breaks: list[float], higher_is_worse: bool = True) -> tuple:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return NO_DATA
+    idx = int(np.searchsorted(breaks, value, side="right"))
+    idx = min(idx, len(PALETTE) - 1)
+    if not higher_is_worse:
+        idx = len(PALETTE) - 1 - idx
+    return PALETTE[idx]
+
+
+def view_of(shapes: pd.DataFrame) -> pdk.ViewState:
+    """A view that frames every polygon of ``shapes``."""
+    coords = np.array([pt for rings in shapes["polygons"] for ring in rings for pt in ring])
+    if coords.size == 0:
+        return pdk.ViewState(longitude=106.5, latitude=29.6, zoom=10)
+    lon0, lat0 = coords.min(axis=0)
+    lon1, lat1 = coords.max(axis=0)
+    span = max(lon1 - lon0, (lat1 - lat0) * 1.2, 1e-3)
+    zoom = float(np.clip(math.log2(360 / span) - 0.9, 3, 17))
+    return pdk.ViewState(
+        longitude=float((lon0 + lon1) / 2), latitude=float((lat0 + lat1) / 2), zoom=zoom
+    )
+
+
+def grid_layer_data(
+    grids: pd.DataFrame, shapes: pd.DataFrame, metric: str, higher_is_worse: bool = True
+) -> tuple[list[dict], list[float]]:
+    """One record per polygon part: outline, colour and tooltip text (reference + figures)."""
+    df = grids.merge(shapes, on="grid_id", how="inner")
+    breaks = class_breaks(df[metric])
+    records = []
+    for row in df.itertuples(index=False):
+        value = getattr(row, metric)
+        for ring in row.polygons:
+            records.append(
+                {
+                    "grid_id": row.grid_id,
+                    "name": row.name,
+                    "community": row.community_name,
+                    "households": f"{int(row.households):,}",
+                    "value": fmt.value(metric, value),
+                    "intake": fmt.count(row.intake),
+                    "closure": fmt.rate(row.closure_rate),
+                    "polygon": ring,
+                    "fill": [*colour(value, breaks, higher_is_worse), 200],
+                }
+            )
+    return records, breaks
+
+
+def grid_deck(
+    grids: pd.DataFrame,
+    shapes: pd.DataFrame,
+    metric: str = "density",
+    higher_is_worse: bool = True,
+) -> pdk.Deck:
+    """A deck of grid polygons coloured by ``metric``, drawn without any basemap (offline)."""
+    records, _ = grid_layer_data(grids, shapes, metric, higher_is_worse)
+    layer = pdk.Layer(
+        "PolygonLayer",
+        data=records,
+        id="grids",
+        get_polygon="polygon",
+        get_fill_color="fill",
+        get_line_color=[255, 255, 255],
+        line_width_min_pixels=1,
+        stroked=True,
+        filled=True,
+        pickable=True,
+        auto_highlight=True,
+    )
+    label = m.label(metric)
+    tooltip = {
+        "text": "{name}({community})\n户数 {households}\n"
+        + label
+        + " {value}\n受理量 {intake} · 办结率 {closure}",
+        "style": {"fontSize": "13px"},
+    }
+    return pdk.Deck(
+        layers=[layer],
+        initial_view_state=view_of(shapes),
+        map_provider=None,
+        map_style=None,
+        tooltip=tooltip,
+    )
+
+
+def legend(breaks: list[float], metric: str, higher_is_worse: bool = True) -> list[tuple[str, str]]:
+    """(CSS colour, range text) pairs for the map legend."""
+    edges = [None, *breaks, None]
+    items = []
+    for i in range(len(edges) - 1):
+        lo, hi = edges[i], edges[i + 1]
+        idx = i if higher_is_worse else len(PALETTE) - 1 - i
+        r, g, b = PALETTE[min(idx, len(PALETTE) - 1)]
+        text = (
+            f"< {fmt.value(metric, hi)}"
+            if lo is None
+            else f"≥ {fmt.value(metric, lo)}"
+            if hi is None
+            else f"{fmt.value(metric, lo)} – {fmt.value(metric, hi)}"
+        )
+        items.append((f"rgb({r},{g},{b})", text))
+    return items
