@@ -1,0 +1,40 @@
+"""AppTest for our ``st.navigation`` app, run the way the live server runs it.
+
+Streamlit still has a legacy mode for apps with a ``pages/`` folder: until some script has
+called ``st.navigation`` it runs the folder's files as pages by themselves. The live server
+leaves that mode on the first run of the process and never returns to it (see
+``ui.context.current``), but ``AppTest`` resets the switch before every run, so without this
+class each rerun would execute ``pages/overview.py`` alone, skipping ``app.py`` and the
+shared sidebar. Here the switch is off for every run, as on a server that has served once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+class _NavigationPagesManager(PagesManager):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+
+class EntryAppTest(AppTest):
+    def _run(self, widget_state=None, timeout=None) -> AppTest:
+        saved = app_test_module.PagesManager
+        app_test_module.PagesManager = _NavigationPagesManager
+        try:
+            return super()._run(widget_state, timeout)
+        finally:
+            app_test_module.PagesManager = saved
+
+
+def app_test(timeout: float = 120) -> EntryAppTest:
+    # ``AppTest.from_file`` always builds a plain ``AppTest``, hence the constructor.
+    return EntryAppTest(APP, default_timeout=timeout)

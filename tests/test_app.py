@@ -1,0 +1,187 @@
+"""The app run by Streamlit's AppTest: every filter path, figures equal to the analytics layer."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics import queries as q
+from analytics.connection import connect
+from analytics.filters import Filters, preset_period
+from tests.apptest import app_test
+
+KPI_LABELS = ["受理量", "办结率", "按时办结率", "响应时长中位数", "满意率", "网格内解决率", "积压"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def run_app(db: Path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("GOV_DB", str(db))
+    at = app_test()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric_values(at: AppTest) -> dict[str, str]:
+    return {x.label: x.value for x in at.metric}
+
+
+def decks(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.json) for el in at.get("deck_gl_json_chart")]
+
+
+def test_overview_shows_the_seven_cards_with_hand_checked_values(tiny_db, monkeypatch):
+    at = run_app(tiny_db, monkeypatch)
+    assert [x.label for x in at.metric] == KPI_LABELS
+    values = metric_values(at)
+    assert values["受理量"] == "7"
+    assert values["办结率"] == "57.1%"
+    assert values["按时办结率"] == "60.0%"
+    assert values["响应时长中位数"] == "1.5小时"
+    assert values["积压"] == "3"
+    deltas = {x.label: x.delta for x in at.metric}
+    assert deltas["受理量"] == "+133.3%(同比)"
+    assert deltas["办结率"] == "-9.5个百分点(同比)"
+    assert "2026年1月1日至10月31日" in at.caption[0].value
+    assert at.subheader[0].value == "一屏统览 · 测试区"
+
+
+def test_street_community_grid_cascade(tiny_db, monkeypatch):
+    at = run_app(tiny_db, monkeypatch)
+    at.selectbox(key="f_street").select("S02").run()
+    assert metric_values(at)["受理量"] == "3"
+    assert at.subheader[0].value == "一屏统览 · 乙街道"
+    at.selectbox(key="f_community").select("S02C01").run()
+    at.selectbox(key="f_grid").select("S02C01G01").run()
+    assert not at.exception
+    assert metric_values(at)["受理量"] == "2"
+    assert at.subheader[0].value == "一屏统览 · 乙街道 · 乙一社区 · 第1网格"
+    at.selectbox(key="f_street").select("S01").run()  # community/grid of S02 no longer apply
+    assert not at.exception
+    assert at.selectbox(key="f_community").value == ""
+    assert metric_values(at)["受理量"] == "4"
+
+
+@pytest.mark.parametrize(
+    ("key", "values", "intake"),
+    [
+        ("f_event_types", ["complaint"], "3"),
+        ("f_categories", ["物业管理"], "2"),
+        ("f_channels", ["hotline", "app"], "4"),
+        ("f_boards", ["safety"], "2"),
+    ],
+)
+def test_dimension_filters(tiny_db, monkeypatch, key, values, intake):
+    at = run_app(tiny_db, monkeypatch)
+    at.multiselect(key=key).set_value(values).run()
+    assert not at.exception
+    assert metric_values(at)["受理量"] == intake
+
+
+def test_period_presets_and_custom_range(tiny_db, monkeypatch):
+    at = run_app(tiny_db, monkeypatch)
+    at.selectbox(key="f_preset").select("last_year").run()
+    assert metric_values(at)["受理量"] == "4"  # P1, P2, P3 and X1 (2025-12-15)
+    assert not any(x.delta for x in at.metric)  # 2024 is not wholly inside the data
+    at.selectbox(key="f_preset").select("custom").run()
+    at.date_input(key="f_range").set_value((date(2026, 6, 1), date(2026, 6, 30))).run()
+    assert not at.exception
+    assert metric_values(at)["受理量"] == "2"
+    assert "2026年6月1日至6月30日" in at.caption[0].value
+
+
+def test_month_over_month_and_reset(tiny_db, monkeypatch):
+    at = run_app(tiny_db, monkeypatch)
+    at.radio(key="f_compare").set_value("mom").run()
+    assert all("环比" in (x.delta or "环比") for x in at.metric)
+    at.multiselect(key="f_boards").set_value(["safety"]).run()
+    at.button[0].click().run()
+    assert not at.exception
+    assert metric_values(at)["受理量"] == "7"
+
+
+def test_map_payload_is_aggregated_without_personal_data(tiny_db, monkeypatch):
+    at = run_app(tiny_db, monkeypatch)
+    (deck,) = decks(at)
+    (layer,) = deck["layers"]
+    assert layer["@@type"] == "PolygonLayer"
+    assert sorted(r["grid_id"] for r in layer["data"]) == ["S01C01G01", "S02C01G01"]
+    payload = json.dumps(deck, ensure_ascii=False)
+    for secret in ("张三", "13812345678", "某路12号", "reporter", "description"):
+        assert secret not in payload
+    assert "mapStyle" not in deck or not deck["mapStyle"]
+
+
+def test_map_metric_switch(tiny_db, monkeypatch):
+    at = run_app(tiny_db, monkeypatch)
+    at.selectbox(key="overview_map_metric").select("closure_rate").run()
+    (deck,) = decks(at)
+    values = {r["grid_id"]: r["value"] for r in deck["layers"][0]["data"]}
+    assert values == {"S01C01G01": "75.0%", "S02C01G01": "50.0%"}
+
+
+def test_missing_database_gives_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("GOV_DB", str(tmp_path / "nothing.duckdb"))
+    at = app_test().run()
+    assert not at.exception
+    assert "python -m analytics demo" in at.error[0].value
+    assert not (tmp_path / "nothing.duckdb").exists()
+
+
+FILTER_COMBINATIONS = [
+    {},
+    {"f_street": "S01"},
+    {"f_preset": "last_12m", "f_compare": "mom"},
+    {"f_preset": "last_month", "f_event_types": ["petition"]},
+    {"f_preset": "qtd", "f_channels": ["patrol"], "f_boards": ["safety"]},
+    {"f_preset": "last_30d", "f_street": "S03"},
+    {"f_preset": "last_year", "f_categories": ["噪音扰民"]},
+]
+
+
+@pytest.mark.parametrize("combo", FILTER_COMBINATIONS, ids=lambda c: ",".join(c) or "default")
+def test_demo_district_overview_matches_analytics(demo_db, monkeypatch, combo):
+    at = run_app(demo_db, monkeypatch)
+    for key, value in combo.items():
+        widget = at.multiselect(key=key) if isinstance(value, list) else None
+        if widget is not None:
+            widget.set_value(value)
+        elif key == "f_compare":
+            at.radio(key=key).set_value(value)
+        else:
+            at.selectbox(key=key).select(value)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    assert [x.label for x in at.metric] == KPI_LABELS
+    con = connect(demo_db, read_only=True)
+    rng = q.data_range(con)
+    start, end = preset_period(combo.get("f_preset", "ytd"), rng.last_day)
+    f = Filters(
+        start,
+        end,
+        street_id=combo.get("f_street"),
+        event_types=tuple(combo.get("f_event_types", ())),
+        categories=tuple(combo.get("f_categories", ())),
+        channels=tuple(combo.get("f_channels", ())),
+        boards=tuple(combo.get("f_boards", ())),
+    )
+    intake = q.kpis(con, f, rng).set_index("metric").loc["intake", "value"]
+    shown = metric_values(at)["受理量"]
+    expected = f"{intake / 1e4:.1f}万" if intake >= 1e5 else f"{int(intake):,}"
+    assert shown == expected
+    assert re.fullmatch(r"[\d.,]+万?", shown)
+    con.disconnect()
