@@ -106,11 +106,14 @@ def grid_deck(
         + " {value}\n受理量 {intake} · 办结率 {closure}",
         "style": {"fontSize": "13px"},
     }
+    # No basemap, and no request for one: with ``map_provider=None`` and pydeck's default
+    # ``map_style`` the payload carries pydeck's "no style" sentinel, which Streamlit's
+    # frontend honours; an explicit ``map_style=None`` would make it fetch a CARTO basemap
+    # from the internet, which the district's network may not reach.
     return pdk.Deck(
         layers=[layer],
         initial_view_state=view_of(shapes),
         map_provider=None,
-        map_style=None,
         tooltip=tooltip,
     )
 
