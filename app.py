@@ -17,6 +17,7 @@ st.html(
     .block-container {padding-top: 1.2rem; padding-bottom: 0.5rem;}
     [data-testid="stMetric"] {padding: 0.35rem 0.7rem;}
     [data-testid="stMetricValue"] {font-size: 1.7rem;}
+    [data-testid="stMetricDelta"] {font-size: 0.8rem;}
     h1, h2, h3 {padding-top: 0.2rem; padding-bottom: 0.2rem;}
     </style>"""
 )

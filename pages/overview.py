@@ -35,6 +35,7 @@ for col, row in zip(st.columns(len(kpis)), kpis.itertuples(index=False), strict=
         delta_color=fmt.delta_color(row.metric),
         help=f"{m.METRICS[row.metric].description}。上期:{fmt.value(row.metric, row.previous)}",
         border=True,
+        height="stretch",
     )
 
 CHART_HEIGHT = 285
@@ -42,7 +43,8 @@ left, middle, right = st.columns([1.25, 1.0, 1.0], gap="medium")
 
 with left:
     st.markdown("**受理趋势 · 投诉与信访(按月)**")
-    trend = data.intake_trend(src, f, "event_type", "month", compare)
+    # Monthly lines read best against the same months a year earlier, whatever the cards use.
+    trend = data.intake_trend(src, f, "event_type", "month", "yoy")
     shown = tuple(t for t in ("complaint", "petition") if t in set(trend["group"]))
     if shown:
         fig = charts.intake_trend(trend, groups=shown, freq="month", height=CHART_HEIGHT)
@@ -50,7 +52,7 @@ with left:
     else:
         st.info("所选范围内没有投诉或信访事件。")
 
-grids = data.grid_metrics(src, f)
+grids = data.grid_metrics(src, f, compare)
 MAP_METRICS = {"density": True, "closure_rate": False, "overdue": True}
 with middle:
     head, pick = st.columns([1.2, 1.0])
@@ -81,11 +83,11 @@ with middle:
 
 with right:
     st.markdown("**热点类别 · 受理量前8**")
-    top = data.top_categories(src, f, 8)
+    top = data.top_categories(src, f, 8, compare)
     if top.empty:
         st.info("所选范围内没有事件。")
     else:
-        fig = charts.category_bars(top, height=CHART_HEIGHT)
+        fig = charts.category_bars(top, height=CHART_HEIGHT, change_name=comparison_name)
         st.plotly_chart(fig, config={"displaylogo": False}, key="categories")
 
 
@@ -93,7 +95,7 @@ def grid_label(df: pd.DataFrame) -> pd.Series:
     return df["community_name"] + " " + df["name"]
 
 
-TABLE_HEIGHT = 230
+TABLE_HEIGHT = 318  # header and eight rows
 a, b, c = st.columns([1.15, 1.0, 0.85], gap="medium")
 with a:
     st.markdown(f"**预警 · 受理量{comparison_name}上升最快的网格**")

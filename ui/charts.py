@@ -74,8 +74,11 @@ def intake_trend(
     return fig
 
 
-def category_bars(df: pd.DataFrame, height: int = 300, title: str | None = None) -> go.Figure:
-    """Horizontal bars of intake by category, largest on top, 同比 in the label."""
+def category_bars(
+    df: pd.DataFrame, height: int = 300, title: str | None = None, change_name: str = "同比"
+) -> go.Figure:
+    """Horizontal bars of intake by category, largest on top, the change in the label
+    (red when it rose by more than 10%)."""
     df = df.sort_values("intake")
     change = df["change"].map(lambda c: "" if pd.isna(c) else f"{c * 100:+.0f}%")
     fig = go.Figure(
@@ -88,11 +91,15 @@ def category_bars(df: pd.DataFrame, height: int = 300, title: str | None = None)
             textposition="outside",
             cliponaxis=False,
             customdata=change,
-            hovertemplate="%{y}<br>受理量 %{x:,} 件<br>同比 %{customdata}<extra></extra>",
+            hovertemplate="%{y}<br>受理量 %{x:,} 件<br>"
+            + change_name
+            + " %{customdata}<extra></extra>",
         )
     )
     _layout(fig, height, title=title)
-    fig.update_xaxes(title="件", showgrid=True, gridcolor="#eceff1")
+    # Room on the right for the outside labels of the longest bar.
+    top = float(df["intake"].max()) if len(df) else 1.0
+    fig.update_xaxes(title="件", showgrid=True, gridcolor="#eceff1", range=[0, top * 1.18])
     fig.update_yaxes(title=None)
     return fig
 

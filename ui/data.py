@@ -92,13 +92,15 @@ def intake_trend(
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def top_categories(src: Source, f: Filters, n: int = 8) -> pd.DataFrame:
-    return q.top_categories(_con(src), f, data_range(src), n=n)
+def top_categories(
+    src: Source, f: Filters, n: int = 8, compare: str | None = "yoy"
+) -> pd.DataFrame:
+    return q.top_categories(_con(src), f, data_range(src), n=n, compare=compare)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def grid_metrics(src: Source, f: Filters) -> pd.DataFrame:
-    return q.grid_metrics(_con(src), f, data_range(src))
+def grid_metrics(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
+    return q.grid_metrics(_con(src), f, data_range(src), compare=compare)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
