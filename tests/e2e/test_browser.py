@@ -1,0 +1,159 @@
+"""End to end: a real Streamlit server and Debian's chromium driven by Playwright.
+
+The server is fresh for this module and the first page opened is the bookmark ``/overview``,
+the case that used to bypass ``app.py`` (see ``ui.context.current``). Screenshots land in
+``tests/e2e/artifacts/`` (git-ignored) for a human to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "e2e" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+KPI_LABELS = ["受理量", "办结率", "按时办结率", "响应时长中位数", "满意率", "网格内解决率", "积压"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError("streamlit did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    port = _free_port()
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    env = {**os.environ, "GOV_DB": str(demo_db)}
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_healthy(url, proc)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} missing: run `bash scripts/install-browser.sh`")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-dev-shm-usage"],  # keep WebGL for the map
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(
+        viewport={"width": 1920, "height": 1080}, locale="zh-CN", timezone_id="Asia/Shanghai"
+    )
+    p = context.new_page()
+    yield p
+    context.close()
+
+
+def settle(page, timeout: float = 60_000) -> None:
+    """Wait until the script run is over and the page shows its figures."""
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
+    )
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=\"stMetric\"]').length === 7", timeout=timeout
+    )
+    page.wait_for_timeout(800)  # charts and the map draw after the run
+
+
+def assert_no_error(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    body = page.inner_text("body")
+    assert "Traceback" not in body and "Error" not in body, body[:2000]
+
+
+def kpi(page, label: str) -> str:
+    card = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_overview_in_a_real_browser(server, page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{server}/overview")  # first request of a fresh server, straight to a page
+    settle(page)
+    assert_no_error(page)
+
+    labels = page.locator('[data-testid="stMetricLabel"]').all_inner_texts()
+    assert [x.strip() for x in labels] == KPI_LABELS
+    assert "同比" in page.locator('[data-testid="stMetricDelta"]').first.inner_text()
+    assert page.locator('[data-testid="stSidebar"]').get_by_text("街道").count() >= 1
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 3
+    assert page.locator('[data-testid="stDeckGlJsonChart"] canvas').count() >= 1
+    assert page.locator("h3").first.inner_text().startswith("一屏统览")
+
+    # One screen on a 1920×1080 projector: nothing to scroll.
+    overflow = page.evaluate(
+        """() => {
+            const main = document.querySelector('[data-testid="stMain"]');
+            return {
+              main: main.scrollHeight - main.clientHeight,
+              doc: document.documentElement.scrollHeight - window.innerHeight,
+            };
+        }"""
+    )
+    page.screenshot(path=str(ARTIFACTS / "overview-1920x1080.png"))
+    assert overflow["main"] <= 2 and overflow["doc"] <= 2, overflow
+
+    # The sidebar's street filter changes the figures and the title.
+    district_intake = kpi(page, "受理量")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="街道").click()
+    options = page.locator('[role="option"]')
+    options.nth(1).click()
+    settle(page)
+    assert_no_error(page)
+    title = page.locator("h3").first.inner_text()
+    assert title.startswith("一屏统览 · ") and "街道" in title, title
+    assert kpi(page, "受理量") != district_intake
+    page.screenshot(path=str(ARTIFACTS / "overview-street.png"))
