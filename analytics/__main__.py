@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import date
 
+from analytics import formats as fmt
 from analytics import labels
 from analytics import metrics as m
 from analytics import queries as q
@@ -76,12 +77,14 @@ def _summary(args: argparse.Namespace) -> int:
     f = _unit_filters(con, args.unit, start, end)
     table = q.kpis(con, f, rng, metrics=tuple(m.METRICS), compare=args.compare)
     name = labels.COMPARISON[args.compare]
-    print(f"统计期 {start} 至 {end},数据截至 {rng.as_of:%Y-%m-%d %H:%M}")
+    print(f"统计期 {fmt.period(start, end)},数据截至 {fmt.moment(rng.as_of)}")
+    if not q.comparable(f, args.compare, rng):
+        print(f"({name}对比期超出数据范围,不显示变化)")
     for row in table.itertuples(index=False):
-        value = row.value
-        shown = f"{value:.4f}" if m.METRICS[row.metric].unit != "count" else f"{int(value):,}"
-        change = "" if row.change != row.change else f"  {name} {row.change:+.4f}"
-        print(f"  {m.label(row.metric):<10}{shown:>14}{change}")
+        change = fmt.change(row.metric, row.change)
+        shown = f"{m.label(row.metric)}:{fmt.value(row.metric, row.value)}"
+        print(f"  {shown}" + (f"({name} {change})" if change else ""))
+    con.disconnect()
     return 0
 
 

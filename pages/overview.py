@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
+from analytics import formats as fmt
 from analytics import labels
 from analytics import metrics as m
 from analytics import queries as q
 from ui import charts, data, maps
-from ui import format as fmt
 from ui.context import current
 from ui.sidebar import scope_label
 

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pydeck as pdk
 
+from analytics import formats as fmt
 from analytics import metrics as m
-from ui import format as fmt
 
 # Sequential palette from calm to alarming (ColorBrewer YlOrRd, 5 classes).
 PALETTE = [(255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38)]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics import formats as fmt
 from analytics import labels
 from analytics.filters import COMPARISONS, PERIOD_PRESETS, Filters, preset_period
 from analytics.schema import BOARDS, CHANNELS, EVENT_TYPES
 from ui import data
-from ui import format as fmt
 
 DIMENSION_KEYS = ("f_event_types", "f_categories", "f_channels", "f_boards")
 

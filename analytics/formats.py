@@ -1,4 +1,5 @@
-"""Chinese number, rate, duration and date formats for everything users read."""
+"""Chinese number, rate, duration and date formats for everything users read
+(pages, the command line and exports share them)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,121 @@
+"""The command line (``python -m analytics``) and the masking of personal data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics import formats as fmt
+from analytics.__main__ import main
+from analytics.masking import mask_address, mask_frame, mask_name, mask_phone
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_summary_prints_chinese_figures_of_the_tiny_district(tiny_db, capsys):
+    assert main(["summary", "--db", str(tiny_db)]) == 0
+    out = capsys.readouterr().out
+    assert "统计期 2026年1月1日至10月31日" in out
+    assert "受理量:7(同比 +133.3%)" in out
+    assert "办结率:57.1%(同比 -9.5个百分点)" in out
+    assert "积压:3" in out
+
+
+def test_summary_for_a_unit_and_a_period_beyond_the_data(tiny_db, capsys):
+    assert main(["summary", "--db", str(tiny_db), "--unit", "S02", "--period", "last_year"]) == 0
+    out = capsys.readouterr().out
+    assert "对比期超出数据范围" in out
+    assert "受理量:2" in out  # 乙街道 in 2025: the events of 2025-05-01 and 2025-12-15
+
+
+def test_summary_rejects_an_unknown_unit(tiny_db):
+    with pytest.raises(SystemExit, match="找不到单位或网格"):
+        main(["summary", "--db", str(tiny_db), "--unit", "NOPE"])
+
+
+def test_demo_if_missing_leaves_an_existing_database_alone(tiny_db, capsys):
+    before = tiny_db.stat().st_mtime_ns
+    assert main(["demo", "--db", str(tiny_db), "--if-missing"]) == 0
+    assert "跳过生成" in capsys.readouterr().out
+    assert tiny_db.stat().st_mtime_ns == before
+
+
+def test_demo_command_builds_a_database_in_a_new_folder(tmp_path):
+    db = tmp_path / "new" / "demo.duckdb"
+    done = subprocess.run(
+        [sys.executable, "-m", "analytics", "demo", "--events", "3000", "--seed", "3", "--db", db],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert db.exists() and "完成" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [("张三", "张*"), ("李小明", "李**"), ("欧阳娜娜", "欧阳**"), ("", None), (None, None)],
+)
+def test_mask_name(name, masked):
+    assert mask_name(name) == masked
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("13812345678", "138****5678"),
+        ("+86 138-1234-5678", "138****5678"),
+        ("023-6888 1234", "*******1234"),
+        (None, None),
+    ],
+)
+def test_mask_phone(phone, masked):
+    assert mask_phone(phone) == masked
+
+
+def test_mask_address_hides_every_number():
+    assert mask_address("桂花路12号3栋2单元") == "桂花路**号*栋*单元"
+
+
+def test_mask_frame_masks_personal_columns_and_keeps_the_rest():
+    df = pd.DataFrame(
+        {
+            "event_id": ["E1"],
+            "reporter_name": ["王五"],
+            "reporter_phone": ["13900001111"],
+            "address": ["某路8号"],
+        }
+    )
+    out = mask_frame(df)
+    assert out.to_dict("records") == [
+        {
+            "event_id": "E1",
+            "reporter_name": "王*",
+            "reporter_phone": "139****1111",
+            "address": "某路*号",
+        }
+    ]
+    assert df.loc[0, "reporter_name"] == "王五"  # the input is not modified
+
+
+@pytest.mark.parametrize(
+    ("n", "shown"), [(0, "0"), (99_999, "99,999"), (123_456, "12.3万"), (234_000_000, "2.34亿")]
+)
+def test_chinese_counts(n, shown):
+    assert fmt.count(n) == shown
+
+
+def test_chinese_durations_and_dates():
+    from datetime import date
+
+    assert fmt.hours(0.35) == "21分钟"
+    assert fmt.hours(5) == "5.0小时"
+    assert fmt.hours(72) == "3.0天"
+    assert fmt.period(date(2026, 1, 1), date(2026, 10, 31)) == "2026年1月1日至10月31日"
+    assert fmt.change("closure_rate", -0.095) == "-9.5个百分点"
+    assert fmt.change("intake", None) is None
