@@ -42,7 +42,7 @@ CHART_HEIGHT = 285
 left, middle, right = st.columns([1.25, 1.0, 1.0], gap="medium")
 
 with left:
-    st.markdown("**受理趋势 · 投诉与信访(按月)**")
+    st.markdown("**受理趋势 · 投诉与信访(件/月)**")
     # Monthly lines read best against the same months a year earlier, whatever the cards use.
     trend = data.intake_trend(src, f, "event_type", "month", "yoy")
     shown = tuple(t for t in ("complaint", "petition") if t in set(trend["group"]))
@@ -131,7 +131,7 @@ with b:
         )
         st.dataframe(table, hide_index=True, height=TABLE_HEIGHT, width="stretch")
 with c:
-    st.markdown("**积压账龄**")
+    st.markdown("**积压账龄(件)**")
     ageing = data.backlog_ageing(src, f)
     fig = charts.backlog_bars(ageing, height=TABLE_HEIGHT)
     st.plotly_chart(fig, config={"displaylogo": False}, key="ageing")

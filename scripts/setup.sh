@@ -24,8 +24,10 @@ if [ ! -x .venv/bin/python ]; then
   "$py" -m venv .venv
 fi
 
-stamp=.venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$(basename "$req" .txt)
-if [ ! -f "$stamp" ]; then
+hash=$(cat requirements*.txt | sha256sum | cut -c1-16)
+stamp=.venv/.installed-$hash-$(basename "$req" .txt)
+dev_stamp=.venv/.installed-$hash-requirements-dev  # the dev set includes the runtime set
+if [ ! -f "$stamp" ] && [ ! -f "$dev_stamp" ]; then
   echo "==> 安装依赖 ($req)"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"

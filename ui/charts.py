@@ -37,7 +37,11 @@ def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
         **kw,
     )
     fig.update_xaxes(showgrid=False)
-    fig.update_yaxes(gridcolor="#eceff1", rangemode="tozero")
+    # Full numbers with thousands separators: no SI suffixes like "10k" on a Chinese axis.
+    fig.update_xaxes(exponentformat="none", separatethousands=True)
+    fig.update_yaxes(
+        gridcolor="#eceff1", rangemode="tozero", exponentformat="none", separatethousands=True
+    )
     return fig
 
 
@@ -62,7 +66,7 @@ def intake_trend(
                 x=part["bucket"],
                 y=part["intake"],
                 mode="lines+markers" if period == "current" else "lines",
-                name=f"{name}({tag})",
+                name=name if period == "current" else f"{name}({tag})",
                 line=dict(color=EVENT_TYPE_COLORS.get(group, NEUTRAL), dash=dash, width=2),
                 opacity=opacity,
                 hovertemplate=f"{name} · {tag}<br>%{{x|{FREQ_HOVER[freq]}}}"
@@ -70,7 +74,7 @@ def intake_trend(
             )
     _layout(fig, height, title=title)
     fig.update_xaxes(tickformat=FREQ_TICK[freq])
-    fig.update_yaxes(title="件")
+    fig.update_yaxes(title=None)  # the unit (件) is in the heading: a rotated CJK title reads badly
     return fig
 
 
@@ -123,5 +127,5 @@ def backlog_bars(df: pd.DataFrame, height: int = 260, title: str | None = None) 
         hovertemplate="账龄 %{x}<br>已超期 %{y:,} 件<extra></extra>",
     )
     _layout(fig, height, title=title, barmode="stack")
-    fig.update_yaxes(title="件")
+    fig.update_yaxes(title=None)
     return fig

@@ -121,17 +121,22 @@ def grid_deck(
 def legend(breaks: list[float], metric: str, higher_is_worse: bool = True) -> list[tuple[str, str]]:
     """(CSS colour, range text) pairs for the map legend."""
     edges = [None, *breaks, None]
+    large = any(abs(b) >= 100 for b in breaks) and metric in m.DERIVED
+
+    def show(x: float) -> str:  # whole numbers once the edges are large: keeps one line
+        return fmt.number(x, 0) if large else fmt.value(metric, x)
+
     items = []
     for i in range(len(edges) - 1):
         lo, hi = edges[i], edges[i + 1]
         idx = i if higher_is_worse else len(PALETTE) - 1 - i
         r, g, b = PALETTE[min(idx, len(PALETTE) - 1)]
         text = (
-            f"< {fmt.value(metric, hi)}"
+            f"< {show(hi)}"
             if lo is None
-            else f"≥ {fmt.value(metric, lo)}"
+            else f"≥ {show(lo)}"
             if hi is None
-            else f"{fmt.value(metric, lo)} – {fmt.value(metric, hi)}"
+            else f"{show(lo)} – {show(hi)}"
         )
         items.append((f"rgb({r},{g},{b})", text))
     return items
