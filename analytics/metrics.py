@@ -52,6 +52,21 @@ def open_at_as_of(t: Table):
     return (t.reported_at <= t.as_of) & ~closed(t)
 
 
+def one_of(column, values):
+    """``column IN values`` spelled as ``column = v1 OR column = v2 …``.
+
+    The same three-valued result (NULL for a NULL column), but DuckDB evaluates equality on
+    strings about twice as fast as an IN list, which matters over millions of events.
+    """
+    values = list(values)
+    if not values:
+        return column.isin([])
+    pred = column == values[0]
+    for value in values[1:]:
+        pred = pred | (column == value)
+    return pred
+
+
 def _ratio(t: Table, numerator, denominator):
     return t.count(where=numerator) / t.count(where=denominator).nullif(0)
 
@@ -112,7 +127,7 @@ def response_rate(threshold_hours: float = RESPONSE_THRESHOLD_HOURS) -> Callable
 
 def satisfaction_rate(t: Table):
     rated = t.satisfaction.notnull() & known(t)
-    return _ratio(t, rated & t.satisfaction.isin(["satisfied", "basic"]), rated)
+    return _ratio(t, rated & one_of(t.satisfaction, ("satisfied", "basic")), rated)
 
 
 def resolution_rate(t: Table):
@@ -122,7 +137,7 @@ def resolution_rate(t: Table):
 
 def resolved_at_or_below(levels: tuple[str, ...]) -> Callable[[Table], object]:
     def reduce(t: Table):
-        return _ratio(t, closed(t) & t.resolved_level.isin(list(levels)), closed(t))
+        return _ratio(t, closed(t) & one_of(t.resolved_level, levels), closed(t))
 
     return reduce
 

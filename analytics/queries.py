@@ -181,23 +181,31 @@ def intake_trend(
 ) -> pd.DataFrame:
     """Intake per ``freq`` bucket and ``by`` group: columns bucket, group, intake, period.
 
-    Comparison rows are moved onto the current period's calendar (``bucket`` shifted by
-    the comparison offset) so both series share the x axis.
+    Comparison days are moved onto the current period's calendar (by one year, or by the
+    period's length for 环比) before they are bucketed, so both series share the x axis and
+    its buckets.
     """
-    t = _tagged_events(con, f, rng, compare)
-    bucket = t.reported_at.truncate(FREQUENCIES[freq]).name("bucket")
-    expr = t.group_by([bucket, t[by].name("group"), "period"]).aggregate(intake=t.count())
+    # Count per calendar day first, then per bucket: periods are whole days, so a day's
+    # period is known from the day alone, and truncating a day gives the same bucket as
+    # truncating each of its timestamps, at a fraction of the cost over millions of events.
+    t = apply_scope(con.table("events"), f)
+    wanted = in_period(t, f.start, f.end)
+    shift = None
+    if comparable(f, compare, rng):
+        c = f.comparison(compare)
+        wanted = wanted | in_period(t, c.start, c.end)
+        shift = ibis.interval(years=1) if compare == "yoy" else ibis.interval(days=f.days)
+    t = t.filter(wanted)
+    daily = t.group_by([t.reported_at.date().name("day"), t[by].name("group")]).aggregate(
+        intake=t.count()
+    )
+    in_current = (daily.day >= f.start) & (daily.day <= f.end)
+    day = daily.day if shift is None else ibis.ifelse(in_current, daily.day, daily.day + shift)
+    bucket = day.truncate(FREQUENCIES[freq]).cast("timestamp").name("bucket")
+    period = ibis.ifelse(in_current, "current", "previous").name("period")
+    expr = daily.group_by([bucket, "group", period]).aggregate(intake=daily.intake.sum())
     df = expr.execute()
     df["bucket"] = pd.to_datetime(df["bucket"])
-    if compare == "yoy":
-        prev = df["period"] == "previous"
-        df.loc[prev, "bucket"] = df.loc[prev, "bucket"] + pd.DateOffset(years=1)
-        if freq == "week":
-            df.loc[prev, "bucket"] = df.loc[prev, "bucket"].dt.to_period("W").dt.start_time
-    elif compare == "mom":
-        prev = df["period"] == "previous"
-        df.loc[prev, "bucket"] = df.loc[prev, "bucket"] + pd.Timedelta(days=f.days)
-    df = df.groupby(["bucket", "group", "period"], as_index=False)["intake"].sum()
     return df.sort_values(["period", "group", "bucket"]).reset_index(drop=True)
 
 
@@ -206,6 +214,7 @@ def top_categories(
 ) -> pd.DataFrame:
     """The ``n`` categories with most intake: category, intake, intake_prev, change."""
     df = metric_table(con, f, rng, ["intake"], by=["category"], compare=compare)
+    df = df[df["intake"] > 0]  # not categories seen only in the comparison period
     df = df.sort_values(["intake", "category"], ascending=[False, True]).head(n)
     df["change"] = m.relative_change(df["intake"], df["intake_prev"]).values
     return df.reset_index(drop=True)
@@ -283,10 +292,13 @@ def grid_metrics(
     ref = grid_reference(con, f)
     values = metric_table(con, f, rng, metrics, by=["grid_id"], compare=compare)
     df = ref.merge(values, on="grid_id", how="left")
+    has_prev = comparable(f, compare, rng)
     for k in metrics:
-        for col in (k, f"{k}_prev"):
-            if col in df and m.METRICS[k].unit == "count":
-                df[col] = df[col].fillna(0).astype("int64")
+        if m.METRICS[k].unit != "count":
+            continue
+        df[k] = df[k].fillna(0).astype("int64")  # a grid without events has 0 of them
+        if has_prev:
+            df[f"{k}_prev"] = df[f"{k}_prev"].fillna(0).astype("int64")
     if "intake" in metrics:
         df["density"] = m.density(df["intake"], df["households"])
         df["density_prev"] = m.density(df["intake_prev"], df["households"])
@@ -321,9 +333,13 @@ def overdue_grids(grids: pd.DataFrame, n: int = 8) -> pd.DataFrame:
 
 def backlog_ageing(con: BaseBackend, f: Filters, rng: DataRange) -> pd.DataFrame:
     """Open events of the period by age bucket: bucket, backlog, overdue (all buckets present)."""
-    t = _tagged_events(con, f, rng, None)
-    t = t.filter(m.open_at_as_of(t)).mutate(bucket=m.backlog_bucket(t))
-    expr = t.group_by("bucket").aggregate(
+    t = apply_scope(con.table("events"), f)
+    # only the columns the ageing reads: a narrow table makes the expression far cheaper to
+    # build and compile, which is most of this query's time
+    t = t.filter(in_period(t, f.start, f.end)).select("reported_at", "closed_at", "deadline_at")
+    t = t.mutate(as_of=ibis.literal(rng.as_of))
+    t = t.filter(m.open_at_as_of(t))
+    expr = t.group_by(bucket=m.backlog_bucket(t)).aggregate(
         backlog=t.count(), overdue=t.count(where=t.deadline_at < t.as_of)
     )
     df = expr.execute()
