@@ -30,14 +30,32 @@ def duckdb_path(url: str) -> Path:
     return Path(url.removeprefix("duckdb://"))
 
 
+CATALOG = "gov"  # the name a read-only DuckDB file is attached under
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
 def connect(url: str | os.PathLike | None = None, *, read_only: bool = False) -> BaseBackend:
-    """Open the store named by ``url`` (see :func:`db_url`) as an Ibis backend."""
+    """Open the store named by ``url`` (see :func:`db_url`) as an Ibis backend.
+
+    A read-only DuckDB file is attached to a private in-memory instance rather than opened
+    directly: DuckDB hands out one shared instance per path within a process, which after a
+    writer has renamed a new file onto the path would keep serving the old file.
+    """
     url = db_url(url)
     if is_duckdb_file(url):
         path = duckdb_path(url)
-        if read_only and not path.exists():
+        if not read_only:
+            return ibis.duckdb.connect(str(path))
+        if not path.exists():
             raise FileNotFoundError(path)
-        return ibis.duckdb.connect(str(path), read_only=read_only)
+        backend = ibis.duckdb.connect()
+        backend.con.execute(f"ATTACH {_sql_string(str(path))} AS {CATALOG} (READ_ONLY)")
+        backend.con.execute(f"USE {CATALOG}")
+        backend._attached = True
+        return backend
     return ibis.connect(url)
 
 
@@ -48,5 +66,8 @@ def cursor(backend: BaseBackend) -> BaseBackend:
     takes its own cursor on the shared database; other engines pool connections themselves.
     """
     if backend.name == "duckdb":
-        return ibis.duckdb.from_connection(backend.con.cursor())
+        raw = backend.con.cursor()
+        if getattr(backend, "_attached", False):
+            raw.execute(f"USE {CATALOG}")  # a cursor starts in the instance's own catalog
+        return ibis.duckdb.from_connection(raw)
     return backend

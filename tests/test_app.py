@@ -186,3 +186,22 @@ def test_demo_district_overview_matches_analytics(demo_db, monkeypatch, combo):
     assert shown == expected
     assert re.fullmatch(r"[\d.,]+万?", shown)
     con.disconnect()
+
+
+def test_a_rebuilt_database_shows_on_the_next_rerun(tiny_db, tmp_path, monkeypatch):
+    """Writers replace the file (build beside it, rename onto it); the app must follow."""
+    import os
+    import shutil
+
+    from analytics.demo import build_demo
+
+    live = tmp_path / "live.duckdb"
+    shutil.copy(tiny_db, live)
+    at = run_app(live, monkeypatch)
+    assert metric_values(at)["受理量"] == "7"
+    build_demo(tmp_path / "next.duckdb", events=3000, seed=3)
+    os.replace(tmp_path / "next.duckdb", live)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert metric_values(at)["受理量"] != "7"
+    assert at.subheader[0].value != "一屏统览 · 测试区"

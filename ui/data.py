@@ -3,6 +3,11 @@
 The shared connection lives in ``st.cache_resource``; every query takes its own cursor
 (DuckDB refuses concurrent use of one connection). Results are cached by the frozen
 ``Filters`` plus the data version, so an import shows up on the next rerun.
+
+Writers never modify the DuckDB file in place: they build a new file and rename it onto the
+old one. The file's identity (inode, modification time) is therefore part of ``Source``: a
+replaced file gets a fresh connection (the old one is closed once no longer cached) instead
+of reading the old file forever.
 """
 
 from __future__ import annotations
@@ -24,19 +29,32 @@ class Source:
 
     url: str
     version: tuple
+    identity: tuple = ()
 
 
 class NoData(Exception):
     """The store is missing or holds no events; the message says how to fix it."""
 
 
-@st.cache_resource(show_spinner=False)
-def _backend(url: str) -> BaseBackend:
+def _close(backend: BaseBackend) -> None:
+    backend.disconnect()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2, on_release=_close)
+def _backend(url: str, identity: tuple) -> BaseBackend:
     return connect(url, read_only=True)
 
 
+def _identity(url: str) -> tuple:
+    """Which file the URL names right now; empty for a server database."""
+    if not is_duckdb_file(url):
+        return ()
+    stat = duckdb_path(url).stat()
+    return (stat.st_ino, stat.st_mtime_ns)
+
+
 def _con(src: Source) -> BaseBackend:
-    return cursor(_backend(src.url))
+    return cursor(_backend(src.url, src.identity))
 
 
 def source() -> Source:
@@ -48,7 +66,8 @@ def source() -> Source:
             "请先运行 `python -m analytics demo` 生成演示数据,"
             "或设置环境变量 GOV_DB 指向已有数据库。"
         )
-    return Source(url, q.data_version(cursor(_backend(url))))
+    identity = _identity(url)
+    return Source(url, q.data_version(cursor(_backend(url, identity))), identity)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
