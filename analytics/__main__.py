@@ -2,6 +2,7 @@
 
 python -m analytics demo [--events N] [--seed S] [--db PATH] [--if-missing]
 python -m analytics summary [--period ytd|…] [--start D --end D] [--unit ID] [--db PATH]
+python -m analytics import FILE [--preset canonical|hotline | --mapping MAP.yaml] [--db PATH]
 """
 
 from __future__ import annotations
@@ -88,6 +89,26 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(args: argparse.Namespace) -> int:
+    from analytics.importer import ImportFileError, import_events, load_mapping
+    from analytics.store import StoreBusy
+
+    try:
+        mapping = load_mapping(args.mapping) if args.mapping else None
+        print(f"==> 导入 {args.file}(预设:{'自定义映射' if mapping else args.preset})")
+        result = import_events(args.file, preset=args.preset, mapping=mapping, db=args.db)
+    except (ImportFileError, StoreBusy) as exc:
+        print(f"导入失败:{exc}", file=sys.stderr)
+        print("数据库未做任何改动。", file=sys.stderr)
+        return 2
+    print(f"==> {result.summary()}")
+    for reason, n in list(result.reasons.items())[:10]:
+        print(f"    隔离 {n:,} 行:{reason}")
+    if result.rows_quarantined:
+        print(f"    被隔离的行(含原文与原因)保存在 quarantine 表,导入编号 {result.import_id}。")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="网格治理数据工具")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     summary.add_argument("--compare", choices=["yoy", "mom"], default="yoy")
     summary.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
     summary.set_defaults(func=_summary)
+
+    imp = sub.add_parser("import", help="导入事件数据(CSV)")
+    imp.add_argument("file", help="导出的事件文件(CSV,UTF-8 或 GBK/GB18030)")
+    imp.add_argument(
+        "--preset", default="canonical", help="canonical(标准列名)或 hotline(12345工单)"
+    )
+    imp.add_argument("--mapping", help="列对应关系的 YAML 文件(代替预设)")
+    imp.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
+    imp.set_defaults(func=_import)
 
     args = parser.parse_args(argv)
     return args.func(args)

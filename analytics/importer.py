@@ -1,0 +1,719 @@
+"""Importing a district's own event exports: read, map, validate, quarantine, upsert.
+
+``import_events(path, preset=…)`` reads a CSV export (UTF-8 with or without BOM, or
+GBK/GB18030), finds the header row below any title rows, maps the columns of a preset (or
+of a user mapping) onto the ``events`` table, validates every row against the invariants of
+``shared/design/data-model.md`` and writes the result atomically (``analytics.store``).
+
+Nothing is lost: a row that breaks a rule goes to ``quarantine`` with its file, row number,
+raw text and a Chinese reason naming the column and the rule; every import records
+rows_read = accepted + updated + unchanged + quarantined in ``imports``. A file that is not
+what it claims (unreadable encoding, not a table, no data rows, missing required columns)
+raises :class:`ImportFileError` with one message naming the problem and the fix, and the
+database is left as it was.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analytics import labels
+from analytics.connection import db_url, duckdb_path, is_duckdb_file
+from analytics.geo import convert_to_wgs84
+from analytics.schema import (
+    BOARDS,
+    CHANNELS,
+    EVENT_TIMESTAMPS,
+    EVENT_TYPES,
+    HANDLING_TYPES,
+    RESOLVED_LEVELS,
+    SATISFACTION,
+    TABLES,
+)
+from analytics.store import writing
+
+EVENT_COLUMNS = tuple(
+    line.split()[0]
+    for line in TABLES["events"].split("(", 1)[1].rsplit(")", 1)[0].strip().splitlines()
+)
+PERSONAL = ("reporter_name", "reporter_phone", "address", "description")
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+HEADER_SCAN_ROWS = 15
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    """How one kind of export maps onto ``events``."""
+
+    name: str
+    title: str
+    columns: dict[str, tuple[str, ...]]  # canonical column -> accepted headers
+    defaults: dict[str, str] = field(default_factory=dict)
+    coordinates: str = "wgs84"  # wgs84 | gcj02 | bd09
+
+
+def _canonical_columns() -> dict[str, tuple[str, ...]]:
+    return {c: (c,) for c in EVENT_COLUMNS if c not in ("community_id", "street_id", "grid_id")} | {
+        "street": ("street_id", "street"),
+        "community": ("community_id", "community"),
+        "grid": ("grid_id", "grid"),
+    }
+
+
+PRESETS: dict[str, Preset] = {
+    "canonical": Preset("canonical", "标准格式(数据模型列名)", _canonical_columns()),
+    "hotline": Preset(
+        "hotline",
+        "12345/网格平台工单导出",
+        {
+            "event_id": ("工单编号", "工单号", "事件编号"),
+            "channel": ("来源渠道", "来源", "渠道"),
+            "event_type": ("诉求类型", "事件类型", "工单类型"),
+            "category": ("问题分类", "业务类别", "事项分类"),
+            "board": ("四板块", "所属板块"),
+            "street": ("所属街道", "街道", "街镇"),
+            "community": ("所属社区", "社区", "村社区"),
+            "grid": ("所属网格", "网格"),
+            "lon": ("经度",),
+            "lat": ("纬度",),
+            "reported_at": ("来电时间", "上报时间", "登记时间"),
+            "accepted_at": ("受理时间",),
+            "dispatched_at": ("派单时间", "转办时间"),
+            "handled_at": ("处置时间", "处理完成时间"),
+            "closed_at": ("办结时间", "反馈时间"),
+            "deadline_at": ("办结时限", "承诺时限", "要求办结时间"),
+            "handling_type": ("办理类型", "件类型"),
+            "resolved_level": ("解决层级", "办结层级"),
+            "handler_unit": ("承办单位", "处置单位"),
+            "worker_id": ("网格员编号",),
+            "satisfaction": ("满意度", "满意度评价"),
+            "resolved": ("是否解决", "解决情况"),
+            "repeat_of": ("重复工单", "原工单编号"),
+            "reporter_name": ("来电人", "反映人", "姓名"),
+            "reporter_phone": ("联系电话", "来电号码", "电话"),
+            "address": ("地址", "事发地址"),
+            "description": ("诉求内容", "问题描述", "工单内容"),
+        },
+        defaults={"channel": "hotline", "event_type": "request"},
+    ),
+}
+REQUIRED = ("event_id", "reported_at", "category", "street")
+HEADER_NAME = {  # Chinese names of canonical columns, for messages
+    "event_id": "事件编号",
+    "channel": "来源渠道",
+    "event_type": "事件类型",
+    "category": "业务类别",
+    "board": "四板块",
+    "street": "街道",
+    "community": "社区",
+    "grid": "网格",
+    "lon": "经度",
+    "lat": "纬度",
+    "reported_at": "上报时间",
+    "accepted_at": "受理时间",
+    "dispatched_at": "转办时间",
+    "handled_at": "处置时间",
+    "closed_at": "办结时间",
+    "deadline_at": "办结时限",
+    "handling_type": "办理类型",
+    "resolved_level": "解决层级",
+    "satisfaction": "满意度",
+    "resolved": "是否解决",
+}
+
+
+def _vocabulary(codes: tuple[str, ...], catalogue: dict[str, str], extra: dict[str, str]) -> dict:
+    words = {c: c for c in codes}
+    for code, text in catalogue.items():
+        words[text] = code
+        for part in re.split(r"[/、]", text):
+            words.setdefault(part, code)
+    return words | extra
+
+
+VOCABULARY: dict[str, dict[str, object]] = {
+    "channel": _vocabulary(
+        CHANNELS,
+        labels.CHANNEL,
+        {
+            "12345": "hotline",
+            "8890": "hotline",
+            "热线": "hotline",
+            "12345热线": "hotline",
+            "巡查": "patrol",
+            "网格员上报": "patrol",
+            "随手拍": "app",
+            "APP": "app",
+            "app": "app",
+            "微信": "app",
+            "来信": "letter",
+            "民情信箱": "letter",
+            "网上": "online",
+            "视频": "sensor",
+            "物联感知": "sensor",
+        },
+    ),  # fmt: skip
+    "event_type": _vocabulary(
+        EVENT_TYPES,
+        labels.EVENT_TYPE,
+        {
+            "求助": "request",
+            "求决": "request",
+            "诉求": "request",
+            "建议": "request",
+            "意见建议": "request",
+            "举报": "complaint",
+            "安全隐患": "hazard",
+        },
+    ),  # fmt: skip
+    "board": _vocabulary(BOARDS, labels.BOARD, {"生态": "economy", "公共服务": "livelihood"}),
+    "handling_type": _vocabulary(HANDLING_TYPES, labels.HANDLING_TYPE, {}),
+    "resolved_level": _vocabulary(
+        RESOLVED_LEVELS, labels.RESOLVED_LEVEL, {"区": "district", "区直部门": "district"}
+    ),
+    "satisfaction": _vocabulary(SATISFACTION, labels.SATISFACTION, {"非常满意": "satisfied"}),
+}
+CATALOGUE = {
+    "channel": labels.CHANNEL,
+    "event_type": labels.EVENT_TYPE,
+    "board": labels.BOARD,
+    "handling_type": labels.HANDLING_TYPE,
+    "resolved_level": labels.RESOLVED_LEVEL,
+    "satisfaction": labels.SATISFACTION,
+}
+TRUTHY = {"是", "已解决", "解决", "y", "yes", "true", "1", "已落实"}
+FALSY = {"否", "未解决", "不解决", "n", "no", "false", "0", "未落实"}
+
+
+@dataclass
+class ImportResult:
+    import_id: str
+    file_name: str
+    rows_read: int
+    rows_accepted: int
+    rows_updated: int
+    rows_unchanged: int
+    rows_quarantined: int
+    blank_rows: int
+    created_units: int
+    reasons: dict[str, int]
+
+    def summary(self) -> str:
+        text = (
+            f"读取 {self.rows_read:,} 行:新增 {self.rows_accepted:,},更新 {self.rows_updated:,},"
+            f"未变 {self.rows_unchanged:,},隔离 {self.rows_quarantined:,}"
+        )
+        if self.blank_rows:
+            text += f"(另跳过空行 {self.blank_rows:,})"
+        if self.created_units:
+            text += f";新建区划/网格 {self.created_units:,} 个"
+        return text
+
+
+# ---------------------------------------------------------------- reading the file
+
+
+def _decode(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise ImportFileError(f"{name} 是空文件。请重新导出后再导入。")
+    if b"\x00" in data[:4096] or data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError(
+            f"{name} 不是文本表格(CSV)文件,可能是 Excel 工作簿或压缩包。"
+            "请在 Excel 中“另存为 CSV(逗号分隔)”后再导入。"
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding, errors="strict")
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(
+        f"{name} 的编码无法识别(既不是 UTF-8 也不是 GBK/GB18030)。请另存为 UTF-8 编码的 CSV。"
+    )
+
+
+def read_table(path: Path) -> tuple[list[list[str]], str]:
+    """All rows of the file as lists of strings, and the file's text checksum source."""
+    text = _decode(path.read_bytes(), path.name)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return rows, delimiter
+
+
+def _match_headers(row: list[str], preset: Preset) -> dict[str, int]:
+    cells = [c.strip().lstrip("\ufeff") for c in row]
+    found = {}
+    for column, aliases in preset.columns.items():
+        for alias in aliases:
+            if alias in cells:
+                found[column] = cells.index(alias)
+                break
+    return found
+
+
+def find_header(rows: list[list[str]], preset: Preset, name: str) -> tuple[int, dict[str, int]]:
+    """Index of the header row (title rows above it are skipped) and column positions."""
+    best = (-1, {})
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        found = _match_headers(row, preset)
+        if len(found) > len(best[1]):
+            best = (i, found)
+    index, found = best
+    missing = [c for c in REQUIRED if c not in found and c not in preset.defaults]
+    if index < 0 or len(found) < 2 or missing:
+        wanted = missing or list(REQUIRED)
+        names = "、".join(f"{HEADER_NAME.get(c, c)}({'/'.join(preset.columns[c])})" for c in wanted)
+        raise ImportFileError(
+            f"{name} 中找不到{preset.title}的表头,缺少必需列:{names}。"
+            "请检查是否选对了预设(--preset),或用 --mapping 指定列名对应关系。"
+        )
+    return index, found
+
+
+# ---------------------------------------------------------------- parsing values
+
+_DATE_RE = re.compile(
+    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"  # 2025-3-4, 2025/03/04, 2025年3月4日
+    r"(?:[ T]+(\d{1,2})[:时](\d{1,2})(?:[:分](\d{1,2}))?秒?)?$"  # 8:15, 08:15:30, 8时15分
+)
+_SERIAL_RE = re.compile(r"^\d{4,5}(\.\d+)?$")
+
+
+def parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parsed timestamps (NaT where empty or bad) and a mask of the bad, non-empty ones.
+
+    Accepts 2025-03-04 08:15, 2025/3/4 8:15, 2025年3月4日 8:15(:30), ISO with T, dates
+    alone, and Excel date serials such as 45720.34375.
+    """
+    text = values.fillna("").astype(str).str.strip()
+    empty = text == ""
+    parts = text.str.extract(_DATE_RE).apply(pd.to_numeric, errors="coerce")
+    parts.columns = ["year", "month", "day", "hour", "minute", "second"]
+    parts[["hour", "minute", "second"]] = parts[["hour", "minute", "second"]].fillna(0)
+    out = pd.to_datetime(parts, errors="coerce")
+    serial = out.isna() & text.str.match(_SERIAL_RE)
+    if serial.any():
+        days = pd.to_numeric(text[serial], errors="coerce")
+        days = days.where((days > 20000) & (days < 80000))  # 1954 .. 2119
+        out[serial] = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).dt.round("s")
+    out = out.where(~empty)
+    return out, ~empty & out.isna()
+
+
+def _coded(values: pd.Series, vocabulary: dict) -> tuple[pd.Series, pd.Series]:
+    text = values.fillna("").astype(str).str.strip()
+    empty = text == ""
+    out = text.map(lambda v: vocabulary.get(v, vocabulary.get(v.lower())))
+    bad = ~empty & out.isna()
+    return out.where(~empty), bad
+
+
+def _boolean(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    text = values.fillna("").astype(str).str.strip().str.lower()
+    empty = text == ""
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[text.isin(TRUTHY)] = True
+    out[text.isin(FALSY)] = False
+    bad = ~empty & out.isna()
+    return out, bad
+
+
+def _number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    text = values.fillna("").astype(str).str.strip()
+    out = pd.to_numeric(text.where(text != ""), errors="coerce")
+    return out, (text != "") & out.isna()
+
+
+# ---------------------------------------------------------------- the import
+
+
+@dataclass
+class _Rows:
+    """The data rows under validation with their reasons (first failing rule wins)."""
+
+    raw: pd.DataFrame  # one column per canonical column, strings
+    source_row: np.ndarray
+    raw_text: pd.Series
+    reason: pd.Series
+
+    def reject(self, mask: pd.Series, reason: str, values: pd.Series | None = None) -> None:
+        """Give rows of ``mask`` without a reason yet this one; ``{}`` takes the row's value."""
+        fresh = mask.fillna(False).astype(bool) & self.reason.isna()
+        if not fresh.any():
+            return
+        if values is None:
+            self.reason[fresh] = reason
+        else:
+            self.reason[fresh] = values[fresh].map(lambda v: reason.format(v))
+
+
+def _reference(con) -> tuple[pd.DataFrame, pd.DataFrame]:
+    units = con.execute("SELECT unit_id, parent_id, level, name FROM org_units").df()
+    grids = con.execute(
+        "SELECT grid_id, community_id, street_id, name, centroid_lon, centroid_lat FROM grids"
+    ).df()
+    return units, grids
+
+
+def _create_units(con, names: pd.DataFrame, units: pd.DataFrame, grids: pd.DataFrame) -> int:
+    """Street → community → grid units for the names of a file into an empty hierarchy."""
+    created = 0
+    if not (units["level"] == "district").any():
+        con.execute("INSERT INTO org_units VALUES ('D', NULL, 'district', '本区')")
+        created += 1
+    streets = sorted(names["street"].dropna().unique())
+    street_ids = {}
+    for i, street in enumerate(streets, 1):
+        street_ids[street] = f"S{i:02d}"
+        con.execute(
+            "INSERT INTO org_units VALUES (?, 'D', 'street', ?)", [street_ids[street], street]
+        )
+    created += len(streets)
+    pairs = names[["street", "community"]].dropna().drop_duplicates().sort_values(list(names)[:2])
+    community_ids = {}
+    counter: dict[str, int] = {}
+    for street, community in pairs.itertuples(index=False):
+        counter[street] = counter.get(street, 0) + 1
+        cid = f"{street_ids[street]}C{counter[street]:02d}"
+        community_ids[(street, community)] = cid
+        con.execute(
+            "INSERT INTO org_units VALUES (?, ?, 'community', ?)",
+            [cid, street_ids[street], community],
+        )
+        created += 1
+    triples = names.dropna().drop_duplicates().sort_values(["street", "community", "grid"])
+    counter = {}
+    for street, community, grid in triples.itertuples(index=False):
+        cid = community_ids[(street, community)]
+        counter[cid] = counter.get(cid, 0) + 1
+        con.execute(
+            "INSERT INTO grids (grid_id, community_id, street_id, name) VALUES (?, ?, ?, ?)",
+            [f"{cid}G{counter[cid]:02d}", cid, street_ids[street], grid],
+        )
+        created += 1
+    return created
+
+
+def _resolve_units(rows: _Rows, units: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:
+    """street_id, community_id, grid_id for each row, by code or by name."""
+    raw = rows.raw
+    street_by = {**dict(zip(units.loc[units.level == "street", "name"],
+                            units.loc[units.level == "street", "unit_id"], strict=True)),
+                 **{u: u for u in units.loc[units.level == "street", "unit_id"]}}  # fmt: skip
+    comm = units[units.level == "community"]
+    community_by = {
+        (p, n): u for u, p, n in zip(comm.unit_id, comm.parent_id, comm.name, strict=True)
+    }
+    community_by |= {(p, u): u for u, p in zip(comm.unit_id, comm.parent_id, strict=True)}
+    grid_by = {
+        (c, n): g for g, c, n in zip(grids.grid_id, grids.community_id, grids.name, strict=True)
+    }
+    grid_by |= {(c, g): g for g, c in zip(grids.grid_id, grids.community_id, strict=True)}
+    grid_street = dict(zip(grids.grid_id, grids.street_id, strict=True))
+
+    street_id = raw["street"].map(street_by)
+    rows.reject(raw["street"].isna(), "街道为空:每条事件至少要有所属街道")
+    rows.reject(street_id.isna(), "街道「{}」在区划中不存在", raw["street"])
+    keys = list(zip(street_id, raw["community"], strict=True))
+    community_id = pd.Series([community_by.get(k) for k in keys], index=raw.index, dtype="object")
+    rows.reject(
+        raw["community"].notna() & community_id.isna(),
+        "社区「{}」不在所属街道之下",
+        raw["community"],
+    )
+    gkeys = list(zip(community_id, raw["grid"], strict=True))
+    grid_id = pd.Series([grid_by.get(k) for k in gkeys], index=raw.index, dtype="object")
+    # A grid code alone (no community given) is enough.
+    lone = raw["grid"].notna() & raw["community"].isna() & raw["grid"].isin(grid_street)
+    grid_id[lone] = raw.loc[lone, "grid"]
+    community_id[lone] = raw.loc[lone, "grid"].map(
+        dict(zip(grids.grid_id, grids.community_id, strict=True))
+    )
+    rows.reject(raw["grid"].notna() & grid_id.isna(), "网格「{}」不在所属社区之下", raw["grid"])
+    rows.reject(community_id.isna(), "社区为空:每条事件需要所属社区或网格")
+    return pd.DataFrame({"street_id": street_id, "community_id": community_id, "grid_id": grid_id})
+
+
+def _preset(preset: str, mapping: dict | None) -> Preset:
+    if mapping is None:
+        if preset not in PRESETS:
+            raise ImportFileError(f"没有名为 {preset} 的预设。可用预设:{'、'.join(PRESETS)}。")
+        return PRESETS[preset]
+    columns = {}
+    for column, header in (mapping.get("columns") or {}).items():
+        key = {"street_id": "street", "community_id": "community", "grid_id": "grid"}.get(
+            column, column
+        )
+        if key not in _canonical_columns():
+            raise ImportFileError(f"映射中的列 {column} 不是事件表的列。")
+        columns[key] = (header,) if isinstance(header, str) else tuple(header)
+    return Preset(
+        "mapping",
+        "自定义映射",
+        columns,
+        defaults={k: str(v) for k, v in (mapping.get("defaults") or {}).items()},
+        coordinates=str(mapping.get("coordinates", "wgs84")),
+    )
+
+
+def load_mapping(path: str | Path) -> dict:
+    """A column mapping file: YAML (or JSON) with ``columns``, ``defaults``, ``coordinates``."""
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        import yaml
+
+        mapping = yaml.safe_load(text)
+    except Exception as exc:  # a YAML error names line and column
+        raise ImportFileError(f"映射文件 {Path(path).name} 无法解析:{exc}") from exc
+    if not isinstance(mapping, dict) or not isinstance(mapping.get("columns"), dict):
+        raise ImportFileError(f"映射文件 {Path(path).name} 需要一个 columns: 列名对应表。")
+    return mapping
+
+
+def _frame(rows: list[list[str]], header: list[str], found: dict[str, int], preset: Preset):
+    """Data rows → canonical string columns (None when empty), raw text, blank and width flags."""
+    width = len(header)
+    delimiter = ","
+    blank = np.fromiter((not any(c.strip() for c in r) for r in rows), bool, len(rows))
+    too_wide = np.fromiter(
+        (len(r) > width and any(c.strip() for c in r[width:]) for r in rows), bool, len(rows)
+    )
+    raw_text = [delimiter.join(r) for r in rows]
+    data = {}
+    for column in preset.columns:
+        if column in found:
+            i = found[column]
+            values = [r[i].strip() if i < len(r) else "" for r in rows]
+            data[column] = pd.Series(values, dtype="object").replace("", None)
+        else:
+            data[column] = pd.Series([None] * len(rows), dtype="object")
+    for column in ("street", "community", "grid"):
+        data.setdefault(column, pd.Series([None] * len(rows), dtype="object"))
+    for column in EVENT_COLUMNS:
+        if column not in ("street_id", "community_id", "grid_id"):
+            data.setdefault(column, pd.Series([None] * len(rows), dtype="object"))
+    return pd.DataFrame(data), pd.Series(raw_text), blank, too_wide
+
+
+def _category_boards() -> dict[str, str]:
+    from analytics.demo import CATEGORIES  # the district's category catalogue
+
+    return {name: c.board for name, c in CATEGORIES.items()}
+
+
+def _validate(rows: _Rows, preset: Preset, extent) -> pd.DataFrame:
+    """Typed canonical columns; rule violations recorded in ``rows.reason``."""
+    raw = rows.raw
+    out = pd.DataFrame(index=raw.index)
+    rows.reject(raw["event_id"].isna(), "事件编号为空")
+    out["event_id"] = raw["event_id"]
+    rows.reject(raw["reported_at"].isna(), "上报时间为空")
+    for column in EVENT_TIMESTAMPS + ("deadline_at",):
+        parsed, bad = parse_timestamps(raw[column])
+        rows.reject(bad, f"{HEADER_NAME[column]}「{{}}」不是可识别的日期时间", raw[column])
+        out[column] = parsed
+    latest = out["reported_at"].copy()
+    latest_name = pd.Series("reported_at", index=raw.index)
+    for column in EVENT_TIMESTAMPS[1:]:
+        early = out[column].notna() & latest.notna() & (out[column] < latest)
+        names = latest_name.map(HEADER_NAME)
+        rows.reject(early, f"{HEADER_NAME[column]}早于{{}}:环节时间必须依次不早于前一环节", names)
+        later = out[column].notna() & (latest.isna() | (out[column] >= latest))
+        latest = latest.where(~later, out[column])
+        latest_name = latest_name.where(~later, column)
+
+    for column, vocabulary in VOCABULARY.items():
+        values = raw[column]
+        if column in preset.defaults:
+            values = values.fillna(preset.defaults[column])
+        coded, bad = _coded(values, vocabulary)
+        allowed = "、".join(CATALOGUE[column].values())
+        rows.reject(bad, f"{HEADER_NAME[column]}「{{}}」不是可识别的值(可选:{allowed})", values)
+        out[column] = coded
+    rows.reject(raw["category"].isna(), "业务类别为空")
+    out["category"] = raw["category"]
+    derived = raw["category"].map(_category_boards()).fillna("livelihood")
+    out["board"] = out["board"].fillna(derived)
+    rows.reject(out["event_type"].isna(), "事件类型为空")
+    rows.reject(out["channel"].isna(), "来源渠道为空")
+
+    resolved, bad = _boolean(raw["resolved"])
+    rows.reject(bad, "是否解决「{}」应为 是 或 否", raw["resolved"])
+    out["resolved"] = resolved
+    lon, bad_lon = _number(raw["lon"])
+    lat, bad_lat = _number(raw["lat"])
+    rows.reject(bad_lon, "经度「{}」不是数字", raw["lon"])
+    rows.reject(bad_lat, "纬度「{}」不是数字", raw["lat"])
+    rows.reject(lon.isna() != lat.isna(), "经度和纬度要么都填,要么都不填")
+    wlon, wlat = convert_to_wgs84(lon.to_numpy(), lat.to_numpy(), preset.coordinates)
+    out["lon"], out["lat"] = wlon, wlat
+    lo_lon, hi_lon, lo_lat, hi_lat = extent
+    outside = out["lon"].notna() & ~(
+        out["lon"].between(lo_lon, hi_lon) & out["lat"].between(lo_lat, hi_lat)
+    )
+    text = out["lon"].round(6).astype(str) + ", " + out["lat"].round(6).astype(str)
+    rows.reject(outside, "坐标「{}」不在本区范围内", text)
+    for column in ("handler_unit", "worker_id", "repeat_of", *PERSONAL):
+        out[column] = raw[column]
+    return out
+
+
+def _extent(grids: pd.DataFrame) -> tuple[float, float, float, float]:
+    """The district's extent with a margin; mainland China when no grid has a centroid."""
+    lon, lat = grids["centroid_lon"].dropna(), grids["centroid_lat"].dropna()
+    if lon.empty:
+        return 73.0, 136.0, 3.0, 54.0
+    margin = 0.1
+    return lon.min() - margin, lon.max() + margin, lat.min() - margin, lat.max() + margin
+
+
+def _content_key(frame: pd.DataFrame) -> pd.Series:
+    return pd.util.hash_pandas_object(frame.astype("string"), index=False)
+
+
+def import_events(
+    path: str | Path,
+    *,
+    preset: str = "canonical",
+    mapping: dict | None = None,
+    db: str | Path | None = None,
+    progress: Callable[[str, float], None] | None = None,
+) -> ImportResult:
+    """Import one events export into the database (atomically); see the module docstring."""
+    report = progress or (lambda message, fraction: None)
+    path = Path(path)
+    name = path.name
+    if not path.exists():
+        raise ImportFileError(f"找不到文件 {path}。")
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        raise ImportFileError(
+            f"{name} 是 Excel 工作簿。目前请先在 Excel 中“另存为 CSV”(UTF-8 或 GBK 均可)后再导入。"
+        )
+    url = db_url(db)
+    if not is_duckdb_file(url):
+        raise ImportFileError(f"导入只能写入 DuckDB 文件,而 GOV_DB 是 {url}。")
+    spec = _preset(preset, mapping)
+    report("读取文件", 0.0)
+    data = path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    rows, _ = read_table(path)
+    header_index, found = find_header(rows, spec, name)
+    body = rows[header_index + 1 :]
+    raw, raw_text, blank, too_wide = _frame(body, rows[header_index], found, spec)
+    if blank.all():
+        raise ImportFileError(f"{name} 只有表头,没有数据行。请确认导出时选择了数据范围。")
+    keep = ~blank
+    raw, raw_text, too_wide = raw[keep].reset_index(drop=True), raw_text[keep], too_wide[keep]
+    source_row = np.arange(1, len(body) + 1)[keep]
+    reasons = pd.Series(None, index=raw.index, dtype="object")
+    state = _Rows(raw, source_row, raw_text.reset_index(drop=True), reasons)
+    width = len(rows[header_index])
+    state.reject(pd.Series(too_wide), f"列数多于表头的 {width} 列(可能含未加引号的逗号)")
+
+    started = datetime.now()
+    import_id = uuid.uuid4().hex[:12]
+    report("校验", 0.2)
+    with writing(duckdb_path(url)) as con:
+        units, grids = _reference(con)
+        names = raw[["street", "community", "grid"]]
+        known_streets = set(units.loc[units.level == "street", "name"]) | set(units.unit_id)
+        created = 0
+        if not set(names["street"].dropna()) & known_streets:
+            created = _create_units(con, names, units, grids)
+            units, grids = _reference(con)
+        org = _resolve_units(state, units, grids)
+        valid = _validate(state, spec, _extent(grids))
+        valid = pd.concat([valid, org], axis=1)
+
+        # Duplicates within the file: a row identical to the first row of its event_id counts
+        # as unchanged; a row that contradicts it is held back in quarantine.
+        ok = state.reason.isna()
+        seen = valid.loc[ok, ["event_id"]].assign(
+            k=_content_key(valid.loc[ok, list(EVENT_COLUMNS)])
+        )
+        repeated = seen["event_id"].duplicated()
+        same = seen["k"] == seen.groupby("event_id")["k"].transform("first")
+        exact_dupe = (repeated & same).reindex(raw.index, fill_value=False)
+        conflict = (repeated & ~same).reindex(raw.index, fill_value=False)
+        state.reject(
+            conflict,
+            "事件编号「{}」在本文件中重复且内容不同,以第一次出现的行为准",
+            valid["event_id"],
+        )
+        ok = state.reason.isna()
+        incoming = valid.loc[ok & ~exact_dupe, list(EVENT_COLUMNS)].reset_index(drop=True)
+        report("写入数据库", 0.6)
+        con.register("incoming", incoming)
+        con.execute("CREATE TEMP TABLE inc AS SELECT * FROM events LIMIT 0")
+        con.execute(f"INSERT INTO inc SELECT {', '.join(EVENT_COLUMNS)} FROM incoming")
+        con.unregister("incoming")
+        cols = ", ".join(EVENT_COLUMNS)
+        changed = con.execute(
+            f"SELECT count(*) FROM (SELECT {cols} FROM inc SEMI JOIN events USING (event_id) "
+            f"EXCEPT SELECT {cols} FROM events SEMI JOIN inc USING (event_id))"
+        ).fetchone()[0]
+        existing = con.execute(
+            "SELECT count(*) FROM inc SEMI JOIN events USING (event_id)"
+        ).fetchone()[0]
+        con.execute(
+            f"DELETE FROM events WHERE event_id IN (SELECT event_id FROM ("
+            f"SELECT {cols} FROM inc EXCEPT SELECT {cols} FROM events))"
+        )
+        con.execute(f"INSERT INTO events SELECT {cols} FROM inc ANTI JOIN events USING (event_id)")
+        bad = ~ok
+        quarantined = pd.DataFrame(
+            {
+                "import_id": import_id,
+                "source_file": name,
+                "source_row": source_row[bad.to_numpy()],
+                "raw": state.raw_text[bad].to_numpy(),
+                "reason": state.reason[bad].to_numpy(),
+            }
+        )
+        con.register("q", quarantined)
+        con.execute("INSERT INTO quarantine SELECT * FROM q")
+        con.unregister("q")
+        result = ImportResult(
+            import_id=import_id,
+            file_name=name,
+            rows_read=len(raw),
+            rows_accepted=len(incoming) - existing,
+            rows_updated=changed,
+            rows_unchanged=existing - changed + int(exact_dupe.sum()),
+            rows_quarantined=int(bad.sum()),
+            blank_rows=int(blank.sum()),
+            created_units=created,
+            reasons=_reason_counts(state.reason[bad]),
+        )
+        parts = (result.rows_accepted, result.rows_updated, result.rows_unchanged)
+        assert result.rows_read == sum(parts) + result.rows_quarantined
+        con.execute(
+            "INSERT INTO imports VALUES (?, 'events', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [import_id, name, sha256, result.rows_read, result.rows_accepted, result.rows_updated,
+             result.rows_unchanged, result.rows_quarantined, started, datetime.now()],
+        )  # fmt: skip
+    report("完成", 1.0)
+    return result
+
+
+def _reason_counts(reasons: pd.Series) -> dict[str, int]:
+    """Reasons grouped by rule (the value in 「」 left out), most frequent first."""
+    rules = reasons.str.replace(r"「[^」]*」", "", regex=True)
+    return {k: int(v) for k, v in rules.value_counts().items()}

@@ -1,0 +1,64 @@
+"""Writing to the DuckDB file without ever leaving it half-written or locking readers out.
+
+DuckDB allows one writer per file, and a reader holding the file open would block an
+in-place writer. So a writer copies the live file beside it, changes the copy, and renames
+the copy onto the live path in one atomic step. Readers keep reading the old file until
+their next query sees the new one (``ui.data`` keys its connection on the file's identity).
+A crash at any point leaves the live file exactly as it was. One writer at a time is
+ensured by an exclusive lock on ``<file>.lock``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from analytics.schema import create_schema
+
+
+class StoreBusy(RuntimeError):
+    """Another import is writing to the same database."""
+
+
+@contextlib.contextmanager
+def writing(path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection on a private copy of ``path``; committed by rename on success.
+
+    The database is created (empty, with the canonical tables) when it does not exist yet.
+    """
+    live = Path(path)
+    live.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(f"{live}.lock", "w")  # noqa: SIM115 - held for the whole block
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise StoreBusy(f"另一个导入正在写入 {live},请等它完成后再试。") from exc
+        work = Path(f"{live}.writing")
+        for stale in (work, Path(f"{work}.wal")):
+            stale.unlink(missing_ok=True)
+        if live.exists():
+            shutil.copyfile(live, work)
+        con = duckdb.connect(str(work))
+        try:
+            create_schema(con)
+            con.execute("BEGIN TRANSACTION")
+            yield con
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+            con.close()
+        except BaseException:
+            con.close()
+            for leftover in (work, Path(f"{work}.wal")):
+                leftover.unlink(missing_ok=True)
+            raise
+        Path(f"{work}.wal").unlink(missing_ok=True)
+        os.replace(work, live)
+    finally:
+        lock.close()

@@ -1,0 +1,263 @@
+"""Importing event exports: messy files, bad files, counts, updates, atomicity."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import geo
+from analytics.__main__ import main
+from analytics.importer import ImportFileError, import_events, parse_timestamps
+from analytics.store import StoreBusy, writing
+
+HEADER = (
+    "工单编号,来电时间,受理时间,派单时间,办结时间,诉求类型,问题分类,所属街道,所属社区,所属网格,"
+    "满意度,是否解决,来电人,联系电话,地址,诉求内容"
+)
+
+
+def hotline_rows() -> list[str]:
+    ok = "甲街道,甲一社区,第1网格"
+    return [
+        f"H1,2026-03-04 08:15,2026/3/4 8:40,,2026年3月5日 10:00,投诉,物业管理,{ok},满意,是,"
+        f'王五,13812345678,某路1号,"楼道堆物,无人清理"',
+        f"H2,2026/3/4 9:15,2026/3/4 9:20,2026/3/4 9:30,46086.5,求助,噪音扰民,{ok},基本满意,否,"
+        ",,,晚上施工",
+        "",
+        f"H1,2026-03-04 08:15,2026/3/4 8:40,,2026年3月5日 10:00,投诉,物业管理,{ok},满意,是,"
+        f'王五,13812345678,某路1号,"楼道堆物,无人清理"',
+        f"H3,2026-13-04 08:15,,,,投诉,物业管理,{ok},,,,,,坏日期",
+        f"H4,2026-03-04 08:15,2026-03-04 07:00,,,投诉,物业管理,{ok},,,,,,受理早于来电",
+        "H5,2026-03-04 08:15,,,,投诉,物业管理,不存在街道,甲一社区,第1网格,,,,,,未知街道",
+        f"H6,2026-03-04 08:15,,,,吐槽,物业管理,{ok},,,,,,未知类型",
+        f"H2,2026/3/4 9:15,2026/3/4 9:20,2026/3/4 9:30,46086.5,求助,噪音扰民,{ok},不满意,否,"
+        ",,,晚上施工",
+        f"H7,2026-03-04 08:15,,,,投诉,物业管理,{ok},很好,,,,,坏满意度",
+    ]
+
+
+def write(path, lines: list[str], encoding: str = "gb18030", title: bool = True) -> None:
+    text = ("12345热线工单导出(2026年3月)\n" if title else "") + "\n".join(lines) + "\n\n"
+    path.write_bytes(text.encode(encoding))
+
+
+@pytest.fixture
+def db(tiny_db, tmp_path):
+    path = tmp_path / "gov.duckdb"
+    shutil.copy(tiny_db, path)
+    return path
+
+
+def table(db, sql: str, params=()) -> pd.DataFrame:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, list(params)).df()
+    finally:
+        con.close()
+
+
+def test_messy_gb18030_hotline_export(db, tmp_path):
+    src = tmp_path / "工单.csv"
+    write(src, [HEADER, *hotline_rows()])
+    before = table(db, "SELECT count(*) AS n FROM events")["n"][0]
+    r = import_events(src, preset="hotline", db=db)
+    assert (r.rows_read, r.rows_accepted, r.rows_updated, r.rows_unchanged) == (9, 2, 0, 1)
+    assert r.rows_quarantined == 6 and r.blank_rows == 2
+    assert table(db, "SELECT count(*) AS n FROM events")["n"][0] == before + 2
+    ev = table(db, "SELECT * FROM events WHERE event_id IN ('H1', 'H2') ORDER BY event_id")
+    assert list(ev["street_id"]) == ["S01", "S01"] and list(ev["grid_id"]) == ["S01C01G01"] * 2
+    assert list(ev["channel"]) == ["hotline", "hotline"]
+    assert list(ev["event_type"]) == ["complaint", "request"]
+    assert ev["closed_at"][1] == pd.Timestamp("2026-03-05 12:00")  # Excel serial 46086.5
+    assert ev["description"][0] == "楼道堆物,无人清理"
+    assert list(ev["board"]) == ["livelihood", "economy"]  # from the category catalogue
+    q = table(db, "SELECT * FROM quarantine WHERE import_id = ? ORDER BY source_row", [r.import_id])
+    assert list(q["source_row"]) == [5, 6, 7, 8, 9, 10]
+    reasons = list(q["reason"])
+    assert reasons[0] == "上报时间「2026-13-04 08:15」不是可识别的日期时间"
+    assert reasons[1] == "受理时间早于上报时间:环节时间必须依次不早于前一环节"
+    assert reasons[2] == "街道「不存在街道」在区划中不存在"
+    assert reasons[3].startswith("事件类型「吐槽」不是可识别的值(可选:投诉、信访")
+    assert reasons[4] == "事件编号「H2」在本文件中重复且内容不同,以第一次出现的行为准"
+    assert reasons[5].startswith("满意度「很好」不是可识别的值")
+    assert q["raw"][0].startswith("H3,2026-13-04 08:15")
+    log = table(db, "SELECT * FROM imports WHERE import_id = ?", [r.import_id]).iloc[0]
+    assert log["rows_read"] == sum(
+        log[c] for c in ("rows_accepted", "rows_updated", "rows_unchanged", "rows_quarantined")
+    )
+    assert log["kind"] == "events" and log["file_name"] == "工单.csv"
+
+
+def test_reimport_changes_nothing_and_a_newer_export_updates(db, tmp_path):
+    src = tmp_path / "a.csv"
+    write(src, [HEADER, *hotline_rows()[:2]], encoding="utf-8-sig")
+    import_events(src, preset="hotline", db=db)
+    events = table(db, "SELECT * FROM events ORDER BY event_id")
+    again = import_events(src, preset="hotline", db=db)
+    assert (again.rows_accepted, again.rows_updated, again.rows_unchanged) == (0, 0, 2)
+    pd.testing.assert_frame_equal(table(db, "SELECT * FROM events ORDER BY event_id"), events)
+    newer = hotline_rows()[1].replace("基本满意", "满意")
+    write(src, [HEADER, hotline_rows()[0], newer], encoding="utf-8")
+    r = import_events(src, preset="hotline", db=db)
+    assert (r.rows_accepted, r.rows_updated, r.rows_unchanged) == (0, 1, 1)
+    h2 = table(db, "SELECT satisfaction FROM events WHERE event_id = 'H2'")
+    assert list(h2["satisfaction"]) == ["satisfied"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "是空文件"),
+        (b"PK\x03\x04\x14\x00\x00\x00", "不是文本表格"),
+        ("工单编号,来电时间\n".encode("utf-16"), "不是文本表格"),
+        (b"\xff\xfe\xfa\xfb\xfc\x81\x30\xff\n", "编码无法识别"),
+        (HEADER.encode("gb18030") + b"\n\n\n", "只有表头,没有数据行"),
+        ("编号,时间,内容\n1,2,3\n".encode(), "找不到12345/网格平台工单导出的表头"),
+        ("工单编号,来电时间,问题分类\nH1,2026-01-01,物业管理\n".encode(), "缺少必需列:街道"),
+    ],
+    ids=["empty", "zip", "utf16", "garbage", "header-only", "not-hotline", "missing-street"],
+)
+def test_bad_files_get_one_clear_error_and_change_nothing(db, tmp_path, content, message):
+    src = tmp_path / "bad.csv"
+    src.write_bytes(content)
+    before = db.read_bytes()
+    with pytest.raises(ImportFileError, match=message):
+        import_events(src, preset="hotline", db=db)
+    assert db.read_bytes() == before
+    assert not list(tmp_path.glob("*.writing*"))
+
+
+def test_excel_and_missing_files_are_explained(db, tmp_path):
+    with pytest.raises(ImportFileError, match="找不到文件"):
+        import_events(tmp_path / "nope.csv", db=db)
+    xlsx = tmp_path / "x.xlsx"
+    xlsx.write_bytes(b"PK\x03\x04")
+    with pytest.raises(ImportFileError, match="另存为 CSV"):
+        import_events(xlsx, db=db)
+    csv_file = xlsx.with_suffix(".csv")
+    csv_file.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(ImportFileError, match="没有名为 nope 的预设"):
+        import_events(csv_file, preset="nope", db=db)
+
+
+def test_a_crash_during_the_import_leaves_the_database_as_it_was(db, tmp_path, monkeypatch):
+    src = tmp_path / "a.csv"
+    write(src, [HEADER, *hotline_rows()])
+    before = db.read_bytes()
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("analytics.importer._reason_counts", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_events(src, preset="hotline", db=db)
+    assert db.read_bytes() == before
+    assert not list(tmp_path.glob("*.writing*"))
+
+
+def test_one_writer_at_a_time(db, tmp_path):
+    src = tmp_path / "a.csv"
+    write(src, [HEADER, *hotline_rows()[:1]])
+    with writing(db), pytest.raises(StoreBusy, match="另一个导入正在写入"):
+        import_events(src, preset="hotline", db=db)
+
+
+def test_units_are_created_when_the_database_knows_none_of_them(tmp_path):
+    db = tmp_path / "new.duckdb"
+    src = tmp_path / "a.csv"
+    lines = [
+        "event_id,reported_at,event_type,channel,category,street,community,grid",
+        "E1,2026-01-02 10:00,complaint,app,环境卫生,东街道,东一社区,第1网格",
+        "E2,2026-01-03 10:00,petition,visit,矛盾纠纷,东街道,东二社区,",
+        "E3,2026-01-04 10:00,hazard,patrol,消防安全,西街道,西一社区,第2网格",
+    ]
+    write(src, lines, encoding="utf-8", title=False)
+    r = import_events(src, db=db)
+    assert (r.rows_accepted, r.rows_quarantined, r.created_units) == (3, 0, 1 + 2 + 3 + 2)
+    ev = table(db, "SELECT event_id, street_id, community_id, grid_id FROM events ORDER BY 1")
+    assert ev.fillna("").values.tolist() == [
+        ["E1", "S01", "S01C01", "S01C01G01"],
+        ["E2", "S01", "S01C02", ""],
+        ["E3", "S02", "S02C01", "S02C01G01"],
+    ]
+    # Now that the hierarchy exists, an unknown community is quarantined, not created.
+    write(
+        src, [lines[0], "E4,2026-01-05 10:00,complaint,app,环境卫生,东街道,北社区,"], "utf-8", False
+    )
+    r = import_events(src, db=db)
+    assert r.rows_quarantined == 1
+    assert r.reasons == {"社区不在所属街道之下": 1}
+
+
+def test_cli_import_prints_counts_and_fails_cleanly(db, tmp_path, capsys):
+    src = tmp_path / "a.csv"
+    write(src, [HEADER, *hotline_rows()])
+    assert main(["import", str(src), "--preset", "hotline", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "读取 9 行:新增 2,更新 0,未变 1,隔离 6(另跳过空行 2)" in out
+    assert main(["import", str(src), "--db", str(db)]) == 2
+    assert "数据库未做任何改动" in capsys.readouterr().err
+
+
+def test_cli_import_with_a_yaml_mapping_and_gcj02_coordinates(db, tmp_path, capsys):
+    wlon, wlat = 106.5012, 29.6034
+    glon, glat = geo.wgs84_to_gcj02(wlon, wlat)
+    src = tmp_path / "a.csv"
+    lines = [
+        "编号,时间,类别,街道名,社区名,经度,纬度",
+        f"M1,2026-02-01 09:00,物业管理,乙街道,乙一社区,{glon},{glat}",
+    ]
+    write(src, lines, encoding="utf-8", title=False)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "columns:\n  event_id: 编号\n  reported_at: 时间\n  category: 类别\n"
+        "  street_id: 街道名\n  community_id: 社区名\n  lon: 经度\n  lat: 纬度\n"
+        "defaults:\n  channel: app\n  event_type: complaint\ncoordinates: gcj02\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(src), "--mapping", str(mapping), "--db", str(db)]) == 0
+    ev = table(db, "SELECT lon, lat, channel, street_id FROM events WHERE event_id = 'M1'")
+    assert abs(ev["lon"][0] - wlon) < 1e-6 and abs(ev["lat"][0] - wlat) < 1e-6
+    assert (ev["channel"][0], ev["street_id"][0]) == ("app", "S02")
+
+
+def test_coordinates_outside_the_district_are_quarantined(db, tmp_path):
+    src = tmp_path / "a.csv"
+    lines = [
+        "event_id,reported_at,event_type,channel,category,street_id,community_id,lon,lat",
+        "C1,2026-02-01 09:00,complaint,app,物业管理,S01,S01C01,116.4,39.9",
+    ]
+    write(src, lines, encoding="utf-8", title=False)
+    r = import_events(src, db=db)
+    assert r.reasons == {"坐标不在本区范围内": 1}
+    reason = table(db, "SELECT reason FROM quarantine WHERE import_id = ?", [r.import_id])
+    assert reason["reason"][0] == "坐标「116.4, 39.9」不在本区范围内"
+
+
+def test_timestamp_formats():
+    values = pd.Series(
+        ["2025-03-04 08:15", "2025/3/4 8:15", "2025年3月4日 8:15", "2025-03-04T08:15:30",
+         "2025-03-04", "45720.34375", "", None, "2025-02-30", "昨天"]
+    )  # fmt: skip
+    parsed, bad = parse_timestamps(values)
+    t = pd.Timestamp("2025-03-04 08:15")
+    assert list(parsed[:3]) == [t, t, t]
+    assert parsed[3] == pd.Timestamp("2025-03-04 08:15:30")
+    assert parsed[4] == pd.Timestamp("2025-03-04")
+    assert parsed[5] == pd.Timestamp("2025-03-04 08:15")
+    assert list(bad) == [False] * 8 + [True, True]
+
+
+def test_gcj02_and_bd09_round_trips():
+    lon, lat = np.array([106.5, 106.62]), np.array([29.55, 29.7])
+    g = geo.wgs84_to_gcj02(lon, lat)
+    assert np.all(np.abs(np.array(g) - np.array([lon, lat])) > 1e-4)  # a real offset
+    back = geo.gcj02_to_wgs84(*g)
+    assert np.allclose(back, [lon, lat], atol=1e-6)
+    bd = (106.5123, 29.5567)
+    w = geo.convert_to_wgs84(*bd, "bd09")
+    assert abs(w[0] - bd[0]) < 0.02 and abs(w[1] - bd[1]) < 0.02
