@@ -79,8 +79,12 @@ def _summary(args: argparse.Namespace) -> int:
     table = q.kpis(con, f, rng, metrics=tuple(m.METRICS), compare=args.compare)
     name = labels.COMPARISON[args.compare]
     print(f"统计期 {fmt.period(start, end)},数据截至 {fmt.moment(rng.as_of)}")
-    if not q.comparable(f, args.compare, rng):
-        print(f"({name}对比期超出数据范围,不显示变化)")
+    problem = q.comparison_problem(f, args.compare, rng)
+    if problem:
+        print(f"({name}:{problem})")
+    else:
+        c = f.comparison(args.compare)
+        print(f"{name}对比期 {fmt.period(c.start, c.end)}")
     for row in table.itertuples(index=False):
         change = fmt.change(row.metric, row.change)
         shown = f"{m.label(row.metric)}:{fmt.value(row.metric, row.value)}"

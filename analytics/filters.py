@@ -6,6 +6,7 @@ as Ibis literals inside filter expressions, never by string concatenation.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
@@ -32,6 +33,29 @@ def shift_years(d: date, years: int) -> date:
         return d.replace(year=d.year + years)
     except ValueError:
         return d.replace(year=d.year + years, day=28)
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _is_month_end(d: date) -> bool:
+    return d == _month_end(d.year, d.month)
+
+
+def _add_months(d: date, months: int) -> date:
+    """The same day ``months`` away, clamped to the end of a shorter month."""
+    year, month0 = divmod(d.year * 12 + d.month - 1 + months, 12)
+    return date(year, month0 + 1, min(d.day, calendar.monthrange(year, month0 + 1)[1]))
+
+
+def shift_back(d: date, unit: str, n: int) -> date:
+    """``d`` moved ``n`` years, months or days into the past (clamped to shorter months)."""
+    if unit == "years":
+        return shift_years(d, -n)
+    if unit == "months":
+        return _add_months(d, -n)
+    return d - timedelta(days=n)
 
 
 def preset_period(preset: str, as_of: date) -> tuple[date, date]:
@@ -86,15 +110,31 @@ class Filters:
     def with_period(self, start: date, end: date) -> Filters:
         return replace(self, start=start, end=end)
 
-    def comparison(self, kind: str = "yoy") -> Filters:
-        """同比: the same span one year earlier; 环比: the preceding span of equal length."""
+    def comparison_shift(self, kind: str = "yoy") -> tuple[str, int]:
+        """How far back the comparison period lies: ("years", 1), ("months", n) or ("days", n).
+
+        同比 is one year back. 环比 of a period starting on the 1st of a month steps back by
+        the whole months it touches (上月 9月 → 8月, 本月 1–15日 → 上月 1–15日); any other
+        span steps back by its own length in days.
+        """
         if kind == "yoy":
-            return self.with_period(shift_years(self.start, -1), shift_years(self.end, -1))
+            return ("years", 1)
         if kind == "mom":
-            return self.with_period(
-                self.start - timedelta(days=self.days), self.start - timedelta(days=1)
-            )
+            if self.start.day == 1:
+                months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
+                return ("months", months + 1)
+            return ("days", self.days)
         raise ValueError(f"unknown comparison: {kind}")
+
+    def comparison(self, kind: str = "yoy") -> Filters:
+        """The comparison period (see :meth:`comparison_shift`). A period ending on a month's
+        last day compares with one ending on that month's last day, so February after a leap
+        year keeps its 29th."""
+        unit, n = self.comparison_shift(kind)
+        start, end = shift_back(self.start, unit, n), shift_back(self.end, unit, n)
+        if unit != "days" and _is_month_end(self.end):
+            end = _month_end(end.year, end.month)
+        return self.with_period(start, end)
 
     @property
     def unit_id(self) -> str | None:

@@ -3,12 +3,26 @@
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from datetime import date, datetime
 
 from analytics import metrics as m
 
 MISSING = "—"
+FLAT = "持平"  # a change that rounds to zero: no arrow, no colour
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str) -> str:
+    """``text`` escaped for Streamlit Markdown: names from imported data render as typed."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def chart_text(text: str) -> str:
+    """``text`` escaped for Plotly labels, which honour a subset of HTML (links included)."""
+    return html.escape(str(text), quote=False)
 
 
 def _missing(x) -> bool:
@@ -63,9 +77,10 @@ def change(name: str, ch) -> str | None:
     if _missing(ch):
         return None
     unit = m.METRICS[name].unit if name in m.METRICS else m.DERIVED[name][1]
-    if unit == "rate":
-        return f"{ch * 100:+.1f}个百分点"
-    return f"{ch * 100:+.1f}%"
+    shown = round(ch * 100, 1)
+    if shown == 0:
+        return FLAT
+    return f"{shown:+.1f}个百分点" if unit == "rate" else f"{shown:+.1f}%"
 
 
 def delta_color(name: str) -> str:

@@ -254,7 +254,9 @@ METRICS: dict[str, Metric] = {
             "难事不出街道:街道及以下层级办结 / 已办结",
             resolved_at_or_below(("grid", "community", "street")),
         ),
-        Metric("backlog", "积压", "count", "lower", "截至数据日仍未办结的事件数", backlog),
+        Metric(
+            "backlog", "积压", "count", "lower", "统计期内受理、截至数据日仍未办结的事件数", backlog
+        ),
         Metric("overdue", "超期", "count", "lower", "积压中已超过承诺时限的事件数", overdue),
         Metric("repeat_rate", "重复诉求率", "rate", "lower", "重复诉求 / 受理量", repeat_rate),
     )

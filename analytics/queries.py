@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import ibis
 import pandas as pd
@@ -16,7 +16,7 @@ from ibis.backends import BaseBackend
 from ibis.expr.types import Table
 
 from analytics import metrics as m
-from analytics.filters import Filters, apply_grid_scope, apply_scope, in_period, shift_years
+from analytics.filters import Filters, apply_grid_scope, apply_scope, in_period, shift_back
 
 
 @dataclass(frozen=True)
@@ -59,17 +59,26 @@ def data_version(con: BaseBackend) -> tuple:
 
 def comparison_as_of(as_of: datetime, f: Filters, kind: str) -> datetime:
     """``as_of`` moved by the same offset as the comparison period (like-for-like lag)."""
-    if kind == "yoy":
-        return datetime.combine(shift_years(as_of.date(), -1), as_of.time())
-    return as_of - timedelta(days=f.days)
+    unit, n = f.comparison_shift(kind)
+    return datetime.combine(shift_back(as_of.date(), unit, n), as_of.time())
+
+
+def comparison_problem(f: Filters, kind: str | None, rng: DataRange) -> str | None:
+    """Why no change can be shown against the comparison period (None when it can)."""
+    if kind is None:
+        return "未选择对比方式"
+    c = f.comparison(kind)
+    if c.end >= f.start:
+        return "统计期超过一年,与对比期重叠,不显示变化"
+    if c.start < rng.first_day:
+        return "对比期超出数据范围,不显示变化"
+    return None
 
 
 def comparable(f: Filters, kind: str | None, rng: DataRange) -> bool:
-    """A comparison is shown only when its period lies wholly inside the data."""
-    if kind is None:
-        return False
-    c = f.comparison(kind)
-    return c.start >= rng.first_day
+    """A comparison is shown only when its period lies wholly inside the data and before
+    the selected period (a span longer than a year would overlap its own 同比)."""
+    return comparison_problem(f, kind, rng) is None
 
 
 def _tagged_events(con: BaseBackend, f: Filters, rng: DataRange, compare: str | None) -> Table:
@@ -194,7 +203,8 @@ def intake_trend(
     if comparable(f, compare, rng):
         c = f.comparison(compare)
         wanted = wanted | in_period(t, c.start, c.end)
-        shift = ibis.interval(years=1) if compare == "yoy" else ibis.interval(days=f.days)
+        unit, n = f.comparison_shift(compare)
+        shift = ibis.interval(**{unit: n})
     t = t.filter(wanted)
     daily = t.group_by([t.reported_at.date().name("day"), t[by].name("group")]).aggregate(
         intake=t.count()

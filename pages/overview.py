@@ -17,12 +17,12 @@ rng = data.data_range(src)
 has_comparison = q.comparable(f, compare, rng)
 comparison_name = labels.COMPARISON.get(compare, "")
 
-st.subheader(f"一屏统览 · {scope_label(f, src)}", anchor=False)
+st.subheader(f"一屏统览 · {fmt.plain(scope_label(f, src))}", anchor=False)
 if has_comparison:
     c = f.comparison(compare)
     compared = f"{comparison_name}对比期:{fmt.period(c.start, c.end)}"
 else:
-    compared = "对比期超出数据范围,不显示变化"
+    compared = q.comparison_problem(f, compare, rng)
 st.caption(f"统计期:{fmt.period(f.start, f.end)} · {compared} · 数据截至 {fmt.moment(rng.as_of)}")
 
 kpis = data.kpis(src, f, compare)
@@ -32,7 +32,8 @@ for col, row in zip(st.columns(len(kpis)), kpis.itertuples(index=False), strict=
         m.label(row.metric),
         fmt.value(row.metric, row.value),
         delta=f"{change}({comparison_name})" if change else None,
-        delta_color=fmt.delta_color(row.metric),
+        delta_color="off" if change == fmt.FLAT else fmt.delta_color(row.metric),
+        delta_arrow="off" if change == fmt.FLAT else "auto",
         help=f"{m.METRICS[row.metric].description}。上期:{fmt.value(row.metric, row.previous)}",
         border=True,
         height="stretch",
@@ -71,8 +72,7 @@ with middle:
         worse_high = MAP_METRICS[metric]
         deck = maps.grid_deck(grids, shapes, metric, higher_is_worse=worse_high)
         st.pydeck_chart(deck, height=CHART_HEIGHT - 30, key="overview_map")
-        breaks = maps.class_breaks(grids[metric])
-        legend = maps.legend(breaks, metric, higher_is_worse=worse_high)
+        legend = maps.legend(grids[metric], metric, higher_is_worse=worse_high)
         swatches = "".join(
             f'<span style="display:inline-block;margin-right:8px">'
             f'<span style="display:inline-block;width:10px;height:10px;background:{css};'

@@ -205,3 +205,26 @@ def test_a_rebuilt_database_shows_on_the_next_rerun(tiny_db, tmp_path, monkeypat
     assert not at.exception, [e.value for e in at.exception]
     assert metric_values(at)["受理量"] != "7"
     assert at.subheader[0].value != "一屏统览 · 测试区"
+
+
+def test_unknown_households_and_untrusted_names_are_shown_safely(tiny_db, tmp_path, monkeypatch):
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "odd.duckdb"
+    shutil.copy(tiny_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE grids SET households = NULL WHERE grid_id = 'S01C01G01'")
+    con.execute(
+        "UPDATE org_units SET name = '[点我](http://evil.example) **甲**' WHERE unit_id = 'S01'"
+    )
+    con.close()
+    at = run_app(db, monkeypatch)
+    at.selectbox(key="f_street").select("S01").run()
+    assert not at.exception, [e.value for e in at.exception]
+    title = at.subheader[0].value
+    assert "\\[点我\\]\\(http\\://evil\\.example\\) \\*\\*甲\\*\\*" in title  # escaped, not a link
+    (deck,) = decks(at)
+    (row,) = deck["layers"][0]["data"]
+    assert row["households"] == "—"

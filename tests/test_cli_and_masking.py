@@ -119,3 +119,21 @@ def test_chinese_durations_and_dates():
     assert fmt.period(date(2026, 1, 1), date(2026, 10, 31)) == "2026年1月1日至10月31日"
     assert fmt.change("closure_rate", -0.095) == "-9.5个百分点"
     assert fmt.change("intake", None) is None
+
+
+def test_changes_that_round_to_zero_read_as_flat():
+    assert fmt.change("closure_rate", -0.0004) == fmt.FLAT == "持平"
+    assert fmt.change("intake", 0.0004) == "持平"
+    assert fmt.change("intake", 0.0006) == "+0.1%"
+
+
+def test_map_legend_for_identical_values_and_missing_data():
+    from ui import maps
+
+    same = pd.Series([1.0, 1.0, 1.0])
+    assert maps.class_breaks(same) == []
+    assert [text for _, text in maps.legend(same, "closure_rate")] == ["各网格均为 100.0%"]
+    assert maps.colour(1.0, [], higher_is_worse=False) == maps.PALETTE[0]
+    mixed = pd.Series([0.9, 0.95, 1.0, float("nan")])
+    texts = [text for _, text in maps.legend(mixed, "closure_rate")]
+    assert texts[-1] == "无数据" and len(texts) >= 3

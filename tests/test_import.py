@@ -261,3 +261,16 @@ def test_gcj02_and_bd09_round_trips():
     bd = (106.5123, 29.5567)
     w = geo.convert_to_wgs84(*bd, "bd09")
     assert abs(w[0] - bd[0]) < 0.02 and abs(w[1] - bd[1]) < 0.02
+
+
+def test_timestamps_after_the_import_are_quarantined(db, tmp_path):
+    src = tmp_path / "a.csv"
+    lines = [
+        "event_id,reported_at,closed_at,deadline_at,event_type,channel,category,street_id,community_id",
+        "F1,2026-02-01 09:00,2062-03-02 10:00,,complaint,app,物业管理,S01,S01C01",
+        "F2,2026-02-01 09:00,,2099-01-01,complaint,app,物业管理,S01,S01C01",
+    ]
+    write(src, lines, encoding="utf-8", title=False)
+    r = import_events(src, db=db)
+    assert (r.rows_accepted, r.rows_quarantined) == (1, 1)
+    assert r.reasons == {"办结时间晚于导入时间,可能是录入错误": 1}

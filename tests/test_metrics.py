@@ -70,8 +70,36 @@ def test_month_over_month_compares_preceding_span(tiny_con, rng):
     f = Filters(date(2026, 6, 1), date(2026, 6, 30))
     row = q.metric_table(tiny_con, f, rng, ["intake"], compare="mom").iloc[0]
     assert row["intake"] == 2  # E3, E4
-    assert row["intake_prev"] == 0  # 2026-05-02 .. 2026-05-31
-    assert f.comparison("mom") == Filters(date(2026, 5, 2), date(2026, 5, 31))
+    assert row["intake_prev"] == 0  # May 2026
+    assert f.comparison("mom") == Filters(date(2026, 5, 1), date(2026, 5, 31))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "kind", "expected"),
+    [
+        # calendar months compare with calendar months
+        (date(2026, 9, 1), date(2026, 9, 30), "mom", (date(2026, 8, 1), date(2026, 8, 31))),
+        (date(2026, 3, 1), date(2026, 3, 31), "mom", (date(2026, 2, 1), date(2026, 2, 28))),
+        (date(2026, 10, 1), date(2026, 10, 15), "mom", (date(2026, 9, 1), date(2026, 9, 15))),
+        (date(2026, 1, 1), date(2026, 10, 31), "mom", (date(2025, 3, 1), date(2025, 12, 31))),
+        # other spans: the preceding span of equal length in days
+        (date(2026, 10, 2), date(2026, 10, 31), "mom", (date(2026, 9, 2), date(2026, 10, 1))),
+        # February after a leap year keeps the 29th
+        (date(2025, 2, 1), date(2025, 2, 28), "yoy", (date(2024, 2, 1), date(2024, 2, 29))),
+        (date(2024, 2, 1), date(2024, 2, 29), "yoy", (date(2023, 2, 1), date(2023, 2, 28))),
+        (date(2026, 1, 1), date(2026, 10, 31), "yoy", (date(2025, 1, 1), date(2025, 10, 31))),
+    ],
+)
+def test_comparison_periods(start, end, kind, expected):
+    c = Filters(start, end).comparison(kind)
+    assert (c.start, c.end) == expected
+
+
+def test_a_span_longer_than_a_year_has_no_yoy(tiny_con, rng):
+    f = Filters(date(2025, 1, 1), date(2026, 10, 31))
+    assert q.comparison_problem(f, "yoy", rng) == "统计期超过一年,与对比期重叠,不显示变化"
+    k = q.kpis(tiny_con, f, rng, compare="yoy")
+    assert k["previous"].isna().all() and k["change"].isna().all()
 
 
 def test_no_comparison_when_comparison_period_precedes_data(tiny_con, rng):

@@ -125,11 +125,12 @@ ORDER BY g.grid_id
 """
 
 # Intake per calendar month of reported_at and event type; the comparison series is moved onto
-# the current calendar by the comparison offset ($shift_years years + $shift_days days).
+# the current calendar by the comparison offset ($shift_years years + $shift_months months +
+# $shift_days days).
 TREND_SQL = f"""
 WITH {SELECTED_EVENTS}
 SELECT date_trunc('month', CAST(reported_at AS DATE) + to_years($shift_years)
-                           + to_days($shift_days)) AS bucket,
+                           + to_months($shift_months) + to_days($shift_days)) AS bucket,
        event_type AS "group", count(*) AS intake
 FROM selected GROUP BY ALL
 """
@@ -242,6 +243,7 @@ class Setup:
     prev_start: date | None
     prev_end: date | None
     shift_years: int
+    shift_months: int
     shift_days: int
 
     def params(self, previous: bool = False) -> dict:
@@ -258,6 +260,7 @@ class Setup:
             "channels": list(self.f.channels),
             "boards": list(self.f.boards),
             "shift_years": self.shift_years if previous else 0,
+            "shift_months": self.shift_months if previous else 0,
             "shift_days": self.shift_days if previous else 0,
         }
 
@@ -266,20 +269,42 @@ def resolve(case: Case, first_day: date, as_of: datetime) -> Setup:
     return resolve_filters(case.filters(as_of), case.compare, first_day, as_of)
 
 
+def months_earlier(d: date, n: int) -> date:
+    """The same day ``n`` months earlier, clamped to the end of a shorter month."""
+    return (pd.Timestamp(d) - pd.DateOffset(months=n)).date()
+
+
+def month_end(d: date) -> date:
+    return (pd.Timestamp(d) + pd.offsets.MonthEnd(0)).date()
+
+
 def resolve_filters(f: Filters, compare: str | None, first_day: date, as_of: datetime) -> Setup:
+    """The comparison period, restated independently of ``analytics.filters``: 同比 one year
+    back; 环比 of a period starting on a month's 1st the same days in the preceding whole
+    months, otherwise the preceding span of equal length; a month end stays a month end."""
     days = (f.end - f.start).days + 1
+    months = (f.end.year - f.start.year) * 12 + f.end.month - f.start.month + 1
+    is_month_end = f.end == month_end(f.end)
     if compare == "yoy":
         prev_start, prev_end = year_earlier(f.start), year_earlier(f.end)
+        if is_month_end:
+            prev_end = month_end(prev_end)
         prev_as_of = datetime.combine(year_earlier(as_of.date()), as_of.time())
-        shift = (1, 0)
+        shift = (1, 0, 0)
+    elif compare == "mom" and f.start.day == 1:
+        prev_start, prev_end = months_earlier(f.start, months), months_earlier(f.end, months)
+        if is_month_end:
+            prev_end = month_end(prev_end)
+        prev_as_of = datetime.combine(months_earlier(as_of.date(), months), as_of.time())
+        shift = (0, months, 0)
     elif compare == "mom":
         prev_start, prev_end = f.start - timedelta(days=days), f.start - timedelta(days=1)
         prev_as_of = as_of - timedelta(days=days)
-        shift = (0, days)
+        shift = (0, 0, days)
     else:
         prev_start = prev_end = prev_as_of = None
-        shift = (0, 0)
-    comparable = prev_start is not None and prev_start >= first_day
+        shift = (0, 0, 0)
+    comparable = prev_start is not None and prev_start >= first_day and prev_end < f.start
     return Setup(f, compare, comparable, as_of, prev_as_of, prev_start, prev_end, *shift)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics import formats as fmt
 from analytics import labels
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -88,7 +89,7 @@ def category_bars(
     fig = go.Figure(
         go.Bar(
             x=df["intake"],
-            y=df["category"],
+            y=df["category"].map(fmt.chart_text),
             orientation="h",
             marker_color=[WARN if c > 0.1 else BAR for c in df["change"].fillna(0)],
             text=change,

@@ -23,14 +23,16 @@ NO_DATA = (210, 214, 220)
 def class_breaks(values: pd.Series, k: int = len(PALETTE)) -> list[float]:
     """Quantile class breaks (k−1 inner edges) over the finite values."""
     finite = values[np.isfinite(values.astype("float64"))]
-    if finite.empty:
-        return []
-    return sorted(set(np.quantile(finite, [i / k for i in range(1, k)]).round(6).tolist()))
+    if finite.nunique() < 2:
+        return []  # nothing to tell apart: one neutral class
+    return sorted(set(np.quantile(finite, [i / k for i in range(1, k)]).tolist()))
 
 
 def colour(value: float, breaks: list[float], higher_is_worse: bool = True) -> tuple:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return NO_DATA
+    if not breaks:
+        return PALETTE[0]
     idx = int(np.searchsorted(breaks, value, side="right"))
     idx = min(idx, len(PALETTE) - 1)
     if not higher_is_worse:
@@ -67,7 +69,7 @@ def grid_layer_data(
                     "grid_id": row.grid_id,
                     "name": row.name,
                     "community": row.community_name,
-                    "households": f"{int(row.households):,}",
+                    "households": fmt.count(row.households),
                     "value": fmt.value(metric, value),
                     "intake": fmt.count(row.intake),
                     "closure": fmt.rate(row.closure_rate),
@@ -118,15 +120,20 @@ def grid_deck(
     )
 
 
-def legend(breaks: list[float], metric: str, higher_is_worse: bool = True) -> list[tuple[str, str]]:
-    """(CSS colour, range text) pairs for the map legend."""
-    edges = [None, *breaks, None]
+def legend(values: pd.Series, metric: str, higher_is_worse: bool = True) -> list[tuple[str, str]]:
+    """(CSS colour, range text) pairs for the map legend of ``values`` (one per grid)."""
+    breaks = class_breaks(values)
+    items = []
+    finite = values[np.isfinite(values.astype("float64"))]
+    if not breaks and not finite.empty:
+        r, g, b = PALETTE[0]
+        items.append((f"rgb({r},{g},{b})", f"各网格均为 {fmt.value(metric, finite.iloc[0])}"))
+    edges = [None, *breaks, None] if breaks else []
     large = any(abs(b) >= 100 for b in breaks) and metric in m.DERIVED
 
     def show(x: float) -> str:  # whole numbers once the edges are large: keeps one line
         return fmt.number(x, 0) if large else fmt.value(metric, x)
 
-    items = []
     for i in range(len(edges) - 1):
         lo, hi = edges[i], edges[i + 1]
         idx = i if higher_is_worse else len(PALETTE) - 1 - i
@@ -139,4 +146,7 @@ def legend(breaks: list[float], metric: str, higher_is_worse: bool = True) -> li
             else f"{show(lo)} – {show(hi)}"
         )
         items.append((f"rgb({r},{g},{b})", text))
+    if len(finite) < len(values):
+        r, g, b = NO_DATA
+        items.append((f"rgb({r},{g},{b})", "无数据"))
     return items
