@@ -71,8 +71,18 @@ def _summary(args: argparse.Namespace) -> int:
         print("数据库中没有事件。", file=sys.stderr)
         return 1
     if args.start or args.end:
-        start = date.fromisoformat(args.start) if args.start else rng.first_day
-        end = date.fromisoformat(args.end) if args.end else rng.last_day
+        try:
+            start = date.fromisoformat(args.start) if args.start else rng.first_day
+            end = date.fromisoformat(args.end) if args.end else rng.last_day
+        except ValueError:
+            print("日期格式应为 YYYY-MM-DD,例如 2026-01-31。", file=sys.stderr)
+            return 2
+        if start > end or end < rng.first_day or start > rng.last_day:
+            print(
+                f"所选日期与数据范围({fmt.period(rng.first_day, rng.last_day)})没有交集。",
+                file=sys.stderr,
+            )
+            return 2
     else:
         start, end = preset_period(args.period, rng.last_day)
     f = _unit_filters(con, args.unit, start, end)

@@ -776,6 +776,13 @@ def build_demo(
     """
     if events < 0:
         raise ValueError("events must be >= 0")
+    from analytics.store import exclusive
+
+    with exclusive(db_path):  # never race an import writing the same file
+        return _build_demo(db_path, events, seed, progress)
+
+
+def _build_demo(db_path, events: int, seed: int, progress) -> dict:
     report = progress or (lambda message, fraction: None)
     target = Path(db_path)
     target.parent.mkdir(parents=True, exist_ok=True)

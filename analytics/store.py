@@ -27,19 +27,26 @@ class StoreBusy(RuntimeError):
 
 
 @contextlib.contextmanager
+def exclusive(path: str | os.PathLike) -> Iterator[None]:
+    """Hold the single-writer lock of the database at ``path`` (every writer takes it)."""
+    live = Path(path)
+    live.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{live}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise StoreBusy(f"另一个导入或生成任务正在写入 {live},请等它完成后再试。") from exc
+        yield
+
+
+@contextlib.contextmanager
 def writing(path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection on a private copy of ``path``; committed by rename on success.
 
     The database is created (empty, with the canonical tables) when it does not exist yet.
     """
     live = Path(path)
-    live.parent.mkdir(parents=True, exist_ok=True)
-    lock = open(f"{live}.lock", "w")  # noqa: SIM115 - held for the whole block
-    try:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise StoreBusy(f"另一个导入正在写入 {live},请等它完成后再试。") from exc
+    with exclusive(live):
         work = Path(f"{live}.writing")
         for stale in (work, Path(f"{work}.wal")):
             stale.unlink(missing_ok=True)
@@ -60,5 +67,3 @@ def writing(path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
             raise
         Path(f"{work}.wal").unlink(missing_ok=True)
         os.replace(work, live)
-    finally:
-        lock.close()

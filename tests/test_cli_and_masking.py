@@ -137,3 +137,10 @@ def test_map_legend_for_identical_values_and_missing_data():
     mixed = pd.Series([0.9, 0.95, 1.0, float("nan")])
     texts = [text for _, text in maps.legend(mixed, "closure_rate")]
     assert texts[-1] == "无数据" and len(texts) >= 3
+
+
+def test_summary_explains_bad_dates(tiny_db, capsys):
+    assert main(["summary", "--db", str(tiny_db), "--start", "2027-01-01"]) == 2
+    assert "没有交集" in capsys.readouterr().err
+    assert main(["summary", "--db", str(tiny_db), "--start", "2026/01/01"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err

@@ -162,7 +162,7 @@ def test_a_crash_during_the_import_leaves_the_database_as_it_was(db, tmp_path, m
 def test_one_writer_at_a_time(db, tmp_path):
     src = tmp_path / "a.csv"
     write(src, [HEADER, *hotline_rows()[:1]])
-    with writing(db), pytest.raises(StoreBusy, match="另一个导入正在写入"):
+    with writing(db), pytest.raises(StoreBusy, match="另一个导入或生成任务正在写入"):
         import_events(src, preset="hotline", db=db)
 
 
