@@ -62,7 +62,7 @@ def number(x, digits: int = 1) -> str:
 
 def value(name: str, x) -> str:
     """A metric's value in its unit."""
-    unit = m.METRICS[name].unit if name in m.METRICS else m.DERIVED[name][1]
+    unit = m.unit(name)
     if unit == "rate":
         return rate(x)
     if unit == "hours":
@@ -76,7 +76,7 @@ def change(name: str, ch) -> str | None:
     """Signed change: 个百分点 for rates, percent otherwise; None when there is no comparison."""
     if _missing(ch):
         return None
-    unit = m.METRICS[name].unit if name in m.METRICS else m.DERIVED[name][1]
+    unit = m.unit(name)
     shown = round(ch * 100, 1)
     if shown == 0:
         return FLAT

@@ -274,6 +274,11 @@ def label(name: str) -> str:
     return DERIVED[name][0]
 
 
+def unit(name: str) -> str:
+    """``count``, ``rate`` or ``hours`` for a metric or a derived figure."""
+    return METRICS[name].unit if name in METRICS else DERIVED[name][1]
+
+
 def density(intake_count, households):
     """每千户事件数: intake per 1,000 households (NaN where households is 0 or unknown)."""
     households = pd.to_numeric(households, errors="coerce")
@@ -305,8 +310,7 @@ def relative_change(current, previous):
 
 def change(name: str, current, previous):
     """The change shown beside a metric: points for rates, relative change otherwise."""
-    unit = METRICS[name].unit if name in METRICS else DERIVED[name][1]
-    if unit == "rate":
+    if unit(name) == "rate":
         cur, prev = _numeric(current), _numeric(previous)
         return _same_shape(cur - prev.values, current)
     return relative_change(current, previous)
