@@ -32,13 +32,8 @@ from analytics import labels
 from analytics.connection import db_url, duckdb_path, is_duckdb_file
 from analytics.geo import convert_to_wgs84
 from analytics.schema import (
-    BOARDS,
-    CHANNELS,
     EVENT_TIMESTAMPS,
-    EVENT_TYPES,
-    HANDLING_TYPES,
-    RESOLVED_LEVELS,
-    SATISFACTION,
+    PERSONAL_COLUMNS,
     TABLES,
 )
 from analytics.store import writing
@@ -47,7 +42,6 @@ EVENT_COLUMNS = tuple(
     line.split()[0]
     for line in TABLES["events"].split("(", 1)[1].rsplit(")", 1)[0].strip().splitlines()
 )
-PERSONAL = ("reporter_name", "reporter_phone", "address", "description")
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 HEADER_SCAN_ROWS = 15
 
@@ -137,58 +131,7 @@ HEADER_NAME = {  # Chinese names of canonical columns, for messages
 }
 
 
-def _vocabulary(codes: tuple[str, ...], catalogue: dict[str, str], extra: dict[str, str]) -> dict:
-    words = {c: c for c in codes}
-    for code, text in catalogue.items():
-        words[text] = code
-        for part in re.split(r"[/、]", text):
-            words.setdefault(part, code)
-    return words | extra
-
-
-VOCABULARY: dict[str, dict[str, object]] = {
-    "channel": _vocabulary(
-        CHANNELS,
-        labels.CHANNEL,
-        {
-            "12345": "hotline",
-            "8890": "hotline",
-            "热线": "hotline",
-            "12345热线": "hotline",
-            "巡查": "patrol",
-            "网格员上报": "patrol",
-            "随手拍": "app",
-            "APP": "app",
-            "app": "app",
-            "微信": "app",
-            "来信": "letter",
-            "民情信箱": "letter",
-            "网上": "online",
-            "视频": "sensor",
-            "物联感知": "sensor",
-        },
-    ),  # fmt: skip
-    "event_type": _vocabulary(
-        EVENT_TYPES,
-        labels.EVENT_TYPE,
-        {
-            "求助": "request",
-            "求决": "request",
-            "诉求": "request",
-            "建议": "request",
-            "意见建议": "request",
-            "举报": "complaint",
-            "安全隐患": "hazard",
-        },
-    ),  # fmt: skip
-    "board": _vocabulary(BOARDS, labels.BOARD, {"生态": "economy", "公共服务": "livelihood"}),
-    "handling_type": _vocabulary(HANDLING_TYPES, labels.HANDLING_TYPE, {}),
-    "resolved_level": _vocabulary(
-        RESOLVED_LEVELS, labels.RESOLVED_LEVEL, {"区": "district", "区直部门": "district"}
-    ),
-    "satisfaction": _vocabulary(SATISFACTION, labels.SATISFACTION, {"非常满意": "satisfied"}),
-}
-CATALOGUE = {
+CATALOGUE = {  # coded columns and their Chinese labels (the codes are the schema's values)
     "channel": labels.CHANNEL,
     "event_type": labels.EVENT_TYPE,
     "board": labels.BOARD,
@@ -196,6 +139,52 @@ CATALOGUE = {
     "resolved_level": labels.RESOLVED_LEVEL,
     "satisfaction": labels.SATISFACTION,
 }
+SYNONYMS = {  # what exports write besides the codes and the labels
+    "channel": {
+        "12345": "hotline",
+        "8890": "hotline",
+        "热线": "hotline",
+        "12345热线": "hotline",
+        "巡查": "patrol",
+        "网格员上报": "patrol",
+        "随手拍": "app",
+        "APP": "app",
+        "app": "app",
+        "微信": "app",
+        "来信": "letter",
+        "民情信箱": "letter",
+        "网上": "online",
+        "视频": "sensor",
+        "物联感知": "sensor",
+    },
+    "event_type": {
+        "求助": "request",
+        "求决": "request",
+        "诉求": "request",
+        "建议": "request",
+        "意见建议": "request",
+        "举报": "complaint",
+        "安全隐患": "hazard",
+    },
+    "board": {"生态": "economy", "公共服务": "livelihood"},
+    "handling_type": {},
+    "resolved_level": {"区": "district", "区直部门": "district"},
+    "satisfaction": {"非常满意": "satisfied"},
+}
+
+
+def _vocabulary(catalogue: dict[str, str], synonyms: dict[str, str]) -> dict[str, str]:
+    """Every accepted spelling → code: the code, its label and each part of a label like
+    诉求/求助, then the synonyms."""
+    words = {code: code for code in catalogue}
+    for code, text in catalogue.items():
+        words[text] = code
+        for part in re.split(r"[/、]", text):
+            words.setdefault(part, code)
+    return words | synonyms
+
+
+VOCABULARY = {column: _vocabulary(CATALOGUE[column], SYNONYMS[column]) for column in CATALOGUE}
 TRUTHY = {"是", "已解决", "解决", "y", "yes", "true", "1", "已落实"}
 FALSY = {"否", "未解决", "不解决", "n", "no", "false", "0", "未落实"}
 
@@ -251,16 +240,16 @@ def _decode(data: bytes, name: str) -> str:
 EXTRA_FIELDS = 16  # cells a row may have beyond the header before the file is refused
 
 
-def read_text(path: Path) -> tuple[str, str]:
+def read_text(data: bytes, name: str) -> tuple[str, str]:
     """The file's text and its delimiter (comma, or tab for "Unicode text" exports)."""
-    text = _decode(path.read_bytes(), path.name)
+    text = _decode(data, name)
     first = text.split("\n", 1)[0]
     return text, "\t" if first.count("\t") > first.count(",") else ","
 
 
 def head_records(text: str, delimiter: str, n: int = HEADER_SCAN_ROWS) -> list[list[str]]:
     """The first ``n`` records (lines) of the file, where the header is looked for."""
-    lines = text.splitlines()[:n]
+    lines = text.split("\n", n)[:n]  # not the whole file: it may hold millions of lines
     return list(csv.reader(lines, delimiter=delimiter))
 
 
@@ -322,6 +311,12 @@ def find_header(rows: list[list[str]], preset: Preset, name: str) -> tuple[int, 
 _SERIAL_RE = re.compile(r"^\d{4,5}(\.\d+)?$")
 
 
+def _text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Cells as stripped strings ('' when missing) and the mask of the empty ones."""
+    text = values.fillna("").astype(str).str.strip()
+    return text, text == ""
+
+
 _FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 
@@ -332,8 +327,7 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     dates alone, and Excel date serials such as 45720.34375. Vectorised: the common layouts
     are parsed by pandas' C parser, after Chinese and slash dates are rewritten to dashes.
     """
-    text = values.fillna("").astype(str).str.strip()
-    empty = text == ""
+    text, empty = _text(values)
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     todo = ~empty
     serial = todo & text.str.fullmatch(_SERIAL_RE.pattern)
@@ -364,8 +358,7 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _coded(values: pd.Series, vocabulary: dict) -> tuple[pd.Series, pd.Series]:
-    text = values.fillna("").astype(str).str.strip()
-    empty = text == ""
+    text, empty = _text(values)
     codes = pd.Series(text.unique())
     lookup = dict(
         zip(codes, codes.map(lambda v: vocabulary.get(v, vocabulary.get(v.lower()))), strict=True)
@@ -376,8 +369,8 @@ def _coded(values: pd.Series, vocabulary: dict) -> tuple[pd.Series, pd.Series]:
 
 
 def _boolean(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    text = values.fillna("").astype(str).str.strip().str.lower()
-    empty = text == ""
+    text, empty = _text(values)
+    text = text.str.lower()
     out = pd.Series(pd.NA, index=values.index, dtype="boolean")
     out[text.isin(TRUTHY)] = True
     out[text.isin(FALSY)] = False
@@ -386,9 +379,9 @@ def _boolean(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    text = values.fillna("").astype(str).str.strip()
-    out = pd.to_numeric(text.where(text != ""), errors="coerce")
-    return out, (text != "") & out.isna()
+    text, empty = _text(values)
+    out = pd.to_numeric(text.where(~empty), errors="coerce")
+    return out, ~empty & out.isna()
 
 
 # ---------------------------------------------------------------- the import
@@ -622,7 +615,7 @@ def _validate(rows: _Rows, preset: Preset, extent) -> pd.DataFrame:
     )
     text = out["lon"].round(6).astype(str) + ", " + out["lat"].round(6).astype(str)
     rows.reject(outside, "坐标「{}」不在本区范围内", text)
-    for column in ("handler_unit", "worker_id", "repeat_of", *PERSONAL):
+    for column in ("handler_unit", "worker_id", "repeat_of", *PERSONAL_COLUMNS):
         out[column] = raw[column]
     return out
 
@@ -665,7 +658,7 @@ def import_events(
     report("读取文件", 0.0)
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
-    text, delimiter = read_text(path)
+    text, delimiter = read_text(data, name)
     head = head_records(text, delimiter)
     header_index, found = find_header(head, spec, name)
     width = len(head[header_index])
