@@ -486,19 +486,9 @@ def _ratio(a: float, b: float) -> str:
 
 
 # What the page's caches (ui/data.py) actually re-run when only the filter changes: the data
-# version on every rerun, and the queries keyed by the filter. The others are cached per data
-# version (org_units, grid_reference, categories, data_range).
-FILTER_CHANGE = (
-    "data_version",
-    "kpis",
-    "intake_trend",
-    "grid_metrics",
-    "grid_shapes",
-    "top_categories",
-    "backlog_ageing",
-    "worsening_grids",
-    "overdue_grids",
-)
+# version on every rerun, and the queries keyed by the filter; these are cached per data version.
+PER_DATA_VERSION = ("data_range", "org_units", "grid_reference", "categories")
+FILTER_CHANGE = tuple(step for step in STEPS if step not in PER_DATA_VERSION)
 
 
 def report(events: int, case: str, db: dict, pd_all: dict, runs: int) -> str:
