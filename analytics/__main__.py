@@ -145,8 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     summary.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
     summary.set_defaults(func=_summary)
 
-    imp = sub.add_parser("import", help="导入事件数据(CSV)")
-    imp.add_argument("file", help="导出的事件文件(CSV,UTF-8 或 GBK/GB18030)")
+    imp = sub.add_parser("import", help="导入事件数据(CSV 或 Excel)")
+    imp.add_argument("file", help="导出的事件文件(CSV:UTF-8 或 GBK/GB18030;或 Excel .xlsx)")
     imp.add_argument(
         "--preset", default="canonical", help="canonical(标准列名)或 hotline(12345工单)"
     )

@@ -1,7 +1,7 @@
 """Importing a district's own event exports: read, map, validate, quarantine, upsert.
 
 ``import_events(path, preset=…)`` reads a CSV export (UTF-8 with or without BOM, or
-GBK/GB18030), finds the header row below any title rows, maps the columns of a preset (or
+GBK/GB18030) or an Excel workbook, finds the header row below any title rows, maps the columns of a preset (or
 of a user mapping) onto the ``events`` table, validates every row against the invariants of
 ``shared/design/data-model.md`` and writes the result atomically (``analytics.store``).
 
@@ -22,7 +22,7 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 import numpy as np
@@ -218,13 +218,6 @@ class ImportResult:
 
 
 def _decode(data: bytes, name: str) -> str:
-    if not data.strip():
-        raise ImportFileError(f"{name} 是空文件。请重新导出后再导入。")
-    if b"\x00" in data[:4096] or data[:4] in (b"PK\x03\x04", b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError(
-            f"{name} 不是文本表格(CSV)文件,可能是 Excel 工作簿或压缩包。"
-            "请在 Excel 中“另存为 CSV(逗号分隔)”后再导入。"
-        )
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="strict")
     for encoding in ("utf-8", "gb18030"):
@@ -240,20 +233,45 @@ def _decode(data: bytes, name: str) -> str:
 EXTRA_FIELDS = 16  # cells a row may have beyond the header before the file is refused
 
 
-def read_text(data: bytes, name: str) -> tuple[str, str]:
-    """The file's text and its delimiter (comma, or tab for "Unicode text" exports)."""
+@dataclass
+class Sheet:
+    """A file's table as text: its first rows (where the header is) and a reader of the rest."""
+
+    kind: str  # "CSV" or "Excel", for messages
+    head: list[list[str]]
+    body: Callable[[int, int], pd.DataFrame]  # (rows to skip, header width) -> string cells
+    delimiter: str  # joins a quarantined row's cells into its raw text
+
+
+def read_sheet(data: bytes, name: str) -> Sheet:
+    """CSV (UTF-8 with or without BOM, GBK/GB18030; comma or tab) or an Excel workbook."""
+    if not data.strip():
+        raise ImportFileError(f"{name} 是空文件。请重新导出后再导入。")
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        raise ImportFileError(
+            f"{name} 是旧版 Excel(.xls)工作簿,无法直接读取。"
+            "请在 Excel 中“另存为” .xlsx 工作簿或 CSV 后再导入。"
+        )
+    if data[:4] == b"PK\x03\x04":
+        return _excel_sheet(data, name)
+    if b"\x00" in data[:4096]:
+        raise ImportFileError(
+            f"{name} 不是文本表格(CSV)文件,可能是 UTF-16 文本或二进制文件。"
+            "请在 Excel 中“另存为 CSV(逗号分隔)”或 .xlsx 后再导入。"
+        )
     text = _decode(data, name)
     first = text.split("\n", 1)[0]
-    return text, "\t" if first.count("\t") > first.count(",") else ","
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    lines = text.split("\n", HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS]  # not the whole file
+    head = list(csv.reader(lines, delimiter=delimiter))
+
+    def body(skip: int, width: int) -> pd.DataFrame:
+        return _csv_body(text, delimiter, skip, width, name)
+
+    return Sheet("CSV", head, body, delimiter)
 
 
-def head_records(text: str, delimiter: str, n: int = HEADER_SCAN_ROWS) -> list[list[str]]:
-    """The first ``n`` records (lines) of the file, where the header is looked for."""
-    lines = text.split("\n", n)[:n]  # not the whole file: it may hold millions of lines
-    return list(csv.reader(lines, delimiter=delimiter))
-
-
-def body_cells(text: str, delimiter: str, skip: int, width: int, name: str) -> pd.DataFrame:
+def _csv_body(text: str, delimiter: str, skip: int, width: int, name: str) -> pd.DataFrame:
     """Every record after the header as strings ('' for empty), ``width`` + spare columns."""
     try:
         return pd.read_csv(
@@ -276,6 +294,55 @@ def body_cells(text: str, delimiter: str, skip: int, width: int, name: str) -> p
         ) from exc
 
 
+def _excel_text(value) -> str:
+    """One Excel cell as the text an export would have written."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S")
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # ids and phone numbers stored as numbers
+    return str(value).strip()
+
+
+def _excel_sheet(data: bytes, name: str) -> Sheet:
+    """The first non-empty worksheet of an .xlsx/.xlsm workbook (values, not formulas)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        raise ImportFileError(
+            f"{name} 是压缩文件,但不是可读取的 Excel 工作簿({type(exc).__name__})。"
+            "请在 Excel 中另存为 .xlsx 或 CSV 后再导入。"
+        ) from exc
+    try:
+        rows: list[list[str]] = []
+        for sheet in book.worksheets:
+            rows = [[_excel_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            while rows and not any(rows[-1]):
+                rows.pop()
+            if rows:
+                break
+    finally:
+        book.close()
+    if not rows:
+        raise ImportFileError(f"{name} 的工作表都是空的。请确认导出时选择了数据范围。")
+
+    def body(skip: int, width: int) -> pd.DataFrame:
+        columns = width + EXTRA_FIELDS
+        cells = [(r + [""] * columns)[:columns] for r in rows[skip:]]
+        return pd.DataFrame(cells, columns=range(columns), dtype=object).astype(str)
+
+    return Sheet("Excel", rows[:HEADER_SCAN_ROWS], body, "\t")
+
+
 def _match_headers(row: list[str], preset: Preset) -> dict[str, int]:
     cells = [c.strip().lstrip("\ufeff") for c in row]
     found = {}
@@ -287,10 +354,19 @@ def _match_headers(row: list[str], preset: Preset) -> dict[str, int]:
     return found
 
 
+def _header_rows(rows: list[list[str]]) -> list[list[str]]:
+    """Each row with its blank cells filled from the row above (merged two-row headers)."""
+    out = []
+    for i, row in enumerate(rows):
+        above = rows[i - 1] if i else []
+        out.append([c or (above[j] if j < len(above) else "") for j, c in enumerate(row)])
+    return out
+
+
 def find_header(rows: list[list[str]], preset: Preset, name: str) -> tuple[int, dict[str, int]]:
     """Index of the header row (title rows above it are skipped) and column positions."""
     best = (-1, {})
-    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+    for i, row in enumerate(_header_rows(rows[:HEADER_SCAN_ROWS])):
         found = _match_headers(row, preset)
         if len(found) > len(best[1]):
             best = (i, found)
@@ -306,6 +382,11 @@ def find_header(rows: list[list[str]], preset: Preset, name: str) -> tuple[int, 
     return index, found
 
 
+def header_cells(rows: list[list[str]], index: int) -> list[str]:
+    """The header row's names as the importer matches them (merged cells filled in)."""
+    return [c.strip().lstrip("\ufeff") for c in _header_rows(rows[: index + 1])[index]]
+
+
 # ---------------------------------------------------------------- parsing values
 
 _SERIAL_RE = re.compile(r"^\d{4,5}(\.\d+)?$")
@@ -317,7 +398,7 @@ def _text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return text, text == ""
 
 
-_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%d %H")
 
 
 def parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -640,17 +721,20 @@ def import_events(
     mapping: dict | None = None,
     db: str | Path | None = None,
     progress: Callable[[str, float], None] | None = None,
+    name: str | None = None,
+    dry_run: bool = False,
 ) -> ImportResult:
-    """Import one events export into the database (atomically); see the module docstring."""
+    """Import one events export (CSV or Excel) into the database, atomically.
+
+    ``name`` is the file name recorded and shown (an uploaded file's own name rather than its
+    temporary path); ``dry_run`` validates and counts exactly as an import would, then
+    discards the result.
+    """
     report = progress or (lambda message, fraction: None)
     path = Path(path)
-    name = path.name
+    name = name or path.name
     if not path.exists():
         raise ImportFileError(f"找不到文件 {path}。")
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
-        raise ImportFileError(
-            f"{name} 是 Excel 工作簿。目前请先在 Excel 中“另存为 CSV”(UTF-8 或 GBK 均可)后再导入。"
-        )
     url = db_url(db)
     if not is_duckdb_file(url):
         raise ImportFileError(f"导入只能写入 DuckDB 文件,而 GOV_DB 是 {url}。")
@@ -658,12 +742,12 @@ def import_events(
     report("读取文件", 0.0)
     data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
-    text, delimiter = read_text(data, name)
-    head = head_records(text, delimiter)
-    header_index, found = find_header(head, spec, name)
-    width = len(head[header_index])
-    cells = body_cells(text, delimiter, header_index + 1, width, name)
-    del text
+    sheet = read_sheet(data, name)
+    header_index, found = find_header(sheet.head, spec, name)
+    width = len(sheet.head[header_index])
+    cells = sheet.body(header_index + 1, width)
+    delimiter = sheet.delimiter
+    del sheet
     raw, blank, too_wide = _frame(cells, width, found, spec)
     if blank.all():
         raise ImportFileError(f"{name} 只有表头,没有数据行。请确认导出时选择了数据范围。")
@@ -678,7 +762,7 @@ def import_events(
     started = datetime.now()
     import_id = uuid.uuid4().hex[:12]
     report("校验", 0.2)
-    with writing(duckdb_path(url)) as con:
+    with writing(duckdb_path(url), commit=not dry_run) as con:
         units, grids = _reference(con)
         names = raw[["street", "community", "grid"]]
         known_streets = set(units.loc[units.level == "street", "name"]) | set(units.unit_id)

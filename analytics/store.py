@@ -26,6 +26,10 @@ class StoreBusy(RuntimeError):
     """Another import is writing to the same database."""
 
 
+class _Discard(Exception):
+    """Ends a dry run: the copy is thrown away like after a failure, but silently."""
+
+
 @contextlib.contextmanager
 def exclusive(path: str | os.PathLike) -> Iterator[None]:
     """Hold the single-writer lock of the database at ``path`` (every writer takes it)."""
@@ -40,10 +44,12 @@ def exclusive(path: str | os.PathLike) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def writing(path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
+def writing(path: str | os.PathLike, commit: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection on a private copy of ``path``; committed by rename on success.
 
     The database is created (empty, with the canonical tables) when it does not exist yet.
+    With ``commit=False`` the copy is discarded at the end (a dry run that sees exactly what
+    the real run would).
     """
     live = Path(path)
     with exclusive(live):
@@ -57,13 +63,17 @@ def writing(path: str | os.PathLike) -> Iterator[duckdb.DuckDBPyConnection]:
             create_schema(con)
             con.execute("BEGIN TRANSACTION")
             yield con
+            if not commit:
+                raise _Discard
             con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()
-        except BaseException:
+        except BaseException as exc:
             con.close()
             for leftover in (work, Path(f"{work}.wal")):
                 leftover.unlink(missing_ok=True)
+            if isinstance(exc, _Discard):
+                return
             raise
         Path(f"{work}.wal").unlink(missing_ok=True)
         os.replace(work, live)

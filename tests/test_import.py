@@ -112,14 +112,15 @@ def test_reimport_changes_nothing_and_a_newer_export_updates(db, tmp_path):
     ("content", "message"),
     [
         (b"", "是空文件"),
-        (b"PK\x03\x04\x14\x00\x00\x00", "不是文本表格"),
+        (b"PK\x03\x04\x14\x00\x00\x00", "不是可读取的 Excel 工作簿"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64), "旧版 Excel"),
         ("工单编号,来电时间\n".encode("utf-16"), "不是文本表格"),
         (b"\xff\xfe\xfa\xfb\xfc\x81\x30\xff\n", "编码无法识别"),
         (HEADER.encode("gb18030") + b"\n\n\n", "只有表头,没有数据行"),
         ("编号,时间,内容\n1,2,3\n".encode(), "找不到12345/网格平台工单导出的表头"),
         ("工单编号,来电时间,问题分类\nH1,2026-01-01,物业管理\n".encode(), "缺少必需列:街道"),
     ],
-    ids=["empty", "zip", "utf16", "garbage", "header-only", "not-hotline", "missing-street"],
+    ids=["empty", "zip", "xls", "utf16", "garbage", "header-only", "not-hotline", "missing-street"],
 )
 def test_bad_files_get_one_clear_error_and_change_nothing(db, tmp_path, content, message):
     src = tmp_path / "bad.csv"
@@ -131,17 +132,78 @@ def test_bad_files_get_one_clear_error_and_change_nothing(db, tmp_path, content,
     assert not list(tmp_path.glob("*.writing*"))
 
 
-def test_excel_and_missing_files_are_explained(db, tmp_path):
+def test_missing_files_and_presets_are_explained(db, tmp_path):
     with pytest.raises(ImportFileError, match="找不到文件"):
         import_events(tmp_path / "nope.csv", db=db)
-    xlsx = tmp_path / "x.xlsx"
-    xlsx.write_bytes(b"PK\x03\x04")
-    with pytest.raises(ImportFileError, match="另存为 CSV"):
-        import_events(xlsx, db=db)
-    csv_file = xlsx.with_suffix(".csv")
+    csv_file = tmp_path / "x.csv"
     csv_file.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(ImportFileError, match="没有名为 nope 的预设"):
         import_events(csv_file, preset="nope", db=db)
+
+
+def hotline_workbook(path, rows: list[list]) -> None:
+    """An .xlsx export: a merged title row, a two-row header with merged cells, typed cells."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "工单"
+    names = HEADER.split(",")
+    sheet.append(["12345热线工单导出"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(names))
+    # Row 2 groups the four times under 时间节点; the other headers span rows 2-3.
+    sheet.append([n if not n.endswith("时间") else "时间节点" for n in names])
+    sheet.append([n if n.endswith("时间") else None for n in names])
+    for column, header in enumerate(names, 1):
+        if not header.endswith("时间"):
+            sheet.merge_cells(start_row=2, start_column=column, end_row=3, end_column=column)
+    sheet.merge_cells(start_row=2, start_column=2, end_row=2, end_column=5)
+    for row in rows:
+        sheet.append(row)
+    sheet.append([])
+    book.save(path)
+
+
+def test_excel_export_with_merged_headers_and_typed_cells(db, tmp_path):
+    from datetime import datetime
+
+    place = ["甲街道", "甲一社区", "第1网格"]
+    rows = [
+        ["XL1", datetime(2026, 3, 4, 8, 15), "2026/3/4 8:40", None, 46086.5, "投诉", "物业管理",
+         *place, "满意", True, "王五", 13812345678, "某路1号", "楼道堆物"],
+        ["XL2", datetime(2026, 3, 4, 9, 0), None, None, None, "求助", "噪音扰民",
+         *place, None, None, None, None, None, "晚上施工"],
+        [None] * 16,
+        ["XL3", "2026年3月4日 9时", datetime(2026, 3, 4, 8, 0), None, None, "投诉", "物业管理",
+         *place, None, None, None, None, None, "受理早于上报"],
+    ]  # fmt: skip
+    src = tmp_path / "工单.xlsx"
+    hotline_workbook(src, rows)
+    r = import_events(src, preset="hotline", db=db)
+    assert (r.rows_read, r.rows_accepted, r.rows_quarantined, r.blank_rows) == (3, 2, 1, 1)
+    events = table(db, "SELECT * FROM events WHERE event_id LIKE 'XL%' ORDER BY event_id")
+    x1 = events.iloc[0]
+    assert x1["reported_at"] == pd.Timestamp("2026-03-04 08:15")
+    assert x1["closed_at"] == pd.Timestamp("2026-03-05 12:00")  # Excel serial 46086.5
+    assert (x1["reporter_phone"], x1["resolved"]) == ("13812345678", True)
+    q = table(db, "SELECT source_row, raw, reason FROM quarantine")
+    assert list(q["source_row"]) == [4]
+    assert q["reason"][0].startswith("受理时间早于上报时间"), q["reason"][0]
+    assert q["raw"][0].startswith("XL3\t2026年3月4日 9时\t2026-03-04 08:00:00")
+
+
+def test_a_dry_run_counts_like_the_import_and_changes_nothing(db, tmp_path):
+    src = tmp_path / "a.csv"
+    write(src, [HEADER, *hotline_rows()])
+    before = db.read_bytes()
+    dry = import_events(src, preset="hotline", db=db, dry_run=True, name="上传.csv")
+    assert db.read_bytes() == before
+    assert not list(tmp_path.glob("*.writing*"))
+    real = import_events(src, preset="hotline", db=db)
+    assert (dry.rows_read, dry.rows_accepted, dry.rows_quarantined, dry.reasons) == (
+        real.rows_read, real.rows_accepted, real.rows_quarantined, real.reasons
+    )  # fmt: skip
+    assert dry.file_name == "上传.csv"
 
 
 def test_a_crash_during_the_import_leaves_the_database_as_it_was(db, tmp_path, monkeypatch):
