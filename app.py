@@ -3,12 +3,12 @@
 import streamlit as st
 
 from ui import data
-from ui.context import Context, set_current
+from ui.context import Context, set_current, set_entered
 from ui.sidebar import filter_sidebar
 
 st.set_page_config(
     page_title="网格治理一屏统览",
-    page_icon="🗺️",
+    page_icon=":material/map:",
     layout="wide",
     initial_sidebar_state="expanded",
 )
@@ -23,15 +23,27 @@ st.html(
 )
 
 PAGES = [
-    st.Page("pages/overview.py", title="一屏统览", icon="📊", url_path="overview", default=True),
+    st.Page(
+        "pages/overview.py",
+        title="一屏统览",
+        icon=":material/dashboard:",
+        url_path="overview",
+        default=True,
+    ),
+    st.Page("pages/import.py", title="数据导入", icon=":material/upload_file:", url_path="import"),
 ]
+NEEDS_NO_FILTERS = {"import"}  # works on an empty store; the period and units do not apply
 
 page = st.navigation(PAGES)
+if page.url_path in NEEDS_NO_FILTERS:
+    set_entered()
+    page.run()
+    st.stop()
 try:
     src = data.source()
     filters, compare = filter_sidebar(src)
 except data.NoData as exc:
-    st.error(str(exc), icon="⚠️")
+    st.error(str(exc), icon=":material/warning:")
     st.stop()
 set_current(Context(src, filters, compare))
 page.run()

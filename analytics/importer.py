@@ -1,9 +1,10 @@
 """Importing a district's own event exports: read, map, validate, quarantine, upsert.
 
 ``import_events(path, preset=…)`` reads a CSV export (UTF-8 with or without BOM, or
-GBK/GB18030) or an Excel workbook, finds the header row below any title rows, maps the columns of a preset (or
-of a user mapping) onto the ``events`` table, validates every row against the invariants of
-``shared/design/data-model.md`` and writes the result atomically (``analytics.store``).
+GBK/GB18030) or an Excel workbook, finds the header row below any title rows, maps the
+columns of a preset (or of a user mapping) onto the ``events`` table, validates every row
+against the invariants of ``shared/design/data-model.md`` and writes the result atomically
+(``analytics.store``).
 
 Nothing is lost: a row that breaks a rule goes to ``quarantine`` with its file, row number,
 raw text and a Chinese reason naming the column and the rule; every import records
@@ -31,6 +32,7 @@ import pandas as pd
 from analytics import labels
 from analytics.connection import db_url, duckdb_path, is_duckdb_file
 from analytics.geo import convert_to_wgs84
+from analytics.masking import MASKERS
 from analytics.schema import (
     EVENT_TIMESTAMPS,
     PERSONAL_COLUMNS,
@@ -43,7 +45,8 @@ EVENT_COLUMNS = tuple(
     for line in TABLES["events"].split("(", 1)[1].rsplit(")", 1)[0].strip().splitlines()
 )
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-HEADER_SCAN_ROWS = 15
+HEADER_SCAN_ROWS = 15  # the header is looked for in these first rows
+HEAD_ROWS = 40  # rows read up front: header search and preview
 
 
 class ImportFileError(ValueError):
@@ -201,6 +204,8 @@ class ImportResult:
     blank_rows: int
     created_units: int
     reasons: dict[str, int]
+    quarantined: pd.DataFrame = field(default_factory=pd.DataFrame)  # source_row, reason (≤200)
+    dry_run: bool = False
 
     def summary(self) -> str:
         text = (
@@ -262,7 +267,7 @@ def read_sheet(data: bytes, name: str) -> Sheet:
     text = _decode(data, name)
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    lines = text.split("\n", HEADER_SCAN_ROWS)[:HEADER_SCAN_ROWS]  # not the whole file
+    lines = text.split("\n", HEAD_ROWS)[:HEAD_ROWS]  # not the whole file
     head = list(csv.reader(lines, delimiter=delimiter))
 
     def body(skip: int, width: int) -> pd.DataFrame:
@@ -340,7 +345,7 @@ def _excel_sheet(data: bytes, name: str) -> Sheet:
         cells = [(r + [""] * columns)[:columns] for r in rows[skip:]]
         return pd.DataFrame(cells, columns=range(columns), dtype=object).astype(str)
 
-    return Sheet("Excel", rows[:HEADER_SCAN_ROWS], body, "\t")
+    return Sheet("Excel", rows[:HEAD_ROWS], body, "\t")
 
 
 def _match_headers(row: list[str], preset: Preset) -> dict[str, int]:
@@ -385,6 +390,101 @@ def find_header(rows: list[list[str]], preset: Preset, name: str) -> tuple[int, 
 def header_cells(rows: list[list[str]], index: int) -> list[str]:
     """The header row's names as the importer matches them (merged cells filled in)."""
     return [c.strip().lstrip("\ufeff") for c in _header_rows(rows[: index + 1])[index]]
+
+
+# ---------------------------------------------------------------- preview
+
+
+FIELD_NAMES = HEADER_NAME | {  # every column a mapping may fill, in the order a form shows them
+    "handler_unit": "承办单位",
+    "worker_id": "网格员编号",
+    "repeat_of": "重复工单的原编号",
+    "reporter_name": "来电人姓名",
+    "reporter_phone": "联系电话",
+    "address": "地址",
+    "description": "诉求内容",
+}
+_PERSONAL_HEADERS = {  # headers that hold personal data in any preset, and their masker
+    header: column
+    for preset in PRESETS.values()
+    for column, headers in preset.columns.items()
+    if column in MASKERS
+    for header in headers
+}
+_MOBILE = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
+
+
+@dataclass
+class FilePreview:
+    """What the import page shows before anything is written."""
+
+    kind: str  # CSV or Excel
+    header_row: int  # 1-based row of the header in the file
+    headers: list[str]  # the header's cells (blank ones named 第N列)
+    found: dict[str, str]  # canonical column -> header, as the preset or mapping matched them
+    sample: pd.DataFrame  # the first data rows as text, personal data masked
+    problem: str | None  # why the preset's header was not found (the guessed row is shown)
+
+
+def _column_names(cells: list[str]) -> list[str]:
+    names, seen = [], set()
+    for j, cell in enumerate(cells):
+        name = cell or f"第{j + 1}列"
+        while name in seen:
+            name += "*"
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def preview_file(
+    source: str | Path | bytes,
+    *,
+    preset: str = "canonical",
+    mapping: dict | None = None,
+    name: str | None = None,
+    rows: int = 10,
+) -> FilePreview:
+    """The header the import would use, how its columns map, and the first rows, masked."""
+    data, name = _load(source, name)
+    spec = _preset(preset, mapping)
+    sheet = read_sheet(data, name)
+    problem = None
+    try:
+        index, found = find_header(sheet.head, spec, name)
+    except ImportFileError as exc:  # show the fullest of the first rows instead
+        problem = str(exc)
+        filled = [sum(bool(c.strip()) for c in r) for r in sheet.head[:HEADER_SCAN_ROWS]]
+        index, found = filled.index(max(filled)), {}
+    headers = _column_names(header_cells(sheet.head, index))
+    body = [(r + [""] * len(headers))[: len(headers)] for r in sheet.head[index + 1 :]]
+    body = [r for r in body if any(c.strip() for c in r)][:rows]
+    sample = pd.DataFrame(body, columns=headers, dtype=object)
+    personal = {headers[j]: c for c, j in found.items() if c in MASKERS}
+    personal |= {h: _PERSONAL_HEADERS[h] for h in headers if h in _PERSONAL_HEADERS}
+    for header in headers:
+        if header in personal:
+            sample[header] = sample[header].map(MASKERS[personal[header]]).fillna("")
+        else:  # a mobile number in any other column is masked too
+            sample[header] = sample[header].map(lambda v: _MOBILE.sub(r"\1****\2", v))
+    return FilePreview(
+        kind=sheet.kind,
+        header_row=index + 1,
+        headers=headers,
+        found={c: headers[j] for c, j in found.items()},
+        sample=sample,
+        problem=problem,
+    )
+
+
+def preset_mapping(preset: str) -> dict:
+    """A preset as a mapping (``columns``, ``defaults``, ``coordinates``) a form can edit."""
+    spec = _preset(preset, None)
+    return {
+        "columns": {c: list(h) for c, h in spec.columns.items()},
+        "defaults": dict(spec.defaults),
+        "coordinates": spec.coordinates,
+    }
 
 
 # ---------------------------------------------------------------- parsing values
@@ -710,12 +810,23 @@ def _extent(grids: pd.DataFrame) -> tuple[float, float, float, float]:
     return lon.min() - margin, lon.max() + margin, lat.min() - margin, lat.max() + margin
 
 
+def _load(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, bytes):
+        if not name:
+            raise ValueError("name is required when importing bytes")
+        return source, name
+    path = Path(source)
+    if not path.exists():
+        raise ImportFileError(f"找不到文件 {path}。")
+    return path.read_bytes(), name or path.name
+
+
 def _content_key(frame: pd.DataFrame) -> pd.Series:
     return pd.util.hash_pandas_object(frame.astype("string"), index=False)
 
 
 def import_events(
-    path: str | Path,
+    source: str | Path | bytes,
     *,
     preset: str = "canonical",
     mapping: dict | None = None,
@@ -726,21 +837,17 @@ def import_events(
 ) -> ImportResult:
     """Import one events export (CSV or Excel) into the database, atomically.
 
-    ``name`` is the file name recorded and shown (an uploaded file's own name rather than its
-    temporary path); ``dry_run`` validates and counts exactly as an import would, then
-    discards the result.
+    ``source`` is a path or the file's bytes (an upload; then ``name``, the file name recorded
+    and shown, is required). ``dry_run`` validates and counts exactly as an import would,
+    then discards the result.
     """
     report = progress or (lambda message, fraction: None)
-    path = Path(path)
-    name = name or path.name
-    if not path.exists():
-        raise ImportFileError(f"找不到文件 {path}。")
+    data, name = _load(source, name)
     url = db_url(db)
     if not is_duckdb_file(url):
         raise ImportFileError(f"导入只能写入 DuckDB 文件,而 GOV_DB 是 {url}。")
     spec = _preset(preset, mapping)
     report("读取文件", 0.0)
-    data = path.read_bytes()
     sha256 = hashlib.sha256(data).hexdigest()
     sheet = read_sheet(data, name)
     header_index, found = find_header(sheet.head, spec, name)
@@ -835,6 +942,8 @@ def import_events(
             blank_rows=int(blank.sum()),
             created_units=created,
             reasons=_reason_counts(state.reason[bad]),
+            quarantined=quarantined[["source_row", "reason"]].head(200).reset_index(drop=True),
+            dry_run=dry_run,
         )
         parts = (result.rows_accepted, result.rows_updated, result.rows_unchanged)
         assert result.rows_read == sum(parts) + result.rows_quarantined

@@ -76,3 +76,17 @@ def of(dimension: str, code: str | None) -> str:
     if code is None:
         return "未知"
     return BY_DIMENSION.get(dimension, {}).get(code, str(code))
+
+
+COORDINATES = {
+    "wgs84": "WGS-84(GPS、天地图)",
+    "gcj02": "GCJ-02(高德、腾讯)",
+    "bd09": "BD-09(百度)",
+}
+IMPORT_KIND = {
+    "events": "事件",
+    "grids": "网格",
+    "buildings": "楼栋",
+    "workers": "网格员",
+    "demo": "演示数据",
+}

@@ -363,3 +363,10 @@ def categories(con: BaseBackend) -> list[str]:
     """Every business category present, for the filter's options."""
     t = con.table("events")
     return t.select("category").distinct().order_by("category").execute()["category"].tolist()
+
+
+def import_history(con: BaseBackend, n: int = 20) -> pd.DataFrame:
+    """The latest import runs (demo builds included), newest first."""
+    t = con.table("imports")
+    columns = [c for c in t.columns if c != "sha256"]
+    return t.select(columns).order_by(ibis.desc("started_at")).limit(n).to_pandas()

@@ -11,6 +11,7 @@ from analytics.filters import Filters
 from ui.data import Source
 
 _KEY = "_context"
+_ENTERED = "_entered"
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,19 @@ class Context:
 
 def set_current(ctx: Context) -> None:
     st.session_state[_KEY] = ctx
+    set_entered()
+
+
+def set_entered() -> None:
+    """Record that ``app.py`` ran in this session (see ``current``)."""
+    st.session_state[_ENTERED] = True
+
+
+def entered() -> None:
+    """For pages without filters: make sure the run went through ``app.py`` (see ``current``)."""
+    if not st.session_state.get(_ENTERED):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def current() -> Context:

@@ -64,7 +64,7 @@ def source() -> Source:
         raise NoData(
             f"找不到数据库文件 {duckdb_path(url)}。"
             "请先运行 `python -m analytics demo` 生成演示数据,"
-            "或设置环境变量 GOV_DB 指向已有数据库。"
+            "或设置环境变量 GOV_DB 指向已有数据库,或在左侧「数据导入」页导入本区数据。"
         )
     identity = _identity(url)
     return Source(url, q.data_version(cursor(_backend(url, identity))), identity)
@@ -74,7 +74,9 @@ def source() -> Source:
 def data_range(src: Source) -> q.DataRange:
     rng = q.data_range(_con(src))
     if rng is None:
-        raise NoData("数据库中还没有事件数据。请先导入数据或运行 `python -m analytics demo`。")
+        raise NoData(
+            "数据库中还没有事件数据。请在左侧「数据导入」页导入,或运行 `python -m analytics demo`。"
+        )
     return rng
 
 
@@ -125,3 +127,23 @@ def grid_metrics(src: Source, f: Filters, compare: str | None = "yoy") -> pd.Dat
 @st.cache_data(show_spinner=False, max_entries=256)
 def backlog_ageing(src: Source, f: Filters) -> pd.DataFrame:
     return q.backlog_ageing(_con(src), f, data_range(src))
+
+
+def store_path() -> str:
+    """Where imports write: the DuckDB file of ``GOV_DB`` (or its URL when it is not a file)."""
+    url = db_url()
+    return str(duckdb_path(url)) if is_duckdb_file(url) else url
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _import_history(src: Source) -> pd.DataFrame:
+    return q.import_history(_con(src))
+
+
+def import_history() -> pd.DataFrame:
+    """Recent imports; empty while there is no database yet."""
+    try:
+        src = source()
+    except NoData:
+        return pd.DataFrame()
+    return _import_history(src)

@@ -7,7 +7,9 @@ the case that used to bypass ``app.py`` (see ``ui.context.current``). Screenshot
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -45,11 +47,11 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
     raise TimeoutError("streamlit did not become healthy")
 
 
-@pytest.fixture(scope="module")
-def server(demo_db, tmp_path_factory):
+@contextlib.contextmanager
+def serve(db: Path, log: Path):
+    """A fresh ``streamlit run app.py`` on ``db``; its URL. No traceback may reach the log."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "GOV_DB": str(demo_db)}
+    env = {**os.environ, "GOV_DB": str(db)}
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless", "true",
@@ -70,6 +72,22 @@ def server(demo_db, tmp_path_factory):
             except subprocess.TimeoutExpired:
                 proc.kill()
     assert "Traceback" not in log.read_text(), log.read_text()
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    with serve(demo_db, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def import_server(tiny_db, tmp_path_factory):
+    """A server on its own copy of the tiny database, which the import test changes."""
+    folder = tmp_path_factory.mktemp("import-server")
+    db = folder / "gov.duckdb"
+    shutil.copy(tiny_db, db)
+    with serve(db, folder / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -96,13 +114,14 @@ def page(browser):
     context.close()
 
 
-def settle(page, timeout: float = 60_000) -> None:
+def settle(page, timeout: float = 60_000, metrics: int = 7) -> None:
     """Wait until the script run is over and the page shows its figures."""
     page.wait_for_selector(
         '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
     )
     page.wait_for_function(
-        "document.querySelectorAll('[data-testid=\"stMetric\"]').length === 7", timeout=timeout
+        f"document.querySelectorAll('[data-testid=\"stMetric\"]').length === {metrics}",
+        timeout=timeout,
     )
     page.wait_for_timeout(800)  # charts and the map draw after the run
 
@@ -157,3 +176,37 @@ def test_overview_in_a_real_browser(server, page):
     assert title.startswith("一屏统览 · ") and "街道" in title, title
     assert kpi(page, "受理量") != district_intake
     page.screenshot(path=str(ARTIFACTS / "overview-street.png"))
+
+
+def test_import_page_in_a_real_browser(import_server, page):
+    from tests.test_import import HEADER, hotline_rows
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{import_server}/import")  # a fresh server, straight to the import page
+    settle(page, metrics=0)
+    assert_no_error(page)
+    assert page.locator("h3").first.inner_text() == "数据导入"
+
+    content = ("12345热线工单导出\n" + "\n".join([HEADER, *hotline_rows()]) + "\n").encode(
+        "gb18030"
+    )
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+        files=[{"name": "工单.csv", "mimeType": "text/csv", "buffer": content}]
+    )
+    page.get_by_text("第 2 行为表头,共 16 列").wait_for(timeout=60_000)
+    settle(page, metrics=0)
+    assert "13812345678" not in page.inner_text("body")
+
+    page.get_by_role("button", name="校验(不写入)").click()
+    page.get_by_text("校验完成(未写入数据库)").wait_for(timeout=60_000)
+    settle(page, metrics=5)
+    page.get_by_role("button", name="导入", exact=True).click()
+    page.get_by_text("导入完成:读取 9 行:新增 2").wait_for(timeout=60_000)
+    settle(page, metrics=5)
+    assert_no_error(page)
+    page.screenshot(path=str(ARTIFACTS / "import-1920x1080.png"), full_page=True)
+
+    page.get_by_role("link", name="一屏统览").click()
+    settle(page)
+    assert_no_error(page)
+    assert kpi(page, "受理量") == "9"  # the tiny district's 7 events this year + 2 imported

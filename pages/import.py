@@ -1,0 +1,209 @@
+"""数据导入: upload an export, check how its columns map, validate, import, see the result."""
+
+import pandas as pd
+import streamlit as st
+
+from analytics import formats as fmt
+from analytics import importer, labels
+from analytics.store import StoreBusy
+from ui import data
+from ui.context import entered
+
+MANUAL = "manual"
+PRESET_TITLES = {
+    "hotline": "12345热线/网格平台导出",
+    "canonical": "标准列名(数据模型)",
+    MANUAL: "手动对应列",
+}
+NOT_IMPORTED = ""
+
+
+@st.cache_data(show_spinner="正在读取文件…", max_entries=8)
+def _preview(file_id: str, name: str, preset: str, _data: bytes) -> importer.FilePreview:
+    return importer.preview_file(_data, preset=preset, name=name)
+
+
+def _reset_form(preview: importer.FilePreview, preset: str) -> None:
+    """Fill the mapping form from what the preset matched (on a new file or preset)."""
+    mapping = importer.preset_mapping(preset if preset != MANUAL else "canonical")
+    for column in importer.FIELD_NAMES:
+        st.session_state[f"imp_col_{column}"] = preview.found.get(column, NOT_IMPORTED)
+    for column in ("channel", "event_type"):
+        st.session_state[f"imp_default_{column}"] = mapping["defaults"].get(column)
+    st.session_state["imp_coordinates"] = mapping["coordinates"]
+    st.session_state.pop("imp_result", None)
+
+
+def _mapping_form(preview: importer.FilePreview) -> dict:
+    """Selectboxes, one per event column, and the defaults; returns the mapping they say."""
+    options = [NOT_IMPORTED, *preview.headers]
+    columns = {}
+    cells = st.columns(4)
+    for i, (column, title) in enumerate(importer.FIELD_NAMES.items()):
+        required = column in importer.REQUIRED
+        header = cells[i % 4].selectbox(
+            f"{title}{' *' if required else ''}",
+            options,
+            format_func=lambda h: h or "(不导入)",
+            key=f"imp_col_{column}",
+        )
+        if header:
+            columns[column] = header
+    left, middle, right = st.columns(3)
+    defaults = {}
+    for cell, column, catalogue in (
+        (left, "channel", labels.CHANNEL),
+        (middle, "event_type", labels.EVENT_TYPE),
+    ):
+        value = cell.selectbox(
+            f"{importer.FIELD_NAMES[column]}(文件中为空时)",
+            [None, *catalogue],
+            format_func=lambda c, cat=catalogue: cat[c] if c else "(不设默认,必须由文件提供)",
+            key=f"imp_default_{column}",
+        )
+        if value:
+            defaults[column] = value
+    coordinates = right.selectbox(
+        "坐标系",
+        list(labels.COORDINATES),
+        format_func=labels.COORDINATES.get,
+        key="imp_coordinates",
+        help="高德、腾讯坐标(GCJ-02)和百度坐标(BD-09)在导入时转换为 WGS-84。",
+    )
+    return {"columns": columns, "defaults": defaults, "coordinates": coordinates}
+
+
+def _missing(mapping: dict) -> list[str]:
+    given = set(mapping["columns"]) | set(mapping["defaults"])
+    needed = (*importer.REQUIRED, "channel", "event_type")
+    return [importer.FIELD_NAMES[c] for c in needed if c not in given]
+
+
+def _show_result(result: importer.ImportResult) -> None:
+    if result.dry_run:
+        st.info(f"校验完成(未写入数据库):{result.summary()}", icon=":material/fact_check:")
+    else:
+        st.success(f"导入完成:{result.summary()}", icon=":material/check_circle:")
+    figures = {
+        "读取": result.rows_read,
+        "新增": result.rows_accepted,
+        "更新": result.rows_updated,
+        "未变": result.rows_unchanged,
+        "隔离": result.rows_quarantined,
+    }
+    for cell, (title, value) in zip(st.columns(len(figures)), figures.items(), strict=True):
+        cell.metric(f"{title}(行)", fmt.count(value), border=True)
+    if result.rows_quarantined:
+        left, right = st.columns([1, 1.4])
+        with left:
+            st.markdown("**隔离原因**")
+            reasons = pd.DataFrame(
+                {"原因": list(result.reasons), "行数": list(result.reasons.values())}
+            )
+            st.dataframe(reasons, hide_index=True, width="stretch")
+        with right:
+            shown = len(result.quarantined)
+            st.markdown(f"**被隔离的行**(前 {fmt.count(shown)} 行;原文保存在隔离表中)")
+            rows = result.quarantined.rename(columns={"source_row": "数据行号", "reason": "原因"})
+            st.dataframe(rows, hide_index=True, width="stretch", height=260)
+
+
+entered()
+st.subheader("数据导入", anchor=False)
+target = data.store_path()
+st.caption(
+    f"把 12345 热线、网格平台等导出的事件工单(CSV 或 Excel)导入看板数据库 {target}。"
+    "导入在数据库副本上进行,成功后一次性替换;导入期间看板照常可用,完成后各页即显示新数据。"
+)
+
+upload_col, preset_col = st.columns([1.4, 1])
+upload = upload_col.file_uploader(
+    "事件导出文件", type=["csv", "txt", "xlsx", "xlsm"], key="imp_file"
+)
+preset = preset_col.radio(
+    "文件格式", list(PRESET_TITLES), format_func=PRESET_TITLES.get, key="imp_preset"
+)
+
+if upload is not None:
+    raw = upload.getvalue()
+    try:
+        preview = _preview(
+            upload.file_id, upload.name, preset if preset != MANUAL else "canonical", raw
+        )
+    except importer.ImportFileError as exc:
+        st.error(fmt.plain(str(exc)), icon=":material/warning:")
+        st.stop()
+    signature = (upload.file_id, preset)
+    if st.session_state.get("imp_signature") != signature:
+        _reset_form(preview, preset)
+        st.session_state["imp_signature"] = signature
+
+    st.markdown(
+        f"**① 预览**:{preview.kind} 文件,第 {preview.header_row} 行为表头,"
+        f"共 {len(preview.headers)} 列"
+    )
+    if preview.problem and preset != MANUAL:
+        st.warning(
+            f"{fmt.plain(preview.problem)}\n\n可改选“手动对应列”,在下面逐列指定。",
+            icon=":material/warning:",
+        )
+    st.dataframe(preview.sample, hide_index=True, width="stretch", height=220)
+    st.caption("预览中的姓名、电话、地址已脱敏。")
+
+    matched = sum(bool(st.session_state.get(f"imp_col_{c}")) for c in importer.FIELD_NAMES)
+    with st.expander(
+        f"**② 列对应**:已对应 {matched} 列(* 为必需列,可逐列修改)",
+        expanded=preset == MANUAL or preview.problem is not None,
+    ):
+        mapping = _mapping_form(preview)
+    missing = _missing(mapping)
+    if missing:
+        st.warning(f"还缺少必需的列:{'、'.join(missing)}。", icon=":material/warning:")
+
+    st.markdown("**③ 校验与导入**")
+    check_col, import_col, _ = st.columns([1, 1, 3])
+    check = check_col.button("校验(不写入)", disabled=bool(missing), width="stretch")
+    run = import_col.button("导入", type="primary", disabled=bool(missing), width="stretch")
+    if check or run:
+        bar = st.progress(0.0, text="开始…")
+        try:
+            result = importer.import_events(
+                raw,
+                name=upload.name,
+                mapping=mapping,
+                db=target,
+                dry_run=check,
+                progress=lambda stage, fraction: bar.progress(fraction, text=stage),
+            )
+        except (importer.ImportFileError, StoreBusy) as exc:
+            bar.empty()
+            st.error(fmt.plain(str(exc)), icon=":material/warning:")
+        else:
+            bar.empty()
+            st.session_state["imp_result"] = result
+    if "imp_result" in st.session_state:
+        _show_result(st.session_state["imp_result"])
+else:
+    st.info(
+        "请选择要导入的文件。支持 UTF-8 或 GBK/GB18030 编码的 CSV,以及 Excel(.xlsx)工作簿。",
+        icon=":material/description:",
+    )
+
+st.markdown("**导入记录**")
+history = data.import_history()
+if history.empty:
+    st.caption("还没有导入记录。")
+else:
+    shown = pd.DataFrame(
+        {
+            "时间": history["finished_at"].map(fmt.moment),
+            "类型": history["kind"].map(lambda k: labels.IMPORT_KIND.get(k, k)),
+            "文件": history["file_name"],
+            "读取": history["rows_read"],
+            "新增": history["rows_accepted"],
+            "更新": history["rows_updated"],
+            "未变": history["rows_unchanged"],
+            "隔离": history["rows_quarantined"],
+        }
+    )
+    st.dataframe(shown, hide_index=True, width="stretch", height=240)

@@ -1,0 +1,172 @@
+"""The import page (数据导入) under AppTest: preview, mapping, validation, import, result."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics import formats as fmt
+from tests.apptest import app_test
+from tests.test_import import HEADER, hotline_rows
+
+PAGE = "pages/import.py"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def db(tiny_db, tmp_path) -> Path:
+    path = tmp_path / "gov.duckdb"
+    shutil.copy(tiny_db, path)
+    return path
+
+
+def open_page(db: Path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("GOV_DB", str(db))
+    at = app_test()
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def upload(at: AppTest, name: str, content: bytes, preset: str = "hotline") -> AppTest:
+    at.file_uploader(key="imp_file").set_value((name, content, "text/csv"))
+    at.radio(key="imp_preset").set_value(preset)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    next(b for b in at.button if b.label == label).click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def hotline_file() -> bytes:
+    return ("12345热线工单导出\n" + "\n".join([HEADER, *hotline_rows()]) + "\n").encode("gb18030")
+
+
+def event_count(db: Path) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM events").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_preview_finds_the_header_maps_the_columns_and_masks_personal_data(db, monkeypatch):
+    at = upload(open_page(db, monkeypatch), "工单.csv", hotline_file())
+    assert "第 2 行为表头,共 16 列" in at.markdown[0].value
+    sample = at.dataframe[0].value
+    assert list(sample["工单编号"][:2]) == ["H1", "H2"]
+    assert sample["来电人"][0] == "王*"
+    assert sample["联系电话"][0] == "138****5678"
+    assert "13812345678" not in sample.to_csv()
+    assert at.selectbox(key="imp_col_reported_at").value == "来电时间"
+    assert at.selectbox(key="imp_col_street").value == "所属街道"
+    assert at.selectbox(key="imp_default_channel").value == "hotline"
+    assert not at.warning
+
+
+def test_validate_counts_without_writing_then_import_writes_and_the_overview_shows_it(
+    db, monkeypatch
+):
+    at = upload(open_page(db, monkeypatch), "工单.csv", hotline_file())
+    before = db.read_bytes()
+    click(at, "校验(不写入)")
+    assert db.read_bytes() == before
+    assert at.info[0].value.startswith("校验完成(未写入数据库):读取 9 行:新增 2")
+    figures = {m.label: m.value for m in at.metric}
+    assert figures == {"读取(行)": "9", "新增(行)": "2", "更新(行)": "0", "未变(行)": "1",
+                       "隔离(行)": "6"}  # fmt: skip
+    click(at, "导入")
+    assert at.success[0].value.startswith("导入完成:读取 9 行:新增 2")
+    assert event_count(db) == 12 + 2
+    reasons = at.dataframe[1].value
+    assert reasons["行数"].sum() == 6
+    rows = at.dataframe[2].value
+    assert list(rows["数据行号"]) == [5, 6, 7, 8, 9, 10]
+    assert "不是可识别的日期时间" in " ".join(rows["原因"])
+    history = at.dataframe[-1].value
+    assert history["文件"][0] == "工单.csv"
+    assert (history["读取"][0], history["隔离"][0]) == (9, 6)
+
+    at.switch_page("pages/overview.py")
+    at.run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["受理量"] == "9"  # 7 events this year + 2
+
+
+def test_manual_mapping_of_unknown_headers(db, monkeypatch):
+    content = (
+        "编号,时间,类别,街道名,社区名,渠道\n"
+        "M1,2026-05-01 10:00,环境卫生,甲街道,甲一社区,随手拍\n"
+        "M2,2026-05-02 10:00,噪音扰民,甲街道,甲一社区,随手拍\n"
+    ).encode()
+    at = upload(open_page(db, monkeypatch), "自定义.csv", content, preset="manual")
+    assert at.warning, "the required columns are not mapped yet"
+    assert all(b.disabled for b in at.button if b.label in ("导入", "校验(不写入)"))
+    for column, header in {
+        "event_id": "编号",
+        "reported_at": "时间",
+        "category": "类别",
+        "street": "街道名",
+        "community": "社区名",
+        "channel": "渠道",
+    }.items():
+        at.selectbox(key=f"imp_col_{column}").set_value(header)
+    at.selectbox(key="imp_default_event_type").set_value("complaint")
+    at.run()
+    assert not at.warning
+    click(at, "导入")
+    assert at.success[0].value.startswith("导入完成:读取 2 行:新增 2")
+    con = duckdb.connect(str(db), read_only=True)
+    got = con.execute(
+        "SELECT event_id, channel, event_type, community_id FROM events "
+        "WHERE event_id LIKE 'M%' ORDER BY 1"
+    ).fetchall()
+    con.close()
+    assert got == [("M1", "app", "complaint", "S01C01"), ("M2", "app", "complaint", "S01C01")]
+
+
+def test_a_bad_file_gets_its_message_and_nothing_else(db, monkeypatch):
+    name = "坏[点此](http://example.com).csv"  # the message shows the name, never a link
+    at = upload(open_page(db, monkeypatch), name, "工单编号,来电时间\n".encode("utf-16"))
+    assert "不是文本表格" in at.error[0].value
+    assert fmt.plain(name) in at.error[0].value
+    assert not at.button
+
+
+def test_the_page_works_before_any_data_exists(tmp_path, monkeypatch):
+    db = tmp_path / "new.duckdb"
+    monkeypatch.setenv("GOV_DB", str(db))
+    at = app_test()
+    at.run()
+    assert "数据导入" in at.error[0].value  # the overview points to the import page
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception and not at.error
+    assert "还没有导入记录" in at.caption[-1].value
+    upload(at, "工单.csv", hotline_file())
+    click(at, "导入")
+    assert at.success[0].value.startswith("导入完成")
+    # district + 2 streets (the file's unknown street too: nothing exists to match against)
+    # + 2 communities + 2 grids
+    assert "新增 3" in at.success[0].value and "新建区划/网格 7 个" in at.success[0].value
+    assert event_count(db) == 3
