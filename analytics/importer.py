@@ -108,6 +108,27 @@ PRESETS: dict[str, Preset] = {
         },
         defaults={"channel": "hotline", "event_type": "request"},
     ),
+    # NYC 311 Open Data export and Open311 GeoReport v2 names. A 311 service request is a
+    # hotline demand (诉求); boroughs become streets and community boards communities.
+    "open311": Preset(
+        "open311",
+        "Open311 / NYC 311 服务请求",
+        {
+            "event_id": ("Unique Key", "service_request_id"),
+            "reported_at": ("Created Date", "requested_datetime"),
+            "closed_at": ("Closed Date",),
+            "deadline_at": ("Due Date", "expected_datetime"),
+            "category": ("Complaint Type", "service_name"),
+            "handler_unit": ("Agency", "agency_responsible"),
+            "street": ("Borough",),
+            "community": ("Community Board",),
+            "lat": ("Latitude", "lat"),
+            "lon": ("Longitude", "long"),
+            "address": ("Incident Address", "address"),
+            "description": ("Descriptor", "description"),
+        },
+        defaults={"channel": "hotline", "event_type": "request"},
+    ),
 }
 REQUIRED = ("event_id", "reported_at", "category", "street")
 HEADER_NAME = {  # Chinese names of canonical columns, for messages
@@ -501,11 +522,18 @@ def _text(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 _FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%d %H")
 
 
+_US_RE = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}\b")
+_US_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
+               "%m/%d/%Y")  # fmt: skip
+_ZONE_RE = re.compile(r"(?<=\d:\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)$")  # ISO 8601 offset
+
+
 def parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parsed timestamps (NaT where empty or bad) and a mask of the bad, non-empty ones.
 
-    Accepts 2025-03-04 08:15, 2025/3/4 8:15, 2025年3月4日 8:15(:30), 8时15分, ISO with T,
-    dates alone, and Excel date serials such as 45720.34375. Vectorised: the common layouts
+    Accepts 2025-03-04 08:15, 2025/3/4 8:15, 2025年3月4日 8:15(:30), 8时15分, ISO 8601 with T
+    (an offset is dropped: times are local), US 03/04/2025 08:15:00 AM, dates alone, and Excel
+    date serials such as 45720.34375. Vectorised: the common layouts
     are parsed by pandas' C parser, after Chinese and slash dates are rewritten to dashes.
     """
     text, empty = _text(values)
@@ -517,7 +545,16 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         days = days.where((days > 20000) & (days < 80000))  # 1954 .. 2119
         out[serial] = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).dt.round("s")
         todo &= ~serial
-    candidates = text[todo]
+    us = todo & text.str.match(_US_RE.pattern)  # 01/15/2024 09:30:00 AM (NYC Open Data)
+    for layout in _US_FORMATS:
+        if not us.any():
+            break
+        parsed = pd.to_datetime(text[us], format=layout, errors="coerce")
+        hit = parsed[parsed.notna()]
+        out[hit.index] = hit
+        us[hit.index] = False
+        todo[hit.index] = False
+    candidates = text[todo].str.replace(_ZONE_RE.pattern, "", regex=True)  # keep local time
     if not candidates.empty and not candidates.str.match(r"^\d{4}-\d{2}-\d{2}").all():
         candidates = (
             candidates.str.replace(r"[年/.]", "-", regex=True)
@@ -802,10 +839,10 @@ def _validate(rows: _Rows, preset: Preset, extent) -> pd.DataFrame:
 
 
 def _extent(grids: pd.DataFrame) -> tuple[float, float, float, float]:
-    """The district's extent with a margin; mainland China when no grid has a centroid."""
+    """The district's extent with a margin (any valid coordinate when grids have no shape)."""
     lon, lat = grids["centroid_lon"].dropna(), grids["centroid_lat"].dropna()
-    if lon.empty:
-        return 73.0, 136.0, 3.0, 54.0
+    if lon.empty:  # no grid geometry yet (units created from a file): only the globe's bounds
+        return -180.0, 180.0, -90.0, 90.0
     margin = 0.1
     return lon.min() - margin, lon.max() + margin, lat.min() - margin, lat.max() + margin
 

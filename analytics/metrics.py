@@ -137,7 +137,8 @@ def resolution_rate(t: Table):
 
 def resolved_at_or_below(levels: tuple[str, ...]) -> Callable[[Table], object]:
     def reduce(t: Table):
-        return _ratio(t, closed(t) & one_of(t.resolved_level, levels), closed(t))
+        known = closed(t) & t.resolved_level.notnull()  # an unrecorded level is no evidence
+        return _ratio(t, known & one_of(t.resolved_level, levels), known)
 
     return reduce
 
@@ -235,7 +236,7 @@ METRICS: dict[str, Metric] = {
             "网格内解决率",
             "rate",
             "higher",
-            "小事不出网格:网格层级办结 / 已办结",
+            "小事不出网格:网格层级办结 / 已办结(记录了办结层级的)",
             resolved_at_or_below(("grid",)),
         ),
         Metric(
@@ -243,7 +244,7 @@ METRICS: dict[str, Metric] = {
             "社区内解决率",
             "rate",
             "higher",
-            "大事不出社区:网格及社区层级办结 / 已办结",
+            "大事不出社区:网格及社区层级办结 / 已办结(记录了办结层级的)",
             resolved_at_or_below(("grid", "community")),
         ),
         Metric(
@@ -251,7 +252,7 @@ METRICS: dict[str, Metric] = {
             "街道内解决率",
             "rate",
             "higher",
-            "难事不出街道:街道及以下层级办结 / 已办结",
+            "难事不出街道:街道及以下层级办结 / 已办结(记录了办结层级的)",
             resolved_at_or_below(("grid", "community", "street")),
         ),
         Metric(

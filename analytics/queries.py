@@ -7,6 +7,8 @@ Metric figures always come from :mod:`analytics.metrics`.
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -104,12 +106,16 @@ def metric_table(
     metrics: list[str] | tuple[str, ...],
     by: list[str] | tuple[str, ...] = (),
     compare: str | None = "yoy",
+    prepare: Callable[[Table], Table] | None = None,
 ) -> pd.DataFrame:
     """One row per group of ``by``: each metric and, with a comparison, ``<metric>_prev``.
 
-    Groups present in only one period get NaN for the other (counts get 0).
+    Groups present in only one period get NaN for the other (counts get 0). ``prepare``
+    derives the grouping columns (and may filter) before the metrics are reduced.
     """
     t = _tagged_events(con, f, rng, compare)
+    if prepare is not None:
+        t = prepare(t)
     aggs = {name: m.METRICS[name].reduce(t) for name in metrics}
     expr = t.group_by([*by, "period"]).aggregate(**aggs)
     long = expr.execute()
@@ -314,6 +320,73 @@ def grid_metrics(
         df["density_prev"] = m.density(df["intake_prev"], df["households"])
         df["workload"] = m.workload(df["intake"], df["full_time_workers"], f.months)
     return df
+
+
+HEX_METRICS = ("intake", "closure_rate", "overdue")
+HEX_CELLS_ACROSS = 22
+_KM_PER_DEGREE_LAT = 110.574
+_KM_PER_DEGREE_LON_AT_EQUATOR = 111.320
+
+
+def _hex_cell(x, y, size: float):
+    """Axial (q, r) of the pointy-top hexagon of ``size`` km holding point (x, y) km."""
+    fq = (math.sqrt(3) / 3 * x - y / 3) / size
+    fr = (2 / 3 * y) / size
+    fs = -fq - fr
+    rq, rr, rs = fq.round(), fr.round(), fs.round()
+    dq, dr, ds = (rq - fq).abs(), (rr - fr).abs(), (rs - fs).abs()
+    q_fix = (dq > dr) & (dq > ds)
+    r_fix = ~q_fix & ~(dr > ds)
+    q = ibis.ifelse(q_fix, -rr - rs, rq).cast("int64")
+    r = ibis.ifelse(r_fix, -rq - rs, rr).cast("int64")
+    return q, r
+
+
+def hex_metrics(
+    con: BaseBackend,
+    f: Filters,
+    rng: DataRange,
+    metrics: tuple[str, ...] = HEX_METRICS,
+    compare: str | None = "yoy",
+    cells_across: int = HEX_CELLS_ACROSS,
+) -> pd.DataFrame:
+    """The map without grids: events with coordinates binned into equal hexagons.
+
+    For data that has no grid boundaries (e.g. a 311 export whose units came from names).
+    About ``cells_across`` hexagons span the period's events east to west; columns hex_id,
+    polygon (lon/lat corners), lon, lat (centre) and the metrics (and previous). Only
+    aggregates leave the database: never an event's own position.
+    """
+    t = apply_scope(con.table("events"), f)
+    t = t.filter(in_period(t, f.start, f.end) & t.lon.notnull() & t.lat.notnull())
+    box = t.aggregate(
+        lon0=t.lon.min(), lon1=t.lon.max(), lat0=t.lat.min(), lat1=t.lat.max()
+    ).execute()
+    if box.empty or pd.isna(box["lon0"].iloc[0]):
+        return pd.DataFrame(columns=["hex_id", "polygon", "lon", "lat", *metrics])
+    lon0, lon1, lat0, lat1 = (float(box[c].iloc[0]) for c in ("lon0", "lon1", "lat0", "lat1"))
+    kx = _KM_PER_DEGREE_LON_AT_EQUATOR * math.cos(math.radians((lat0 + lat1) / 2))
+    ky = _KM_PER_DEGREE_LAT
+    width = max((lon1 - lon0) * kx, (lat1 - lat0) * ky, 0.5)
+    size = width / cells_across / math.sqrt(3)  # centre to corner, km
+
+    def prepare(e: Table) -> Table:
+        e = e.filter(e.lon.notnull() & e.lat.notnull())
+        q, r = _hex_cell((e.lon - lon0) * kx, (e.lat - lat0) * ky, size)
+        return e.mutate(hex_q=q, hex_r=r)
+
+    df = metric_table(con, f, rng, metrics, by=["hex_q", "hex_r"], compare=compare, prepare=prepare)
+    x = size * math.sqrt(3) * (df["hex_q"] + df["hex_r"] / 2)
+    y = size * 1.5 * df["hex_r"]
+    df["lon"], df["lat"] = lon0 + x / kx, lat0 + y / ky
+    angles = [math.radians(30 + 60 * i) for i in range(6)]
+    df["polygon"] = [
+        [[lon0 + (cx + size * math.cos(a)) / kx, lat0 + (cy + size * math.sin(a)) / ky]
+         for a in angles]
+        for cx, cy in zip(x, y, strict=True)
+    ]  # fmt: skip
+    df["hex_id"] = df["hex_q"].astype(str) + "," + df["hex_r"].astype(str)
+    return df.drop(columns=["hex_q", "hex_r"])
 
 
 def worsening_grids(

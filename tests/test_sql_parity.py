@@ -100,9 +100,10 @@ FIGURES = """
     count(*) FILTER (WHERE feedback_known AND satisfaction IN ('satisfied', 'basic'))::DOUBLE
         / nullif(count(*) FILTER (WHERE feedback_known AND satisfaction IS NOT NULL), 0)
         AS satisfaction_rate,
-    -- 网格内解决率: closed with resolved_level = grid / closed
+    -- 网格内解决率: closed with resolved_level = grid / closed with a recorded level
     count(*) FILTER (WHERE is_closed AND resolved_level = 'grid')::DOUBLE
-        / nullif(count(*) FILTER (WHERE is_closed), 0) AS grid_level_rate,
+        / nullif(count(*) FILTER (WHERE is_closed AND resolved_level IS NOT NULL), 0)
+        AS grid_level_rate,
     -- 积压: open at as_of (already reported, not closed by then)
     count(*) FILTER (WHERE reported_at <= $as_of AND NOT is_closed) AS backlog,
     -- 超期: backlog past its deadline
