@@ -369,6 +369,8 @@ def hex_metrics(
     ky = _KM_PER_DEGREE_LAT
     width = max((lon1 - lon0) * kx, (lat1 - lat0) * ky, 0.5)
     size = width / cells_across / math.sqrt(3)  # centre to corner, km
+    # The lattice hangs from a round origin, not from an event: no hexagon is centred on one.
+    lon0, lat0 = math.floor(lon0 * 10) / 10, math.floor(lat0 * 10) / 10
 
     def prepare(e: Table) -> Table:
         e = e.filter(e.lon.notnull() & e.lat.notnull())

@@ -40,39 +40,58 @@ for col, row in zip(st.columns(len(kpis)), kpis.itertuples(index=False), strict=
     )
 
 CHART_HEIGHT = 285
+MAP_METRICS = {"density": True, "closure_rate": False, "overdue": True}  # metric: higher is worse
+HEX_MAP_METRICS = {"intake": True, "closure_rate": False, "overdue": True}
 left, middle, right = st.columns([1.25, 1.0, 1.0], gap="medium")
 
 with left:
-    st.markdown("**受理趋势 · 投诉与信访(件/月)**")
     # Monthly lines read best against the same months a year earlier, whatever the cards use.
     trend = data.intake_trend(src, f, "event_type", "month", "yoy")
-    shown = tuple(t for t in ("complaint", "petition") if t in set(trend["group"]))
+    present = trend.loc[trend["period"] == "current"].groupby("group")["intake"].sum()
+    shown = tuple(t for t in ("complaint", "petition") if t in present.index)
+    if shown:
+        st.markdown("**受理趋势 · 投诉与信访(件/月)**")
+    else:  # e.g. a hotline export of demands only: the types it has, largest first
+        st.markdown("**受理趋势 · 按事件类型(件/月)**")
+        shown = tuple(present.sort_values(ascending=False).index[:3])
     if shown:
         fig = charts.intake_trend(trend, groups=shown, freq="month", height=CHART_HEIGHT)
         st.plotly_chart(fig, config={"displaylogo": False}, key="trend")
     else:
-        st.info("所选范围内没有投诉或信访事件。")
+        st.info("所选范围内没有事件。")
 
 grids = data.grid_metrics(src, f, compare)
-MAP_METRICS = {"density": True, "closure_rate": False, "overdue": True}
+shapes = data.grid_shapes(src, f)
 with middle:
+    # Data without grid boundaries (e.g. a 311 export) is drawn as hexagons of its events.
+    if shapes.empty:
+        hexes = data.hex_metrics(src, f, compare)
+        title, choices, area = "事件分布(无网格边界,按蜂窝格汇总)", HEX_MAP_METRICS, "蜂窝格"
+        key = "overview_hex_metric"
+    else:
+        title, choices, area, key = "网格地图", MAP_METRICS, "网格", "overview_map_metric"
     head, pick = st.columns([1.2, 1.0])
-    head.markdown("**网格地图**")
+    head.markdown(f"**{title}**")
     metric = pick.selectbox(
         "地图指标",
-        list(MAP_METRICS),
+        list(choices),
         format_func=m.label,
-        key="overview_map_metric",
+        key=key,
         label_visibility="collapsed",
     )
-    shapes = data.grid_shapes(src, f)
-    if grids.empty or shapes.empty:
+    worse_high = choices[metric]
+    if shapes.empty and hexes.empty:
+        st.info("没有网格边界,事件也没有坐标,无法绘制地图。")
+    elif grids.empty and not shapes.empty:
         st.info("所选范围内没有网格边界数据。")
     else:
-        worse_high = MAP_METRICS[metric]
-        deck = maps.grid_deck(grids, shapes, metric, higher_is_worse=worse_high)
+        if shapes.empty:
+            deck, values = maps.hex_deck(hexes, metric, worse_high), hexes[metric]
+        else:
+            deck = maps.grid_deck(grids, shapes, metric, higher_is_worse=worse_high)
+            values = grids[metric]
         st.pydeck_chart(deck, height=CHART_HEIGHT - 30, key="overview_map")
-        legend = maps.legend(grids[metric], metric, higher_is_worse=worse_high)
+        legend = maps.legend(values, metric, higher_is_worse=worse_high, area=area)
         swatches = "".join(
             f'<span style="display:inline-block;margin-right:8px">'
             f'<span style="display:inline-block;width:10px;height:10px;background:{css};'
@@ -96,11 +115,14 @@ def grid_label(df: pd.DataFrame) -> pd.Series:
 
 
 TABLE_HEIGHT = 318  # header and eight rows
+NO_GRIDS = "所选范围内没有网格(数据只到街道、社区一级),无法按网格预警。"
 a, b, c = st.columns([1.15, 1.0, 0.85], gap="medium")
 with a:
     st.markdown(f"**预警 · 受理量{comparison_name}上升最快的网格**")
     worse = q.worsening_grids(grids) if has_comparison else pd.DataFrame()
-    if worse.empty:
+    if grids.empty:
+        st.info(NO_GRIDS)
+    elif worse.empty:
         st.info("没有受理量上升的网格,或缺少可比数据。")
     else:
         table = pd.DataFrame(
@@ -118,7 +140,9 @@ with a:
 with b:
     st.markdown("**预警 · 超期积压最多的网格**")
     late = q.overdue_grids(grids)
-    if late.empty:
+    if grids.empty:
+        st.info(NO_GRIDS)
+    elif late.empty:
         st.success("所选范围内没有超期积压。")
     else:
         table = pd.DataFrame(

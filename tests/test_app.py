@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -228,3 +228,62 @@ def test_unknown_households_and_untrusted_names_are_shown_safely(tiny_db, tmp_pa
     (deck,) = decks(at)
     (row,) = deck["layers"][0]["data"]
     assert row["households"] == "—"
+
+
+def test_overview_on_a_311_import_without_grids_draws_hexagons(tmp_path, monkeypatch):
+    from analytics.importer import import_events
+    from tests.test_import import OPEN311_HEADER, open311_rows
+
+    db = tmp_path / "nyc.duckdb"
+    src = tmp_path / "311.csv"
+    src.write_text("\n".join([OPEN311_HEADER, *open311_rows()]) + "\n", encoding="utf-8")
+    import_events(src, preset="open311", db=db)
+    at = run_app(db, monkeypatch)
+    values = metric_values(at)
+    assert values["受理量"] == "3"  # 2024 to date (as_of 2024-02-15 23:05)
+    assert values["网格内解决率"] == "—"  # no resolution level recorded: no claim either way
+    assert "**事件分布(无网格边界,按蜂窝格汇总)**" in [x.value for x in at.markdown]
+    assert "**受理趋势 · 按事件类型(件/月)**" in [x.value for x in at.markdown]
+    [deck] = decks(at)
+    [layer] = deck["layers"]
+    assert layer["id"] == "hexagons"
+    assert len(layer["data"]) == 2  # two located events, far apart; the third has no position
+    assert {d["intake"] for d in layer["data"]} == {"1"}
+    payload = json.dumps(deck)
+    assert "MAIN ST" not in payload and "-73.99," not in payload  # no event's own position
+    assert sum("无法按网格预警" in x.value for x in at.info) == 2
+    at.selectbox(key="overview_hex_metric").select("closure_rate").run()
+    assert not at.exception
+
+
+def test_hexagons_bin_nearby_events_together(tiny_db, tmp_path):
+    import shutil
+
+    import duckdb
+
+    db = tmp_path / "hex.duckdb"
+    shutil.copy(tiny_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE events SET lon = NULL, lat = NULL")
+    con.execute("UPDATE events SET lon = 106.50, lat = 29.60 WHERE event_id IN ('E1', 'E2')")
+    con.execute("UPDATE events SET lon = 106.5001, lat = 29.6001 WHERE event_id = 'E3'")
+    con.execute("UPDATE events SET lon = 106.60, lat = 29.70 WHERE event_id = 'E4'")
+    con.close()
+    backend = connect(db, read_only=True)
+    try:
+        rng = q.data_range(backend)
+        f = Filters(*preset_period("last_12m", rng.last_day))
+        hexes = q.hex_metrics(backend, f, rng, compare=None)
+        located = backend.raw_sql(
+            "SELECT event_id FROM events WHERE lon IS NOT NULL AND reported_at >= ? "
+            "AND reported_at < ?",
+            parameters=[f.start, f.end + timedelta(days=1)],
+        ).fetchall()
+    finally:
+        backend.disconnect()
+    assert hexes["intake"].sum() == len(located)
+    assert len(hexes) == 2  # E1–E3 share one hexagon, E4 (13 km away) has its own
+    for ring, lon, lat in zip(hexes["polygon"], hexes["lon"], hexes["lat"], strict=True):
+        assert len(ring) == 6
+        assert min(p[0] for p in ring) < lon < max(p[0] for p in ring)
+        assert min(p[1] for p in ring) < lat < max(p[1] for p in ring)

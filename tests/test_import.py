@@ -336,3 +336,57 @@ def test_timestamps_after_the_import_are_quarantined(db, tmp_path):
     r = import_events(src, db=db)
     assert (r.rows_accepted, r.rows_quarantined) == (1, 1)
     assert r.reasons == {"办结时间晚于导入时间,可能是录入错误": 1}
+
+
+OPEN311_HEADER = (
+    "Unique Key,Created Date,Closed Date,Agency,Complaint Type,Descriptor,Incident Address,"
+    "Status,Due Date,Community Board,Borough,Open Data Channel Type,Latitude,Longitude"
+)
+
+
+def open311_rows() -> list[str]:
+    return [
+        "101,01/15/2024 09:30:00 AM,01/16/2024 02:00:00 PM,NYPD,Noise - Residential,Loud Music,"
+        "1 MAIN ST,Closed,,01 BROOKLYN,BROOKLYN,PHONE,40.690000,-73.990000",
+        "102,01/15/2024 11:05:00 PM,,DOT,Street Condition,Pothole,,Open,02/15/2024 11:05:00 PM,"
+        "05 QUEENS,QUEENS,ONLINE,40.720000,-73.800000",
+        "103,02/01/2024 08:00:00 AM,02/01/2024 09:00:00 AM,HPD,HEAT/HOT WATER,,,Closed,,"
+        "01 BROOKLYN,BROOKLYN,MOBILE,,",
+        "101,01/15/2024 09:30:00 AM,01/16/2024 02:00:00 PM,NYPD,Noise - Residential,Loud Music,"
+        "1 MAIN ST,Closed,,01 BROOKLYN,BROOKLYN,PHONE,40.690000,-73.990000",  # exact duplicate
+        "",
+        "104,03/01/2024 10:00:00 AM,02/28/2024 10:00:00 AM,DSNY,Dirty Condition,,,Closed,,"
+        "05 QUEENS,QUEENS,PHONE,40.700000,-73.810000",  # closed before created
+        "105,03/02/2024 10:00:00 AM,,DSNY,Dirty Condition,,,Open,,05 QUEENS,QUEENS,PHONE,"
+        "40.700000,",  # latitude without longitude
+        "106,13/02/2024 10:00:00 AM,,DSNY,Dirty Condition,,,Open,,05 QUEENS,QUEENS,PHONE,,",
+    ]
+
+
+def test_messy_open311_export_creates_its_units_and_needs_no_grids(tmp_path):
+    db = tmp_path / "nyc.duckdb"
+    src = tmp_path / "311_Service_Requests.csv"
+    src.write_bytes(("\n".join([OPEN311_HEADER, *open311_rows()]) + "\n").encode("utf-8-sig"))
+    r = import_events(src, preset="open311", db=db)
+    assert (r.rows_read, r.rows_accepted, r.rows_unchanged, r.rows_quarantined) == (7, 3, 1, 3)
+    assert r.blank_rows == 1
+    assert r.created_units == 1 + 2 + 2  # district, BROOKLYN and QUEENS, two boards, no grids
+    assert set(r.reasons) == {
+        "办结时间早于上报时间:环节时间必须依次不早于前一环节",
+        "经度和纬度要么都填,要么都不填",
+        "上报时间不是可识别的日期时间",
+    }
+    units = table(db, "SELECT level, name FROM org_units ORDER BY unit_id")
+    assert list(units["name"]) == ["本区", "BROOKLYN", "01 BROOKLYN", "QUEENS", "05 QUEENS"]
+    assert table(db, "SELECT count(*) AS n FROM grids")["n"][0] == 0
+    events = table(db, "SELECT * FROM events ORDER BY event_id")
+    assert list(events["event_id"]) == ["101", "102", "103"]
+    first = events.iloc[0]
+    assert first["reported_at"] == pd.Timestamp("2024-01-15 09:30")
+    assert first["closed_at"] == pd.Timestamp("2024-01-16 14:00")
+    assert (first["channel"], first["event_type"], first["handler_unit"]) == (
+        "hotline", "request", "NYPD"
+    )  # fmt: skip
+    assert (first["lon"], first["lat"]) == (-73.99, 40.69)
+    assert events["grid_id"].isna().all()
+    assert events.iloc[1]["deadline_at"] == pd.Timestamp("2024-02-15 23:05")

@@ -124,6 +124,11 @@ def grid_metrics(src: Source, f: Filters, compare: str | None = "yoy") -> pd.Dat
     return q.grid_metrics(_con(src), f, data_range(src), compare=compare)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def hex_metrics(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
+    return q.hex_metrics(_con(src), f, data_range(src), compare=compare)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def backlog_ageing(src: Source, f: Filters) -> pd.DataFrame:
     return q.backlog_ageing(_con(src), f, data_range(src))

@@ -88,10 +88,39 @@ def grid_deck(
 ) -> pdk.Deck:
     """A deck of grid polygons coloured by ``metric``, drawn without any basemap (offline)."""
     records, _ = grid_layer_data(grids, shapes, metric, higher_is_worse)
+    text = "{name}({community})\n户数 {households}\n" + m.label(metric) + " {value}\n"
+    return _deck(records, "grids", view_of(shapes), text + "受理量 {intake} · 办结率 {closure}")
+
+
+def hex_layer_data(hexes: pd.DataFrame, metric: str, higher_is_worse: bool = True) -> list[dict]:
+    """One record per hexagon: outline, colour and tooltip text (aggregates only)."""
+    breaks = class_breaks(hexes[metric])
+    return [
+        {
+            "hex_id": row.hex_id,
+            "value": fmt.value(metric, getattr(row, metric)),
+            "intake": fmt.count(row.intake),
+            "closure": fmt.rate(row.closure_rate),
+            "polygon": row.polygon,
+            "fill": [*colour(getattr(row, metric), breaks, higher_is_worse), 200],
+        }
+        for row in hexes.itertuples(index=False)
+    ]
+
+
+def hex_deck(hexes: pd.DataFrame, metric: str = "intake", higher_is_worse: bool = True):
+    """Events binned into hexagons (data without grid boundaries), coloured by ``metric``."""
+    records = hex_layer_data(hexes, metric, higher_is_worse)
+    view = view_of(pd.DataFrame({"polygons": [[p] for p in hexes["polygon"]]}))
+    text = m.label(metric) + " {value}\n受理量 {intake} · 办结率 {closure}"
+    return _deck(records, "hexagons", view, text)
+
+
+def _deck(records: list[dict], layer_id: str, view: pdk.ViewState, text: str) -> pdk.Deck:
     layer = pdk.Layer(
         "PolygonLayer",
         data=records,
-        id="grids",
+        id=layer_id,
         get_polygon="polygon",
         get_fill_color="fill",
         get_line_color=[255, 255, 255],
@@ -101,33 +130,29 @@ def grid_deck(
         pickable=True,
         auto_highlight=True,
     )
-    label = m.label(metric)
-    tooltip = {
-        "text": "{name}({community})\n户数 {households}\n"
-        + label
-        + " {value}\n受理量 {intake} · 办结率 {closure}",
-        "style": {"fontSize": "13px"},
-    }
+    tooltip = {"text": text, "style": {"fontSize": "13px"}}
     # No basemap, and no request for one: with ``map_provider=None`` and pydeck's default
     # ``map_style`` the payload carries pydeck's "no style" sentinel, which Streamlit's
     # frontend honours; an explicit ``map_style=None`` would make it fetch a CARTO basemap
     # from the internet, which the district's network may not reach.
     return pdk.Deck(
         layers=[layer],
-        initial_view_state=view_of(shapes),
+        initial_view_state=view,
         map_provider=None,
         tooltip=tooltip,
     )
 
 
-def legend(values: pd.Series, metric: str, higher_is_worse: bool = True) -> list[tuple[str, str]]:
-    """(CSS colour, range text) pairs for the map legend of ``values`` (one per grid)."""
+def legend(
+    values: pd.Series, metric: str, higher_is_worse: bool = True, area: str = "网格"
+) -> list[tuple[str, str]]:
+    """(CSS colour, range text) pairs for the map legend of ``values`` (one per area)."""
     breaks = class_breaks(values)
     items = []
     finite = values[np.isfinite(values.astype("float64"))]
     if not breaks and not finite.empty:
         r, g, b = PALETTE[0]
-        items.append((f"rgb({r},{g},{b})", f"各网格均为 {fmt.value(metric, finite.iloc[0])}"))
+        items.append((f"rgb({r},{g},{b})", f"各{area}均为 {fmt.value(metric, finite.iloc[0])}"))
     edges = [None, *breaks, None] if breaks else []
     large = any(abs(b) >= 100 for b in breaks) and metric in m.DERIVED
 
