@@ -13,6 +13,7 @@ MANUAL = "manual"
 PRESET_TITLES = {
     "hotline": "12345热线/网格平台导出",
     "canonical": "标准列名(数据模型)",
+    "open311": "Open311 / NYC 311",
     MANUAL: "手动对应列",
 }
 NOT_IMPORTED = ""
