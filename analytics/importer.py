@@ -389,7 +389,16 @@ def _header_rows(rows: list[list[str]]) -> list[list[str]]:
     return out
 
 
-def find_header(rows: list[list[str]], preset: Preset, name: str) -> tuple[int, dict[str, int]]:
+MAPPING_HINT = "请检查是否选对了预设(--preset),或用 --mapping 指定列名对应关系。"
+
+
+def find_header(
+    rows: list[list[str]],
+    preset: Preset,
+    name: str,
+    required: tuple[str, ...] = REQUIRED,
+    hint: str = MAPPING_HINT,
+) -> tuple[int, dict[str, int]]:
     """Index of the header row (title rows above it are skipped) and column positions."""
     best = (-1, {})
     for i, row in enumerate(_header_rows(rows[:HEADER_SCAN_ROWS])):
@@ -397,14 +406,11 @@ def find_header(rows: list[list[str]], preset: Preset, name: str) -> tuple[int, 
         if len(found) > len(best[1]):
             best = (i, found)
     index, found = best
-    missing = [c for c in REQUIRED if c not in found and c not in preset.defaults]
+    missing = [c for c in required if c not in found and c not in preset.defaults]
     if index < 0 or len(found) < 2 or missing:
-        wanted = missing or list(REQUIRED)
+        wanted = missing or list(required)
         names = "、".join(f"{HEADER_NAME.get(c, c)}({'/'.join(preset.columns[c])})" for c in wanted)
-        raise ImportFileError(
-            f"{name} 中找不到{preset.title}的表头,缺少必需列:{names}。"
-            "请检查是否选对了预设(--preset),或用 --mapping 指定列名对应关系。"
-        )
+        raise ImportFileError(f"{name} 中找不到{preset.title}的表头,缺少必需列:{names}。{hint}")
     return index, found
 
 
@@ -938,59 +944,95 @@ def import_events(
         ok = state.reason.isna()
         incoming = valid.loc[ok & ~exact_dupe, list(EVENT_COLUMNS)].reset_index(drop=True)
         report("写入数据库", 0.6)
-        con.register("incoming", incoming)
-        con.execute("CREATE TEMP TABLE inc AS SELECT * FROM events LIMIT 0")
-        con.execute(f"INSERT INTO inc SELECT {', '.join(EVENT_COLUMNS)} FROM incoming")
-        con.unregister("incoming")
-        cols = ", ".join(EVENT_COLUMNS)
-        changed = con.execute(
-            f"SELECT count(*) FROM (SELECT {cols} FROM inc SEMI JOIN events USING (event_id) "
-            f"EXCEPT SELECT {cols} FROM events SEMI JOIN inc USING (event_id))"
-        ).fetchone()[0]
-        existing = con.execute(
-            "SELECT count(*) FROM inc SEMI JOIN events USING (event_id)"
-        ).fetchone()[0]
-        con.execute(
-            f"DELETE FROM events WHERE event_id IN (SELECT event_id FROM ("
-            f"SELECT {cols} FROM inc EXCEPT SELECT {cols} FROM events))"
-        )
-        con.execute(f"INSERT INTO events SELECT {cols} FROM inc ANTI JOIN events USING (event_id)")
-        bad = ~ok
-        quarantined = pd.DataFrame(
-            {
-                "import_id": import_id,
-                "source_file": name,
-                "source_row": source_row[bad.to_numpy()],
-                "raw": _raw_text(cells[bad], delimiter).to_numpy(),
-                "reason": state.reason[bad].to_numpy(),
-            }
-        )
-        con.register("q", quarantined)
-        con.execute("INSERT INTO quarantine SELECT * FROM q")
-        con.unregister("q")
+        accepted, updated, unchanged = upsert(con, "events", "event_id", incoming)
+        bad = (~ok).to_numpy()
         result = ImportResult(
             import_id=import_id,
             file_name=name,
             rows_read=len(raw),
-            rows_accepted=len(incoming) - existing,
-            rows_updated=changed,
-            rows_unchanged=existing - changed + int(exact_dupe.sum()),
+            rows_accepted=accepted,
+            rows_updated=updated,
+            rows_unchanged=unchanged + int(exact_dupe.sum()),
             rows_quarantined=int(bad.sum()),
             blank_rows=int(blank.sum()),
             created_units=created,
-            reasons=_reason_counts(state.reason[bad]),
-            quarantined=quarantined[["source_row", "reason"]].head(200).reset_index(drop=True),
+            reasons={},
             dry_run=dry_run,
         )
-        parts = (result.rows_accepted, result.rows_updated, result.rows_unchanged)
-        assert result.rows_read == sum(parts) + result.rows_quarantined
-        con.execute(
-            "INSERT INTO imports VALUES (?, 'events', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [import_id, name, sha256, result.rows_read, result.rows_accepted, result.rows_updated,
-             result.rows_unchanged, result.rows_quarantined, started, datetime.now()],
-        )  # fmt: skip
+        record(
+            con,
+            result,
+            "events",
+            sha256,
+            started,
+            source_row[bad],
+            _raw_text(cells[bad], delimiter),
+            state.reason[bad],
+        )
     report("完成", 1.0)
     return result
+
+
+def upsert(con, table: str, key: str, incoming: pd.DataFrame) -> tuple[int, int, int]:
+    """Insert new keys, replace changed rows, keep identical ones: (new, updated, unchanged).
+
+    ``incoming`` holds the table's columns in order, one row per key.
+    """
+    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    cols = ", ".join(columns)
+    con.register("incoming", incoming[columns])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE inc AS SELECT * FROM {table} LIMIT 0")
+    con.execute(f"INSERT INTO inc SELECT {cols} FROM incoming")
+    con.unregister("incoming")
+    changed = con.execute(
+        f"SELECT count(*) FROM (SELECT {cols} FROM inc SEMI JOIN {table} USING ({key}) "
+        f"EXCEPT SELECT {cols} FROM {table} SEMI JOIN inc USING ({key}))"
+    ).fetchone()[0]
+    existing = con.execute(f"SELECT count(*) FROM inc SEMI JOIN {table} USING ({key})").fetchone()[
+        0
+    ]
+    con.execute(
+        f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM ("
+        f"SELECT {cols} FROM inc EXCEPT SELECT {cols} FROM {table}))"
+    )
+    con.execute(f"INSERT INTO {table} SELECT {cols} FROM inc ANTI JOIN {table} USING ({key})")
+    con.execute("DROP TABLE inc")
+    return len(incoming) - existing, changed, existing - changed
+
+
+def record(
+    con,
+    result: ImportResult,
+    kind: str,
+    sha256: str,
+    started: datetime,
+    source_rows: np.ndarray,
+    raw: pd.Series,
+    reasons: pd.Series,
+) -> None:
+    """The import's bookkeeping: quarantined rows, the ``imports`` row, the result's reasons."""
+    quarantined = pd.DataFrame(
+        {
+            "import_id": result.import_id,
+            "source_file": result.file_name,
+            "source_row": np.asarray(source_rows),
+            "raw": np.asarray(raw, dtype=object),
+            "reason": np.asarray(reasons, dtype=object),
+        }
+    )
+    con.register("q", quarantined)
+    con.execute("INSERT INTO quarantine SELECT * FROM q")
+    con.unregister("q")
+    result.reasons = _reason_counts(quarantined["reason"])
+    result.quarantined = quarantined[["source_row", "reason"]].head(200).reset_index(drop=True)
+    parts = (result.rows_accepted, result.rows_updated, result.rows_unchanged)
+    assert result.rows_read == sum(parts) + result.rows_quarantined
+    con.execute(
+        "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [result.import_id, kind, result.file_name, sha256, result.rows_read,
+         result.rows_accepted, result.rows_updated, result.rows_unchanged,
+         result.rows_quarantined, started, datetime.now()],
+    )  # fmt: skip
 
 
 def _reason_counts(reasons: pd.Series) -> dict[str, int]:
