@@ -105,12 +105,18 @@ def _summary(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from analytics.importer import ImportFileError, import_events, load_mapping
+    from analytics.reference_import import KINDS, import_reference
     from analytics.store import StoreBusy
 
+    kind = args.kind or ("grids" if args.file.lower().endswith((".geojson", ".json")) else "events")
     try:
-        mapping = load_mapping(args.mapping) if args.mapping else None
-        print(f"==> 导入 {args.file}(预设:{'自定义映射' if mapping else args.preset})")
-        result = import_events(args.file, preset=args.preset, mapping=mapping, db=args.db)
+        if kind == "events":
+            mapping = load_mapping(args.mapping) if args.mapping else None
+            print(f"==> 导入 {args.file}(预设:{'自定义映射' if mapping else args.preset})")
+            result = import_events(args.file, preset=args.preset, mapping=mapping, db=args.db)
+        else:
+            print(f"==> 导入{KINDS[kind]} {args.file}")
+            result = import_reference(args.file, kind, db=args.db, coordinates=args.coordinates)
     except (ImportFileError, StoreBusy) as exc:
         print(f"导入失败:{exc}", file=sys.stderr)
         print("数据库未做任何改动。", file=sys.stderr)
@@ -145,12 +151,25 @@ def main(argv: list[str] | None = None) -> int:
     summary.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
     summary.set_defaults(func=_summary)
 
-    imp = sub.add_parser("import", help="导入事件数据(CSV 或 Excel)")
-    imp.add_argument("file", help="导出的事件文件(CSV:UTF-8 或 GBK/GB18030;或 Excel .xlsx)")
+    imp = sub.add_parser("import", help="导入事件、网格边界、楼栋或网格员数据")
+    imp.add_argument("file", help="CSV(UTF-8 或 GBK/GB18030)、Excel .xlsx,或网格边界 GeoJSON")
     imp.add_argument(
-        "--preset", default="canonical", help="canonical(标准列名)或 hotline(12345工单)"
+        "--kind",
+        choices=("events", "grids", "buildings", "workers"),
+        help="数据类型(默认:.geojson/.json 为 grids,其余为 events)",
     )
-    imp.add_argument("--mapping", help="列对应关系的 YAML 文件(代替预设)")
+    imp.add_argument(
+        "--preset",
+        default="canonical",
+        help="事件的列名预设:canonical(标准列名)、hotline(12345工单)或 open311(NYC 311)",
+    )
+    imp.add_argument("--mapping", help="事件列对应关系的 YAML 文件(代替预设)")
+    imp.add_argument(
+        "--coordinates",
+        default="wgs84",
+        choices=("wgs84", "gcj02", "bd09"),
+        help="网格边界和楼栋坐标的坐标系(导入时转换为 WGS-84)",
+    )
     imp.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
     imp.set_defaults(func=_import)
 

@@ -1,0 +1,483 @@
+"""Importing the reference tables: grids (GeoJSON), buildings and workers (CSV or Excel).
+
+The same rules as the events importer (``analytics.importer``): every row is accepted,
+updated, unchanged or quarantined with a Chinese reason; the counts add up and are recorded
+in ``imports``; the write is atomic; a file that is not what it claims gets one clear error.
+
+- **grids**: a GeoJSON FeatureCollection of Polygon/MultiPolygon features whose properties
+  name the grid and its community (codes or names; Chinese or canonical keys). A grid
+  matches an existing one by id, or by name within its community (so grids created from an
+  events export get their boundaries); boundaries must be valid and must not overlap.
+  Area and centroid are computed. When the database has no units yet, streets and
+  communities are created from the properties.
+- **buildings**: id, position and households; the grid comes from a column or, failing
+  that, from the grid polygon the building stands in.
+- **workers**: id, role, home grid and name (personal data: stored, masked on screen).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import shape
+
+from analytics import labels
+from analytics.connection import db_url, duckdb_path, is_duckdb_file
+from analytics.geo import convert_to_wgs84
+from analytics.importer import (
+    ImportFileError,
+    ImportResult,
+    Preset,
+    _create_units,
+    _extent,
+    _load,
+    _number,
+    _raw_text,
+    _reference,
+    _Rows,
+    _vocabulary,
+    find_header,
+    read_sheet,
+    record,
+    upsert,
+)
+from analytics.store import writing
+
+KINDS = {"grids": "网格边界", "buildings": "楼栋", "workers": "网格员"}
+_GRID = ("grid_id", "grid", "所属网格", "网格", "网格编码", "网格编号", "网格名称")
+_COMMUNITY = ("community_id", "community", "所属社区", "社区", "社区名称", "社区编码")
+_STREET = ("street_id", "street", "所属街道", "街道", "街镇", "街道名称")
+PRESETS = {
+    "grids": Preset(
+        "grids",
+        "网格边界",
+        {
+            "grid_id": ("grid_id", "网格编码", "网格编号", "网格代码"),
+            "name": ("name", "网格名称", "网格名", "名称"),
+            "community": _COMMUNITY,
+            "street": _STREET,
+            "households": ("households", "户数", "总户数"),
+            "population": ("population", "人口", "常住人口", "人口数"),
+            "full_time_workers": ("full_time_workers", "专职网格员", "专职网格员数"),
+            "part_time_workers": ("part_time_workers", "兼职网格员", "兼职网格员数"),
+        },
+    ),
+    "buildings": Preset(
+        "buildings",
+        "楼栋清单",
+        {
+            "building_id": ("building_id", "楼栋编号", "楼栋编码", "建筑编号"),
+            "grid": _GRID,
+            "community": _COMMUNITY,
+            "lon": ("lon", "经度"),
+            "lat": ("lat", "纬度"),
+            "households": ("households", "户数"),
+        },
+    ),
+    "workers": Preset(
+        "workers",
+        "网格员名册",
+        {
+            "worker_id": ("worker_id", "网格员编号", "人员编号", "工号"),
+            "name": ("name", "姓名"),
+            "role": ("role", "岗位", "人员类型", "类别"),
+            "grid": _GRID,
+            "community": _COMMUNITY,
+        },
+    ),
+}
+REQUIRED = {
+    "grids": ("name", "community"),
+    "buildings": ("building_id", "lon", "lat"),
+    "workers": ("worker_id", "role"),
+}
+NAMES = {
+    "grid_id": "网格编码",
+    "name": "名称",
+    "community": "社区",
+    "street": "街道",
+    "households": "户数",
+    "population": "人口",
+    "full_time_workers": "专职网格员数",
+    "part_time_workers": "兼职网格员数",
+    "building_id": "楼栋编号",
+    "grid": "网格",
+    "lon": "经度",
+    "lat": "纬度",
+    "worker_id": "网格员编号",
+    "role": "岗位",
+}
+ROLES = _vocabulary(
+    labels.WORKER_ROLE,
+    {"专职": "full_time", "兼职": "part_time", "指导员": "instructor", "街道": "street_staff"},
+)
+INVALID = {  # GEOS validity reasons in Chinese
+    "Self-intersection": "边界自相交",
+    "Ring Self-intersection": "边界环自相交",
+    "Too few points in geometry component": "点数太少",
+    "Hole lies outside shell": "内环在外环之外",
+    "Nested shells": "外环嵌套",
+    "Interior is disconnected": "内部不连通",
+    "Invalid Coordinate": "坐标无效",
+}
+OVERLAP_TOLERANCE = 0.01  # share of the smaller grid's area two grids may share (slivers)
+
+
+def import_reference(
+    source: str | Path | bytes,
+    kind: str,
+    *,
+    db: str | Path | None = None,
+    name: str | None = None,
+    coordinates: str = "wgs84",
+    dry_run: bool = False,
+    progress: Callable[[str, float], None] | None = None,
+) -> ImportResult:
+    """Import grids (GeoJSON), buildings or workers (CSV/Excel) atomically; see the module."""
+    if kind not in KINDS:
+        raise ImportFileError(f"没有 {kind} 这种数据。可导入:{'、'.join(KINDS)}。")
+    report = progress or (lambda message, fraction: None)
+    data, name = _load(source, name)
+    url = db_url(db)
+    if not is_duckdb_file(url):
+        raise ImportFileError(f"导入只能写入 DuckDB 文件,而 GOV_DB 是 {url}。")
+    report("读取文件", 0.0)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if kind == "grids":
+        raw, rows_text, geometries = _features(data, name)
+        blank = np.zeros(len(raw), dtype=bool)
+    else:
+        raw, rows_text, blank = _table(data, name, kind)
+        geometries = None
+    source_row = np.arange(1, len(blank) + 1)[~blank]  # 1-based data rows, blank ones skipped
+    state = _Rows(raw, source_row, pd.Series(None, index=raw.index, dtype=object))
+    started = datetime.now()
+    report("校验", 0.3)
+    with writing(duckdb_path(url), commit=not dry_run) as con:
+        created = 0
+        units, grids = _reference(con)
+        if kind == "grids" and units.empty:
+            created = _create_units(con, _names(raw), units, grids)
+            units, grids = _reference(con)
+        if kind == "grids":
+            frame = _validate_grids(con, state, geometries, units, grids, coordinates)
+        elif kind == "buildings":
+            frame = _validate_buildings(con, state, grids, coordinates)
+        else:
+            frame = _validate_workers(state, units, grids)
+        key = frame.columns[0]
+        keys = frame[key].where(state.reason.isna())
+        repeated = keys.notna() & keys.duplicated()
+        same = repeated & _same_as_first(frame, key, state.reason.isna())
+        state.reject(
+            repeated & ~same, "编号「{}」在本文件中重复且内容不同,以第一次出现的行为准", frame[key]
+        )
+        ok = state.reason.isna()
+        report("写入数据库", 0.7)
+        first = frame[ok & ~repeated].reset_index(drop=True)
+        accepted, updated, unchanged = upsert(con, kind, key, first)
+        bad = (~ok).to_numpy()
+        result = ImportResult(
+            import_id=uuid.uuid4().hex[:12],
+            file_name=name,
+            rows_read=len(raw),
+            rows_accepted=accepted,
+            rows_updated=updated,
+            rows_unchanged=unchanged + int(same.sum()),
+            rows_quarantined=int(bad.sum()),
+            blank_rows=int(blank.sum()),
+            created_units=created,
+            reasons={},
+            dry_run=dry_run,
+        )
+        record(
+            con, result, kind, sha256, started, state.source_row[bad], rows_text[bad],
+            state.reason[bad],
+        )  # fmt: skip
+    report("完成", 1.0)
+    return result
+
+
+def _same_as_first(frame: pd.DataFrame, key: str, ok: pd.Series) -> pd.Series:
+    """Rows whose content equals the first accepted row with the same key."""
+    text = frame.astype("string").fillna("\x00").agg("\x1f".join, axis=1)
+    firsts = text[ok].groupby(frame.loc[ok, key]).transform("first")
+    return (text == firsts.reindex(frame.index)).fillna(False)
+
+
+# ---------------------------------------------------------------- reading
+
+
+def _features(data: bytes, name: str) -> tuple[pd.DataFrame, pd.Series, list]:
+    """Properties as canonical string columns, each feature as text, and its geometry."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ImportFileError(
+            f"{name} 不是 GeoJSON 文件({exc})。"
+            "请导出为 GeoJSON(FeatureCollection,WGS-84 或注明坐标系)。"
+        ) from exc
+    features = doc.get("features") if isinstance(doc, dict) else None
+    if not isinstance(features, list) or not features:
+        raise ImportFileError(
+            f"{name} 中没有要素(features)。请导出包含网格面要素的 GeoJSON FeatureCollection。"
+        )
+    preset = PRESETS["grids"]
+    records, texts, geometries = [], [], []
+    for feature in features:
+        props = (feature or {}).get("properties") or {}
+        row = {}
+        for column, keys in preset.columns.items():
+            value = next((props[k] for k in keys if props.get(k) not in (None, "")), None)
+            row[column] = None if value is None else str(value).strip() or None
+        records.append(row)
+        geometry = (feature or {}).get("geometry")
+        kind = geometry.get("type") if isinstance(geometry, dict) else None
+        texts.append(json.dumps(props, ensure_ascii=False) + f" · 几何:{kind or '无'}")
+        geometries.append(geometry)
+    raw = pd.DataFrame.from_records(records, columns=list(preset.columns))
+    if not raw[["name", "grid_id"]].notna().any().any():
+        raise ImportFileError(
+            f"{name} 的要素属性中找不到网格名称或编码(name/网格名称、grid_id/网格编码)。"
+        )
+    return raw, pd.Series(texts, dtype=object), geometries
+
+
+def _table(data: bytes, name: str, kind: str) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
+    """A CSV/Excel table as canonical string columns (None when empty), raw text, blanks."""
+    preset = PRESETS[kind]
+    sheet = read_sheet(data, name)
+    index, found = find_header(
+        sheet.head, preset, name, REQUIRED[kind], hint="请检查表头中的列名。"
+    )
+    width = len(sheet.head[index])
+    cells = sheet.body(index + 1, width)
+    blank = ~cells.ne("").any(axis=1).to_numpy()
+    if blank.all():
+        raise ImportFileError(f"{name} 只有表头,没有数据行。")
+    raw = pd.DataFrame(
+        {c: cells[found[c]].str.strip().replace("", None) if c in found else None
+         for c in preset.columns}
+    )  # fmt: skip
+    keep = ~blank
+    text = _raw_text(cells[keep], sheet.delimiter).reset_index(drop=True)
+    return raw[keep].reset_index(drop=True), text, blank
+
+
+def _names(raw: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"street": raw["street"], "community": raw["community"], "grid": None})
+
+
+# ---------------------------------------------------------------- validating
+
+
+def _community_ids(state: _Rows, units: pd.DataFrame) -> pd.Series:
+    """Community id per row: by code, by (street, name), or by a name unique in the district."""
+    raw = state.raw
+    comm = units[units.level == "community"]
+    streets = units[units.level == "street"]
+    street_by = dict(zip(streets.name, streets.unit_id, strict=True)) | {
+        u: u for u in streets.unit_id
+    }
+    by_id = {u: u for u in comm.unit_id}
+    by_pair = {(p, n): u for u, p, n in zip(comm.unit_id, comm.parent_id, comm.name, strict=True)}
+    unique = comm.drop_duplicates("name", keep=False)
+    by_name = dict(zip(unique.name, unique.unit_id, strict=True))
+    street = raw["street"].map(street_by) if "street" in raw else pd.Series(None, index=raw.index)
+    out = []
+    for name, sid in zip(raw["community"], street, strict=True):
+        out.append(by_id.get(name) or by_pair.get((sid, name)) or by_name.get(name))
+    return pd.Series(out, index=raw.index, dtype=object)
+
+
+def _count(state: _Rows, column: str) -> pd.Series:
+    values, bad = _number(state.raw[column])
+    state.reject(bad | (values < 0) | (values % 1 > 0), f"{NAMES[column]}「{{}}」应为非负整数",
+                 state.raw[column])  # fmt: skip
+    return values.astype("Int64")
+
+
+def _to_wgs84(geometry, system: str):
+    if system == "wgs84":
+        return geometry
+    return shapely.transform(
+        geometry, lambda xy: np.column_stack(convert_to_wgs84(xy[:, 0], xy[:, 1], system))
+    )
+
+
+def _validate_grids(con, state, geometries, units, grids, system) -> pd.DataFrame:
+    raw = state.raw
+    community = _community_ids(state, units)
+    state.reject(raw["community"].isna(), "所属社区为空")
+    state.reject(community.isna(), "社区「{}」在区划中不存在", raw["community"])
+    state.reject(raw["name"].isna() & raw["grid_id"].isna(), "网格名称和编码都为空")
+    parents = dict(zip(units.unit_id, units.parent_id, strict=True))
+    by_pair = {(c, n): g for g, c, n in zip(grids.grid_id, grids.community_id, grids.name,
+                                            strict=True)}  # fmt: skip
+    shapes: list = []
+    for i, geometry in enumerate(geometries):
+        try:
+            geom = _to_wgs84(shape(geometry), system) if geometry else None
+        except Exception:  # shapely raises several types for malformed coordinates
+            geom = None
+        if geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
+            state.reject(
+                pd.Series(raw.index == i, index=raw.index), "边界不是面(Polygon/MultiPolygon)"
+            )
+            geom = None
+        elif not geom.is_valid:
+            why, _, where = shapely.is_valid_reason(geom).partition("[")
+            where = f",位置 {where.rstrip(']')}" if where else ""
+            state.reject(
+                pd.Series(raw.index == i, index=raw.index),
+                f"边界无效:{INVALID.get(why.strip(), why.strip())}{where}",
+            )
+        else:
+            x0, y0, x1, y1 = geom.bounds
+            if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+                state.reject(
+                    pd.Series(raw.index == i, index=raw.index),
+                    "边界坐标不是经纬度(可能是投影坐标,请导出为 WGS-84 经纬度)",
+                )
+        shapes.append(geom)
+
+    ids = []
+    next_number: dict[str, int] = {}
+    for name, given, cid in zip(raw["name"], raw["grid_id"], community, strict=True):
+        gid = given or by_pair.get((cid, name))
+        if gid is None and cid is not None:
+            taken = grids.loc[grids.community_id == cid, "grid_id"]
+            n = next_number.get(cid, len(taken)) + 1
+            next_number[cid] = n
+            gid = f"{cid}G{n:02d}"
+        ids.append(gid)
+    frame = pd.DataFrame({"grid_id": ids}, index=raw.index)
+    frame["community_id"] = community
+    frame["street_id"] = community.map(parents)
+    frame["name"] = raw["name"].fillna(raw["grid_id"])
+    for column in ("households", "population"):
+        frame[column] = _count(state, column)
+    frame["area_km2"] = [_area_km2(g) for g in shapes]
+    for column in ("full_time_workers", "part_time_workers"):
+        frame[column] = _count(state, column)
+    frame["geometry"] = [shapely.to_geojson(g) if g is not None else None for g in shapes]
+    centroids = [g.centroid if g is not None else None for g in shapes]
+    frame["centroid_lon"] = [c.x if c is not None else None for c in centroids]
+    frame["centroid_lat"] = [c.y if c is not None else None for c in centroids]
+    _reject_overlaps(state, frame, shapes, grids, con)
+    return frame
+
+
+def _area_km2(geometry) -> float | None:
+    if geometry is None:
+        return None
+    lat = geometry.centroid.y
+    kx = 111.320 * math.cos(math.radians(lat))
+    return float(geometry.area * kx * 110.574)
+
+
+def _reject_overlaps(state, frame, shapes, grids, con) -> None:
+    """A grid overlapping an earlier accepted one (in the database or the file) is held back."""
+    stored = con.execute(
+        "SELECT grid_id, name, geometry FROM grids WHERE geometry IS NOT NULL"
+    ).df()
+    replaced = set(frame["grid_id"].dropna())
+    stored = stored[~stored["grid_id"].isin(replaced)]
+    kept = [(r.name, shapely.from_geojson(r.geometry)) for r in stored.itertuples(index=False)]
+    for i, geom in enumerate(shapes):
+        if geom is None or pd.notna(state.reason.iloc[i]):
+            continue
+        for other_name, other in kept:
+            if not geom.intersects(other):
+                continue
+            shared = geom.intersection(other).area
+            if shared > OVERLAP_TOLERANCE * min(geom.area, other.area):
+                state.reject(
+                    pd.Series(frame.index == i, index=frame.index),
+                    f"边界与网格「{other_name}」重叠(网格之间不能重叠)",
+                )
+                break
+        if pd.isna(state.reason.iloc[i]):
+            kept.append((frame["name"].iloc[i], geom))
+
+
+def _grid_ids(state: _Rows, grids: pd.DataFrame, community: pd.Series) -> pd.Series:
+    """Grid id per row: by code, by name within the community, or by a unique name."""
+    by_id = {g: g for g in grids.grid_id}
+    by_pair = {(c, n): g for g, c, n in zip(grids.grid_id, grids.community_id, grids.name,
+                                            strict=True)}  # fmt: skip
+    unique = grids.drop_duplicates("name", keep=False)
+    by_name = dict(zip(unique.name, unique.grid_id, strict=True))
+    out = [
+        by_id.get(g) or by_pair.get((c, g)) or by_name.get(g) if g is not None else None
+        for g, c in zip(state.raw["grid"], community, strict=True)
+    ]
+    return pd.Series(out, index=state.raw.index, dtype=object)
+
+
+def _validate_buildings(con, state, grids, system) -> pd.DataFrame:
+    raw = state.raw
+    units = con.execute("SELECT unit_id, parent_id, level, name FROM org_units").df()
+    state.reject(raw["building_id"].isna(), "楼栋编号为空")
+    lon, bad_lon = _number(raw["lon"])
+    lat, bad_lat = _number(raw["lat"])
+    state.reject(lon.isna() | lat.isna(), "经纬度为空或不是数字")
+    lon, lat = convert_to_wgs84(lon.to_numpy(), lat.to_numpy(), system)
+    lo_lon, hi_lon, lo_lat, hi_lat = _extent(grids)
+    outside = ~(pd.Series(lon).between(lo_lon, hi_lon) & pd.Series(lat).between(lo_lat, hi_lat))
+    outside = pd.Series(outside.to_numpy() & ~np.isnan(lon), index=raw.index)
+    state.reject(outside, "坐标不在本区范围内")
+    community = _community_ids(state, units) if raw["community"].notna().any() else None
+    grid = _grid_ids(state, grids, community if community is not None else raw["community"])
+    state.reject(raw["grid"].notna() & grid.isna(), "网格「{}」不存在", raw["grid"])
+    located = _grid_at(con, lon, lat)
+    grid = grid.fillna(pd.Series(located, index=raw.index))
+    state.reject(grid.isna(), "找不到所属网格(未填网格,坐标也不在任何网格边界内)")
+    frame = pd.DataFrame({"building_id": raw["building_id"], "grid_id": grid})
+    frame["community_id"] = grid.map(dict(zip(grids.grid_id, grids.community_id, strict=True)))
+    frame["lon"], frame["lat"] = lon, lat
+    frame["households"] = _count(state, "households")
+    return frame
+
+
+def _grid_at(con, lon: np.ndarray, lat: np.ndarray) -> list[str | None]:
+    """The grid whose boundary holds each point (None outside every grid)."""
+    stored = con.execute("SELECT grid_id, geometry FROM grids WHERE geometry IS NOT NULL").df()
+    out: list[str | None] = [None] * len(lon)
+    if stored.empty:
+        return out
+    polygons = shapely.from_geojson(stored["geometry"].to_numpy())
+    tree = shapely.STRtree(polygons)
+    ok = ~(np.isnan(lon) | np.isnan(lat))
+    points = shapely.points(np.where(ok, lon, 0), np.where(ok, lat, 0))
+    hits = tree.query(points, predicate="within")
+    for point_index, polygon_index in zip(*hits, strict=True):
+        if ok[point_index] and out[point_index] is None:
+            out[point_index] = stored["grid_id"].iloc[polygon_index]
+    return out
+
+
+def _validate_workers(state, units, grids) -> pd.DataFrame:
+    raw = state.raw
+    state.reject(raw["worker_id"].isna(), "网格员编号为空")
+    role = raw["role"].map(lambda v: None if v is None else ROLES.get(v, ROLES.get(v.lower())))
+    allowed = "、".join(labels.WORKER_ROLE.values())
+    state.reject(raw["role"].notna() & role.isna(), f"岗位「{{}}」不是可识别的值(可选:{allowed})",
+                 raw["role"])  # fmt: skip
+    state.reject(role.isna(), "岗位为空")
+    community = _community_ids(state, units) if raw["community"].notna().any() else None
+    grid = _grid_ids(state, grids, community if community is not None else raw["community"])
+    state.reject(raw["grid"].notna() & grid.isna(), "网格「{}」不存在", raw["grid"])
+    state.reject(grid.isna() & (role != "street_staff"), "除街道工作人员外,网格员必须填写所属网格")
+    return pd.DataFrame(
+        {"worker_id": raw["worker_id"], "grid_id": grid, "role": role, "name": raw["name"]}
+    )
