@@ -1,10 +1,12 @@
 """数据导入: upload an export, check how its columns map, validate, import, see the result."""
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from analytics import formats as fmt
-from analytics import importer, labels
+from analytics import importer, labels, reference_import
 from analytics.store import StoreBusy
 from ui import data
 from ui.context import entered
@@ -17,6 +19,22 @@ PRESET_TITLES = {
     MANUAL: "手动对应列",
 }
 NOT_IMPORTED = ""
+KINDS = {"events": "事件工单"} | reference_import.KINDS
+FILE_TYPES = {
+    "events": ["csv", "txt", "xlsx", "xlsm"],
+    "grids": ["geojson", "json"],
+    "buildings": ["csv", "txt", "xlsx", "xlsm"],
+    "workers": ["csv", "txt", "xlsx", "xlsm"],
+}
+HINTS = {
+    "events": "支持 UTF-8 或 GBK/GB18030 编码的 CSV,以及 Excel(.xlsx)工作簿。",
+    "grids": "GeoJSON 面要素(FeatureCollection),属性含网格名称(或编码)和所属社区;"
+    "可选户数、人口、专职/兼职网格员数。按编码或“社区+名称”匹配已有网格。",
+    "buildings": "CSV 或 Excel,列:楼栋编号、经度、纬度,可选所属网格、户数;"
+    "未填网格时按坐标落在哪个网格边界内确定。",
+    "workers": "CSV 或 Excel,列:工号(网格员编号)、岗位(专职网格员/兼职网格员/网格指导员/"
+    "街道工作人员),可选姓名、所属社区、所属网格。",
+}
 
 
 @st.cache_data(show_spinner="正在读取文件…", max_entries=8)
@@ -109,23 +127,30 @@ def _show_result(result: importer.ImportResult) -> None:
             st.dataframe(rows, hide_index=True, width="stretch", height=260)
 
 
-entered()
-st.subheader("数据导入", anchor=False)
-target = data.store_path()
-st.caption(
-    f"把 12345 热线、网格平台等导出的事件工单(CSV 或 Excel)导入看板数据库 {target}。"
-    "导入在数据库副本上进行,成功后一次性替换;导入期间看板照常可用,完成后各页即显示新数据。"
-)
+def _run_buttons(disabled: bool, run: Callable[..., importer.ImportResult]) -> None:
+    """校验 and 导入 buttons; either runs the import with a progress bar, then the result."""
+    check_col, import_col, _ = st.columns([1, 1, 3])
+    check = check_col.button("校验(不写入)", disabled=disabled, width="stretch")
+    write = import_col.button("导入", type="primary", disabled=disabled, width="stretch")
+    if check or write:
+        bar = st.progress(0.0, text="开始…")
+        try:
+            result = run(
+                db=target,
+                dry_run=check,
+                progress=lambda stage, fraction: bar.progress(fraction, text=stage),
+            )
+        except (importer.ImportFileError, StoreBusy) as exc:
+            st.error(fmt.plain(str(exc)), icon=":material/warning:")
+        else:
+            st.session_state["imp_result"] = result
+        finally:
+            bar.empty()
+    if "imp_result" in st.session_state:
+        _show_result(st.session_state["imp_result"])
 
-upload_col, preset_col = st.columns([1.4, 1])
-upload = upload_col.file_uploader(
-    "事件导出文件", type=["csv", "txt", "xlsx", "xlsm"], key="imp_file"
-)
-preset = preset_col.radio(
-    "文件格式", list(PRESET_TITLES), format_func=PRESET_TITLES.get, key="imp_preset"
-)
 
-if upload is not None:
+def _events(upload, preset: str) -> None:
     raw = upload.getvalue()
     try:
         preview = _preview(
@@ -133,7 +158,7 @@ if upload is not None:
         )
     except importer.ImportFileError as exc:
         st.error(fmt.plain(str(exc)), icon=":material/warning:")
-        st.stop()
+        return
     signature = (upload.file_id, preset)
     if st.session_state.get("imp_signature") != signature:
         _reset_form(preview, preset)
@@ -160,35 +185,67 @@ if upload is not None:
     missing = _missing(mapping)
     if missing:
         st.warning(f"还缺少必需的列:{'、'.join(missing)}。", icon=":material/warning:")
-
     st.markdown("**③ 校验与导入**")
-    check_col, import_col, _ = st.columns([1, 1, 3])
-    check = check_col.button("校验(不写入)", disabled=bool(missing), width="stretch")
-    run = import_col.button("导入", type="primary", disabled=bool(missing), width="stretch")
-    if check or run:
-        bar = st.progress(0.0, text="开始…")
-        try:
-            result = importer.import_events(
-                raw,
-                name=upload.name,
-                mapping=mapping,
-                db=target,
-                dry_run=check,
-                progress=lambda stage, fraction: bar.progress(fraction, text=stage),
-            )
-        except (importer.ImportFileError, StoreBusy) as exc:
-            bar.empty()
-            st.error(fmt.plain(str(exc)), icon=":material/warning:")
-        else:
-            bar.empty()
-            st.session_state["imp_result"] = result
-    if "imp_result" in st.session_state:
-        _show_result(st.session_state["imp_result"])
-else:
-    st.info(
-        "请选择要导入的文件。支持 UTF-8 或 GBK/GB18030 编码的 CSV,以及 Excel(.xlsx)工作簿。",
-        icon=":material/description:",
+    _run_buttons(
+        bool(missing),
+        lambda **kw: importer.import_events(raw, name=upload.name, mapping=mapping, **kw),
     )
+
+
+def _reference(upload, kind: str) -> None:
+    system = "wgs84"
+    if kind in ("grids", "buildings"):
+        system = st.selectbox(
+            "坐标系",
+            list(labels.COORDINATES),
+            format_func=labels.COORDINATES.get,
+            key=f"imp_coordinates_{kind}",
+        )
+    signature = (upload.file_id, kind)
+    if st.session_state.get("imp_signature") != signature:
+        st.session_state.pop("imp_result", None)
+        st.session_state["imp_signature"] = signature
+    raw = upload.getvalue()
+    _run_buttons(
+        False,
+        lambda **kw: reference_import.import_reference(
+            raw, kind, name=upload.name, coordinates=system, **kw
+        ),
+    )
+
+
+entered()
+st.subheader("数据导入", anchor=False)
+target = data.store_path()
+st.caption(
+    "把 12345 热线、网格平台等导出的事件工单,以及网格边界、楼栋和网格员名册"
+    f"导入看板数据库 {target}。"
+    "导入在数据库副本上进行,成功后一次性替换;导入期间看板照常可用,完成后各页即显示新数据。"
+)
+
+kind = (
+    st.segmented_control(
+        "数据类型", list(KINDS), format_func=KINDS.get, default="events", key="imp_kind"
+    )
+    or "events"
+)
+upload_col, option_col = st.columns([1.4, 1])
+upload = upload_col.file_uploader(
+    f"{KINDS[kind]}文件", type=FILE_TYPES[kind], key=f"imp_file_{kind}"
+)
+if kind == "events":
+    preset = option_col.radio(
+        "文件格式", list(PRESET_TITLES), format_func=PRESET_TITLES.get, key="imp_preset"
+    )
+else:
+    option_col.caption(HINTS[kind])
+
+if upload is None:
+    st.info(f"请选择要导入的文件。{HINTS[kind]}", icon=":material/description:")
+elif kind == "events":
+    _events(upload, preset)
+else:
+    _reference(upload, kind)
 
 st.markdown("**导入记录**")
 history = data.import_history()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def open_page(db: Path, monkeypatch) -> AppTest:
 
 
 def upload(at: AppTest, name: str, content: bytes, preset: str = "hotline") -> AppTest:
-    at.file_uploader(key="imp_file").set_value((name, content, "text/csv"))
+    at.file_uploader(key="imp_file_events").set_value((name, content, "text/csv"))
     at.radio(key="imp_preset").set_value(preset)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -170,3 +171,36 @@ def test_the_page_works_before_any_data_exists(tmp_path, monkeypatch):
     # + 2 communities + 2 grids
     assert "新增 3" in at.success[0].value and "新建区划/网格 7 个" in at.success[0].value
     assert event_count(db) == 3
+
+
+def test_grid_boundaries_through_the_page_then_the_overview_maps_them(db, monkeypatch):
+    from tests.test_reference_import import feature, square
+
+    at = open_page(db, monkeypatch)
+    at.segmented_control(key="imp_kind").set_value("grids")
+    at.run()
+    assert "GeoJSON 面要素" in at.info[0].value
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            feature({"网格名称": "第2网格", "所属社区": "甲一社区", "户数": 150},
+                    square(106.51, 29.60)),
+            feature({"网格名称": "第3网格", "所属社区": "甲一社区"}, square(106.505, 29.605)),
+        ],
+    }  # fmt: skip
+    content = json.dumps(doc, ensure_ascii=False).encode()
+    at.file_uploader(key="imp_file_grids").set_value(("网格.geojson", content, "application/json"))
+    at.run()
+    click(at, "校验(不写入)")
+    assert at.info[0].value.startswith("校验完成(未写入数据库):读取 2 行:新增 1")
+    click(at, "导入")
+    assert at.success[0].value.startswith("导入完成:读取 2 行:新增 1")
+    assert "重叠" in " ".join(at.dataframe[0].value["原因"])
+    assert at.dataframe[-1].value["类型"][0] == "网格"
+
+    at.switch_page("pages/overview.py")
+    at.run()
+    assert not at.exception
+    [deck] = [json.loads(el.proto.json) for el in at.get("deck_gl_json_chart")]
+    names = {d["name"] for d in deck["layers"][0]["data"]}
+    assert "第2网格" in names
