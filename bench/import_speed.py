@@ -1,10 +1,11 @@
 """How long importing a large GB18030 CSV export takes.
 
-    .venv/bin/python -m bench.import_speed [--rows 1000000]
+    .venv/bin/python -m bench.import_speed [--rows 1000000] [--dates slash|chinese]
 
 Writes the events of the 1M-event bench database (``bench/out``, built by
 ``python -m bench.overview`` or here when missing) as a GB18030 CSV with new event ids and
-slash-style dates, then imports it into a copy of that database and prints each stage's time.
+the report time written as ``2025/3/4 8:15`` (slash) or ``2025年3月4日 08:15`` (chinese),
+then imports it into a copy of that database and prints each stage's time.
 """
 
 from __future__ import annotations
@@ -20,23 +21,26 @@ from analytics.demo import build_demo
 from analytics.importer import import_events
 
 OUT = Path(__file__).resolve().parent / "out"
+DATE_LAYOUTS = {"slash": "%Y/%-m/%-d %H:%M", "chinese": "%Y年%-m月%-d日 %H:%M"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--dates", choices=sorted(DATE_LAYOUTS), default="slash")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     source = OUT / "events_1000000.duckdb"
     if not source.exists():
         build_demo(source, events=1_000_000, seed=7)
-    csv = OUT / f"import_{args.rows}.csv"
+    suffix = "" if args.dates == "slash" else f"_{args.dates}"
+    csv = OUT / f"import_{args.rows}{suffix}.csv"
     if not csv.exists():
         con = duckdb.connect(str(source), read_only=True)
         frame = con.execute(
             "SELECT 'X' || event_id AS event_id, * EXCLUDE (event_id, reported_at), "
-            "strftime(reported_at, '%Y/%-m/%-d %H:%M') AS reported_at FROM events LIMIT ?",
-            [args.rows],
+            "strftime(reported_at, ?) AS reported_at FROM events LIMIT ?",
+            [DATE_LAYOUTS[args.dates], args.rows],
         ).df()
         con.close()
         frame.to_csv(csv, index=False, encoding="gb18030")
