@@ -405,3 +405,66 @@ def test_the_fast_reader_reads_a_regular_file_exactly_like_the_tolerant_one():
     # A record with a missing or an extra cell: the fast reader cannot say where, so it declines.
     assert _regular_body(utf8 + b"10,11\n", ",", 2, 3) is None
     assert _regular_body(utf8 + b"10,11,12,13\n", ",", 2, 3) is None
+
+
+def test_readers_keep_working_during_an_import_and_see_it_once_it_commits(db, tmp_path):
+    from analytics.connection import connect
+    from ui.data import _identity
+
+    def intake(con) -> int:
+        return int(con.table("events").count().execute())
+
+    reader = connect(db, read_only=True)  # the dashboard's open connection
+    before, identity = intake(reader), _identity(str(db))
+    seen = []
+
+    def progress(stage: str, fraction: float) -> None:
+        seen.append((stage, intake(reader)))  # a page rerun while the import is under way
+
+    src = tmp_path / "a.csv"
+    write(src, [HEADER, *hotline_rows()[:2]])
+    import_events(src, preset="hotline", db=db, progress=progress)
+    assert [n for _, n in seen] == [before] * len(seen) and len(seen) >= 3
+    assert intake(reader) == before  # the open connection still reads its consistent file
+    reader.disconnect()
+    assert _identity(str(db)) != identity  # so ui.data opens the new file on the next rerun
+    fresh = connect(db, read_only=True)
+    assert intake(fresh) == before + 2
+    fresh.disconnect()
+
+
+def test_messy_canonical_export(db, tmp_path):
+    header = (
+        "event_id,channel,event_type,category,street_id,community_id,grid_id,lon,lat,"
+        "reported_at,accepted_at,closed_at,deadline_at,handling_type,resolved_level,satisfaction,"
+        "resolved,reporter_phone"
+    )
+    rows = [
+        "C1,hotline,complaint,物业管理,S01,S01C01,S01C01G01,106.505,29.605,"
+        "2026-04-01 09:00:00,2026-04-01 09:30:00,2026-04-02 09:00:00,2026-04-05 09:00:00,"
+        "promised,grid,satisfied,true,13800001111",
+        "C2,随手拍,隐患,消防安全,甲街道,甲一社区,,,,"  # labels instead of codes, names for units
+        "2026/4/2 10:00,,,,即办件,,,,",
+        ",,,,,,,,,,,,,,,,,",  # blank (only delimiters)
+        "C1,hotline,complaint,物业管理,S01,S01C01,S01C01G01,106.505,29.605,"
+        "2026-04-01 09:00:00,2026-04-01 09:30:00,2026-04-02 09:00:00,2026-04-05 09:00:00,"
+        "promised,grid,satisfied,true,13800001111",  # exact duplicate
+        "C3,hotline,complaint,物业管理,S01,S02C01,,,,2026-04-03 10:00,,,,,,,,",  # wrong parent
+        "C4,fax,complaint,物业管理,S01,S01C01,,,,2026-04-03 10:00,,,,,,,,",  # unknown channel
+        "C5,hotline,complaint,物业管理,S01,S01C01,,200,29.6,2026-04-03 10:00,,,,,,,,",
+        "C6,hotline,complaint,物业管理,S01,S01C01,,,,2026-04-03 10:00,,,,,street,,maybe,",
+    ]
+    src = tmp_path / "events.csv"
+    src.write_bytes(("\n".join([header, *rows]) + "\n").encode("utf-8-sig"))
+    r = import_events(src, db=db)  # the canonical preset is the default
+    assert (r.rows_read, r.rows_accepted, r.rows_unchanged, r.rows_quarantined) == (7, 2, 1, 4)
+    assert r.blank_rows == 1
+    assert set(r.reasons) == {
+        "社区不在所属街道之下",
+        "来源渠道不是可识别的值(可选:网格员巡查、12345/8890热线、随手拍/小程序、来访、来信/民情信箱、网上征集、视频/物联感知)",
+        "坐标不在本区范围内",
+        "是否解决应为 是 或 否",
+    }
+    c2 = table(db, "SELECT * FROM events WHERE event_id = 'C2'").iloc[0]
+    assert (c2["channel"], c2["event_type"], c2["handling_type"]) == ("app", "hazard", "immediate")
+    assert (c2["street_id"], c2["community_id"], c2["board"]) == ("S01", "S01C01", "safety")
