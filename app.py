@@ -30,6 +30,9 @@ PAGES = [
         url_path="overview",
         default=True,
     ),
+    st.Page(
+        "pages/trends.py", title="投诉信访趋势", icon=":material/trending_up:", url_path="trends"
+    ),
     st.Page("pages/import.py", title="数据导入", icon=":material/upload_file:", url_path="import"),
 ]
 NEEDS_NO_FILTERS = {"import"}  # works on an empty store; the period and units do not apply

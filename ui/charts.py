@@ -130,3 +130,221 @@ def backlog_bars(df: pd.DataFrame, height: int = 260, title: str | None = None) 
     _layout(fig, height, title=title, barmode="stack")
     fig.update_yaxes(title=None)
     return fig
+
+
+CATEGORY_COLORS = [
+    "#2c6fbb",
+    "#c0392b",
+    "#27ae60",
+    "#e67e22",
+    "#8e44ad",
+    "#16a085",
+    "#d35400",
+    "#7f8c8d",
+    "#bdc3c7",
+]
+UNIT_COLORS = ["#2c6fbb", "#c0392b", "#27ae60", "#8e44ad"]
+
+
+def _group_name(group: str) -> str:
+    return fmt.chart_text(labels.EVENT_TYPE.get(group, group))
+
+
+def intake_by_type(
+    df: pd.DataFrame,
+    freq: str,
+    stacked: bool,
+    previous: bool,
+    moving: bool,
+    height: int = 360,
+    comparison: str = "上年同期",
+) -> go.Figure:
+    """Intake per bucket and event type: stacked bars (with the total's comparison and
+    moving average as lines) or one line per type (each with its own). ``df`` has bucket,
+    group, period, intake and moving_avg (``analytics.trends.moving_average``)."""
+    fig = go.Figure()
+    current = df[df["period"] == "current"]
+    before = df[df["period"] == "previous"]
+    hover_x = f"%{{x|{FREQ_HOVER[freq]}}}"
+    if stacked:
+        for group, part in current.groupby("group", sort=False):
+            fig.add_bar(
+                x=part["bucket"],
+                y=part["intake"],
+                name=_group_name(group),
+                marker_color=EVENT_TYPE_COLORS.get(group, NEUTRAL),
+                hovertemplate=f"{_group_name(group)}<br>{hover_x}<br>受理量 %{{y:,}} 件"
+                "<extra></extra>",
+            )
+        lines = {"合计": current, f"合计({comparison})": before} if previous else {"合计": current}
+        for name, part in lines.items():
+            total = part.groupby("bucket", as_index=False)[["intake", "moving_avg"]].sum()
+            if name != "合计":
+                fig.add_scatter(
+                    x=total["bucket"],
+                    y=total["intake"],
+                    name=name,
+                    mode="lines",
+                    line=dict(color="#34495e", dash="dot", width=2),
+                    hovertemplate=f"{name}<br>{hover_x}<br>%{{y:,}} 件<extra></extra>",
+                )
+            elif moving:
+                fig.add_scatter(
+                    x=total["bucket"],
+                    y=total["moving_avg"],
+                    name="合计(移动平均)",
+                    mode="lines",
+                    line=dict(color="#34495e", width=2),
+                    hovertemplate=f"移动平均<br>{hover_x}<br>%{{y:,.1f}} 件<extra></extra>",
+                )
+        _layout(fig, height, barmode="stack")
+    else:
+        for group, part in current.groupby("group", sort=False):
+            color = EVENT_TYPE_COLORS.get(group, NEUTRAL)
+            name = _group_name(group)
+            fig.add_scatter(
+                x=part["bucket"],
+                y=part["intake"],
+                name=name,
+                mode="lines+markers",
+                line=dict(color=color, width=2),
+                marker=dict(size=4),
+                hovertemplate=f"{name}<br>{hover_x}<br>受理量 %{{y:,}} 件<extra></extra>",
+            )
+            if moving:
+                fig.add_scatter(
+                    x=part["bucket"],
+                    y=part["moving_avg"],
+                    name=f"{name}(移动平均)",
+                    mode="lines",
+                    line=dict(color=color, width=3),
+                    opacity=0.45,
+                    hovertemplate=f"{name} 移动平均<br>{hover_x}<br>%{{y:,.1f}} 件<extra></extra>",
+                )
+            prev = before[before["group"] == group]
+            if previous and not prev.empty:
+                fig.add_scatter(
+                    x=prev["bucket"],
+                    y=prev["intake"],
+                    name=f"{name}({comparison})",
+                    mode="lines",
+                    line=dict(color=color, dash="dot", width=1.5),
+                    opacity=0.6,
+                    hovertemplate=f"{name} · {comparison}<br>{hover_x}<br>%{{y:,}} 件"
+                    "<extra></extra>",
+                )
+        _layout(fig, height)
+    fig.update_xaxes(tickformat=FREQ_TICK[freq])
+    fig.update_yaxes(title=None)
+    return fig
+
+
+def category_area(df: pd.DataFrame, freq: str, height: int = 320) -> go.Figure:
+    """Stacked areas: intake per bucket of the largest categories and 其他."""
+    fig = go.Figure()
+    for i, (group, part) in enumerate(df.groupby("group", sort=False)):
+        name = fmt.chart_text(group)
+        fig.add_scatter(
+            x=part["bucket"],
+            y=part["intake"],
+            name=name,
+            mode="lines",
+            stackgroup="one",
+            line=dict(width=0.5, color=CATEGORY_COLORS[i % len(CATEGORY_COLORS)]),
+            hovertemplate=f"{name}<br>%{{x|{FREQ_HOVER[freq]}}}<br>%{{y:,}} 件<extra></extra>",
+        )
+    _layout(fig, height)
+    fig.update_xaxes(tickformat=FREQ_TICK[freq])
+    fig.update_yaxes(title=None)
+    return fig
+
+
+def rising_bars(df: pd.DataFrame, height: int = 320, change_name: str = "同比") -> go.Figure:
+    """Categories rising fastest: horizontal bars of the change, largest on top."""
+    df = df.sort_values("change")
+    text = df["change"].map(lambda c: f"{c * 100:+.1f}%")
+    fig = go.Figure(
+        go.Bar(
+            x=df["change"] * 100,
+            y=df["category"].map(fmt.chart_text),
+            orientation="h",
+            marker_color=WARN,
+            text=text,
+            textposition="outside",
+            cliponaxis=False,
+            customdata=df[["intake", "intake_prev"]].to_numpy(),
+            hovertemplate="%{y}<br>" + change_name + " %{text}<br>本期 %{customdata[0]:,} 件"
+            "<br>上期 %{customdata[1]:,} 件<extra></extra>",
+        )
+    )
+    _layout(fig, height)
+    top = float((df["change"] * 100).max()) if len(df) else 1.0
+    fig.update_xaxes(title="%", showgrid=True, gridcolor="#eceff1", range=[0, top * 1.25])
+    fig.update_yaxes(title=None)
+    return fig
+
+
+def spike_chart(judged: pd.DataFrame, found: pd.DataFrame, freq: str, height: int = 300):
+    """Intake against its trailing baseline and alarm threshold, spikes marked in red."""
+    hover_x = f"%{{x|{FREQ_HOVER[freq]}}}"
+    fig = go.Figure()
+    fig.add_scatter(
+        x=judged["bucket"],
+        y=judged["threshold"],
+        name="异常阈值",
+        mode="lines",
+        line=dict(color="#e6b0aa", dash="dash", width=1),
+        hovertemplate=f"异常阈值<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
+    )
+    fig.add_scatter(
+        x=judged["bucket"],
+        y=judged["baseline"],
+        name="基线(前期中位数)",
+        mode="lines",
+        line=dict(color=NEUTRAL, dash="dot", width=1.5),
+        hovertemplate=f"基线<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
+    )
+    fig.add_scatter(
+        x=judged["bucket"],
+        y=judged["intake"],
+        name="受理量",
+        mode="lines+markers",
+        line=dict(color=BAR, width=2),
+        marker=dict(size=4),
+        hovertemplate=f"受理量<br>{hover_x}<br>%{{y:,}} 件<extra></extra>",
+    )
+    if not found.empty:
+        fig.add_scatter(
+            x=found["bucket"],
+            y=found["intake"],
+            name="异常峰值",
+            mode="markers",
+            marker=dict(color=WARN, size=12, symbol="circle-open", line=dict(width=3)),
+            hovertemplate=f"异常峰值<br>{hover_x}<br>%{{y:,}} 件<extra></extra>",
+        )
+    _layout(fig, height)
+    fig.update_xaxes(tickformat=FREQ_TICK[freq])
+    fig.update_yaxes(title=None)
+    return fig
+
+
+def unit_lines(df: pd.DataFrame, names: dict[str, str], freq: str, height: int = 320):
+    """每千户事件数 per bucket, one line per unit."""
+    fig = go.Figure()
+    for i, (unit, part) in enumerate(df.groupby("unit_id", sort=False)):
+        name = fmt.chart_text(names.get(unit, unit))
+        fig.add_scatter(
+            x=part["bucket"],
+            y=part["density"],
+            name=name,
+            mode="lines+markers",
+            line=dict(color=UNIT_COLORS[i % len(UNIT_COLORS)], width=2),
+            marker=dict(size=5),
+            customdata=part["intake"],
+            hovertemplate=f"{name}<br>%{{x|{FREQ_HOVER[freq]}}}<br>每千户 %{{y:,.1f}} 件"
+            "<br>受理量 %{customdata:,} 件<extra></extra>",
+        )
+    _layout(fig, height)
+    fig.update_xaxes(tickformat=FREQ_TICK[freq])
+    fig.update_yaxes(title=None)
+    return fig

@@ -19,6 +19,7 @@ import streamlit as st
 from ibis.backends import BaseBackend
 
 from analytics import queries as q
+from analytics import trends as tr
 from analytics.connection import connect, cursor, db_url, duckdb_path, is_duckdb_file
 from analytics.filters import Filters
 
@@ -152,3 +153,32 @@ def import_history() -> pd.DataFrame:
     except NoData:
         return pd.DataFrame()
     return _import_history(src)
+
+
+# ---------------------------------------------------------------- 投诉信访趋势
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def type_trend(src: Source, f: Filters, freq: str, compare: str | None) -> pd.DataFrame:
+    series = q.intake_trend(_con(src), f, data_range(src), "event_type", freq, compare)
+    return tr.moving_average(series, freq)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def category_trend(src: Source, f: Filters, freq: str) -> pd.DataFrame:
+    return tr.category_trend(_con(src), f, data_range(src), freq)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def rising_categories(src: Source, f: Filters, compare: str) -> pd.DataFrame:
+    return tr.rising_categories(_con(src), f, data_range(src), compare=compare)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def spikes(src: Source, f: Filters, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return tr.spikes(_con(src), f, data_range(src), freq)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def unit_comparison(src: Source, f: Filters, units: tuple[str, ...], freq: str) -> pd.DataFrame:
+    return tr.unit_comparison(_con(src), f, data_range(src), units, freq)

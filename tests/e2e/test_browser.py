@@ -210,3 +210,30 @@ def test_import_page_in_a_real_browser(import_server, page):
     settle(page)
     assert_no_error(page)
     assert kpi(page, "受理量") == "9"  # the tiny district's 7 events this year + 2 imported
+
+
+def test_trends_page_in_a_real_browser(server, page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{server}/trends")
+    settle(page, metrics=0)
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 5",
+        timeout=60_000,
+    )
+    assert_no_error(page)
+    assert page.locator("h3").first.inner_text().startswith("投诉信访趋势")
+    assert page.get_by_role("button", name="下载 CSV").count() == 5
+    page.screenshot(path=str(ARTIFACTS / "trends-1920x1080.png"))
+
+    assert "01月" in charts.first.locator(".xtick").first.text_content()  # weekly: 01月05日
+    page.get_by_role("radiogroup", name="时间粒度").get_by_role("radio", name="月").click()
+    page.wait_for_function(
+        "[...document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .xtick')]"
+        ".some(t => t.textContent.includes('年'))",
+        timeout=60_000,
+    )  # monthly ticks read 2026年01月
+    settle(page, metrics=0)
+    assert_no_error(page)
+    legend = charts.first.inner_text()
+    assert "投诉" in legend and "合计(上年同期)" in legend

@@ -1,0 +1,206 @@
+"""投诉信访趋势: intake over time, category shifts, spikes and side-by-side units.
+
+Every figure is a count of events by ``reported_at`` (受理量, metrics.md) in some grouping;
+the series come from :func:`analytics.queries.intake_trend`, so they equal the overview's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from ibis.backends import BaseBackend
+
+from analytics import metrics as m
+from analytics.filters import Filters, apply_scope, in_period, shift_back
+from analytics.queries import FREQUENCIES, DataRange, intake_trend, metric_table
+
+MOVING_WINDOW = {"day": 7, "week": 4, "month": 3}  # buckets in a moving average
+SPIKE_WINDOW = {"day": 28, "week": 8, "month": 6}  # trailing buckets a spike is judged against
+SPIKE_K = 3.0  # how many robust standard deviations (1.4826 × MAD) above the median
+SPIKE_MIN_EXCESS = 10  # and at least this many events above it: no spikes of 3 against 1
+MAD_TO_SD = 1.4826
+OTHER = "其他"
+
+
+def moving_average(series: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """``series`` (bucket, group, intake, period) with ``moving_avg``: the trailing mean of
+    the last MOVING_WINDOW[freq] buckets of the same group and period (fewer at the start)."""
+    df = series.sort_values(["period", "group", "bucket"]).copy()
+    window = MOVING_WINDOW[freq]
+    df["moving_avg"] = df.groupby(["period", "group"])["intake"].transform(
+        lambda s: s.rolling(window, min_periods=1).mean()
+    )
+    return df.reset_index(drop=True)
+
+
+def complete(series: pd.DataFrame, start: date, end: date, freq: str) -> pd.DataFrame:
+    """The current period's series with a 0 for every bucket and group without events."""
+    buckets = pd.date_range(_bucket_start(start, freq), end, freq=_PANDAS_FREQ[freq])
+    groups = series["group"].unique()
+    full = pd.MultiIndex.from_product([buckets, groups], names=["bucket", "group"])
+    cur = series[series["period"] == "current"].set_index(["bucket", "group"])["intake"]
+    out = cur.reindex(full, fill_value=0).reset_index()
+    out["period"] = "current"
+    return out
+
+
+_PANDAS_FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
+
+
+def _bucket_start(d: date, freq: str) -> pd.Timestamp:
+    t = pd.Timestamp(d)
+    if freq == "week":
+        return t - pd.Timedelta(days=t.weekday())
+    if freq == "month":
+        return t.replace(day=1)
+    return t
+
+
+def category_trend(
+    con: BaseBackend, f: Filters, rng: DataRange, freq: str = "month", n: int = 8
+) -> pd.DataFrame:
+    """Intake per bucket of the ``n`` largest categories of the period, the rest as 其他."""
+    df = intake_trend(con, f, rng, by="category", freq=freq, compare=None)
+    if df.empty:
+        return df
+    top = df.groupby("group")["intake"].sum().sort_values(ascending=False).index[:n]
+    df["group"] = df["group"].where(df["group"].isin(top), OTHER)
+    df = df.groupby(["bucket", "group", "period"], as_index=False)["intake"].sum()
+    order = {g: i for i, g in enumerate([*top, OTHER])}
+    return df.sort_values(["bucket", "group"], key=lambda s: s.map(order) if s.name == "group"
+                          else s).reset_index(drop=True)  # fmt: skip
+
+
+def rising_categories(
+    con: BaseBackend,
+    f: Filters,
+    rng: DataRange,
+    n: int = 10,
+    compare: str = "yoy",
+    min_events: int = m.MIN_EVENTS_TO_COMPARE,
+) -> pd.DataFrame:
+    """Categories whose intake rose most against the comparison period: category, intake,
+    intake_prev, change (both periods ≥ ``min_events``, so 2 → 5 is not "+150%")."""
+    df = metric_table(con, f, rng, ["intake"], by=["category"], compare=compare)
+    if "intake_prev" not in df or df.empty:
+        return pd.DataFrame(columns=["category", "intake", "intake_prev", "change"])
+    df = df[(df["intake"] >= min_events) & (df["intake_prev"] >= min_events)].copy()
+    df["change"] = m.relative_change(df["intake"], df["intake_prev"]).values
+    df = df[df["change"] > 0]
+    return (
+        df.sort_values(["change", "category"], ascending=[False, True])
+        .head(n)
+        .reset_index(drop=True)
+    )
+
+
+def detect_spikes(
+    counts: pd.Series,
+    window: int,
+    k: float = SPIKE_K,
+    min_excess: float = SPIKE_MIN_EXCESS,
+) -> pd.DataFrame:
+    """Buckets far above their trailing baseline, by a robust rule.
+
+    ``counts`` is indexed by bucket in order, with no gaps (0 for quiet buckets). For each
+    bucket with ``window`` earlier buckets: baseline = their median, spread = 1.4826 × their
+    median absolute deviation; a spike is a count above baseline + k × spread and at least
+    ``min_excess`` above the baseline. Returns every judged bucket: bucket, intake, baseline,
+    threshold, spike.
+    """
+    values = counts.to_numpy(dtype=float)
+    rows = []
+    for i in range(window, len(values)):
+        past = values[i - window : i]
+        median = float(np.median(past))
+        spread = MAD_TO_SD * float(np.median(np.abs(past - median)))
+        threshold = max(median + k * spread, median + min_excess)
+        rows.append((counts.index[i], values[i], median, threshold, values[i] > threshold))
+    return pd.DataFrame(rows, columns=["bucket", "intake", "baseline", "threshold", "spike"])
+
+
+def spikes(
+    con: BaseBackend, f: Filters, rng: DataRange, freq: str = "week", k: float = SPIKE_K
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The period's buckets judged against their trailing baseline, and the spikes with what
+    drove them: bucket, intake, baseline, excess, categories, grids (the three largest
+    rises of each against their own trailing median)."""
+    window = SPIKE_WINDOW[freq]
+    start = _bucket_start(f.start, freq).date()
+    lead = {"day": ("days", window), "week": ("days", 7 * window), "month": ("months", window)}
+    wide = f.with_period(max(shift_back(start, *lead[freq]), rng.first_day), f.end)
+    by_category = _counts(con, wide, freq, "category")
+    by_grid = _counts(con, wide, freq, "grid_id")
+    totals = by_category.sum(axis=1)
+    judged = detect_spikes(totals, window, k)
+    judged = judged[judged["bucket"] >= pd.Timestamp(start)].reset_index(drop=True)
+    found = judged[judged["spike"]].copy()
+    found["excess"] = found["intake"] - found["baseline"]
+    found["categories"] = [_drivers(by_category, b, window) for b in found["bucket"]]
+    found["grids"] = [_drivers(by_grid, b, window) for b in found["bucket"]]
+    return judged, found.drop(columns=["spike", "threshold"]).reset_index(drop=True)
+
+
+def _counts(con: BaseBackend, f: Filters, freq: str, column: str) -> pd.DataFrame:
+    """Intake per bucket (rows, complete) and value of ``column`` (columns)."""
+    t = apply_scope(con.table("events"), f)
+    t = t.filter(in_period(t, f.start, f.end))
+    bucket = t.reported_at.date().truncate(FREQUENCIES[freq]).cast("timestamp").name("bucket")
+    df = t.group_by([bucket, t[column].name("key")]).aggregate(intake=t.count()).execute()
+    df["bucket"] = pd.to_datetime(df["bucket"])
+    df["key"] = df["key"].fillna("(未知)")
+    table = df.pivot_table(index="bucket", columns="key", values="intake", fill_value=0)
+    buckets = pd.date_range(_bucket_start(f.start, freq), f.end, freq=_PANDAS_FREQ[freq])
+    return table.reindex(buckets, fill_value=0).rename_axis("bucket")
+
+
+def _drivers(table: pd.DataFrame, bucket: pd.Timestamp, window: int, n: int = 3) -> list:
+    """The ``n`` columns that rose most in ``bucket`` over their trailing median: (key, rise)."""
+    i = table.index.get_loc(bucket)
+    past = table.iloc[max(i - window, 0) : i]
+    rise = table.iloc[i] - past.median()
+    rise = rise[rise > 0].sort_values(ascending=False).head(n)
+    return [(key, float(value)) for key, value in rise.items()]
+
+
+def unit_comparison(
+    con: BaseBackend,
+    f: Filters,
+    rng: DataRange,
+    unit_ids: tuple[str, ...],
+    freq: str = "month",
+) -> pd.DataFrame:
+    """Intake per 1,000 households (每千户事件数) per bucket for up to four units side by
+    side: bucket, unit_id, intake, households, density. The sidebar's organisation scope is
+    replaced by each unit; its period and dimension filters apply."""
+    grids = con.table("grids").select("grid_id", "community_id", "street_id", "households")
+    grids = grids.to_pandas()
+    units = con.table("org_units").select("unit_id", "level").to_pandas()
+    levels = dict(zip(units["unit_id"], units["level"] + "_id", strict=True))
+    levels |= dict.fromkeys(grids["grid_id"], "grid_id")
+    buckets = pd.date_range(_bucket_start(f.start, freq), f.end, freq=_PANDAS_FREQ[freq])
+    rows = []
+    for unit in unit_ids[:4]:
+        level = levels[unit]
+        scope = dict.fromkeys(("street_id", "community_id", "grid_id")) | {level: unit}
+        scoped = replace(f, **scope)
+        series = intake_trend(con, scoped, rng, by="event_type", freq=freq, compare=None)
+        intake = series.groupby("bucket")["intake"].sum().reindex(buckets, fill_value=0)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "bucket": buckets,
+                    "unit_id": unit,
+                    "intake": intake.to_numpy(),
+                    "households": grids.loc[grids[level] == unit, "households"].sum(),
+                }
+            )
+        )
+    if not rows:
+        return pd.DataFrame(columns=["bucket", "unit_id", "intake", "households", "density"])
+    df = pd.concat(rows, ignore_index=True)
+    df["density"] = m.density(df["intake"], df["households"])
+    return df

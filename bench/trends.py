@@ -1,0 +1,78 @@
+"""Timings of the 投诉信访趋势 page's queries (issue #4: each interaction ≤ 1 s warm at 1M).
+
+    .venv/bin/python -m bench.trends [--sizes 1000000 10000000] [--runs 3]
+
+Uses the bench databases of ``bench.overview`` (``bench/out/events_<N>.duckdb``, built there).
+For each size: one warm-up, then the median of ``--runs`` runs of each query the page makes
+for the default view (本年, whole district, weekly), and of the queries a change of the time
+granularity reruns (the interaction that recomputes most).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from analytics import queries as q
+from analytics import trends as tr
+from analytics.connection import connect, cursor
+from analytics.filters import Filters, preset_period
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def steps(con, f, rng, freq: str) -> dict:
+    return {
+        "type_trend": lambda: tr.moving_average(
+            q.intake_trend(cursor(con), f, rng, "event_type", freq, "yoy"), freq
+        ),
+        "category_trend": lambda: tr.category_trend(cursor(con), f, rng, freq),
+        "rising_categories": lambda: tr.rising_categories(cursor(con), f, rng),
+        "spikes": lambda: tr.spikes(cursor(con), f, rng, "week" if freq == "month" else freq),
+        "unit_comparison": lambda: tr.unit_comparison(cursor(con), f, rng, ("S01", "S02"), freq),
+    }
+
+
+def measure(size: int, runs: int) -> None:
+    path = OUT / f"events_{size}.duckdb"
+    if not path.exists():
+        print(f"{path} missing: run `python -m bench.overview --sizes {size}` first")
+        return
+    con = connect(path, read_only=True)
+    rng = q.data_range(con)
+    f = Filters(*preset_period("ytd", rng.last_day))
+    print(f"\n{size:,} events · 本年 {f.start} – {f.end} · whole district")
+    print("| step | week ms | day ms | month ms |")
+    print("|---|---:|---:|---:|")
+    totals = {}
+    table = {}
+    for freq in ("week", "day", "month"):
+        for name, run in steps(con, f, rng, freq).items():
+            run()  # warm-up
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                run()
+                times.append((time.perf_counter() - started) * 1000)
+            table.setdefault(name, {})[freq] = statistics.median(times)
+        totals[freq] = sum(table[n][freq] for n in table)
+    for name, by_freq in table.items():
+        cells = " | ".join(f"{by_freq[x]:,.0f}" for x in ("week", "day", "month"))
+        print(f"| {name} | {cells} |")
+    print("| **whole page** | " + " | ".join(f"**{totals[x]:,.0f}**" for x in totals) + " |")
+    con.disconnect()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    for size in args.sizes:
+        measure(size, args.runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""投诉信访趋势: intake over time by type and category, spikes and their drivers, units side
+by side per 1,000 households. Every chart offers its data as CSV and Excel."""
+
+import pandas as pd
+import streamlit as st
+
+from analytics import formats as fmt
+from analytics import labels
+from analytics import metrics as m
+from analytics import queries as q
+from analytics import trends as tr
+from ui import charts, data, downloads
+from ui.context import current
+from ui.sidebar import scope_label
+
+FREQS = {"day": "日", "week": "周", "month": "月"}
+PLOTLY = {"displaylogo": False}
+
+ctx = current()
+src, f, compare = ctx.src, ctx.filters, ctx.compare
+rng = data.data_range(src)
+has_comparison = q.comparable(f, "yoy", rng)
+place = fmt.plain(scope_label(f, src))
+
+st.subheader(f"投诉信访趋势 · {place}", anchor=False)
+st.caption(
+    f"统计期:{fmt.period(f.start, f.end)} · 受理量按上报时间计 · 数据截至 {fmt.moment(rng.as_of)}"
+)
+
+freq_col, mode_col, prev_col, ma_col = st.columns([1.2, 1.2, 1, 1])
+freq = (
+    freq_col.segmented_control(
+        "时间粒度", list(FREQS), format_func=FREQS.get, default="week", key="trend_freq"
+    )
+    or "week"
+)
+mode = (
+    mode_col.segmented_control(
+        "显示方式",
+        ["stacked", "split"],
+        format_func={"stacked": "堆叠", "split": "分列"}.get,
+        default="stacked",
+        key="trend_mode",
+    )
+    or "stacked"
+)
+previous = (
+    prev_col.toggle(
+        "叠加上年同期",
+        value=True,
+        key="trend_previous",
+        disabled=not has_comparison,
+        help=None if has_comparison else q.comparison_problem(f, "yoy", rng),
+    )
+    and has_comparison
+)
+moving = ma_col.toggle(
+    "移动平均",
+    value=False,
+    key="trend_moving",
+    help=f"按日为近 {tr.MOVING_WINDOW['day']} 天、按周为近 {tr.MOVING_WINDOW['week']} 周、"
+    f"按月为近 {tr.MOVING_WINDOW['month']} 个月的平均",
+)
+
+# ---------------------------------------------------------------- by event type
+st.markdown(f"**受理量 · 按事件类型(件/{FREQS[freq]})**")
+by_type = data.type_trend(src, f, freq, "yoy" if previous else None)
+if by_type.empty:
+    st.info("所选范围内没有事件。")
+else:
+    fig = charts.intake_by_type(by_type, freq, mode == "stacked", previous, moving)
+    st.plotly_chart(fig, config=PLOTLY, key="trend_types")
+    table = by_type.assign(
+        时间=by_type["bucket"].dt.date,
+        时期=by_type["period"].map(labels.PERIOD_TAG),
+        事件类型=by_type["group"].map(lambda g: labels.EVENT_TYPE.get(g, g)),
+    ).rename(columns={"intake": "受理量", "moving_avg": "移动平均"})
+    downloads.buttons(
+        table[["时期", "时间", "事件类型", "受理量", "移动平均"]],
+        f"受理量按事件类型_{place}",
+        "dl_types",
+    )
+
+# ---------------------------------------------------------------- categories
+left, right = st.columns([1.4, 1], gap="medium")
+with left:
+    st.markdown(f"**业务类别构成(前 8 类,件/{FREQS[freq]})**")
+    cats = data.category_trend(src, f, freq)
+    if cats.empty:
+        st.info("所选范围内没有事件。")
+    else:
+        st.plotly_chart(charts.category_area(cats, freq), config=PLOTLY, key="trend_categories")
+        table = cats.assign(时间=cats["bucket"].dt.date).rename(
+            columns={"group": "业务类别", "intake": "受理量"}
+        )
+        downloads.buttons(table[["时间", "业务类别", "受理量"]], f"业务类别构成_{place}", "dl_cats")
+with right:
+    st.markdown("**同比上升最快的类别**")
+    rising = data.rising_categories(src, f, "yoy") if has_comparison else pd.DataFrame()
+    if not has_comparison:
+        st.info(q.comparison_problem(f, "yoy", rng) or "没有上年同期数据。")
+    elif rising.empty:
+        st.info(f"没有同比上升的类别(两期均需至少 {m.MIN_EVENTS_TO_COMPARE} 件才比较)。")
+    else:
+        st.plotly_chart(charts.rising_bars(rising), config=PLOTLY, key="trend_rising")
+        table = rising.rename(
+            columns={"category": "业务类别", "intake": "本期", "intake_prev": "上年同期"}
+        ).assign(同比=rising["change"].map(lambda c: fmt.change("intake", c)))
+        downloads.buttons(
+            table[["业务类别", "本期", "上年同期", "同比"]], f"同比上升类别_{place}", "dl_rising"
+        )
+
+# ---------------------------------------------------------------- spikes
+spike_freq = "week" if freq == "month" else freq  # a month is too coarse to see a spike
+window = tr.SPIKE_WINDOW[spike_freq]
+st.markdown(f"**异常峰值(按{FREQS[spike_freq]})**")
+st.caption(
+    f"某{FREQS[spike_freq]}受理量高于其前 {window} {FREQS[spike_freq]}的中位数"
+    f" + {tr.SPIKE_K:g} 倍稳健标准差(1.4826 × 中位数绝对偏差),且至少多出 "
+    f"{tr.SPIKE_MIN_EXCESS} 件,即标为异常;“主要类别/网格”是当{FREQS[spike_freq]}"
+    "比各自前期中位数增加最多的类别和网格。"
+)
+judged, found = data.spikes(src, f, spike_freq)
+grids = data.grid_reference(src)
+grid_names = dict(zip(grids["grid_id"], grids["community_name"] + " " + grids["name"], strict=True))
+
+
+def drivers(items: list, names: dict | None = None) -> str:
+    return "、".join(f"{(names or {}).get(k, k)}(+{v:,.0f})" for k, v in items) or "—"
+
+
+chart_col, list_col = st.columns([1.4, 1], gap="medium")
+with chart_col:
+    if judged.empty:
+        st.info("统计期太短或缺少前期数据,无法判断异常。")
+    else:
+        fig = charts.spike_chart(judged, found, spike_freq)
+        st.plotly_chart(fig, config=PLOTLY, key="trend_spikes")
+with list_col:
+    if found.empty:
+        st.success("统计期内没有异常峰值。", icon=":material/check_circle:")
+    else:
+        table = pd.DataFrame(
+            {
+                "时间": found["bucket"].dt.date,
+                "受理量": found["intake"].astype(int),
+                "基线": found["baseline"].round(1),
+                "多出": found["excess"].round(1),
+                "主要类别": found["categories"].map(drivers),
+                "主要网格": found["grids"].map(lambda g: drivers(g, grid_names)),
+            }
+        )
+        st.dataframe(table, hide_index=True, width="stretch", height=min(260, 38 + 35 * len(table)))
+        downloads.buttons(table, f"异常峰值_{place}", "dl_spikes")
+
+# ---------------------------------------------------------------- units side by side
+st.markdown(f"**单位对比 · 每千户事件数(件/{FREQS[freq]})**")
+units = data.org_units(src)
+options = {
+    **{
+        u: f"{n}(街道)"
+        for u, n in zip(units.unit_id, units.name, strict=True)
+        if u in set(units.loc[units.level == "street", "unit_id"])
+    },
+    **{
+        u: f"{n}(社区)"
+        for u, n in zip(units.unit_id, units.name, strict=True)
+        if u in set(units.loc[units.level == "community", "unit_id"])
+    },
+    **{g: f"{n}(网格)" for g, n in grid_names.items()},
+}
+default = [u for u in units.loc[units.level == "street", "unit_id"]][:2]
+chosen = st.multiselect(
+    "选择要对比的单位(最多 4 个:街道、社区或网格)",
+    list(options),
+    default=default,
+    format_func=lambda u: options[u],
+    max_selections=4,
+    key="trend_units",
+    placeholder="选择街道、社区或网格",
+)
+if not chosen:
+    st.info("请选择要对比的单位。")
+else:
+    compared = data.unit_comparison(src, f, tuple(chosen), freq)
+    names = {u: options[u] for u in chosen}
+    st.plotly_chart(
+        charts.unit_lines(compared, names, freq), config=PLOTLY, key="trend_units_chart"
+    )
+    table = pd.DataFrame(
+        {
+            "单位": compared["unit_id"].map(names),
+            "时间": compared["bucket"].dt.date,
+            "受理量": compared["intake"],
+            "户数": compared["households"],
+            "每千户事件数": compared["density"].round(2),
+        }
+    )
+    downloads.buttons(table, f"单位对比_{place}", "dl_units")

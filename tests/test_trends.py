@@ -1,0 +1,230 @@
+"""投诉信访趋势: the analytics (hand-checked or against plain SQL) and the page under AppTest."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics import queries as q
+from analytics import trends as tr
+from analytics.connection import connect
+from analytics.filters import Filters, preset_period
+from tests.apptest import app_test
+from ui import downloads
+
+PAGE = "pages/trends.py"
+
+
+def test_spikes_by_the_robust_rule_hand_checked():
+    counts = pd.Series(
+        [10, 12, 11, 10, 13, 12, 11, 10, 40, 11],
+        index=pd.date_range("2026-01-05", periods=10, freq="W-MON"),
+    )
+    judged = tr.detect_spikes(counts, window=8)
+    # bucket 9: median of the first 8 is 11, MAD 1 → 11 + 3 × 1.4826 = 15.4, but at least
+    # 11 + 10 = 21; 40 is a spike. Bucket 10: median 11.5, MAD 1 → threshold 21.5; 11 is not.
+    assert list(judged["bucket"]) == list(counts.index[8:])
+    assert list(judged["baseline"]) == [11.0, 11.5]
+    assert list(judged["threshold"]) == [21.0, 21.5]
+    assert list(judged["spike"]) == [True, False]
+    noisy = pd.Series([100, 140, 90, 150, 95, 145, 100, 150, 180])
+    # median 120, MAD 25 → 120 + 3 × 37.1 = 231: a busy but noisy series is not a spike
+    assert not tr.detect_spikes(noisy, window=8)["spike"].any()
+
+
+def test_moving_average_per_group_and_period():
+    series = pd.DataFrame(
+        {
+            "bucket": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"] * 2),
+            "group": ["complaint"] * 4 + ["petition"] * 4,
+            "intake": [3, 6, 9, 12, 1, 1, 4, 4],
+            "period": "current",
+        }
+    )
+    out = tr.moving_average(series, "month")  # 3 months
+    assert list(out["moving_avg"]) == [3, 4.5, 6, 9, 1, 1, 2, 3]
+
+
+@pytest.fixture
+def demo(demo_db):
+    con = connect(demo_db, read_only=True)
+    yield con, q.data_range(con)
+    con.disconnect()
+
+
+def sql(db, query: str, params=()) -> pd.DataFrame:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(query, list(params)).df()
+    finally:
+        con.close()
+
+
+def test_category_trend_folds_the_rest_into_other(demo, demo_db):
+    con, rng = demo
+    f = Filters(*preset_period("ytd", rng.last_day))
+    df = tr.category_trend(con, f, rng, "month", n=3)
+    assert df["group"].nunique() == 4 and "其他" in set(df["group"])
+    total = sql(
+        demo_db,
+        "SELECT count(*) AS n FROM events WHERE reported_at >= ? AND reported_at < ?",
+        [f.start, pd.Timestamp(f.end) + pd.Timedelta(days=1)],
+    )["n"][0]
+    assert df["intake"].sum() == total
+
+
+def test_rising_categories_against_plain_sql(demo, demo_db):
+    con, rng = demo
+    f = Filters(*preset_period("ytd", rng.last_day))
+    got = tr.rising_categories(con, f, rng, n=50, min_events=30)
+    c = f.comparison("yoy")
+    counts = sql(
+        demo_db,
+        """SELECT category,
+             count(*) FILTER (WHERE reported_at >= ? AND reported_at < ?) AS intake,
+             count(*) FILTER (WHERE reported_at >= ? AND reported_at < ?) AS prev
+           FROM events GROUP BY category""",
+        [f.start, pd.Timestamp(f.end) + pd.Timedelta(days=1),
+         c.start, pd.Timestamp(c.end) + pd.Timedelta(days=1)],
+    )  # fmt: skip
+    counts = counts[(counts["intake"] >= 30) & (counts["prev"] >= 30)]
+    counts["change"] = counts["intake"] / counts["prev"] - 1
+    expected = counts[counts["change"] > 0].sort_values(
+        ["change", "category"], ascending=[False, True]
+    )
+    assert list(got["category"]) == list(expected["category"])
+    assert got["change"].tolist() == pytest.approx(expected["change"].tolist())
+
+
+def test_unit_comparison_per_thousand_households(tiny_db):
+    con = connect(tiny_db, read_only=True)
+    try:
+        rng = q.data_range(con)
+        f = Filters(*preset_period("ytd", rng.last_day))
+        df = tr.unit_comparison(con, f, rng, ("S01", "S02C01", "S01C01G01"), "month")
+    finally:
+        con.disconnect()
+    assert len(df) == 3 * 10  # January to October for each unit
+    totals = df.groupby("unit_id")["intake"].sum().to_dict()
+    expected = sql(
+        tiny_db,
+        "SELECT street_id, count(*) AS n FROM events WHERE reported_at >= '2026-01-01' "
+        "GROUP BY street_id",
+    ).set_index("street_id")["n"]
+    assert totals == {"S01": expected["S01"], "S02C01": expected["S02"],
+                      "S01C01G01": expected["S01"]}  # fmt: skip
+    households = df.groupby("unit_id")["households"].first().to_dict()
+    assert households == {"S01": 200, "S02C01": 400, "S01C01G01": 200}
+    row = df[(df["unit_id"] == "S02C01") & (df["intake"] > 0)].iloc[0]
+    assert row["density"] == pytest.approx(row["intake"] * 1000 / 400)
+
+
+def test_spike_drivers_are_real_categories_and_grids(demo, demo_db):
+    con, rng = demo
+    f = Filters(*preset_period("ytd", rng.last_day))
+    judged, found = tr.spikes(con, f, rng, "day")
+    assert judged["bucket"].min() == pd.Timestamp(f.start)
+    assert set(found["bucket"]) == set(judged.loc[judged["spike"], "bucket"])
+    categories = set(sql(demo_db, "SELECT DISTINCT category FROM events")["category"])
+    grids = set(sql(demo_db, "SELECT grid_id FROM grids")["grid_id"]) | {"(未知)"}
+    for cats, grs, excess in zip(found["categories"], found["grids"], found["excess"], strict=True):
+        assert {k for k, _ in cats} <= categories and {k for k, _ in grs} <= grids
+        assert all(0 < v for _, v in cats) and excess > 0
+
+
+def test_downloads_open_cleanly_in_excel():
+    df = pd.DataFrame({"业务类别": ["噪音扰民", "物业管理"], "受理量": [12, 3]})
+    data = downloads.csv_bytes(df)
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    assert pd.read_csv(io.BytesIO(data), encoding="utf-8-sig").equals(df)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(downloads.excel_bytes(df))).active
+    assert [[c.value for c in row] for row in sheet.iter_rows()] == [
+        ["业务类别", "受理量"], ["噪音扰民", 12], ["物业管理", 3]
+    ]  # fmt: skip
+
+
+# ---------------------------------------------------------------- the page
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_page(db, monkeypatch) -> AppTest:
+    monkeypatch.setenv("GOV_DB", str(db))
+    at = app_test()
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def traces(at: AppTest, key: str) -> list[dict]:
+    import json
+
+    [chart] = [c for c in at.get("plotly_chart") if key in c.proto.id]
+    return json.loads(chart.proto.spec)["data"]
+
+
+def numbers(values) -> np.ndarray:
+    """A trace's y: a list, or plotly's typed array ({"dtype", "bdata"} in base64)."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values)
+
+
+def test_trends_page_and_its_controls(demo_db, monkeypatch):
+    at = open_page(demo_db, monkeypatch)
+    assert at.subheader[0].value.startswith("投诉信访趋势 · ")
+    assert len(at.get("plotly_chart")) == 5
+    assert len(at.get("download_button")) == 10  # CSV and Excel under each of five
+    stacked = traces(at, "trend_types")
+    assert {t["type"] for t in stacked} == {"bar", "scatter"}
+    assert any(t["name"] == "合计(上年同期)" for t in stacked)
+
+    at.segmented_control(key="trend_mode").set_value("split").run()
+    split = traces(at, "trend_types")
+    assert {t["type"] for t in split} == {"scatter"}
+    assert any(t["name"] == "投诉(上年同期)" for t in split)
+
+    at.toggle(key="trend_previous").set_value(False).run()
+    assert not any("上年同期" in t["name"] for t in traces(at, "trend_types"))
+    at.toggle(key="trend_moving").set_value(True).run()
+    assert any(t["name"] == "投诉(移动平均)" for t in traces(at, "trend_types"))
+
+    weekly = len(traces(at, "trend_types")[0]["x"])
+    at.segmented_control(key="trend_freq").set_value("month").run()
+    monthly = traces(at, "trend_types")[0]["x"]
+    assert len(monthly) == 10 < weekly  # January to October
+    at.segmented_control(key="trend_freq").set_value("day").run()
+    assert not at.exception
+
+    at.multiselect(key="trend_units").set_value(["S01", "S02C01", "S03"]).run()
+    assert len(traces(at, "trend_units_chart")) == 3
+    assert not at.exception
+
+
+def test_trends_page_follows_the_sidebar(demo_db, monkeypatch):
+    at = open_page(demo_db, monkeypatch)
+    before = sum(numbers(t["y"]).sum() for t in traces(at, "trend_types") if t["type"] == "bar")
+    at.selectbox(key="f_street").select("S01").run()
+    after = sum(numbers(t["y"]).sum() for t in traces(at, "trend_types") if t["type"] == "bar")
+    assert 0 < after < before
+    at.selectbox(key="f_preset").select("last_month").run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 5  # a month still has earlier weeks for its baseline
