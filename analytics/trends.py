@@ -69,9 +69,8 @@ def category_trend(
     top = df.groupby("group")["intake"].sum().sort_values(ascending=False).index[:n]
     df["group"] = df["group"].where(df["group"].isin(top), OTHER)
     df = df.groupby(["bucket", "group", "period"], as_index=False)["intake"].sum()
-    order = {g: i for i, g in enumerate([*top, OTHER])}
-    return df.sort_values(["bucket", "group"], key=lambda s: s.map(order) if s.name == "group"
-                          else s).reset_index(drop=True)  # fmt: skip
+    df["order"] = df["group"].map({g: i for i, g in enumerate([*top, OTHER])})
+    return df.sort_values(["bucket", "order"]).drop(columns="order").reset_index(drop=True)
 
 
 def rising_categories(

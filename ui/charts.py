@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from analytics import formats as fmt
 from analytics import labels
+from analytics import metrics as m
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 EVENT_TYPE_COLORS = {
@@ -347,4 +348,81 @@ def unit_lines(df: pd.DataFrame, names: dict[str, str], freq: str, height: int =
     _layout(fig, height)
     fig.update_xaxes(tickformat=FREQ_TICK[freq])
     fig.update_yaxes(title=None)
+    return fig
+
+
+LEVEL_COLORS = {
+    "grid": "#27ae60",
+    "community": "#2c6fbb",
+    "street": "#e67e22",
+    "district": "#c0392b",
+}
+
+
+def rate_ranking(df: pd.DataFrame, label: str, change_name: str = "同比") -> go.Figure:
+    """办结率 and 按时办结率 per unit or category, rank 1 on top; the change in the hover."""
+    df = df.sort_values("rank", ascending=False)
+    names = df[label].map(fmt.chart_text)
+    fig = go.Figure()
+    for rate, colour in (("closure_rate", BAR), ("on_time_rate", "#7fb3e0")):
+        change = df[f"{rate}_change"].map(lambda c, r=rate: fmt.change(r, c) or fmt.MISSING)
+        fig.add_bar(
+            x=df[rate] * 100,
+            y=names,
+            orientation="h",
+            name=m.label(rate),
+            marker_color=colour,
+            customdata=list(zip(df["rank"], change, df["intake"], strict=True)),
+            hovertemplate="%{y}<br>"
+            + m.label(rate)
+            + " %{x:.1f}%<br>"
+            + change_name
+            + " %{customdata[1]}<br>办结率排名 第%{customdata[0]}名"
+            "<br>受理量 %{customdata[2]:,} 件<extra></extra>",
+        )
+    _layout(fig, max(260, 40 * len(df) + 90), barmode="group")
+    low = float(min(df["on_time_rate"].min(), df["closure_rate"].min()) * 100) if len(df) else 0
+    fig.update_xaxes(title="%", range=[max(0, low - 5), 100.5], showgrid=True, gridcolor="#eceff1")
+    fig.update_yaxes(title=None)
+    return fig
+
+
+def lifecycle_funnel(df: pd.DataFrame, height: int = 320) -> go.Figure:
+    """上报 → 受理 → 转办 → 处置 → 反馈: events reaching each stage, drop-off in the hover."""
+    fig = go.Figure(
+        go.Funnel(
+            y=df["name"],
+            x=df["reached"],
+            texttemplate="%{value:,} 件<br>%{percentInitial:.1%}",
+            marker_color=[BAR, "#3d7fc4", "#5591cc", "#6fa3d6", "#27ae60"][: len(df)],
+            customdata=df["dropped"],
+            hovertemplate="%{y}<br>到达 %{x:,} 件<br>止步于上一环节 %{customdata:,} 件"
+            "<extra></extra>",
+        )
+    )
+    _layout(fig, height)
+    fig.update_yaxes(title=None)
+    return fig
+
+
+def level_shares(df: pd.DataFrame, freq: str, height: int = 320) -> go.Figure:
+    """Where closed events were solved, as shares of each bucket (stacked to 100%)."""
+    fig = go.Figure()
+    for level in ("grid", "community", "street", "district"):
+        part = df[df["level"] == level]
+        if part.empty:
+            continue
+        name = labels.RESOLVED_LEVEL[level]
+        fig.add_bar(
+            x=part["bucket"],
+            y=part["share"] * 100,
+            name=name,
+            marker_color=LEVEL_COLORS[level],
+            customdata=part["closed"],
+            hovertemplate=f"{name}解决<br>%{{x|{FREQ_HOVER[freq]}}}<br>%{{y:.1f}}%"
+            "(%{customdata:,} 件)<extra></extra>",
+        )
+    _layout(fig, height, barmode="stack")
+    fig.update_xaxes(tickformat=FREQ_TICK[freq])
+    fig.update_yaxes(title=None, range=[0, 100], ticksuffix="%")
     return fig

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 from ibis.backends import BaseBackend
 
+from analytics import closure as cl
 from analytics import queries as q
 from analytics import trends as tr
 from analytics.connection import connect, cursor, db_url, duckdb_path, is_duckdb_file
@@ -182,3 +183,31 @@ def spikes(src: Source, f: Filters, freq: str) -> tuple[pd.DataFrame, pd.DataFra
 @st.cache_data(show_spinner=False, max_entries=64)
 def unit_comparison(src: Source, f: Filters, units: tuple[str, ...], freq: str) -> pd.DataFrame:
     return tr.unit_comparison(_con(src), f, data_range(src), units, freq)
+
+
+# ---------------------------------------------------------------- 办结率
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def closure_by_unit(src: Source, f: Filters, compare: str | None) -> pd.DataFrame:
+    return cl.by_unit(_con(src), f, data_range(src), compare)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def closure_by_category(src: Source, f: Filters, compare: str | None) -> pd.DataFrame:
+    return cl.by_category(_con(src), f, data_range(src), compare)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def funnel(src: Source, f: Filters) -> pd.DataFrame:
+    return cl.funnel(_con(src), f, data_range(src))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def resolution_levels(src: Source, f: Filters, freq: str) -> pd.DataFrame:
+    return cl.resolution_levels(_con(src), f, data_range(src), freq)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def overdue_list(src: Source, f: Filters) -> pd.DataFrame:
+    return cl.overdue_list(_con(src), f, data_range(src))

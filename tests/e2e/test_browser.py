@@ -237,3 +237,25 @@ def test_trends_page_in_a_real_browser(server, page):
     assert_no_error(page)
     legend = charts.first.inner_text()
     assert "投诉" in legend and "合计(上年同期)" in legend
+
+
+def test_closure_page_in_a_real_browser(server, page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{server}/closure")
+    settle(page, metrics=0)
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 4",
+        timeout=60_000,
+    )
+    assert_no_error(page)
+    assert page.locator("h3").first.inner_text().startswith("办结率")
+    body = page.inner_text("body")
+    assert "各街道办结率与按时办结率" in body and "超期未办结清单" in body
+    page.screenshot(path=str(ARTIFACTS / "closure-1920x1080.png"))
+
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="街道").click()
+    page.locator('[role="option"]').nth(1).click()
+    page.get_by_text("各社区办结率与按时办结率").wait_for(timeout=60_000)
+    settle(page, metrics=0)
+    assert_no_error(page)

@@ -1,6 +1,6 @@
-"""Timings of the 投诉信访趋势 page's queries (issue #4: each interaction ≤ 1 s warm at 1M).
+"""Timings of the analysis pages' queries (issue #4: each interaction ≤ 1 s warm at 1M).
 
-    .venv/bin/python -m bench.trends [--sizes 1000000 10000000] [--runs 3]
+    .venv/bin/python -m bench.pages [--sizes 1000000 10000000] [--runs 3]
 
 Uses the bench databases of ``bench.overview`` (``bench/out/events_<N>.duckdb``, built there).
 For each size: one warm-up, then the median of ``--runs`` runs of each query the page makes
@@ -15,6 +15,7 @@ import statistics
 import time
 from pathlib import Path
 
+from analytics import closure as cl
 from analytics import queries as q
 from analytics import trends as tr
 from analytics.connection import connect, cursor
@@ -35,6 +36,26 @@ def steps(con, f, rng, freq: str) -> dict:
     }
 
 
+CLOSURE = {
+    "closure_by_unit": lambda con, f, rng: cl.by_unit(cursor(con), f, rng),
+    "closure_by_category": lambda con, f, rng: cl.by_category(cursor(con), f, rng),
+    "funnel": lambda con, f, rng: cl.funnel(cursor(con), f, rng),
+    "resolution_levels": lambda con, f, rng: cl.resolution_levels(cursor(con), f, rng),
+    "backlog_ageing": lambda con, f, rng: q.backlog_ageing(cursor(con), f, rng),
+    "overdue_list": lambda con, f, rng: cl.overdue_list(cursor(con), f, rng),
+}
+
+
+def timed(run, runs: int) -> float:
+    run()  # warm-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def measure(size: int, runs: int) -> None:
     path = OUT / f"events_{size}.duckdb"
     if not path.exists():
@@ -44,19 +65,20 @@ def measure(size: int, runs: int) -> None:
     rng = q.data_range(con)
     f = Filters(*preset_period("ytd", rng.last_day))
     print(f"\n{size:,} events · 本年 {f.start} – {f.end} · whole district")
+    print("\n办结率 page (its queries do not depend on a granularity)\n")
+    print("| step | ms |\n|---|---:|")
+    closure = {name: timed(lambda run=run: run(con, f, rng), runs) for name, run in CLOSURE.items()}
+    for name, ms in closure.items():
+        print(f"| {name} | {ms:,.0f} |")
+    print(f"| **whole page** | **{sum(closure.values()):,.0f}** |")
+    print("\n投诉信访趋势 page\n")
     print("| step | week ms | day ms | month ms |")
     print("|---|---:|---:|---:|")
     totals = {}
     table = {}
     for freq in ("week", "day", "month"):
         for name, run in steps(con, f, rng, freq).items():
-            run()  # warm-up
-            times = []
-            for _ in range(runs):
-                started = time.perf_counter()
-                run()
-                times.append((time.perf_counter() - started) * 1000)
-            table.setdefault(name, {})[freq] = statistics.median(times)
+            table.setdefault(name, {})[freq] = timed(run, runs)
         totals[freq] = sum(table[n][freq] for n in table)
     for name, by_freq in table.items():
         cells = " | ".join(f"{by_freq[x]:,.0f}" for x in ("week", "day", "month"))

@@ -1,0 +1,145 @@
+"""办结率: closure by unit and category, the lifecycle funnel, where events are solved, and the
+overdue list. Rates are the metrics of ``analytics.metrics`` (办结率, 按时办结率, 网格内解决率 …),
+grouped differently; nothing here defines a rate of its own."""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+from ibis.backends import BaseBackend
+
+from analytics import metrics as m
+from analytics.filters import Filters, apply_scope, in_period
+from analytics.masking import mask_frame
+from analytics.queries import FREQUENCIES, DataRange, comparable, metric_table, org_units
+
+RATES = ("intake", "closure_rate", "on_time_rate")
+STAGES = ("reported_at", "accepted_at", "dispatched_at", "handled_at", "closed_at")
+STAGE_NAMES = {
+    "reported_at": "上报",
+    "accepted_at": "受理",
+    "dispatched_at": "转办",
+    "handled_at": "处置",
+    "closed_at": "反馈(办结)",
+}
+LEVELS = ("grid", "community", "street", "district")
+
+
+def drill_level(f: Filters) -> str:
+    """The units one level below the sidebar's scope: streets, a street's communities, a
+    community's grids (a grid shows its own row)."""
+    if f.grid_id or f.community_id:
+        return "grid_id"
+    if f.street_id:
+        return "community_id"
+    return "street_id"
+
+
+def by_unit(
+    con: BaseBackend, f: Filters, rng: DataRange, compare: str | None = "yoy"
+) -> pd.DataFrame:
+    """办结率 and 按时办结率 per unit one level below the scope: unit_id, name, intake, the
+    rates and their previous values, change (percentage points) and rank (1 = best 办结率).
+    Events without a unit at that level (no grid recorded) are in no row."""
+    level = drill_level(f)
+    df = metric_table(con, f, rng, RATES, by=[level], compare=compare)
+    # Events known only down to a community (no grid) belong to no grid: not ranked.
+    df = df[(df["intake"] > 0) & df[level].notna()].rename(columns={level: "unit_id"})
+    df["name"] = df["unit_id"].map(_unit_names(con)).fillna(df["unit_id"])
+    return _ranked(df, f, rng, compare)
+
+
+def by_category(
+    con: BaseBackend, f: Filters, rng: DataRange, compare: str | None = "yoy"
+) -> pd.DataFrame:
+    """The same per business category: category, intake, rates, previous, change, rank."""
+    df = metric_table(con, f, rng, RATES, by=["category"], compare=compare)
+    return _ranked(df[df["intake"] > 0], f, rng, compare)
+
+
+def _ranked(df: pd.DataFrame, f: Filters, rng: DataRange, compare: str | None) -> pd.DataFrame:
+    df = df.copy()
+    for rate in ("closure_rate", "on_time_rate"):
+        df[f"{rate}_change"] = (
+            m.change(rate, df[rate], df[f"{rate}_prev"])
+            if comparable(f, compare, rng)
+            else float("nan")
+        )
+    df["rank"] = df["closure_rate"].rank(ascending=False, method="min").astype("Int64")
+    return df.sort_values(["rank", "intake"], ascending=[True, False]).reset_index(drop=True)
+
+
+def _unit_names(con: BaseBackend) -> dict[str, str]:
+    units = org_units(con)
+    names = dict(zip(units["unit_id"], units["name"], strict=True))
+    grids = con.table("grids").select("grid_id", "community_id", "name").to_pandas()
+    for g, c, n in zip(grids["grid_id"], grids["community_id"], grids["name"], strict=True):
+        names[g] = f"{names.get(c, c)} {n}"
+    return names
+
+
+def funnel(con: BaseBackend, f: Filters, rng: DataRange) -> pd.DataFrame:
+    """上报 → 受理 → 转办 → 处置 → 反馈 for the period's events: stage, name, reached (events
+    that got to this stage or beyond by as_of: a 即办件 handled on the spot skips 转办 but is
+    past it), dropped (stopped at the stage before) and share of reported."""
+    t = apply_scope(con.table("events"), f)
+    t = t.filter(in_period(t, f.start, f.end))
+    as_of = ibis.literal(rng.as_of)
+    reached = {}
+    for i, stage in enumerate(STAGES):
+        later = [t[s].notnull() & (t[s] <= as_of) for s in STAGES[i:]]
+        cond = later[0]
+        for c in later[1:]:
+            cond = cond | c
+        reached[stage] = t.count(where=cond)
+    row = t.aggregate(**reached).execute().iloc[0]
+    df = pd.DataFrame({"stage": list(STAGES), "reached": [int(row[s]) for s in STAGES]})
+    df["name"] = df["stage"].map(STAGE_NAMES)
+    df["dropped"] = (df["reached"].shift(1) - df["reached"]).fillna(0).astype("int64")
+    first = df["reached"].iloc[0]
+    df["share"] = df["reached"] / first if first else float("nan")
+    return df
+
+
+def resolution_levels(
+    con: BaseBackend, f: Filters, rng: DataRange, freq: str = "month"
+) -> pd.DataFrame:
+    """Where closed events were solved, per bucket of report date: bucket, level, closed,
+    share (of the bucket's closed events with a recorded level; 小事不出网格 …)."""
+    t = apply_scope(con.table("events"), f)
+    t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(rng.as_of))
+    t = t.filter(m.closed(t) & t.resolved_level.notnull())
+    bucket = t.reported_at.date().truncate(FREQUENCIES[freq]).cast("timestamp").name("bucket")
+    df = t.group_by([bucket, t.resolved_level.name("level")]).aggregate(closed=t.count())
+    df = df.execute()
+    df["bucket"] = pd.to_datetime(df["bucket"])
+    df["share"] = df["closed"] / df.groupby("bucket")["closed"].transform("sum")
+    df["order"] = df["level"].map({level: i for i, level in enumerate(LEVELS)})
+    return df.sort_values(["bucket", "order"]).drop(columns="order").reset_index(drop=True)
+
+
+OVERDUE_COLUMNS = (
+    "event_id", "category", "street_id", "community_id", "grid_id", "handling_type",
+    "reported_at", "deadline_at", "reporter_name", "reporter_phone",
+)  # fmt: skip
+
+
+def overdue_list(con: BaseBackend, f: Filters, rng: DataRange, limit: int = 1000) -> pd.DataFrame:
+    """超期 events of the period (open at as_of, past their deadline), longest overdue first:
+    event_id, category, unit names, handling_type, reported_at, deadline_at, age_days,
+    overdue_days, and the reporter's name and phone masked (张*, 138****1234). At most
+    ``limit`` rows; ``total`` in ``attrs`` says how many there are."""
+    t = apply_scope(con.table("events"), f)
+    t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(rng.as_of))
+    t = t.filter(m.open_at_as_of(t) & (t.deadline_at < t.as_of))
+    total = int(t.count().execute())
+    rows = t.select(*OVERDUE_COLUMNS).order_by(["deadline_at", "event_id"]).limit(limit)
+    df = mask_frame(rows.execute())
+    names = _unit_names(con)
+    for column in ("street_id", "community_id", "grid_id"):
+        df[column.replace("_id", "_name")] = df[column].map(names)
+    as_of = pd.Timestamp(rng.as_of)
+    df["age_days"] = (as_of - df["reported_at"]).dt.total_seconds() / 86400
+    df["overdue_days"] = (as_of - df["deadline_at"]).dt.total_seconds() / 86400
+    df.attrs["total"] = total
+    return df

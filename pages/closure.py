@@ -1,0 +1,152 @@
+"""办结率: closure and on-time closure by unit (drilling down with the sidebar) and category,
+the lifecycle funnel, where events get solved, backlog ageing and the overdue list."""
+
+import pandas as pd
+import streamlit as st
+
+from analytics import closure as cl
+from analytics import formats as fmt
+from analytics import labels
+from analytics import metrics as m
+from analytics import queries as q
+from ui import charts, data, downloads
+from ui.context import current
+from ui.sidebar import scope_label
+
+PLOTLY = {"displaylogo": False}
+LEVEL_TITLE = {"street_id": "街道", "community_id": "社区", "grid_id": "网格"}
+
+ctx = current()
+src, f, compare = ctx.src, ctx.filters, ctx.compare
+rng = data.data_range(src)
+has_comparison = q.comparable(f, compare, rng)
+comparison_name = labels.COMPARISON.get(compare, "")
+place = fmt.plain(scope_label(f, src))
+
+st.subheader(f"办结率 · {place}", anchor=False)
+if has_comparison:
+    c = f.comparison(compare)
+    compared = f"{comparison_name}对比期:{fmt.period(c.start, c.end)}"
+else:
+    compared = q.comparison_problem(f, compare, rng)
+st.caption(f"统计期:{fmt.period(f.start, f.end)} · {compared} · 数据截至 {fmt.moment(rng.as_of)}")
+
+
+def rate_table(df: pd.DataFrame, label: str, title: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "排名": df["rank"],
+            title: df[label],
+            "受理量": df["intake"],
+            "办结率": df["closure_rate"].map(fmt.rate),
+            f"办结率{comparison_name}": df["closure_rate_change"].map(
+                lambda c: fmt.change("closure_rate", c) or fmt.MISSING
+            ),
+            "按时办结率": df["on_time_rate"].map(fmt.rate),
+            f"按时办结率{comparison_name}": df["on_time_rate_change"].map(
+                lambda c: fmt.change("on_time_rate", c) or fmt.MISSING
+            ),
+        }
+    )
+
+
+level = cl.drill_level(f)
+unit_title = LEVEL_TITLE[level]
+left, right = st.columns([1.2, 1], gap="medium")
+with left:
+    st.markdown(f"**各{unit_title}办结率与按时办结率**")
+    st.caption("在左侧选择街道可看其各社区,选择社区可看其各网格。排名按办结率。")
+    units = data.closure_by_unit(src, f, compare)
+    if units.empty:
+        st.info("所选范围内没有事件。")
+    else:
+        fig = charts.rate_ranking(units.head(30), "name", comparison_name)
+        st.plotly_chart(fig, config=PLOTLY, key="closure_units")
+        if len(units) > 30:
+            st.caption(f"图中为前 30 个{unit_title},全部 {len(units)} 个见下载。")
+        downloads.buttons(
+            rate_table(units, "name", unit_title), f"办结率_各{unit_title}_{place}", "dl_units"
+        )
+with right:
+    st.markdown("**各业务类别办结率**")
+    cats = data.closure_by_category(src, f, compare)
+    if cats.empty:
+        st.info("所选范围内没有事件。")
+    else:
+        table = rate_table(cats, "category", "业务类别")
+        st.dataframe(table, hide_index=True, width="stretch", height=420)
+        downloads.buttons(table, f"办结率_各类别_{place}", "dl_categories")
+
+left, right = st.columns([1, 1.2], gap="medium")
+with left:
+    st.markdown("**流转漏斗 · 上报 → 受理 → 转办 → 处置 → 反馈**")
+    funnel = data.funnel(src, f)
+    if funnel["reached"].iloc[0] == 0:
+        st.info("所选范围内没有事件。")
+    else:
+        st.plotly_chart(charts.lifecycle_funnel(funnel), config=PLOTLY, key="closure_funnel")
+        st.caption("到达某环节 = 截至数据时点已走到该环节或其后环节(即办件当场处置,不经转办)。")
+        table = funnel.rename(
+            columns={"name": "环节", "reached": "到达(件)", "dropped": "止步于上一环节(件)"}
+        ).assign(占上报=funnel["share"].map(fmt.rate))
+        downloads.buttons(
+            table[["环节", "到达(件)", "止步于上一环节(件)", "占上报"]],
+            f"流转漏斗_{place}",
+            "dl_funnel",
+        )
+with right:
+    st.markdown("**在哪一级解决 · 办结事件按解决层级(按上报月份)**")
+    levels = data.resolution_levels(src, f, "month")
+    if levels.empty:
+        st.info("所选范围内没有记录了解决层级的办结事件。")
+    else:
+        st.plotly_chart(charts.level_shares(levels, "month"), config=PLOTLY, key="closure_levels")
+        st.caption("小事不出网格、大事不出社区、难事不出街道:绿色越多,越多事情在网格内解决。")
+        table = pd.DataFrame(
+            {
+                "月份": levels["bucket"].dt.strftime("%Y年%m月"),
+                "解决层级": levels["level"].map(labels.RESOLVED_LEVEL),
+                "办结(件)": levels["closed"],
+                "占比": levels["share"].map(fmt.rate),
+            }
+        )
+        downloads.buttons(table, f"解决层级_{place}", "dl_levels")
+
+left, right = st.columns([1, 1.6], gap="medium")
+with left:
+    st.markdown("**积压账龄(件)**")
+    ageing = data.backlog_ageing(src, f)
+    st.plotly_chart(charts.backlog_bars(ageing, height=340), config=PLOTLY, key="closure_ageing")
+with right:
+    overdue = data.overdue_list(src, f)
+    total = overdue.attrs.get("total", len(overdue))
+    st.markdown(f"**超期未办结清单**(共 {fmt.count(total)} 件,按超期时长排列)")
+    if overdue.empty:
+        st.success("所选范围内没有超期未办结事件。", icon=":material/check_circle:")
+    else:
+        table = pd.DataFrame(
+            {
+                "事件编号": overdue["event_id"],
+                "业务类别": overdue["category"],
+                "街道": overdue["street_name"],
+                "社区": overdue["community_name"],
+                "网格": overdue["grid_name"],
+                "办理类型": overdue["handling_type"].map(
+                    lambda h: labels.HANDLING_TYPE.get(h, h) if h else fmt.MISSING
+                ),
+                "上报时间": overdue["reported_at"].map(fmt.moment),
+                "办结时限": overdue["deadline_at"].map(fmt.moment),
+                "已超期(天)": overdue["overdue_days"].round(1),
+                "反映人": overdue["reporter_name"],
+                "联系电话": overdue["reporter_phone"],
+            }
+        )
+        st.dataframe(table, hide_index=True, width="stretch", height=340)
+        if total > len(overdue):
+            st.caption(f"清单列出超期最久的 {fmt.count(len(overdue))} 件。")
+        st.caption("反映人和联系电话已脱敏。")
+        downloads.buttons(table, f"超期清单_{place}", "dl_overdue")
+
+st.caption(
+    f"口径:{m.METRICS['closure_rate'].description};{m.METRICS['on_time_rate'].description}。"
+)

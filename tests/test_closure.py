@@ -1,0 +1,178 @@
+"""办结率: the analytics against plain SQL on the demo district, and the page under AppTest."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics import closure as cl
+from analytics import queries as q
+from analytics.connection import connect
+from analytics.filters import Filters, preset_period
+from tests.apptest import app_test
+
+PAGE = "pages/closure.py"
+
+
+@pytest.fixture
+def demo(demo_db):
+    con = connect(demo_db, read_only=True)
+    rng = q.data_range(con)
+    yield con, rng, Filters(*preset_period("ytd", rng.last_day))
+    con.disconnect()
+
+
+def sql(db, query: str, params=()) -> pd.DataFrame:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(query, list(params)).df()
+    finally:
+        con.close()
+
+
+def period_sql(f: Filters) -> tuple[str, list]:
+    return "reported_at >= ? AND reported_at < ?", [
+        f.start,
+        pd.Timestamp(f.end) + pd.Timedelta(days=1),
+    ]
+
+
+def test_funnel_counts_the_furthest_stage_reached(demo, demo_db):
+    con, rng, f = demo
+    got = cl.funnel(con, f, rng)
+    where, params = period_sql(f)
+    row = sql(
+        demo_db,
+        f"""SELECT count(*) AS reported,
+          count(*) FILTER (WHERE coalesce(accepted_at, dispatched_at, handled_at, closed_at)
+                                 IS NOT NULL) AS accepted,
+          count(*) FILTER (WHERE coalesce(dispatched_at, handled_at, closed_at) IS NOT NULL)
+              AS dispatched,
+          count(*) FILTER (WHERE coalesce(handled_at, closed_at) IS NOT NULL) AS handled,
+          count(*) FILTER (WHERE closed_at IS NOT NULL) AS closed
+        FROM events WHERE {where}""",
+        params,
+    ).iloc[0]  # every timestamp is ≤ as_of (the latest timestamp), so "by as_of" holds
+    assert list(got["reached"]) == [row[c] for c in ("reported", "accepted", "dispatched",
+                                                      "handled", "closed")]  # fmt: skip
+    assert list(got["name"]) == ["上报", "受理", "转办", "处置", "反馈(办结)"]
+    assert got["dropped"].sum() == row["reported"] - row["closed"]
+    assert (got["reached"].diff().dropna() <= 0).all()
+
+
+def test_closure_by_street_and_drill_down(demo, demo_db):
+    con, rng, f = demo
+    got = cl.by_unit(con, f, rng).set_index("unit_id")
+    where, params = period_sql(f)
+    expected = sql(
+        demo_db,
+        f"SELECT street_id, count(*) AS n, avg((closed_at IS NOT NULL)::INT) AS rate "
+        f"FROM events WHERE {where} GROUP BY street_id",
+        params,
+    ).set_index("street_id")
+    assert set(got.index) == set(expected.index)
+    for unit, row in expected.iterrows():
+        assert got.loc[unit, "intake"] == row["n"]
+        assert got.loc[unit, "closure_rate"] == pytest.approx(row["rate"])
+    assert list(got["rank"]) == sorted(got["rank"])
+    assert got["rank"].iloc[0] == 1 and got["closure_rate"].iloc[0] == got["closure_rate"].max()
+    street = got.index[0]
+    communities = cl.by_unit(con, Filters(f.start, f.end, street_id=street), rng)
+    assert communities["unit_id"].str.startswith(street).all()
+    assert communities["intake"].sum() <= got.loc[street, "intake"]
+    community = communities["unit_id"].iloc[0]
+    grids = cl.by_unit(con, Filters(f.start, f.end, community_id=community), rng)
+    assert grids["unit_id"].str.startswith(community).all()
+    assert grids["name"].str.contains("网格").all()
+
+
+def test_resolution_levels_share_each_month(demo, demo_db):
+    con, rng, f = demo
+    got = cl.resolution_levels(con, f, rng, "month")
+    sums = got.groupby("bucket")["share"].sum()
+    assert sums.to_numpy() == pytest.approx(1.0)
+    where, params = period_sql(f)
+    closed = sql(
+        demo_db,
+        f"SELECT count(*) AS n FROM events WHERE {where} AND closed_at IS NOT NULL "
+        "AND resolved_level IS NOT NULL",
+        params,
+    )["n"][0]
+    assert got["closed"].sum() == closed
+
+
+def test_overdue_list_is_masked_and_complete(demo, demo_db):
+    con, rng, f = demo
+    got = cl.overdue_list(con, f, rng, limit=50)
+    where, params = period_sql(f)
+    total = sql(
+        demo_db,
+        f"SELECT count(*) AS n FROM events WHERE {where} AND closed_at IS NULL AND deadline_at < ?",
+        [*params, rng.as_of],
+    )["n"][0]
+    assert got.attrs["total"] == total and len(got) == min(50, total)
+    assert got["overdue_days"].is_monotonic_decreasing
+    phones = got["reporter_phone"].dropna()
+    assert phones.map(lambda p: bool(re.fullmatch(r"\d{3}\*{4}\d{4}", p))).all()
+    raw = sql(demo_db, "SELECT event_id, reporter_name FROM events")
+    names = dict(zip(raw["event_id"], raw["reporter_name"], strict=True))
+    for event, shown in zip(got["event_id"], got["reporter_name"], strict=True):
+        real = names[event]
+        if isinstance(real, str) and real:
+            assert shown != real and shown[0] == real[0] and "*" in shown
+
+
+# ---------------------------------------------------------------- the page
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_page(db, monkeypatch) -> AppTest:
+    monkeypatch.setenv("GOV_DB", str(db))
+    at = app_test()
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def unit_names(at: AppTest) -> list[str]:
+    import json
+
+    [chart] = [c for c in at.get("plotly_chart") if "closure_units" in c.proto.id]
+    return json.loads(chart.proto.spec)["data"][0]["y"]
+
+
+def test_closure_page_drills_down_with_the_sidebar(demo_db, monkeypatch):
+    at = open_page(demo_db, monkeypatch)
+    assert at.subheader[0].value.startswith("办结率 · ")
+    assert len(at.get("plotly_chart")) == 4
+    assert len(at.get("download_button")) == 10
+    assert "**各街道办结率与按时办结率**" in [x.value for x in at.markdown]
+    streets = unit_names(at)
+    assert all(n.endswith(("街道", "镇")) for n in streets)
+    overdue = at.dataframe[-1].value
+    assert overdue["联系电话"].dropna().str.fullmatch(r"\d{3}\*{4}\d{4}").all()
+
+    at.selectbox(key="f_street").select_index(1).run()
+    assert "**各社区办结率与按时办结率**" in [x.value for x in at.markdown]
+    assert not set(unit_names(at)) & set(streets)
+    at.selectbox(key="f_community").select_index(1).run()
+    assert "**各网格办结率与按时办结率**" in [x.value for x in at.markdown]
+    assert all("网格" in n for n in unit_names(at))
+    at.radio(key="f_compare").set_value("mom").run()
+    assert not at.exception
+    assert any("环比" in c for c in at.dataframe[0].value.columns)
