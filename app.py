@@ -34,6 +34,7 @@ PAGES = [
         "pages/trends.py", title="投诉信访趋势", icon=":material/trending_up:", url_path="trends"
     ),
     st.Page("pages/closure.py", title="办结率", icon=":material/task_alt:", url_path="closure"),
+    st.Page("pages/response.py", title="响应时效", icon=":material/timer:", url_path="response"),
     st.Page("pages/import.py", title="数据导入", icon=":material/upload_file:", url_path="import"),
 ]
 NEEDS_NO_FILTERS = {"import"}  # works on an empty store; the period and units do not apply

@@ -12,9 +12,10 @@ from analytics import metrics as m
 from analytics.filters import Filters, apply_scope, in_period
 from analytics.masking import mask_frame
 from analytics.queries import FREQUENCIES, DataRange, comparable, metric_table, org_units
+from analytics.schema import EVENT_TIMESTAMPS
 
 RATES = ("intake", "closure_rate", "on_time_rate")
-STAGES = ("reported_at", "accepted_at", "dispatched_at", "handled_at", "closed_at")
+STAGES = EVENT_TIMESTAMPS  # 上报 → 受理 → 转办 → 处置 → 反馈
 STAGE_NAMES = {
     "reported_at": "上报",
     "accepted_at": "受理",

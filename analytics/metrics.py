@@ -259,6 +259,22 @@ METRICS: dict[str, Metric] = {
             "backlog", "积压", "count", "lower", "统计期内受理、截至数据日仍未办结的事件数", backlog
         ),
         Metric("overdue", "超期", "count", "lower", "积压中已超过承诺时限的事件数", overdue),
+        *(
+            Metric(
+                f"stage_{stage}",
+                f"{title}环节时长中位数",
+                "hours",
+                "lower",
+                f"{span} 的中位数(小时,两端都已发生的事件)",
+                stage_hours(stage),
+            )
+            for stage, title, span in (
+                ("accept", "受理", "受理时间 − 上报时间"),
+                ("dispatch", "转办", "转办时间 − 受理时间"),
+                ("handle", "处置", "处置时间 − 转办时间"),
+                ("feedback", "反馈", "办结时间 − 处置时间"),
+            )
+        ),
         Metric("repeat_rate", "重复诉求率", "rate", "lower", "重复诉求 / 受理量", repeat_rate),
     )
 }

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from analytics import closure as cl
 from analytics import queries as q
+from analytics import response as rs
 from analytics import trends as tr
 from analytics.connection import connect, cursor
 from analytics.filters import Filters, preset_period
@@ -44,6 +45,18 @@ CLOSURE = {
     "backlog_ageing": lambda con, f, rng: q.backlog_ageing(cursor(con), f, rng),
     "overdue_list": lambda con, f, rng: cl.overdue_list(cursor(con), f, rng),
 }
+RESPONSE = {
+    "distribution (units)": lambda con, f, rng: rs.distribution(cursor(con), f, rng),
+    "stage_breakdown": lambda con, f, rng: rs.stage_breakdown(cursor(con), f, rng),
+    "sla": lambda con, f, rng: rs.sla(cursor(con), f, rng),
+    "before_after (1 year each side)": lambda con, f, rng: rs.before_after(
+        cursor(con), rs.sides(f, rng, rs.default_pivot(rng), 365), rng
+    ),
+    "rank tests (both measures)": lambda con, f, rng: [
+        rs.rank_test(cursor(con), rs.sides(f, rng, rs.default_pivot(rng), 365), rng, x)
+        for x in rs.MEASURES
+    ],
+}
 
 
 def timed(run, runs: int) -> float:
@@ -65,12 +78,15 @@ def measure(size: int, runs: int) -> None:
     rng = q.data_range(con)
     f = Filters(*preset_period("ytd", rng.last_day))
     print(f"\n{size:,} events · 本年 {f.start} – {f.end} · whole district")
-    print("\n办结率 page (its queries do not depend on a granularity)\n")
-    print("| step | ms |\n|---|---:|")
-    closure = {name: timed(lambda run=run: run(con, f, rng), runs) for name, run in CLOSURE.items()}
-    for name, ms in closure.items():
-        print(f"| {name} | {ms:,.0f} |")
-    print(f"| **whole page** | **{sum(closure.values()):,.0f}** |")
+    for title, queries in (("办结率", CLOSURE), ("响应时效", RESPONSE)):
+        print(f"\n{title} page\n")
+        print("| step | ms |\n|---|---:|")
+        times = {
+            name: timed(lambda run=run: run(con, f, rng), runs) for name, run in queries.items()
+        }
+        for name, ms in times.items():
+            print(f"| {name} | {ms:,.0f} |")
+        print(f"| **whole page** | **{sum(times.values()):,.0f}** |")
     print("\n投诉信访趋势 page\n")
     print("| step | week ms | day ms | month ms |")
     print("|---|---:|---:|---:|")

@@ -13,6 +13,7 @@ of reading the old file forever.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -20,6 +21,7 @@ from ibis.backends import BaseBackend
 
 from analytics import closure as cl
 from analytics import queries as q
+from analytics import response as rs
 from analytics import trends as tr
 from analytics.connection import connect, cursor, db_url, duckdb_path, is_duckdb_file
 from analytics.filters import Filters
@@ -211,3 +213,33 @@ def resolution_levels(src: Source, f: Filters, freq: str) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=32)
 def overdue_list(src: Source, f: Filters) -> pd.DataFrame:
     return cl.overdue_list(_con(src), f, data_range(src))
+
+
+# ---------------------------------------------------------------- 响应时效
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def distribution(src: Source, f: Filters, measure: str, by: str) -> pd.DataFrame:
+    return rs.distribution(_con(src), f, data_range(src), measure, by)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def stage_breakdown(src: Source, f: Filters, by: str) -> pd.DataFrame:
+    return rs.stage_breakdown(_con(src), f, data_range(src), by)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def sla(src: Source, f: Filters) -> pd.DataFrame:
+    return rs.sla(_con(src), f, data_range(src))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def before_after(src: Source, f: Filters, pivot: date, days: int):
+    """The two sides' figures and the rank tests of both measures (None without two sides)."""
+    rng = data_range(src)
+    sides = rs.sides(f, rng, pivot, days)
+    if sides is None:
+        return None
+    con = _con(src)
+    tests = {measure: rs.rank_test(con, sides, rng, measure) for measure in rs.MEASURES}
+    return sides, rs.before_after(con, sides, rng), tests

@@ -259,3 +259,22 @@ def test_closure_page_in_a_real_browser(server, page):
     page.get_by_text("各社区办结率与按时办结率").wait_for(timeout=60_000)
     settle(page, metrics=0)
     assert_no_error(page)
+
+
+def test_response_page_in_a_real_browser(server, page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{server}/response")
+    settle(page, metrics=0)
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 3",
+        timeout=60_000,
+    )
+    assert_no_error(page)
+    assert page.locator("h3").first.inner_text().startswith("响应时效")
+    assert "Mann-Whitney" in page.inner_text("body")
+    page.screenshot(path=str(ARTIFACTS / "response-1920x1080.png"))
+    page.get_by_role("radiogroup", name="分组").get_by_role("radio", name="来源渠道").click()
+    page.get_by_text("响应时长(受理 − 上报) · 按来源渠道").wait_for(timeout=60_000)
+    settle(page, metrics=0)
+    assert_no_error(page)
+    assert "12345/8890热线" in page.locator('[data-testid="stPlotlyChart"]').first.inner_text()

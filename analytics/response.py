@@ -1,0 +1,241 @@
+"""响应时效: how long events wait, by group; where the time goes; whether a change is real.
+
+响应时长 and 办理时长 are the metrics of ``analytics.metrics`` (accepted − reported, closed −
+reported, in hours; median and P90, exact). Distributions are summarised in the database as
+quantiles, so no event row leaves it; the before/after test ranks the distinct values.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import ibis
+import numpy as np
+import pandas as pd
+from ibis.backends import BaseBackend
+
+from analytics import labels
+from analytics import metrics as m
+from analytics.closure import _unit_names, drill_level
+from analytics.filters import Filters, apply_scope, in_period
+from analytics.queries import DataRange, metric_table
+
+MEASURES = {"response": ("reported_at", "accepted_at"), "handling": ("reported_at", "closed_at")}
+MEASURE_METRICS = {
+    "response": ("response_median", "response_p90"),
+    "handling": ("handling_median", "handling_p90"),
+}
+QUANTILES = {"p10": 0.1, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p90": 0.9}
+STAGE_METRICS = ("stage_accept", "stage_dispatch", "stage_handle", "stage_feedback")
+SLA_STATES = ("on_time", "late", "open_overdue", "open_due")
+
+
+def group_column(by: str, f: Filters) -> str:
+    """``unit`` means one level below the sidebar's scope (as on the 办结率 page)."""
+    return drill_level(f) if by == "unit" else by
+
+
+def _hours(t, measure: str):
+    start, end = MEASURES[measure]
+    reached = t[end].notnull() & (t[end] <= t.as_of)
+    return m.hours_between(t[start], t[end]), reached
+
+
+def distribution(
+    con: BaseBackend, f: Filters, rng: DataRange, measure: str = "response", by: str = "channel"
+) -> pd.DataFrame:
+    """Per group: n and the 10/25/50/75/90th percentiles of the measure in hours, slowest
+    median first. Events not yet accepted (or closed) are not in the distribution."""
+    column = group_column(by, f)
+    t = apply_scope(con.table("events"), f)
+    t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(rng.as_of))
+    hours, reached = _hours(t, measure)
+    t = t.filter(reached).mutate(h=hours)
+    aggs = {name: t.h.quantile(q) for name, q in QUANTILES.items()}
+    df = t.group_by(t[column].name("group")).aggregate(n=t.count(), **aggs).execute()
+    df = df[df["group"].notna()]
+    df["label"] = _labels(con, column, df["group"])
+    return df.sort_values(["p50", "group"], ascending=[False, True]).reset_index(drop=True)
+
+
+CATALOGUES = {
+    "channel": labels.CHANNEL,
+    "handling_type": labels.HANDLING_TYPE,
+    "event_type": labels.EVENT_TYPE,
+    "board": labels.BOARD,
+}
+
+
+def _labels(con: BaseBackend, column: str, values: pd.Series) -> pd.Series:
+    """Chinese names of the groups: unit names, or the label catalogue's, or the value."""
+    names = _unit_names(con) if column.endswith("_id") else CATALOGUES.get(column, {})
+    return values.map(lambda v: names.get(v, v))
+
+
+def stage_breakdown(
+    con: BaseBackend, f: Filters, rng: DataRange, by: str = "handling_type"
+) -> pd.DataFrame:
+    """Median hours of each lifecycle stage (受理, 转办, 处置, 反馈) per group."""
+    column = group_column(by, f)
+    df = metric_table(con, f, rng, STAGE_METRICS, by=[column], compare=None)
+    df = df[df[column].notna()].rename(columns={column: "group"})
+    df = df.drop(columns=[c for c in df.columns if c.endswith("_prev")])
+    df["label"] = _labels(con, column, df["group"])
+    return df.reset_index(drop=True)
+
+
+def sla(con: BaseBackend, f: Filters, rng: DataRange) -> pd.DataFrame:
+    """Per handling type, the events with a deadline: closed on time, closed late, open past
+    the deadline, open and not yet due; and 按时办结率 (metrics.md) beside them."""
+    t = apply_scope(con.table("events"), f)
+    t = t.filter(in_period(t, f.start, f.end) & t.deadline_at.notnull())
+    t = t.mutate(as_of=ibis.literal(rng.as_of))
+    closed = m.closed(t)
+    states = {
+        "on_time": closed & (t.closed_at <= t.deadline_at),
+        "late": closed & (t.closed_at > t.deadline_at),
+        "open_overdue": ~closed & (t.deadline_at < t.as_of),
+        "open_due": ~closed & (t.deadline_at >= t.as_of),
+    }
+    aggs = {name: t.count(where=cond) for name, cond in states.items()}
+    df = t.group_by("handling_type").aggregate(total=t.count(), **aggs).execute()
+    rates = metric_table(con, f, rng, ["on_time_rate"], by=["handling_type"], compare=None)
+    df = df.merge(rates[["handling_type", "on_time_rate"]], on="handling_type", how="left")
+    return df.sort_values("on_time_rate").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- before / after
+
+
+@dataclass(frozen=True)
+class Sides:
+    before: Filters
+    after: Filters
+
+
+def default_pivot(rng: DataRange) -> date:
+    """The demo district's 2025 reform when the data spans it, else the month start nearest
+    the middle of the data."""
+    from analytics.demo import REFORM
+
+    reform = pd.Timestamp(REFORM).date()
+    if rng.first_day < reform <= rng.last_day:
+        return reform
+    middle = rng.first_day + (rng.last_day - rng.first_day) / 2
+    return middle.replace(day=1)
+
+
+def sides(f: Filters, rng: DataRange, pivot: date, days: int) -> Sides | None:
+    """``days`` on each side of ``pivot`` (the pivot day is "after"), within the data, with
+    the sidebar's scope and dimensions. None when either side has no day of data."""
+    before_start = max(pivot - timedelta(days=days), rng.first_day)
+    after_end = min(pivot + timedelta(days=days - 1), rng.last_day)
+    if pivot <= rng.first_day or pivot > rng.last_day or before_start >= pivot:
+        return None
+    return Sides(
+        f.with_period(before_start, pivot - timedelta(days=1)), f.with_period(pivot, after_end)
+    )
+
+
+BEFORE_AFTER_METRICS = (
+    "intake",
+    "response_median",
+    "response_p90",
+    "handling_median",
+    "handling_p90",
+    "on_time_rate",
+)
+
+
+def before_after(con: BaseBackend, s: Sides, rng: DataRange) -> pd.DataFrame:
+    """The figures of both sides: metric, before, after, change (as the cards show it)."""
+    rows = {}
+    for side, f in (("before", s.before), ("after", s.after)):
+        rows[side] = metric_table(con, f, rng, BEFORE_AFTER_METRICS, compare=None).iloc[0]
+    df = pd.DataFrame(
+        {
+            "metric": list(BEFORE_AFTER_METRICS),
+            "before": [rows["before"][k] for k in BEFORE_AFTER_METRICS],
+            "after": [rows["after"][k] for k in BEFORE_AFTER_METRICS],
+        }
+    )
+    pairs = zip(df["metric"], df["after"], df["before"], strict=True)
+    df["change"] = [m.change(k, a, b) for k, a, b in pairs]
+    return df
+
+
+@dataclass(frozen=True)
+class RankTest:
+    """Mann-Whitney U test (two-sided, normal approximation with tie and continuity
+    corrections): are values after the pivot systematically larger or smaller?"""
+
+    n_before: int
+    n_after: int
+    u: float  # U of the "after" sample
+    z: float
+    p_value: float
+    superiority: float  # P(a random "after" value > a random "before" value), ties count ½
+
+
+def mann_whitney(before: pd.DataFrame, after: pd.DataFrame) -> RankTest | None:
+    """The test on two samples given as distinct values with counts (columns v, n)."""
+    counts = pd.concat([before.assign(side=0), after.assign(side=1)])
+    table = counts.pivot_table(index="v", columns="side", values="n", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=[0, 1], fill_value=0)
+    ties = (table[0] + table[1]).to_numpy(dtype=float)
+    mean_rank = np.cumsum(ties) - ties + (ties + 1) / 2
+    rank_sum = float((table[1].to_numpy(dtype=float) * mean_rank).sum())
+    tie_term = float((ties**3 - ties).sum())
+    return _u_test(int(table[0].sum()), int(table[1].sum()), rank_sum, tie_term)
+
+
+def _u_test(n0: int, n1: int, rank_sum: float, tie_term: float) -> RankTest | None:
+    """U, z and the two-sided p-value from the "after" sample's rank sum (average ranks for
+    ties) and Σ(t³ − t) over tie groups."""
+    if n0 == 0 or n1 == 0:
+        return None
+    u = rank_sum - n1 * (n1 + 1) / 2
+    n = n0 + n1
+    variance = n0 * n1 / 12 * ((n + 1) - tie_term / (n * (n - 1))) if n > 1 else 0.0
+    expected = n0 * n1 / 2
+    if variance <= 0:
+        z, p = 0.0, 1.0
+    else:
+        z = max(abs(u - expected) - 0.5, 0.0) / math.sqrt(variance)
+        z = z if u >= expected else -z
+        p = math.erfc(abs(z) / math.sqrt(2))
+    return RankTest(n0, n1, u, z, p, u / (n0 * n1))
+
+
+def rank_test(con: BaseBackend, s: Sides, rng: DataRange, measure: str) -> RankTest | None:
+    """Mann-Whitney on the measure's hours before vs after the pivot, ranked in the database
+    (average ranks over each distinct value), so only five numbers come back."""
+    parts = []
+    for side, f in enumerate((s.before, s.after)):
+        t = apply_scope(con.table("events"), f)
+        t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(rng.as_of))
+        hours, reached = _hours(t, measure)
+        t = t.filter(reached)
+        parts.append(t.select(v=hours, after=ibis.literal(side)))
+    both = parts[0].union(parts[1])
+    values = both.group_by("v").aggregate(n=both.count(), n1=both.after.sum())
+    window = ibis.window(order_by="v", preceding=None, following=0)
+    ranked = values.mutate(below=values.n.sum().over(window) - values.n)
+    mean_rank = ranked.below + (ranked.n + 1) / 2.0
+    n = ranked.n.cast("float64")
+    row = (
+        ranked.aggregate(
+            total=ranked.n.sum(),
+            n1=ranked.n1.sum(),
+            rank_sum=(ranked.n1 * mean_rank).sum(),
+            tie_term=(n * n * n - n).sum(),
+        )
+        .execute()
+        .iloc[0]
+    )
+    if pd.isna(row["total"]):
+        return None
+    total, n1 = int(row["total"]), int(row["n1"])
+    return _u_test(total - n1, n1, float(row["rank_sum"]), float(row["tie_term"]))

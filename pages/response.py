@@ -1,0 +1,156 @@
+"""响应时效: distributions of response and handling time by group, where the time goes,
+SLA compliance per handling type, and a before/after comparison with a rank test."""
+
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+
+from analytics import formats as fmt
+from analytics import metrics as m
+from analytics import response as rs
+from ui import charts, data, downloads
+from ui.context import current
+from ui.sidebar import scope_label
+
+PLOTLY = {"displaylogo": False}
+MEASURES = {"response": "响应时长(受理 − 上报)", "handling": "办理时长(办结 − 上报)"}
+GROUPS = {
+    "unit": "单位",
+    "category": "业务类别",
+    "channel": "来源渠道",
+    "handling_type": "办理类型",
+}
+WINDOWS = {90: "前后各 90 天", 180: "前后各 180 天", 365: "前后各 1 年"}
+
+ctx = current()
+src, f = ctx.src, ctx.filters
+rng = data.data_range(src)
+place = fmt.plain(scope_label(f, src))
+
+st.subheader(f"响应时效 · {place}", anchor=False)
+st.caption(
+    f"统计期:{fmt.period(f.start, f.end)} · 数据截至 {fmt.moment(rng.as_of)} · 时长单位:小时"
+)
+
+measure_col, group_col, log_col = st.columns([1.6, 2, 1])
+measure = (
+    measure_col.segmented_control(
+        "时长", list(MEASURES), format_func=MEASURES.get, default="response", key="resp_measure"
+    )
+    or "response"
+)
+by = (
+    group_col.segmented_control(
+        "分组", list(GROUPS), format_func=GROUPS.get, default="unit", key="resp_by"
+    )
+    or "unit"
+)
+log = log_col.toggle("对数坐标", value=True, key="resp_log", help="时长分布右偏,对数坐标看得清")
+
+left, right = st.columns([1.3, 1], gap="medium")
+with left:
+    st.markdown(f"**{MEASURES[measure]} · 按{GROUPS[by]}**(箱体 25%–75%,须至 P10 与 P90)")
+    dist = data.distribution(src, f, measure, by)
+    if dist.empty:
+        st.info("所选范围内没有可计算时长的事件。")
+    else:
+        fig = charts.hours_boxes(dist.head(25), MEASURES[measure], log)
+        st.plotly_chart(fig, config=PLOTLY, key="resp_dist")
+        table = pd.DataFrame(
+            {GROUPS[by]: dist["label"], "件数": dist["n"]}
+            | {f"{k.upper()}(小时)": dist[k].round(2) for k in rs.QUANTILES}
+        )
+        downloads.buttons(table, f"{MEASURES[measure][:4]}分布_按{GROUPS[by]}_{place}", "dl_dist")
+with right:
+    st.markdown(f"**各环节时长中位数 · 按{GROUPS[by]}**")
+    stages = data.stage_breakdown(src, f, by)
+    if stages.empty:
+        st.info("所选范围内没有事件。")
+    else:
+        st.plotly_chart(charts.stage_bars(stages.head(25)), config=PLOTLY, key="resp_stages")
+        table = pd.DataFrame(
+            {GROUPS[by]: stages["label"]}
+            | {m.label(k): stages[k].round(2) for k in rs.STAGE_METRICS}
+        )
+        downloads.buttons(table, f"各环节时长_按{GROUPS[by]}_{place}", "dl_stages")
+
+left, right = st.columns([1, 1.3], gap="medium")
+with left:
+    st.markdown("**承诺时限达成 · 按办理类型**(括号内为按时办结率)")
+    compliance = data.sla(src, f)
+    if compliance.empty:
+        st.info("所选范围内没有设定办结时限的事件。")
+    else:
+        st.plotly_chart(charts.sla_bars(compliance), config=PLOTLY, key="resp_sla")
+        table = pd.DataFrame(
+            {
+                "办理类型": compliance["handling_type"].map(
+                    lambda h: rs.CATALOGUES["handling_type"].get(h, h)
+                ),
+                "有时限事件": compliance["total"],
+                **{charts.SLA_NAMES[s]: compliance[s] for s in rs.SLA_STATES},
+                "按时办结率": compliance["on_time_rate"].map(fmt.rate),
+            }
+        )
+        downloads.buttons(table, f"承诺时限达成_{place}", "dl_sla")
+
+with right:
+    st.markdown("**前后对比 · 改进是否真实**")
+    pick, window_col = st.columns([1, 1])
+    pivot = pick.date_input(
+        "分界日期(含当天算作“之后”)",
+        value=rs.default_pivot(rng),
+        min_value=rng.first_day + timedelta(days=1),
+        max_value=rng.last_day,
+        format="YYYY-MM-DD",
+        key="resp_pivot",
+    )
+    days = window_col.selectbox(
+        "比较窗口", list(WINDOWS), index=2, format_func=WINDOWS.get, key="resp_window"
+    )
+    result = data.before_after(src, f, pivot, days) if pivot else None
+    if result is None:
+        st.info("分界日期前后都需要有数据。")
+    else:
+        sides, figures, tests = result
+        st.caption(
+            f"之前:{fmt.period(sides.before.start, sides.before.end)};"
+            f"之后:{fmt.period(sides.after.start, sides.after.end)}。范围与维度按左侧筛选。"
+        )
+        table = pd.DataFrame(
+            {
+                "指标": figures["metric"].map(m.label),
+                "之前": [
+                    fmt.value(k, v)
+                    for k, v in zip(figures["metric"], figures["before"], strict=True)
+                ],
+                "之后": [
+                    fmt.value(k, v)
+                    for k, v in zip(figures["metric"], figures["after"], strict=True)
+                ],
+                "变化": [
+                    fmt.change(k, c) or fmt.MISSING
+                    for k, c in zip(figures["metric"], figures["change"], strict=True)
+                ],
+            }
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+        for key, test in tests.items():
+            name = MEASURES[key].split("(")[0]
+            if test is None:
+                st.caption(f"{name}:一侧没有数据,无法检验。")
+                continue
+            faster = test.superiority < 0.5
+            p_text = "p < 0.001" if test.p_value < 0.001 else f"p = {test.p_value:.3f}"
+            if test.p_value < 0.05:
+                verdict = f"之后{'更短' if faster else '更长'},差异显著"
+            else:
+                verdict = "差异不显著,可能是随机波动"
+            st.markdown(
+                f"- **{name}**:{verdict}(Mann-Whitney 秩和检验,{p_text};"
+                f"随机抽一件“之后”比一件“之前”{'更长' if not faster else '更短'}的概率 "
+                f"{fmt.rate(test.superiority if not faster else 1 - test.superiority)};"
+                f"样本 {fmt.count(test.n_before)} / {fmt.count(test.n_after)} 件)"
+            )
+        downloads.buttons(table, f"前后对比_{pivot}_{place}", "dl_before_after")

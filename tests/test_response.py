@@ -1,0 +1,177 @@
+"""响应时效: distributions, stages, SLA and the before/after rank test; the page under AppTest."""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import product
+
+import duckdb
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics import queries as q
+from analytics import response as rs
+from analytics.connection import connect
+from analytics.filters import Filters, preset_period
+from tests.apptest import app_test
+
+PAGE = "pages/response.py"
+
+
+def sample(values: list[float]) -> pd.DataFrame:
+    s = pd.Series(values).value_counts()
+    return pd.DataFrame({"v": s.index, "n": s.to_numpy()})
+
+
+def test_mann_whitney_hand_checked_and_with_ties():
+    test = rs.mann_whitney(sample([1, 2, 3]), sample([4, 5, 6]))
+    # U = 9 of a possible 9; mean 4.5, variance 9/12 × 7 = 5.25; z = (4.5 − 0.5)/2.291
+    assert (test.u, test.superiority) == (9.0, 1.0)
+    assert test.z == pytest.approx(1.7457, abs=1e-4)
+    assert test.p_value == pytest.approx(0.080856, abs=1e-5)  # scipy: 0.0808556
+    before, after = [1, 1, 2, 3, 5, 5], [1, 2, 2, 4, 5, 6, 6]
+    brute = sum((a > b) + 0.5 * (a == b) for a, b in product(after, before))
+    tied = rs.mann_whitney(sample(before), sample(after))
+    assert tied.u == brute
+    assert 0 < tied.p_value < 1
+    assert rs.mann_whitney(sample([1, 2]), sample([])) is None
+
+
+@pytest.fixture
+def demo(demo_db):
+    con = connect(demo_db, read_only=True)
+    rng = q.data_range(con)
+    yield con, rng, Filters(*preset_period("ytd", rng.last_day))
+    con.disconnect()
+
+
+def sql(db, query: str, params=()) -> pd.DataFrame:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(query, list(params)).df()
+    finally:
+        con.close()
+
+
+def test_distribution_quantiles_against_plain_sql(demo, demo_db):
+    con, rng, f = demo
+    got = rs.distribution(con, f, rng, "response", "channel").set_index("group")
+    expected = sql(
+        demo_db,
+        """SELECT channel, count(*) AS n,
+             quantile_cont((epoch(accepted_at) - epoch(reported_at)) / 3600, 0.5) AS p50,
+             quantile_cont((epoch(accepted_at) - epoch(reported_at)) / 3600, 0.9) AS p90
+           FROM events WHERE reported_at >= ? AND reported_at < ? AND accepted_at IS NOT NULL
+           GROUP BY channel""",
+        [f.start, pd.Timestamp(f.end) + pd.Timedelta(days=1)],
+    ).set_index("channel")
+    assert set(got.index) == set(expected.index)
+    for channel, row in expected.iterrows():
+        assert got.loc[channel, "n"] == row["n"]
+        assert got.loc[channel, "p50"] == pytest.approx(row["p50"], rel=1e-9)
+        assert got.loc[channel, "p90"] == pytest.approx(row["p90"], rel=1e-9)
+    assert list(got["p50"]) == sorted(got["p50"], reverse=True)
+    assert got.loc["hotline", "label"] == "12345/8890热线"
+
+
+def test_stage_medians_against_plain_sql(demo, demo_db):
+    con, rng, f = demo
+    got = rs.stage_breakdown(con, f, rng, "handling_type").set_index("group")
+    expected = sql(
+        demo_db,
+        """SELECT handling_type,
+             quantile_cont((epoch(dispatched_at) - epoch(accepted_at)) / 3600, 0.5)
+               FILTER (WHERE accepted_at IS NOT NULL AND dispatched_at IS NOT NULL) AS dispatch
+           FROM events WHERE reported_at >= ? AND reported_at < ? GROUP BY handling_type""",
+        [f.start, pd.Timestamp(f.end) + pd.Timedelta(days=1)],
+    ).set_index("handling_type")
+    for kind, row in expected.iterrows():
+        if pd.isna(row["dispatch"]):
+            assert pd.isna(got.loc[kind, "stage_dispatch"])
+        else:
+            assert got.loc[kind, "stage_dispatch"] == pytest.approx(row["dispatch"], rel=1e-9)
+
+
+def test_sla_states_add_up_to_the_on_time_rate(demo):
+    con, rng, f = demo
+    df = rs.sla(con, f, rng)
+    assert (df[list(rs.SLA_STATES)].sum(axis=1) == df["total"]).all()
+    eligible = df["on_time"] + df["late"] + df["open_overdue"]
+    assert df["on_time_rate"].tolist() == pytest.approx((df["on_time"] / eligible).tolist())
+
+
+def test_before_and_after_the_reform(demo, demo_db):
+    con, rng, f = demo
+    pivot = rs.default_pivot(rng)
+    assert pivot == date(2025, 1, 1)
+    s = rs.sides(f, rng, pivot, 90)
+    assert (s.before.start, s.before.end) == (date(2024, 10, 3), date(2024, 12, 31))
+    assert (s.after.start, s.after.end) == (date(2025, 1, 1), date(2025, 3, 31))
+    figures = rs.before_after(con, s, rng).set_index("metric")
+    direct = q.metric_table(con, s.after, rng, ["response_median"], compare=None).iloc[0]
+    assert figures.loc["response_median", "after"] == pytest.approx(direct["response_median"])
+    assert figures.loc["response_median", "after"] < figures.loc["response_median", "before"]
+    test = rs.rank_test(con, s, rng, "response")
+    assert test.p_value < 0.001 and test.superiority < 0.5  # the reform made responses faster
+    samples = [
+        sql(
+            demo_db,
+            "SELECT (epoch(accepted_at) - epoch(reported_at)) / 3600 AS v, count(*) AS n "
+            "FROM events WHERE reported_at >= ? AND reported_at < ? AND accepted_at IS NOT NULL "
+            "GROUP BY v",
+            [side.start, pd.Timestamp(side.end) + pd.Timedelta(days=1)],
+        )
+        for side in (s.before, s.after)
+    ]
+    in_memory = rs.mann_whitney(*samples)  # ranked in pandas: the database ranks the same
+    assert (test.n_before, test.n_after, test.u) == (
+        in_memory.n_before, in_memory.n_after, pytest.approx(in_memory.u)
+    )  # fmt: skip
+    assert rs.sides(f, rng, rng.first_day, 90) is None
+
+
+# ---------------------------------------------------------------- the page
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_page(db, monkeypatch) -> AppTest:
+    monkeypatch.setenv("GOV_DB", str(db))
+    at = app_test()
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_response_page_and_its_controls(demo_db, monkeypatch):
+    at = open_page(demo_db, monkeypatch)
+    assert at.subheader[0].value.startswith("响应时效 · ")
+    assert len(at.get("plotly_chart")) == 3
+    assert len(at.get("download_button")) == 8
+    verdicts = [x.value for x in at.markdown if x.value.startswith("- **")]
+    assert len(verdicts) == 2 and "差异显著" in verdicts[0] and "p < 0.001" in verdicts[0]
+    table = at.dataframe[0].value
+    assert list(table["指标"]) == ["受理量", "响应时长中位数", "响应时长P90", "办理时长中位数",
+                                  "办理时长P90", "按时办结率"]  # fmt: skip
+
+    at.segmented_control(key="resp_measure").set_value("handling").run()
+    assert "**办理时长(办结 − 上报) · 按单位**" in at.markdown[0].value
+    for group in ("category", "channel", "handling_type"):
+        at.segmented_control(key="resp_by").set_value(group).run()
+        assert not at.exception
+    at.toggle(key="resp_log").set_value(False).run()
+    at.date_input(key="resp_pivot").set_value(date(2026, 6, 1)).run()
+    at.selectbox(key="resp_window").select(90).run()
+    assert not at.exception
+    assert "2026年3月3日至5月31日" in " ".join(c.value for c in at.caption)
