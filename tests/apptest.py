@@ -38,3 +38,14 @@ class EntryAppTest(AppTest):
 def app_test(timeout: float = 120) -> EntryAppTest:
     # ``AppTest.from_file`` always builds a plain ``AppTest``, hence the constructor.
     return EntryAppTest(APP, default_timeout=timeout)
+
+
+def open_page(db, monkeypatch, page: str, timeout: float = 120) -> EntryAppTest:
+    """The app on ``db``, switched to ``page`` (a path under pages/), run without exception."""
+    monkeypatch.setenv("GOV_DB", str(db))
+    at = app_test(timeout)
+    at.run()
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

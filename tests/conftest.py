@@ -365,3 +365,24 @@ def demo_db(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     build_demo(path, events=40_000, seed=7)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_caches():
+    """Every test starts and ends with empty Streamlit caches (AppTest runs share them)."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def query(db: Path, sql: str, params=()):
+    """A DataFrame straight from the DuckDB file: the plain-SQL side of a check."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, list(params)).df()
+    finally:
+        con.close()

@@ -8,7 +8,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import queries as q
@@ -17,15 +16,6 @@ from analytics.filters import Filters, preset_period
 from tests.apptest import app_test
 
 KPI_LABELS = ["受理量", "办结率", "按时办结率", "响应时长中位数", "满意率", "网格内解决率", "积压"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def run_app(db: Path, monkeypatch) -> AppTest:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import re
 
-import duckdb
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import closure as cl
 from analytics import queries as q
 from analytics.connection import connect
 from analytics.filters import Filters, preset_period
-from tests.apptest import app_test
+from tests.apptest import open_page
+from tests.conftest import query
 
 PAGE = "pages/closure.py"
 
@@ -25,14 +24,6 @@ def demo(demo_db):
     rng = q.data_range(con)
     yield con, rng, Filters(*preset_period("ytd", rng.last_day))
     con.disconnect()
-
-
-def sql(db, query: str, params=()) -> pd.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query, list(params)).df()
-    finally:
-        con.close()
 
 
 def period_sql(f: Filters) -> tuple[str, list]:
@@ -46,7 +37,7 @@ def test_funnel_counts_the_furthest_stage_reached(demo, demo_db):
     con, rng, f = demo
     got = cl.funnel(con, f, rng)
     where, params = period_sql(f)
-    row = sql(
+    row = query(
         demo_db,
         f"""SELECT count(*) AS reported,
           count(*) FILTER (WHERE coalesce(accepted_at, dispatched_at, handled_at, closed_at)
@@ -69,7 +60,7 @@ def test_closure_by_street_and_drill_down(demo, demo_db):
     con, rng, f = demo
     got = cl.by_unit(con, f, rng).set_index("unit_id")
     where, params = period_sql(f)
-    expected = sql(
+    expected = query(
         demo_db,
         f"SELECT street_id, count(*) AS n, avg((closed_at IS NOT NULL)::INT) AS rate "
         f"FROM events WHERE {where} GROUP BY street_id",
@@ -97,7 +88,7 @@ def test_resolution_levels_share_each_month(demo, demo_db):
     sums = got.groupby("bucket")["share"].sum()
     assert sums.to_numpy() == pytest.approx(1.0)
     where, params = period_sql(f)
-    closed = sql(
+    closed = query(
         demo_db,
         f"SELECT count(*) AS n FROM events WHERE {where} AND closed_at IS NOT NULL "
         "AND resolved_level IS NOT NULL",
@@ -110,7 +101,7 @@ def test_overdue_list_is_masked_and_complete(demo, demo_db):
     con, rng, f = demo
     got = cl.overdue_list(con, f, rng, limit=50)
     where, params = period_sql(f)
-    total = sql(
+    total = query(
         demo_db,
         f"SELECT count(*) AS n FROM events WHERE {where} AND closed_at IS NULL AND deadline_at < ?",
         [*params, rng.as_of],
@@ -119,7 +110,7 @@ def test_overdue_list_is_masked_and_complete(demo, demo_db):
     assert got["overdue_days"].is_monotonic_decreasing
     phones = got["reporter_phone"].dropna()
     assert phones.map(lambda p: bool(re.fullmatch(r"\d{3}\*{4}\d{4}", p))).all()
-    raw = sql(demo_db, "SELECT event_id, reporter_name FROM events")
+    raw = query(demo_db, "SELECT event_id, reporter_name FROM events")
     names = dict(zip(raw["event_id"], raw["reporter_name"], strict=True))
     for event, shown in zip(got["event_id"], got["reporter_name"], strict=True):
         real = names[event]
@@ -130,25 +121,6 @@ def test_overdue_list_is_masked_and_complete(demo, demo_db):
 # ---------------------------------------------------------------- the page
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_page(db, monkeypatch) -> AppTest:
-    monkeypatch.setenv("GOV_DB", str(db))
-    at = app_test()
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def unit_names(at: AppTest) -> list[str]:
     import json
 
@@ -157,7 +129,7 @@ def unit_names(at: AppTest) -> list[str]:
 
 
 def test_closure_page_drills_down_with_the_sidebar(demo_db, monkeypatch):
-    at = open_page(demo_db, monkeypatch)
+    at = open_page(demo_db, monkeypatch, PAGE)
     assert at.subheader[0].value.startswith("办结率 · ")
     assert len(at.get("plotly_chart")) == 4
     assert len(at.get("download_button")) == 10

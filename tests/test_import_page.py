@@ -8,23 +8,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import formats as fmt
-from tests.apptest import app_test
+from tests.apptest import app_test, open_page
 from tests.test_import import HEADER, hotline_rows
 
 PAGE = "pages/import.py"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture
@@ -32,16 +22,6 @@ def db(tiny_db, tmp_path) -> Path:
     path = tmp_path / "gov.duckdb"
     shutil.copy(tiny_db, path)
     return path
-
-
-def open_page(db: Path, monkeypatch) -> AppTest:
-    monkeypatch.setenv("GOV_DB", str(db))
-    at = app_test()
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def upload(at: AppTest, name: str, content: bytes, preset: str = "hotline") -> AppTest:
@@ -72,7 +52,7 @@ def event_count(db: Path) -> int:
 
 
 def test_preview_finds_the_header_maps_the_columns_and_masks_personal_data(db, monkeypatch):
-    at = upload(open_page(db, monkeypatch), "工单.csv", hotline_file())
+    at = upload(open_page(db, monkeypatch, PAGE), "工单.csv", hotline_file())
     assert "第 2 行为表头,共 16 列" in at.markdown[0].value
     sample = at.dataframe[0].value
     assert list(sample["工单编号"][:2]) == ["H1", "H2"]
@@ -88,7 +68,7 @@ def test_preview_finds_the_header_maps_the_columns_and_masks_personal_data(db, m
 def test_validate_counts_without_writing_then_import_writes_and_the_overview_shows_it(
     db, monkeypatch
 ):
-    at = upload(open_page(db, monkeypatch), "工单.csv", hotline_file())
+    at = upload(open_page(db, monkeypatch, PAGE), "工单.csv", hotline_file())
     before = db.read_bytes()
     click(at, "校验(不写入)")
     assert db.read_bytes() == before
@@ -120,7 +100,7 @@ def test_manual_mapping_of_unknown_headers(db, monkeypatch):
         "M1,2026-05-01 10:00,环境卫生,甲街道,甲一社区,随手拍\n"
         "M2,2026-05-02 10:00,噪音扰民,甲街道,甲一社区,随手拍\n"
     ).encode()
-    at = upload(open_page(db, monkeypatch), "自定义.csv", content, preset="manual")
+    at = upload(open_page(db, monkeypatch, PAGE), "自定义.csv", content, preset="manual")
     assert at.warning, "the required columns are not mapped yet"
     assert all(b.disabled for b in at.button if b.label in ("导入", "校验(不写入)"))
     for column, header in {
@@ -148,7 +128,7 @@ def test_manual_mapping_of_unknown_headers(db, monkeypatch):
 
 def test_a_bad_file_gets_its_message_and_nothing_else(db, monkeypatch):
     name = "坏[点此](http://example.com).csv"  # the message shows the name, never a link
-    at = upload(open_page(db, monkeypatch), name, "工单编号,来电时间\n".encode("utf-16"))
+    at = upload(open_page(db, monkeypatch, PAGE), name, "工单编号,来电时间\n".encode("utf-16"))
     assert "不是文本表格" in at.error[0].value
     assert fmt.plain(name) in at.error[0].value
     assert not at.button
@@ -176,7 +156,7 @@ def test_the_page_works_before_any_data_exists(tmp_path, monkeypatch):
 def test_grid_boundaries_through_the_page_then_the_overview_maps_them(db, monkeypatch):
     from tests.test_reference_import import feature, square
 
-    at = open_page(db, monkeypatch)
+    at = open_page(db, monkeypatch, PAGE)
     at.segmented_control(key="imp_kind").set_value("grids")
     at.run()
     assert "GeoJSON 面要素" in at.info[0].value

@@ -5,17 +5,15 @@ from __future__ import annotations
 from datetime import date
 from itertools import product
 
-import duckdb
 import pandas as pd
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from analytics import queries as q
 from analytics import response as rs
 from analytics.connection import connect
 from analytics.filters import Filters, preset_period
-from tests.apptest import app_test
+from tests.apptest import open_page
+from tests.conftest import query
 
 PAGE = "pages/response.py"
 
@@ -47,18 +45,10 @@ def demo(demo_db):
     con.disconnect()
 
 
-def sql(db, query: str, params=()) -> pd.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query, list(params)).df()
-    finally:
-        con.close()
-
-
 def test_distribution_quantiles_against_plain_sql(demo, demo_db):
     con, rng, f = demo
     got = rs.distribution(con, f, rng, "response", "channel").set_index("group")
-    expected = sql(
+    expected = query(
         demo_db,
         """SELECT channel, count(*) AS n,
              quantile_cont((epoch(accepted_at) - epoch(reported_at)) / 3600, 0.5) AS p50,
@@ -79,7 +69,7 @@ def test_distribution_quantiles_against_plain_sql(demo, demo_db):
 def test_stage_medians_against_plain_sql(demo, demo_db):
     con, rng, f = demo
     got = rs.stage_breakdown(con, f, rng, "handling_type").set_index("group")
-    expected = sql(
+    expected = query(
         demo_db,
         """SELECT handling_type,
              quantile_cont((epoch(dispatched_at) - epoch(accepted_at)) / 3600, 0.5)
@@ -116,7 +106,7 @@ def test_before_and_after_the_reform(demo, demo_db):
     test = rs.rank_test(con, s, rng, "response")
     assert test.p_value < 0.001 and test.superiority < 0.5  # the reform made responses faster
     samples = [
-        sql(
+        query(
             demo_db,
             "SELECT (epoch(accepted_at) - epoch(reported_at)) / 3600 AS v, count(*) AS n "
             "FROM events WHERE reported_at >= ? AND reported_at < ? AND accepted_at IS NOT NULL "
@@ -135,27 +125,8 @@ def test_before_and_after_the_reform(demo, demo_db):
 # ---------------------------------------------------------------- the page
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_page(db, monkeypatch) -> AppTest:
-    monkeypatch.setenv("GOV_DB", str(db))
-    at = app_test()
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def test_response_page_and_its_controls(demo_db, monkeypatch):
-    at = open_page(demo_db, monkeypatch)
+    at = open_page(demo_db, monkeypatch, PAGE)
     assert at.subheader[0].value.startswith("响应时效 · ")
     assert len(at.get("plotly_chart")) == 3
     assert len(at.get("download_button")) == 8

@@ -5,18 +5,17 @@ from __future__ import annotations
 import base64
 import io
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import queries as q
 from analytics import trends as tr
 from analytics.connection import connect
 from analytics.filters import Filters, preset_period
-from tests.apptest import app_test
+from tests.apptest import open_page
+from tests.conftest import query
 from ui import downloads
 
 PAGE = "pages/trends.py"
@@ -59,20 +58,12 @@ def demo(demo_db):
     con.disconnect()
 
 
-def sql(db, query: str, params=()) -> pd.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(query, list(params)).df()
-    finally:
-        con.close()
-
-
 def test_category_trend_folds_the_rest_into_other(demo, demo_db):
     con, rng = demo
     f = Filters(*preset_period("ytd", rng.last_day))
     df = tr.category_trend(con, f, rng, "month", n=3)
     assert df["group"].nunique() == 4 and "其他" in set(df["group"])
-    total = sql(
+    total = query(
         demo_db,
         "SELECT count(*) AS n FROM events WHERE reported_at >= ? AND reported_at < ?",
         [f.start, pd.Timestamp(f.end) + pd.Timedelta(days=1)],
@@ -85,7 +76,7 @@ def test_rising_categories_against_plain_sql(demo, demo_db):
     f = Filters(*preset_period("ytd", rng.last_day))
     got = tr.rising_categories(con, f, rng, n=50, min_events=30)
     c = f.comparison("yoy")
-    counts = sql(
+    counts = query(
         demo_db,
         """SELECT category,
              count(*) FILTER (WHERE reported_at >= ? AND reported_at < ?) AS intake,
@@ -113,7 +104,7 @@ def test_unit_comparison_per_thousand_households(tiny_db):
         con.disconnect()
     assert len(df) == 3 * 10  # January to October for each unit
     totals = df.groupby("unit_id")["intake"].sum().to_dict()
-    expected = sql(
+    expected = query(
         tiny_db,
         "SELECT street_id, count(*) AS n FROM events WHERE reported_at >= '2026-01-01' "
         "GROUP BY street_id",
@@ -132,8 +123,8 @@ def test_spike_drivers_are_real_categories_and_grids(demo, demo_db):
     judged, found = tr.spikes(con, f, rng, "day")
     assert judged["bucket"].min() == pd.Timestamp(f.start)
     assert set(found["bucket"]) == set(judged.loc[judged["spike"], "bucket"])
-    categories = set(sql(demo_db, "SELECT DISTINCT category FROM events")["category"])
-    grids = set(sql(demo_db, "SELECT grid_id FROM grids")["grid_id"]) | {"(未知)"}
+    categories = set(query(demo_db, "SELECT DISTINCT category FROM events")["category"])
+    grids = set(query(demo_db, "SELECT grid_id FROM grids")["grid_id"]) | {"(未知)"}
     for cats, grs, excess in zip(found["categories"], found["grids"], found["excess"], strict=True):
         assert {k for k, _ in cats} <= categories and {k for k, _ in grs} <= grids
         assert all(0 < v for _, v in cats) and excess > 0
@@ -155,25 +146,6 @@ def test_downloads_open_cleanly_in_excel():
 # ---------------------------------------------------------------- the page
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_page(db, monkeypatch) -> AppTest:
-    monkeypatch.setenv("GOV_DB", str(db))
-    at = app_test()
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def traces(at: AppTest, key: str) -> list[dict]:
     import json
 
@@ -189,7 +161,7 @@ def numbers(values) -> np.ndarray:
 
 
 def test_trends_page_and_its_controls(demo_db, monkeypatch):
-    at = open_page(demo_db, monkeypatch)
+    at = open_page(demo_db, monkeypatch, PAGE)
     assert at.subheader[0].value.startswith("投诉信访趋势 · ")
     assert len(at.get("plotly_chart")) == 5
     assert len(at.get("download_button")) == 10  # CSV and Excel under each of five
@@ -220,7 +192,7 @@ def test_trends_page_and_its_controls(demo_db, monkeypatch):
 
 
 def test_trends_page_follows_the_sidebar(demo_db, monkeypatch):
-    at = open_page(demo_db, monkeypatch)
+    at = open_page(demo_db, monkeypatch, PAGE)
     before = sum(numbers(t["y"]).sum() for t in traces(at, "trend_types") if t["type"] == "bar")
     at.selectbox(key="f_street").select("S01").run()
     after = sum(numbers(t["y"]).sum() for t in traces(at, "trend_types") if t["type"] == "bar")
