@@ -1003,7 +1003,6 @@ def import_events(
     state.reject(pd.Series(too_wide), f"列数多于表头的 {width} 列(可能含未加引号的逗号)")
 
     started = datetime.now()
-    import_id = uuid.uuid4().hex[:12]
     report("校验", 0.2)
     with writing(duckdb_path(url), commit=not dry_run) as con:
         units, grids = _reference(con)
@@ -1017,50 +1016,20 @@ def import_events(
         valid = _validate(state, spec, _extent(grids))
         valid = pd.concat([valid, org], axis=1)
 
-        # Duplicates within the file: a row identical to the first row of its event_id counts
-        # as unchanged; a row that contradicts it is held back in quarantine.
-        ok = state.reason.isna()
-        ids = valid.loc[ok, "event_id"]
-        twice = ok & valid["event_id"].isin(ids[ids.duplicated()])  # only these need hashing
-        seen = valid.loc[twice, ["event_id"]].assign(
-            k=_content_key(valid.loc[twice, list(EVENT_COLUMNS)])
-        )
-        repeated = seen["event_id"].duplicated()
-        same = seen["k"] == seen.groupby("event_id")["k"].transform("first")
-        exact_dupe = (repeated & same).reindex(raw.index, fill_value=False)
-        conflict = (repeated & ~same).reindex(raw.index, fill_value=False)
-        state.reject(
-            conflict,
-            "事件编号「{}」在本文件中重复且内容不同,以第一次出现的行为准",
-            valid["event_id"],
-        )
-        ok = state.reason.isna()
-        incoming = valid.loc[ok & ~exact_dupe, list(EVENT_COLUMNS)].reset_index(drop=True)
         report("写入数据库", 0.6)
-        accepted, updated, unchanged = upsert(con, "events", "event_id", incoming)
-        bad = (~ok).to_numpy()
-        result = ImportResult(
-            import_id=import_id,
-            file_name=name,
-            rows_read=len(raw),
-            rows_accepted=accepted,
-            rows_updated=updated,
-            rows_unchanged=unchanged + int(exact_dupe.sum()),
-            rows_quarantined=int(bad.sum()),
-            blank_rows=int(blank.sum()),
-            created_units=created,
-            reasons={},
-            dry_run=dry_run,
-        )
-        record(
+        result = finish(
             con,
-            result,
-            "events",
-            sha256,
-            started,
-            source_row[bad],
-            _raw_text(cells[bad], delimiter),
-            state.reason[bad],
+            state,
+            valid[list(EVENT_COLUMNS)],
+            kind="events",
+            label="事件编号",
+            name=name,
+            sha256=sha256,
+            started=started,
+            raw_of=lambda bad: _raw_text(cells[bad], delimiter),
+            blank_rows=int(blank.sum()),
+            created=created,
+            dry_run=dry_run,
         )
     report("完成", 1.0)
     return result
@@ -1093,24 +1062,51 @@ def upsert(con, table: str, key: str, incoming: pd.DataFrame) -> tuple[int, int,
     return len(incoming) - existing, changed, existing - changed
 
 
-def record(
+def finish(
     con,
-    result: ImportResult,
+    state: _Rows,
+    frame: pd.DataFrame,
+    *,
     kind: str,
+    label: str,
+    name: str,
     sha256: str,
     started: datetime,
-    source_rows: np.ndarray,
-    raw: pd.Series,
-    reasons: pd.Series,
-) -> None:
-    """The import's bookkeeping: quarantined rows, the ``imports`` row, the result's reasons."""
+    raw_of: Callable[[np.ndarray], pd.Series],
+    blank_rows: int,
+    created: int,
+    dry_run: bool,
+) -> ImportResult:
+    """The end of every import (events, grids, buildings, workers): duplicates within the
+    file settled, the accepted rows of ``frame`` (the table's columns, keyed by the first)
+    upserted into table ``kind``, the quarantined rows (their raw text from ``raw_of(mask)``)
+    and the ``imports`` row written; rows_read = accepted + updated + unchanged + quarantined.
+    """
+    key = frame.columns[0]
+    exact = _settle_duplicates(state, frame, key, label)
+    ok = state.reason.isna()
+    accepted, updated, unchanged = upsert(con, kind, key, frame[ok & ~exact].reset_index(drop=True))
+    bad = (~ok).to_numpy()
+    result = ImportResult(
+        import_id=uuid.uuid4().hex[:12],
+        file_name=name,
+        rows_read=len(frame),
+        rows_accepted=accepted,
+        rows_updated=updated,
+        rows_unchanged=unchanged + int(exact.sum()),
+        rows_quarantined=int(bad.sum()),
+        blank_rows=blank_rows,
+        created_units=created,
+        reasons={},
+        dry_run=dry_run,
+    )
     quarantined = pd.DataFrame(
         {
             "import_id": result.import_id,
-            "source_file": result.file_name,
-            "source_row": np.asarray(source_rows),
-            "raw": np.asarray(raw, dtype=object),
-            "reason": np.asarray(reasons, dtype=object),
+            "source_file": name,
+            "source_row": np.asarray(state.source_row[bad]),
+            "raw": np.asarray(raw_of(bad), dtype=object),
+            "reason": np.asarray(state.reason[bad], dtype=object),
         }
     )
     con.register("q", quarantined)
@@ -1122,10 +1118,28 @@ def record(
     assert result.rows_read == sum(parts) + result.rows_quarantined
     con.execute(
         "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [result.import_id, kind, result.file_name, sha256, result.rows_read,
-         result.rows_accepted, result.rows_updated, result.rows_unchanged,
-         result.rows_quarantined, started, datetime.now()],
+        [result.import_id, kind, name, sha256, result.rows_read, result.rows_accepted,
+         result.rows_updated, result.rows_unchanged, result.rows_quarantined, started,
+         datetime.now()],
     )  # fmt: skip
+    return result
+
+
+def _settle_duplicates(state: _Rows, frame: pd.DataFrame, key: str, label: str) -> pd.Series:
+    """Rows repeating an earlier accepted row's key: identical ones are exact duplicates
+    (returned: counted as unchanged, not written again); contradicting ones are quarantined."""
+    ok = state.reason.isna()
+    ids = frame.loc[ok, key]
+    twice = ok & frame[key].isin(ids[ids.duplicated()])  # only these need hashing
+    seen = frame.loc[twice, [key]].assign(k=_content_key(frame.loc[twice]))
+    repeated = seen[key].duplicated()
+    same = seen["k"] == seen.groupby(key)["k"].transform("first")
+    exact = (repeated & same).reindex(frame.index, fill_value=False)
+    conflict = (repeated & ~same).reindex(frame.index, fill_value=False)
+    state.reject(
+        conflict, f"{label}「{{}}」在本文件中重复且内容不同,以第一次出现的行为准", frame[key]
+    )
+    return exact
 
 
 def _reason_counts(reasons: pd.Series) -> dict[str, int]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -46,9 +45,8 @@ from analytics.importer import (
     _Rows,
     _vocabulary,
     find_header,
+    finish,
     read_sheet,
-    record,
-    upsert,
 )
 from analytics.store import writing
 
@@ -174,44 +172,23 @@ def import_reference(
             frame = _validate_buildings(con, state, grids, coordinates)
         else:
             frame = _validate_workers(state, units, grids)
-        key = frame.columns[0]
-        keys = frame[key].where(state.reason.isna())
-        repeated = keys.notna() & keys.duplicated()
-        same = repeated & _same_as_first(frame, key, state.reason.isna())
-        state.reject(
-            repeated & ~same, "编号「{}」在本文件中重复且内容不同,以第一次出现的行为准", frame[key]
-        )
-        ok = state.reason.isna()
         report("写入数据库", 0.7)
-        first = frame[ok & ~repeated].reset_index(drop=True)
-        accepted, updated, unchanged = upsert(con, kind, key, first)
-        bad = (~ok).to_numpy()
-        result = ImportResult(
-            import_id=uuid.uuid4().hex[:12],
-            file_name=name,
-            rows_read=len(raw),
-            rows_accepted=accepted,
-            rows_updated=updated,
-            rows_unchanged=unchanged + int(same.sum()),
-            rows_quarantined=int(bad.sum()),
+        result = finish(
+            con,
+            state,
+            frame,
+            kind=kind,
+            label="编号",
+            name=name,
+            sha256=sha256,
+            started=started,
+            raw_of=lambda bad: rows_text[bad],
             blank_rows=int(blank.sum()),
-            created_units=created,
-            reasons={},
+            created=created,
             dry_run=dry_run,
         )
-        record(
-            con, result, kind, sha256, started, state.source_row[bad], rows_text[bad],
-            state.reason[bad],
-        )  # fmt: skip
     report("完成", 1.0)
     return result
-
-
-def _same_as_first(frame: pd.DataFrame, key: str, ok: pd.Series) -> pd.Series:
-    """Rows whose content equals the first accepted row with the same key."""
-    text = frame.astype("string").fillna("\x00").agg("\x1f".join, axis=1)
-    firsts = text[ok].groupby(frame.loc[ok, key]).transform("first")
-    return (text == firsts.reindex(frame.index)).fillna(False)
 
 
 # ---------------------------------------------------------------- reading
