@@ -11,7 +11,7 @@ from ibis.backends import BaseBackend
 from analytics import metrics as m
 from analytics.filters import Filters, apply_scope, in_period
 from analytics.masking import mask_frame
-from analytics.queries import FREQUENCIES, DataRange, comparable, metric_table, org_units
+from analytics.queries import FREQUENCIES, DataRange, comparable, metric_table, unit_names
 from analytics.schema import EVENT_TIMESTAMPS
 
 RATES = ("intake", "closure_rate", "on_time_rate")
@@ -46,7 +46,7 @@ def by_unit(
     df = metric_table(con, f, rng, RATES, by=[level], compare=compare)
     # Events known only down to a community (no grid) belong to no grid: not ranked.
     df = df[(df["intake"] > 0) & df[level].notna()].rename(columns={level: "unit_id"})
-    df["name"] = df["unit_id"].map(_unit_names(con)).fillna(df["unit_id"])
+    df["name"] = df["unit_id"].map(unit_names(con)).fillna(df["unit_id"])
     return _ranked(df, f, rng, compare)
 
 
@@ -68,15 +68,6 @@ def _ranked(df: pd.DataFrame, f: Filters, rng: DataRange, compare: str | None) -
         )
     df["rank"] = df["closure_rate"].rank(ascending=False, method="min").astype("Int64")
     return df.sort_values(["rank", "intake"], ascending=[True, False]).reset_index(drop=True)
-
-
-def _unit_names(con: BaseBackend) -> dict[str, str]:
-    units = org_units(con)
-    names = dict(zip(units["unit_id"], units["name"], strict=True))
-    grids = con.table("grids").select("grid_id", "community_id", "name").to_pandas()
-    for g, c, n in zip(grids["grid_id"], grids["community_id"], grids["name"], strict=True):
-        names[g] = f"{names.get(c, c)} {n}"
-    return names
 
 
 def funnel(con: BaseBackend, f: Filters, rng: DataRange) -> pd.DataFrame:
@@ -136,7 +127,7 @@ def overdue_list(con: BaseBackend, f: Filters, rng: DataRange, limit: int = 1000
     total = int(t.count().execute())
     rows = t.select(*OVERDUE_COLUMNS).order_by(["deadline_at", "event_id"]).limit(limit)
     df = mask_frame(rows.execute())
-    names = _unit_names(con)
+    names = unit_names(con)
     for column in ("street_id", "community_id", "grid_id"):
         df[column.replace("_id", "_name")] = df[column].map(names)
     as_of = pd.Timestamp(rng.as_of)

@@ -242,6 +242,17 @@ def org_units(con: BaseBackend) -> pd.DataFrame:
     return t.order_by(["level", "unit_id"]).execute()
 
 
+def unit_names(con: BaseBackend) -> dict[str, str]:
+    """Display name of every unit id: streets and communities by name, a grid as
+    "<community> <grid>" (grid names such as 第3网格 repeat across communities)."""
+    units = org_units(con)
+    names = dict(zip(units["unit_id"], units["name"], strict=True))
+    grids = con.table("grids").select("grid_id", "community_id", "name").to_pandas()
+    for g, c, n in zip(grids["grid_id"], grids["community_id"], grids["name"], strict=True):
+        names[g] = f"{names.get(c, c)} {n}"
+    return names
+
+
 def grid_reference(con: BaseBackend, f: Filters | None = None) -> pd.DataFrame:
     """Grids in scope with names of their community and street, sizes and staffing."""
     g = con.table("grids")

@@ -18,9 +18,9 @@ from ibis.backends import BaseBackend
 
 from analytics import labels
 from analytics import metrics as m
-from analytics.closure import _unit_names, drill_level
+from analytics.closure import drill_level
 from analytics.filters import Filters, apply_scope, in_period
-from analytics.queries import DataRange, metric_table
+from analytics.queries import DataRange, metric_table, unit_names
 
 MEASURES = {"response": ("reported_at", "accepted_at"), "handling": ("reported_at", "closed_at")}
 MEASURE_METRICS = {
@@ -38,8 +38,10 @@ def group_column(by: str, f: Filters) -> str:
 
 
 def _hours(t, measure: str):
+    """The measure's hours and the events it is defined for (accepted, or closed, by as_of:
+    the same predicates as 响应时长 and 办理时长 in ``analytics.metrics``)."""
     start, end = MEASURES[measure]
-    reached = t[end].notnull() & (t[end] <= t.as_of)
+    reached = m.accepted(t) if measure == "response" else m.closed(t)
     return m.hours_between(t[start], t[end]), reached
 
 
@@ -70,7 +72,7 @@ CATALOGUES = {
 
 def _labels(con: BaseBackend, column: str, values: pd.Series) -> pd.Series:
     """Chinese names of the groups: unit names, or the label catalogue's, or the value."""
-    names = _unit_names(con) if column.endswith("_id") else CATALOGUES.get(column, {})
+    names = unit_names(con) if column.endswith("_id") else CATALOGUES.get(column, {})
     return values.map(lambda v: names.get(v, v))
 
 

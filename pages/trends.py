@@ -121,8 +121,7 @@ st.caption(
     "比各自前期中位数增加最多的类别和网格。"
 )
 judged, found = data.spikes(src, f, spike_freq)
-grids = data.grid_reference(src)
-grid_names = dict(zip(grids["grid_id"], grids["community_name"] + " " + grids["name"], strict=True))
+names = data.unit_names(src)
 
 
 def drivers(items: list, names: dict | None = None) -> str:
@@ -147,7 +146,7 @@ with list_col:
                 "基线": found["baseline"].round(1),
                 "多出": found["excess"].round(1),
                 "主要类别": found["categories"].map(drivers),
-                "主要网格": found["grids"].map(lambda g: drivers(g, grid_names)),
+                "主要网格": found["grids"].map(lambda g: drivers(g, names)),
             }
         )
         st.dataframe(table, hide_index=True, width="stretch", height=min(260, 38 + 35 * len(table)))
@@ -156,18 +155,15 @@ with list_col:
 # ---------------------------------------------------------------- units side by side
 st.markdown(f"**单位对比 · 每千户事件数(件/{FREQS[freq]})**")
 units = data.org_units(src)
+grid_ids = data.grid_reference(src)["grid_id"]
 options = {
-    **{
-        u: f"{n}(街道)"
-        for u, n in zip(units.unit_id, units.name, strict=True)
-        if u in set(units.loc[units.level == "street", "unit_id"])
-    },
-    **{
-        u: f"{n}(社区)"
-        for u, n in zip(units.unit_id, units.name, strict=True)
-        if u in set(units.loc[units.level == "community", "unit_id"])
-    },
-    **{g: f"{n}(网格)" for g, n in grid_names.items()},
+    unit: f"{names[unit]}({labels.UNIT_LEVEL[level]})"
+    for level, ids in (
+        ("street", units.loc[units.level == "street", "unit_id"]),
+        ("community", units.loc[units.level == "community", "unit_id"]),
+        ("grid", grid_ids),
+    )
+    for unit in ids
 }
 default = [u for u in units.loc[units.level == "street", "unit_id"]][:2]
 chosen = st.multiselect(
@@ -183,13 +179,13 @@ if not chosen:
     st.info("请选择要对比的单位。")
 else:
     compared = data.unit_comparison(src, f, tuple(chosen), freq)
-    names = {u: options[u] for u in chosen}
+    chosen_names = {u: options[u] for u in chosen}
     st.plotly_chart(
-        charts.unit_lines(compared, names, freq), config=PLOTLY, key="trend_units_chart"
+        charts.unit_lines(compared, chosen_names, freq), config=PLOTLY, key="trend_units_chart"
     )
     table = pd.DataFrame(
         {
-            "单位": compared["unit_id"].map(names),
+            "单位": compared["unit_id"].map(chosen_names),
             "时间": compared["bucket"].dt.date,
             "受理量": compared["intake"],
             "户数": compared["households"],

@@ -90,6 +90,11 @@ def org_units(src: Source) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
+def unit_names(src: Source) -> dict[str, str]:
+    return q.unit_names(_con(src))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
 def grid_reference(src: Source) -> pd.DataFrame:
     return q.grid_reference(_con(src))
 
