@@ -367,6 +367,20 @@ def demo_db(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture
+def demo(demo_db):
+    """An analytics connection on the demo district, its data range and the default period
+    (本年 up to the data's last day)."""
+    from analytics import queries as q
+    from analytics.connection import connect
+    from analytics.filters import Filters, preset_period
+
+    con = connect(demo_db, read_only=True)
+    rng = q.data_range(con)
+    yield con, rng, Filters(*preset_period("ytd", rng.last_day))
+    con.disconnect()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_streamlit_caches():
     """Every test starts and ends with empty Streamlit caches (AppTest runs share them)."""

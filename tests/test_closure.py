@@ -9,21 +9,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import closure as cl
-from analytics import queries as q
-from analytics.connection import connect
-from analytics.filters import Filters, preset_period
+from analytics.filters import Filters
 from tests.apptest import open_page
 from tests.conftest import query
 
 PAGE = "pages/closure.py"
-
-
-@pytest.fixture
-def demo(demo_db):
-    con = connect(demo_db, read_only=True)
-    rng = q.data_range(con)
-    yield con, rng, Filters(*preset_period("ytd", rng.last_day))
-    con.disconnect()
 
 
 def period_sql(f: Filters) -> tuple[str, list]:

@@ -10,8 +10,6 @@ import pytest
 
 from analytics import queries as q
 from analytics import response as rs
-from analytics.connection import connect
-from analytics.filters import Filters, preset_period
 from tests.apptest import open_page
 from tests.conftest import query
 
@@ -35,14 +33,6 @@ def test_mann_whitney_hand_checked_and_with_ties():
     assert tied.u == brute
     assert 0 < tied.p_value < 1
     assert rs.mann_whitney(sample([1, 2]), sample([])) is None
-
-
-@pytest.fixture
-def demo(demo_db):
-    con = connect(demo_db, read_only=True)
-    rng = q.data_range(con)
-    yield con, rng, Filters(*preset_period("ytd", rng.last_day))
-    con.disconnect()
 
 
 def test_distribution_quantiles_against_plain_sql(demo, demo_db):

@@ -51,16 +51,8 @@ def test_moving_average_per_group_and_period():
     assert list(out["moving_avg"]) == [3, 4.5, 6, 9, 1, 1, 2, 3]
 
 
-@pytest.fixture
-def demo(demo_db):
-    con = connect(demo_db, read_only=True)
-    yield con, q.data_range(con)
-    con.disconnect()
-
-
 def test_category_trend_folds_the_rest_into_other(demo, demo_db):
-    con, rng = demo
-    f = Filters(*preset_period("ytd", rng.last_day))
+    con, rng, f = demo
     df = tr.category_trend(con, f, rng, "month", n=3)
     assert df["group"].nunique() == 4 and "其他" in set(df["group"])
     total = query(
@@ -72,8 +64,7 @@ def test_category_trend_folds_the_rest_into_other(demo, demo_db):
 
 
 def test_rising_categories_against_plain_sql(demo, demo_db):
-    con, rng = demo
-    f = Filters(*preset_period("ytd", rng.last_day))
+    con, rng, f = demo
     got = tr.rising_categories(con, f, rng, n=50, min_events=30)
     c = f.comparison("yoy")
     counts = query(
@@ -118,8 +109,7 @@ def test_unit_comparison_per_thousand_households(tiny_db):
 
 
 def test_spike_drivers_are_real_categories_and_grids(demo, demo_db):
-    con, rng = demo
-    f = Filters(*preset_period("ytd", rng.last_day))
+    con, rng, f = demo
     judged, found = tr.spikes(con, f, rng, "day")
     assert judged["bucket"].min() == pd.Timestamp(f.start)
     assert set(found["bucket"]) == set(judged.loc[judged["spike"], "bucket"])
