@@ -8,10 +8,9 @@ from analytics import closure as cl
 from analytics import formats as fmt
 from analytics import labels
 from analytics import metrics as m
-from analytics import queries as q
 from ui import charts, data, downloads
 from ui.context import current
-from ui.sidebar import scope_label
+from ui.sidebar import period_caption, scope_label
 
 PLOTLY = {"displaylogo": False}
 LEVEL_TITLE = {"street_id": "街道", "community_id": "社区", "grid_id": "网格"}
@@ -19,17 +18,11 @@ LEVEL_TITLE = {"street_id": "街道", "community_id": "社区", "grid_id": "网�
 ctx = current()
 src, f, compare = ctx.src, ctx.filters, ctx.compare
 rng = data.data_range(src)
-has_comparison = q.comparable(f, compare, rng)
 comparison_name = labels.COMPARISON.get(compare, "")
 place = fmt.plain(scope_label(f, src))
 
 st.subheader(f"办结率 · {place}", anchor=False)
-if has_comparison:
-    c = f.comparison(compare)
-    compared = f"{comparison_name}对比期:{fmt.period(c.start, c.end)}"
-else:
-    compared = q.comparison_problem(f, compare, rng)
-st.caption(f"统计期:{fmt.period(f.start, f.end)} · {compared} · 数据截至 {fmt.moment(rng.as_of)}")
+st.caption(period_caption(f, compare, rng))
 
 
 def rate_table(df: pd.DataFrame, label: str, title: str) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from analytics import metrics as m
 from analytics import queries as q
 from ui import charts, data, maps
 from ui.context import current
-from ui.sidebar import scope_label
+from ui.sidebar import period_caption, scope_label
 
 ctx = current()
 src, f, compare = ctx.src, ctx.filters, ctx.compare
@@ -18,12 +18,7 @@ has_comparison = q.comparable(f, compare, rng)
 comparison_name = labels.COMPARISON.get(compare, "")
 
 st.subheader(f"一屏统览 · {fmt.plain(scope_label(f, src))}", anchor=False)
-if has_comparison:
-    c = f.comparison(compare)
-    compared = f"{comparison_name}对比期:{fmt.period(c.start, c.end)}"
-else:
-    compared = q.comparison_problem(f, compare, rng)
-st.caption(f"统计期:{fmt.period(f.start, f.end)} · {compared} · 数据截至 {fmt.moment(rng.as_of)}")
+st.caption(period_caption(f, compare, rng))
 
 kpis = data.kpis(src, f, compare)
 for col, row in zip(st.columns(len(kpis)), kpis.itertuples(index=False), strict=True):

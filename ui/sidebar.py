@@ -6,6 +6,7 @@ import streamlit as st
 
 from analytics import formats as fmt
 from analytics import labels
+from analytics import queries as q
 from analytics.filters import COMPARISONS, PERIOD_PRESETS, Filters, preset_period
 from analytics.schema import BOARDS, CHANNELS, EVENT_TYPES
 from ui import data
@@ -141,3 +142,13 @@ def scope_label(f: Filters, src: data.Source) -> str:
         district = units.loc[units["level"] == "district", "name"]
         return str(district.iloc[0]) if len(district) else "全区"
     return " · ".join(parts)
+
+
+def period_caption(f: Filters, compare: str | None, rng) -> str:
+    """统计期 · the comparison period (or why there is none) · 数据截至: a page's caption line."""
+    if q.comparable(f, compare, rng):
+        c = f.comparison(compare)
+        compared = f"{labels.COMPARISON.get(compare, '')}对比期:{fmt.period(c.start, c.end)}"
+    else:
+        compared = q.comparison_problem(f, compare, rng)
+    return f"统计期:{fmt.period(f.start, f.end)} · {compared} · 数据截至 {fmt.moment(rng.as_of)}"
