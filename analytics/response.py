@@ -19,7 +19,7 @@ from ibis.backends import BaseBackend
 from analytics import labels
 from analytics import metrics as m
 from analytics.closure import drill_level
-from analytics.filters import Filters, apply_scope, in_period
+from analytics.filters import Filters, apply_scope, in_period, period_bounds
 from analytics.queries import DataRange, metric_table, unit_names
 
 MEASURES = {"response": ("reported_at", "accepted_at"), "handling": ("reported_at", "closed_at")}
@@ -102,10 +102,11 @@ def sla(con: BaseBackend, f: Filters, rng: DataRange) -> pd.DataFrame:
         "open_due": ~closed & (t.deadline_at >= t.as_of),
     }
     aggs = {name: t.count(where=cond) for name, cond in states.items()}
-    df = t.group_by("handling_type").aggregate(total=t.count(), **aggs).execute()
-    rates = metric_table(con, f, rng, ["on_time_rate"], by=["handling_type"], compare=None)
-    df = df.merge(rates[["handling_type", "on_time_rate"]], on="handling_type", how="left")
-    return df.sort_values("on_time_rate").reset_index(drop=True)
+    rate = m.METRICS["on_time_rate"].reduce(t)  # its own eligibility already needs a deadline
+    df = t.group_by("handling_type").aggregate(total=t.count(), **aggs, on_time_rate=rate)
+    df = df.execute()
+    df["on_time_rate"] = pd.to_numeric(df["on_time_rate"], errors="coerce").astype("float64")
+    return df.sort_values(["on_time_rate", "handling_type"]).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- before / after
@@ -151,21 +152,43 @@ BEFORE_AFTER_METRICS = (
 )
 
 
+def _both_sides(t, s: Sides):
+    """The events of either side, with ``after`` (0 or 1): one scan serves both sides."""
+    t = t.filter(in_period(t, s.before.start, s.after.end))
+    lo, _ = period_bounds(s.after.start, s.after.end)
+    return t.mutate(after=(t.reported_at >= ibis.literal(lo)).cast("int8"))
+
+
 def before_after(con: BaseBackend, s: Sides, rng: DataRange) -> pd.DataFrame:
-    """The figures of both sides: metric, before, after, change (as the cards show it)."""
-    rows = {}
-    for side, f in (("before", s.before), ("after", s.after)):
-        rows[side] = metric_table(con, f, rng, BEFORE_AFTER_METRICS, compare=None).iloc[0]
-    df = pd.DataFrame(
+    """The figures of both sides: metric, before, after, change (as the cards show it).
+    Both sides are reduced in one pass over the events of their whole span."""
+    span = s.before.with_period(s.before.start, s.after.end)
+    df = metric_table(
+        con,
+        span,
+        rng,
+        BEFORE_AFTER_METRICS,
+        by=["after"],
+        compare=None,
+        prepare=lambda t: _both_sides(t, s),
+    ).set_index("after")
+    empty = pd.Series(dtype="float64")
+    rows = {side: df.loc[side] if side in df.index else empty for side in (0, 1)}
+    figures = pd.DataFrame(
         {
             "metric": list(BEFORE_AFTER_METRICS),
-            "before": [rows["before"][k] for k in BEFORE_AFTER_METRICS],
-            "after": [rows["after"][k] for k in BEFORE_AFTER_METRICS],
+            "before": [rows[0].get(k, _none(k)) for k in BEFORE_AFTER_METRICS],
+            "after": [rows[1].get(k, _none(k)) for k in BEFORE_AFTER_METRICS],
         }
     )
-    pairs = zip(df["metric"], df["after"], df["before"], strict=True)
-    df["change"] = [m.change(k, a, b) for k, a, b in pairs]
-    return df
+    pairs = zip(figures["metric"], figures["after"], figures["before"], strict=True)
+    figures["change"] = [m.change(k, a, b) for k, a, b in pairs]
+    return figures
+
+
+def _none(metric: str):
+    """A side with no events: zero events, no rate or duration."""
+    return 0 if m.METRICS[metric].unit == "count" else float("nan")
 
 
 @dataclass(frozen=True)
@@ -211,33 +234,46 @@ def _u_test(n0: int, n1: int, rank_sum: float, tie_term: float) -> RankTest | No
     return RankTest(n0, n1, u, z, p, u / (n0 * n1))
 
 
-def rank_test(con: BaseBackend, s: Sides, rng: DataRange, measure: str) -> RankTest | None:
-    """Mann-Whitney on the measure's hours before vs after the pivot, ranked in the database
-    (average ranks over each distinct value), so only five numbers come back."""
+def rank_tests(con: BaseBackend, s: Sides, rng: DataRange) -> dict[str, RankTest | None]:
+    """Mann-Whitney on each measure before vs after the pivot, ranked in the database
+    (average ranks over each distinct value) in one query for both measures, so only a few
+    numbers per measure come back.
+
+    Durations are ranked in whole minutes: a second-level difference between two hours-long
+    waits says nothing about a reform, and ranking ~50k distinct minutes instead of ~500k
+    distinct seconds (1M events) is four times faster. Ties are corrected for as usual."""
+    t = apply_scope(con.table("events"), s.before)
+    t = _both_sides(t, s).mutate(as_of=ibis.literal(rng.as_of))
     parts = []
-    for side, f in enumerate((s.before, s.after)):
-        t = apply_scope(con.table("events"), f)
-        t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(rng.as_of))
-        hours, reached = _hours(t, measure)
-        t = t.filter(reached)
-        parts.append(t.select(v=hours, after=ibis.literal(side)))
-    both = parts[0].union(parts[1])
-    values = both.group_by("v").aggregate(n=both.count(), n1=both.after.sum())
-    window = ibis.window(order_by="v", preceding=None, following=0)
+    for measure, (start, end) in MEASURES.items():
+        _, reached = _hours(t, measure)
+        minutes = ((t[end].epoch_seconds() - t[start].epoch_seconds()) / 60).floor()
+        parts.append(
+            t.filter(reached).select(measure=ibis.literal(measure), v=minutes, after=t.after)
+        )
+    both = ibis.union(*parts)
+    values = both.group_by(["measure", "v"]).aggregate(n=both.count(), n1=both.after.sum())
+    window = ibis.window(group_by="measure", order_by="v", preceding=None, following=0)
     ranked = values.mutate(below=values.n.sum().over(window) - values.n)
     mean_rank = ranked.below + (ranked.n + 1) / 2.0
     n = ranked.n.cast("float64")
-    row = (
-        ranked.aggregate(
+    rows = (
+        ranked.group_by("measure")
+        .aggregate(
             total=ranked.n.sum(),
             n1=ranked.n1.sum(),
             rank_sum=(ranked.n1 * mean_rank).sum(),
             tie_term=(n * n * n - n).sum(),
         )
         .execute()
-        .iloc[0]
+        .set_index("measure")
     )
-    if pd.isna(row["total"]):
-        return None
-    total, n1 = int(row["total"]), int(row["n1"])
-    return _u_test(total - n1, n1, float(row["rank_sum"]), float(row["tie_term"]))
+    tests: dict[str, RankTest | None] = {}
+    for measure in MEASURES:
+        if measure not in rows.index:
+            tests[measure] = None
+            continue
+        row = rows.loc[measure]
+        total, n1 = int(row["total"]), int(row["n1"])
+        tests[measure] = _u_test(total - n1, n1, float(row["rank_sum"]), float(row["tie_term"]))
+    return tests

@@ -90,25 +90,28 @@ def test_before_and_after_the_reform(demo, demo_db):
     assert (s.before.start, s.before.end) == (date(2024, 10, 3), date(2024, 12, 31))
     assert (s.after.start, s.after.end) == (date(2025, 1, 1), date(2025, 3, 31))
     figures = rs.before_after(con, s, rng).set_index("metric")
-    direct = q.metric_table(con, s.after, rng, ["response_median"], compare=None).iloc[0]
-    assert figures.loc["response_median", "after"] == pytest.approx(direct["response_median"])
+    for side, side_filters in (("before", s.before), ("after", s.after)):  # one side at a time
+        direct = q.metric_table(con, side_filters, rng, rs.BEFORE_AFTER_METRICS, compare=None)
+        for metric in rs.BEFORE_AFTER_METRICS:
+            assert figures.loc[metric, side] == pytest.approx(direct.iloc[0][metric]), metric
     assert figures.loc["response_median", "after"] < figures.loc["response_median", "before"]
-    test = rs.rank_test(con, s, rng, "response")
-    assert test.p_value < 0.001 and test.superiority < 0.5  # the reform made responses faster
-    samples = [
-        query(
-            demo_db,
-            "SELECT (epoch(accepted_at) - epoch(reported_at)) / 3600 AS v, count(*) AS n "
-            "FROM events WHERE reported_at >= ? AND reported_at < ? AND accepted_at IS NOT NULL "
-            "GROUP BY v",
-            [side.start, pd.Timestamp(side.end) + pd.Timedelta(days=1)],
-        )
-        for side in (s.before, s.after)
-    ]
-    in_memory = rs.mann_whitney(*samples)  # ranked in pandas: the database ranks the same
-    assert (test.n_before, test.n_after, test.u) == (
-        in_memory.n_before, in_memory.n_after, pytest.approx(in_memory.u)
-    )  # fmt: skip
+    tests = rs.rank_tests(con, s, rng)
+    assert tests["response"].p_value < 0.001 and tests["response"].superiority < 0.5
+    for measure, end in (("response", "accepted_at"), ("handling", "closed_at")):
+        samples = [
+            query(
+                demo_db,
+                f"SELECT floor((epoch({end}) - epoch(reported_at)) / 60) AS v, count(*) AS n "
+                f"FROM events WHERE reported_at >= ? AND reported_at < ? AND {end} IS NOT NULL "
+                f"AND {end} <= ? GROUP BY v",
+                [side.start, pd.Timestamp(side.end) + pd.Timedelta(days=1), rng.as_of],
+            )
+            for side in (s.before, s.after)
+        ]
+        in_memory = rs.mann_whitney(*samples)  # whole minutes ranked in pandas: the same
+        test = tests[measure]
+        assert (test.n_before, test.n_after) == (in_memory.n_before, in_memory.n_after)
+        assert test.u == pytest.approx(in_memory.u) and test.z == pytest.approx(in_memory.z)
     assert rs.sides(f, rng, rng.first_day, 90) is None
 
 
