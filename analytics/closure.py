@@ -116,11 +116,13 @@ OVERDUE_COLUMNS = (
 )  # fmt: skip
 
 
-def overdue_list(con: BaseBackend, f: Filters, rng: DataRange, limit: int = 1000) -> pd.DataFrame:
+def overdue_list(
+    con: BaseBackend, f: Filters, rng: DataRange, limit: int | None = 1000
+) -> pd.DataFrame:
     """超期 events of the period (open at as_of, past their deadline), longest overdue first:
     event_id, category, unit names, handling_type, reported_at, deadline_at, age_days,
     overdue_days, and the reporter's name and phone masked (张*, 138****1234). At most
-    ``limit`` rows; ``total`` in ``attrs`` says how many there are."""
+    ``limit`` rows (None: all); ``total`` in ``attrs`` says how many there are."""
     t = apply_scope(con.table("events"), f)
     t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(rng.as_of))
     t = t.filter(m.open_at_as_of(t) & (t.deadline_at < t.as_of))

@@ -1,6 +1,8 @@
 """办结率: closure and on-time closure by unit (drilling down with the sidebar) and category,
 the lifecycle funnel, where events get solved, backlog ageing and the overdue list."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -43,13 +45,23 @@ def rate_table(df: pd.DataFrame, label: str, title: str) -> pd.DataFrame:
     )
 
 
+queries = {
+    "units": partial(data.closure_by_unit, src, f, compare),
+    "categories": partial(data.closure_by_category, src, f, compare),
+    "funnel": partial(data.funnel, src, f),
+    "levels": partial(data.resolution_levels, src, f, "month"),
+    "ageing": partial(data.backlog_ageing, src, f),
+    "overdue": partial(data.overdue_list, src, f),
+}
+data.prefetch(*queries.values())
+
 level = cl.drill_level(f)
 unit_title = LEVEL_TITLE[level]
 left, right = st.columns([1.2, 1], gap="medium")
 with left:
     st.markdown(f"**各{unit_title}办结率与按时办结率**")
     st.caption("在左侧选择街道可看其各社区,选择社区可看其各网格。排名按办结率。")
-    units = data.closure_by_unit(src, f, compare)
+    units = queries["units"]()
     if units.empty:
         st.info("所选范围内没有事件。")
     else:
@@ -62,7 +74,7 @@ with left:
         )
 with right:
     st.markdown("**各业务类别办结率**")
-    cats = data.closure_by_category(src, f, compare)
+    cats = queries["categories"]()
     if cats.empty:
         st.info("所选范围内没有事件。")
     else:
@@ -73,7 +85,7 @@ with right:
 left, right = st.columns([1, 1.2], gap="medium")
 with left:
     st.markdown("**流转漏斗 · 上报 → 受理 → 转办 → 处置 → 反馈**")
-    funnel = data.funnel(src, f)
+    funnel = queries["funnel"]()
     if funnel["reached"].iloc[0] == 0:
         st.info("所选范围内没有事件。")
     else:
@@ -89,7 +101,7 @@ with left:
         )
 with right:
     st.markdown("**在哪一级解决 · 办结事件按解决层级(按上报月份)**")
-    levels = data.resolution_levels(src, f, "month")
+    levels = queries["levels"]()
     if levels.empty:
         st.info("所选范围内没有记录了解决层级的办结事件。")
     else:
@@ -105,40 +117,51 @@ with right:
         )
         downloads.buttons(table, f"解决层级_{place}", "dl_levels")
 
+
+def overdue_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The overdue list as shown and exported (names and phones arrive masked)."""
+    return pd.DataFrame(
+        {
+            "事件编号": rows["event_id"],
+            "业务类别": rows["category"],
+            "街道": rows["street_name"],
+            "社区": rows["community_name"],
+            "网格": rows["grid_name"],
+            "办理类型": rows["handling_type"].map(
+                lambda h: labels.HANDLING_TYPE.get(h, h) if h else fmt.MISSING
+            ),
+            "上报时间": rows["reported_at"].map(fmt.moment),
+            "办结时限": rows["deadline_at"].map(fmt.moment),
+            "已超期(天)": rows["overdue_days"].round(1),
+            "反映人": rows["reporter_name"],
+            "联系电话": rows["reporter_phone"],
+        }
+    )
+
+
 left, right = st.columns([1, 1.6], gap="medium")
 with left:
     st.markdown("**积压账龄(件)**")
-    ageing = data.backlog_ageing(src, f)
+    ageing = queries["ageing"]()
     st.plotly_chart(charts.backlog_bars(ageing, height=340), config=PLOTLY, key="closure_ageing")
 with right:
-    overdue = data.overdue_list(src, f)
+    overdue = queries["overdue"]()
     total = overdue.attrs.get("total", len(overdue))
     st.markdown(f"**超期未办结清单**(共 {fmt.count(total)} 件,按超期时长排列)")
     if overdue.empty:
         st.success("所选范围内没有超期未办结事件。", icon=":material/check_circle:")
     else:
-        table = pd.DataFrame(
-            {
-                "事件编号": overdue["event_id"],
-                "业务类别": overdue["category"],
-                "街道": overdue["street_name"],
-                "社区": overdue["community_name"],
-                "网格": overdue["grid_name"],
-                "办理类型": overdue["handling_type"].map(
-                    lambda h: labels.HANDLING_TYPE.get(h, h) if h else fmt.MISSING
-                ),
-                "上报时间": overdue["reported_at"].map(fmt.moment),
-                "办结时限": overdue["deadline_at"].map(fmt.moment),
-                "已超期(天)": overdue["overdue_days"].round(1),
-                "反映人": overdue["reporter_name"],
-                "联系电话": overdue["reporter_phone"],
-            }
-        )
+        table = overdue_table(overdue)
         st.dataframe(table, hide_index=True, width="stretch", height=340)
         if total > len(overdue):
-            st.caption(f"清单列出超期最久的 {fmt.count(len(overdue))} 件。")
+            st.caption(f"清单列出超期最久的 {fmt.count(len(overdue))} 件,下载为全部。")
         st.caption("反映人和联系电话已脱敏。")
-        downloads.buttons(table, f"超期清单_{place}", "dl_overdue")
+        downloads.buttons(
+            table,
+            f"超期清单_{place}",
+            "dl_overdue",
+            full=lambda: overdue_table(data.overdue_export(src, f)),
+        )
 
 st.caption(
     f"口径:{m.METRICS['closure_rate'].description};{m.METRICS['on_time_rate'].description}。"

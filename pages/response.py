@@ -2,6 +2,7 @@
 SLA compliance per handling type, and a before/after comparison with a rank test."""
 
 from datetime import timedelta
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -48,10 +49,34 @@ by = (
 )
 log = log_col.toggle("对数坐标", value=True, key="resp_log", help="时长分布右偏,对数坐标看得清")
 
-left, right = st.columns([1.3, 1], gap="medium")
-with left:
+top_left, top_right = st.columns([1.3, 1], gap="medium")
+bottom_left, bottom_right = st.columns([1, 1.3], gap="medium")
+with bottom_right:  # the before/after controls first: every query is known before any runs
+    st.markdown("**前后对比 · 改进是否真实**")
+    pick, window_col = st.columns([1, 1])
+    pivot = pick.date_input(
+        "分界日期(含当天算作“之后”)",
+        value=rs.default_pivot(rng),
+        min_value=rng.first_day + timedelta(days=1),
+        max_value=rng.last_day,
+        format="YYYY-MM-DD",
+        key="resp_pivot",
+    )
+    days = window_col.selectbox(
+        "比较窗口", list(WINDOWS), index=2, format_func=WINDOWS.get, key="resp_window"
+    )
+
+queries = {
+    "distribution": partial(data.distribution, src, f, measure, by),
+    "stages": partial(data.stage_breakdown, src, f, by),
+    "sla": partial(data.sla, src, f),
+    "before_after": partial(data.before_after, src, f, pivot, days) if pivot else lambda: None,
+}
+data.prefetch(*queries.values())
+
+with top_left:
     st.markdown(f"**{MEASURES[measure]} · 按{GROUPS[by]}**(箱体 25%–75%,须至 P10 与 P90)")
-    dist = data.distribution(src, f, measure, by)
+    dist = queries["distribution"]()
     if dist.empty:
         st.info("所选范围内没有可计算时长的事件。")
     else:
@@ -62,9 +87,9 @@ with left:
             | {f"{k.upper()}(小时)": dist[k].round(2) for k in rs.QUANTILES}
         )
         downloads.buttons(table, f"{MEASURES[measure][:4]}分布_按{GROUPS[by]}_{place}", "dl_dist")
-with right:
+with top_right:
     st.markdown(f"**各环节时长中位数 · 按{GROUPS[by]}**")
-    stages = data.stage_breakdown(src, f, by)
+    stages = queries["stages"]()
     if stages.empty:
         st.info("所选范围内没有事件。")
     else:
@@ -75,10 +100,9 @@ with right:
         )
         downloads.buttons(table, f"各环节时长_按{GROUPS[by]}_{place}", "dl_stages")
 
-left, right = st.columns([1, 1.3], gap="medium")
-with left:
+with bottom_left:
     st.markdown("**承诺时限达成 · 按办理类型**(括号内为按时办结率)")
-    compliance = data.sla(src, f)
+    compliance = queries["sla"]()
     if compliance.empty:
         st.info("所选范围内没有设定办结时限的事件。")
     else:
@@ -95,21 +119,8 @@ with left:
         )
         downloads.buttons(table, f"承诺时限达成_{place}", "dl_sla")
 
-with right:
-    st.markdown("**前后对比 · 改进是否真实**")
-    pick, window_col = st.columns([1, 1])
-    pivot = pick.date_input(
-        "分界日期(含当天算作“之后”)",
-        value=rs.default_pivot(rng),
-        min_value=rng.first_day + timedelta(days=1),
-        max_value=rng.last_day,
-        format="YYYY-MM-DD",
-        key="resp_pivot",
-    )
-    days = window_col.selectbox(
-        "比较窗口", list(WINDOWS), index=2, format_func=WINDOWS.get, key="resp_window"
-    )
-    result = data.before_after(src, f, pivot, days) if pivot else None
+with bottom_right:
+    result = queries["before_after"]()
     if result is None:
         st.info("分界日期前后都需要有数据。")
     else:

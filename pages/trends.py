@@ -1,6 +1,8 @@
 """投诉信访趋势: intake over time by type and category, spikes and their drivers, units side
 by side per 1,000 households. Every chart offers its data as CSV and Excel."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -62,9 +64,18 @@ moving = ma_col.toggle(
     f"按月为近 {tr.MOVING_WINDOW['month']} 个月的平均",
 )
 
+spike_freq = "week" if freq == "month" else freq  # a month is too coarse to see a spike
+queries = {
+    "types": partial(data.type_trend, src, f, freq, "yoy" if previous else None),
+    "categories": partial(data.category_trend, src, f, freq),
+    "rising": partial(data.rising_categories, src, f, "yoy") if has_comparison else pd.DataFrame,
+    "spikes": partial(data.spikes, src, f, spike_freq),
+}
+data.prefetch(*queries.values())
+
 # ---------------------------------------------------------------- by event type
 st.markdown(f"**受理量 · 按事件类型(件/{FREQS[freq]})**")
-by_type = data.type_trend(src, f, freq, "yoy" if previous else None)
+by_type = queries["types"]()
 if by_type.empty:
     st.info("所选范围内没有事件。")
 else:
@@ -85,7 +96,7 @@ else:
 left, right = st.columns([1.4, 1], gap="medium")
 with left:
     st.markdown(f"**业务类别构成(前 8 类,件/{FREQS[freq]})**")
-    cats = data.category_trend(src, f, freq)
+    cats = queries["categories"]()
     if cats.empty:
         st.info("所选范围内没有事件。")
     else:
@@ -96,7 +107,7 @@ with left:
         downloads.buttons(table[["时间", "业务类别", "受理量"]], f"业务类别构成_{place}", "dl_cats")
 with right:
     st.markdown("**同比上升最快的类别**")
-    rising = data.rising_categories(src, f, "yoy") if has_comparison else pd.DataFrame()
+    rising = queries["rising"]()
     if not has_comparison:
         st.info(q.comparison_problem(f, "yoy", rng) or "没有上年同期数据。")
     elif rising.empty:
@@ -111,7 +122,6 @@ with right:
         )
 
 # ---------------------------------------------------------------- spikes
-spike_freq = "week" if freq == "month" else freq  # a month is too coarse to see a spike
 window = tr.SPIKE_WINDOW[spike_freq]
 st.markdown(f"**异常峰值(按{FREQS[spike_freq]})**")
 st.caption(
@@ -120,7 +130,7 @@ st.caption(
     f"{tr.SPIKE_MIN_EXCESS} 件,即标为异常;“主要类别/网格”是当{FREQS[spike_freq]}"
     "比各自前期中位数增加最多的类别和网格。"
 )
-judged, found = data.spikes(src, f, spike_freq)
+judged, found = queries["spikes"]()
 names = data.unit_names(src)
 
 

@@ -97,6 +97,7 @@ def test_overdue_list_is_masked_and_complete(demo, demo_db):
         [*params, rng.as_of],
     )["n"][0]
     assert got.attrs["total"] == total and len(got) == min(50, total)
+    assert len(cl.overdue_list(con, f, rng, limit=None)) == total  # the download's list
     assert got["overdue_days"].is_monotonic_decreasing
     phones = got["reporter_phone"].dropna()
     assert phones.map(lambda p: bool(re.fullmatch(r"\d{3}\*{4}\d{4}", p))).all()

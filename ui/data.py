@@ -12,12 +12,16 @@ of reading the old file forever.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 from ibis.backends import BaseBackend
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from analytics import closure as cl
 from analytics import queries as q
@@ -59,6 +63,25 @@ def _identity(url: str) -> tuple:
 
 def _con(src: Source) -> BaseBackend:
     return cursor(_backend(src.url, src.identity))
+
+
+def prefetch(*calls: Callable[[], object]) -> None:
+    """Run a page's cached queries side by side, so that the page then reads them from the
+    cache: DuckDB executes one query (releasing the GIL) while Python compiles the next.
+    About 15–20 % off a page's queries at 1M events on two cores (``bench/page_runs.py``).
+
+    Each call takes its own cursor. A failing call is left for the page to make again, where
+    its error is shown in place.
+    """
+    ctx = get_script_run_ctx()
+
+    def attach() -> None:
+        add_script_run_ctx(threading.current_thread(), ctx)
+
+    with ThreadPoolExecutor(max_workers=3, initializer=attach) as pool:
+        futures = [pool.submit(call) for call in calls]
+    for future in futures:
+        future.exception()  # consumed here; the page's own call raises it again
 
 
 def source() -> Source:
@@ -220,6 +243,11 @@ def overdue_list(src: Source, f: Filters) -> pd.DataFrame:
     return cl.overdue_list(_con(src), f, data_range(src))
 
 
+def overdue_export(src: Source, f: Filters) -> pd.DataFrame:
+    """The whole overdue list (masked) for a download; made on click, so not cached."""
+    return cl.overdue_list(_con(src), f, data_range(src), limit=None)
+
+
 # ---------------------------------------------------------------- 响应时效
 
 
@@ -246,5 +274,4 @@ def before_after(src: Source, f: Filters, pivot: date, days: int):
     if sides is None:
         return None
     con = _con(src)
-    tests = {measure: rs.rank_test(con, sides, rng, measure) for measure in rs.MEASURES}
-    return sides, rs.before_after(con, sides, rng), tests
+    return sides, rs.before_after(con, sides, rng), rs.rank_tests(con, sides, rng)

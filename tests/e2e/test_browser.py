@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -17,7 +18,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from openpyxl import load_workbook
 
 pytestmark = pytest.mark.e2e
 
@@ -252,6 +255,16 @@ def test_closure_page_in_a_real_browser(server, page):
     body = page.inner_text("body")
     assert "各街道办结率与按时办结率" in body and "超期未办结清单" in body
     page.screenshot(path=str(ARTIFACTS / "closure-1920x1080.png"))
+    # The overdue list's download holds every overdue event, not only the rows shown.
+    heading = page.locator('[data-testid="stMarkdown"]').filter(has_text="超期未办结清单")
+    heading = heading.first.inner_text()
+    total = int(re.search(r"共 ([\d,]+) 件", heading).group(1).replace(",", ""))
+    buttons = page.locator('[data-testid="stDownloadButton"]').filter(has_text="下载 CSV")
+    with page.expect_download(timeout=60_000) as download:
+        buttons.last.click()
+    assert download.value.suggested_filename.startswith("超期清单_")
+    rows = pd.read_csv(download.value.path(), encoding="utf-8-sig")
+    assert len(rows) == total and rows["联系电话"].dropna().str.contains(r"\*{4}").all()
 
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="街道").click()
@@ -278,3 +291,13 @@ def test_response_page_in_a_real_browser(server, page):
     settle(page, metrics=0)
     assert_no_error(page)
     assert "12345/8890热线" in page.locator('[data-testid="stPlotlyChart"]').first.inner_text()
+    # The workbook is written on click: the browser receives a real .xlsx with the table.
+    with page.expect_download(timeout=60_000) as download:
+        page.locator('[data-testid="stDownloadButton"]').filter(has_text="下载 Excel").first.click()
+    path = ARTIFACTS / "response-distribution.xlsx"
+    download.value.save_as(path)
+    name = download.value.suggested_filename
+    assert name.startswith("响应时长分布_按来源渠道") and name.endswith(".xlsx"), name
+    sheet = load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["来源渠道", "件数"] and sheet.max_row > 2

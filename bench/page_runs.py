@@ -1,0 +1,86 @@
+"""Whole-page timings through Streamlit itself (issue #4: each interaction ≤ 1 s warm).
+
+    .venv/bin/python -m bench.page_runs [--size 1000000] [--runs 3]
+
+Runs the app with ``streamlit.testing.v1.AppTest`` on ``bench/out/events_<N>.duckdb`` (built
+by ``bench.overview``) and times whole script runs: queries, Streamlit elements and the
+charts' serialisation, with the database warm. For each analysis page: its first view (the
+page's own caches cleared; the sidebar's reference lists stay cached, as on a server that
+has served anyone), then sidebar changes the page has not seen: a street picked, another
+street, the period switched. Each of those misses every cache keyed by the filters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import os
+import statistics
+import time
+from pathlib import Path
+
+import streamlit as st
+
+from tests.apptest import app_test
+from ui import data
+
+OUT = Path(__file__).resolve().parent / "out"
+PAGES = {
+    "投诉信访趋势": "pages/trends.py",
+    "办结率": "pages/closure.py",
+    "响应时效": "pages/response.py",
+}
+
+# The caches a change of filters misses: every cached query that takes the filters.
+PAGE_CACHES = [
+    fn
+    for name, fn in vars(data).items()
+    if callable(fn) and hasattr(fn, "clear") and "f" in inspect.signature(fn).parameters
+]
+
+
+def timed_run(at, clear: bool = False) -> float:
+    if clear:
+        st.cache_data.clear()
+        at.run()  # the sidebar's reference lists (streets, categories, data range) again
+        for fn in PAGE_CACHES:
+            fn.clear()
+    started = time.perf_counter()
+    at.run()
+    elapsed = (time.perf_counter() - started) * 1000
+    if at.exception:
+        raise RuntimeError([e.value for e in at.exception])
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    path = OUT / f"events_{args.size}.duckdb"
+    if not path.exists():
+        raise SystemExit(f"{path} missing: run `python -m bench.overview --sizes {args.size}`")
+    os.environ["GOV_DB"] = str(path)
+    print(f"{args.size:,} events · the database warm; first view: median of {args.runs}\n")
+    print("| page | first view ms | street picked ms | another street ms | period 近12个月 ms |")
+    print("|---|---:|---:|---:|---:|")
+    for title, page in PAGES.items():
+        at = app_test(timeout=600)
+        at.run()
+        at.switch_page(page)
+        timed_run(at, clear=True)  # warm-up: database pages in memory, modules imported
+        first = statistics.median(timed_run(at, clear=True) for _ in range(args.runs))
+        streets = at.selectbox(key="f_street").options
+        changes = []
+        for street in streets[1:3]:
+            at.selectbox(key="f_street").set_value(street)
+            changes.append(timed_run(at))
+        at.selectbox(key="f_preset").set_value("last_12m")
+        changes.append(timed_run(at))
+        cells = " | ".join(f"{ms:,.0f}" for ms in [first, *changes])
+        print(f"| {title} | {cells} |")
+
+
+if __name__ == "__main__":
+    main()
