@@ -35,6 +35,7 @@ PAGES = [
     ),
     st.Page("pages/closure.py", title="办结率", icon=":material/task_alt:", url_path="closure"),
     st.Page("pages/response.py", title="响应时效", icon=":material/timer:", url_path="response"),
+    st.Page("pages/heatmap.py", title="网格热力图", icon=":material/map:", url_path="heatmap"),
     st.Page("pages/import.py", title="数据导入", icon=":material/upload_file:", url_path="import"),
 ]
 NEEDS_NO_FILTERS = {"import"}  # works on an empty store; the period and units do not apply

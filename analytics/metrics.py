@@ -291,6 +291,11 @@ def label(name: str) -> str:
     return DERIVED[name][0]
 
 
+def description(name: str) -> str:
+    """The definition shown beside a metric or a derived figure."""
+    return METRICS[name].description if name in METRICS else DERIVED[name][2]
+
+
 def unit(name: str) -> str:
     """``count``, ``rate`` or ``hours`` for a metric or a derived figure."""
     return METRICS[name].unit if name in METRICS else DERIVED[name][1]

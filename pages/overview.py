@@ -8,6 +8,7 @@ from analytics import labels
 from analytics import metrics as m
 from analytics import queries as q
 from ui import charts, data, maps
+from ui.cards import metric_card
 from ui.context import current
 from ui.sidebar import period_caption, scope_label
 
@@ -22,17 +23,7 @@ st.caption(period_caption(f, compare, rng))
 
 kpis = data.kpis(src, f, compare)
 for col, row in zip(st.columns(len(kpis)), kpis.itertuples(index=False), strict=True):
-    change = fmt.change(row.metric, row.change)
-    col.metric(
-        m.label(row.metric),
-        fmt.value(row.metric, row.value),
-        delta=f"{change}({comparison_name})" if change else None,
-        delta_color="off" if change == fmt.FLAT else fmt.delta_color(row.metric),
-        delta_arrow="off" if change == fmt.FLAT else "auto",
-        help=f"{m.METRICS[row.metric].description}。上期:{fmt.value(row.metric, row.previous)}",
-        border=True,
-        height="stretch",
-    )
+    metric_card(col, row.metric, row.value, row.previous, row.change, comparison_name)
 
 CHART_HEIGHT = 285
 MAP_METRICS = {"density": True, "closure_rate": False, "overdue": True}  # metric: higher is worse
@@ -56,6 +47,7 @@ with left:
         st.info("所选范围内没有事件。")
 
 grids = data.grid_metrics(src, f, compare)
+settings, _ = data.settings()  # the heatmap page explains an unusable settings file
 shapes = data.grid_shapes(src, f)
 with middle:
     # Data without grid boundaries (e.g. a 311 export) is drawn as hexagons of its events.
@@ -81,19 +73,16 @@ with middle:
         st.info("所选范围内没有网格边界数据。")
     else:
         if shapes.empty:
-            deck, values = maps.hex_deck(hexes, metric, worse_high), hexes[metric]
+            deck = maps.hex_deck(hexes, metric, worse_high, style_url=settings.map_style_url)
+            values = hexes[metric]
         else:
-            deck = maps.grid_deck(grids, shapes, metric, higher_is_worse=worse_high)
+            deck = maps.grid_deck(
+                grids, shapes, metric, higher_is_worse=worse_high, style_url=settings.map_style_url
+            )
             values = grids[metric]
         st.pydeck_chart(deck, height=CHART_HEIGHT - 30, key="overview_map")
         legend = maps.legend(values, metric, higher_is_worse=worse_high, area=area)
-        swatches = "".join(
-            f'<span style="display:inline-block;margin-right:8px">'
-            f'<span style="display:inline-block;width:10px;height:10px;background:{css};'
-            f'margin-right:3px"></span>{text}</span>'
-            for css, text in legend
-        )
-        st.html(f'<div style="font-size:12px;color:#555">{swatches}</div>')
+        st.html(maps.legend_html(legend))
 
 with right:
     st.markdown("**热点类别 · 受理量前8**")

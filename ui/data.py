@@ -24,11 +24,14 @@ from ibis.backends import BaseBackend
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from analytics import closure as cl
+from analytics import heatmap as hm
 from analytics import queries as q
 from analytics import response as rs
 from analytics import trends as tr
 from analytics.connection import connect, cursor, db_url, duckdb_path, is_duckdb_file
 from analytics.filters import Filters
+from analytics.settings import Settings, SettingsError
+from analytics.settings import load as load_settings
 
 
 @dataclass(frozen=True)
@@ -275,3 +278,30 @@ def before_after(src: Source, f: Filters, pivot: date, days: int):
         return None
     con = _con(src)
     return sides, rs.before_after(con, sides, rng), rs.rank_tests(con, sides, rng)
+
+
+# ---------------------------------------------------------------- 网格热力图
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def grid_figures(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
+    return hm.grid_figures(_con(src), f, data_range(src), compare)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def density_hexes(src: Source, f: Filters) -> pd.DataFrame:
+    return hm.density_hexes(_con(src), f, data_range(src))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def grid_workers(src: Source, f: Filters, grid_id: str) -> pd.DataFrame:
+    return hm.grid_workers(_con(src), f, data_range(src), grid_id)
+
+
+def settings() -> tuple[Settings, str | None]:
+    """The deployment's settings (read on every run, so an edit shows on the next one), and
+    the reason when the file cannot be used (its defaults then apply)."""
+    try:
+        return load_settings(), None
+    except SettingsError as exc:
+        return Settings(), str(exc)

@@ -6,6 +6,7 @@ any personal field.
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -40,15 +41,18 @@ def colour(value: float, breaks: list[float], higher_is_worse: bool = True) -> t
     return PALETTE[idx]
 
 
-def view_of(shapes: pd.DataFrame) -> pdk.ViewState:
-    """A view that frames every polygon of ``shapes``."""
+def view_of(shapes: pd.DataFrame, width_px: int = 560, height_px: int = 260) -> pdk.ViewState:
+    """A view that frames every polygon of ``shapes`` in a map of about the given size."""
     coords = np.array([pt for rings in shapes["polygons"] for ring in rings for pt in ring])
     if coords.size == 0:
         return pdk.ViewState(longitude=106.5, latitude=29.6, zoom=10)
     lon0, lat0 = coords.min(axis=0)
     lon1, lat1 = coords.max(axis=0)
-    span = max(lon1 - lon0, (lat1 - lat0) * 1.2, 1e-3)
-    zoom = float(np.clip(math.log2(360 / span) - 0.9, 3, 17))
+    # deck.gl: the world is 512 · 2^zoom pixels wide; latitudes stretch by 1/cos(lat).
+    lon_span = max(lon1 - lon0, 1e-3)
+    lat_span = max(lat1 - lat0, 1e-3) / math.cos(math.radians((lat0 + lat1) / 2))
+    fit = min(width_px / lon_span, height_px / lat_span) * 0.85  # a margin around the district
+    zoom = float(np.clip(math.log2(fit * 360 / 512), 3, 17))
     return pdk.ViewState(
         longitude=float((lon0 + lon1) / 2), latitude=float((lat0 + lat1) / 2), zoom=zoom
     )
@@ -85,11 +89,14 @@ def grid_deck(
     shapes: pd.DataFrame,
     metric: str = "density",
     higher_is_worse: bool = True,
+    style_url: str = "",
 ) -> pdk.Deck:
-    """A deck of grid polygons coloured by ``metric``, drawn without any basemap (offline)."""
+    """A deck of grid polygons coloured by ``metric`` (no basemap unless ``style_url``)."""
     records, _ = grid_layer_data(grids, shapes, metric, higher_is_worse)
     text = "{name}({community})\n户数 {households}\n" + m.label(metric) + " {value}\n"
-    return _deck(records, "grids", view_of(shapes), text + "受理量 {intake} · 办结率 {closure}")
+    layer = _polygons("grids", records)
+    tooltip = text + "受理量 {intake} · 办结率 {closure}"
+    return _deck([layer], view_of(shapes), tooltip, style_url)
 
 
 def hex_layer_data(hexes: pd.DataFrame, metric: str, higher_is_worse: bool = True) -> list[dict]:
@@ -108,39 +115,165 @@ def hex_layer_data(hexes: pd.DataFrame, metric: str, higher_is_worse: bool = Tru
     ]
 
 
-def hex_deck(hexes: pd.DataFrame, metric: str = "intake", higher_is_worse: bool = True):
+def hex_deck(
+    hexes: pd.DataFrame, metric: str = "intake", higher_is_worse: bool = True, style_url: str = ""
+) -> pdk.Deck:
     """Events binned into hexagons (data without grid boundaries), coloured by ``metric``."""
     records = hex_layer_data(hexes, metric, higher_is_worse)
     view = view_of(pd.DataFrame({"polygons": [[p] for p in hexes["polygon"]]}))
     text = m.label(metric) + " {value}\n受理量 {intake} · 办结率 {closure}"
-    return _deck(records, "hexagons", view, text)
+    return _deck([_polygons("hexagons", records)], view, text, style_url)
 
 
-def _deck(records: list[dict], layer_id: str, view: pdk.ViewState, text: str) -> pdk.Deck:
-    layer = pdk.Layer(
-        "PolygonLayer",
-        data=records,
-        id=layer_id,
-        get_polygon="polygon",
-        get_fill_color="fill",
-        get_line_color=[255, 255, 255],
-        line_width_min_pixels=1,
-        stroked=True,
-        filled=True,
-        pickable=True,
-        auto_highlight=True,
+# The heatmap page's tooltip: the grid, then every figure the map can be coloured by.
+HEAT_FIELDS = {
+    "density": "density",
+    "closure_rate": "closure",
+    "on_time_rate": "on_time",
+    "response_median": "response",
+    "satisfaction_rate": "satisfaction",
+    "backlog": "backlog",
+    "repeat_rate": "repeat",
+}
+EXTRUDE_METRES = 1500  # the worst grid's height; the others in proportion to their rank
+# The chosen grid's outline. In metres: pydeck would read a units string such as "pixels" as
+# an accessor expression and the layer would not draw.
+SELECTED_LINE_METRES = 60
+
+
+def heat_records(
+    grids: pd.DataFrame,
+    shapes: pd.DataFrame,
+    metric: str,
+    higher_is_worse: bool,
+    *,
+    faded: bool = False,
+    extrude: tuple[str, ...] = (),
+    selected: str | None = None,
+) -> list[dict]:
+    """One record per grid polygon: outline, colour, optional height, and the tooltip's
+    figures formatted in Chinese (reference data and aggregates only)."""
+    df = grids.merge(shapes, on="grid_id", how="inner")
+    breaks = class_breaks(df[metric])
+    heights = {g: EXTRUDE_METRES * (len(extrude) - i) / len(extrude) for i, g in enumerate(extrude)}
+    records = []
+    for row in df.itertuples(index=False):
+        value = getattr(row, metric)
+        figures = {field: fmt.value(k, getattr(row, k)) for k, field in HEAT_FIELDS.items()}
+        for ring in row.polygons:
+            records.append(
+                {
+                    "grid_id": row.grid_id,
+                    "name": row.name,
+                    "community": row.community_name,
+                    "households": fmt.count(row.households),
+                    "intake": fmt.count(row.intake),
+                    "value": fmt.value(metric, value),
+                    **figures,
+                    "polygon": ring,
+                    "fill": [*colour(value, breaks, higher_is_worse), 90 if faded else 210],
+                    "line": [20, 20, 20] if row.grid_id == selected else [255, 255, 255],
+                    "line_m": SELECTED_LINE_METRES if row.grid_id == selected else 1,
+                    "elevation": heights.get(row.grid_id, 0.0),
+                }
+            )
+    return records
+
+
+HEAT_TOOLTIP = "{name}({community})\n户数 {households} · 受理量 {intake}\n" + "\n".join(
+    f"{m.label(k)} {{{field}}}" for k, field in HEAT_FIELDS.items()
+)
+
+
+def heat_deck(
+    grids: pd.DataFrame,
+    shapes: pd.DataFrame,
+    metric: str,
+    higher_is_worse: bool,
+    *,
+    hexes: pd.DataFrame | None = None,
+    extrude: tuple[str, ...] = (),
+    selected: str | None = None,
+    style_url: str = "",
+    size_px: tuple[int, int] = (820, 640),
+) -> pdk.Deck:
+    """The heatmap page's deck: grids coloured by ``metric`` (layer ``grids``, pickable: a
+    click selects a grid), optionally the event-density hexagons over them (layer
+    ``density``, not pickable) and the ``extrude`` grids raised in 3-D, worst highest."""
+    shown = hexes is not None and not hexes.empty
+    records = heat_records(
+        grids, shapes, metric, higher_is_worse, faded=shown, extrude=extrude, selected=selected
     )
+    layers = [
+        _polygons(
+            "grids",
+            records,
+            extruded=bool(extrude),
+            get_elevation="elevation",
+            get_line_color="line",
+            get_line_width="line_m",
+            line_width_max_pixels=4,
+        )
+    ]
+    if shown:
+        breaks = class_breaks(hexes["intake"])
+        density = [
+            {"polygon": polygon, "fill": [*colour(n, breaks), 170]}
+            for polygon, n in zip(hexes["polygon"], hexes["intake"], strict=True)
+        ]  # outline and colour only: the layer is not pickable, so it carries no figures
+        layers.append(_polygons("density", density, pickable=False, auto_highlight=False))
+    view = view_of(shapes, *size_px)
+    if extrude:
+        view.pitch, view.bearing = 45, -15
+    return _deck(layers, view, HEAT_TOOLTIP, style_url)
+
+
+def _polygons(layer_id: str, records: list[dict], **options) -> pdk.Layer:
+    props = {
+        "get_polygon": "polygon",
+        "get_fill_color": "fill",
+        "get_line_color": [255, 255, 255],
+        "line_width_min_pixels": 1,
+        "stroked": True,
+        "filled": True,
+        "pickable": True,
+        "auto_highlight": True,
+    }
+    return pdk.Layer("PolygonLayer", data=records, id=layer_id, **(props | options))
+
+
+def _deck(layers: list[pdk.Layer], view: pdk.ViewState, text: str, style_url: str) -> pdk.Deck:
     tooltip = {"text": text, "style": {"fontSize": "13px"}}
+    if style_url:  # a configured MapLibre style (self-hosted tiles, 天地图 …)
+        return pdk.Deck(
+            layers=layers,
+            initial_view_state=view,
+            map_provider=None,
+            map_style=style_url,
+            tooltip=tooltip,
+        )
     # No basemap, and no request for one: with ``map_provider=None`` and pydeck's default
     # ``map_style`` the payload carries pydeck's "no style" sentinel, which Streamlit's
     # frontend honours; an explicit ``map_style=None`` would make it fetch a CARTO basemap
     # from the internet, which the district's network may not reach.
-    return pdk.Deck(
-        layers=[layer],
-        initial_view_state=view,
-        map_provider=None,
-        tooltip=tooltip,
+    return pdk.Deck(layers=layers, initial_view_state=view, map_provider=None, tooltip=tooltip)
+
+
+def legend_html(items: list[tuple[str, str]]) -> str:
+    """The legend as a line of colour swatches (the texts are our own formatted numbers); an
+    item without a colour is a caption."""
+    swatches = "".join(
+        '<span style="display:inline-block;margin-right:8px">'
+        + (
+            f'<span style="display:inline-block;width:10px;height:10px;background:{css};'
+            f'margin-right:3px"></span>'
+            if css
+            else ""
+        )
+        + f"{html.escape(text)}</span>"
+        for css, text in items
     )
+    return f'<div style="font-size:12px;color:#555">{swatches}</div>'
 
 
 def legend(

@@ -1,0 +1,127 @@
+"""网格热力图: which grids are in trouble, on a map, and what one grid looks like inside.
+
+Figures per grid come from ``queries.grid_metrics`` (one query for every metric the map can
+show, so picking another metric only recolours). The event-density layer is
+``queries.hex_metrics`` on a finer lattice: counts per hexagon, never an event's position.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import replace
+from datetime import date
+
+import ibis
+import pandas as pd
+from ibis.backends import BaseBackend
+
+from analytics import metrics as m
+from analytics.filters import Filters, apply_scope, in_period
+from analytics.masking import mask_name
+from analytics.queries import DataRange, grid_metrics, hex_metrics
+
+# The metrics a user can colour the grids by, and whether a higher value is worse.
+MAP_METRICS: dict[str, bool] = {
+    "density": True,
+    "closure_rate": False,
+    "on_time_rate": False,
+    "response_median": True,
+    "satisfaction_rate": False,
+    "backlog": True,
+    "repeat_rate": True,
+}
+# What one query computes per grid: everything the map, its tooltip and the panel show.
+GRID_FIGURES = (
+    "intake",
+    "closure_rate",
+    "on_time_rate",
+    "response_median",
+    "satisfaction_rate",
+    "backlog",
+    "overdue",
+    "repeat_rate",
+)
+DENSITY_CELLS_ACROSS = 40  # hexagons across the district: ~500 m cells for a 20 km district
+
+
+def grid_figures(
+    con: BaseBackend, f: Filters, rng: DataRange, compare: str | None = "yoy"
+) -> pd.DataFrame:
+    """Per grid in scope: reference columns, every map metric (and its previous value),
+    density (per 1,000 households) and workload (per full-time worker and month)."""
+    return grid_metrics(con, f, rng, GRID_FIGURES, compare=compare)
+
+
+def density_hexes(con: BaseBackend, f: Filters, rng: DataRange) -> pd.DataFrame:
+    """Events with coordinates counted per ~500 m hexagon (hex_id, polygon, lon, lat,
+    intake): the density layer, aggregated in the database."""
+    return hex_metrics(
+        con, f, rng, ("intake",), compare=None, cells_across=DENSITY_CELLS_ACROSS
+    ).sort_values("hex_id", ignore_index=True)
+
+
+def month_starts(f: Filters) -> list[date]:
+    """The first day of every month the period touches: the period slider's stops."""
+    months, day = [], f.start.replace(day=1)
+    while day <= f.end:
+        months.append(day)
+        day = (day.replace(day=28) + pd.Timedelta(days=4)).replace(day=1)
+    return months
+
+
+def months_within(f: Filters, first: date, last: date) -> Filters:
+    """The sidebar's filters narrowed to the months ``first`` … ``last`` (clipped to the
+    sidebar's own period)."""
+    end = last.replace(day=calendar.monthrange(last.year, last.month)[1])
+    return f.with_period(max(f.start, first), min(f.end, end))
+
+
+def grid_scope(f: Filters, grid: pd.Series) -> Filters:
+    """``f`` narrowed to one grid (its period and dimension filters kept)."""
+    return replace(
+        f, street_id=grid["street_id"], community_id=grid["community_id"], grid_id=grid["grid_id"]
+    )
+
+
+def worst(grids: pd.DataFrame, metric: str, n: int) -> pd.DataFrame:
+    """The ``n`` grids worst on ``metric`` (grids without a value are not ranked)."""
+    ranked = grids[grids[metric].notna()]
+    return ranked.sort_values([metric, "grid_id"], ascending=[not MAP_METRICS[metric], True]).head(
+        n
+    )
+
+
+def grid_workers(con: BaseBackend, f: Filters, rng: DataRange, grid_id: str) -> pd.DataFrame:
+    """The grid's staff and their workload in the period: worker_id, name (masked), role,
+    reported (their own patrol findings), handled (other events assigned to them), closed
+    (of both, closed by ``as_of``), per_month (both, per month of the period). The sidebar's
+    dimension filters apply; a worker's events count wherever they happened. Full-time
+    workers first, busiest first."""
+    staff = con.table("workers")
+    staff = staff.filter(staff.grid_id == grid_id).select("worker_id", "name", "role").execute()
+    columns = ["worker_id", "name", "role", "reported", "handled", "closed", "per_month"]
+    if staff.empty:
+        return pd.DataFrame(columns=columns)
+    anywhere = replace(f, street_id=None, community_id=None, grid_id=None)  # keep dimensions
+    t = apply_scope(con.table("events"), anywhere)
+    t = t.filter(
+        in_period(t, f.start, f.end) & t.worker_id.isin(staff["worker_id"].tolist())
+    ).mutate(as_of=ibis.literal(rng.as_of))
+    patrol = t.channel == "patrol"
+    counts = (
+        t.group_by("worker_id")
+        .aggregate(
+            reported=t.count(where=patrol),
+            handled=t.count(where=~patrol),
+            closed=t.count(where=m.closed(t)),
+        )
+        .execute()
+    )
+    df = staff.merge(counts, on="worker_id", how="left")
+    for column in ("reported", "handled", "closed"):
+        df[column] = df[column].fillna(0).astype("int64")
+    df["per_month"] = (df["reported"] + df["handled"]) / f.months
+    df["name"] = df["name"].map(mask_name)
+    df["order"] = (df["role"] != "full_time").astype(int)
+    df = df.sort_values(["order", "per_month", "worker_id"], ascending=[True, False, True])
+    return df[columns].reset_index(drop=True)

@@ -1,0 +1,51 @@
+"""A deployment's settings: ``settings.toml`` beside ``app.py``, or the file ``$GOV_SETTINGS``
+names. Every key is optional; a missing file means the defaults below.
+
+Settings are what differs between districts and changes rarely (a basemap's address, what a
+grid worker costs), as opposed to filters, which change with every question.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from analytics.connection import PROJECT_DIR
+
+DEFAULT_FILE = PROJECT_DIR / "settings.toml"
+
+
+class SettingsError(ValueError):
+    """The settings file cannot be used; the message says which key and why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # A MapLibre/Mapbox GL style JSON (self-hosted tiles, 天地图 …). Empty: no basemap, so
+    # maps work offline and request nothing from the internet.
+    map_style_url: str = ""
+
+
+def settings_path() -> Path:
+    return Path(os.environ.get("GOV_SETTINGS") or DEFAULT_FILE)
+
+
+def load(path: Path | None = None) -> Settings:
+    """The settings in ``path`` (default :func:`settings_path`); defaults if it is missing."""
+    path = path or settings_path()
+    if not path.exists():
+        return Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"设置文件 {path} 无法解析:{exc}") from exc
+    style = str(raw.get("map", {}).get("style_url", "") or "").strip()
+    if style and urlparse(style).scheme not in ("http", "https"):
+        raise SettingsError(
+            f"设置文件 {path} 中 [map] style_url 须为 http(s) 地址(MapLibre 样式 JSON),"
+            f"而不是 {style!r}。留空则不使用底图。"
+        )
+    return Settings(map_style_url=style)
