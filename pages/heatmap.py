@@ -1,6 +1,8 @@
 """网格热力图: grids coloured by the metric the user picks, event density over them, the
 worst grids raised in 3-D for a meeting, and one grid's detail panel on a click."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -42,9 +44,10 @@ metric = metric_col.selectbox(
     "着色指标", list(hm.MAP_METRICS), format_func=m.label, key="heat_metric"
 )
 higher_is_worse = hm.MAP_METRICS[metric]
+if st.session_state.get("heat_months_of") != (f.start, f.end):
+    st.session_state.pop("heat_months", None)  # a new sidebar period: the slider spans it all
+    st.session_state["heat_months_of"] = (f.start, f.end)
 if len(months) > 1:
-    if not set(st.session_state.get("heat_months", ())) <= set(months):
-        del st.session_state["heat_months"]  # the sidebar's period changed under it
     first, last = month_col.select_slider(
         "月份(在左侧统计期内)",
         options=months,
@@ -165,21 +168,27 @@ with panel:
                 change = m.change(key, grid[key], previous)
                 metric_card(col, key, grid[key], previous, change, "")
         scope = hm.grid_scope(f, grid)
-        trend = data.intake_trend(src, scope, "event_type", "month", None)
+        panel_queries = {
+            "trend": partial(data.intake_trend, src, scope, "event_type", "month", None),
+            "categories": partial(data.top_categories, src, scope, 5, compare),
+            "workers": partial(data.grid_workers, src, f, chosen),
+        }
+        data.prefetch(*panel_queries.values())
+        trend = panel_queries["trend"]()
         if trend.empty:
             st.info("该网格在统计期内没有事件。")
         else:
             st.markdown("**受理趋势(件/月)**")
             fig = charts.intake_trend(trend, freq="month", height=210)
             st.plotly_chart(fig, config=PLOTLY, key="heat_trend")
-            top = data.top_categories(src, scope, 5, compare)
+            top = panel_queries["categories"]()
             st.markdown("**主要业务类别**")
             st.plotly_chart(
                 charts.category_bars(top, height=190, change_name=comparison_name),
                 config=PLOTLY,
                 key="heat_categories",
             )
-        workers = data.grid_workers(src, f, chosen)
+        workers = panel_queries["workers"]()
         st.markdown(f"**网格员工作量**(人均事件数 {fmt.value('workload', grid['workload'])} 件/月)")
         if workers.empty:
             st.info("没有该网格的网格员名册,可在「数据导入」页导入。")

@@ -8,12 +8,16 @@ the case that used to bypass ``app.py`` (see ``ui.context.current``). Screenshot
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
+import io
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -21,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from PIL import Image
 
 pytestmark = pytest.mark.e2e
 
@@ -51,10 +56,10 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
 
 
 @contextlib.contextmanager
-def serve(db: Path, log: Path):
+def serve(db: Path, log: Path, env: dict | None = None):
     """A fresh ``streamlit run app.py`` on ``db``; its URL. No traceback may reach the log."""
     port = _free_port()
-    env = {**os.environ, "GOV_DB": str(db)}
+    env = {**os.environ, "GOV_DB": str(db), **(env or {})}
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.headless", "true",
@@ -301,3 +306,87 @@ def test_response_page_in_a_real_browser(server, page):
     sheet = load_workbook(path).active
     header = [c.value for c in sheet[1]]
     assert header[:2] == ["来源渠道", "件数"] and sheet.max_row > 2
+
+
+def deck_canvas(page):
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=\"stDeckGlJsonChart\"] canvas').length > 0",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(1500)  # deck.gl draws after the run
+    return page.locator('[data-testid="stDeckGlJsonChart"]').first
+
+
+def test_heatmap_click_a_grid_and_see_its_panel(server, page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{server}/heatmap")
+    settle(page, metrics=0)
+    chart = deck_canvas(page)
+    assert_no_error(page)
+    assert page.locator("h3").first.inner_text().startswith("网格热力图")
+    assert "最需要关注的网格" in page.inner_text("body")
+    page.screenshot(path=str(ARTIFACTS / "heatmap-1920x1080.png"))
+    box = chart.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a grid
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=\"stMetric\"]').length === 8", timeout=60_000
+    )
+    settle(page, metrics=8)
+    assert_no_error(page)
+    body = page.inner_text("body")
+    assert "网格员工作量" in body and "受理趋势" in body and "最需要关注的网格" not in body
+    chosen = page.locator('[data-testid="stSelectbox"]').filter(has_text="网格详情")
+    assert re.search(r"网格((.+))", chosen.inner_text())  # the clicked grid is named
+    page.screenshot(path=str(ARTIFACTS / "heatmap-grid-panel.png"))
+
+    page.get_by_text("叠加事件密度").click()
+    settle(page, metrics=8)
+    page.get_by_text("3D 突出最差网格").click()
+    settle(page, metrics=8)
+    deck_canvas(page)
+    assert_no_error(page)
+    assert "事件密度(件/蜂窝格)" in page.inner_text("body")
+    page.screenshot(path=str(ARTIFACTS / "heatmap-3d-density.png"))
+
+
+class _TileServer(http.server.SimpleHTTPRequestHandler):
+    def end_headers(self) -> None:
+        self.send_header("Access-Control-Allow-Origin", "*")  # as a tile server must
+        super().end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def static_files(folder: Path):
+    """A local web server for ``folder`` (a stand-in for a district's own tile server)."""
+    handler = functools.partial(_TileServer, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+
+
+def test_a_configured_basemap_style_is_drawn(demo_db, tmp_path, page):
+    """settings.toml's [map] style_url: the browser loads that MapLibre style under the grids
+    (here a plain green background from a local server: no internet involved)."""
+    (tmp_path / "style.json").write_text(
+        '{"version": 8, "sources": {}, "layers": [{"id": "bg", "type": "background", '
+        '"paint": {"background-color": "#2e8b57"}}]}',
+        "utf-8",
+    )
+    with static_files(tmp_path) as tiles:
+        settings = tmp_path / "settings.toml"
+        settings.write_text(f'[map]\nstyle_url = "{tiles}/style.json"\n', "utf-8")
+        env = {"GOV_SETTINGS": str(settings)}
+        with serve(demo_db, tmp_path / "streamlit.log", env) as url:
+            page.goto(f"{url}/heatmap")
+            settle(page, metrics=0)
+            chart = deck_canvas(page)
+            page.wait_for_timeout(2000)
+            shot = Image.open(io.BytesIO(chart.screenshot())).convert("RGB")
+    corner = shot.getpixel((5, shot.height - 5))  # outside the district: only the basemap
+    assert corner == (0x2E, 0x8B, 0x57), corner

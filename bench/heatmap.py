@@ -1,0 +1,99 @@
+"""网格热力图: query times and the map's payload (issue #5: map interaction ≤ 1 s warm, payload
+< 2 MB at 10M events).
+
+    .venv/bin/python -m bench.heatmap [--sizes 1000000 10000000] [--runs 3]
+
+Uses the bench databases of ``bench.overview`` (``bench/out/events_<N>.duckdb``). For each
+size: the median of ``--runs`` warm runs of each query the page makes (本年, whole district,
+then one month picked on the period slider, then one grid's panel), the time to build the
+deck, and the size of its JSON (what the browser receives) with and without the density
+layer and the 3-D extrusion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from analytics import heatmap as hm
+from analytics import queries as q
+from analytics.connection import connect, cursor
+from analytics.filters import Filters, preset_period
+from ui import maps
+
+OUT = Path(__file__).resolve().parent / "out"
+
+
+def timed(run, runs: int) -> float:
+    run()  # warm-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def measure(size: int, runs: int) -> None:
+    path = OUT / f"events_{size}.duckdb"
+    if not path.exists():
+        print(f"{path} missing: run `python -m bench.overview --sizes {size}` first")
+        return
+    con = connect(path, read_only=True)
+    rng = q.data_range(con)
+    f = Filters(*preset_period("ytd", rng.last_day))
+    last = hm.month_starts(f)[-1]
+    month = hm.months_within(f, last, last)
+    grids = hm.grid_figures(cursor(con), f, rng)
+    shapes = q.grid_shapes(cursor(con), f)
+    hexes = hm.density_hexes(cursor(con), f, rng)
+    grid = grids.sort_values("intake").iloc[-1]
+    scope = hm.grid_scope(f, grid)
+    worst = tuple(hm.worst(grids, "density", 10)["grid_id"])
+
+    steps = {
+        "grid figures (本年, the map's every metric)": lambda: hm.grid_figures(cursor(con), f, rng),
+        "grid outlines": lambda: q.grid_shapes(cursor(con), f),
+        "density hexagons": lambda: hm.density_hexes(cursor(con), f, rng),
+        "grid figures, one month on the slider": lambda: hm.grid_figures(cursor(con), month, rng),
+        "panel: trend": lambda: q.intake_trend(
+            cursor(con), scope, rng, "event_type", "month", None
+        ),
+        "panel: categories": lambda: q.top_categories(cursor(con), scope, rng, 5),
+        "panel: workers": lambda: hm.grid_workers(cursor(con), f, rng, grid["grid_id"]),
+        "deck (grids only)": lambda: maps.heat_deck(grids, shapes, "density", True).to_json(),
+        "deck (density + 3-D)": lambda: maps.heat_deck(
+            grids, shapes, "density", True, hexes=hexes, extrude=worst
+        ).to_json(),
+    }
+    print(
+        f"\n{size:,} events · 本年 {f.start} – {f.end} · {len(grids)} grids · {len(hexes)} hexagons"
+    )
+    print("\n| step | ms |\n|---|---:|")
+    for name, run in steps.items():
+        print(f"| {name} | {timed(run, runs):,.0f} |")
+    print("\n| payload | bytes |\n|---|---:|")
+    for name, deck in (
+        ("grids only", maps.heat_deck(grids, shapes, "density", True)),
+        ("grids + density", maps.heat_deck(grids, shapes, "density", True, hexes=hexes)),
+        ("grids + density + 3-D", maps.heat_deck(
+            grids, shapes, "density", True, hexes=hexes, extrude=worst, selected=grid["grid_id"]
+        )),
+    ):  # fmt: skip
+        print(f"| {name} | {len(deck.to_json().encode()):,} |")
+    con.disconnect()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    for size in args.sizes:
+        measure(size, args.runs)
+
+
+if __name__ == "__main__":
+    main()
