@@ -35,15 +35,15 @@ def shift_years(d: date, years: int) -> date:
         return d.replace(year=d.year + years, day=28)
 
 
-def _month_end(year: int, month: int) -> date:
+def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _is_month_end(d: date) -> bool:
-    return d == _month_end(d.year, d.month)
+    return d == month_end(d.year, d.month)
 
 
-def _add_months(d: date, months: int) -> date:
+def add_months(d: date, months: int) -> date:
     """The same day ``months`` away, clamped to the end of a shorter month."""
     year, month0 = divmod(d.year * 12 + d.month - 1 + months, 12)
     return date(year, month0 + 1, min(d.day, calendar.monthrange(year, month0 + 1)[1]))
@@ -54,7 +54,7 @@ def shift_back(d: date, unit: str, n: int) -> date:
     if unit == "years":
         return shift_years(d, -n)
     if unit == "months":
-        return _add_months(d, -n)
+        return add_months(d, -n)
     return d - timedelta(days=n)
 
 
@@ -133,7 +133,7 @@ class Filters:
         unit, n = self.comparison_shift(kind)
         start, end = shift_back(self.start, unit, n), shift_back(self.end, unit, n)
         if unit != "days" and _is_month_end(self.end):
-            end = _month_end(end.year, end.month)
+            end = month_end(end.year, end.month)
         return self.with_period(start, end)
 
     @property

@@ -7,7 +7,6 @@ show, so picking another metric only recolours). The event-density layer is
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import replace
 from datetime import date
 
@@ -16,19 +15,22 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from analytics import metrics as m
-from analytics.filters import Filters, apply_scope, in_period
+from analytics.filters import Filters, add_months, apply_scope, in_period, month_end
 from analytics.masking import mask_name
 from analytics.queries import DataRange, grid_metrics, hex_metrics
 
 # The metrics a user can colour the grids by, and whether a higher value is worse.
 MAP_METRICS: dict[str, bool] = {
-    "density": True,
-    "closure_rate": False,
-    "on_time_rate": False,
-    "response_median": True,
-    "satisfaction_rate": False,
-    "backlog": True,
-    "repeat_rate": True,
+    k: m.higher_is_worse(k)
+    for k in (
+        "density",
+        "closure_rate",
+        "on_time_rate",
+        "response_median",
+        "satisfaction_rate",
+        "backlog",
+        "repeat_rate",
+    )
 }
 # What one query computes per grid: everything the map, its tooltip and the panel show.
 GRID_FIGURES = (
@@ -42,6 +44,9 @@ GRID_FIGURES = (
     "repeat_rate",
 )
 DENSITY_CELLS_ACROSS = 40  # hexagons across the district: ~500 m cells for a 20 km district
+# A cell with fewer events is left off the density layer: a count of one or two in a 500 m
+# cell comes close to pointing at a household.
+DENSITY_MIN_EVENTS = 3
 
 
 def grid_figures(
@@ -52,12 +57,21 @@ def grid_figures(
     return grid_metrics(con, f, rng, GRID_FIGURES, compare=compare)
 
 
-def density_hexes(con: BaseBackend, f: Filters, rng: DataRange) -> pd.DataFrame:
+def density_hexes(
+    con: BaseBackend, f: Filters, rng: DataRange, min_events: int = DENSITY_MIN_EVENTS
+) -> pd.DataFrame:
     """Events with coordinates counted per ~500 m hexagon (hex_id, polygon, lon, lat,
-    intake): the density layer, aggregated in the database."""
-    return hex_metrics(
-        con, f, rng, ("intake",), compare=None, cells_across=DENSITY_CELLS_ACROSS
-    ).sort_values("hex_id", ignore_index=True)
+    intake): the density layer, aggregated in the database. Cells with fewer than
+    ``min_events`` are left off; ``attrs`` holds how many cells and events that hides."""
+    hexes = hex_metrics(con, f, rng, ("intake",), compare=None, cells_across=DENSITY_CELLS_ACROSS)
+    sparse = hexes["intake"] < min_events
+    shown = hexes[~sparse].sort_values("hex_id", ignore_index=True)
+    shown.attrs = {
+        "hidden_cells": int(sparse.sum()),
+        "hidden_events": int(hexes.loc[sparse, "intake"].sum()),
+        "min_events": min_events,
+    }
+    return shown
 
 
 def month_starts(f: Filters) -> list[date]:
@@ -65,15 +79,14 @@ def month_starts(f: Filters) -> list[date]:
     months, day = [], f.start.replace(day=1)
     while day <= f.end:
         months.append(day)
-        day = (day.replace(day=28) + pd.Timedelta(days=4)).replace(day=1)
+        day = add_months(day, 1)
     return months
 
 
 def months_within(f: Filters, first: date, last: date) -> Filters:
     """The sidebar's filters narrowed to the months ``first`` … ``last`` (clipped to the
     sidebar's own period)."""
-    end = last.replace(day=calendar.monthrange(last.year, last.month)[1])
-    return f.with_period(max(f.start, first), min(f.end, end))
+    return f.with_period(max(f.start, first), min(f.end, month_end(last.year, last.month)))
 
 
 def grid_scope(f: Filters, grid: pd.Series) -> Filters:
@@ -107,7 +120,7 @@ def grid_workers(con: BaseBackend, f: Filters, rng: DataRange, grid_id: str) -> 
     t = t.filter(
         in_period(t, f.start, f.end) & t.worker_id.isin(staff["worker_id"].tolist())
     ).mutate(as_of=ibis.literal(rng.as_of))
-    patrol = t.channel == "patrol"
+    patrol = (t.channel == "patrol").fill_null(False)  # an unknown channel counts as handled
     counts = (
         t.group_by("worker_id")
         .aggregate(

@@ -285,6 +285,12 @@ DERIVED: dict[str, tuple[str, str, str]] = {
 }
 
 
+def higher_is_worse(name: str) -> bool:
+    """For colouring a map: darker means more attention. A metric that is better when higher
+    (办结率) reads the other way; counts, densities and durations darken as they grow."""
+    return name not in METRICS or METRICS[name].better != "higher"
+
+
 def label(name: str) -> str:
     if name in METRICS:
         return METRICS[name].label

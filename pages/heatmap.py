@@ -10,6 +10,7 @@ from analytics import formats as fmt
 from analytics import heatmap as hm
 from analytics import labels
 from analytics import metrics as m
+from analytics import queries as q
 from ui import charts, data, maps
 from ui.cards import metric_card
 from ui.context import current
@@ -38,6 +39,7 @@ settings, settings_problem = data.settings()
 
 st.subheader(f"网格热力图 · {place}", anchor=False)
 
+sidebar = f  # the sidebar's own filters, before the slider narrows the months
 months = hm.month_starts(f)
 metric_col, month_col, density_col, extrude_col = st.columns([1.3, 2.4, 1, 1.3])
 metric = metric_col.selectbox(
@@ -67,14 +69,29 @@ raise_worst = extrude_col.toggle(
 st.caption(period_caption(f, compare, rng))
 
 grids = data.grid_figures(src, f, compare)
-shapes = data.grid_shapes(src, f)
+shapes = data.grid_shapes(src, sidebar)  # outlines do not depend on the months
 names = {row.grid_id: f"{row.name}({row.community_name})" for row in grids.itertuples(index=False)}
+
+
+# The map keeps its click selection as row positions. It gets a fresh key whenever those
+# rows change meaning (another scope) or the dropdown chose a grid, so that a stale
+# selection never highlights one grid while the panel shows another.
+scope = (sidebar.street_id, sidebar.community_id, sidebar.grid_id, sidebar.event_types,
+         sidebar.categories, sidebar.channels, sidebar.boards)  # fmt: skip
+if st.session_state.get("heat_scope") != scope:
+    st.session_state["heat_scope"] = scope
+    st.session_state["heat_map_round"] = st.session_state.get("heat_map_round", 0) + 1
+map_key = f"heat_map_{st.session_state.get('heat_map_round', 0)}"
 
 
 def pick_from_map() -> None:
     """A click on the map selects that grid for the panel; a click beside the grids clears."""
-    picked = st.session_state["heat_map"]["selection"]["objects"].get("grids", [])
+    picked = st.session_state[map_key]["selection"]["objects"].get("grids", [])
     st.session_state["heat_grid"] = picked[0]["grid_id"] if picked else ""
+
+
+def picked_from_list() -> None:
+    st.session_state["heat_map_round"] = st.session_state.get("heat_map_round", 0) + 1
 
 
 if st.session_state.get("heat_grid", "") not in ["", *names]:
@@ -83,7 +100,7 @@ if st.session_state.get("heat_grid", "") not in ["", *names]:
 map_col, panel_col = st.columns([1.45, 1], gap="medium")
 with map_col:
     if settings_problem:
-        st.warning(f"{settings_problem} 地图暂不使用底图。", icon=":material/settings:")
+        st.warning(fmt.plain(f"{settings_problem} 地图暂不使用底图。"), icon=":material/settings:")
     if shapes.empty or grids.empty:
         st.info("所选范围内没有网格边界数据:请在「数据导入」页导入网格边界(GeoJSON)。")
     else:
@@ -107,13 +124,19 @@ with map_col:
             height=MAP_HEIGHT,
             on_select=pick_from_map,
             selection_mode="single-object",
-            key="heat_map",
+            key=map_key,
         )
         legend = maps.legend(grids[metric], metric, higher_is_worse=higher_is_worse)
         st.html(maps.legend_html([("", f"{m.label(metric)}:"), *legend]))
         if hexes is not None and not hexes.empty:
             dens = maps.legend(hexes["intake"], "intake", area="蜂窝格")
             st.html(maps.legend_html([("", "事件密度(件/蜂窝格):"), *dens]))
+        if hexes is not None and hexes.attrs.get("hidden_cells"):
+            st.caption(
+                f"少于 {hexes.attrs['min_events']} 件的蜂窝格不显示(共 "
+                f"{fmt.count(hexes.attrs['hidden_cells'])} 格、"
+                f"{fmt.count(hexes.attrs['hidden_events'])} 件),以免指向具体住户。"
+            )
         st.caption("颜色越深越需要关注;点击网格查看详情,点击网格外空白处关闭。")
 
 panel = panel_col.container(key="heat_panel")
@@ -132,6 +155,7 @@ with panel:
         ["", *sorted(names, key=names.get)],
         format_func=lambda g: names.get(g, "点击地图或在此选择网格"),
         key="heat_grid",
+        on_change=picked_from_list,
     )
     if not chosen:
         st.markdown(f"**最需要关注的网格 · {m.label(metric)}**")
@@ -160,7 +184,8 @@ with panel:
             f"{fmt.count(grid['households'])} 户 · {fmt.count(grid['population'])} 人 · "
             f"{fmt.number(grid['area_km2'], 2)} 平方公里 · "
             f"专职网格员 {fmt.count(grid['full_time_workers'])} 人,"
-            f"兼职 {fmt.count(grid['part_time_workers'])} 人 · 变化为{comparison_name}"
+            f"兼职 {fmt.count(grid['part_time_workers'])} 人"
+            + (f" · 变化为{comparison_name}" if q.comparable(f, compare, rng) else "")
         )
         for row in (PANEL_METRICS[:4], PANEL_METRICS[4:]):
             for col, key in zip(st.columns(4), row, strict=True):

@@ -26,8 +26,8 @@ for col, row in zip(st.columns(len(kpis)), kpis.itertuples(index=False), strict=
     metric_card(col, row.metric, row.value, row.previous, row.change, comparison_name)
 
 CHART_HEIGHT = 285
-MAP_METRICS = {"density": True, "closure_rate": False, "overdue": True}  # metric: higher is worse
-HEX_MAP_METRICS = {"intake": True, "closure_rate": False, "overdue": True}
+MAP_METRICS = {k: m.higher_is_worse(k) for k in ("density", "closure_rate", "overdue")}
+HEX_MAP_METRICS = {k: m.higher_is_worse(k) for k in ("intake", "closure_rate", "overdue")}
 left, middle, right = st.columns([1.25, 1.0, 1.0], gap="medium")
 
 with left:

@@ -158,8 +158,9 @@ with bottom_right:
                 verdict = f"之后{'更短' if faster else '更长'},差异显著"
             else:
                 verdict = "差异不显著,可能是随机波动"
+            unit = "秒" if rs.RANK_RESOLUTION_SECONDS[key] == 1 else "整分钟"
             st.markdown(
-                f"- **{name}**:{verdict}(Mann-Whitney 秩和检验,{p_text};"
+                f"- **{name}**:{verdict}(Mann-Whitney 秩和检验,按{unit}比较,{p_text};"
                 f"随机抽一件“之后”比一件“之前”{'更长' if not faster else '更短'}的概率 "
                 f"{fmt.rate(test.superiority if not faster else 1 - test.superiority)};"
                 f"样本 {fmt.count(test.n_before)} / {fmt.count(test.n_after)} 件)"

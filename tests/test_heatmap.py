@@ -64,7 +64,11 @@ def test_density_hexes_count_every_located_event_and_nothing_else(demo, demo_db)
         "AND lon IS NOT NULL AND lat IS NOT NULL",
         [f.start, pd.Timestamp(f.end) + pd.Timedelta(days=1)],
     )["n"][0]
-    assert hexes["intake"].sum() == located
+    assert hexes["intake"].sum() + hexes.attrs["hidden_events"] == located
+    assert hexes["intake"].min() >= hm.DENSITY_MIN_EVENTS
+    everything = hm.density_hexes(con, f, rng, min_events=1)
+    assert everything["intake"].sum() == located and everything.attrs["hidden_cells"] == 0
+    assert len(everything) == len(hexes) + hexes.attrs["hidden_cells"]
     assert set(hexes.columns) == {"hex_id", "polygon", "lon", "lat", "intake", "intake_prev"}
     assert hexes["hex_id"].is_unique and len(hexes) < 2000
 
@@ -107,7 +111,7 @@ def test_grid_workers_are_counted_and_masked(demo, demo_db):
     expected = query(
         demo_db,
         "SELECT worker_id, count(*) FILTER (WHERE channel = 'patrol') AS reported, "
-        "count(*) FILTER (WHERE channel <> 'patrol') AS handled, "
+        "count(*) FILTER (WHERE channel IS DISTINCT FROM 'patrol') AS handled, "
         "count(*) FILTER (WHERE closed_at <= ?) AS closed FROM events "
         "WHERE reported_at >= ? AND reported_at < ? AND worker_id IN "
         "(SELECT worker_id FROM workers WHERE grid_id = ?) GROUP BY 1",
@@ -127,7 +131,20 @@ def test_grid_workers_are_counted_and_masked(demo, demo_db):
 # ---------------------------------------------------------------- the deck payload
 
 
-def test_deck_payload_one_polygon_per_grid_and_no_personal_fields(demo):
+def personal_values(db) -> list[str]:
+    """Real reporters' names, phones and addresses and workers' names from the database."""
+    rows = query(
+        db,
+        "SELECT reporter_name, reporter_phone, address FROM events "
+        "WHERE reporter_name IS NOT NULL AND reporter_phone IS NOT NULL AND address IS NOT NULL "
+        "ORDER BY event_id LIMIT 200",
+    )
+    workers = query(db, "SELECT name FROM workers ORDER BY worker_id LIMIT 200")["name"]
+    values = {*rows["reporter_phone"], *rows["address"], *rows["reporter_name"], *workers}
+    return sorted(v for v in values if len(v) >= 2)
+
+
+def test_deck_payload_one_polygon_per_grid_and_no_personal_fields(demo, demo_db):
     con, rng, f = demo
     grids = hm.grid_figures(con, f, rng)
     shapes = q.grid_shapes(con, f)
@@ -151,8 +168,8 @@ def test_deck_payload_one_polygon_per_grid_and_no_personal_fields(demo):
     assert layer(spec, "density")["pickable"] is False
     for key in PERSONAL:
         assert key not in payload
-    for phone_or_name in ("138", "张三"):
-        assert phone_or_name not in json.dumps([p["name"] for p in polygons], ensure_ascii=False)
+    for value in personal_values(demo_db):
+        assert value not in payload, value
     assert spec["mapStyle"] == "__MAP_STYLE__" and spec.get("mapProvider") is None  # offline
     assert len(payload.encode()) < 2_000_000
 
@@ -222,6 +239,19 @@ def test_heatmap_page_and_its_controls(demo, demo_db, monkeypatch):
     payload = json.dumps(deck, ensure_ascii=False)
     for key in PERSONAL:
         assert key not in payload
+    for value in personal_values(demo_db):
+        assert value not in payload, value
+
+    # Another street: the chosen grid leaves the scope, the panel closes, the map starts over.
+    other = query(
+        demo_db, "SELECT street_id FROM grids WHERE street_id <> "
+        "(SELECT street_id FROM grids WHERE grid_id = ?) LIMIT 1", [grid_id],
+    )["street_id"][0]  # fmt: skip
+    at.selectbox(key="f_street").set_value(other).run()
+    assert not at.exception
+    assert at.selectbox(key="heat_grid").value == "" and not at.metric
+    [deck] = decks(at)
+    assert all(p["line_m"] == 1 for p in layer(deck, "grids")["data"])
 
 
 def test_heatmap_page_narrows_with_the_sidebar(demo_db, monkeypatch):
@@ -244,6 +274,6 @@ def test_an_unusable_settings_file_is_explained(demo_db, monkeypatch, tmp_path):
     broken.write_text('[map]\nstyle_url = "ftp://example/style.json"\n', "utf-8")
     monkeypatch.setenv("GOV_SETTINGS", str(broken))
     at = open_page(demo_db, monkeypatch, PAGE)
-    assert any("style_url" in w.value for w in at.warning)
+    assert any("ftp" in w.value and "暂不使用底图" in w.value for w in at.warning)
     [deck] = decks(at)
     assert deck["mapStyle"] == "__MAP_STYLE__"

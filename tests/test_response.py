@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from itertools import product
 
@@ -98,17 +99,18 @@ def test_before_and_after_the_reform(demo, demo_db):
     tests = rs.rank_tests(con, s, rng)
     assert tests["response"].p_value < 0.001 and tests["response"].superiority < 0.5
     for measure, end in (("response", "accepted_at"), ("handling", "closed_at")):
+        step = rs.RANK_RESOLUTION_SECONDS[measure]
         samples = [
             query(
                 demo_db,
-                f"SELECT floor((epoch({end}) - epoch(reported_at)) / 60) AS v, count(*) AS n "
+                f"SELECT floor((epoch({end}) - epoch(reported_at)) / {step}) AS v, count(*) AS n "
                 f"FROM events WHERE reported_at >= ? AND reported_at < ? AND {end} IS NOT NULL "
                 f"AND {end} <= ? GROUP BY v",
                 [side.start, pd.Timestamp(side.end) + pd.Timedelta(days=1), rng.as_of],
             )
             for side in (s.before, s.after)
         ]
-        in_memory = rs.mann_whitney(*samples)  # whole minutes ranked in pandas: the same
+        in_memory = rs.mann_whitney(*samples)  # ranked in pandas: the same
         test = tests[measure]
         assert (test.n_before, test.n_after) == (in_memory.n_before, in_memory.n_after)
         assert test.u == pytest.approx(in_memory.u) and test.z == pytest.approx(in_memory.z)
@@ -139,3 +141,12 @@ def test_response_page_and_its_controls(demo_db, monkeypatch):
     at.selectbox(key="resp_window").select(90).run()
     assert not at.exception
     assert "2026年3月3日至5月31日" in " ".join(c.value for c in at.caption)
+
+
+def test_before_and_after_with_an_empty_side(demo):
+    con, rng, f = demo
+    s = rs.sides(replace(f, categories=("不存在的类别",)), rng, rs.default_pivot(rng), 90)
+    figures = rs.before_after(con, s, rng).set_index("metric")
+    assert figures.loc["intake", "before"] == 0 and figures.loc["intake", "after"] == 0
+    assert pd.isna(figures.loc["response_median", "after"])
+    assert rs.rank_tests(con, s, rng) == {"response": None, "handling": None}

@@ -247,7 +247,12 @@ def overdue_list(src: Source, f: Filters) -> pd.DataFrame:
 
 
 def overdue_export(src: Source, f: Filters) -> pd.DataFrame:
-    """The whole overdue list (masked) for a download; made on click, so not cached."""
+    """The whole overdue list (masked) for a download; made on click, so not cached.
+
+    It runs when the button is clicked, outside any script run: if an import replaced the
+    data since the page was drawn, the file must match what the page showed."""
+    if _identity(src.url) != src.identity:
+        raise RuntimeError("数据已更新:请刷新页面后再下载。")
     return cl.overdue_list(_con(src), f, data_range(src), limit=None)
 
 

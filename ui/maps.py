@@ -60,32 +60,6 @@ def view_of(shapes: pd.DataFrame, width_px: int = 560, height_px: int = 260) -> 
     )
 
 
-def grid_layer_data(
-    grids: pd.DataFrame, shapes: pd.DataFrame, metric: str, higher_is_worse: bool = True
-) -> tuple[list[dict], list[float]]:
-    """One record per polygon part: outline, colour and tooltip text (reference + figures)."""
-    df = grids.merge(shapes, on="grid_id", how="inner")
-    breaks = class_breaks(df[metric])
-    records = []
-    for row in df.itertuples(index=False):
-        value = getattr(row, metric)
-        for ring in row.polygons:
-            records.append(
-                {
-                    "grid_id": row.grid_id,
-                    "name": row.name,
-                    "community": row.community_name,
-                    "households": fmt.count(row.households),
-                    "value": fmt.value(metric, value),
-                    "intake": fmt.count(row.intake),
-                    "closure": fmt.rate(row.closure_rate),
-                    "polygon": ring,
-                    "fill": [*colour(value, breaks, higher_is_worse), 200],
-                }
-            )
-    return records, breaks
-
-
 def grid_deck(
     grids: pd.DataFrame,
     shapes: pd.DataFrame,
@@ -94,7 +68,7 @@ def grid_deck(
     style_url: str = "",
 ) -> pdk.Deck:
     """A deck of grid polygons coloured by ``metric`` (no basemap unless ``style_url``)."""
-    records, _ = grid_layer_data(grids, shapes, metric, higher_is_worse)
+    records = heat_records(grids, shapes, metric, higher_is_worse)
     text = "{name}({community})\n户数 {households}\n" + m.label(metric) + " {value}\n"
     layer = _polygons("grids", records)
     tooltip = text + "受理量 {intake} · 办结率 {closure}"
@@ -154,14 +128,18 @@ def heat_records(
     selected: str | None = None,
 ) -> list[dict]:
     """One record per grid polygon: outline, colour, optional height, and the tooltip's
-    figures formatted in Chinese (reference data and aggregates only)."""
+    figures formatted in Chinese (reference data and aggregates only). Used by every grid
+    map: the overview's and the heatmap page's."""
     df = grids.merge(shapes, on="grid_id", how="inner")
+    present = set(df.columns)
     breaks = class_breaks(df[metric])
     heights = {g: EXTRUDE_METRES * (len(extrude) - i) / len(extrude) for i, g in enumerate(extrude)}
     records = []
     for row in df.itertuples(index=False):
         value = getattr(row, metric)
-        figures = {field: fmt.value(k, getattr(row, k)) for k, field in HEAT_FIELDS.items()}
+        figures = {  # the tooltip's figures: those the grids table has
+            field: fmt.value(k, getattr(row, k)) for k, field in HEAT_FIELDS.items() if k in present
+        }
         for ring in row.polygons:
             records.append(
                 {
