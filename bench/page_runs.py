@@ -46,11 +46,12 @@ CONTROLS = {
 }
 _GRID: list[str] = []
 
-# The caches a change of filters misses: every cached query that takes the filters.
+# The caches a change of filters misses: every cached query that takes the filters (or the
+# before/after sides, which hold them).
 PAGE_CACHES = [
     fn
     for name, fn in vars(data).items()
-    if callable(fn) and hasattr(fn, "clear") and "f" in inspect.signature(fn).parameters
+    if callable(fn) and hasattr(fn, "clear") and {"f", "s"} & set(inspect.signature(fn).parameters)
 ]
 
 

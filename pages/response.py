@@ -70,8 +70,11 @@ queries = {
     "distribution": partial(data.distribution, src, f, measure, by),
     "stages": partial(data.stage_breakdown, src, f, by),
     "sla": partial(data.sla, src, f),
-    "before_after": partial(data.before_after, src, f, pivot, days) if pivot else lambda: None,
 }
+sides = data.sides(src, f, pivot, days) if pivot else None
+if sides is not None:
+    queries["before_after"] = partial(data.before_after, src, sides)
+    queries["rank_tests"] = partial(data.rank_tests, src, sides)
 data.prefetch(*queries.values())
 
 with top_left:
@@ -120,11 +123,10 @@ with bottom_left:
         downloads.buttons(table, f"承诺时限达成_{place}", "dl_sla")
 
 with bottom_right:
-    result = queries["before_after"]()
-    if result is None:
+    if sides is None:
         st.info("分界日期前后都需要有数据。")
     else:
-        sides, figures, tests = result
+        figures, tests = queries["before_after"](), queries["rank_tests"]()
         st.caption(
             f"之前:{fmt.period(sides.before.start, sides.before.end)};"
             f"之后:{fmt.period(sides.after.start, sides.after.end)}。范围与维度按左侧筛选。"

@@ -18,6 +18,12 @@ from ui.sidebar import scope_label
 FREQS = {"day": "日", "week": "周", "month": "月"}
 PLOTLY = {"displaylogo": False}
 
+
+def drivers(items: list, names: dict | None = None) -> str:
+    """A spike's drivers as text: 名称(+增加件数)、…"""
+    return "、".join(f"{(names or {}).get(k, k)}(+{v:,.0f})" for k, v in items) or "—"
+
+
 ctx = current()
 src, f, compare = ctx.src, ctx.filters, ctx.compare
 rng = data.data_range(src)
@@ -64,142 +70,155 @@ moving = ma_col.toggle(
     f"按月为近 {tr.MOVING_WINDOW['month']} 个月的平均",
 )
 
+types_section, categories_section, spikes_section, units_section = (
+    st.container(),
+    st.container(),
+    st.container(),
+    st.container(),
+)
+names = data.unit_names(src)
+with units_section:  # its choice of units first: every query is known before any runs
+    st.markdown(f"**单位对比 · 每千户事件数(件/{FREQS[freq]})**")
+    units = data.org_units(src)
+    grid_ids = data.grid_reference(src)["grid_id"]
+    options = {
+        unit: f"{names[unit]}({labels.UNIT_LEVEL[level]})"
+        for level, ids in (
+            ("street", units.loc[units.level == "street", "unit_id"]),
+            ("community", units.loc[units.level == "community", "unit_id"]),
+            ("grid", grid_ids),
+        )
+        for unit in ids
+    }
+    default = [u for u in units.loc[units.level == "street", "unit_id"]][:2]
+    chosen = st.multiselect(
+        "选择要对比的单位(最多 4 个:街道、社区或网格)",
+        list(options),
+        default=default,
+        format_func=lambda u: options[u],
+        max_selections=4,
+        key="trend_units",
+        placeholder="选择街道、社区或网格",
+    )
+
 spike_freq = "week" if freq == "month" else freq  # a month is too coarse to see a spike
 queries = {
     "types": partial(data.type_trend, src, f, freq, "yoy" if previous else None),
     "categories": partial(data.category_trend, src, f, freq),
     "rising": partial(data.rising_categories, src, f, "yoy") if has_comparison else pd.DataFrame,
     "spikes": partial(data.spikes, src, f, spike_freq),
+    "units": partial(data.unit_comparison, src, f, tuple(chosen), freq) if chosen else None,
 }
-data.prefetch(*queries.values())
+data.prefetch(*(q for q in queries.values() if q is not None))
 
 # ---------------------------------------------------------------- by event type
-st.markdown(f"**受理量 · 按事件类型(件/{FREQS[freq]})**")
-by_type = queries["types"]()
-if by_type.empty:
-    st.info("所选范围内没有事件。")
-else:
-    fig = charts.intake_by_type(by_type, freq, mode == "stacked", previous, moving)
-    st.plotly_chart(fig, config=PLOTLY, key="trend_types")
-    table = by_type.assign(
-        时间=by_type["bucket"].dt.date,
-        时期=by_type["period"].map(labels.PERIOD_TAG),
-        事件类型=by_type["group"].map(lambda g: labels.EVENT_TYPE.get(g, g)),
-    ).rename(columns={"intake": "受理量", "moving_avg": "移动平均"})
-    downloads.buttons(
-        table[["时期", "时间", "事件类型", "受理量", "移动平均"]],
-        f"受理量按事件类型_{place}",
-        "dl_types",
-    )
-
-# ---------------------------------------------------------------- categories
-left, right = st.columns([1.4, 1], gap="medium")
-with left:
-    st.markdown(f"**业务类别构成(前 8 类,件/{FREQS[freq]})**")
-    cats = queries["categories"]()
-    if cats.empty:
+with types_section:
+    st.markdown(f"**受理量 · 按事件类型(件/{FREQS[freq]})**")
+    by_type = queries["types"]()
+    if by_type.empty:
         st.info("所选范围内没有事件。")
     else:
-        st.plotly_chart(charts.category_area(cats, freq), config=PLOTLY, key="trend_categories")
-        table = cats.assign(时间=cats["bucket"].dt.date).rename(
-            columns={"group": "业务类别", "intake": "受理量"}
-        )
-        downloads.buttons(table[["时间", "业务类别", "受理量"]], f"业务类别构成_{place}", "dl_cats")
-with right:
-    st.markdown("**同比上升最快的类别**")
-    rising = queries["rising"]()
-    if not has_comparison:
-        st.info(q.comparison_problem(f, "yoy", rng) or "没有上年同期数据。")
-    elif rising.empty:
-        st.info(f"没有同比上升的类别(两期均需至少 {m.MIN_EVENTS_TO_COMPARE} 件才比较)。")
-    else:
-        st.plotly_chart(charts.rising_bars(rising), config=PLOTLY, key="trend_rising")
-        table = rising.rename(
-            columns={"category": "业务类别", "intake": "本期", "intake_prev": "上年同期"}
-        ).assign(同比=rising["change"].map(lambda c: fmt.change("intake", c)))
+        fig = charts.intake_by_type(by_type, freq, mode == "stacked", previous, moving)
+        st.plotly_chart(fig, config=PLOTLY, key="trend_types")
+        table = by_type.assign(
+            时间=by_type["bucket"].dt.date,
+            时期=by_type["period"].map(labels.PERIOD_TAG),
+            事件类型=by_type["group"].map(lambda g: labels.EVENT_TYPE.get(g, g)),
+        ).rename(columns={"intake": "受理量", "moving_avg": "移动平均"})
         downloads.buttons(
-            table[["业务类别", "本期", "上年同期", "同比"]], f"同比上升类别_{place}", "dl_rising"
+            table[["时期", "时间", "事件类型", "受理量", "移动平均"]],
+            f"受理量按事件类型_{place}",
+            "dl_types",
         )
+
+# ---------------------------------------------------------------- categories
+with categories_section:
+    left, right = st.columns([1.4, 1], gap="medium")
+    with left:
+        st.markdown(f"**业务类别构成(前 8 类,件/{FREQS[freq]})**")
+        cats = queries["categories"]()
+        if cats.empty:
+            st.info("所选范围内没有事件。")
+        else:
+            st.plotly_chart(charts.category_area(cats, freq), config=PLOTLY, key="trend_categories")
+            table = cats.assign(时间=cats["bucket"].dt.date).rename(
+                columns={"group": "业务类别", "intake": "受理量"}
+            )
+            downloads.buttons(
+                table[["时间", "业务类别", "受理量"]], f"业务类别构成_{place}", "dl_cats"
+            )
+    with right:
+        st.markdown("**同比上升最快的类别**")
+        rising = queries["rising"]()
+        if not has_comparison:
+            st.info(q.comparison_problem(f, "yoy", rng) or "没有上年同期数据。")
+        elif rising.empty:
+            st.info(f"没有同比上升的类别(两期均需至少 {m.MIN_EVENTS_TO_COMPARE} 件才比较)。")
+        else:
+            st.plotly_chart(charts.rising_bars(rising), config=PLOTLY, key="trend_rising")
+            table = rising.rename(
+                columns={"category": "业务类别", "intake": "本期", "intake_prev": "上年同期"}
+            ).assign(同比=rising["change"].map(lambda c: fmt.change("intake", c)))
+            downloads.buttons(
+                table[["业务类别", "本期", "上年同期", "同比"]],
+                f"同比上升类别_{place}",
+                "dl_rising",
+            )
 
 # ---------------------------------------------------------------- spikes
-window = tr.SPIKE_WINDOW[spike_freq]
-st.markdown(f"**异常峰值(按{FREQS[spike_freq]})**")
-st.caption(
-    f"某{FREQS[spike_freq]}受理量高于其前 {window} {FREQS[spike_freq]}的中位数"
-    f" + {tr.SPIKE_K:g} 倍稳健标准差(1.4826 × 中位数绝对偏差),且至少多出 "
-    f"{tr.SPIKE_MIN_EXCESS} 件,即标为异常;“主要类别/网格”是当{FREQS[spike_freq]}"
-    "比各自前期中位数增加最多的类别和网格。"
-)
-judged, found = queries["spikes"]()
-names = data.unit_names(src)
-
-
-def drivers(items: list, names: dict | None = None) -> str:
-    return "、".join(f"{(names or {}).get(k, k)}(+{v:,.0f})" for k, v in items) or "—"
-
-
-chart_col, list_col = st.columns([1.4, 1], gap="medium")
-with chart_col:
-    if judged.empty:
-        st.info("统计期太短或缺少前期数据,无法判断异常。")
-    else:
-        fig = charts.spike_chart(judged, found, spike_freq)
-        st.plotly_chart(fig, config=PLOTLY, key="trend_spikes")
-with list_col:
-    if found.empty:
-        st.success("统计期内没有异常峰值。", icon=":material/check_circle:")
-    else:
-        table = pd.DataFrame(
-            {
-                "时间": found["bucket"].dt.date,
-                "受理量": found["intake"].astype(int),
-                "基线": found["baseline"].round(1),
-                "多出": found["excess"].round(1),
-                "主要类别": found["categories"].map(drivers),
-                "主要网格": found["grids"].map(lambda g: drivers(g, names)),
-            }
-        )
-        st.dataframe(table, hide_index=True, width="stretch", height=min(260, 38 + 35 * len(table)))
-        downloads.buttons(table, f"异常峰值_{place}", "dl_spikes")
+with spikes_section:
+    window = tr.SPIKE_WINDOW[spike_freq]
+    st.markdown(f"**异常峰值(按{FREQS[spike_freq]})**")
+    st.caption(
+        f"某{FREQS[spike_freq]}受理量高于其前 {window} {FREQS[spike_freq]}的中位数"
+        f" + {tr.SPIKE_K:g} 倍稳健标准差(1.4826 × 中位数绝对偏差),且至少多出 "
+        f"{tr.SPIKE_MIN_EXCESS} 件,即标为异常;“主要类别/网格”是当{FREQS[spike_freq]}"
+        "比各自前期中位数增加最多的类别和网格。"
+    )
+    judged, found = queries["spikes"]()
+    chart_col, list_col = st.columns([1.4, 1], gap="medium")
+    with chart_col:
+        if judged.empty:
+            st.info("统计期太短或缺少前期数据,无法判断异常。")
+        else:
+            fig = charts.spike_chart(judged, found, spike_freq)
+            st.plotly_chart(fig, config=PLOTLY, key="trend_spikes")
+    with list_col:
+        if found.empty:
+            st.success("统计期内没有异常峰值。", icon=":material/check_circle:")
+        else:
+            table = pd.DataFrame(
+                {
+                    "时间": found["bucket"].dt.date,
+                    "受理量": found["intake"].astype(int),
+                    "基线": found["baseline"].round(1),
+                    "多出": found["excess"].round(1),
+                    "主要类别": found["categories"].map(drivers),
+                    "主要网格": found["grids"].map(lambda g: drivers(g, names)),
+                }
+            )
+            st.dataframe(
+                table, hide_index=True, width="stretch", height=min(260, 38 + 35 * len(table))
+            )
+            downloads.buttons(table, f"异常峰值_{place}", "dl_spikes")
 
 # ---------------------------------------------------------------- units side by side
-st.markdown(f"**单位对比 · 每千户事件数(件/{FREQS[freq]})**")
-units = data.org_units(src)
-grid_ids = data.grid_reference(src)["grid_id"]
-options = {
-    unit: f"{names[unit]}({labels.UNIT_LEVEL[level]})"
-    for level, ids in (
-        ("street", units.loc[units.level == "street", "unit_id"]),
-        ("community", units.loc[units.level == "community", "unit_id"]),
-        ("grid", grid_ids),
-    )
-    for unit in ids
-}
-default = [u for u in units.loc[units.level == "street", "unit_id"]][:2]
-chosen = st.multiselect(
-    "选择要对比的单位(最多 4 个:街道、社区或网格)",
-    list(options),
-    default=default,
-    format_func=lambda u: options[u],
-    max_selections=4,
-    key="trend_units",
-    placeholder="选择街道、社区或网格",
-)
-if not chosen:
-    st.info("请选择要对比的单位。")
-else:
-    compared = data.unit_comparison(src, f, tuple(chosen), freq)
-    chosen_names = {u: options[u] for u in chosen}
-    st.plotly_chart(
-        charts.unit_lines(compared, chosen_names, freq), config=PLOTLY, key="trend_units_chart"
-    )
-    table = pd.DataFrame(
-        {
-            "单位": compared["unit_id"].map(chosen_names),
-            "时间": compared["bucket"].dt.date,
-            "受理量": compared["intake"],
-            "户数": compared["households"],
-            "每千户事件数": compared["density"].round(2),
-        }
-    )
-    downloads.buttons(table, f"单位对比_{place}", "dl_units")
+with units_section:
+    if not chosen:
+        st.info("请选择要对比的单位。")
+    else:
+        compared = queries["units"]()
+        chosen_names = {u: options[u] for u in chosen}
+        st.plotly_chart(
+            charts.unit_lines(compared, chosen_names, freq), config=PLOTLY, key="trend_units_chart"
+        )
+        table = pd.DataFrame(
+            {
+                "单位": compared["unit_id"].map(chosen_names),
+                "时间": compared["bucket"].dt.date,
+                "受理量": compared["intake"],
+                "户数": compared["households"],
+                "每千户事件数": compared["density"].round(2),
+            }
+        )
+        downloads.buttons(table, f"单位对比_{place}", "dl_units")

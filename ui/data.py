@@ -274,15 +274,20 @@ def sla(src: Source, f: Filters) -> pd.DataFrame:
     return rs.sla(_con(src), f, data_range(src))
 
 
+def sides(src: Source, f: Filters, pivot: date, days: int) -> rs.Sides | None:
+    return rs.sides(f, data_range(src), pivot, days)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
-def before_after(src: Source, f: Filters, pivot: date, days: int):
-    """The two sides' figures and the rank tests of both measures (None without two sides)."""
-    rng = data_range(src)
-    sides = rs.sides(f, rng, pivot, days)
-    if sides is None:
-        return None
-    con = _con(src)
-    return sides, rs.before_after(con, sides, rng), rs.rank_tests(con, sides, rng)
+def before_after(src: Source, s: rs.Sides) -> pd.DataFrame:
+    """The two sides' figures: metric, before, after, change."""
+    return rs.before_after(_con(src), s, data_range(src))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def rank_tests(src: Source, s: rs.Sides) -> dict:
+    """The Mann-Whitney test of each measure (None for a measure with an empty side)."""
+    return rs.rank_tests(_con(src), s, data_range(src))
 
 
 # ---------------------------------------------------------------- 网格热力图
