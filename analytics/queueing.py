@@ -203,9 +203,7 @@ def backtest(grids: pd.DataFrame, kind: str = "mmc", folds: int = FOLDS) -> Back
         median_r=corr("median_hours", "predicted_median_hours"),
         p90_mape=mape("p90_hours", "predicted_p90_hours"),
         p90_r=corr("p90_hours", "predicted_p90_hours"),
-        on_time_mae=float(
-            np.mean(np.abs(out["predicted_on_time_rate"] - out["on_time_rate"]))
-        ),
+        on_time_mae=float(np.mean(np.abs(out["predicted_on_time_rate"] - out["on_time_rate"]))),
         on_time_r=corr("on_time_rate", "predicted_on_time_rate"),
         predictions=out,
     )

@@ -27,6 +27,9 @@ class Settings:
     # A MapLibre/Mapbox GL style JSON (self-hosted tiles, 天地图 …). Empty: no basemap, so
     # maps work offline and request nothing from the internet.
     map_style_url: str = ""
+    # 网格调整推演: a full-time grid worker's yearly cost (元) and working hours per month.
+    cost_per_worker_year: float = 96_000.0
+    worker_hours_per_month: float = 174.0
 
 
 def settings_path() -> Path:
@@ -48,4 +51,12 @@ def load(path: Path | None = None) -> Settings:
             f"设置文件 {path} 中 [map] style_url 须为 http(s) 地址(MapLibre 样式 JSON),"
             f"而不是 {style!r}。留空则不使用底图。"
         )
-    return Settings(map_style_url=style)
+    whatif = raw.get("whatif", {})
+    numbers = {}
+    for key, low in (("cost_per_worker_year", 0), ("worker_hours_per_month", 1)):
+        if key in whatif:
+            value = whatif[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < low:
+                raise SettingsError(f"设置文件 {path} 中 [whatif] {key} 须为不小于 {low} 的数字。")
+            numbers[key] = float(value)
+    return Settings(map_style_url=style, **numbers)

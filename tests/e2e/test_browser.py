@@ -340,12 +340,13 @@ def test_heatmap_click_a_grid_and_see_its_panel(server, page):
     page.screenshot(path=str(ARTIFACTS / "heatmap-grid-panel.png"))
 
     page.get_by_text("叠加事件密度").click()
+    page.get_by_text("事件密度(件/蜂窝格)").wait_for(timeout=60_000)  # the run has started
     settle(page, metrics=8)
     page.get_by_text("3D 突出最差网格").click()
+    page.get_by_text("最差 10 个").wait_for(timeout=60_000)
     settle(page, metrics=8)
     deck_canvas(page)
     assert_no_error(page)
-    assert "事件密度(件/蜂窝格)" in page.inner_text("body")
     page.screenshot(path=str(ARTIFACTS / "heatmap-3d-density.png"))
 
 

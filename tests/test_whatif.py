@@ -1,0 +1,112 @@
+"""网格调整推演: calibration, before/after outcomes and the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analytics import partition as pt
+from analytics import queueing as qu
+from analytics import whatif as wi
+from analytics.__main__ import main
+from analytics.settings import SettingsError, load
+from tests.conftest import query
+
+STREET = "S01"
+
+
+@pytest.fixture(scope="module")
+def setting(demo_db):
+    from analytics.connection import connect
+    from analytics.queries import data_range
+
+    con = connect(demo_db, read_only=True)
+    scope = wi.load_scope(con, STREET)
+    rng = data_range(con)
+    calibration = wi.calibration_grids(con, rng)
+    con.disconnect()
+    return scope, calibration
+
+
+def test_the_scope_holds_its_buildings_and_grids(setting, demo_db):
+    scope, _ = setting
+    expected = query(
+        demo_db,
+        "SELECT count(*) AS n FROM buildings b JOIN grids g USING (grid_id) WHERE g.street_id = ?",
+        [STREET],
+    )["n"][0]
+    assert len(scope.buildings) == expected and scope.level == "street"
+    assert set(scope.buildings["grid_id"]) <= set(scope.grids["grid_id"])
+
+
+def test_calibration_rates_are_events_per_working_hour(setting, demo_db):
+    _, calibration = setting
+    assert len(calibration) > 20 and (calibration["servers"] >= 1).all()
+    hours = calibration["events"] / calibration["rate"]
+    assert hours.round(6).nunique() == 1  # one calendar: the last year of data
+    assert hours.iloc[0] == pytest.approx(365 / 30.4375 * wi.WORKER_HOURS_PER_MONTH)
+
+
+def test_events_move_with_their_buildings_and_staffing_follows_the_plan(setting):
+    scope, calibration = setting
+    model, _ = qu.calibrate(calibration)
+    current = pt.current_plan(scope.buildings, scope.grids)
+    before = wi.outcome(current, scope, calibration, model)
+    target = float(scope.grids["households"].median())
+    plan = pt.repartition(scope.buildings, scope.grids, households_per_grid=target)
+    after = wi.outcome(plan, scope, calibration, model, cost_per_worker_year=100_000)
+    total = before.grids["events_per_month"].sum()
+    assert after.grids["events_per_month"].sum() == pytest.approx(total)  # nothing lost
+    assert before.totals["full_time_workers"] == scope.grids["full_time_workers"].sum()
+    staff = scope.grids.set_index("grid_id")["full_time_workers"]
+    expected = plan.grids["kept_from"].map(staff).fillna(1).clip(lower=1).sum()
+    assert after.totals["full_time_workers"] == expected  # continued grids keep their staff
+    assert after.totals["grids"] == plan.stats["n_grids"] < after.totals["full_time_workers"]
+    assert after.totals["annual_staff_cost"] == 100_000 * expected
+    assert after.totals["households_cv"] < before.totals["households_cv"]
+    # The model is monotone in load: the busiest grid per worker waits longest.
+    busiest = after.grids["per_worker_month"].idxmax()
+    assert after.grids.loc[busiest, "median_hours"] == after.grids["median_hours"].max()
+
+
+def test_cli_writes_the_plan_files(demo_db, tmp_path, capsys):
+    out = tmp_path / "plan"
+    code = main(
+        ["whatif", "--scope", STREET, "--households-per-grid", "400", "--out", str(out),
+         "--db", str(demo_db)]
+    )  # fmt: skip
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "专职网格员" in printed and "回测中位数误差" in printed
+    assignment = pd.read_csv(out / "assignment.csv")
+    assert list(assignment.columns) == ["building_id", "old_grid_id", "new_grid_id"]
+    buildings = query(
+        demo_db,
+        "SELECT building_id FROM buildings JOIN grids USING (grid_id) WHERE street_id = ?",
+        [STREET],
+    )
+    assert sorted(assignment["building_id"]) == sorted(buildings["building_id"])
+    features = json.loads((out / "grids.geojson").read_text("utf-8"))["features"]
+    assert len(features) == assignment["new_grid_id"].nunique()
+    assert all(f["geometry"]["type"] == "Polygon" for f in features)
+    summary = json.loads((out / "summary.json").read_text("utf-8"))
+    assert summary["after"]["grids"] == len(features)
+    assert summary["model"]["chosen"] in qu.KINDS
+    assert 0 <= summary["model"][summary["model"]["chosen"]]["median_mape"] < 0.5
+
+
+def test_cli_rejects_a_scope_that_is_not_a_street_or_community(demo_db, tmp_path, capsys):
+    code = main(["whatif", "--scope", "NOPE", "--grids", "3", "--out", str(tmp_path),
+                 "--db", str(demo_db)])  # fmt: skip
+    assert code == 2 and "街道或社区编码" in capsys.readouterr().err
+
+
+def test_whatif_settings_are_checked(tmp_path):
+    f = tmp_path / "settings.toml"
+    f.write_text("[whatif]\ncost_per_worker_year = 120000\n", "utf-8")
+    assert load(f).cost_per_worker_year == 120_000 and load(f).worker_hours_per_month == 174
+    f.write_text('[whatif]\nworker_hours_per_month = "many"\n', "utf-8")
+    with pytest.raises(SettingsError, match="worker_hours_per_month"):
+        load(f)
