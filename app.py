@@ -36,6 +36,9 @@ PAGES = [
     st.Page("pages/closure.py", title="办结率", icon=":material/task_alt:", url_path="closure"),
     st.Page("pages/response.py", title="响应时效", icon=":material/timer:", url_path="response"),
     st.Page("pages/heatmap.py", title="网格热力图", icon=":material/map:", url_path="heatmap"),
+    st.Page(
+        "pages/whatif.py", title="网格调整推演", icon=":material/grid_view:", url_path="whatif"
+    ),
     st.Page("pages/import.py", title="数据导入", icon=":material/upload_file:", url_path="import"),
 ]
 NEEDS_NO_FILTERS = {"import"}  # works on an empty store; the period and units do not apply

@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     imp.set_defaults(func=_import)
 
     whatif = sub.add_parser("whatif", help="网格调整推演:重新划分网格并预测人员与响应时效")
-    whatif.add_argument("--scope", required=True, help="街道或社区编码")
+    whatif.add_argument("--scope", required=True, help="街道或社区编码(区编码为全区)")
     target = whatif.add_mutually_exclusive_group(required=True)
     target.add_argument("--households-per-grid", type=float, help="每个网格的目标户数")
     target.add_argument("--grids", type=int, help="网格总数")

@@ -35,22 +35,23 @@ class Scope:
     """The street or community being re-drawn, as the partitioner and the model need it."""
 
     unit_id: str
-    level: str  # "street" or "community"
+    level: str  # "district", "street" or "community"
     name: str
     buildings: pd.DataFrame  # building_id, grid_id, community_id, lon, lat, households
     grids: pd.DataFrame  # grid_id, community_id, name, households, full_time_workers, geometry
 
 
 def load_scope(con: BaseBackend, unit_id: str) -> Scope:
-    """The buildings and current grids of a street or community (ValueError in Chinese for
-    an unknown unit or one without buildings)."""
+    """The buildings and current grids of the district, a street or a community (ValueError
+    in Chinese for an unknown unit or one without buildings)."""
     units = con.table("org_units")
     unit = units.filter(units.unit_id == unit_id).execute()
-    if unit.empty or unit["level"].iloc[0] not in ("street", "community"):
-        raise ValueError(f"推演范围须为街道或社区编码,{unit_id!r} 不是。")
+    if unit.empty or unit["level"].iloc[0] not in ("district", "street", "community"):
+        raise ValueError(f"推演范围须为区、街道或社区编码,{unit_id!r} 不是。")
     level = unit["level"].iloc[0]
     g = con.table("grids")
-    g = g.filter((g.street_id if level == "street" else g.community_id) == unit_id)
+    if level != "district":
+        g = g.filter((g.street_id if level == "street" else g.community_id) == unit_id)
     grids = g.select(
         "grid_id", "community_id", "name", "households", "full_time_workers", "geometry"
     ).execute()
@@ -61,6 +62,21 @@ def load_scope(con: BaseBackend, unit_id: str) -> Scope:
     if buildings.empty:
         raise ValueError(f"{unit['name'].iloc[0]} 没有楼栋数据:请先在「数据导入」页导入楼栋。")
     return Scope(unit_id, level, unit["name"].iloc[0], buildings, grids)
+
+
+def households_for_ceiling(
+    scope: Scope,
+    calibration: pd.DataFrame,
+    events_per_worker_month: float,
+    hours_per_month: float = WORKER_HOURS_PER_MONTH,
+) -> float:
+    """The households per grid at which one full-time worker meets ``events_per_worker_month``
+    on average, given the scope's current events per household."""
+    cal = calibration[calibration["grid_id"].isin(scope.grids["grid_id"])]
+    per_household = cal["rate"].sum() * hours_per_month / max(cal["households"].sum(), 1)
+    if per_household <= 0:
+        raise ValueError("该范围近一年没有事件,无法按人均事件数推算网格大小。")
+    return events_per_worker_month / per_household
 
 
 def calibration_grids(

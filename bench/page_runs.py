@@ -32,6 +32,7 @@ PAGES = {
     "办结率": "pages/closure.py",
     "响应时效": "pages/response.py",
     "网格热力图": "pages/heatmap.py",
+    "网格调整推演": "pages/whatif.py",
 }
 
 
@@ -42,6 +43,18 @@ CONTROLS = {
         "density layer on": lambda at: at.toggle(key="heat_density").set_value(True),
         "3-D on": lambda at: at.toggle(key="heat_extrude").set_value(True),
         "a grid chosen": lambda at: at.selectbox(key="heat_grid").set_value(_GRID[0]),
+    },
+    "网格调整推演": {
+        "a street: 400 households per grid": lambda at: at.slider(key="wi_households").set_value(400),
+        "a street: least change": lambda at: at.toggle(key="wi_least").set_value(True),
+        "a street: 35 grids": lambda at: (
+            at.segmented_control(key="wi_mode").set_value("grids").run(),
+            at.number_input(key="wi_grids").set_value(35),
+        ),
+        "whole district, 400 per grid": lambda at: (
+            at.segmented_control(key="wi_mode").set_value("households").run(),
+            at.selectbox(key="wi_scope").set_value("D"),
+        ),
     },
 }
 _GRID: list[str] = []

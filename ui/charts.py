@@ -536,3 +536,48 @@ def sla_bars(df: pd.DataFrame) -> go.Figure:
     fig.update_xaxes(range=[0, 100], ticksuffix="%")
     fig.update_yaxes(title=None)
     return fig
+
+
+def households_histogram(before: pd.Series, after: pd.Series, height: int = 260) -> go.Figure:
+    """Households per grid before and after, overlaid on the same bins."""
+    top = max(float(before.max()), float(after.max()), 1.0)
+    size = max(25.0, round(top / 20 / 25) * 25)
+    fig = go.Figure()
+    for values, name, colour in ((before, "调整前", "#9e9e9e"), (after, "调整后", "#c0392b")):
+        fig.add_histogram(
+            x=values,
+            name=name,
+            marker_color=colour,
+            opacity=0.65,
+            xbins=dict(start=0, end=top + size, size=size),
+            hovertemplate="%{x} 户:%{y} 个网格<extra>" + name + "</extra>",
+        )
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(title_text="每个网格的户数")
+    fig.update_yaxes(title_text="网格数")
+    return _layout(fig, height)
+
+
+def backtest_scatter(predictions: pd.DataFrame, height: int = 260) -> go.Figure:
+    """Predicted against actual median response per current grid (each predicted by a model
+    fitted without it); the diagonal is a perfect forecast."""
+    actual = predictions["median_hours"] * 60
+    predicted = predictions["predicted_median_hours"] * 60
+    top = float(max(actual.max(), predicted[predicted < float("inf")].max()))
+    fig = go.Figure()
+    fig.add_scatter(
+        x=[0, top], y=[0, top], mode="lines", line=dict(color="#bdbdbd", dash="dot"),
+        name="完全准确", hoverinfo="skip",
+    )  # fmt: skip
+    fig.add_scatter(
+        x=actual,
+        y=predicted,
+        mode="markers",
+        marker=dict(color="#2166ac", size=6, opacity=0.7),
+        name="现有网格",
+        customdata=predictions["grid_id"],
+        hovertemplate="%{customdata}<br>实际 %{x:.0f} 分钟<br>预测 %{y:.0f} 分钟<extra></extra>",
+    )
+    fig.update_xaxes(title_text="实际响应时长中位数(分钟)")
+    fig.update_yaxes(title_text="预测(分钟)")
+    return _layout(fig, height)

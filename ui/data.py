@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
@@ -25,9 +25,12 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from analytics import closure as cl
 from analytics import heatmap as hm
+from analytics import partition as pt
 from analytics import queries as q
+from analytics import queueing as qu
 from analytics import response as rs
 from analytics import trends as tr
+from analytics import whatif as wi
 from analytics.connection import connect, cursor, db_url, duckdb_path, is_duckdb_file
 from analytics.filters import Filters
 from analytics.settings import Settings, SettingsError
@@ -315,3 +318,51 @@ def settings() -> tuple[Settings, str | None]:
         return load_settings(), None
     except SettingsError as exc:
         return Settings(), str(exc)
+
+
+# ---------------------------------------------------------------- 网格调整推演
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def whatif_scope(src: Source, unit_id: str) -> wi.Scope:
+    return wi.load_scope(_con(src), unit_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def whatif_model(src: Source, hours_per_month: float) -> tuple[pd.DataFrame, qu.Model, dict]:
+    """The calibration grids, the better response model and both models' back-tests."""
+    calibration = wi.calibration_grids(_con(src), data_range(src), hours_per_month)
+    model, tests = qu.calibrate(calibration)
+    return calibration, model, tests
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def whatif_plan(
+    src: Source,
+    unit_id: str,
+    households_per_grid: float | None,
+    n_grids: int | None,
+    least_change: bool,
+    edits: tuple[tuple[str, ...], ...],
+) -> pt.Plan:
+    """A re-partition of the scope, or the hand ``edits`` (("split", g) / ("merge", a, b),
+    applied in order to the current grids) when no target is given."""
+    scope = whatif_scope(src, unit_id)
+    if households_per_grid is not None or n_grids is not None:
+        return pt.repartition(
+            scope.buildings,
+            scope.grids,
+            households_per_grid=households_per_grid,
+            n_grids=n_grids,
+            least_change=least_change,
+        )
+    plan = pt.current_plan(scope.buildings, scope.grids)
+    for edit in edits:
+        buildings, grids = pt.plan_inputs(plan, scope.buildings)
+        if edit[0] == "split":
+            plan = pt.split_grid(buildings, grids, edit[1])
+        else:
+            plan = pt.merge_grids(buildings, grids, edit[1], edit[2])
+    # Chained edits see the previous edit's grids: report moves against today's grids.
+    original = plan.assignment.assign(old_grid_id=scope.buildings["grid_id"].to_numpy())
+    return replace(plan, assignment=original)

@@ -303,3 +303,39 @@ def legend(
         r, g, b = NO_DATA
         items.append((f"rgb({r},{g},{b})", "无数据"))
     return items
+
+
+def plan_deck(
+    figures: pd.DataFrame, geometry: pd.Series, breaks: list[float], style_url: str = ""
+) -> pdk.Deck:
+    """One side of the what-if comparison: grids coloured by households on shared ``breaks``
+    (so before and after read alike), tooltip with the predicted figures."""
+    records = []
+    for row, geojson in zip(figures.itertuples(index=False), geometry, strict=True):
+        geom = json.loads(geojson) if geojson else None
+        if geom is None:
+            continue
+        parts = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+        for part in parts:
+            records.append(
+                {
+                    "grid_id": row.grid_id,
+                    "households": fmt.count(row.households),
+                    "workers": fmt.count(row.workers),
+                    "per_worker": fmt.number(row.per_worker_month),
+                    "median": predicted_hours(row.median_hours),
+                    "polygon": _rounded(part[0]),
+                    "fill": [*colour(row.households, breaks), 210],
+                }
+            )
+    shapes = pd.DataFrame({"polygons": [[r["polygon"]] for r in records]})
+    text = (
+        "{grid_id}\n户数 {households} · 专职网格员 {workers}\n"
+        "人均月事件 {per_worker} · 预计响应中位数 {median}"
+    )
+    return _deck([_polygons("plan", records)], view_of(shapes, 620, 420), text, style_url)
+
+
+def predicted_hours(h: float) -> str:
+    """Predicted hours in Chinese; an overloaded queue has no finite wait."""
+    return "超负荷" if h == float("inf") else fmt.hours(h)

@@ -391,3 +391,23 @@ def test_a_configured_basemap_style_is_drawn(demo_db, tmp_path, page):
             shot = Image.open(io.BytesIO(chart.screenshot())).convert("RGB")
     corner = shot.getpixel((5, shot.height - 5))  # outside the district: only the basemap
     assert corner == (0x2E, 0x8B, 0x57), corner
+
+
+def test_whatif_page_in_a_real_browser(server, page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{server}/whatif")
+    settle(page, metrics=5)
+    page.wait_for_function(
+        "document.querySelectorAll('[data-testid=\"stDeckGlJsonChart\"] canvas').length >= 2",
+        timeout=60_000,
+    )
+    assert_no_error(page)
+    assert "调整前后对比" in page.inner_text("body") and "模型可信度" in page.inner_text("body")
+    page.screenshot(path=str(ARTIFACTS / "whatif-1920x1080.png"))
+    page.get_by_role("radiogroup", name="调整方式").get_by_role(
+        "radio", name="手工拆分合并"
+    ).click()
+    page.get_by_role("button", name="拆分为两个").click()
+    page.get_by_text("已做调整:拆分").wait_for(timeout=60_000)
+    settle(page, metrics=5)
+    assert_no_error(page)
