@@ -13,27 +13,16 @@ layer and the 3-D extrusion.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from pathlib import Path
 
 from analytics import heatmap as hm
 from analytics import queries as q
 from analytics.connection import connect, cursor
 from analytics.filters import Filters, preset_period
+from bench.pages import timed
 from ui import maps
 
 OUT = Path(__file__).resolve().parent / "out"
-
-
-def timed(run, runs: int) -> float:
-    run()  # warm-up
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def measure(size: int, runs: int) -> None:

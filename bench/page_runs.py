@@ -45,7 +45,9 @@ CONTROLS = {
         "a grid chosen": lambda at: at.selectbox(key="heat_grid").set_value(_GRID[0]),
     },
     "网格调整推演": {
-        "a street: 400 households per grid": lambda at: at.slider(key="wi_households").set_value(400),
+        "a street: 400 households per grid": lambda at: at.slider(key="wi_households").set_value(
+            400
+        ),
         "a street: least change": lambda at: at.toggle(key="wi_least").set_value(True),
         "a street: 35 grids": lambda at: (
             at.segmented_control(key="wi_mode").set_value("grids").run(),

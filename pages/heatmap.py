@@ -19,16 +19,7 @@ from ui.sidebar import period_caption, scope_label
 PLOTLY = {"displaylogo": False}
 MAP_HEIGHT = 640
 WORST = {5: "最差 5 个", 10: "最差 10 个", 20: "最差 20 个"}
-PANEL_METRICS = (
-    "intake",
-    "density",
-    "closure_rate",
-    "on_time_rate",
-    "response_median",
-    "satisfaction_rate",
-    "backlog",
-    "repeat_rate",
-)
+PANEL_METRICS = ("intake", *hm.MAP_METRICS)  # the panel's cards: intake, then the map's
 
 ctx = current()
 src, f, compare = ctx.src, ctx.filters, ctx.compare
