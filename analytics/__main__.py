@@ -144,6 +144,8 @@ def _whatif(args: argparse.Namespace) -> int:
     try:
         scope = wi.load_scope(con, args.scope)
         rng = q.data_range(con)
+        if rng is None:
+            raise ValueError("数据库中还没有事件,无法校准预测模型。")
         calibration = wi.calibration_grids(con, rng, settings.worker_hours_per_month)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
@@ -163,35 +165,30 @@ def _whatif(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     seconds = time.perf_counter() - started
-    model, tests = qu.calibrate(calibration)
+    try:
+        model, tests = qu.calibrate(calibration)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
     common = {
         "hours_per_month": settings.worker_hours_per_month,
         "cost_per_worker_year": settings.cost_per_worker_year,
     }
-    before = wi.outcome(
-        pt.current_plan(scope.buildings, scope.grids),
-        scope,
-        calibration,
-        model,
-        **common,
+    current = pt.current_plan(scope.buildings, scope.grids)
+    before = wi.outcome(current, scope, calibration, model, **common)
+    after = wi.outcome(
+        plan, scope, calibration, model, staff_cap=settings.events_per_worker_cap, **common
     )
-    after = wi.outcome(plan, scope, calibration, model, **common)
-    backtest = {
-        "chosen": model.kind,
-        **{
-            kind: {k: v for k, v in t.__dict__.items() if k != "predictions"}
-            for kind, t in tests.items()
-        },
-    }
     out = Path(args.out)
-    wi.write_plan(plan, before, after, backtest, out)
+    wi.write_plan(plan, wi.summary(plan, before, after, model, tests), out)
     b, a = before.totals, after.totals
     print(f"==> {scope.name}:{len(scope.buildings):,} 栋楼,重新划分用时 {seconds:.1f} 秒")
     print(f"    网格 {b['grids']} → {a['grids']},专职网格员 {b['full_time_workers']} → "
           f"{a['full_time_workers']},户数变异系数 {a['households_cv']:.1%},"
           f"保持原网格的楼栋 {plan.stats['kept_share']:.1%}")  # fmt: skip
-    print(f"    预计响应时长中位数 {fmt.hours(b['median_hours'])} → {fmt.hours(a['median_hours'])},"
-          f"P90 {fmt.hours(b['p90_hours'])} → {fmt.hours(a['p90_hours'])},"
+    hours = fmt.predicted_hours
+    print(f"    预计响应时长中位数 {hours(b['median_hours'])} → {hours(a['median_hours'])},"
+          f"P90 {hours(b['p90_hours'])} → {hours(a['p90_hours'])},"
           f"按时办结率 {fmt.rate(b['on_time_rate'])} → {fmt.rate(a['on_time_rate'])}")  # fmt: skip
     chosen = tests[model.kind]
     print(f"    模型:{qu.KINDS[model.kind]},回测中位数误差 {chosen.median_mape:.1%},"

@@ -56,6 +56,11 @@ def hours(h) -> str:
     return f"{h / 24:.1f}天"
 
 
+def predicted_hours(h) -> str:
+    """A predicted duration; an overloaded queue has no finite wait."""
+    return "超负荷" if h == float("inf") else hours(h)
+
+
 def number(x, digits: int = 1) -> str:
     return MISSING if _missing(x) else f"{x:,.{digits}f}"
 

@@ -25,6 +25,8 @@ import pandas as pd
 SERVICE_HOURS_GRID = np.round(np.arange(0.01, 3.0, 0.01), 3)  # candidate hours per event
 MAX_UTILISATION = 0.999  # a queue at or above 1 never empties: its wait is unbounded
 FOLDS = 5
+MIN_GRIDS = 10  # fewer grids cannot say how delay grows with load
+MIN_HOURS = 1 / 60  # a median of zero (all accepted at once) counts as a minute on a log scale
 
 
 def erlang_c(servers, load) -> np.ndarray:
@@ -54,7 +56,7 @@ def mean_wait(rate: np.ndarray, servers: np.ndarray, service_hours: float) -> np
     capacity = servers / service_hours
     with np.errstate(divide="ignore", invalid="ignore"):
         wq = erlang_c(servers, load) / (capacity - rate)
-    return np.where(load / np.maximum(servers, 1) < MAX_UTILISATION, wq, np.inf)
+    return np.where((servers >= 1) & (load / np.maximum(servers, 1) < MAX_UTILISATION), wq, np.inf)
 
 
 KINDS = {"mmc": "排队模型(M/M/c,Erlang C)", "load": "负荷曲线(人均负荷的幂函数)"}
@@ -114,7 +116,7 @@ def _line(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> tuple[float, float, fl
     sw = w.sum()
     mx, my = (w * x).sum() / sw, (w * y).sum() / sw
     vx = (w * (x - mx) ** 2).sum()
-    b = (w * (x - mx) * (y - my)).sum() / vx if vx > 0 else 0.0
+    b = (w * (x - mx) * (y - my)).sum() / vx if vx > 1e-12 * max(sw, 1.0) else 0.0
     a = my - b * mx
     return a, b, float((w * (y - a - b * x) ** 2).sum())
 
@@ -133,13 +135,15 @@ def fit(grids: pd.DataFrame, kind: str = "mmc") -> Model:
     median = grids["median_hours"].to_numpy(dtype="float64")
     p90 = grids["p90_hours"].to_numpy(dtype="float64")
     on_time = _logit(grids["on_time_rate"].to_numpy(dtype="float64"))
+    if len(grids) < MIN_GRIDS:
+        raise ValueError(f"校准预测模型至少需要 {MIN_GRIDS} 个有专职网格员和事件的网格。")
     if kind == "load":
         x = _log_load(rate, servers)
         return Model(
             "load",
             math.nan,
-            _line(x, np.log(median), weight)[:2],
-            _line(x, np.log(p90), weight)[:2],
+            _line(x, np.log(np.maximum(median, MIN_HOURS)), weight)[:2],
+            _line(x, np.log(np.maximum(p90, MIN_HOURS)), weight)[:2],
             _line(x, on_time, weight)[:2],
         )
     best = None
@@ -189,9 +193,11 @@ def backtest(grids: pd.DataFrame, kind: str = "mmc", folds: int = FOLDS) -> Back
     )
 
     def mape(actual: str, predicted: str) -> float:
+        """A grid the model cannot predict (overloaded, undefined) counts as a 100 % miss."""
         a, p = out[actual].to_numpy(), out[predicted].to_numpy()
-        ok = np.isfinite(p) & (a > 0)
-        return float(np.mean(np.abs(p[ok] - a[ok]) / a[ok]))
+        ok = a > 0
+        err = np.where(np.isfinite(p[ok]), np.abs(p[ok] - a[ok]) / a[ok], 1.0)
+        return float(np.mean(err))
 
     def corr(actual: str, predicted: str) -> float:
         a, p = out[actual].to_numpy(), out[predicted].to_numpy()

@@ -30,6 +30,8 @@ class Settings:
     # 网格调整推演: a full-time grid worker's yearly cost (元) and working hours per month.
     cost_per_worker_year: float = 96_000.0
     worker_hours_per_month: float = 174.0
+    # A new grid gets a second full-time worker beyond this many events a month (and so on).
+    events_per_worker_cap: float = 300.0
 
 
 def settings_path() -> Path:
@@ -53,7 +55,11 @@ def load(path: Path | None = None) -> Settings:
         )
     whatif = raw.get("whatif", {})
     numbers = {}
-    for key, low in (("cost_per_worker_year", 0), ("worker_hours_per_month", 1)):
+    for key, low in (
+        ("cost_per_worker_year", 0),
+        ("worker_hours_per_month", 1),
+        ("events_per_worker_cap", 1),
+    ):
         if key in whatif:
             value = whatif[key]
             if isinstance(value, bool) or not isinstance(value, int | float) or value < low:

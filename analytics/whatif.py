@@ -2,8 +2,8 @@
 
 A scenario is a ``partition.Plan`` (which building goes to which grid) judged by the
 response model of ``queueing`` calibrated on the current grids. Event arrivals move with
-their buildings (each carries its old grid's events per household); a grid that continues
-an old one keeps its full-time workers and a new grid gets one (the "1" of 1+3+N); the
+their buildings (each carries its old grid's events per household); every new grid gets
+one full-time worker (the "1" of 1+3+N) and one more per ``staff_cap`` events a month; the
 model predicts each grid's median and P90 response and 按时办结率. The current grids go
 through the same model, so before and after are compared like for like.
 """
@@ -85,7 +85,8 @@ def calibration_grids(
     """Every current grid's last year: events, rate (events per working hour of the grid),
     servers (full-time workers), median_hours, p90_hours, on_time_rate (the metrics of
     ``metrics``). Grids without staff or events are left out."""
-    f = Filters(rng.last_day - timedelta(days=CALIBRATION_DAYS - 1), rng.last_day)
+    start = max(rng.first_day, rng.last_day - timedelta(days=CALIBRATION_DAYS - 1))
+    f = Filters(start, rng.last_day)
     figures = metric_table(
         con,
         f,
@@ -128,16 +129,17 @@ def outcome(
     calibration: pd.DataFrame,
     model: qu.Model,
     *,
+    staff_cap: float | None = None,
     hours_per_month: float = WORKER_HOURS_PER_MONTH,
     cost_per_worker_year: float = 0.0,
 ) -> Outcome:
     """Predicted figures of ``plan``. Each building brings its old grid's events per
-    household. A grid that continues an old grid keeps its full-time workers; a new grid
-    gets one (the "1" of 1+3+N)."""
-    per_household = calibration.set_index("grid_id")
-    per_household = per_household["rate"] / per_household["households"].where(
-        per_household["households"] > 0
-    )
+    household (the district's average where its grid has no calibration). Staffing: with no
+    ``staff_cap`` (today's grids) the grids' own full-time workers; otherwise every grid has
+    one (the "1" of 1+3+N) plus one more per ``staff_cap`` events a month beyond that."""
+    housed = scope.buildings.groupby("grid_id")["households"].sum()  # what the buildings hold
+    rates = calibration.set_index("grid_id")["rate"]
+    per_household = rates / housed.reindex(rates.index).where(lambda h: h > 0)
     district_rate = calibration["rate"].sum() / max(calibration["households"].sum(), 1)
     b = scope.buildings[["building_id", "grid_id", "households"]].merge(
         plan.assignment[["building_id", "new_grid_id"]], on="building_id"
@@ -147,9 +149,12 @@ def outcome(
         b.groupby("new_grid_id", as_index=False)["rate"].sum(), on="new_grid_id", how="left"
     )
     grids["rate"] = grids["rate"].fillna(0.0)
-    staff = scope.grids.set_index("grid_id")["full_time_workers"]
-    continued = plan.grids["kept_from"].map(staff)  # a grid that continues an old one keeps
-    grids["workers"] = continued.fillna(1).clip(lower=1).astype(int).to_numpy()  # its staff
+    if staff_cap is None:  # today's grids: today's staff
+        staff = scope.grids.set_index("grid_id")["full_time_workers"]
+        grids["workers"] = grids["new_grid_id"].map(staff).fillna(0).astype(int)
+    else:  # one per grid, and one more for every ``staff_cap`` events a month beyond
+        need = np.ceil(grids["rate"] * hours_per_month / staff_cap)
+        grids["workers"] = np.maximum(1, need).astype(int)
     grids["events_per_month"] = grids["rate"] * hours_per_month
     grids["per_worker_month"] = grids["events_per_month"] / grids["workers"]
     predicted = model.predict(grids["rate"], grids["workers"])
@@ -167,8 +172,8 @@ def outcome(
         ),
         "events_per_worker_month": float(grids["events_per_month"].sum() / max(workers, 1)),
         "events_per_worker_month_max": float(grids["per_worker_month"].max()),
-        "median_hours": _weighted_median(grids["median_hours"], weight),
-        "p90_hours": _weighted_median(grids["p90_hours"], weight),
+        "median_hours": pooled_quantile(grids["median_hours"], grids["p90_hours"], weight, 0.5),
+        "p90_hours": pooled_quantile(grids["median_hours"], grids["p90_hours"], weight, 0.9),
         "on_time_rate": float(np.average(grids["on_time_rate"], weights=weight))
         if weight.sum() > 0
         else math.nan,
@@ -178,51 +183,96 @@ def outcome(
     return Outcome(grids.rename(columns={"new_grid_id": "grid_id"}), totals)
 
 
-def _weighted_median(values: pd.Series, weight: np.ndarray) -> float:
-    """The value at the middle event: the grid medians weighted by their events."""
-    order = np.argsort(values.to_numpy(), kind="stable")
-    v, w = values.to_numpy()[order], weight[order]
+_Z90 = 1.2815515655446004  # the standard normal's 90th percentile
+
+
+def pooled_quantile(medians: pd.Series, p90s: pd.Series, weight: np.ndarray, q: float) -> float:
+    """The ``q`` quantile over all events of the scope: each grid's response times taken as
+    log-normal with its predicted median and P90, mixed by the grid's events. inf when an
+    overloaded grid holds events."""
+    m, p, w = (np.asarray(x, dtype="float64") for x in (medians, p90s, weight))
     if w.sum() <= 0:
         return math.nan
-    return float(v[np.searchsorted(np.cumsum(w), w.sum() / 2)])
+    if (~np.isfinite(m) & (w > 0)).any():
+        return math.inf
+    keep = w > 0
+    m, p, w = np.maximum(m[keep], 1e-6), np.maximum(p[keep], 1e-6), w[keep] / w[keep].sum()
+    sigma = np.maximum(np.log(p / m) / _Z90, 1e-6)
+    lo, hi = np.log(m.min()) - 8 * sigma.max(), np.log(p.max()) + 8 * sigma.max()
+    for _ in range(80):  # bisection on log hours
+        mid = (lo + hi) / 2
+        z = (mid - np.log(m)) / sigma
+        cdf = float((w * 0.5 * (1 + _erf(z / math.sqrt(2)))).sum())
+        lo, hi = (mid, hi) if cdf < q else (lo, mid)
+    return float(math.exp((lo + hi) / 2))
 
 
-def write_plan(plan: pt.Plan, before: Outcome, after: Outcome, backtest: dict, out: Path) -> None:
-    """grids.geojson (new grids), assignment.csv (building_id,old_grid_id,new_grid_id) and
-    summary.json (before/after totals, the plan's balance, the model's back-test)."""
-    out.mkdir(parents=True, exist_ok=True)
-    features = [
+_erf = np.vectorize(math.erf)
+
+
+def finite(value):
+    """``value`` with every non-finite number replaced by None: JSON has no inf or NaN."""
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def plan_geojson(plan: pt.Plan) -> dict:
+    """The plan's new grids as a GeoJSON FeatureCollection (WGS-84)."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {
+                    "grid_id": row.new_grid_id,
+                    "community_id": row.community_id,
+                    "households": int(row.households),
+                    "buildings": int(row.buildings),
+                },
+                "geometry": json.loads(row.geometry),
+            }
+            for row in plan.grids.itertuples(index=False)
+        ],
+    }
+
+
+def summary(plan: pt.Plan, before: Outcome, after: Outcome, model: qu.Model, tests: dict) -> dict:
+    """summary.json: before/after totals, the plan's balance, the model and its back-tests
+    (non-finite figures as null)."""
+    return finite(
         {
-            "type": "Feature",
-            "properties": {
-                "grid_id": row.new_grid_id,
-                "community_id": row.community_id,
-                "households": int(row.households),
-                "buildings": int(row.buildings),
+            "before": before.totals,
+            "after": after.totals,
+            "plan": plan.stats,
+            "model": {
+                "chosen": model.kind,
+                **{
+                    kind: {k: v for k, v in t.__dict__.items() if k != "predictions"}
+                    for kind, t in tests.items()
+                },
             },
-            "geometry": json.loads(row.geometry),
         }
-        for row in plan.grids.itertuples(index=False)
-    ]
+    )
+
+
+def write_plan(plan: pt.Plan, summary_figures: dict, out: Path) -> None:
+    """grids.geojson (new grids), assignment.csv (building_id,old_grid_id,new_grid_id) and
+    summary.json (see :func:`summary`)."""
+    out.mkdir(parents=True, exist_ok=True)
     (out / "grids.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
-        encoding="utf-8",
+        json.dumps(plan_geojson(plan), ensure_ascii=False), encoding="utf-8"
     )
     plan.assignment[["building_id", "old_grid_id", "new_grid_id"]].to_csv(
         out / "assignment.csv", index=False
     )
-    summary = {
-        "before": before.totals,
-        "after": after.totals,
-        "plan": plan.stats,
-        "model": backtest,
-    }
     (out / "summary.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=2, default=_plain), encoding="utf-8"
+        json.dumps(summary_figures, ensure_ascii=False, indent=2, allow_nan=False),
+        encoding="utf-8",
     )
-
-
-def _plain(x):
-    if isinstance(x, np.generic):
-        return x.item()
-    raise TypeError(type(x))

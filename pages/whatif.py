@@ -26,6 +26,7 @@ src, f = ctx.src, ctx.filters
 settings, settings_problem = data.settings()
 units = data.org_units(src)
 names = dict(zip(units["unit_id"], units["name"], strict=True))
+levels = dict(zip(units["unit_id"], units["level"], strict=True))
 district = units.loc[units["level"] == "district", "unit_id"].tolist()
 choices = [
     *district,
@@ -43,11 +44,11 @@ unit_id = scope_col.selectbox(
     "推演范围",
     choices,
     index=choices.index(default) if default in choices else 0,
-    format_func=lambda u: f"{names[u]}({labels.UNIT_LEVEL[units.set_index('unit_id').level[u]]})",
+    format_func=lambda u: f"{names[u]}({labels.UNIT_LEVEL[levels[u]]})",
     key="wi_scope",
 )
 try:
-    with st.spinner(f"正在读取{names[unit_id]}的楼栋与网格…"):
+    with st.spinner(fmt.plain(f"正在读取{names[unit_id]}的楼栋与网格…")):
         scope = data.whatif_scope(src, unit_id)
         calibration, model, tests = data.whatif_model(src, settings.worker_hours_per_month)
 except ValueError as exc:
@@ -60,7 +61,7 @@ mode = (
     )
     or "households"
 )
-median_households = int(scope.grids["households"].median())
+median_households = int(min(max(scope.grids["households"].median(), 100), 1500))
 households_per_grid = n_grids = None
 edits: tuple = ()
 if mode == "households":
@@ -101,50 +102,67 @@ least_change = least_col.toggle(
     help="只拆分或合并超出目标 ±25% 的网格,其余网格保持不变",
 )
 
+staff_cap = settings.events_per_worker_cap
+if mode == "ceiling":
+    staff_cap = ceiling  # the ceiling also decides when a grid needs a second worker
+
+
+def make_plan(edits: tuple):
+    return data.whatif_plan(
+        src,
+        unit_id,
+        float(households_per_grid) if households_per_grid else None,
+        int(n_grids) if n_grids else None,
+        least_change and mode != "edit",
+        edits,
+    )
+
+
+edits_key = f"wi_edits_{unit_id}"  # each scope keeps its own hand edits
+edits = tuple(st.session_state.get(edits_key, ())) if mode == "edit" else ()
+try:
+    with st.spinner(f"正在重新划分 {fmt.count(len(scope.buildings))} 栋楼…"):
+        plan = make_plan(edits)
+except ValueError as exc:
+    st.error(fmt.plain(str(exc)), icon=":material/warning:")
+    st.session_state[edits_key] = list(edits[:-1])  # the newest edit is the one that failed
+    st.button("返回上一步", key="wi_back")
+    st.stop()
+
 if mode == "edit":
-    st.session_state.setdefault("wi_edits", [])
-    grid_ids = sorted(scope.grids["grid_id"])
+    # The choices are the grids as they stand after the edits so far, so edits chain.
+    grid_ids = sorted(plan.grids["new_grid_id"])
     grid_names = dict(zip(scope.grids["grid_id"], scope.grids["name"], strict=True))
 
     def label(g: str) -> str:
-        return f"{g} {grid_names.get(g, '')}".strip()
+        return f"{g} {grid_names.get(g, '(新)')}"
 
     split_col, merge_a, merge_b, buttons = st.columns([1.3, 1.3, 1.3, 1.6])
     to_split = split_col.selectbox("拆分网格", grid_ids, format_func=label, key="wi_split")
     first = merge_a.selectbox("合并网格", grid_ids, format_func=label, key="wi_merge_a")
-    second = merge_b.selectbox("与", grid_ids, index=1, format_func=label, key="wi_merge_b")
+    second = merge_b.selectbox(
+        "与", grid_ids, index=min(1, len(grid_ids) - 1), format_func=label, key="wi_merge_b"
+    )
     with buttons.container(horizontal=True):
         if st.button("拆分为两个", key="wi_do_split"):
-            st.session_state["wi_edits"].append(("split", to_split))
+            st.session_state[edits_key] = [*edits, ("split", to_split)]
+            st.rerun()
         if st.button("合并", key="wi_do_merge"):
-            st.session_state["wi_edits"].append(("merge", first, second))
+            st.session_state[edits_key] = [*edits, ("merge", first, second)]
+            st.rerun()
         if st.button("撤销全部", key="wi_undo"):
-            st.session_state["wi_edits"] = []
-    edits = tuple(st.session_state["wi_edits"])
+            st.session_state[edits_key] = []
+            st.rerun()
     if edits:
         st.caption(
-            "已做调整:"
-            + ";".join(
-                f"拆分 {e[1]}" if e[0] == "split" else f"合并 {e[1]} 与 {e[2]}" for e in edits
+            fmt.plain(
+                "已做调整:"
+                + ";".join(
+                    f"拆分 {e[1]}" if e[0] == "split" else f"合并 {e[1]} 与 {e[2]}" for e in edits
+                )
+                + "(拆分出的新网格编号为“社区编码-N序号”,可继续拆分或合并)"
             )
-            + "(拆分后的新网格编号为“社区编码-N序号”,可继续拆分或合并)"
         )
-
-try:
-    with st.spinner(f"正在重新划分 {fmt.count(len(scope.buildings))} 栋楼…"):
-        plan = data.whatif_plan(
-            src,
-            unit_id,
-            float(households_per_grid) if households_per_grid else None,
-            int(n_grids) if n_grids else None,
-            least_change and mode != "edit",
-            edits,
-        )
-except ValueError as exc:
-    st.error(fmt.plain(str(exc)), icon=":material/warning:")
-    if edits:
-        st.session_state["wi_edits"] = list(edits[:-1])  # the edit that failed is dropped
-    st.stop()
 
 common = {
     "hours_per_month": settings.worker_hours_per_month,
@@ -152,7 +170,7 @@ common = {
 }
 current_plan = data.whatif_plan(src, unit_id, None, None, False, ())
 before = wi.outcome(current_plan, scope, calibration, model, **common)
-after = wi.outcome(plan, scope, calibration, model, **common)
+after = wi.outcome(plan, scope, calibration, model, staff_cap=staff_cap, **common)
 b, a = before.totals, after.totals
 
 ROWS = [
@@ -163,8 +181,8 @@ ROWS = [
     ("最大/最小户数比", "households_max_min_ratio", lambda x: fmt.number(x, 2)),
     ("人均月事件数", "events_per_worker_month", fmt.number),
     ("人均月事件数(最忙网格)", "events_per_worker_month_max", fmt.number),
-    ("预计响应时长中位数", "median_hours", maps.predicted_hours),
-    ("预计响应时长P90", "p90_hours", maps.predicted_hours),
+    ("预计响应时长中位数", "median_hours", fmt.predicted_hours),
+    ("预计响应时长P90", "p90_hours", fmt.predicted_hours),
     ("预计按时办结率", "on_time_rate", fmt.rate),
     ("超负荷网格", "overloaded_grids", fmt.count),
     ("年度人力成本(元)", "annual_staff_cost", fmt.count),
@@ -231,7 +249,8 @@ with hist_col:
         key="wi_hist",
     )
     st.caption(
-        "每栋楼带着原网格每户的事件量进入新网格;延续原网格的保留原有专职网格员,新增网格各配一名。"
+        "每栋楼带着原网格每户的事件量进入新网格。每个新网格配一名专职网格员,每月事件超过 "
+        f"{fmt.count(staff_cap)} 件的按每 {fmt.count(staff_cap)} 件增配一名;调整前为现有人员。"
     )
 with model_col:
     chosen = tests[model.kind]
@@ -250,23 +269,11 @@ with model_col:
     )
 
 st.markdown("**导出方案**")
-summary = {"before": b, "after": a, "plan": plan.stats, "model": model.kind}
-features = {
-    "type": "FeatureCollection",
-    "features": [
-        {
-            "type": "Feature",
-            "properties": {"grid_id": g.new_grid_id, "community_id": g.community_id,
-                           "households": int(g.households), "buildings": int(g.buildings)},
-            "geometry": json.loads(g.geometry),
-        }
-        for g in plan.grids.itertuples(index=False)
-    ],
-}  # fmt: skip
+summary = wi.summary(plan, before, after, model, tests)
 with st.container(horizontal=True, gap="small"):
     st.download_button(
         "新网格 GeoJSON",
-        json.dumps(features, ensure_ascii=False),
+        json.dumps(wi.plan_geojson(plan), ensure_ascii=False),
         f"新网格_{names[unit_id]}.geojson",
         "application/geo+json",
         key="wi_dl_geojson",
@@ -274,7 +281,7 @@ with st.container(horizontal=True, gap="small"):
     )
     st.download_button(
         "对比摘要 JSON",
-        json.dumps(summary, ensure_ascii=False, indent=2, default=float),
+        json.dumps(summary, ensure_ascii=False, indent=2, allow_nan=False),
         f"调整摘要_{names[unit_id]}.json",
         "application/json",
         key="wi_dl_summary",

@@ -365,4 +365,5 @@ def whatif_plan(
             plan = pt.merge_grids(buildings, grids, edit[1], edit[2])
     # Chained edits see the previous edit's grids: report moves against today's grids.
     original = plan.assignment.assign(old_grid_id=scope.buildings["grid_id"].to_numpy())
-    return replace(plan, assignment=original)
+    kept = float((original["new_grid_id"] == original["old_grid_id"]).mean())
+    return replace(plan, assignment=original, stats={**plan.stats, "kept_share": kept})

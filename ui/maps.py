@@ -323,7 +323,7 @@ def plan_deck(
                     "households": fmt.count(row.households),
                     "workers": fmt.count(row.workers),
                     "per_worker": fmt.number(row.per_worker_month),
-                    "median": predicted_hours(row.median_hours),
+                    "median": fmt.predicted_hours(row.median_hours),
                     "polygon": _rounded(part[0]),
                     "fill": [*colour(row.households, breaks), 210],
                 }
@@ -334,8 +334,3 @@ def plan_deck(
         "人均月事件 {per_worker} · 预计响应中位数 {median}"
     )
     return _deck([_polygons("plan", records)], view_of(shapes, 620, 420), text, style_url)
-
-
-def predicted_hours(h: float) -> str:
-    """Predicted hours in Chinese; an overloaded queue has no finite wait."""
-    return "超负荷" if h == float("inf") else fmt.hours(h)
