@@ -39,6 +39,9 @@ st.subheader("网格调整推演", anchor=False)
 if settings_problem:
     st.warning(fmt.plain(f"{settings_problem} 推演使用默认人力成本和工时。"))
 
+if st.session_state.get("wi_scope_of") != default:
+    st.session_state["wi_scope_of"] = default  # the sidebar's unit changed: follow it
+    st.session_state.pop("wi_scope", None)
 scope_col, mode_col, value_col, least_col = st.columns([1.4, 2.2, 2, 1.1])
 unit_id = scope_col.selectbox(
     "推演范围",

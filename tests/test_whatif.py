@@ -166,6 +166,18 @@ def test_whatif_page_and_its_controls(demo_db, monkeypatch):
     assert at.dataframe[0].value.set_index("指标").loc["网格数", "调整后"] == str(grids_before)
 
 
+def test_whatif_scope_follows_the_sidebar(demo_db, monkeypatch):
+    from tests.apptest import open_page
+
+    at = open_page(demo_db, monkeypatch, "pages/whatif.py")
+    assert at.selectbox(key="wi_scope").value == "S01"
+    at.selectbox(key="f_street").set_value("S02").run()
+    assert at.selectbox(key="wi_scope").value == "S02" and not at.exception
+    at.selectbox(key="wi_scope").set_value("S03").run()  # the page's own choice then holds
+    at.run()
+    assert at.selectbox(key="wi_scope").value == "S03"
+
+
 def test_whatif_page_explains_a_merge_of_grids_that_do_not_touch(demo_db, monkeypatch):
     from tests.apptest import open_page
 
