@@ -66,7 +66,6 @@ mode = (
 )
 median_households = int(min(max(scope.grids["households"].median(), 100), 1500))
 households_per_grid = n_grids = None
-edits: tuple = ()
 if mode == "households":
     households_per_grid = value_col.slider(
         "每个网格的目标户数(城市社区常见 300–500 户)",
@@ -110,22 +109,18 @@ if mode == "ceiling":
     staff_cap = ceiling  # the ceiling also decides when a grid needs a second worker
 
 
-def make_plan(edits: tuple):
-    return data.whatif_plan(
-        src,
-        unit_id,
-        float(households_per_grid) if households_per_grid else None,
-        int(n_grids) if n_grids else None,
-        least_change and mode != "edit",
-        edits,
-    )
-
-
 edits_key = f"wi_edits_{unit_id}"  # each scope keeps its own hand edits
 edits = tuple(st.session_state.get(edits_key, ())) if mode == "edit" else ()
 try:
     with st.spinner(f"正在重新划分 {fmt.count(len(scope.buildings))} 栋楼…"):
-        plan = make_plan(edits)
+        plan = data.whatif_plan(
+            src,
+            unit_id,
+            float(households_per_grid) if households_per_grid else None,
+            int(n_grids) if n_grids else None,
+            least_change and mode != "edit",
+            edits,
+        )
 except ValueError as exc:
     st.error(fmt.plain(str(exc)), icon=":material/warning:")
     st.session_state[edits_key] = list(edits[:-1])  # the newest edit is the one that failed
