@@ -13,23 +13,22 @@ layer and the 3-D extrusion.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from analytics import heatmap as hm
 from analytics import queries as q
 from analytics.connection import connect, cursor
 from analytics.filters import Filters, preset_period
+from bench.overview import db_path, missing_db
 from bench.pages import timed
 from ui import maps
 
-OUT = Path(__file__).resolve().parent / "out"
-
 
 def measure(size: int, runs: int) -> None:
-    path = OUT / f"events_{size}.duckdb"
-    if not path.exists():
-        print(f"{path} missing: run `python -m bench.overview --sizes {size}` first")
+    problem = missing_db(size)
+    if problem:
+        print(problem)
         return
+    path = db_path(size)
     con = connect(path, read_only=True)
     rng = q.data_range(con)
     f = Filters(*preset_period("ytd", rng.last_day))

@@ -444,6 +444,14 @@ def db_path(events: int) -> Path:
     return OUT_DIR / f"events_{events}.duckdb"
 
 
+def missing_db(events: int) -> str | None:
+    """Why the other benchmarks cannot use the database of ``events`` yet (None once built)."""
+    path = db_path(events)
+    if path.exists():
+        return None
+    return f"{path} missing: run `python -m bench.overview --sizes {events}` first"
+
+
 def ensure_db(events: int, rebuild: bool) -> Path:
     path = db_path(events)
     if rebuild:

@@ -17,16 +17,15 @@ import inspect
 import os
 import statistics
 import time
-from pathlib import Path
 
 import streamlit as st
 
 from analytics import queries as q
 from analytics.connection import connect
+from bench.overview import db_path, missing_db
 from tests.apptest import app_test
 from ui import data
 
-OUT = Path(__file__).resolve().parent / "out"
 PAGES = {
     "投诉信访趋势": "pages/trends.py",
     "办结率": "pages/closure.py",
@@ -89,9 +88,10 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    path = OUT / f"events_{args.size}.duckdb"
-    if not path.exists():
-        raise SystemExit(f"{path} missing: run `python -m bench.overview --sizes {args.size}`")
+    problem = missing_db(args.size)
+    if problem:
+        raise SystemExit(problem)
+    path = db_path(args.size)
     os.environ["GOV_DB"] = str(path)
     con = connect(path, read_only=True)
     units = q.org_units(con)

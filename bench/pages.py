@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
 from analytics import closure as cl
 from analytics import queries as q
@@ -21,8 +20,7 @@ from analytics import response as rs
 from analytics import trends as tr
 from analytics.connection import connect, cursor
 from analytics.filters import Filters, preset_period
-
-OUT = Path(__file__).resolve().parent / "out"
+from bench.overview import db_path, missing_db
 
 
 def steps(con, f, rng, freq: str) -> dict:
@@ -69,10 +67,11 @@ def timed(run, runs: int) -> float:
 
 
 def measure(size: int, runs: int) -> None:
-    path = OUT / f"events_{size}.duckdb"
-    if not path.exists():
-        print(f"{path} missing: run `python -m bench.overview --sizes {size}` first")
+    problem = missing_db(size)
+    if problem:
+        print(problem)
         return
+    path = db_path(size)
     con = connect(path, read_only=True)
     rng = q.data_range(con)
     f = Filters(*preset_period("ytd", rng.last_day))

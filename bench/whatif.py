@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from pathlib import Path
 
 import pandas as pd
 
@@ -23,8 +22,7 @@ from analytics import queries as q
 from analytics import queueing as qu
 from analytics import whatif as wi
 from analytics.connection import connect
-
-OUT = Path(__file__).resolve().parent / "out"
+from bench.overview import db_path, missing_db
 
 
 def timed(run, runs: int) -> tuple[float, object]:
@@ -41,9 +39,10 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    path = OUT / f"events_{args.size}.duckdb"
-    if not path.exists():
-        raise SystemExit(f"{path} missing: run `python -m bench.overview --sizes {args.size}`")
+    problem = missing_db(args.size)
+    if problem:
+        raise SystemExit(problem)
+    path = db_path(args.size)
     con = connect(path, read_only=True)
     units = q.org_units(con)
     streets = list(units.loc[units["level"] == "street", "unit_id"])
