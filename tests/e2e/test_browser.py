@@ -11,6 +11,7 @@ import contextlib
 import functools
 import http.server
 import io
+import json
 import os
 import re
 import shutil
@@ -134,6 +135,18 @@ def settle(page, timeout: float = 60_000, metrics: int = 7) -> None:
     page.wait_for_timeout(800)  # charts and the map draw after the run
 
 
+PLOTLY_CHART = '[data-testid="stPlotlyChart"] .main-svg'
+DECK_CANVAS = '[data-testid="stDeckGlJsonChart"] canvas'
+
+
+def drawn(page, selector: str, count: int, timeout: float = 60_000) -> None:
+    """Wait until at least ``count`` elements match ``selector``: charts and maps draw in the
+    browser after the script run has ended."""
+    page.wait_for_function(
+        f"document.querySelectorAll({json.dumps(selector)}).length >= {count}", timeout=timeout
+    )
+
+
 def assert_no_error(page) -> None:
     assert page.locator('[data-testid="stException"]').count() == 0
     body = page.inner_text("body")
@@ -225,10 +238,7 @@ def test_trends_page_in_a_real_browser(server, page):
     page.goto(f"{server}/trends")
     settle(page, metrics=0)
     charts = page.locator('[data-testid="stPlotlyChart"]')
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 5",
-        timeout=60_000,
-    )
+    drawn(page, PLOTLY_CHART, 5)
     assert_no_error(page)
     assert page.locator("h3").first.inner_text().startswith("投诉信访趋势")
     assert page.get_by_role("button", name="下载 CSV").count() == 5
@@ -251,10 +261,7 @@ def test_closure_page_in_a_real_browser(server, page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{server}/closure")
     settle(page, metrics=0)
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 4",
-        timeout=60_000,
-    )
+    drawn(page, PLOTLY_CHART, 4)
     assert_no_error(page)
     assert page.locator("h3").first.inner_text().startswith("办结率")
     body = page.inner_text("body")
@@ -283,10 +290,7 @@ def test_response_page_in_a_real_browser(server, page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{server}/response")
     settle(page, metrics=0)
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 3",
-        timeout=60_000,
-    )
+    drawn(page, PLOTLY_CHART, 3)
     assert_no_error(page)
     assert page.locator("h3").first.inner_text().startswith("响应时效")
     assert "Mann-Whitney" in page.inner_text("body")
@@ -309,10 +313,7 @@ def test_response_page_in_a_real_browser(server, page):
 
 
 def deck_canvas(page):
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=\"stDeckGlJsonChart\"] canvas').length > 0",
-        timeout=60_000,
-    )
+    drawn(page, DECK_CANVAS, 1)
     page.wait_for_timeout(1500)  # deck.gl draws after the run
     return page.locator('[data-testid="stDeckGlJsonChart"]').first
 
@@ -328,10 +329,7 @@ def test_heatmap_click_a_grid_and_see_its_panel(server, page):
     page.screenshot(path=str(ARTIFACTS / "heatmap-1920x1080.png"))
     box = chart.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a grid
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=\"stMetric\"]').length === 8", timeout=60_000
-    )
-    settle(page, metrics=8)
+    settle(page, metrics=8)  # the panel's eight cards
     assert_no_error(page)
     body = page.inner_text("body")
     assert "网格员工作量" in body and "受理趋势" in body and "最需要关注的网格" not in body
@@ -397,10 +395,7 @@ def test_whatif_page_in_a_real_browser(server, page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{server}/whatif")
     settle(page, metrics=5)
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=\"stDeckGlJsonChart\"] canvas').length >= 2",
-        timeout=60_000,
-    )
+    drawn(page, DECK_CANVAS, 2)
     assert_no_error(page)
     assert "调整前后对比" in page.inner_text("body") and "模型可信度" in page.inner_text("body")
     page.screenshot(path=str(ARTIFACTS / "whatif-1920x1080.png"))
