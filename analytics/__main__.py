@@ -3,7 +3,8 @@
 python -m analytics demo [--events N] [--seed S] [--db PATH] [--if-missing]
 python -m analytics summary [--period ytd|…] [--start D --end D] [--unit ID] [--db PATH]
 python -m analytics import FILE [--preset canonical|hotline | --mapping MAP.yaml] [--db PATH]
-python -m analytics whatif --scope UNIT_ID (--households-per-grid N | --grids K) [--least-change]
+python -m analytics whatif --scope UNIT_ID (--households-per-grid N | --grids K |
+    --events-ceiling E) [--least-change]
                            --out DIR [--db PATH]
 """
 
@@ -154,12 +155,14 @@ def _whatif(args: argparse.Namespace) -> int:
         con.disconnect()
     started = time.perf_counter()
     try:
-        plan = pt.repartition(
-            scope.buildings,
-            scope.grids,
+        plan = wi.redraw(
+            scope,
+            calibration,
             households_per_grid=args.households_per_grid,
             n_grids=args.grids,
+            events_ceiling=args.events_ceiling,
             least_change=args.least_change,
+            hours_per_month=settings.worker_hours_per_month,
         )
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
@@ -176,9 +179,8 @@ def _whatif(args: argparse.Namespace) -> int:
     }
     current = pt.current_plan(scope.buildings, scope.grids)
     before = wi.outcome(current, scope, calibration, model, **common)
-    after = wi.outcome(
-        plan, scope, calibration, model, staff_cap=settings.events_per_worker_cap, **common
-    )
+    cap = args.events_ceiling or settings.events_per_worker_cap  # a ceiling is also the cap
+    after = wi.outcome(plan, scope, calibration, model, staff_cap=cap, **common)
     out = Path(args.out)
     wi.write_plan(plan, wi.summary(plan, before, after, model, tests), out)
     b, a = before.totals, after.totals
@@ -246,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     target = whatif.add_mutually_exclusive_group(required=True)
     target.add_argument("--households-per-grid", type=float, help="每个网格的目标户数")
     target.add_argument("--grids", type=int, help="网格总数")
+    target.add_argument(
+        "--events-ceiling", type=float, help="每格(每名专职网格员)每月事件数上限,按事件量均衡划分"
+    )
     whatif.add_argument(
         "--least-change", action="store_true", help="尽量少改动:只拆分或合并超标网格"
     )

@@ -26,6 +26,13 @@ _MIN_BORDER_KM = 1e-5  # a shared border shorter than 1 cm is a corner touch, no
 _DUST_KM2 = 1e-8  # polygon parts under 0.01 m² are numerical slivers
 _HULL_BUFFER_KM = 0.05  # margin around buildings when a community has no grid polygons
 _SNAP_KM = 1e-5  # snapping grid for merging two polygons separated by a hairline gap
+_POWER_ROUNDS = 30  # Lloyd rounds of the balanced power diagram
+_POWER_STEPS = 30  # offset adjustments per round
+_POWER_BALANCE = 0.01  # households CV within a container at which a round counts as balanced
+_POWER_CV_SLACK = 0.02  # the diagram may be this much less balanced than the bisection …
+_POWER_CV_TOLERANCE = 0.05  # … or up to this CV, before the bisection's groups are kept
+CEILING_FILL = 0.95  # under an events ceiling, grids are sized for this share of it on average,
+#                      so that the small imbalance between grids stays under the ceiling
 
 _BUILDING_COLUMNS = ("building_id", "grid_id", "community_id", "lon", "lat", "households")
 _GRID_COLUMNS = ("grid_id", "community_id", "geometry")
@@ -54,6 +61,7 @@ class _Scope:
     buildings: pd.DataFrame
     xy: np.ndarray
     households: np.ndarray
+    load: np.ndarray  # what grids are balanced on: households, or events under a ceiling
     grid_ids: list[str]
     grid_community: dict[str, str]
     grid_geom: dict[str, shapely.Geometry | None]
@@ -108,9 +116,10 @@ class _Scope:
             raise ValueError(f"有 {int(unknown.sum())} 栋楼所属网格不在网格表中")
 
 
-def _prepare(buildings: pd.DataFrame, grids: pd.DataFrame) -> _Scope:
+def _prepare(buildings: pd.DataFrame, grids: pd.DataFrame, load: str | None = None) -> _Scope:
+    """``load``: a buildings column (events a month) to balance on instead of households."""
     for frame, columns, label in (
-        (buildings, _BUILDING_COLUMNS, "楼栋"),
+        (buildings, _BUILDING_COLUMNS + ((load,) if load else ()), "楼栋"),
         (grids, _GRID_COLUMNS, "网格"),
     ):
         missing = [c for c in columns if c not in frame.columns]
@@ -126,6 +135,10 @@ def _prepare(buildings: pd.DataFrame, grids: pd.DataFrame) -> _Scope:
             "lon": pd.to_numeric(buildings["lon"]).to_numpy(dtype=float),
             "lat": pd.to_numeric(buildings["lat"]).to_numpy(dtype=float),
             "households": pd.to_numeric(buildings["households"]).fillna(0).clip(lower=0).to_numpy(),
+            "load": pd.to_numeric(buildings[load or "households"])
+            .fillna(0)
+            .clip(lower=0)
+            .to_numpy(dtype=float),
             "pos": np.arange(len(buildings)),
         }
     )
@@ -148,6 +161,7 @@ def _prepare(buildings: pd.DataFrame, grids: pd.DataFrame) -> _Scope:
         buildings=b,
         xy=xy,
         households=b["households"].to_numpy(dtype=np.int64),
+        load=b["load"].to_numpy(dtype=float),
         grid_ids=g["grid_id"].tolist(),
         grid_community=dict(zip(g["grid_id"], g["community_id"].astype(str), strict=True)),
         grid_geom={},
@@ -287,6 +301,97 @@ def _bisect(xy: np.ndarray, weight: np.ndarray, k: int) -> np.ndarray:
     return labels
 
 
+def _cv(loads: np.ndarray) -> float:
+    return float(loads.std() / loads.mean()) if loads.mean() > 0 else 0.0
+
+
+def _weighted_centres(sites, weight, labels, k, previous=None) -> np.ndarray:
+    total = np.bincount(labels, weights=weight, minlength=k)
+    sums = np.column_stack(
+        [np.bincount(labels, weights=weight * sites[:, i], minlength=k) for i in (0, 1)]
+    )
+    centres = sums / np.where(total > 0, total, 1.0)[:, None]
+    if previous is not None:
+        centres[total == 0] = previous[total == 0]
+    return centres
+
+
+def _balanced_power(
+    sites: np.ndarray, weight: np.ndarray, labels: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Centres and additive offsets of a power diagram whose cells hold near-equal weight,
+    a site going to the centre minimising |x − c|² − offset. Lloyd rounds move each centre
+    to its group's centroid (compactness); between them the offsets are nudged until the
+    weights balance (a heavy cell's offset falls, so it shrinks). Starts from ``labels``'
+    centroids; keeps the last round that balanced within ``_POWER_BALANCE``, else the best."""
+    target = weight.sum() / k
+    extent = np.ptp(sites, axis=0)
+    cell_area = max(float(extent[0] * extent[1]), float(extent.max()) ** 2 * 1e-3, 1e-12) / k
+    centres = _weighted_centres(sites, weight, labels, k)
+    offsets = np.zeros(k)
+    best: tuple[tuple, np.ndarray, np.ndarray] = ((True, np.inf), centres, offsets)
+    for round_ in range(_POWER_ROUNDS):
+        step, previous = 0.5, np.inf
+        for _ in range(_POWER_STEPS):
+            cost = (centres**2).sum(axis=1)[None, :] - 2 * sites @ centres.T - offsets[None, :]
+            group = np.argmin(cost, axis=1)
+            loads = np.bincount(group, weights=weight, minlength=k)
+            spread = _cv(loads)
+            balanced = spread < _POWER_BALANCE
+            rank = (not balanced, -round_ if balanced else spread)
+            if rank < best[0]:
+                best = (rank, centres.copy(), offsets.copy())
+            if balanced:
+                break
+            if spread > previous:
+                step *= 0.7
+            previous = spread
+            offsets = offsets - step * (loads - target) / target * cell_area
+        moved = _weighted_centres(sites, weight, group, k, centres)
+        shift = float(np.abs(moved - centres).max())
+        centres = moved
+        if shift < 1e-3 * math.sqrt(cell_area) and round_ >= 2:
+            break
+    return best[1], best[2]
+
+
+def _clip_half_plane(ring: np.ndarray, normal: np.ndarray, bound: float) -> np.ndarray:
+    """The part of convex polygon ``ring`` (vertices, not closed) where normal·x ≤ bound."""
+    side = ring @ normal - bound
+    out = []
+    for i in range(len(ring)):
+        j = (i + 1) % len(ring)
+        if side[i] <= 0:
+            out.append(ring[i])
+        if (side[i] <= 0) != (side[j] <= 0):
+            out.append(ring[i] + side[i] / (side[i] - side[j]) * (ring[j] - ring[i]))
+    return np.array(out).reshape(-1, 2)
+
+
+def _power_cells(centres: np.ndarray, offsets: np.ndarray, bounds: tuple) -> np.ndarray:
+    """Each centre's power cell within ``bounds`` (grown by a margin), as convex polygons."""
+    x0, y0, x1, y1 = bounds
+    margin = max(x1 - x0, y1 - y0, 1e-3)
+    box = np.array(
+        [
+            [x0 - margin, y0 - margin],
+            [x1 + margin, y0 - margin],
+            [x1 + margin, y1 + margin],
+            [x0 - margin, y1 + margin],
+        ]
+    )
+    norms = (centres**2).sum(axis=1)
+    cells = np.empty(len(centres), dtype=object)
+    for j in range(len(centres)):
+        ring = box
+        for m in range(len(centres)):
+            if m != j and len(ring):
+                normal = 2 * (centres[m] - centres[j])
+                ring = _clip_half_plane(ring, normal, norms[m] - norms[j] - offsets[m] + offsets[j])
+        cells[j] = shapely.Polygon(ring) if len(ring) >= 3 else shapely.Polygon()
+    return cells
+
+
 @dataclass(frozen=True)
 class _Pieces:
     """Voronoi cells of the sites clipped to a container, exploded into single polygons."""
@@ -323,14 +428,12 @@ def _voronoi_pieces(container, sites: np.ndarray) -> _Pieces:
 
 
 def _repair(
-    pieces: _Pieces, labels: np.ndarray, weight: np.ndarray, k: int
+    pieces: np.ndarray, labels: np.ndarray, mass: np.ndarray, k: int
 ) -> tuple[np.ndarray, list]:
-    """Relabel pieces until every group is one polygon: the parts of a group other than its
-    heaviest go to the group they share the longest border with."""
+    """Relabel pieces until every group is one polygon: the parts of a group other than the one
+    holding most of its ``mass`` (per piece) go to the group they share the longest border with."""
     labels = labels.copy()
-    geoms = [_union(pieces.geoms[labels == g]) for g in range(k)]
-    is_home = np.zeros(len(labels), dtype=bool)
-    is_home[pieces.home[pieces.home >= 0]] = True
+    geoms = [_union(pieces[labels == g]) for g in range(k)]
     stuck: set[int] = set()
     for _ in range(20 * k + 20):
         todo = next(
@@ -340,13 +443,10 @@ def _repair(
             break
         parts = _solid_parts(geoms[todo])
         members = np.flatnonzero(labels == todo)
-        reps = shapely.get_coordinates(shapely.point_on_surface(pieces.geoms[members]))
+        reps = shapely.get_coordinates(shapely.point_on_surface(pieces[members]))
         where = _locate(parts, reps)
-        mass = np.bincount(
-            where, weights=np.where(is_home[members], weight[pieces.site[members]], 0.0)
-        )
-        mass = np.pad(mass, (0, len(parts) - len(mass)))
-        main = max(range(len(parts)), key=lambda i: (mass[i], parts[i].area, -i))
+        held = np.bincount(where, weights=mass[members], minlength=len(parts))
+        main = max(range(len(parts)), key=lambda i: (held[i], parts[i].area, -i))
         others = np.array([h for h in range(k) if h != todo])
         changed = set()
         for i, part in enumerate(parts):
@@ -362,7 +462,50 @@ def _repair(
             stuck.add(todo)
             continue
         for g in (todo, *sorted(changed)):
-            geoms[g] = _union(pieces.geoms[labels == g])
+            geoms[g] = _union(pieces[labels == g])
+    return labels, geoms
+
+
+def _voronoi_groups(container, sites: np.ndarray, weight: np.ndarray, labels: np.ndarray, k: int):
+    """Groups drawn as unions of their sites' Voronoi cells: always possible, but the borders
+    zigzag between sites."""
+    pieces = _voronoi_pieces(container, sites)
+    is_home = np.zeros(len(pieces.geoms), dtype=bool)
+    is_home[pieces.home[pieces.home >= 0]] = True
+    mass = np.where(is_home, weight[pieces.site], 0.0)
+    piece_labels, geoms = _repair(pieces.geoms, labels[pieces.site], mass, k)
+    labels = labels.copy()
+    placed = pieces.home >= 0
+    labels[placed] = piece_labels[pieces.home[placed]]
+    return labels, geoms
+
+
+def _power_groups(container, sites: np.ndarray, weight: np.ndarray, start: np.ndarray, k: int):
+    """Groups drawn as cells of a balanced power diagram clipped to the container: straight
+    borders and convex cells wherever the container is convex. None when a group comes out
+    empty or less balanced than ``start`` (the caller then draws Voronoi unions)."""
+    w = np.where(weight > 0, weight, 0.0) if weight.sum() > 0 else np.ones(len(sites))
+    centres, offsets = _balanced_power(sites, w, start, k)
+    cells = shapely.intersection(_power_cells(centres, offsets, container.bounds), container)
+    parts, cell = shapely.get_parts(cells, return_index=True)
+    solid = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > _DUST_KM2)
+    parts, cell = parts[solid], cell[solid]
+    if len(parts) == 0:
+        return None
+    where = _locate(list(parts), sites)
+    mass = np.bincount(where, weights=w, minlength=len(parts)) + 1e-9 * np.bincount(
+        where, minlength=len(parts)
+    )
+    piece_labels, geoms = _repair(parts, cell, mass, k)
+    labels = piece_labels[where]
+    loads = np.bincount(labels, weights=w, minlength=k)
+    if (np.bincount(labels, minlength=k) == 0).any() or any(
+        len(_solid_parts(g)) != 1 for g in geoms
+    ):
+        return None
+    before = np.bincount(start, weights=w, minlength=k)
+    if _cv(loads) > max(_cv(before) + _POWER_CV_SLACK, _POWER_CV_TOLERANCE):
+        return None
     return labels, geoms
 
 
@@ -370,14 +513,18 @@ def _partition_container(
     container, xy: np.ndarray, households: np.ndarray, k: int
 ) -> tuple[np.ndarray, list]:
     """Split the buildings inside ``container`` into ``k`` balanced contiguous groups; returns a
-    group label per building and each group's polygon (km)."""
+    group label per building and each group's polygon (km). Recursive bisection gives balanced
+    groups, a balanced power diagram started from them makes the groups compact, and Voronoi
+    unions of the bisection's groups are the fallback when the diagram fails."""
     sites, weight, inverse = _atoms(xy, households)
     k = max(1, min(k, len(sites)))
-    site_labels = _bisect(sites, weight, k)
-    pieces = _voronoi_pieces(container, sites)
-    piece_labels, geoms = _repair(pieces, site_labels[pieces.site], weight, k)
-    placed = pieces.home >= 0
-    site_labels[placed] = piece_labels[pieces.home[placed]]
+    if k == 1:
+        return np.zeros(len(xy), dtype=np.int64), [_union(np.array([container], dtype=object))]
+    start = _bisect(sites, weight, k)
+    drawn = _power_groups(container, sites, weight, start, k)
+    site_labels, geoms = (
+        drawn if drawn is not None else _voronoi_groups(container, sites, weight, start, k)
+    )
     return site_labels[inverse], geoms
 
 
@@ -508,11 +655,17 @@ def _build_plan(
 
 
 def _grids_per_community(
-    households: pd.Series, sites: pd.Series, per_grid: float | None, n_grids: int | None
+    households: pd.Series,
+    sites: pd.Series,
+    per_grid: float | None,
+    n_grids: int | None,
+    ceiling: bool = False,
 ) -> dict:
-    """k per community: round(h/target) (at least 1), or n_grids shared out by largest remainder."""
+    """k per community: round(h/target) (at least 1), ceil(h/target) under a ceiling, or
+    n_grids shared out by largest remainder."""
     if per_grid is not None:
-        k = {c: max(1, int(math.floor(h / per_grid + 0.5))) for c, h in households.items()}
+        grids = (lambda x: math.ceil(x - 1e-9)) if ceiling else (lambda x: math.floor(x + 0.5))
+        k = {c: max(1, int(grids(h / per_grid))) for c, h in households.items()}
     else:
         if n_grids < len(households):
             raise ValueError(f"网格数（{n_grids}）不能少于社区数（{len(households)}）")
@@ -534,9 +687,15 @@ def _grids_per_community(
     return {c: min(v, int(sites[c])) for c, v in k.items()}
 
 
-def _target(per_grid: float | None, n_grids: int | None, total: float) -> float:
-    if (per_grid is None) == (n_grids is None):
-        raise ValueError("请在“每格户数”和“网格数”中指定且只指定一项")
+def _target(
+    per_grid: float | None, n_grids: int | None, total: float, ceiling: float | None = None
+) -> float:
+    if sum(x is not None for x in (per_grid, n_grids, ceiling)) != 1:
+        raise ValueError("请在“每格户数”“网格数”和“每格月事件上限”中指定且只指定一项")
+    if ceiling is not None:
+        if not ceiling > 0:
+            raise ValueError("每格月事件上限必须大于 0")
+        return float(ceiling) * CEILING_FILL
     if per_grid is not None:
         if not per_grid > 0:
             raise ValueError("每格户数必须大于 0")
@@ -555,29 +714,36 @@ def repartition(
     *,
     households_per_grid: float | None = None,
     n_grids: int | None = None,
+    events_ceiling: float | None = None,
     least_change: bool = False,
     tolerance: float = 0.25,
 ) -> Plan:
-    """Re-draw the grids at ``households_per_grid`` each, or as ``n_grids`` grids in all.
+    """Re-draw the grids at ``households_per_grid`` each, as ``n_grids`` grids in all, or so
+    that no grid's events a month (the buildings' ``events`` column) pass ``events_ceiling``.
 
-    Fresh mode bisects every community from scratch; ``least_change`` keeps grids within
-    ``tolerance`` of the target (with ``n_grids``, the mean households per grid) and only
-    splits the big ones and merges the small ones, so the count is then only approximate.
+    Fresh mode re-draws every community from scratch, balanced on households (on events
+    under a ceiling: busy areas get smaller grids, each community enough grids that their
+    mean is ``CEILING_FILL`` of the ceiling); ``least_change`` keeps grids within
+    ``tolerance`` of the target (with ``n_grids``, the mean households per grid; under a
+    ceiling, any grid below it) and only splits the big ones and merges the small ones, so
+    the count is then only approximate.
     """
-    scope = _prepare(buildings, grids)
+    scope = _prepare(buildings, grids, "events" if events_ceiling is not None else None)
     b = scope.buildings
-    target = _target(households_per_grid, n_grids, float(scope.households.sum()))
+    total = float(scope.load.sum())
+    target = _target(households_per_grid, n_grids, total, events_ceiling)
     if least_change:
         if not 0 <= tolerance < 1:
             raise ValueError("容差必须在 0 到 1 之间")
-        return _least_change(scope, target, tolerance)
+        return _least_change(scope, target, tolerance, events_ceiling)
 
     communities = sorted(b["community_id"].unique())
-    households = b.groupby("community_id")["households"].sum().reindex(communities)
+    load = b.groupby("community_id")["load"].sum().reindex(communities)
     sites = pd.Series(
         {c: _site_count(scope.xy[scope.rows_of("community_id", c)]) for c in communities}
     )
-    ks = _grids_per_community(households, sites, households_per_grid, n_grids)
+    per_grid = target if events_ceiling is not None else households_per_grid
+    ks = _grids_per_community(load, sites, per_grid, n_grids, events_ceiling is not None)
 
     new_ids = np.empty(len(b), dtype=object)
     geoms: dict[str, shapely.Geometry] = {}
@@ -585,7 +751,7 @@ def repartition(
     for c in communities:
         rows = scope.rows_of("community_id", c)
         labels, parts = _partition_container(
-            scope.community_polygon(c), scope.xy[rows], scope.households[rows], ks[c]
+            scope.community_polygon(c), scope.xy[rows], scope.load[rows], ks[c]
         )
         order = _spatial_order(parts, _centres(scope.xy[rows], labels, len(parts)))
         ids = np.empty(len(parts), dtype=object)
@@ -646,9 +812,13 @@ def plan_inputs(plan: Plan, buildings: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
 # ---------------------------------------------------------------- least change and hand edits
 
 
-def _grid_households(scope: _Scope) -> pd.Series:
+def _grid_households(scope: _Scope, of: np.ndarray | None = None) -> pd.Series:
+    """Each current grid's households (or sum of ``of``, per building)."""
     frame = pd.DataFrame(
-        {"grid": scope.buildings["grid_id"].to_numpy(dtype=object), "hh": scope.households}
+        {
+            "grid": scope.buildings["grid_id"].to_numpy(dtype=object),
+            "hh": scope.households if of is None else of,
+        }
     )
     return frame.groupby("grid")["hh"].sum().reindex(scope.grid_ids, fill_value=0)
 
@@ -667,17 +837,24 @@ def _neighbours(scope: _Scope, grid_id: str) -> list[str]:
     return [g for g, length in zip(same, shared, strict=True) if length > _MIN_BORDER_KM]
 
 
-def _least_change(scope: _Scope, target: float, tolerance: float) -> Plan:
+def _least_change(
+    scope: _Scope, target: float, tolerance: float, ceiling: float | None = None
+) -> Plan:
     """Keep grids within the band, split those above into round(h/target) parts, and merge those
-    below with their smallest free neighbour when the sum stays within the band."""
+    below with their smallest free neighbour when the sum stays within the band. Under a
+    ``ceiling`` the band's top is the ceiling and a split makes ceil(load/target) parts."""
     scope.require_known_grids()
-    low, high = target * (1 - tolerance), target * (1 + tolerance)
-    hh = _grid_households(scope)
+    low = target * (1 - tolerance)
+    high = ceiling if ceiling is not None else target * (1 + tolerance)
+    hh = _grid_households(scope, scope.load)
+    count = (
+        (lambda x: math.ceil(x - 1e-9)) if ceiling is not None else (lambda x: math.floor(x + 0.5))
+    )
     splits: dict[str, int] = {}
     for gid in scope.grid_ids:
         if hh[gid] > high:
             rows = scope.rows_of("grid_id", gid)
-            parts = min(int(math.floor(hh[gid] / target + 0.5)), _site_count(scope.xy[rows]))
+            parts = min(int(count(hh[gid] / target)), _site_count(scope.xy[rows]))
             if parts >= 2:
                 splits[gid] = parts
     busy = set(splits)
@@ -714,7 +891,7 @@ def _edit(scope: _Scope, splits: dict[str, int], merges: list[tuple[str, str]]) 
             geoms[gid] if geoms[gid] is not None and not geoms[gid].is_empty else scope.hull(rows)
         )
         labels, parts = _partition_container(
-            container, scope.xy[rows], scope.households[rows], splits[gid]
+            container, scope.xy[rows], scope.load[rows], splits[gid]
         )
         mass = np.bincount(labels, weights=scope.households[rows], minlength=len(parts))
         size = np.bincount(labels, minlength=len(parts))

@@ -64,27 +64,62 @@ def load_scope(con: BaseBackend, unit_id: str) -> Scope:
     return Scope(unit_id, level, unit["name"].iloc[0], buildings, grids)
 
 
-def households_for_ceiling(
+def building_rates(scope: Scope, calibration: pd.DataFrame) -> pd.Series:
+    """Each building's events per working hour (in ``scope.buildings`` order): its households
+    times its current grid's events per household, or the district's where the grid has no
+    calibration. Both rates count households from the buildings table."""
+    rates = calibration.set_index("grid_id")["rate"]
+    housed = calibration.set_index("grid_id")["households"]
+    per_household = rates / housed.where(housed > 0)
+    district_rate = calibration["rate"].sum() / max(calibration["households"].sum(), 1)
+    b = scope.buildings
+    return b["households"] * b["grid_id"].map(per_household).fillna(district_rate)
+
+
+def with_events(
+    scope: Scope, calibration: pd.DataFrame, hours_per_month: float = WORKER_HOURS_PER_MONTH
+) -> pd.DataFrame:
+    """The scope's buildings with their expected ``events`` a month, what the events-ceiling
+    re-partition balances on (ValueError in Chinese when the scope had no events)."""
+    events = building_rates(scope, calibration) * hours_per_month
+    if not events.sum() > 0:
+        raise ValueError("该范围近一年没有事件,无法按人均事件上限划分网格。")
+    return scope.buildings.assign(events=events.to_numpy())
+
+
+def redraw(
     scope: Scope,
     calibration: pd.DataFrame,
-    events_per_worker_month: float,
+    *,
+    households_per_grid: float | None = None,
+    n_grids: int | None = None,
+    events_ceiling: float | None = None,
+    least_change: bool = False,
     hours_per_month: float = WORKER_HOURS_PER_MONTH,
-) -> float:
-    """The households per grid at which one full-time worker meets ``events_per_worker_month``
-    on average, given the scope's current events per household."""
-    cal = calibration[calibration["grid_id"].isin(scope.grids["grid_id"])]
-    per_household = cal["rate"].sum() * hours_per_month / max(cal["households"].sum(), 1)
-    if per_household <= 0:
-        raise ValueError("该范围近一年没有事件,无法按人均事件数推算网格大小。")
-    return events_per_worker_month / per_household
+) -> pt.Plan:
+    """The scope re-drawn for one target (see ``partition.repartition``); under an events
+    ceiling each building brings its expected events a month (:func:`with_events`)."""
+    buildings = (
+        with_events(scope, calibration, hours_per_month)
+        if events_ceiling is not None
+        else scope.buildings
+    )
+    return pt.repartition(
+        buildings,
+        scope.grids,
+        households_per_grid=households_per_grid,
+        n_grids=n_grids,
+        events_ceiling=events_ceiling,
+        least_change=least_change,
+    )
 
 
 def calibration_grids(
     con: BaseBackend, rng: DataRange, hours_per_month: float = WORKER_HOURS_PER_MONTH
 ) -> pd.DataFrame:
-    """Every current grid's last year: events, rate (events per working hour of the grid),
-    servers (full-time workers), median_hours, p90_hours, on_time_rate (the metrics of
-    ``metrics``). Grids without staff or events are left out."""
+    """Every current grid's last year: events, households (its buildings'), rate (events per
+    working hour of the grid), servers (full-time workers), median_hours, p90_hours,
+    on_time_rate (the metrics of ``metrics``). Grids without staff or events are left out."""
     start = max(rng.first_day, rng.last_day - timedelta(days=CALIBRATION_DAYS - 1))
     f = Filters(start, rng.last_day)
     figures = metric_table(
@@ -95,7 +130,20 @@ def calibration_grids(
         by=["grid_id"],
         compare=None,
     )
-    staff = con.table("grids").select("grid_id", "full_time_workers", "households").execute()
+    b = con.table("buildings")
+    housed = b.group_by("grid_id").aggregate(housed=b.households.sum())
+    g = con.table("grids")
+    staff = (
+        g.left_join(housed, "grid_id")
+        .select(
+            g.grid_id,
+            g.full_time_workers,
+            # what the grid's buildings hold, the base of every per-household rate; the
+            # grids table's own count only for a grid without buildings
+            households=housed.housed.fill_null(g.households),
+        )
+        .execute()
+    )
     df = figures.merge(staff, on="grid_id", how="inner")
     df = df[(df["full_time_workers"] > 0) & (df["intake"] > 0)].dropna(
         subset=["response_median", "response_p90", "on_time_rate"]
@@ -137,14 +185,8 @@ def outcome(
     household (the district's average where its grid has no calibration). Staffing: with no
     ``staff_cap`` (today's grids) the grids' own full-time workers; otherwise every grid has
     one (the "1" of 1+3+N) plus one more per ``staff_cap`` events a month beyond that."""
-    housed = scope.buildings.groupby("grid_id")["households"].sum()  # what the buildings hold
-    rates = calibration.set_index("grid_id")["rate"]
-    per_household = rates / housed.reindex(rates.index).where(lambda h: h > 0)
-    district_rate = calibration["rate"].sum() / max(calibration["households"].sum(), 1)
-    b = scope.buildings[["building_id", "grid_id", "households"]].merge(
-        plan.assignment[["building_id", "new_grid_id"]], on="building_id"
-    )
-    b["rate"] = b["households"] * b["grid_id"].map(per_household).fillna(district_rate)
+    b = scope.buildings[["building_id"]].assign(rate=building_rates(scope, calibration))
+    b = b.merge(plan.assignment[["building_id", "new_grid_id"]], on="building_id")
     grids = plan.grids[["new_grid_id", "community_id", "households"]].merge(
         b.groupby("new_grid_id", as_index=False)["rate"].sum(), on="new_grid_id", how="left"
     )

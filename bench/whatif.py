@@ -38,6 +38,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--ceiling", type=float, default=150, help="events per worker a month")
     args = parser.parse_args()
     problem = missing_db(args.size)
     if problem:
@@ -50,10 +51,14 @@ def main() -> None:
     calibration = wi.calibration_grids(con, q.data_range(con))
     con.disconnect()
 
-    print("| scope | buildings | grids now → fresh | fresh s | CV | least-change s | kept |")
-    print("|---|---:|---|---:|---:|---:|---:|")
+    print(
+        "| scope | buildings | grids now → fresh | fresh s | CV | compactness now → fresh "
+        "| least-change s | kept | ceiling s | grids under ceiling |"
+    )
+    print("|---|---:|---|---:|---:|---|---:|---:|---:|---|")
     for street, scope in scopes.items():
         target = float(scope.grids["households"].median())
+        now = pt.current_plan(scope.buildings, scope.grids).stats["mean_compactness"]
         fresh_s, fresh = timed(
             lambda s=scope, t=target: pt.repartition(s.buildings, s.grids, households_per_grid=t),
             args.runs,
@@ -64,20 +69,27 @@ def main() -> None:
             ),
             args.runs,
         )
+        ceiling_s, capped = timed(
+            lambda s=scope: wi.redraw(s, calibration, events_ceiling=args.ceiling), args.runs
+        )
         print(
             f"| {street} {scope.name} | {len(scope.buildings):,} | {len(scope.grids)} → "
             f"{fresh.stats['n_grids']} | {fresh_s:.2f} | {fresh.stats['households_cv']:.1%} | "
-            f"{least_s:.2f} | {least.stats['kept_share']:.0%} |"
+            f"{now:.2f} → {fresh.stats['mean_compactness']:.2f} | "
+            f"{least_s:.2f} | {least.stats['kept_share']:.0%} | {ceiling_s:.2f} | "
+            f"{capped.stats['n_grids']} |"
         )
     buildings = pd.concat([s.buildings for s in scopes.values()], ignore_index=True)
     grids = pd.concat([s.grids for s in scopes.values()], ignore_index=True)
     target = float(grids["households"].median())
+    now = pt.current_plan(buildings, grids).stats["mean_compactness"]
     district_s, district = timed(
         lambda: pt.repartition(buildings, grids, households_per_grid=target), args.runs
     )
     print(
         f"| whole district | {len(buildings):,} | {len(grids)} → {district.stats['n_grids']} | "
-        f"{district_s:.2f} | {district.stats['households_cv']:.1%} | | |"
+        f"{district_s:.2f} | {district.stats['households_cv']:.1%} | "
+        f"{now:.2f} → {district.stats['mean_compactness']:.2f} | | | | |"
     )
 
     started = time.perf_counter()

@@ -8,6 +8,7 @@ import streamlit as st
 
 from analytics import formats as fmt
 from analytics import labels
+from analytics import partition as pt
 from analytics import queueing as qu
 from analytics import whatif as wi
 from ui import charts, data, downloads, maps
@@ -65,7 +66,7 @@ mode = (
     or "households"
 )
 median_households = int(min(max(scope.grids["households"].median(), 100), 1500))
-households_per_grid = n_grids = None
+households_per_grid = n_grids = ceiling = None
 if mode == "households":
     households_per_grid = value_col.slider(
         "每个网格的目标户数(城市社区常见 300–500 户)",
@@ -93,15 +94,18 @@ elif mode == "ceiling":
         step=10,
         key="wi_ceiling",
     )
-    households_per_grid = wi.households_for_ceiling(
-        scope, calibration, ceiling, settings.worker_hours_per_month
+    value_col.caption(
+        f"按各楼栋近一年的事件量均衡划分:事件多的片区网格小、事件少的片区网格大,"
+        f"每个社区的网格平均每月约 {fmt.count(ceiling * pt.CEILING_FILL)} 件"
+        f"(上限的 {fmt.rate(pt.CEILING_FILL, 0)}),留出余量。"
     )
-    value_col.caption(f"按本范围现有每户事件量,约合每格 {fmt.count(households_per_grid)} 户。")
 least_change = least_col.toggle(
     "尽量少改动",
     key="wi_least",
     disabled=mode == "edit",
-    help="只拆分或合并超出目标 ±25% 的网格,其余网格保持不变",
+    help="只拆分超过上限的网格、合并事件很少的相邻网格,其余网格保持不变"
+    if mode == "ceiling"
+    else "只拆分或合并超出目标 ±25% 的网格,其余网格保持不变",
 )
 
 staff_cap = settings.events_per_worker_cap
@@ -120,6 +124,8 @@ try:
             int(n_grids) if n_grids else None,
             least_change and mode != "edit",
             edits,
+            float(ceiling) if ceiling else None,
+            settings.worker_hours_per_month,
         )
 except ValueError as exc:
     st.error(fmt.plain(str(exc)), icon=":material/warning:")

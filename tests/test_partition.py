@@ -331,11 +331,51 @@ def test_pieces_cut_off_by_a_concave_community_join_a_neighbouring_grid():
     assert_sound(plan, buildings, grids)
 
 
+def test_an_events_ceiling_gives_busy_areas_more_and_smaller_grids():
+    buildings, grids = lattice()
+    # community A's west half is three times as busy: A has 200 events a month, B 100
+    west = (buildings["community_id"] == "A") & (buildings["building_id"].str[1].astype(int) < 5)
+    buildings["events"] = np.where(west, 3.0, 1.0)
+    plan = pt.repartition(buildings, grids, events_ceiling=60)
+    assert_sound(plan, buildings, grids)
+    # sized for 95 % of the ceiling on average: ceil(200 / 57) = 4 grids in A, 2 in B
+    assert plan.grids.groupby("community_id").size().to_dict() == {"A": 4, "B": 2}
+    events = buildings["events"].groupby(plan.assignment["new_grid_id"]).sum()
+    assert events.max() <= 60
+    mine = plan.assignment.assign(west=west)
+    busy = mine.groupby("new_grid_id")["west"].mean()
+    size = plan.grids.set_index("new_grid_id")["buildings"]
+    assert size[busy > 0.5].max() < size[(busy < 0.5) & size.index.str.startswith("A")].min()
+    with pytest.raises(ValueError, match="缺少列：events"):
+        pt.repartition(buildings.drop(columns="events"), grids, events_ceiling=60)
+    with pytest.raises(ValueError, match="只指定一项"):
+        pt.repartition(buildings, grids, events_ceiling=60, n_grids=4)
+
+
+def test_power_cells_split_at_the_bisector_moved_by_the_offsets():
+    centres = np.array([[0.0, 0.0], [2.0, 0.0]])
+    even = pt._power_cells(centres, np.zeros(2), (-1.0, -1.0, 3.0, 1.0))
+    assert shapely.get_coordinates(even[0])[:, 0].max() == pytest.approx(1.0)
+    assert shapely.get_coordinates(even[1])[:, 0].min() == pytest.approx(1.0)
+    # |x|² − 2 = (x − 2)²  ⇒  x = 1.5: a larger offset grows the cell
+    grown = pt._power_cells(centres, np.array([2.0, 0.0]), (-1.0, -1.0, 3.0, 1.0))
+    assert shapely.get_coordinates(grown[0])[:, 0].max() == pytest.approx(1.5)
+    assert shapely.area(shapely.intersection(grown[0], grown[1])) == pytest.approx(0.0)
+
+
+def test_the_voronoi_fallback_still_draws_sound_balanced_plans(monkeypatch):
+    monkeypatch.setattr(pt, "_power_groups", lambda *args: None)
+    buildings, grids = lattice()
+    plan = pt.repartition(buildings, grids, households_per_grid=100)
+    assert_sound(plan, buildings, grids)
+    assert list(plan.grids["households"]) == [100] * 4
+
+
 def test_repair_moves_a_cut_off_part_to_the_group_it_borders():
     sites = np.array([[0.5, 0.5], [1.5, 0.5], [2.5, 0.5]])
     pieces = pt._voronoi_pieces(shapely.box(0, 0, 3, 1), sites)
     labels, geoms = pt._repair(
-        pieces, np.array([0, 1, 0])[pieces.site], np.array([3.0, 1.0, 2.0]), 2
+        pieces.geoms, np.array([0, 1, 0])[pieces.site], np.array([3.0, 1.0, 2.0])[pieces.site], 2
     )
     assert labels[pieces.home].tolist() == [0, 1, 1]
     assert geoms[0].equals(shapely.box(0, 0, 1, 1)) and geoms[1].equals(shapely.box(1, 0, 3, 1))
@@ -382,6 +422,13 @@ def test_demo_fresh_plan_is_sound_and_balanced(s01, s01_fresh):
     expected = {c: max(1, math.floor(h / median + 0.5)) for c, h in households.items()}
     assert s01_fresh.grids.groupby("community_id").size().to_dict() == expected
     assert s01_fresh.grids["new_grid_id"].str.fullmatch(r"S01C\d\d-N\d\d").all()
+
+
+def test_demo_fresh_grids_are_about_as_compact_as_todays(s01, s01_fresh):
+    buildings, grids, _ = s01
+    today = pt.current_plan(buildings, grids).stats
+    assert s01_fresh.stats["mean_compactness"] >= 0.9 * today["mean_compactness"]
+    assert s01_fresh.stats["min_compactness"] >= 0.45
 
 
 def test_demo_n_grids_is_honoured_exactly(s01):

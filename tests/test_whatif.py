@@ -101,19 +101,64 @@ def test_cli_writes_the_plan_files(demo_db, tmp_path, capsys):
     assert 0 <= summary["model"][summary["model"]["chosen"]]["median_mape"] < 0.5
 
 
+def test_cli_redraws_under_an_events_ceiling(demo_db, tmp_path):
+    out = tmp_path / "ceiling"
+    code = main(["whatif", "--scope", STREET, "--events-ceiling", "6", "--out", str(out),
+                 "--db", str(demo_db)])  # fmt: skip
+    assert code == 0
+    after = json.loads((out / "summary.json").read_text("utf-8"))["after"]
+    assert after["events_per_worker_month_max"] <= 6
+    assert after["full_time_workers"] == after["grids"]  # under the ceiling: one worker each
+
+
 def test_cli_rejects_a_scope_that_is_not_a_street_or_community(demo_db, tmp_path, capsys):
     code = main(["whatif", "--scope", "NOPE", "--grids", "3", "--out", str(tmp_path),
                  "--db", str(demo_db)])  # fmt: skip
     assert code == 2 and "街道或社区编码" in capsys.readouterr().err
 
 
-def test_an_events_per_worker_ceiling_sets_the_grid_size(setting):
+def test_buildings_bring_their_grids_events_per_household(setting):
     scope, calibration = setting
-    households = wi.households_for_ceiling(scope, calibration, 100)
-    cal = calibration[calibration["grid_id"].isin(scope.grids["grid_id"])]
-    per_household = (cal["rate"] * wi.WORKER_HOURS_PER_MONTH).sum() / cal["households"].sum()
-    assert households * per_household == pytest.approx(100)
-    assert wi.households_for_ceiling(scope, calibration, 200) == pytest.approx(2 * households)
+    buildings = wi.with_events(scope, calibration)
+    mine = calibration[calibration["grid_id"].isin(scope.grids["grid_id"])]
+    per_grid = buildings.groupby("grid_id")["events"].sum()
+    expected = (mine.set_index("grid_id")["rate"] * wi.WORKER_HOURS_PER_MONTH).sort_index()
+    assert per_grid.reindex(expected.index).to_numpy() == pytest.approx(expected.to_numpy())
+    # a building of a grid without calibration gets the district's events per household
+    lost = scope.buildings["grid_id"] == scope.buildings["grid_id"].iloc[0]
+    without = calibration[calibration["grid_id"] != scope.buildings["grid_id"].iloc[0]]
+    district = without["rate"].sum() / without["households"].sum() * wi.WORKER_HOURS_PER_MONTH
+    moved = wi.with_events(scope, without)
+    assert moved.loc[lost, "events"].to_numpy() == pytest.approx(
+        scope.buildings.loc[lost, "households"].to_numpy() * district
+    )
+
+
+def test_an_events_ceiling_sizes_grids_by_their_events(setting):
+    scope, calibration = setting
+    model, _ = qu.calibrate(calibration)
+    before = wi.outcome(pt.current_plan(scope.buildings, scope.grids), scope, calibration, model)
+    ceiling = float(before.grids["events_per_month"].median()) / 2  # about twice the grids
+    plan = wi.redraw(scope, calibration, events_ceiling=ceiling)
+    after = wi.outcome(plan, scope, calibration, model, staff_cap=ceiling)
+    events = after.grids["events_per_month"]
+    assert events.max() <= ceiling  # every grid under the ceiling: one worker each
+    assert (after.grids["workers"] == 1).all()
+    by_community = after.grids.groupby("community_id")["events_per_month"]
+    assert (by_community.mean() <= pt.CEILING_FILL * ceiling + 1e-9).all()
+    assert (by_community.std(ddof=0) / by_community.mean()).max() < 0.05  # balanced on events
+    # busy grids are smaller: households per grid fall as events per household rise
+    load = after.grids["events_per_month"] / after.grids["households"]
+    assert np.corrcoef(load, after.grids["households"])[0, 1] < -0.5
+    # least change under a ceiling that a quarter of today's grids break: only they split
+    ceiling = float(before.grids["events_per_month"].quantile(0.75))
+    least = wi.redraw(scope, calibration, events_ceiling=ceiling, least_change=True)
+    kept = wi.outcome(least, scope, calibration, model, staff_cap=ceiling)
+    assert kept.grids["events_per_month"].max() <= ceiling * (1 + 1e-9)
+    fresh = wi.redraw(scope, calibration, events_ceiling=ceiling)
+    assert least.stats["kept_share"] > max(0.6, fresh.stats["kept_share"])
+    with pytest.raises(ValueError, match="大于 0"):
+        wi.redraw(scope, calibration, events_ceiling=0)
 
 
 def test_whatif_settings_are_checked(tmp_path):
@@ -155,7 +200,12 @@ def test_whatif_page_and_its_controls(demo_db, monkeypatch):
     assert table.loc["网格数", "调整后"] == str(grids_before - 5)
 
     at.segmented_control(key="wi_mode").set_value("ceiling").run()
-    assert not at.exception and "约合每格" in " ".join(c.value for c in at.caption)
+    assert not at.exception and "按各楼栋近一年的事件量" in " ".join(c.value for c in at.caption)
+    at.slider(key="wi_ceiling").set_value(600).run()
+    few = int(at.dataframe[0].value.set_index("指标").loc["网格数", "调整后"].replace(",", ""))
+    at.slider(key="wi_ceiling").set_value(20).run()
+    many = int(at.dataframe[0].value.set_index("指标").loc["网格数", "调整后"].replace(",", ""))
+    assert many > few and not at.exception
 
     at.segmented_control(key="wi_mode").set_value("edit").run()
     at.button(key="wi_do_split").click().run()

@@ -344,17 +344,22 @@ def whatif_plan(
     n_grids: int | None,
     least_change: bool,
     edits: tuple[tuple[str, ...], ...],
+    events_ceiling: float | None = None,
+    hours_per_month: float = wi.WORKER_HOURS_PER_MONTH,
 ) -> pt.Plan:
     """A re-partition of the scope, or the hand ``edits`` (("split", g) / ("merge", a, b),
     applied in order to the current grids) when no target is given."""
     scope = whatif_scope(src, unit_id)
-    if households_per_grid is not None or n_grids is not None:
-        return pt.repartition(
-            scope.buildings,
-            scope.grids,
+    if any(x is not None for x in (households_per_grid, n_grids, events_ceiling)):
+        calibration = whatif_model(src, hours_per_month)[0] if events_ceiling else None
+        return wi.redraw(
+            scope,
+            calibration,
             households_per_grid=households_per_grid,
             n_grids=n_grids,
+            events_ceiling=events_ceiling,
             least_change=least_change,
+            hours_per_month=hours_per_month,
         )
     plan = pt.current_plan(scope.buildings, scope.grids)
     for edit in edits:
