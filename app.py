@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data
+from ui import data, presentation, urlstate
 from ui.context import Context, set_current, set_entered
 from ui.sidebar import filter_sidebar
 
@@ -50,9 +50,15 @@ if page.url_path in NEEDS_NO_FILTERS:
     st.stop()
 try:
     src = data.source()
+    rng = data.data_range(src)
+    ids = [presentation.page_id(p) for p in PAGES]
+    urlstate.restore(ids, data.categories(src), rng.first_day, rng.last_day)
     filters, compare = filter_sidebar(src)
 except data.NoData as exc:
     st.error(str(exc), icon=":material/warning:")
     st.stop()
+presentation.controls([p for p in PAGES if p.url_path not in NEEDS_NO_FILTERS])
+urlstate.publish()
+presentation.show(PAGES, page)
 set_current(Context(src, filters, compare))
 page.run()

@@ -41,9 +41,9 @@ def filter_sidebar(src: data.Source) -> tuple[Filters, str | None]:
     )
     if preset == "custom":
         default = preset_period("ytd", rng.last_day)
+        st.session_state.setdefault("f_range", default)  # or the dates a link carried
         picked = sb.date_input(
             "起止日期",
-            value=default,
             min_value=rng.first_day,
             max_value=rng.last_day,
             key="f_range",

@@ -406,3 +406,37 @@ def test_whatif_page_in_a_real_browser(server, page):
     page.get_by_text("已做调整:拆分").wait_for(timeout=60_000)
     settle(page, metrics=5)
     assert_no_error(page)
+
+
+def test_presentation_mode_from_a_link_rotates_and_exits(server, page):
+    """A link opens the overview for a street on a projector: no sidebar or toolbar, larger
+    text, still one screen; after 10 s it moves on to the trends with the same filters."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{server}/overview?street=S01&present=1&rotate=overview,trends&every=10")
+    settle(page)
+    assert_no_error(page)
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert not page.locator('[data-testid="stToolbar"]').is_visible()
+    assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "18px"
+    assert page.locator("h3").first.inner_text().startswith("一屏统览 · ")
+    overflow = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " return m.scrollHeight - m.clientHeight; }"
+    )
+    assert overflow <= 2, overflow
+    assert "秒后切换到「投诉信访趋势」" in page.inner_text("body")
+    page.screenshot(path=str(ARTIFACTS / "presentation-overview.png"))
+
+    page.wait_for_url(re.compile(r"/trends\?"), timeout=40_000)
+    settle(page, metrics=0)
+    drawn(page, PLOTLY_CHART, 5)
+    assert_no_error(page)
+    assert "street=S01" in page.url and "present=1" in page.url
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert "切换到「一屏统览」" in page.inner_text("body")
+
+    page.get_by_role("button", name="退出演示").click()
+    page.wait_for_function("!location.search.includes('present=1')", timeout=30_000)
+    settle(page, metrics=0)
+    assert page.locator('[data-testid="stSidebar"]').is_visible()
+    assert "street=S01" in page.url
