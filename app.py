@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import data, presentation, urlstate
+from ui import data, presentation, report, urlstate
 from ui.context import Context, set_current, set_entered
 from ui.sidebar import filter_sidebar
 
@@ -39,6 +39,9 @@ PAGES = [
     st.Page(
         "pages/whatif.py", title="网格调整推演", icon=":material/grid_view:", url_path="whatif"
     ),
+    st.Page(
+        "pages/rankings.py", title="赛马比拼", icon=":material/emoji_events:", url_path="rankings"
+    ),
     st.Page("pages/import.py", title="数据导入", icon=":material/upload_file:", url_path="import"),
 ]
 NEEDS_NO_FILTERS = {"import"}  # works on an empty store; the period and units do not apply
@@ -61,4 +64,5 @@ presentation.controls([p for p in PAGES if p.url_path not in NEEDS_NO_FILTERS])
 urlstate.publish()
 presentation.show(PAGES, page)
 set_current(Context(src, filters, compare))
+report.export_button(Context(src, filters, compare))
 page.run()

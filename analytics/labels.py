@@ -40,6 +40,13 @@ WORKER_ROLE = {
     "street_staff": "街道工作人员",
 }
 UNIT_LEVEL = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
+RANKING_LEVEL = {
+    "street_id": "街道",
+    "community_id": "社区",
+    "grid_id": "网格",
+    "worker": "专职网格员",
+}
+TIER = {1: "一档", 2: "二档", 3: "三档", 4: "四档"}
 PERIOD_PRESET = {
     "ytd": "本年",
     "last_12m": "近12个月",

@@ -32,6 +32,9 @@ class Settings:
     worker_hours_per_month: float = 174.0
     # A new grid gets a second full-time worker beyond this many events a month (and so on).
     events_per_worker_cap: float = 300.0
+    # 赛马比拼: a unit (or grid worker) with fewer events in the period is shown apart, not
+    # ranked: a handful of events says little about a unit.
+    ranking_min_events: int = 30
 
 
 def settings_path() -> Path:
@@ -65,4 +68,10 @@ def load(path: Path | None = None) -> Settings:
             if isinstance(value, bool) or not isinstance(value, int | float) or value < low:
                 raise SettingsError(f"设置文件 {path} 中 [whatif] {key} 须为不小于 {low} 的数字。")
             numbers[key] = float(value)
+    rankings = raw.get("rankings", {})
+    if "min_events" in rankings:
+        value = rankings["min_events"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise SettingsError(f"设置文件 {path} 中 [rankings] min_events 须为不小于 1 的整数。")
+        numbers["ranking_min_events"] = value
     return Settings(map_style_url=style, **numbers)

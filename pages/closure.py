@@ -14,7 +14,6 @@ from ui import charts, data, downloads
 from ui.context import current
 from ui.sidebar import period_caption, scope_label
 
-PLOTLY = {"displaylogo": False}
 LEVEL_TITLE = {"street_id": "街道", "community_id": "社区", "grid_id": "网格"}
 
 ctx = current()
@@ -66,7 +65,8 @@ with left:
         st.info("所选范围内没有事件。")
     else:
         fig = charts.rate_ranking(units.head(30), "name", comparison_name)
-        st.plotly_chart(fig, config=PLOTLY, key="closure_units")
+        config = charts.config(f"办结率_各{unit_title}_{place}")
+        st.plotly_chart(fig, config=config, key="closure_units")
         if len(units) > 30:
             st.caption(f"图中为前 30 个{unit_title},全部 {len(units)} 个见下载。")
         downloads.buttons(
@@ -89,7 +89,8 @@ with left:
     if funnel["reached"].iloc[0] == 0:
         st.info("所选范围内没有事件。")
     else:
-        st.plotly_chart(charts.lifecycle_funnel(funnel), config=PLOTLY, key="closure_funnel")
+        config = charts.config(f"流转漏斗_{place}")
+        st.plotly_chart(charts.lifecycle_funnel(funnel), config=config, key="closure_funnel")
         st.caption("到达某环节 = 截至数据时点已走到该环节或其后环节(即办件当场处置,不经转办)。")
         table = funnel.rename(
             columns={"name": "环节", "reached": "到达(件)", "dropped": "止步于上一环节(件)"}
@@ -105,7 +106,8 @@ with right:
     if levels.empty:
         st.info("所选范围内没有记录了解决层级的办结事件。")
     else:
-        st.plotly_chart(charts.level_shares(levels, "month"), config=PLOTLY, key="closure_levels")
+        config = charts.config(f"解决层级_{place}")
+        st.plotly_chart(charts.level_shares(levels, "month"), config=config, key="closure_levels")
         st.caption("小事不出网格、大事不出社区、难事不出街道:绿色越多,越多事情在网格内解决。")
         table = pd.DataFrame(
             {
@@ -143,7 +145,8 @@ left, right = st.columns([1, 1.6], gap="medium")
 with left:
     st.markdown("**积压账龄(件)**")
     ageing = queries["ageing"]()
-    st.plotly_chart(charts.backlog_bars(ageing, height=340), config=PLOTLY, key="closure_ageing")
+    config = charts.config(f"积压账龄_{place}")
+    st.plotly_chart(charts.backlog_bars(ageing, height=340), config=config, key="closure_ageing")
 with right:
     overdue = queries["overdue"]()
     total = overdue.attrs.get("total", len(overdue))

@@ -16,7 +16,6 @@ from ui.cards import metric_card
 from ui.context import current
 from ui.sidebar import period_caption, scope_label
 
-PLOTLY = {"displaylogo": False}
 MAP_HEIGHT = 640
 WORST = {5: "最差 5 个", 10: "最差 10 个", 20: "最差 20 个"}
 PANEL_METRICS = ("intake", *hm.MAP_METRICS)  # the panel's cards: intake, then the map's
@@ -196,12 +195,14 @@ with panel:
         else:
             st.markdown("**受理趋势(件/月)**")
             fig = charts.intake_trend(trend, freq="month", height=210)
-            st.plotly_chart(fig, config=PLOTLY, key="heat_trend")
+            name = f"{grid['community_name']}{grid['name']}"
+            config = charts.config(f"受理趋势_{name}")
+            st.plotly_chart(fig, config=config, key="heat_trend")
             top = panel_queries["categories"]()
             st.markdown("**主要业务类别**")
             st.plotly_chart(
                 charts.category_bars(top, height=190, change_name=comparison_name),
-                config=PLOTLY,
+                config=charts.config(f"主要业务类别_{name}"),
                 key="heat_categories",
             )
         workers = panel_queries["workers"]()

@@ -7,7 +7,7 @@ from analytics import formats as fmt
 from analytics import labels
 from analytics import metrics as m
 from analytics import queries as q
-from ui import charts, data, maps
+from ui import charts, data, findings, maps
 from ui.cards import metric_card
 from ui.context import current
 from ui.sidebar import period_caption, scope_label
@@ -18,7 +18,8 @@ rng = data.data_range(src)
 has_comparison = q.comparable(f, compare, rng)
 comparison_name = labels.COMPARISON.get(compare, "")
 
-st.subheader(f"一屏统览 · {fmt.plain(scope_label(f, src))}", anchor=False)
+place = scope_label(f, src)
+st.subheader(f"一屏统览 · {fmt.plain(place)}", anchor=False)
 st.caption(period_caption(f, compare, rng))
 
 kpis = data.kpis(src, f, compare)
@@ -33,16 +34,11 @@ left, middle, right = st.columns([1.25, 1.0, 1.0], gap="medium")
 with left:
     # Monthly lines read best against the same months a year earlier, whatever the cards use.
     trend = data.intake_trend(src, f, "event_type", "month", "yoy")
-    present = trend.loc[trend["period"] == "current"].groupby("group")["intake"].sum()
-    shown = tuple(t for t in ("complaint", "petition") if t in present.index)
-    if shown:
-        st.markdown("**受理趋势 · 投诉与信访(件/月)**")
-    else:  # e.g. a hotline export of demands only: the types it has, largest first
-        st.markdown("**受理趋势 · 按事件类型(件/月)**")
-        shown = tuple(present.sort_values(ascending=False).index[:3])
+    heading, shown = charts.overview_trend_groups(trend)
+    st.markdown(f"**{heading}**")
     if shown:
         fig = charts.intake_trend(trend, groups=shown, freq="month", height=CHART_HEIGHT)
-        st.plotly_chart(fig, config={"displaylogo": False}, key="trend")
+        st.plotly_chart(fig, config=charts.config(f"受理趋势_{place}"), key="trend")
     else:
         st.info("所选范围内没有事件。")
 
@@ -91,11 +87,7 @@ with right:
         st.info("所选范围内没有事件。")
     else:
         fig = charts.category_bars(top, height=CHART_HEIGHT, change_name=comparison_name)
-        st.plotly_chart(fig, config={"displaylogo": False}, key="categories")
-
-
-def grid_label(df: pd.DataFrame) -> pd.Series:
-    return df["community_name"] + " " + df["name"]
+        st.plotly_chart(fig, config=charts.config(f"热点类别_{place}"), key="categories")
 
 
 TABLE_HEIGHT = 318  # header and eight rows
@@ -109,17 +101,7 @@ with a:
     elif worse.empty:
         st.info("没有受理量上升的网格,或缺少可比数据。")
     else:
-        table = pd.DataFrame(
-            {
-                "网格": grid_label(worse),
-                "每千户事件": worse["density"].map(fmt.number),
-                comparison_name: worse["intake_change"].map(lambda x: fmt.change("intake", x)),
-                "办结率": worse["closure_rate"].map(fmt.rate),
-                "办结率变化": worse["closure_change"].map(
-                    lambda x: fmt.change("closure_rate", x) or fmt.MISSING
-                ),
-            }
-        )
+        table = findings.worsening_table(worse, comparison_name)
         st.dataframe(table, hide_index=True, height=TABLE_HEIGHT, width="stretch")
 with b:
     st.markdown("**预警 · 超期积压最多的网格**")
@@ -129,17 +111,10 @@ with b:
     elif late.empty:
         st.success("所选范围内没有超期积压。")
     else:
-        table = pd.DataFrame(
-            {
-                "网格": grid_label(late),
-                "超期": late["overdue"].map(fmt.count),
-                "积压": late["backlog"].map(fmt.count),
-                "按时办结率": late["on_time_rate"].map(fmt.rate),
-            }
-        )
+        table = findings.overdue_table(late)
         st.dataframe(table, hide_index=True, height=TABLE_HEIGHT, width="stretch")
 with c:
     st.markdown("**积压账龄(件)**")
     ageing = data.backlog_ageing(src, f)
     fig = charts.backlog_bars(ageing, height=TABLE_HEIGHT)
-    st.plotly_chart(fig, config={"displaylogo": False}, key="ageing")
+    st.plotly_chart(fig, config=charts.config(f"积压账龄_{place}"), key="ageing")

@@ -10,18 +10,11 @@ import streamlit as st
 from analytics import formats as fmt
 from analytics import metrics as m
 from analytics import response as rs
-from ui import charts, data, downloads
+from ui import charts, data, downloads, findings
 from ui.context import current
 from ui.sidebar import scope_label
 
-PLOTLY = {"displaylogo": False}
-MEASURES = {"response": "响应时长(受理 − 上报)", "handling": "办理时长(办结 − 上报)"}
-GROUPS = {
-    "unit": "单位",
-    "category": "业务类别",
-    "channel": "来源渠道",
-    "handling_type": "办理类型",
-}
+MEASURES, GROUPS = findings.RESPONSE_MEASURES, findings.RESPONSE_GROUPS
 WINDOWS = {90: "前后各 90 天", 180: "前后各 180 天", 365: "前后各 1 年"}
 
 ctx = current()
@@ -84,24 +77,28 @@ with top_left:
         st.info("所选范围内没有可计算时长的事件。")
     else:
         fig = charts.hours_boxes(dist.head(25), MEASURES[measure], log)
-        st.plotly_chart(fig, config=PLOTLY, key="resp_dist")
+        name = f"{MEASURES[measure][:4]}分布_按{GROUPS[by]}_{place}"
+        st.plotly_chart(fig, config=charts.config(name), key="resp_dist")
         table = pd.DataFrame(
             {GROUPS[by]: dist["label"], "件数": dist["n"]}
             | {f"{k.upper()}(小时)": dist[k].round(2) for k in rs.QUANTILES}
         )
-        downloads.buttons(table, f"{MEASURES[measure][:4]}分布_按{GROUPS[by]}_{place}", "dl_dist")
+        downloads.buttons(table, name, "dl_dist")
 with top_right:
     st.markdown(f"**各环节时长中位数 · 按{GROUPS[by]}**")
     stages = queries["stages"]()
     if stages.empty:
         st.info("所选范围内没有事件。")
     else:
-        st.plotly_chart(charts.stage_bars(stages.head(25)), config=PLOTLY, key="resp_stages")
+        name = f"各环节时长_按{GROUPS[by]}_{place}"
+        st.plotly_chart(
+            charts.stage_bars(stages.head(25)), config=charts.config(name), key="resp_stages"
+        )
         table = pd.DataFrame(
             {GROUPS[by]: stages["label"]}
             | {m.label(k): stages[k].round(2) for k in rs.STAGE_METRICS}
         )
-        downloads.buttons(table, f"各环节时长_按{GROUPS[by]}_{place}", "dl_stages")
+        downloads.buttons(table, name, "dl_stages")
 
 with bottom_left:
     st.markdown("**承诺时限达成 · 按办理类型**(括号内为按时办结率)")
@@ -109,7 +106,8 @@ with bottom_left:
     if compliance.empty:
         st.info("所选范围内没有设定办结时限的事件。")
     else:
-        st.plotly_chart(charts.sla_bars(compliance), config=PLOTLY, key="resp_sla")
+        config = charts.config(f"承诺时限达成_{place}")
+        st.plotly_chart(charts.sla_bars(compliance), config=config, key="resp_sla")
         table = pd.DataFrame(
             {
                 "办理类型": compliance["handling_type"].map(
@@ -131,40 +129,12 @@ with bottom_right:
             f"之前:{fmt.period(sides.before.start, sides.before.end)};"
             f"之后:{fmt.period(sides.after.start, sides.after.end)}。范围与维度按左侧筛选。"
         )
-        table = pd.DataFrame(
-            {
-                "指标": figures["metric"].map(m.label),
-                "之前": [
-                    fmt.value(k, v)
-                    for k, v in zip(figures["metric"], figures["before"], strict=True)
-                ],
-                "之后": [
-                    fmt.value(k, v)
-                    for k, v in zip(figures["metric"], figures["after"], strict=True)
-                ],
-                "变化": [
-                    fmt.change(k, c) or fmt.MISSING
-                    for k, c in zip(figures["metric"], figures["change"], strict=True)
-                ],
-            }
-        )
+        table = findings.before_after_table(figures)
         st.dataframe(table, hide_index=True, width="stretch")
         for key, test in tests.items():
-            name = MEASURES[key].split("(")[0]
+            name, finding = findings.measure_name(key), findings.rank_test_finding(key, test)
             if test is None:
-                st.caption(f"{name}:一侧没有数据,无法检验。")
-                continue
-            faster = test.superiority < 0.5
-            p_text = "p < 0.001" if test.p_value < 0.001 else f"p = {test.p_value:.3f}"
-            if test.p_value < 0.05:
-                verdict = f"之后{'更短' if faster else '更长'},差异显著"
+                st.caption(f"{name}:{finding}")
             else:
-                verdict = "差异不显著,可能是随机波动"
-            unit = "秒" if rs.RANK_RESOLUTION_SECONDS[key] == 1 else "整分钟"
-            st.markdown(
-                f"- **{name}**:{verdict}(Mann-Whitney 秩和检验,按{unit}比较,{p_text};"
-                f"随机抽一件“之后”比一件“之前”{'更长' if not faster else '更短'}的概率 "
-                f"{fmt.rate(test.superiority if not faster else 1 - test.superiority)};"
-                f"样本 {fmt.count(test.n_before)} / {fmt.count(test.n_after)} 件)"
-            )
+                st.markdown(f"- **{name}**:{finding}")
         downloads.buttons(table, f"前后对比_{pivot}_{place}", "dl_before_after")

@@ -11,18 +11,11 @@ from analytics import labels
 from analytics import metrics as m
 from analytics import queries as q
 from analytics import trends as tr
-from ui import charts, data, downloads
+from ui import charts, data, downloads, findings
 from ui.context import current
 from ui.sidebar import scope_label
 
 FREQS = {"day": "日", "week": "周", "month": "月"}
-PLOTLY = {"displaylogo": False}
-
-
-def drivers(items: list, names: dict | None = None) -> str:
-    """A spike's drivers as text: 名称(+增加件数)、…"""
-    return "、".join(f"{(names or {}).get(k, k)}(+{v:,.0f})" for k, v in items) or "—"
-
 
 ctx = current()
 src, f, compare = ctx.src, ctx.filters, ctx.compare
@@ -119,7 +112,8 @@ with types_section:
         st.info("所选范围内没有事件。")
     else:
         fig = charts.intake_by_type(by_type, freq, mode == "stacked", previous, moving)
-        st.plotly_chart(fig, config=PLOTLY, key="trend_types")
+        config = charts.config(f"受理量按事件类型_{place}")
+        st.plotly_chart(fig, config=config, key="trend_types")
         table = by_type.assign(
             时间=by_type["bucket"].dt.date,
             时期=by_type["period"].map(labels.PERIOD_TAG),
@@ -140,7 +134,8 @@ with categories_section:
         if cats.empty:
             st.info("所选范围内没有事件。")
         else:
-            st.plotly_chart(charts.category_area(cats, freq), config=PLOTLY, key="trend_categories")
+            config = charts.config(f"业务类别构成_{place}")
+            st.plotly_chart(charts.category_area(cats, freq), config=config, key="trend_categories")
             table = cats.assign(时间=cats["bucket"].dt.date).rename(
                 columns={"group": "业务类别", "intake": "受理量"}
             )
@@ -155,7 +150,8 @@ with categories_section:
         elif rising.empty:
             st.info(f"没有同比上升的类别(两期均需至少 {m.MIN_EVENTS_TO_COMPARE} 件才比较)。")
         else:
-            st.plotly_chart(charts.rising_bars(rising), config=PLOTLY, key="trend_rising")
+            config = charts.config(f"同比上升类别_{place}")
+            st.plotly_chart(charts.rising_bars(rising), config=config, key="trend_rising")
             table = rising.rename(
                 columns={"category": "业务类别", "intake": "本期", "intake_prev": "上年同期"}
             ).assign(同比=rising["change"].map(lambda c: fmt.change("intake", c)))
@@ -182,7 +178,8 @@ with spikes_section:
             st.info("统计期太短或缺少前期数据,无法判断异常。")
         else:
             fig = charts.spike_chart(judged, found, spike_freq)
-            st.plotly_chart(fig, config=PLOTLY, key="trend_spikes")
+            config = charts.config(f"异常峰值_{place}")
+            st.plotly_chart(fig, config=config, key="trend_spikes")
     with list_col:
         if found.empty:
             st.success("统计期内没有异常峰值。", icon=":material/check_circle:")
@@ -193,8 +190,8 @@ with spikes_section:
                     "受理量": found["intake"].astype(int),
                     "基线": found["baseline"].round(1),
                     "多出": found["excess"].round(1),
-                    "主要类别": found["categories"].map(drivers),
-                    "主要网格": found["grids"].map(lambda g: drivers(g, names)),
+                    "主要类别": found["categories"].map(findings.drivers),
+                    "主要网格": found["grids"].map(lambda g: findings.drivers(g, names)),
                 }
             )
             st.dataframe(
@@ -210,7 +207,9 @@ with units_section:
         compared = queries["units"]()
         chosen_names = {u: options[u] for u in chosen}
         st.plotly_chart(
-            charts.unit_lines(compared, chosen_names, freq), config=PLOTLY, key="trend_units_chart"
+            charts.unit_lines(compared, chosen_names, freq),
+            config=charts.config(f"单位对比_{place}"),
+            key="trend_units_chart",
         )
         table = pd.DataFrame(
             {

@@ -14,7 +14,6 @@ from analytics import whatif as wi
 from ui import charts, data, downloads, maps
 from ui.context import current
 
-PLOTLY = {"displaylogo": False}
 MODES = {
     "households": "按每格户数",
     "grids": "按网格总数",
@@ -249,7 +248,7 @@ with hist_col:
     st.markdown("**每格户数分布**")
     st.plotly_chart(
         charts.households_histogram(before.grids["households"], after.grids["households"]),
-        config=PLOTLY,
+        config=charts.config(f"每格户数分布_{names[unit_id]}"),
         key="wi_hist",
     )
     st.caption(
@@ -259,7 +258,8 @@ with hist_col:
 with model_col:
     chosen = tests[model.kind]
     st.markdown(f"**模型可信度 · {qu.KINDS[model.kind]}**")
-    st.plotly_chart(charts.backtest_scatter(chosen.predictions), config=PLOTLY, key="wi_backtest")
+    config = charts.config(f"模型回测_{names[unit_id]}")
+    st.plotly_chart(charts.backtest_scatter(chosen.predictions), config=config, key="wi_backtest")
     st.caption(
         f"用现有 {fmt.count(len(calibration))} 个网格近一年的数据校准,五折交叉验证:每个网格由未用它"
         f"拟合的模型预测。响应时长中位数平均误差 {fmt.rate(chosen.median_mape)},相关系数 "

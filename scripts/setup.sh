@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Create .venv with Python 3.11 and install the pinned requirements (idempotent, fast when done).
-# Usage: scripts/setup.sh [--dev]   (--dev adds test tools and Debian's chromium + CJK fonts)
+# Usage: scripts/setup.sh [--dev]   (--dev adds the test tools)
+# Both install Debian's chromium and CJK fonts (scripts/install-browser.sh, skipped when present):
+# the dashboard's 导出汇报材料 draws its chart images with them, the browser tests drive them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,4 +38,6 @@ fi
 
 if [ "${1:-}" = "--dev" ]; then
   bash scripts/install-browser.sh
+elif ! bash scripts/install-browser.sh; then
+  echo "警告:未能安装 chromium 和中文字体,看板照常可用,但「导出汇报材料」和图片导出不可用。" >&2
 fi

@@ -123,7 +123,7 @@ def test_closure_page_drills_down_with_the_sidebar(demo_db, monkeypatch):
     at = open_page(demo_db, monkeypatch, PAGE)
     assert at.subheader[0].value.startswith("办结率 · ")
     assert len(at.get("plotly_chart")) == 4
-    assert len(at.get("download_button")) == 10
+    assert len(at.main.get("download_button")) == 10
     assert "**各街道办结率与按时办结率**" in [x.value for x in at.markdown]
     streets = unit_names(at)
     assert all(n.endswith(("街道", "镇")) for n in streets)

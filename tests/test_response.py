@@ -124,7 +124,7 @@ def test_response_page_and_its_controls(demo_db, monkeypatch):
     at = open_page(demo_db, monkeypatch, PAGE)
     assert at.subheader[0].value.startswith("响应时效 · ")
     assert len(at.get("plotly_chart")) == 3
-    assert len(at.get("download_button")) == 8
+    assert len(at.main.get("download_button")) == 8
     verdicts = [x.value for x in at.markdown if x.value.startswith("- **")]
     assert len(verdicts) == 2 and "差异显著" in verdicts[0] and "p < 0.001" in verdicts[0]
     table = at.dataframe[0].value

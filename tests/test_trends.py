@@ -154,7 +154,7 @@ def test_trends_page_and_its_controls(demo_db, monkeypatch):
     at = open_page(demo_db, monkeypatch, PAGE)
     assert at.subheader[0].value.startswith("投诉信访趋势 · ")
     assert len(at.get("plotly_chart")) == 5
-    assert len(at.get("download_button")) == 10  # CSV and Excel under each of five
+    assert len(at.main.get("download_button")) == 10  # CSV and Excel under each of five
     stacked = traces(at, "trend_types")
     assert {t["type"] for t in stacked} == {"bar", "scatter"}
     assert any(t["name"] == "合计(上年同期)" for t in stacked)

@@ -5,12 +5,16 @@ The same builders serve the page and any export, so a chart looks the same every
 
 from __future__ import annotations
 
+import math
+import re
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from analytics import formats as fmt
 from analytics import labels
 from analytics import metrics as m
+from ui import maps
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 EVENT_TYPE_COLORS = {
@@ -25,6 +29,22 @@ BAR = "#2c6fbb"
 WARN = "#c0392b"
 FREQ_TICK = {"day": "%m月%d日", "week": "%m月%d日", "month": "%Y年%m月"}
 FREQ_HOVER = {"day": "%Y年%m月%d日", "week": "%Y年%m月%d日当周", "month": "%Y年%m月"}
+PNG_OPTIONS = {"format": "png", "width": 1600, "height": 900, "scale": 2}  # 3200×1800 pixels
+_UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def file_name(name: str) -> str:
+    """``name`` made safe as a file name on Windows and elsewhere (Chinese kept)."""
+    return _UNSAFE_IN_FILE_NAMES.sub("_", name).strip("_.") or "图表"
+
+
+def config(name: str) -> dict:
+    """``st.plotly_chart``'s config for every chart: no plotly logo, and the camera button
+    saves a high-resolution PNG named ``name`` (e.g. 流转漏斗_龙湾街道.png)."""
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {**PNG_OPTIONS, "filename": file_name(name)},
+    }
 
 
 def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
@@ -78,6 +98,16 @@ def intake_trend(
     fig.update_xaxes(tickformat=FREQ_TICK[freq])
     fig.update_yaxes(title=None)  # the unit (件) is in the heading: a rotated CJK title reads badly
     return fig
+
+
+def overview_trend_groups(df: pd.DataFrame) -> tuple[str, tuple[str, ...]]:
+    """The overview's trend: complaints and petitions, or for data without them (e.g. a
+    hotline export of demands only) its three largest event types; and its heading."""
+    present = df.loc[df["period"] == "current"].groupby("group")["intake"].sum()
+    shown = tuple(t for t in ("complaint", "petition") if t in present.index)
+    if shown:
+        return "受理趋势 · 投诉与信访(件/月)", shown
+    return "受理趋势 · 按事件类型(件/月)", tuple(present.sort_values(ascending=False).index[:3])
 
 
 def category_bars(
@@ -581,3 +611,94 @@ def backtest_scatter(predictions: pd.DataFrame, height: int = 260) -> go.Figure:
     fig.update_xaxes(title_text="实际响应时长中位数(分钟)")
     fig.update_yaxes(title_text="预测(分钟)")
     return _layout(fig, height)
+
+
+def area_map(
+    rings: list[list],
+    values: pd.Series,
+    metric: str,
+    higher_is_worse: bool = True,
+    area: str = "网格",
+    height: int = 560,
+) -> go.Figure:
+    """A still map of areas (grids, or hexagons of events) coloured as on the page's map: the
+    same classes, palette and legend, on plain axes at the true aspect ratio. For images and
+    slides, where the page's WebGL map cannot go. ``rings[i]`` are the outer rings of area i."""
+    values = pd.Series(values, dtype="float64").reset_index(drop=True)
+    breaks = maps.class_breaks(values)
+    xs: dict[str, list] = {}
+    ys: dict[str, list] = {}
+    for outline, value in zip(rings, values, strict=True):
+        css = "rgb({},{},{})".format(*maps.colour(value, breaks, higher_is_worse))
+        for ring in outline:
+            xs.setdefault(css, []).extend([*(p[0] for p in ring), None])
+            ys.setdefault(css, []).extend([*(p[1] for p in ring), None])
+    lats = [y for part in ys.values() for y in part if y is not None]
+    fig = go.Figure()
+    for css, text in maps.legend(values, metric, higher_is_worse, area):
+        if css in xs:
+            fig.add_scatter(
+                x=xs[css],
+                y=ys[css],
+                name=text,
+                mode="lines",
+                fill="toself",
+                fillcolor=css,
+                line=dict(color="white", width=0.8),
+                hoverinfo="skip",
+            )
+    _layout(fig, height)
+    fig.update_layout(
+        legend=dict(
+            orientation="v", x=1.0, xanchor="left", y=0.5, yanchor="middle",
+            title=dict(text=m.label(metric)),
+        ),
+    )  # fmt: skip
+    fig.update_xaxes(visible=False)
+    # A degree of latitude is 1/cos(latitude) times as long as a degree of longitude.
+    mid = math.radians((min(lats) + max(lats)) / 2) if lats else 0.0
+    fig.update_yaxes(visible=False, rangemode="normal", scaleanchor="x")
+    fig.update_yaxes(scaleratio=1 / math.cos(mid))
+    return fig
+
+
+TIER_COLORS = {1: "#27ae60", 2: "#2c6fbb", 3: "#e67e22", 4: "#c0392b"}  # 一档 … 四档
+
+
+def score_bars(df: pd.DataFrame, size_label: str = "受理量", size_unit: str = "件") -> go.Figure:
+    """赛马比拼 scores as horizontal bars, rank 1 on top, coloured by tier (一档 … 四档).
+    ``df``: unit_id, name, score, rank, tier and ``size`` (the events counted, shown in the
+    hover as ``size_label``)."""
+    df = df.sort_values(["rank", "unit_id"])
+    order = list(df["unit_id"])[::-1]  # plotly draws the first category at the bottom
+    fig = go.Figure()
+    for tier, part in df.groupby("tier", sort=True):
+        tier_name = labels.TIER[int(tier)]
+        fig.add_bar(
+            x=part["score"],
+            y=part["unit_id"],
+            orientation="h",
+            name=tier_name,
+            marker_color=TIER_COLORS[int(tier)],
+            text=part["score"].map(lambda s: f"{s:.2f}"),
+            textposition="inside",
+            insidetextanchor="end",
+            customdata=list(
+                zip(part["name"].map(fmt.chart_text), part["rank"], part["size"], strict=True)
+            ),
+            hovertemplate="%{customdata[0]}<br>得分 %{x:.2f}<br>第%{customdata[1]}名 · "
+            + tier_name
+            + f"<br>{size_label} %{{customdata[2]:,}} {size_unit}<extra></extra>",
+        )
+    _layout(fig, max(260, 24 * len(df) + 90))
+    low = float(df["score"].min()) if len(df) else 0.0
+    fig.update_xaxes(
+        title="得分", range=[max(0.0, low // 5 * 5 - 5), 100.5], showgrid=True,
+        gridcolor="#eceff1",
+    )  # fmt: skip
+    names = dict(zip(df["unit_id"], df["name"].map(fmt.chart_text), strict=True))
+    fig.update_yaxes(
+        title=None, categoryorder="array", categoryarray=order, tickmode="array",
+        tickvals=order, ticktext=[names[u] for u in order],
+    )  # fmt: skip
+    return fig

@@ -28,6 +28,7 @@ from analytics import heatmap as hm
 from analytics import partition as pt
 from analytics import queries as q
 from analytics import queueing as qu
+from analytics import rankings as rk
 from analytics import response as rs
 from analytics import trends as tr
 from analytics import whatif as wi
@@ -249,13 +250,16 @@ def overdue_list(src: Source, f: Filters) -> pd.DataFrame:
     return cl.overdue_list(_con(src), f, data_range(src))
 
 
-def overdue_export(src: Source, f: Filters) -> pd.DataFrame:
-    """The whole overdue list (masked) for a download; made on click, so not cached.
-
-    It runs when the button is clicked, outside any script run: if an import replaced the
-    data since the page was drawn, the file must match what the page showed."""
+def require_current(src: Source) -> None:
+    """For files made on click, outside any script run: if an import replaced the data since
+    the page was drawn, the file would not match what the page showed."""
     if _identity(src.url) != src.identity:
         raise RuntimeError("数据已更新:请刷新页面后再下载。")
+
+
+def overdue_export(src: Source, f: Filters) -> pd.DataFrame:
+    """The whole overdue list (masked) for a download; made on click, so not cached."""
+    require_current(src)
     return cl.overdue_list(_con(src), f, data_range(src), limit=None)
 
 
@@ -372,3 +376,26 @@ def whatif_plan(
     original = plan.assignment.assign(old_grid_id=scope.buildings["grid_id"].to_numpy())
     kept = float((original["new_grid_id"] == original["old_grid_id"]).mean())
     return replace(plan, assignment=original, stats={**plan.stats, "kept_share": kept})
+
+
+# ---- 赛马比拼
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def unit_ranking(
+    src: Source,
+    f: Filters,
+    level: str,
+    weights: tuple[tuple[str, float], ...],
+    min_events: int,
+) -> rk.Ranking:
+    """Streets, communities or grids ranked; ``weights`` as (rate, weight) pairs."""
+    return rk.unit_ranking(_con(src), f, data_range(src), level, dict(weights), min_events)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def worker_ranking(
+    src: Source, f: Filters, weights: tuple[tuple[str, float], ...], min_events: int
+) -> rk.Ranking:
+    """Full-time grid workers ranked (names masked); ``weights`` as (part, weight) pairs."""
+    return rk.worker_ranking(_con(src), f, data_range(src), dict(weights), min_events)

@@ -1,0 +1,488 @@
+"""赛马比拼: rankings recomputed by hand (plain SQL on the demo district, a tiny district
+built for ties, tiers, the minimum and missing rates), grid workers' components, the
+setting, and the page under AppTest."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from analytics import queries as q
+from analytics import rankings as rk
+from analytics.connection import connect
+from analytics.filters import Filters, add_months
+from analytics.schema import create_schema
+from analytics.settings import Settings, SettingsError, load
+from tests.apptest import open_page
+from tests.conftest import EVENT_COLUMNS, query
+
+PAGE = "pages/rankings.py"
+T = datetime
+SEPTEMBER = Filters(date(2026, 9, 1), date(2026, 9, 30))
+
+# ---------------------------------------------------------------- the tiny district
+
+STREETS = [f"S0{i}" for i in range(1, 8)]
+WORKERS = [
+    ("W1", "S01C01G01", "full_time", "王小明"),
+    ("W2", "S02C01G01", "full_time", "欧阳娜娜"),
+    ("W3", "S02C01G01", "part_time", "李四"),
+    ("W4", "S03C01G01", "full_time", "赵五"),
+]
+_ids = iter(range(1, 10_000))
+
+
+def ev(street: str, reported: datetime, **kw) -> dict:
+    """One event in ``street``'s only grid: accepted after an hour, closed the next day,
+    satisfied and resolved, unless ``kw`` says otherwise."""
+    row = dict.fromkeys(EVENT_COLUMNS)
+    row |= {
+        "event_id": f"E{next(_ids)}",
+        "channel": "hotline",
+        "event_type": "request",
+        "category": "物业管理",
+        "board": "livelihood",
+        "grid_id": f"{street}C01G01",
+        "community_id": f"{street}C01",
+        "street_id": street,
+        "lon": 106.5,
+        "lat": 29.6,
+        "reported_at": reported,
+        "accepted_at": reported + timedelta(hours=1),
+        "closed_at": reported + timedelta(days=1),
+        "satisfaction": "satisfied",
+        "resolved": True,
+        "description": "楼道堆物",
+    }
+    row |= kw
+    return row
+
+
+def four(street: str, day: datetime, **variants) -> list[dict]:
+    """Four events on ``day``; ``variants`` maps a column to its four values."""
+    return [
+        ev(street, day + timedelta(hours=i), **{k: v[i] for k, v in variants.items()})
+        for i in range(4)
+    ]
+
+
+SEP, AUG, JUN = T(2026, 9, 10, 8), T(2026, 8, 10, 8), T(2026, 6, 10, 8)
+AS_OF = T(2026, 9, 30, 18)  # the latest timestamp: the data's as_of
+SLOW = [SEP + timedelta(hours=3 + i) for i in range(4)]  # accepted 3 h after the report
+TINY_EVENTS = [
+    ev("S06", T(2026, 1, 15, 9)),  # the data start early enough for August to compare
+    # September (the period): S01 = S02 = 100, S05 90, S03 77.5, S04 72.5
+    *four("S01", SEP),
+    *four("S02", SEP),
+    *four("S03", SEP, resolved=[True, True, False, False]),
+    *four(
+        "S04",
+        SEP,
+        accepted_at=[SEP + timedelta(hours=i + d) for i, d in enumerate((1, 2, 5, 6))],
+        satisfaction=["satisfied", "basic", "dissatisfied", "dissatisfied"],
+    ),
+    *four("S05", SEP, accepted_at=SLOW),
+    *four("S06", SEP)[:3],  # too few events
+    *[ev("S07", SEP, satisfaction=None) for _ in range(5)],  # nobody rated
+    ev("S07", T(2026, 9, 29, 8), closed_at=AS_OF, satisfaction=None),
+    # August (the preceding period), measured as of 30 August 18:00: S05 100, S04 96.67
+    # (two late events not yet accepted then), S03 77.5. Measured as of September's as_of,
+    # S04's two unhappy late events would count and drop it to 70, below S03.
+    *four("S05", AUG),
+    *four("S03", AUG, resolved=[True, True, False, False]),
+    *four("S04", AUG),
+    *[
+        ev(
+            "S04",
+            T(2026, 8, 31, 10 + i),
+            closed_at=T(2026, 9, 30, 12),
+            resolved=False,
+            satisfaction="dissatisfied",
+        )
+        for i in range(2)
+    ],
+    # June: the grid workers' own events (nobody rated: no unit is ranked in June)
+    *four("S01", JUN, channel=["patrol"] * 4, worker_id=["W1"] * 4, satisfaction=[None] * 4),
+    ev("S01", JUN, worker_id="W1", satisfaction=None),
+    ev("S01", JUN, worker_id="W1", satisfaction=None, closed_at=None),  # still open
+    ev("S02", JUN, channel="patrol", worker_id="W2", satisfaction=None),
+    ev("S02", JUN, channel="patrol", worker_id="W2", satisfaction=None, lat=None),
+    ev("S02", JUN, channel="patrol", worker_id="W2", satisfaction=None, description="  "),
+    *[ev("S02", JUN, worker_id="W2", satisfaction=None) for _ in range(3)],
+    *[ev("S02", JUN, channel="patrol", worker_id="W3", satisfaction=None) for _ in range(5)],
+    *[ev("S03", JUN, channel="patrol", worker_id="W4", satisfaction=None) for _ in range(2)],
+]
+
+
+def make_ranking_db(path: Path) -> Path:
+    con = duckdb.connect(str(path))
+    create_schema(con)
+    units = [("D", None, "district", "测试区")]
+    for i, s in enumerate(STREETS, start=1):
+        units += [(s, "D", "street", f"第{i}街道"), (f"{s}C01", s, "community", f"{i}号社区")]
+    con.executemany("INSERT INTO org_units VALUES (?, ?, ?, ?)", units)
+    grids = [
+        (f"{s}C01G01", f"{s}C01", s, "第1网格", 100, 300, 0.2, 1, 2, None, 106.5, 29.6)
+        for s in STREETS
+    ]
+    con.executemany(f"INSERT INTO grids VALUES ({', '.join('?' * 12)})", grids)
+    con.executemany("INSERT INTO workers VALUES (?, ?, ?, ?)", WORKERS)
+    columns = ", ".join(EVENT_COLUMNS)
+    con.executemany(
+        f"INSERT INTO events ({columns}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
+        [[e[c] for c in EVENT_COLUMNS] for e in TINY_EVENTS],
+    )
+    con.execute(
+        "INSERT INTO imports VALUES ('r', 'events', 'r', NULL, ?, ?, 0, 0, 0, ?, ?)",
+        [len(TINY_EVENTS), len(TINY_EVENTS), AS_OF, AS_OF],
+    )
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def ranking_db(tmp_path_factory) -> Path:
+    return make_ranking_db(tmp_path_factory.mktemp("rankings") / "rankings.duckdb")
+
+
+@pytest.fixture
+def tiny(ranking_db):
+    con = connect(ranking_db, read_only=True)
+    rng = q.data_range(con)
+    assert rng.as_of == AS_OF
+    yield con, rng
+    con.disconnect()
+
+
+def test_ties_tiers_the_minimum_and_missing_rates(tiny):
+    con, rng = tiny
+    r = rk.unit_ranking(con, SEPTEMBER, rng, "street_id", min_events=4)
+    got = r.ranked.set_index("unit_id")
+    assert list(r.ranked["unit_id"]) == ["S01", "S02", "S05", "S03", "S04"]  # ties by id
+    assert list(got["score"]) == [100.0, 100.0, 90.0, 77.5, 72.5]
+    assert list(got["rank"]) == [1, 1, 3, 4, 5]
+    assert list(got["tier"]) == [1, 1, 2, 3, 4]  # 1 + floor(4 · (rank − 1) / 5)
+    assert got.loc["S04", "response_rate"] == 0.5 and got.loc["S04", "satisfaction_rate"] == 0.5
+    reasons = r.apart.set_index("unit_id")["reason"]
+    assert reasons["S06"] == "事件数不足:3 件,少于 4 件"
+    assert reasons["S07"] == "无满意率(无已评价的事件)"
+    assert set(reasons.index) == {"S06", "S07"}
+    # without a weight on 满意率 its absence does not matter: S07 is ranked on the other two
+    r = rk.unit_ranking(
+        con, SEPTEMBER, rng, "street_id", {"response_rate": 1, "resolution_rate": 1}, 4
+    )
+    assert "S07" in set(r.ranked["unit_id"]) and list(r.apart["unit_id"]) == ["S06"]
+    # a lower minimum ranks S06 (3 perfect events) with S01 and S02
+    r = rk.unit_ranking(con, SEPTEMBER, rng, "street_id", min_events=3)
+    assert list(r.ranked["unit_id"][:3]) == ["S01", "S02", "S06"]
+    assert list(r.ranked["rank"][:3]) == [1, 1, 1]
+
+
+def test_rank_change_and_trend_on_the_tiny_district(tiny):
+    con, rng = tiny
+    r = rk.unit_ranking(con, SEPTEMBER, rng, "street_id", min_events=4)
+    assert r.previous == (date(2026, 8, 1), date(2026, 8, 31))
+    assert r.months == tuple(date(2026, m, 1) for m in range(4, 10))
+    got = r.ranked.set_index("unit_id")
+    assert got.loc["S05", "previous_rank"] == 1 and got.loc["S05", "rank_change"] == -2
+    assert got.loc["S04", "previous_rank"] == 2 and got.loc["S04", "rank_change"] == -3
+    assert got.loc["S03", "previous_rank"] == 3 and got.loc["S03", "rank_change"] == -1
+    assert got["is_new"].to_dict() == {
+        "S01": True,
+        "S02": True,
+        "S05": False,
+        "S03": False,
+        "S04": False,
+    }
+    assert got.loc["S04", "trend"] == [None, None, None, None, 2, 5]
+    assert got.loc["S05", "trend"] == [None, None, None, None, 1, 3]
+    assert got.loc["S01", "trend"] == [None, None, None, None, None, 1]
+    texts = [rk.change_text(c, n) for c, n in zip(got["rank_change"], got["is_new"], strict=True)]
+    assert texts == ["新进", "新进", "↓2", "↓1", "↓3"]
+    assert rk.change_text(3) == "↑3" and rk.change_text(0) == "—"
+    assert rk.trend_text([None, 4, 1]) == "—→4→1"
+
+
+def test_weights_are_checked():
+    assert rk.weights_problem({"response_rate": 0, "resolution_rate": 0}).startswith(
+        "权重不能全为 0"
+    )
+    assert rk.weights_problem({"response_rate": -1, "resolution_rate": 5})
+    assert rk.weights_problem(rk.UNIT_WEIGHTS) is None
+    assert rk.shares(rk.UNIT_WEIGHTS)["resolution_rate"] == pytest.approx(0.45)
+    with pytest.raises(ValueError, match="权重不能全为 0"):
+        rk.score_table(
+            pd.DataFrame({"intake": [40], "response_rate": [0.5]}),
+            {"response_rate": 0},
+            30,
+            "intake",
+        )
+
+
+def test_grid_workers_on_their_own_reporting(tiny):
+    con, rng = tiny
+    june = Filters(date(2026, 6, 1), date(2026, 6, 30))
+    r = rk.worker_ranking(con, june, rng, min_events=4)
+    got = r.ranked.set_index("unit_id")
+    assert list(r.ranked["unit_id"]) == ["W1", "W2"]  # W3 is part-time: not ranked at all
+    w1, w2 = got.loc["W1"], got.loc["W2"]
+    assert (w1["events"], w1["reports"], w2["events"], w2["reports"]) == (6, 4, 6, 3)
+    assert w1["completeness"] == 1.0
+    assert w2["completeness"] == pytest.approx(1 / 3)  # one without lat, one blank description
+    assert w1["closure_rate"] == pytest.approx(5 / 6) and w2["closure_rate"] == 1.0
+    months = june.months
+    assert w1["reports_per_month"] == pytest.approx(4 / months)
+    median = (4 + 3) / 2 / months  # of the workers with at least 4 events: W1 and W2
+    assert r.notes["activity_median"] == pytest.approx(median)
+    assert w1["activity"] == 1.0  # above the median: capped
+    assert w2["activity"] == pytest.approx(3 / 3.5)
+    assert w1["score"] == pytest.approx(40 * 1 + 30 * 5 / 6 + 30 * 1, abs=0.005)
+    assert w2["score"] == pytest.approx(40 * 3 / 3.5 + 30 * 1 + 30 / 3, abs=0.005)
+    assert list(got["rank"]) == [1, 2] and list(got["is_new"]) == [True, True]
+    assert w1["name"] == "王**" and w2["name"] == "欧阳**"  # masked
+    assert (w1["grid_id"], w1["street_name"]) == ("S01C01G01", "第1街道")
+    assert r.apart.set_index("unit_id").loc["W4", "reason"] == "事件数不足:2 件,少于 4 件"
+    # the sidebar's street narrows by home grid
+    only = rk.worker_ranking(con, Filters(june.start, june.end, street_id="S02"), rng, min_events=4)
+    assert list(only.ranked["unit_id"]) == ["W2"] and only.apart.empty
+
+
+def test_ranking_min_events_setting(tmp_path):
+    path = tmp_path / "settings.toml"
+    assert load(tmp_path / "missing.toml").ranking_min_events == 30
+    path.write_text("[rankings]\nmin_events = 12\n", "utf-8")
+    assert load(path) == Settings(ranking_min_events=12)
+    for bad in ("0", "12.5", '"30"', "true"):
+        path.write_text(f"[rankings]\nmin_events = {bad}\n", "utf-8")
+        with pytest.raises(SettingsError, match=r"\[rankings\] min_events"):
+            load(path)
+
+
+def test_levels_below_the_sidebar_scope():
+    assert rk.levels_below(SEPTEMBER) == ("street_id", "community_id", "grid_id", "worker")
+    assert rk.levels_below(Filters(SEPTEMBER.start, SEPTEMBER.end, street_id="S01"))[0] == (
+        "community_id"
+    )
+    grid = Filters(SEPTEMBER.start, SEPTEMBER.end, "S01", "S01C01", "S01C01G01")
+    assert rk.levels_below(grid) == ("worker",)
+
+
+# ---------------------------------------------------------------- the demo, by plain SQL
+
+RATES_SQL = """
+SELECT {level} AS unit_id, count(*) AS intake,
+  count(*) FILTER (WHERE accepted_at <= $3
+                   AND epoch(accepted_at) - epoch(reported_at) <= 2 * 3600) / count(*)
+      AS response_rate,
+  count(*) FILTER (WHERE resolved AND (closed_at IS NULL OR closed_at <= $3))
+    / nullif(count(*) FILTER (WHERE resolved IS NOT NULL
+                              AND (closed_at IS NULL OR closed_at <= $3)), 0)
+      AS resolution_rate,
+  count(*) FILTER (WHERE satisfaction IN ('satisfied', 'basic')
+                   AND (closed_at IS NULL OR closed_at <= $3))
+    / nullif(count(*) FILTER (WHERE satisfaction IS NOT NULL
+                              AND (closed_at IS NULL OR closed_at <= $3)), 0)
+      AS satisfaction_rate
+FROM events
+WHERE reported_at >= $1 AND reported_at < $2 AND {level} IS NOT NULL
+GROUP BY 1
+"""
+
+
+def ranked_by_hand(db: Path, level: str, start: date, end: date, as_of: datetime, minimum=30):
+    """Rates from plain SQL, the default score, rank = 1 + units scoring strictly more."""
+    df = query(db, RATES_SQL.format(level=level), [start, end + timedelta(days=1), as_of])
+    df = df[(df["intake"] >= minimum) & df["resolution_rate"].notna()]
+    df = df[df["satisfaction_rate"].notna()].copy()
+    df["score"] = (
+        10 * df["response_rate"] + 45 * df["resolution_rate"] + 45 * df["satisfaction_rate"]
+    ).round(2)
+    df["rank"] = [1 + int((df["score"] > s).sum()) for s in df["score"]]
+    df["tier"] = 1 + 4 * (df["rank"] - 1) // len(df)
+    return df.set_index("unit_id")
+
+
+def moved_back(as_of: datetime, months: int) -> datetime:
+    return datetime.combine(add_months(as_of.date(), -months), as_of.time())
+
+
+def test_streets_and_communities_agree_with_plain_sql(demo, demo_db):
+    con, rng, _ = demo
+    f = Filters(date(2026, 9, 1), date(2026, 9, 30))
+    for level in ("street_id", "community_id"):
+        r = rk.unit_ranking(con, f, rng, level)
+        got = r.ranked.set_index("unit_id")
+        expected = ranked_by_hand(demo_db, level, f.start, f.end, rng.as_of)
+        assert len(got) == len(expected) >= 5
+        assert not set(r.apart["unit_id"]) & set(expected.index)
+        for unit, row in expected.iterrows():
+            for rate in ("response_rate", "resolution_rate", "satisfaction_rate"):
+                assert got.loc[unit, rate] == pytest.approx(row[rate])
+            assert got.loc[unit, "intake"] == row["intake"]
+            assert got.loc[unit, "score"] == pytest.approx(row["score"], abs=0.011)
+            assert got.loc[unit, "rank"] == row["rank"]
+            assert got.loc[unit, "tier"] == row["tier"]
+        # rank change: August measured one month earlier, as 环比 is
+        august = ranked_by_hand(
+            demo_db, level, date(2026, 8, 1), date(2026, 8, 31), moved_back(rng.as_of, 1)
+        )
+        unit = next(u for u in expected.index if u in august.index)
+        assert got.loc[unit, "previous_rank"] == august.loc[unit, "rank"]
+        assert got.loc[unit, "rank_change"] == august.loc[unit, "rank"] - expected.loc[unit, "rank"]
+        # the trend's first point: April, measured five months earlier
+        april = ranked_by_hand(
+            demo_db, level, date(2026, 4, 1), date(2026, 4, 30), moved_back(rng.as_of, 5)
+        )
+        for unit in got.index:
+            want = int(april.loc[unit, "rank"]) if unit in april.index else None
+            assert got.loc[unit, "trend"][0] == want
+            assert got.loc[unit, "trend"][-1] == got.loc[unit, "rank"]  # September itself
+
+
+def test_worker_components_agree_with_plain_sql(demo, demo_db):
+    con, rng, f = demo
+    r = rk.worker_ranking(con, f, rng)
+    everyone = pd.concat([r.ranked, r.apart]).set_index("unit_id")
+    expected = query(
+        demo_db,
+        """SELECT w.worker_id, count(e.event_id) AS events,
+             count(*) FILTER (WHERE e.channel = 'patrol') AS reports,
+             count(*) FILTER (WHERE e.channel = 'patrol' AND e.lon IS NOT NULL
+                 AND e.lat IS NOT NULL AND trim(e.category) <> ''
+                 AND trim(e.description) <> '') AS complete,
+             count(*) FILTER (WHERE e.closed_at <= ?) AS closed
+           FROM workers w LEFT JOIN events e ON e.worker_id = w.worker_id
+             AND e.reported_at >= ? AND e.reported_at < ?
+           WHERE w.role = 'full_time' GROUP BY 1""",
+        [rng.as_of, f.start, f.end + timedelta(days=1)],
+    ).set_index("worker_id")
+    assert set(everyone.index) == set(expected.index)
+    for worker, row in expected.iterrows():
+        assert everyone.loc[worker, "events"] == row["events"]
+        assert everyone.loc[worker, "reports"] == row["reports"]
+        if row["reports"]:
+            assert everyone.loc[worker, "completeness"] == pytest.approx(
+                row["complete"] / row["reports"]
+            )
+        if row["events"]:
+            assert everyone.loc[worker, "closure_rate"] == pytest.approx(
+                row["closed"] / row["events"]
+            )
+    eligible = expected[expected["events"] >= rk.MIN_EVENTS]
+    median = (eligible["reports"] / f.months).median()
+    assert r.notes["activity_median"] == pytest.approx(median)
+    top = r.ranked.iloc[0]
+    activity = min(1.0, top["reports"] / f.months / median)
+    assert top["activity"] == pytest.approx(activity)
+    completeness = top["complete_reports"] / top["reports"]
+    score = 40 * activity + 30 * top["closure_rate"] + 30 * completeness
+    assert top["score"] == pytest.approx(score, abs=0.006)
+    names = query(demo_db, "SELECT worker_id, name FROM workers").set_index("worker_id")["name"]
+    for worker, shown in zip(r.ranked["unit_id"], r.ranked["name"], strict=True):
+        assert shown != names[worker] and shown[0] == names[worker][0] and "*" in shown
+
+
+# ---------------------------------------------------------------- the page
+
+
+def shown_text(at) -> str:
+    """Everything the page put on screen, as one string."""
+    parts = [x.value for x in (*at.markdown, *at.caption, *at.error, *at.info)]
+    parts += [df.value.to_csv() for df in at.dataframe]
+    parts += [
+        json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("plotly_chart")
+    ]
+    return "\n".join(map(str, parts))
+
+
+def downloads(at) -> list[str]:
+    """The page's own download buttons (the sidebar may have others)."""
+    return [b.key for b in at.get("download_button") if b.key.startswith("rk_")]
+
+
+def counts(at) -> tuple[int, int]:
+    """Units ranked and apart, as the page's heading says."""
+    heading = next(x.value for x in at.markdown if "参与排名" in x.value and "不参与" in x.value)
+    ranked, apart = re.search(r"参与排名 (\d+) 个,不参与 (\d+) 个", heading).groups()
+    return int(ranked), int(apart)
+
+
+def test_page_ranks_every_level_without_personal_names(demo_db, monkeypatch):
+    at = open_page(demo_db, monkeypatch, PAGE)
+    assert at.subheader[0].value.startswith("赛马比拼 · ")
+    assert at.radio(key="rk_level").options == ["街道", "社区", "网格", "专职网格员"]
+    table = at.dataframe[0].value
+    assert list(table["名次"]) == sorted(table["名次"]) and table["名次"].iloc[0] == 1
+    assert set(table["档次"]) <= {"一档", "二档", "三档", "四档"}
+    assert {"得分", "名次变化", "响应率(%)", "近6月名次", "受理量"} <= set(table.columns)
+    assert len(at.get("plotly_chart")) == 1
+    assert downloads(at) == ["rk_dl_ranked_csv", "rk_dl_ranked_xlsx"]
+    names = query(demo_db, "SELECT name FROM workers WHERE name IS NOT NULL")["name"]
+    for level, title in (("community_id", "社区"), ("grid_id", "网格"), ("worker", "网格员")):
+        at.radio(key="rk_level").set_value(level).run()
+        assert not at.exception, [e.value for e in at.exception]
+        table = at.dataframe[0].value
+        assert title in table.columns and table["名次"].iloc[0] == 1
+    assert {"活跃度(件/月)", "信息完整度(%)", "办结率(%)"} <= set(table.columns)
+    assert table["网格员"].str.contains("*", regex=False).all()  # masked …
+    text = shown_text(at)
+    assert not [n for n in names if len(n) >= 2 and n in text]  # … and no full name anywhere
+
+
+def test_page_weights_reorder_and_all_zero_is_refused(demo_db, monkeypatch):
+    at = open_page(demo_db, monkeypatch, PAGE)
+    at.radio(key="rk_level").set_value("community_id").run()
+    before = list(at.dataframe[0].value["社区"])
+    for part in ("resolution_rate", "satisfaction_rate"):
+        at.number_input(key=f"rk_w_{part}").set_value(0)
+    at.number_input(key="rk_w_response_rate").set_value(100).run()
+    table = at.dataframe[0].value
+    assert list(table["社区"]) != before
+    assert list(table["得分"]) == sorted(table["得分"], reverse=True)
+    assert table["得分"].to_numpy() == pytest.approx(table["响应率(%)"].to_numpy(), abs=0.051)
+    at.number_input(key="rk_w_response_rate").set_value(0).run()
+    assert not at.exception
+    assert at.error and "权重不能全为 0" in at.error[0].value
+    assert not at.dataframe and not at.get("plotly_chart")
+    at.button(key="rk_w_reset").click().run()
+    assert list(at.dataframe[0].value["社区"]) == before
+
+
+def test_page_minimum_moves_units_apart_and_sidebar_narrows_levels(demo_db, monkeypatch):
+    at = open_page(demo_db, monkeypatch, PAGE)
+    at.radio(key="rk_level").set_value("community_id").run()
+    assert len(at.dataframe) == 1  # nobody apart at 30 events this year
+    intakes = at.dataframe[0].value["受理量"]
+    threshold = int(intakes.median())
+    at.number_input(key="rk_min_events").set_value(threshold).run()
+    ranked, apart = at.dataframe[0].value, at.dataframe[1].value
+    assert len(apart) == (intakes < threshold).sum() > 0
+    assert len(ranked) + len(apart) == len(intakes) and ranked["受理量"].min() >= threshold
+    assert apart["原因"].str.startswith("事件数不足").all()
+    assert downloads(at) == [
+        "rk_dl_ranked_csv",
+        "rk_dl_ranked_xlsx",
+        "rk_dl_apart_csv",
+        "rk_dl_apart_xlsx",
+    ]
+
+    at.selectbox(key="f_street").select_index(1).run()
+    street = at.selectbox(key="f_street").value
+    assert at.radio(key="rk_level").options == ["社区", "网格", "专职网格员"]
+    assert at.radio(key="rk_level").value == "community_id"  # still offered: kept
+    at.radio(key="rk_level").set_value("grid_id").run()
+    assert not at.exception
+    grids = query(demo_db, "SELECT name FROM grids WHERE street_id = ?", [street])
+    ranked, apart = counts(at)
+    assert ranked + apart == len(grids) and apart > 0  # the minimum is still the median above
+    at.selectbox(key="f_community").select_index(1).run()
+    at.selectbox(key="f_grid").select_index(1).run()
+    assert at.radio(key="rk_level").options == ["专职网格员"]
+    assert not at.exception
+    assert "专职网格员排名" in json.dumps([m.value for m in at.markdown], ensure_ascii=False)
