@@ -61,7 +61,7 @@ except data.NoData as exc:
     st.error(str(exc), icon=":material/warning:")
     st.stop()
 presentation.controls([p for p in PAGES if p.url_path not in NEEDS_NO_FILTERS])
-urlstate.publish()
+urlstate.publish(filters)
 presentation.show(PAGES, page)
 set_current(Context(src, filters, compare))
 report.export_button(Context(src, filters, compare))

@@ -19,11 +19,12 @@ The rules (the Rankings contract; ``shared/design/metrics.md`` should say the sa
 - The score is rounded to 0.01 points; equal scores share the rank ("min" method: 1, 2, 2,
   4), listed by unit id. Tier = 1 + floor(4 · (rank − 1) / n), n = units ranked (一档 best).
 - Rank change = previous rank − rank (↑ is better) against the preceding period of equal
-  length (``Filters.comparison("mom")``, measured as 环比 is), ranked by the same rules;
+  length (``Filters.comparison("mom")``, measured as long after its end as the period is
+  after its end), ranked by the same rules;
   新进 when not ranked there; none when that period is outside the data.
 - Trend = the rank in each of the six calendar months ending with the period's end month
-  (the last one ends with the period), same rules; a month ``k`` months back is measured as
-  of ``as_of`` moved back ``k`` months. None where not ranked.
+  (the last one ends with the period), same rules; each month is measured as long after
+  its end as the period is after its end. None where not ranked.
 """
 
 from __future__ import annotations
@@ -48,7 +49,6 @@ from analytics.queries import (
     DataRange,
     _tagged_events,
     comparable,
-    comparison_as_of,
     comparison_problem,
     grid_reference,
     metric_table,
@@ -188,18 +188,18 @@ CURRENT, PREVIOUS = -1, -2  # slice keys beside the trend months' positions 0 �
 def slices(f: Filters, rng: DataRange) -> list[tuple[int, date, date, datetime]]:
     """What one query ranks: (key, first day, last day, as_of) of the period, the preceding
     period of equal length (when it lies within the data) and each trend month (the last
-    one ends with the period). A slice ``k`` months before the period's end is measured as
-    of ``as_of`` moved back ``k`` months: like for like, as 环比 is."""
+    one ends with the period). Each is measured as long after its own end as the period is
+    after its end (``as_of`` − the period's last day): like for like, never judged before
+    it has ended, and a one-month period's previous rank is its trend's second last point."""
     out = [(CURRENT, f.start, f.end, rng.as_of)]
     if comparable(f, "mom", rng):
         c = f.comparison("mom")
-        out.append((PREVIOUS, c.start, c.end, comparison_as_of(rng.as_of, f, "mom")))
+        out.append((PREVIOUS, c.start, c.end, rng.as_of - (f.end - c.end)))
     months = trend_months(f)
     last = len(months) - 1
     for i, first in enumerate(months):
         end = f.end if i == last else month_end(first.year, first.month)
-        moved = datetime.combine(add_months(rng.as_of.date(), i - last), rng.as_of.time())
-        out.append((i, first, end, moved))
+        out.append((i, first, end, rng.as_of - (f.end - end)))  # the period's lag after its end
     return out
 
 

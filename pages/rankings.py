@@ -7,11 +7,9 @@ import streamlit as st
 from analytics import formats as fmt
 from analytics import labels
 from analytics import rankings as rk
-from ui import charts, data, downloads
+from ui import charts, data, downloads, findings
 from ui.context import current
 from ui.sidebar import scope_label
-
-CHART_ENDS = 15  # with more units, the chart draws the first and last 15
 
 ctx = current()
 src, f = ctx.src, ctx.filters
@@ -55,12 +53,13 @@ unit_title = labels.RANKING_LEVEL[level]
 
 with st.expander("权重设置", expanded=False, icon=":material/tune:"):
     columns = st.columns(len(parts))
+    for part in parts:  # the defaults, unless chosen or reset (set through session state)
+        st.session_state.setdefault(prefix + part, int(defaults[part]))
     weights = {
         part: column.number_input(
             rk.PART_LABELS[part],
             min_value=0,
             max_value=100,
-            value=int(defaults[part]),
             step=5,
             key=prefix + part,
             help=descriptions[part],
@@ -99,9 +98,7 @@ st.caption(
     f"统计期:{fmt.period(f.start, f.end)} · {compared} · 名次走势:{months_text}"
     f" · 数据截至 {fmt.moment(rng.as_of)}"
 )
-used = " + ".join(
-    f"{rk.PART_LABELS[p]}×{fmt.rate(share, 0)}" for p, share in rk.shares(weights).items() if share
-)
+used = findings.weights_formula(rk.shares(weights), rk.PART_LABELS)
 st.caption(
     f"得分 = {used}(百分制,保留两位小数);得分相同名次相同;按名次四等分为一档至四档。"
     f"事件数少于 {fmt.count(ranking.min_events)} 件或缺少计分指标的{unit_title}单列,不参与排名。"
@@ -218,17 +215,12 @@ else:
     downloads.buttons(table, name, "rk_dl_ranked")
 
     st.markdown("**得分与档次**(一档最好)")
-    shown = ranked
-    if len(ranked) > 2 * CHART_ENDS:
-        shown = pd.concat([ranked.head(CHART_ENDS), ranked.tail(CHART_ENDS)])
-    bars = shown.assign(size=shown["events"] if workers else shown["intake"])
-    if workers:
-        grid = bars["community_name"].fillna("") + bars["grid_name"].fillna("")
-        bars["name"] = bars["name"].fillna(fmt.MISSING) + "(" + grid + ")"
+    bars = findings.ranking_bars(ranked, workers)
     fig = charts.score_bars(bars, "经手事件" if workers else "受理量")
     st.plotly_chart(fig, config=charts.config(f"{name}_得分"), key="rk_chart")
-    if len(shown) < len(ranked):
-        st.caption(f"图中为前 {CHART_ENDS} 名和后 {CHART_ENDS} 名,完整名单见上表。")
+    if len(bars) < len(ranked):
+        ends = findings.RANKING_CHART_ENDS
+        st.caption(f"图中为前 {ends} 名和后 {ends} 名,完整名单见上表。")
 
 st.markdown(f"**不参与排名**({len(apart)} 个)")
 if apart.empty:

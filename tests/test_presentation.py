@@ -15,7 +15,7 @@ def test_the_url_follows_the_filters(tiny_db, monkeypatch):
     at.multiselect(key="f_channels").set_value(["hotline", "app"]).run()
     at.radio(key="f_compare").set_value("mom").run()
     assert at.query_params["street"] == "S01"
-    assert at.query_params["channel"] == "hotline,app"
+    assert at.query_params["channel"] == ["hotline", "app"]  # repeated: names may hold commas
     assert at.query_params["cmp"] == "mom"
     at.selectbox(key="f_preset").set_value("custom").run()
     at.date_input(key="f_range").set_value((date(2026, 6, 1), date(2026, 6, 30))).run()
@@ -47,8 +47,9 @@ def test_a_link_with_values_the_app_does_not_offer_is_shown_safely(tiny_db, monk
     at.query_params = {
         "period": "forever",
         "street": "S99",
-        "channel": "hotline,<b>x</b>",
+        "channel": ["hotline", "<b>x</b>"],
         "cat": "不存在的类别",
+        "community": "S01C01",  # without its street
         "start": "2026-13-01",
         "rotate": "overview,nowhere",
         "every": "1",
@@ -60,6 +61,26 @@ def test_a_link_with_values_the_app_does_not_offer_is_shown_safely(tiny_db, monk
     assert at.multiselect(key="f_channels").value == ["hotline"]
     assert at.multiselect(key="f_categories").value == []
     assert at.query_params.get("channel") == "hotline" and "street" not in at.query_params
+    assert "community" not in at.query_params
+
+
+def test_a_link_whose_dates_miss_the_data_keeps_the_default_range(tiny_db, monkeypatch):
+    monkeypatch.setenv("GOV_DB", str(tiny_db))
+    at = app_test()
+    at.query_params = {"period": "custom", "start": "2019-01-01", "end": "2019-03-01"}
+    at.run()
+    assert not at.exception
+    start, end = at.date_input(key="f_range").value
+    assert start.year == end.year == 2026 and start < end
+
+
+def test_leaving_a_street_clears_its_community_from_the_url(tiny_db, monkeypatch):
+    at = run_app(tiny_db, monkeypatch)
+    at.selectbox(key="f_street").set_value("S01").run()
+    at.selectbox(key="f_community").set_value("S01C01").run()
+    assert at.query_params["community"] == "S01C01"
+    at.selectbox(key="f_street").set_value("").run()
+    assert "street" not in at.query_params and "community" not in at.query_params
 
 
 def test_presentation_mode_from_a_link_and_back(tiny_db, monkeypatch):

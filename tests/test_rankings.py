@@ -17,6 +17,7 @@ from analytics import queries as q
 from analytics import rankings as rk
 from analytics.connection import connect
 from analytics.filters import Filters, add_months
+from analytics.queries import DataRange
 from analytics.schema import create_schema
 from analytics.settings import Settings, SettingsError, load
 from tests.apptest import open_page
@@ -191,7 +192,8 @@ def test_rank_change_and_trend_on_the_tiny_district(tiny):
     assert r.months == tuple(date(2026, m, 1) for m in range(4, 10))
     got = r.ranked.set_index("unit_id")
     assert got.loc["S05", "previous_rank"] == 1 and got.loc["S05", "rank_change"] == -2
-    assert got.loc["S04", "previous_rank"] == 2 and got.loc["S04", "rank_change"] == -3
+    # August as of Aug 31 18:00 (as long after its end as September is): S04 ties S05 first
+    assert got.loc["S04", "previous_rank"] == 1 and got.loc["S04", "rank_change"] == -4
     assert got.loc["S03", "previous_rank"] == 3 and got.loc["S03", "rank_change"] == -1
     assert got["is_new"].to_dict() == {
         "S01": True,
@@ -200,11 +202,11 @@ def test_rank_change_and_trend_on_the_tiny_district(tiny):
         "S03": False,
         "S04": False,
     }
-    assert got.loc["S04", "trend"] == [None, None, None, None, 2, 5]
+    assert got.loc["S04", "trend"] == [None, None, None, None, 1, 5]
     assert got.loc["S05", "trend"] == [None, None, None, None, 1, 3]
     assert got.loc["S01", "trend"] == [None, None, None, None, None, 1]
     texts = [rk.change_text(c, n) for c, n in zip(got["rank_change"], got["is_new"], strict=True)]
-    assert texts == ["新进", "新进", "↓2", "↓1", "↓3"]
+    assert texts == ["新进", "新进", "↓2", "↓1", "↓4"]
     assert rk.change_text(3) == "↑3" and rk.change_text(0) == "—"
     assert rk.trend_text([None, 4, 1]) == "—→4→1"
 
@@ -335,10 +337,11 @@ def test_streets_and_communities_agree_with_plain_sql(demo, demo_db):
         unit = next(u for u in expected.index if u in august.index)
         assert got.loc[unit, "previous_rank"] == august.loc[unit, "rank"]
         assert got.loc[unit, "rank_change"] == august.loc[unit, "rank"] - expected.loc[unit, "rank"]
-        # the trend's first point: April, measured five months earlier
+        # the trend's first point: April, measured as long after April as September is
         april = ranked_by_hand(
-            demo_db, level, date(2026, 4, 1), date(2026, 4, 30), moved_back(rng.as_of, 5)
-        )
+            demo_db, level, date(2026, 4, 1), date(2026, 4, 30),
+            rng.as_of - (f.end - date(2026, 4, 30)),
+        )  # fmt: skip
         for unit in got.index:
             want = int(april.loc[unit, "rank"]) if unit in april.index else None
             assert got.loc[unit, "trend"][0] == want
@@ -486,3 +489,12 @@ def test_page_minimum_moves_units_apart_and_sidebar_narrows_levels(demo_db, monk
     assert at.radio(key="rk_level").options == ["专职网格员"]
     assert not at.exception
     assert "专职网格员排名" in json.dumps([m.value for m in at.markdown], ensure_ascii=False)
+
+
+def test_trend_months_are_judged_after_they_end_when_the_data_ends_mid_month():
+    rng = DataRange(date(2026, 1, 1), datetime(2026, 9, 15, 18, 0))
+    f = Filters(date(2026, 9, 1), date(2026, 9, 15))
+    months = {k: (first, last, as_of) for k, first, last, as_of in rk.slices(f, rng) if k >= 0}
+    assert months[5] == (date(2026, 9, 1), date(2026, 9, 15), datetime(2026, 9, 15, 18, 0))
+    assert months[4] == (date(2026, 8, 1), date(2026, 8, 31), datetime(2026, 8, 31, 18, 0))
+    assert months[0][2] == datetime(2026, 4, 30, 18, 0)

@@ -90,3 +90,32 @@ def overdue_table(late: pd.DataFrame) -> pd.DataFrame:
             "按时办结率": late["on_time_rate"].map(fmt.rate),
         }
     )
+
+
+RANKING_CHART_ENDS = 15  # with more units, the score chart draws the first and last 15
+
+
+def ranking_names(ranked: pd.DataFrame, workers: bool) -> pd.Series:
+    """Units by name; workers with where they work, 张*(桂花社区第1网格), since grids share
+    names across communities."""
+    names = ranked["name"].fillna(fmt.MISSING)
+    if workers:
+        grid = ranked["community_name"].fillna("") + ranked["grid_name"].fillna("")
+        names = names + "(" + grid + ")"
+    return names
+
+
+def ranking_bars(ranked: pd.DataFrame, workers: bool) -> pd.DataFrame:
+    """The ranked units the score chart draws (all, or the first and last
+    ``RANKING_CHART_ENDS``), named by :func:`ranking_names`, with ``size`` (their events)."""
+    bars = ranked.assign(
+        size=ranked["events"] if workers else ranked["intake"], name=ranking_names(ranked, workers)
+    )
+    if len(bars) > 2 * RANKING_CHART_ENDS:
+        bars = pd.concat([bars.head(RANKING_CHART_ENDS), bars.tail(RANKING_CHART_ENDS)])
+    return bars
+
+
+def weights_formula(shares: dict[str, float], labels: dict[str, str]) -> str:
+    """响应率×10% + 解决率×45% + …: the score's formula with the weights in use."""
+    return " + ".join(f"{labels[p]}×{fmt.rate(share, 0)}" for p, share in shares.items() if share)

@@ -25,7 +25,6 @@ from collections.abc import Coroutine
 from pathlib import Path
 
 import plotly.graph_objects as go
-import streamlit as st
 
 from ui.charts import PNG_OPTIONS
 
@@ -72,21 +71,30 @@ def browser_path() -> str:
 
 
 @functools.cache
-def cjk_family() -> str:
-    """The first of ``CJK_FAMILIES`` that fontconfig knows (it is what chromium draws with)."""
+def _font_lookup() -> tuple[str | None, str]:
+    """(the CJK family, or None and why): looked up once per process, failure included, so
+    a machine without fonts does not run fc-list on every page run."""
     try:
         listed = subprocess.run(
             ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, timeout=20
         ).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise ImageError(f"无法查询系统字体(fc-list)。{INSTALL_HINT}。") from exc
+    except (OSError, subprocess.SubprocessError):
+        return None, f"无法查询系统字体(fc-list)。{INSTALL_HINT}。"
     present = {name.strip() for line in listed.splitlines() for name in line.split(",")}
     for family in CJK_FAMILIES:
         if family in present:
-            return family
+            return family, ""
     if present:  # some other Chinese font: better than boxes
-        return sorted(present)[0]
-    raise ImageError(f"系统没有中文字体,图片中的中文会显示为方框。{INSTALL_HINT}。")
+        return sorted(present)[0], ""
+    return None, f"系统没有中文字体,图片中的中文会显示为方框。{INSTALL_HINT}。"
+
+
+def cjk_family() -> str:
+    """The first of ``CJK_FAMILIES`` that fontconfig knows (it is what chromium draws with)."""
+    family, reason = _font_lookup()
+    if family is None:
+        raise ImageError(reason)
+    return family
 
 
 def problem() -> str | None:
@@ -127,24 +135,6 @@ def png(
     return image
 
 
-def download_button(fig: go.Figure, name: str, key: str, label: str = "下载图片") -> None:
-    """A button that downloads ``fig`` as a high-resolution PNG, drawn on the server when
-    clicked (unlike the chart's own camera button, it does not depend on the viewer's fonts)."""
-    reason = problem()
-    st.download_button(
-        label,
-        lambda: png(fig),
-        f"{name}.png",
-        "image/png",
-        key=key,
-        icon=":material/image:",
-        on_click="ignore",
-        disabled=reason is not None,
-        help=reason,
-        width="content",
-    )
-
-
 class _Browser:
     """One kaleido browser on an event loop of its own thread, shared by every caller.
 
@@ -159,6 +149,7 @@ class _Browser:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._kaleido = None
+        self._starting = None  # a browser being opened, so a failed start can be closed
         self._idle: threading.Timer | None = None
 
     def render(self, spec: dict, opts: dict) -> bytes:
@@ -213,16 +204,19 @@ class _Browser:
         async def start():
             # plotly.js from the installed plotly; MathJax is off (it would come from a CDN).
             k = kaleido.Kaleido(path=path, mathjax=False, n=1, timeout=RENDER_TIMEOUT)
+            self._starting = k
             await k.open()
             return k
 
         started = time.perf_counter()
         self._kaleido = self._call(start(), OPEN_TIMEOUT)
+        self._starting = None
         _log.info("浏览器 %s 已启动:%.2f 秒", path, time.perf_counter() - started)
 
     def _close(self) -> None:
-        browser, loop, thread = self._kaleido, self._loop, self._thread
-        self._kaleido = self._loop = self._thread = None
+        browser = self._kaleido or self._starting  # a browser whose start failed is closed too
+        loop, thread = self._loop, self._thread
+        self._kaleido = self._starting = self._loop = self._thread = None
         if loop is None:
             return
         if browser is not None:

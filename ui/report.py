@@ -48,6 +48,8 @@ from ui import charts, data, findings, images
 from ui.context import Context
 from ui.sidebar import scope_label
 
+ENDS = findings.RANKING_CHART_ENDS
+
 TITLE = "网格治理一屏统览 汇报材料"
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 FONT = "Microsoft YaHei"  # 微软雅黑: on every Windows PowerPoint and in WPS
@@ -557,7 +559,6 @@ def response_section(ctx: Context) -> Section:
     return Section("响应时效", tuple(slides))
 
 
-RANKING_CHART_ENDS = 15  # as on the rankings page: with more units, the first and last 15
 RANKING_TABLE_ROWS = 10
 
 
@@ -578,17 +579,9 @@ def rankings_section(ctx: Context) -> Section:
     unit_title = labels.RANKING_LEVEL[level]
     size_label = "经手事件" if workers else "受理量"
     size = ranked["events"] if workers else ranked["intake"]
-    names = ranked["name"].fillna(fmt.MISSING)
-    if workers:
-        names = names + "(" + ranked["grid_name"].fillna("") + ")"
-    bars = ranked.assign(size=size, name=names)
-    if len(bars) > 2 * RANKING_CHART_ENDS:
-        bars = pd.concat([bars.head(RANKING_CHART_ENDS), bars.tail(RANKING_CHART_ENDS)])
-    used = " + ".join(
-        f"{rk.PART_LABELS[p]}×{fmt.rate(share, 0)}"
-        for p, share in rk.shares(weights).items()
-        if share
-    )
+    names = findings.ranking_names(ranked, workers)
+    bars = findings.ranking_bars(ranked, workers)
+    used = findings.weights_formula(rk.shares(weights), rk.PART_LABELS)
     cards = [
         KeyFigure(
             f"第{row.rank}名",
@@ -634,11 +627,7 @@ def rankings_section(ctx: Context) -> Section:
             Slide(
                 f"{unit_title}得分与档次",
                 f"得分 = {used}(百分制);按名次四等分为一档至四档"
-                + (
-                    f";图中为前 {RANKING_CHART_ENDS} 名和后 {RANKING_CHART_ENDS} 名"
-                    if len(bars) < len(ranked)
-                    else ""
-                ),
+                + (f";图中为前 {ENDS} 名和后 {ENDS} 名" if len(bars) < len(ranked) else ""),
                 charts.score_bars(bars, size_label) if not ranked.empty else None,
                 tuple(cards),
                 empty=f"所选范围和统计期内没有可参与排名的{unit_title}。",

@@ -11,7 +11,7 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.filters import COMPARISONS, PERIOD_PRESETS
+from analytics.filters import COMPARISONS, PERIOD_PRESETS, Filters
 from analytics.schema import BOARDS, CHANNELS, EVENT_TYPES
 
 _RESTORED = "_url_restored"
@@ -55,20 +55,20 @@ def restore(pages: list[str], categories: list[str], first_day: date, last_day: 
     for key, name in CHOICES.items():
         if qp.get(name) in _OPTIONS[key]:
             st.session_state[key] = qp[name]
-    for key, name in UNITS.items():
-        if qp.get(name):
-            st.session_state[key] = qp[name]
+    for key, name in UNITS.items():  # a community only within a street, a grid in a community
+        if not qp.get(name):
+            break
+        st.session_state[key] = qp[name]
     offered = {**_OPTIONS, "f_categories": categories}
     for key, name in LISTS.items():
-        if qp.get(name):
-            picked = [v for v in qp[name].split(",") if v in offered[key]]
+        if qp.get(name):  # repeated parameters: a category name may hold a comma
+            picked = [v for v in qp.get_all(name) if v in offered[key]]
             st.session_state[key] = list(dict.fromkeys(picked))
     start, end = _date(qp.get("start", "")), _date(qp.get("end", ""))
     if st.session_state.get("f_preset") == "custom" and start and end:
         start, end = sorted((start, end))
-        start = min(max(start, first_day), last_day)
-        end = min(max(end, first_day), last_day)
-        st.session_state["f_range"] = (start, end)
+        if start <= last_day and end >= first_day:  # a range outside the data is ignored
+            st.session_state["f_range"] = (max(start, first_day), min(end, last_day))
     if qp.get("present") == "1":
         st.session_state["present"] = True
     if qp.get("rotate"):
@@ -79,16 +79,20 @@ def restore(pages: list[str], categories: list[str], first_day: date, last_day: 
         st.session_state["present_every"] = min(max(int(every), EVERY_SECONDS[0]), EVERY_SECONDS[1])
 
 
-def publish() -> None:
-    """Rewrite the query string from the widgets' current state (only when it changed)."""
+def publish(f: Filters) -> None:
+    """Rewrite the query string from the filters the sidebar returned and the widgets' state
+    (only when it changed)."""
     state = st.session_state
-    params: dict[str, str] = {}
-    for key, name in {**CHOICES, **UNITS}.items():
+    params: dict[str, str | list[str]] = {}
+    for key, name in CHOICES.items():
         if state.get(key):
             params[name] = str(state[key])
+    for unit, name in zip((f.street_id, f.community_id, f.grid_id), UNITS.values(), strict=True):
+        if unit:
+            params[name] = unit
     for key, name in LISTS.items():
         if state.get(key):
-            params[name] = ",".join(map(str, state[key]))
+            params[name] = [str(v) for v in state[key]]
     picked = state.get("f_range")
     if state.get("f_preset") == "custom" and isinstance(picked, tuple | list) and picked:
         params["start"], params["end"] = picked[0].isoformat(), picked[-1].isoformat()
@@ -97,5 +101,6 @@ def publish() -> None:
         if state.get("present_pages"):
             params["rotate"] = ",".join(state["present_pages"])
             params["every"] = str(int(state.get("present_every") or 30))
-    if params != st.query_params.to_dict():
+    current = {k: st.query_params.get_all(k) for k in st.query_params}
+    if {k: v if isinstance(v, list) else [v] for k, v in params.items()} != current:
         st.query_params.from_dict(params)

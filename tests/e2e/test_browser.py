@@ -169,7 +169,7 @@ def test_overview_in_a_real_browser(server, page):
     assert "同比" in page.locator('[data-testid="stMetricDelta"]').first.inner_text()
     assert page.locator('[data-testid="stSidebar"]').get_by_text("街道").count() >= 1
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 3
-    assert page.locator('[data-testid="stDeckGlJsonChart"] canvas').count() >= 1
+    drawn(page, DECK_CANVAS, 1)  # deck.gl draws after the run; slower on a busy machine
     assert page.locator("h3").first.inner_text().startswith("一屏统览")
 
     # One screen on a 1920×1080 projector: nothing to scroll.
