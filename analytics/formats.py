@@ -90,8 +90,7 @@ def change(name: str, ch) -> str | None:
 
 def delta_color(name: str) -> str:
     """Streamlit delta colour: green means better whichever way the metric moves."""
-    better = m.METRICS[name].better if name in m.METRICS else "neutral"
-    return {"higher": "normal", "lower": "inverse"}.get(better, "off")
+    return {"higher": "normal", "lower": "inverse"}.get(m.better(name), "off")
 
 
 def day(d: date | datetime) -> str:

@@ -285,10 +285,15 @@ DERIVED: dict[str, tuple[str, str, str]] = {
 }
 
 
+def better(name: str) -> str:
+    """Which way ``name`` improves: "higher", "lower" or "neutral" (also for unknown names)."""
+    return METRICS[name].better if name in METRICS else "neutral"
+
+
 def higher_is_worse(name: str) -> bool:
     """For colouring a map: darker means more attention. A metric that is better when higher
     (办结率) reads the other way; counts, densities and durations darken as they grow."""
-    return name not in METRICS or METRICS[name].better != "higher"
+    return better(name) != "higher"
 
 
 def label(name: str) -> str:

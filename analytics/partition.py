@@ -484,7 +484,7 @@ def _power_groups(container, sites: np.ndarray, weight: np.ndarray, start: np.nd
     """Groups drawn as cells of a balanced power diagram clipped to the container: straight
     borders and convex cells wherever the container is convex. None when a group comes out
     empty or less balanced than ``start`` (the caller then draws Voronoi unions)."""
-    w = np.where(weight > 0, weight, 0.0) if weight.sum() > 0 else np.ones(len(sites))
+    w = weight if weight.sum() > 0 else np.ones(len(sites))  # weights are ≥ 0 (_prepare)
     centres, offsets = _balanced_power(sites, w, start, k)
     cells = shapely.intersection(_power_cells(centres, offsets, container.bounds), container)
     parts, cell = shapely.get_parts(cells, return_index=True)

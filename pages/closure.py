@@ -10,7 +10,7 @@ from analytics import closure as cl
 from analytics import formats as fmt
 from analytics import labels
 from analytics import metrics as m
-from ui import charts, data, downloads
+from ui import charts, data, downloads, findings
 from ui.context import current
 from ui.sidebar import period_caption, scope_label
 
@@ -64,11 +64,13 @@ with left:
     if units.empty:
         st.info("所选范围内没有事件。")
     else:
-        fig = charts.rate_ranking(units.head(30), "name", comparison_name)
+        fig = charts.rate_ranking(units.head(findings.RATE_RANKING_ROWS), "name", comparison_name)
         config = charts.config(f"办结率_各{unit_title}_{place}")
         st.plotly_chart(fig, config=config, key="closure_units")
-        if len(units) > 30:
-            st.caption(f"图中为前 30 个{unit_title},全部 {len(units)} 个见下载。")
+        if len(units) > findings.RATE_RANKING_ROWS:
+            st.caption(
+                f"图中为前 {findings.RATE_RANKING_ROWS} 个{unit_title},全部 {len(units)} 个见下载。"
+            )
         downloads.buttons(
             rate_table(units, "name", unit_title), f"办结率_各{unit_title}_{place}", "dl_units"
         )

@@ -56,7 +56,11 @@ with bottom_right:  # the before/after controls first: every query is known befo
         key="resp_pivot",
     )
     days = window_col.selectbox(
-        "比较窗口", list(WINDOWS), index=2, format_func=WINDOWS.get, key="resp_window"
+        "比较窗口",
+        list(WINDOWS),
+        index=list(WINDOWS).index(findings.BEFORE_AFTER_DAYS),
+        format_func=WINDOWS.get,
+        key="resp_window",
     )
 
 queries = {
@@ -76,7 +80,7 @@ with top_left:
     if dist.empty:
         st.info("所选范围内没有可计算时长的事件。")
     else:
-        fig = charts.hours_boxes(dist.head(25), MEASURES[measure], log)
+        fig = charts.hours_boxes(dist.head(findings.RESPONSE_ROWS), MEASURES[measure], log)
         name = f"{MEASURES[measure][:4]}分布_按{GROUPS[by]}_{place}"
         st.plotly_chart(fig, config=charts.config(name), key="resp_dist")
         table = pd.DataFrame(
@@ -92,7 +96,9 @@ with top_right:
     else:
         name = f"各环节时长_按{GROUPS[by]}_{place}"
         st.plotly_chart(
-            charts.stage_bars(stages.head(25)), config=charts.config(name), key="resp_stages"
+            charts.stage_bars(stages.head(findings.RESPONSE_ROWS)),
+            config=charts.config(name),
+            key="resp_stages",
         )
         table = pd.DataFrame(
             {GROUPS[by]: stages["label"]}

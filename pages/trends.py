@@ -31,7 +31,11 @@ st.caption(
 freq_col, mode_col, prev_col, ma_col = st.columns([1.2, 1.2, 1, 1])
 freq = (
     freq_col.segmented_control(
-        "时间粒度", list(FREQS), format_func=FREQS.get, default="week", key="trend_freq"
+        "时间粒度",
+        list(FREQS),
+        format_func=FREQS.get,
+        default=findings.TREND_FREQ,
+        key="trend_freq",
     )
     or "week"
 )
@@ -83,7 +87,7 @@ with units_section:  # its choice of units first: every query is known before an
         )
         for unit in ids
     }
-    default = [u for u in units.loc[units.level == "street", "unit_id"]][:2]
+    default = list(units.loc[units.level == "street", "unit_id"])[: findings.COMPARED_STREETS]
     chosen = st.multiselect(
         "选择要对比的单位(最多 4 个:街道、社区或网格)",
         list(options),

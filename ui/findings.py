@@ -9,6 +9,13 @@ from analytics import formats as fmt
 from analytics import metrics as m
 from analytics import response as rs
 
+# Page defaults the slide export draws with, so that the slides show what a page first shows.
+TREND_FREQ = "week"  # 投诉信访趋势: 时间粒度
+COMPARED_STREETS = 2  # 投诉信访趋势: the unit comparison starts with the first two streets
+RATE_RANKING_ROWS = 30  # 办结率: units in the rate ranking chart
+RESPONSE_ROWS = 25  # 响应时效: groups in the duration and stage charts
+BEFORE_AFTER_DAYS = 365  # 响应时效: the before/after window on each side
+
 RESPONSE_MEASURES = {"response": "响应时长(受理 − 上报)", "handling": "办理时长(办结 − 上报)"}
 RESPONSE_GROUPS = {
     "unit": "单位",

@@ -8,7 +8,7 @@ import time
 
 import streamlit as st
 
-from ui.urlstate import EVERY_SECONDS
+from ui.urlstate import EVERY_DEFAULT, EVERY_SECONDS
 
 FONT_PX = 18  # the root font size on a projector (Streamlit's own is 16 px; its text is in rem)
 TICK_SECONDS = 5  # how often the rotation's countdown is refreshed
@@ -54,7 +54,7 @@ def controls(pages: list[st.Page]) -> None:
             key="present_pages",
             placeholder="不轮播",
         )
-        st.session_state.setdefault("present_every", 30)  # or what a link carried
+        st.session_state.setdefault("present_every", EVERY_DEFAULT)  # or what a link carried
         st.number_input(
             "每页停留(秒)",
             min_value=EVERY_SECONDS[0],
@@ -85,7 +85,7 @@ def show(pages: list[st.Page], current: st.Page) -> None:
 @st.fragment(run_every=TICK_SECONDS)
 def _rotate(rotation: list[st.Page], current: st.Page) -> None:
     """Count down, then switch to the next page of the rotation (the first after the last)."""
-    every = int(st.session_state.get("present_every") or 30)
+    every = int(st.session_state.get("present_every") or EVERY_DEFAULT)
     page, since = st.session_state.get(_SINCE, (page_id(current), time.monotonic()))
     paths = [page_id(p) for p in rotation]
     following = rotation[(paths.index(page) + 1) % len(rotation)] if page in paths else rotation[0]

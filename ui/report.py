@@ -48,13 +48,10 @@ from ui import charts, data, findings, images
 from ui.context import Context
 from ui.sidebar import scope_label
 
-ENDS = findings.RANKING_CHART_ENDS
-
 TITLE = "网格治理一屏统览 汇报材料"
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 FONT = "Microsoft YaHei"  # 微软雅黑: on every Windows PowerPoint and in WPS
 NO_EVENTS = "所选范围内没有事件。"
-TREND_FREQ = "week"  # the trends page's default 时间粒度
 
 _log = logging.getLogger(__name__)
 
@@ -93,7 +90,7 @@ class Section:
 
 
 def _tone(metric: str, change) -> str:
-    better = m.METRICS[metric].better if metric in m.METRICS else "neutral"
+    better = m.better(metric)
     shown = fmt.change(metric, change)
     if not shown or shown == fmt.FLAT or better == "neutral":
         return ""
@@ -281,7 +278,7 @@ def trends_section(ctx: Context) -> Section:
     """投诉信访趋势 at the page's defaults: weekly, stacked, with last year's total."""
     src, f = ctx.src, ctx.filters
     rng = data.data_range(src)
-    freq, per = TREND_FREQ, "件/周"
+    freq, per = findings.TREND_FREQ, "件/周"
     has_yoy = q.comparable(f, "yoy", rng)
     no_yoy = q.comparison_problem(f, "yoy", rng) or "没有上年同期数据。"
     slides = []
@@ -368,7 +365,7 @@ def trends_section(ctx: Context) -> Section:
     )
 
     units = data.org_units(src)
-    streets = list(units.loc[units["level"] == "street", "unit_id"])[:2]  # the page's default
+    streets = list(units.loc[units["level"] == "street", "unit_id"])[: findings.COMPARED_STREETS]
     if streets:
         chosen = {u: f"{names[u]}({labels.UNIT_LEVEL['street']})" for u in streets}
         compared = data.unit_comparison(src, f, tuple(streets), freq)
@@ -410,11 +407,12 @@ def closure_section(ctx: Context) -> Section:
     if len(ranked) > 1:
         for title, row in (("办结率第一", ranked.iloc[0]), ("办结率末位", ranked.iloc[-1])):
             cards.append(KeyFigure(title, row["name"], f"办结率 {fmt.rate(row['closure_rate'])}"))
-    shown = units.head(30)
+    rows = findings.RATE_RANKING_ROWS
+    shown = units.head(rows)
     slides.append(
         Slide(
             f"各{unit_title}办结率与按时办结率",
-            "排名按办结率" + (f";图中为前 30 个{unit_title}" if len(units) > 30 else ""),
+            "排名按办结率" + (f";图中为前 {rows} 个{unit_title}" if len(units) > rows else ""),
             charts.rate_ranking(shown, "name", comparison) if not units.empty else None,
             tuple(cards),
             empty=NO_EVENTS,
@@ -493,7 +491,9 @@ def response_section(ctx: Context) -> Section:
         Slide(
             f"{title} · 按{findings.RESPONSE_GROUPS[by]}",
             "箱体 25%–75%,须至 P10 与 P90;对数坐标,单位小时",
-            charts.hours_boxes(dist.head(25), title, True) if not dist.empty else None,
+            charts.hours_boxes(dist.head(findings.RESPONSE_ROWS), title, True)
+            if not dist.empty
+            else None,
             tuple(cards),
             empty="所选范围内没有可计算时长的事件。",
         )
@@ -510,7 +510,7 @@ def response_section(ctx: Context) -> Section:
         Slide(
             f"各环节时长中位数 · 按{findings.RESPONSE_GROUPS[by]}",
             "单位小时",
-            charts.stage_bars(stages.head(25)) if not stages.empty else None,
+            charts.stage_bars(stages.head(findings.RESPONSE_ROWS)) if not stages.empty else None,
             tuple(cards),
             empty=NO_EVENTS,
         )
@@ -539,7 +539,7 @@ def response_section(ctx: Context) -> Section:
     )
 
     pivot = rs.default_pivot(rng)
-    sides = data.sides(src, f, pivot, 365)
+    sides = data.sides(src, f, pivot, findings.BEFORE_AFTER_DAYS)
     if sides is not None:
         figures = data.before_after(src, sides)
         tests = data.rank_tests(src, sides)
@@ -581,6 +581,7 @@ def rankings_section(ctx: Context) -> Section:
     size = ranked["events"] if workers else ranked["intake"]
     names = findings.ranking_names(ranked, workers)
     bars = findings.ranking_bars(ranked, workers)
+    ends = findings.RANKING_CHART_ENDS
     used = findings.weights_formula(rk.shares(weights), rk.PART_LABELS)
     cards = [
         KeyFigure(
@@ -627,7 +628,7 @@ def rankings_section(ctx: Context) -> Section:
             Slide(
                 f"{unit_title}得分与档次",
                 f"得分 = {used}(百分制);按名次四等分为一档至四档"
-                + (f";图中为前 {ENDS} 名和后 {ENDS} 名" if len(bars) < len(ranked) else ""),
+                + (f";图中为前 {ends} 名和后 {ends} 名" if len(bars) < len(ranked) else ""),
                 charts.score_bars(bars, size_label) if not ranked.empty else None,
                 tuple(cards),
                 empty=f"所选范围和统计期内没有可参与排名的{unit_title}。",

@@ -23,7 +23,6 @@ LISTS = {
     "f_channels": "channel",
     "f_boards": "board",
 }
-PRESENT = {"present": "present", "present_pages": "rotate", "present_every": "every"}
 _OPTIONS = {
     "f_preset": PERIOD_PRESETS,
     "f_compare": COMPARISONS,
@@ -32,6 +31,7 @@ _OPTIONS = {
     "f_boards": BOARDS,
 }
 EVERY_SECONDS = (10, 600)  # the shortest and longest stay of a page in rotation
+EVERY_DEFAULT = 30
 
 
 def _date(text: str) -> date | None:
@@ -100,7 +100,7 @@ def publish(f: Filters) -> None:
         params["present"] = "1"
         if state.get("present_pages"):
             params["rotate"] = ",".join(state["present_pages"])
-            params["every"] = str(int(state.get("present_every") or 30))
+            params["every"] = str(int(state.get("present_every") or EVERY_DEFAULT))
     current = {k: st.query_params.get_all(k) for k in st.query_params}
     if {k: v if isinstance(v, list) else [v] for k, v in params.items()} != current:
         st.query_params.from_dict(params)
