@@ -67,8 +67,8 @@ TABLES: dict[str, str] = {
             category       VARCHAR NOT NULL,
             board          VARCHAR NOT NULL,
             grid_id        VARCHAR,
-            community_id   VARCHAR NOT NULL,
-            street_id      VARCHAR NOT NULL,
+            community_id   VARCHAR,
+            street_id      VARCHAR,
             lon            DOUBLE,
             lat            DOUBLE,
             reported_at    TIMESTAMP NOT NULL,
@@ -114,7 +114,18 @@ TABLES: dict[str, str] = {
 }
 
 
+# Events without a place (many hotline and 问政 exports name none) count at district level:
+# files written before that was allowed declared the place columns NOT NULL.
+MIGRATIONS = (
+    "ALTER TABLE events ALTER COLUMN community_id DROP NOT NULL",
+    "ALTER TABLE events ALTER COLUMN street_id DROP NOT NULL",
+)
+
+
 def create_schema(con) -> None:
-    """Create every canonical table that does not exist yet on a DB-API/duckdb connection."""
+    """Create every canonical table that does not exist yet on a DB-API/duckdb connection,
+    and bring an older file's tables up to date."""
     for ddl in TABLES.values():
         con.execute(ddl)
+    for statement in MIGRATIONS:
+        con.execute(statement)
