@@ -230,6 +230,7 @@ class ImportResult:
     reasons: dict[str, int]
     quarantined: pd.DataFrame = field(default_factory=pd.DataFrame)  # source_row, reason (≤200)
     dry_run: bool = False
+    quarantine_new: int = 0  # quarantined rows not already kept from an earlier import
 
     def summary(self) -> str:
         text = (
@@ -1035,31 +1036,58 @@ def import_events(
     return result
 
 
+class ImportCheckFailed(RuntimeError):
+    """What an import wrote does not read back as meant: it is aborted, nothing changes."""
+
+
 def upsert(con, table: str, key: str, incoming: pd.DataFrame) -> tuple[int, int, int]:
     """Insert new keys, replace changed rows, keep identical ones: (new, updated, unchanged).
 
-    ``incoming`` holds the table's columns in order, one row per key.
+    ``incoming`` holds the table's columns in order, one row per key. The rows are read
+    straight from an Arrow view in every statement, never staged in a temporary table (a
+    TEMP table filled inside a transaction lost every row past 122,880 on duckdb 2.0.0).
+    The figures are read back from the table after the write and must agree with what was
+    meant: every incoming row is present exactly as given, and the table grew by the new
+    rows alone; otherwise :class:`ImportCheckFailed` aborts the transaction.
     """
-    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    cols = ", ".join(columns)
-    con.register("incoming", incoming[columns])
-    con.execute(f"CREATE OR REPLACE TEMP TABLE inc AS SELECT * FROM {table} LIMIT 0")
-    con.execute(f"INSERT INTO inc SELECT {cols} FROM incoming")
-    con.unregister("incoming")
-    changed = con.execute(
-        f"SELECT count(*) FROM (SELECT {cols} FROM inc SEMI JOIN {table} USING ({key}) "
-        f"EXCEPT SELECT {cols} FROM {table} SEMI JOIN inc USING ({key}))"
-    ).fetchone()[0]
-    existing = con.execute(f"SELECT count(*) FROM inc SEMI JOIN {table} USING ({key})").fetchone()[
-        0
-    ]
-    con.execute(
-        f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM ("
-        f"SELECT {cols} FROM inc EXCEPT SELECT {cols} FROM {table}))"
+    schema = con.execute(f"DESCRIBE {table}").fetchall()
+    typed = ", ".join(f'CAST("{name}" AS {kind}) AS "{name}"' for name, kind, *_ in schema)
+    cols = ", ".join(f'"{name}"' for name, *_ in schema)
+    view = f"incoming_{uuid.uuid4().hex[:8]}"
+    con.register(
+        view, pa.Table.from_pandas(incoming[[n for n, *_ in schema]], preserve_index=False)
     )
-    con.execute(f"INSERT INTO {table} SELECT {cols} FROM inc ANTI JOIN {table} USING ({key})")
-    con.execute("DROP TABLE inc")
-    return len(incoming) - existing, changed, existing - changed
+    rows = f"(SELECT {typed} FROM {view})"
+
+    def scalar(sql: str) -> int:
+        return int(con.execute(sql).fetchall()[0][0])
+
+    try:
+        before = scalar(f"SELECT count(*) FROM {table}")
+        existing = scalar(f"SELECT count(*) FROM {rows} i SEMI JOIN {table} USING ({key})")
+        changed_keys = (
+            f"SELECT {key} FROM (SELECT {cols} FROM {rows} i SEMI JOIN {table} USING ({key}) "
+            f"EXCEPT SELECT {cols} FROM {table})"
+        )
+        changed = scalar(f"SELECT count(*) FROM ({changed_keys})")
+        deleted = scalar(f"DELETE FROM {table} WHERE {key} IN ({changed_keys})") if changed else 0
+        con.execute(
+            f"INSERT INTO {table} SELECT {cols} FROM {rows} i ANTI JOIN {table} USING ({key})"
+        )
+        after = scalar(f"SELECT count(*) FROM {table}")
+        missing = scalar(
+            f"SELECT count(*) FROM (SELECT {cols} FROM {rows} EXCEPT SELECT {cols} FROM {table})"
+        )
+    finally:
+        con.unregister(view)
+    new = len(incoming) - existing
+    if deleted != changed or after - before != new or missing:
+        raise ImportCheckFailed(
+            f"写入 {table} 后核对不符(应新增 {new:,} 行、更新 {changed:,} 行,"
+            f"实际新增 {after - before:,} 行、替换 {deleted:,} 行、缺少 {missing:,} 行),"
+            "导入已撤销,数据库未改变。请把文件和这条信息反馈给管理员。"
+        )
+    return new, changed, existing - changed
 
 
 def finish(
@@ -1085,6 +1113,7 @@ def finish(
     key = frame.columns[0]
     exact = _settle_duplicates(state, frame, key, label)
     ok = state.reason.isna()
+    before = con.execute(f"SELECT count(*) FROM {kind}").fetchall()[0][0]
     accepted, updated, unchanged = upsert(con, kind, key, frame[ok & ~exact].reset_index(drop=True))
     bad = (~ok).to_numpy()
     result = ImportResult(
@@ -1109,20 +1138,59 @@ def finish(
             "reason": np.asarray(state.reason[bad], dtype=object),
         }
     )
-    con.register("q", quarantined)
-    con.execute("INSERT INTO quarantine SELECT * FROM q")
-    con.unregister("q")
+    result.quarantine_new = _keep_quarantined(con, quarantined)
     result.reasons = _reason_counts(quarantined["reason"])
     result.quarantined = quarantined[["source_row", "reason"]].head(200).reset_index(drop=True)
     parts = (result.rows_accepted, result.rows_updated, result.rows_unchanged)
     assert result.rows_read == sum(parts) + result.rows_quarantined
+    figures = [result.rows_read, result.rows_accepted, result.rows_updated,
+               result.rows_unchanged, result.rows_quarantined]  # fmt: skip
     con.execute(
         "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [result.import_id, kind, name, sha256, result.rows_read, result.rows_accepted,
-         result.rows_updated, result.rows_unchanged, result.rows_quarantined, started,
-         datetime.now()],
-    )  # fmt: skip
+        [result.import_id, kind, name, sha256, *figures, started, datetime.now()],
+    )
+    stored = con.execute(
+        "SELECT rows_read, rows_accepted, rows_updated, rows_unchanged, rows_quarantined "
+        "FROM imports WHERE import_id = ?",
+        [result.import_id],
+    ).fetchall()
+    after = con.execute(f"SELECT count(*) FROM {kind}").fetchall()[0][0]
+    if [list(r) for r in stored] != [figures] or after - before != accepted:
+        raise ImportCheckFailed(
+            f"导入后核对不符(应新增 {accepted:,} 行,{kind} 表实际增加 {after - before:,} 行),"
+            "导入已撤销,数据库未改变。请把文件和这条信息反馈给管理员。"
+        )
     return result
+
+
+def _keep_quarantined(con, quarantined: pd.DataFrame) -> int:
+    """Write the quarantined rows not already kept from an earlier import of the same file
+    (same file name, row, text and reason), so a re-import adds no second copy; the number
+    written is read back and checked."""
+    view = f"quarantined_{uuid.uuid4().hex[:8]}"
+    con.register(view, pa.Table.from_pandas(quarantined, preserve_index=False))
+    try:
+        fresh = (
+            f"SELECT CAST(import_id AS VARCHAR), CAST(source_file AS VARCHAR), "
+            f"CAST(source_row AS BIGINT), CAST(raw AS VARCHAR), CAST(reason AS VARCHAR) "
+            f"FROM {view} q WHERE NOT EXISTS (SELECT 1 FROM quarantine k WHERE "
+            "k.source_file IS NOT DISTINCT FROM q.source_file AND k.source_row = q.source_row "
+            "AND k.raw IS NOT DISTINCT FROM q.raw AND k.reason = q.reason)"
+        )
+        expected = int(con.execute(f"SELECT count(*) FROM ({fresh})").fetchall()[0][0])
+        con.execute(f"INSERT INTO quarantine {fresh}")
+    finally:
+        con.unregister(view)
+    import_id = quarantined["import_id"].iloc[0] if len(quarantined) else None
+    written = con.execute(
+        "SELECT count(*) FROM quarantine WHERE import_id = ?", [import_id]
+    ).fetchall()[0][0]
+    if written != expected:
+        raise ImportCheckFailed(
+            f"隔离表写入后核对不符(应写入 {expected:,} 行,实际 {written:,} 行),"
+            "导入已撤销,数据库未改变。"
+        )
+    return expected
 
 
 def _settle_duplicates(state: _Rows, frame: pd.DataFrame, key: str, label: str) -> pd.Series:
