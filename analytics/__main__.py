@@ -2,7 +2,9 @@
 
 python -m analytics demo [--events N] [--seed S] [--db PATH] [--if-missing]
 python -m analytics summary [--period ytd|…] [--start D --end D] [--unit ID] [--db PATH]
-python -m analytics import FILE [--preset canonical|hotline | --mapping MAP.yaml] [--db PATH]
+python -m analytics import FILE [--preset auto|canonical|hotline|open311|wenzheng |
+    --mapping MAP.yaml] [--kind events|grids|buildings|workers] [--create-units] [--dry-run]
+    [--db PATH]
 python -m analytics whatif --scope UNIT_ID (--households-per-grid N | --grids K |
     --events-ceiling E) [--least-change]
                            --out DIR [--db PATH]
@@ -11,6 +13,8 @@ python -m analytics whatif --scope UNIT_ID (--households-per-grid N | --grids K 
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import time
 from datetime import date
@@ -106,28 +110,75 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _guess_kind(path: str) -> str:
+    """grids for GeoJSON (by extension, or a .json whose start declares features), else
+    events: Open311, Socrata and JSON Lines exports are events."""
+    lower = path.lower()
+    if lower.endswith(".geojson"):
+        return "grids"
+    if lower.endswith(".json"):
+        try:
+            with open(path, "rb") as file:
+                start = file.read(4096)
+        except OSError:
+            return "events"
+        if re.search(rb'"type"\s*:\s*"(FeatureCollection|Feature)"', start):
+            return "grids"
+    return "events"
+
+
 def _import(args: argparse.Namespace) -> int:
-    from analytics.importer import ImportFileError, import_events, load_mapping
+    from analytics.importer import ImportCheckFailed, ImportFileError, import_events
+    from analytics.presets import PRESETS, load_mapping
     from analytics.reference_import import KINDS, import_reference
     from analytics.store import StoreBusy
 
-    kind = args.kind or ("grids" if args.file.lower().endswith((".geojson", ".json")) else "events")
+    kind = args.kind or _guess_kind(args.file)
     try:
         if kind == "events":
             mapping = load_mapping(args.mapping) if args.mapping else None
-            print(f"==> 导入 {args.file}(预设:{'自定义映射' if mapping else args.preset})")
-            result = import_events(args.file, preset=args.preset, mapping=mapping, db=args.db)
+            named = PRESETS[args.preset].title if args.preset in PRESETS else "自动识别"
+            print(f"==> 导入 {args.file}(格式:{'自定义映射' if mapping else named})")
+            result = import_events(
+                args.file,
+                preset=args.preset,
+                mapping=mapping,
+                db=args.db,
+                dry_run=args.dry_run,
+                create_units=args.create_units,
+            )
+            if result.preset_reason:
+                print(f"    {result.preset_reason}")
         else:
             print(f"==> 导入{KINDS[kind]} {args.file}")
-            result = import_reference(args.file, kind, db=args.db, coordinates=args.coordinates)
-    except (ImportFileError, StoreBusy) as exc:
+            result = import_reference(
+                args.file, kind, db=args.db, coordinates=args.coordinates, dry_run=args.dry_run
+            )
+    except (ImportFileError, ImportCheckFailed, StoreBusy) as exc:
         print(f"导入失败:{exc}", file=sys.stderr)
         print("数据库未做任何改动。", file=sys.stderr)
         return 2
-    print(f"==> {result.summary()}")
+    except MemoryError:
+        print(
+            "导入失败:文件太大,内存不足。请分成几个文件导入。数据库未做任何改动。", file=sys.stderr
+        )
+        return 2
+    except Exception as exc:  # a defect of ours: one line for the user, the detail on request
+        if os.environ.get("GOV_DEBUG"):
+            raise
+        print(
+            f"导入失败:内部错误({type(exc).__name__})。数据库未做任何改动。"
+            "设置环境变量 GOV_DEBUG=1 重新运行可看到详细信息,请反馈给管理员。",
+            file=sys.stderr,
+        )
+        return 1
+    prefix = "校验完成(未写入数据库)" if args.dry_run else "导入完成"
+    print(f"==> {prefix}:{result.summary()}")
+    for note in getattr(result, "notes", []):
+        print(f"    说明:{note}")
     for reason, n in list(result.reasons.items())[:10]:
         print(f"    隔离 {n:,} 行:{reason}")
-    if result.rows_quarantined:
+    if result.rows_quarantined and not args.dry_run:
         print(f"    被隔离的行(含原文与原因)保存在 quarantine 表,导入编号 {result.import_id}。")
     return 0
 
@@ -222,16 +273,19 @@ def main(argv: list[str] | None = None) -> int:
     summary.set_defaults(func=_summary)
 
     imp = sub.add_parser("import", help="导入事件、网格边界、楼栋或网格员数据")
-    imp.add_argument("file", help="CSV(UTF-8 或 GBK/GB18030)、Excel .xlsx,或网格边界 GeoJSON")
+    imp.add_argument(
+        "file", help="CSV(UTF-8 或 GBK/GB18030)、Excel .xlsx、JSON/JSON Lines,或网格边界 GeoJSON"
+    )
     imp.add_argument(
         "--kind",
         choices=("events", "grids", "buildings", "workers"),
-        help="数据类型(默认:.geojson/.json 为 grids,其余为 events)",
+        help="数据类型(默认:GeoJSON 为 grids,其余为 events)",
     )
     imp.add_argument(
         "--preset",
-        default="canonical",
-        help="事件的列名预设:canonical(标准列名)、hotline(12345工单)或 open311(NYC 311)",
+        default="auto",
+        help="事件的列名预设:auto(默认,按表头自动识别)、canonical(标准列名)、"
+        "hotline(12345/网格平台工单)、open311(Open311 / 美国 311)、wenzheng(网络问政留言)",
     )
     imp.add_argument("--mapping", help="事件列对应关系的 YAML 文件(代替预设)")
     imp.add_argument(
@@ -240,6 +294,12 @@ def main(argv: list[str] | None = None) -> int:
         choices=("wgs84", "gcj02", "bd09"),
         help="网格边界和楼栋坐标的坐标系(导入时转换为 WGS-84)",
     )
+    imp.add_argument(
+        "--create-units",
+        action="store_true",
+        help="文件中有数据库区划里没有的街道、社区或网格时建立它们(默认:遇到未知街道即停止)",
+    )
+    imp.add_argument("--dry-run", action="store_true", help="只校验并报告各项行数,不写入数据库")
     imp.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
     imp.set_defaults(func=_import)
 

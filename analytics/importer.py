@@ -16,146 +16,54 @@ database is left as it was.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from analytics import labels
 from analytics.connection import db_url, duckdb_path, is_duckdb_file
 from analytics.geo import convert_to_wgs84
 from analytics.masking import MASKERS
-from analytics.schema import (
-    EVENT_TIMESTAMPS,
-    PERSONAL_COLUMNS,
-    TABLES,
+from analytics.presets import (
+    AUTO,
+    EVENT_COLUMNS,
+    HEADER_NAME,
+    HEADER_SCAN_ROWS,
+    HELPER_COLUMNS,
+    PLACE_IDS,
+    PRESETS,
+    Preset,
+    find_header,
+    fold,
+    header_cells,
+    recognise,
+    resolve,
 )
+from analytics.reading import (  # noqa: F401 (re-exported: importer.ImportFileError, …)
+    EXTRA_FIELDS,
+    HEAD_ROWS,
+    ImportFileError,
+    Sheet,
+    _csv_body,
+    _regular_body,
+    read_sheet,
+)
+from analytics.schema import EVENT_TIMESTAMPS, OTHER, PERSONAL_COLUMNS
+from analytics.settings import SettingsError
+from analytics.settings import load as load_settings
 from analytics.store import writing
 
-EVENT_COLUMNS = tuple(
-    line.split()[0]
-    for line in TABLES["events"].split("(", 1)[1].rsplit(")", 1)[0].strip().splitlines()
-)
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-HEADER_SCAN_ROWS = 15  # the header is looked for in these first rows
-HEAD_ROWS = 40  # rows read up front: header search and preview
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be imported; the message says why and what to do."""
-
-
-@dataclass(frozen=True)
-class Preset:
-    """How one kind of export maps onto ``events``."""
-
-    name: str
-    title: str
-    columns: dict[str, tuple[str, ...]]  # canonical column -> accepted headers
-    defaults: dict[str, str] = field(default_factory=dict)
-    coordinates: str = "wgs84"  # wgs84 | gcj02 | bd09
-
-
-def _canonical_columns() -> dict[str, tuple[str, ...]]:
-    return {c: (c,) for c in EVENT_COLUMNS if c not in ("community_id", "street_id", "grid_id")} | {
-        "street": ("street_id", "street"),
-        "community": ("community_id", "community"),
-        "grid": ("grid_id", "grid"),
-    }
-
-
-PRESETS: dict[str, Preset] = {
-    "canonical": Preset("canonical", "标准格式(数据模型列名)", _canonical_columns()),
-    "hotline": Preset(
-        "hotline",
-        "12345/网格平台工单导出",
-        {
-            "event_id": ("工单编号", "工单号", "事件编号"),
-            "channel": ("来源渠道", "来源", "渠道"),
-            "event_type": ("诉求类型", "事件类型", "工单类型"),
-            "category": ("问题分类", "业务类别", "事项分类"),
-            "board": ("四板块", "所属板块"),
-            "street": ("所属街道", "街道", "街镇"),
-            "community": ("所属社区", "社区", "村社区"),
-            "grid": ("所属网格", "网格"),
-            "lon": ("经度",),
-            "lat": ("纬度",),
-            "reported_at": ("来电时间", "上报时间", "登记时间"),
-            "accepted_at": ("受理时间",),
-            "dispatched_at": ("派单时间", "转办时间"),
-            "handled_at": ("处置时间", "处理完成时间"),
-            "closed_at": ("办结时间", "反馈时间"),
-            "deadline_at": ("办结时限", "承诺时限", "要求办结时间"),
-            "handling_type": ("办理类型", "件类型"),
-            "resolved_level": ("解决层级", "办结层级"),
-            "handler_unit": ("承办单位", "处置单位"),
-            "worker_id": ("网格员编号",),
-            "satisfaction": ("满意度", "满意度评价"),
-            "resolved": ("是否解决", "解决情况"),
-            "repeat_of": ("重复工单", "原工单编号"),
-            "reporter_name": ("来电人", "反映人", "姓名"),
-            "reporter_phone": ("联系电话", "来电号码", "电话"),
-            "address": ("地址", "事发地址"),
-            "description": ("诉求内容", "问题描述", "工单内容"),
-        },
-        defaults={"channel": "hotline", "event_type": "request"},
-    ),
-    # NYC 311 Open Data export and Open311 GeoReport v2 names. A 311 service request is a
-    # hotline demand (诉求); boroughs become streets and community boards communities.
-    "open311": Preset(
-        "open311",
-        "Open311 / NYC 311 服务请求",
-        {
-            "event_id": ("Unique Key", "service_request_id"),
-            "reported_at": ("Created Date", "requested_datetime"),
-            "closed_at": ("Closed Date",),
-            "deadline_at": ("Due Date", "expected_datetime"),
-            "category": ("Complaint Type", "service_name"),
-            "handler_unit": ("Agency", "agency_responsible"),
-            "street": ("Borough",),
-            "community": ("Community Board",),
-            "lat": ("Latitude", "lat"),
-            "lon": ("Longitude", "long"),
-            "address": ("Incident Address", "address"),
-            "description": ("Descriptor", "description"),
-        },
-        defaults={"channel": "hotline", "event_type": "request"},
-    ),
-}
-REQUIRED = ("event_id", "reported_at", "category", "street")
-HEADER_NAME = {  # Chinese names of canonical columns, for messages
-    "event_id": "事件编号",
-    "channel": "来源渠道",
-    "event_type": "事件类型",
-    "category": "业务类别",
-    "board": "四板块",
-    "street": "街道",
-    "community": "社区",
-    "grid": "网格",
-    "lon": "经度",
-    "lat": "纬度",
-    "reported_at": "上报时间",
-    "accepted_at": "受理时间",
-    "dispatched_at": "转办时间",
-    "handled_at": "处置时间",
-    "closed_at": "办结时间",
-    "deadline_at": "办结时限",
-    "handling_type": "办理类型",
-    "resolved_level": "解决层级",
-    "satisfaction": "满意度",
-    "resolved": "是否解决",
-}
 
 
 CATALOGUE = {  # coded columns and their Chinese labels (the codes are the schema's values)
@@ -166,54 +74,135 @@ CATALOGUE = {  # coded columns and their Chinese labels (the codes are the schem
     "resolved_level": labels.RESOLVED_LEVEL,
     "satisfaction": labels.SATISFACTION,
 }
-SYNONYMS = {  # what exports write besides the codes and the labels
+SYNONYMS = {  # what exports write besides the codes and the labels (compared folded)
     "channel": {
-        "12345": "hotline",
-        "8890": "hotline",
-        "热线": "hotline",
-        "12345热线": "hotline",
-        "巡查": "patrol",
-        "网格员上报": "patrol",
-        "随手拍": "app",
-        "APP": "app",
-        "app": "app",
-        "微信": "app",
-        "来信": "letter",
-        "民情信箱": "letter",
-        "网上": "online",
-        "视频": "sensor",
-        "物联感知": "sensor",
+        "hotline": (
+            "12345",
+            "8890",
+            "热线",
+            "12345热线",
+            "市长热线",
+            "便民热线",
+            "电话",
+            "来电",
+            "电话来电",
+            "phone",
+            "call",
+            "telephone",
+            "voice in",
+            "voice",
+            "constituent call",
+            "phone call",
+            "call center",
+            "311",
+        ),
+        "app": (
+            "随手拍",
+            "app",
+            "微信",
+            "小程序",
+            "微信小程序",
+            "微信公众号",
+            "手机",
+            "客户端",
+            "mobile",
+            "mobile app",
+            "mobile/open311",
+            "open311",
+            "citizens connect app",
+            "bos:311 app",
+            "iphone",
+            "android",
+        ),
+        "online": (
+            "网上",
+            "网站",
+            "网络",
+            "网页",
+            "网络问政",
+            "留言板",
+            "邮件",
+            "电子邮件",
+            "微博",
+            "online",
+            "web",
+            "website",
+            "self service",
+            "email",
+            "e-mail",
+            "twitter",
+            "internet",
+            "portal",
+        ),
+        "patrol": (
+            "巡查",
+            "网格员上报",
+            "网格员巡查",
+            "自查",
+            "主动发现",
+            "employee generated",
+            "city worker app",
+            "driver self report",
+            "integrated agency",
+            "other department",
+            "internal",
+        ),
+        "visit": ("来访", "走访", "窗口", "walk in", "walk-in", "in person", "counter"),
+        "letter": ("来信", "民情信箱", "信件", "letter", "mail", "fax"),
+        "sensor": ("视频", "物联感知", "监控", "sensor", "camera"),
     },
     "event_type": {
-        "求助": "request",
-        "求决": "request",
-        "诉求": "request",
-        "建议": "request",
-        "意见建议": "request",
-        "举报": "complaint",
-        "安全隐患": "hazard",
+        "request": (
+            "求助",
+            "求决",
+            "诉求",
+            "建议",
+            "意见建议",
+            "request",
+            "service request",
+            "suggestion",
+        ),
+        "complaint": ("举报", "complaint", "report"),
+        "petition": ("petition",),
+        "hazard": ("安全隐患", "hazard"),
+        "consultation": ("咨询", "consultation", "inquiry", "information", "question"),
     },
-    "board": {"生态": "economy", "公共服务": "livelihood"},
+    "board": {"economy": ("生态",), "livelihood": ("公共服务",)},
     "handling_type": {},
-    "resolved_level": {"区": "district", "区直部门": "district"},
-    "satisfaction": {"非常满意": "satisfied"},
+    "resolved_level": {"district": ("区", "区直部门")},
+    "satisfaction": {
+        "satisfied": ("非常满意", "satisfied", "very satisfied"),
+        "basic": ("基本满意", "somewhat satisfied", "neutral"),
+        "dissatisfied": ("不满意", "非常不满意", "dissatisfied", "unsatisfied", "not satisfied"),
+    },
 }
+# Channels and event types nobody could map are still events: they become ``other``.
+OTHER_WHEN_UNKNOWN = ("channel", "event_type")
+CLOSED_STATUSES = frozenset(fold(s) for s in (
+    "closed", "close", "resolved", "completed", "complete", "done", "archived",
+    "已办结", "办结", "已完成", "完成", "已关闭", "关闭", "已结案", "结案", "已答复", "已回复",
+    "已处理", "处理完毕", "办理完毕", "已反馈",
+))  # fmt: skip
+UNCATEGORISED = "未分类"
 
 
-def _vocabulary(catalogue: dict[str, str], synonyms: dict[str, str]) -> dict[str, str]:
-    """Every accepted spelling → code: the code, its label and each part of a label like
-    诉求/求助, then the synonyms."""
-    words = {code: code for code in catalogue}
+def vocabulary(catalogue: dict[str, str], synonyms: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Every accepted spelling, folded → code: the code, its label and each part of a label
+    like 诉求/求助, then the synonyms."""
+    words = {fold(code): code for code in catalogue}
     for code, text in catalogue.items():
-        words[text] = code
+        words[fold(text)] = code
         for part in re.split(r"[/、]", text):
-            words.setdefault(part, code)
-    return words | synonyms
+            words.setdefault(fold(part), code)
+    for code, spellings in synonyms.items():
+        words |= {fold(s): code for s in spellings}
+    words.pop(fold(OTHER), None)
+    return words
 
 
-VOCABULARY = {column: _vocabulary(CATALOGUE[column], SYNONYMS[column]) for column in CATALOGUE}
-TRUTHY = {"是", "已解决", "解决", "y", "yes", "true", "1", "已落实"}
-FALSY = {"否", "未解决", "不解决", "n", "no", "false", "0", "未落实"}
+VOCABULARY = {column: vocabulary(CATALOGUE[column], SYNONYMS[column]) for column in CATALOGUE}
+TRUTHY = {fold(s) for s in ("是", "已解决", "解决", "y", "yes", "true", "1", "已落实")}
+FALSY = {fold(s) for s in ("否", "未解决", "不解决", "n", "no", "false", "0", "未落实")}
 
 
 @dataclass
@@ -231,6 +220,10 @@ class ImportResult:
     quarantined: pd.DataFrame = field(default_factory=pd.DataFrame)  # source_row, reason (≤200)
     dry_run: bool = False
     quarantine_new: int = 0  # quarantined rows not already kept from an earlier import
+    preset: str = ""  # the preset used ("mapping" for a user's mapping)
+    preset_reason: str = ""  # why ``auto`` chose it (empty when named)
+    other_values: dict[str, int] = field(default_factory=dict)  # column -> rows made other/none
+    notes: list[str] = field(default_factory=list)  # what was completed or assumed, in Chinese
 
     def summary(self) -> str:
         text = (
@@ -244,244 +237,11 @@ class ImportResult:
         return text
 
 
-# ---------------------------------------------------------------- reading the file
-
-
-def _decode(data: bytes, name: str) -> tuple[str, bytes]:
-    """The file's text, and the same as UTF-8 bytes (what the CSV readers parse)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8", errors="strict"), data
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030", errors="strict")
-        return text, text.encode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    raise ImportFileError(
-        f"{name} 的编码无法识别(既不是 UTF-8 也不是 GBK/GB18030)。请另存为 UTF-8 编码的 CSV。"
-    )
-
-
-EXTRA_FIELDS = 16  # cells a row may have beyond the header before the file is refused
-
-
-@dataclass
-class Sheet:
-    """A file's table as text: its first rows (where the header is) and a reader of the rest."""
-
-    kind: str  # "CSV" or "Excel", for messages
-    head: list[list[str]]
-    body: Callable[[int, int], pd.DataFrame]  # (rows to skip, header width) -> string cells
-    delimiter: str  # joins a quarantined row's cells into its raw text
-
-
-def read_sheet(data: bytes, name: str) -> Sheet:
-    """CSV (UTF-8 with or without BOM, GBK/GB18030; comma or tab) or an Excel workbook."""
-    if not data.strip():
-        raise ImportFileError(f"{name} 是空文件。请重新导出后再导入。")
-    if data[:4] == b"\xd0\xcf\x11\xe0":
-        raise ImportFileError(
-            f"{name} 是旧版 Excel(.xls)工作簿,无法直接读取。"
-            "请在 Excel 中“另存为” .xlsx 工作簿或 CSV 后再导入。"
-        )
-    if data[:4] == b"PK\x03\x04":
-        return _excel_sheet(data, name)
-    if b"\x00" in data[:4096]:
-        raise ImportFileError(
-            f"{name} 不是文本表格(CSV)文件,可能是 UTF-16 文本或二进制文件。"
-            "请在 Excel 中“另存为 CSV(逗号分隔)”或 .xlsx 后再导入。"
-        )
-    text, utf8 = _decode(data, name)
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    lines = text.split("\n", HEAD_ROWS)[:HEAD_ROWS]  # not the whole file
-    head = list(csv.reader(lines, delimiter=delimiter))
-    del text
-
-    def body(skip: int, width: int) -> pd.DataFrame:
-        regular = _regular_body(utf8, delimiter, skip, width)
-        return regular if regular is not None else _csv_body(utf8, delimiter, skip, width, name)
-
-    return Sheet("CSV", head, body, delimiter)
-
-
-def _regular_body(utf8: bytes, delimiter: str, skip: int, width: int) -> pd.DataFrame | None:
-    """The fast path: Arrow's multi-threaded reader, when every record has ``width`` cells.
-
-    Blank lines come back as rows of empty cells, as on the pandas path; a record with more
-    or fewer cells makes Arrow drop it without telling where, so then None (use pandas).
-    """
-    names = [str(i) for i in range(width)]
-    irregular = []
-
-    def note(row) -> str:
-        irregular.append(row)
-        return "skip"
-
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(utf8),
-            read_options=pacsv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter,
-                newlines_in_values=True,
-                ignore_empty_lines=False,
-                invalid_row_handler=note,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid:
-        return None
-    if irregular:
-        return None
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    frame.columns = range(width)
-    return frame
-
-
-def _csv_body(utf8: bytes, delimiter: str, skip: int, width: int, name: str) -> pd.DataFrame:
-    """Every record after the header as strings ('' for empty), ``width`` + spare columns."""
-    try:
-        return pd.read_csv(
-            io.BytesIO(utf8),  # pandas parses bytes ~5x faster than a StringIO
-            sep=delimiter,
-            header=None,
-            names=range(width + EXTRA_FIELDS),
-            skiprows=skip,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            index_col=False,
-            engine="c",
-            encoding="utf-8",
-        )
-    except pd.errors.ParserError as exc:
-        raise ImportFileError(
-            f"{name} 无法按表格解析:{exc}。请检查是否有未闭合的引号或远多于表头的列。"
-        ) from exc
-
-
-def _excel_text(value) -> str:
-    """One Excel cell as the text an export would have written."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.strftime("%Y-%m-%d")
-    if isinstance(value, time):
-        return value.strftime("%H:%M:%S")
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))  # ids and phone numbers stored as numbers
-    return str(value).strip()
-
-
-def _excel_sheet(data: bytes, name: str) -> Sheet:
-    """The first non-empty worksheet of an .xlsx/.xlsm workbook (values, not formulas)."""
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise ImportFileError(
-            f"{name} 是压缩文件,但不是可读取的 Excel 工作簿({type(exc).__name__})。"
-            "请在 Excel 中另存为 .xlsx 或 CSV 后再导入。"
-        ) from exc
-    try:
-        rows: list[list[str]] = []
-        for sheet in book.worksheets:
-            rows = [[_excel_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            while rows and not any(rows[-1]):
-                rows.pop()
-            if rows:
-                break
-    finally:
-        book.close()
-    if not rows:
-        raise ImportFileError(f"{name} 的工作表都是空的。请确认导出时选择了数据范围。")
-
-    def body(skip: int, width: int) -> pd.DataFrame:
-        columns = width + EXTRA_FIELDS
-        cells = [(r + [""] * columns)[:columns] for r in rows[skip:]]
-        return pd.DataFrame(cells, columns=range(columns), dtype=object).astype(str)
-
-    return Sheet("Excel", rows[:HEAD_ROWS], body, "\t")
-
-
-def _match_headers(row: list[str], preset: Preset) -> dict[str, int]:
-    cells = [c.strip().lstrip("\ufeff") for c in row]
-    found = {}
-    for column, aliases in preset.columns.items():
-        for alias in aliases:
-            if alias in cells:
-                found[column] = cells.index(alias)
-                break
-    return found
-
-
-def _header_rows(rows: list[list[str]]) -> list[list[str]]:
-    """Each row with its blank cells filled from the row above (merged two-row headers)."""
-    out = []
-    for i, row in enumerate(rows):
-        above = rows[i - 1] if i else []
-        out.append([c or (above[j] if j < len(above) else "") for j, c in enumerate(row)])
-    return out
-
-
-MAPPING_HINT = "请检查是否选对了预设(--preset),或用 --mapping 指定列名对应关系。"
-
-
-def find_header(
-    rows: list[list[str]],
-    preset: Preset,
-    name: str,
-    required: tuple[str, ...] = REQUIRED,
-    hint: str = MAPPING_HINT,
-) -> tuple[int, dict[str, int]]:
-    """Index of the header row (title rows above it are skipped) and column positions."""
-    best = (-1, {})
-    for i, row in enumerate(_header_rows(rows[:HEADER_SCAN_ROWS])):
-        found = _match_headers(row, preset)
-        if len(found) > len(best[1]):
-            best = (i, found)
-    index, found = best
-    missing = [c for c in required if c not in found and c not in preset.defaults]
-    if index < 0 or len(found) < 2 or missing:
-        wanted = missing or list(required)
-        names = "、".join(f"{HEADER_NAME.get(c, c)}({'/'.join(preset.columns[c])})" for c in wanted)
-        raise ImportFileError(f"{name} 中找不到{preset.title}的表头,缺少必需列:{names}。{hint}")
-    return index, found
-
-
-def header_cells(rows: list[list[str]], index: int) -> list[str]:
-    """The header row's names as the importer matches them (merged cells filled in)."""
-    return [c.strip().lstrip("\ufeff") for c in _header_rows(rows[: index + 1])[index]]
-
-
 # ---------------------------------------------------------------- preview
 
 
-FIELD_NAMES = HEADER_NAME | {  # every column a mapping may fill, in the order a form shows them
-    "handler_unit": "承办单位",
-    "worker_id": "网格员编号",
-    "repeat_of": "重复工单的原编号",
-    "reporter_name": "来电人姓名",
-    "reporter_phone": "联系电话",
-    "address": "地址",
-    "description": "诉求内容",
-}
 _PERSONAL_HEADERS = {  # headers that hold personal data in any preset, and their masker
-    header: column
+    fold(header): column
     for preset in PRESETS.values()
     for column, headers in preset.columns.items()
     if column in MASKERS
@@ -494,12 +254,14 @@ _MOBILE = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
 class FilePreview:
     """What the import page shows before anything is written."""
 
-    kind: str  # CSV or Excel
+    kind: str  # CSV, Excel or JSON
     header_row: int  # 1-based row of the header in the file
     headers: list[str]  # the header's cells (blank ones named 第N列)
     found: dict[str, str]  # canonical column -> header, as the preset or mapping matched them
     sample: pd.DataFrame  # the first data rows as text, personal data masked
     problem: str | None  # why the preset's header was not found (the guessed row is shown)
+    preset: str = ""  # the preset matched (auto: the one recognised)
+    preset_reason: str = ""  # why auto chose it
 
 
 def _column_names(cells: list[str]) -> list[str]:
@@ -513,21 +275,31 @@ def _column_names(cells: list[str]) -> list[str]:
     return names
 
 
+def _header(sheet, spec: Preset | None, name: str) -> tuple[Preset, int, dict[str, int], str]:
+    """The preset (recognised when ``spec`` is None for auto), header row, columns, reason."""
+    if spec is None:
+        found = recognise(sheet.head, name)
+        return found.preset, found.header_index, found.found, found.reason
+    index, columns = find_header(sheet.head, spec, name)
+    return spec, index, columns, ""
+
+
 def preview_file(
     source: str | Path | bytes,
     *,
-    preset: str = "canonical",
+    preset: str = AUTO,
     mapping: dict | None = None,
     name: str | None = None,
     rows: int = 10,
 ) -> FilePreview:
     """The header the import would use, how its columns map, and the first rows, masked."""
     data, name = _load(source, name)
-    spec = _preset(preset, mapping)
+    spec = resolve(preset, mapping)
     sheet = read_sheet(data, name)
-    problem = None
+    problem, reason, chosen = None, "", spec.name if spec else ""
     try:
-        index, found = find_header(sheet.head, spec, name)
+        used, index, found, reason = _header(sheet, spec, name)
+        chosen = used.name
     except ImportFileError as exc:  # show the fullest of the first rows instead
         problem = str(exc)
         filled = [sum(bool(c.strip()) for c in r) for r in sheet.head[:HEADER_SCAN_ROWS]]
@@ -537,7 +309,7 @@ def preview_file(
     body = [r for r in body if any(c.strip() for c in r)][:rows]
     sample = pd.DataFrame(body, columns=headers, dtype=object)
     personal = {headers[j]: c for c, j in found.items() if c in MASKERS}
-    personal |= {h: _PERSONAL_HEADERS[h] for h in headers if h in _PERSONAL_HEADERS}
+    personal |= {h: _PERSONAL_HEADERS[fold(h)] for h in headers if fold(h) in _PERSONAL_HEADERS}
     for header in headers:
         if header in personal:
             sample[header] = sample[header].map(MASKERS[personal[header]]).fillna("")
@@ -550,17 +322,9 @@ def preview_file(
         found={c: headers[j] for c, j in found.items()},
         sample=sample,
         problem=problem,
+        preset=chosen,
+        preset_reason=reason,
     )
-
-
-def preset_mapping(preset: str) -> dict:
-    """A preset as a mapping (``columns``, ``defaults``, ``coordinates``) a form can edit."""
-    spec = _preset(preset, None)
-    return {
-        "columns": {c: list(h) for c, h in spec.columns.items()},
-        "defaults": dict(spec.defaults),
-        "coordinates": spec.coordinates,
-    }
 
 
 # ---------------------------------------------------------------- parsing values
@@ -581,9 +345,8 @@ _US_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y %H:%M:%S",
 
 _YEAR_FIRST = r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _YEAR_FIRST_SLASH = _YEAR_FIRST.replace("-", "[-/]")
-_OFFSET = r"\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)$"
-_REWRITES = (  # Chinese, dotted and ISO-with-offset layouts → 2025-3-4 8:15:30 (RE2 syntax)
-    (r"(\d:\d\d)(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)$", r"\1"),  # an offset: keep local time
+_ZONED = r"(?:\d:\d\d(?:\.\d+)?\s*(?:Z|[+-]\d\d(?::?\d\d)?)|\s(?:UTC|GMT|Z))$"
+_REWRITES = (  # Chinese and dotted layouts → 2025-3-4 8:15:30 (RE2 syntax)
     (r"[年/.]", "-"),
     ("月", "-"),
     (r"[日秒]", ""),
@@ -609,22 +372,33 @@ def _arrow(text: pd.Series) -> pa.Array:
         return pa.array(text.astype(object), type=pa.large_string())
 
 
-def _rewrite_dates(values: pd.Series) -> pd.Series:
+def _replace(values: pd.Series, rewrites) -> pd.Series:
     """The rewrites run in Arrow's C++ regex engine: Python's would take ~10 s a million."""
     array = _arrow(values)
-    for pattern, replacement in _REWRITES:
+    for pattern, replacement in rewrites:
         array = pc.replace_substring_regex(array, pattern, replacement)
     return pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string())), index=values.index)
 
 
-def parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _in_zone(zoned: pd.Series, zone: str) -> pd.Series:
+    """Times carrying a zone or offset as naive local times of ``zone`` (NaT if unparsable)."""
+    iso = _replace(zoned, ((r"\s+(?:UTC|GMT|Z)$", "Z"), (r"\s+([+-]\d\d)", r"\1"), (r"/", "-")))
+    parsed = pd.to_datetime(iso, format="ISO8601", utc=True, errors="coerce")
+    return parsed.dt.tz_convert(zone).dt.tz_localize(None).astype("datetime64[us]")
+
+
+def parse_timestamps(
+    values: pd.Series, zone: str = "Asia/Shanghai", source_zone: str | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Parsed timestamps (NaT where empty or bad) and a mask of the bad, non-empty ones.
 
-    Accepts 2025-03-04 08:15, 2025/3/4 8:15, 2025年3月4日 8:15(:30), 8时15分, ISO 8601 with T
-    (an offset is dropped: times are local), US 03/04/2025 08:15:00 AM, dates alone, and Excel
-    date serials such as 45720.34375. Vectorised, about a second a million: year-first dates go
-    straight to pandas' C parser in one pass (a format that fails costs as much as a pass, so
-    no list of layouts is tried); only what is left is matched by pattern and rewritten.
+    Accepts 2025-03-04 08:15, 2025/3/4 8:15, 2025年3月4日 8:15(:30), 8时15分, ISO 8601 with T,
+    US 03/04/2025 08:15:00 AM, dates alone, and Excel date serials such as 45720.34375.
+    Times are stored as naive local times of the district's ``zone``: a value that carries
+    a zone (``…Z``, ``…+08:00``, ``… UTC`` as BigQuery writes) is converted to it, never
+    stripped; zone-less values are taken as ``source_zone`` (default: the district's own).
+    Vectorised, about a second a million: year-first dates go straight to pandas' C parser
+    in one pass; only what is left is matched by pattern and rewritten.
     """
     text, empty = _text(values)
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
@@ -637,11 +411,16 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         todo[hit.index] = False
         return parsed.notna()
 
-    plain = todo & _matches(text, _YEAR_FIRST_SLASH) & ~_matches(text, _OFFSET)
+    zoned = todo & _matches(text, _ZONED)
+    if zoned.any():
+        converted = _in_zone(text[zoned], zone)
+        hit = converted[converted.notna()]
+        out[hit.index] = hit
+        todo[hit.index] = False
+    naive = todo.copy()
+    plain = todo & _matches(text, _YEAR_FIRST_SLASH)
     if plain.any():
         attempt(text[plain], "ISO8601")
-    if not todo.any():
-        return out, ~empty & out.isna()
     rest = text[todo]
     serial = rest[_matches(rest, _SERIAL_RE.pattern)]
     if not serial.empty:
@@ -655,35 +434,34 @@ def parse_timestamps(values: pd.Series) -> tuple[pd.Series, pd.Series]:
             break
         us = us[~attempt(us, layout)]
     if todo.any():
-        candidates = _rewrite_dates(text[todo])
+        candidates = _replace(text[todo], _REWRITES)
         iso = candidates[_matches(candidates, _YEAR_FIRST)]
         if not iso.empty:
             attempt(iso, "ISO8601")
         hour_only = candidates[todo[candidates.index]]  # 2025-3-4 9 (from 9时)
         if not hour_only.empty:
             attempt(hour_only, "%Y-%m-%d %H")
+    if source_zone and source_zone != zone:
+        moved = naive & out.notna()
+        local = out[moved].dt.tz_localize(source_zone, ambiguous="NaT", nonexistent="shift_forward")
+        out[moved] = local.dt.tz_convert(zone).dt.tz_localize(None)
     return out, ~empty & out.isna()
 
 
 def _coded(values: pd.Series, vocabulary: dict) -> tuple[pd.Series, pd.Series]:
+    """Codes for the cells (None where empty or unknown) and the mask of the unknown ones."""
     text, empty = _text(values)
     positions, spellings = pd.factorize(text)  # a handful of spellings for a million cells
-    codes = np.array(
-        [vocabulary.get(v, vocabulary.get(v.lower())) for v in spellings] + [None], dtype=object
-    )
+    codes = np.array([vocabulary.get(fold(v)) for v in spellings] + [None], dtype=object)
     out = pd.Series(codes[positions], index=values.index, dtype=object)  # -1 (missing) → None
     bad = ~empty & out.isna()
     return out.where(~empty), bad
 
 
 def _boolean(values: pd.Series) -> tuple[pd.Series, pd.Series]:
-    text, empty = _text(values)
-    text = text.str.lower()
-    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
-    out[text.isin(TRUTHY)] = True
-    out[text.isin(FALSY)] = False
-    bad = ~empty & out.isna()
-    return out, bad
+    truth = {**dict.fromkeys(TRUTHY, True), **dict.fromkeys(FALSY, False)}
+    coded, bad = _coded(values, truth)
+    return coded.astype("boolean"), bad
 
 
 def _number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -696,12 +474,13 @@ def _number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 @dataclass
-class _Rows:
+class Rows:
     """The data rows under validation with their reasons (first failing rule wins)."""
 
     raw: pd.DataFrame  # one column per canonical column, strings
     source_row: np.ndarray
     reason: pd.Series
+    unmapped: dict[str, int] = field(default_factory=dict)  # column -> values made other/none
 
     def reject(self, mask: pd.Series, reason: str, values: pd.Series | None = None) -> None:
         """Give rows of ``mask`` without a reason yet this one; ``{}`` takes the row's value."""
@@ -714,7 +493,8 @@ class _Rows:
             self.reason[fresh] = values[fresh].map(lambda v: reason.format(v))
 
 
-def _reference(con) -> tuple[pd.DataFrame, pd.DataFrame]:
+def reference(con) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The org units and grids already in the database."""
     units = con.execute("SELECT unit_id, parent_id, level, name FROM org_units").df()
     grids = con.execute(
         "SELECT grid_id, community_id, street_id, name, centroid_lon, centroid_lat FROM grids"
@@ -722,132 +502,184 @@ def _reference(con) -> tuple[pd.DataFrame, pd.DataFrame]:
     return units, grids
 
 
-def _create_units(con, names: pd.DataFrame, units: pd.DataFrame, grids: pd.DataFrame) -> int:
-    """Street → community → grid units for the names of a file into an empty hierarchy."""
+PLACEHOLDERS = frozenset(fold(s) for s in (
+    "unspecified", "n/a", "na", "none", "null", "nan", "unknown", "0", "-", "—", "未知", "无",
+    "空", "不详", "其他", "未指定",
+))  # fmt: skip
+
+
+def unit_name(value: str | None) -> str | None:
+    """A unit name as stored and compared: NFKC (full-width forms), whitespace collapsed and
+    dropped next to Chinese characters; None for empty and placeholder values (NYC's
+    'Unspecified', '0 Unspecified', 'Unspecified BROOKLYN', 未知 …)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(value))).strip()
+    text = re.sub(r"(?<=[\u3000-\u9fff]) | (?=[\u3000-\u9fff])", "", text)
+    key = fold(text)
+    if not key or key in PLACEHOLDERS or key.startswith("unspecified") or key == "0unspecified":
+        return None
+    return text
+
+
+def place_names(raw: pd.DataFrame) -> pd.DataFrame:
+    """The street, community and grid names of each row, normalised (None when not named)."""
+    out = {}
+    for column in ("street", "community", "grid"):
+        positions, spellings = pd.factorize(raw[column].astype(object))
+        names = np.array([unit_name(s) for s in spellings] + [None], dtype=object)
+        out[column] = pd.Series(names[positions], index=raw.index, dtype=object)
+    return pd.DataFrame(out)
+
+
+@dataclass
+class Directory:
+    """Look-ups from a name or code (folded) to unit ids, built from the database."""
+
+    streets: dict[str, str]
+    communities: dict[tuple[str, str], str]  # (street_id, folded name or id) -> community id
+    community_anywhere: dict[str, list[str]]  # folded name or id -> community ids
+    grids: dict[tuple[str, str], str]  # (community_id, folded name or id) -> grid id
+    grid_by_id: dict[str, tuple[str, str]]  # folded grid id -> (community id, street id)
+    street_of: dict[str, str]  # community id -> street id
+
+    @classmethod
+    def of(cls, units: pd.DataFrame, grids: pd.DataFrame) -> Directory:
+        streets = units[units.level == "street"]
+        comm = units[units.level == "community"]
+        street_by = {fold(n): u for u, n in zip(streets.unit_id, streets.name, strict=True)}
+        street_by |= {fold(u): u for u in streets.unit_id}
+        community_by, anywhere = {}, {}
+        for u, p, n in zip(comm.unit_id, comm.parent_id, comm.name, strict=True):
+            for key in {fold(n), fold(u)}:
+                community_by[(p, key)] = u
+                anywhere.setdefault(key, []).append(u)
+        grid_by = {}
+        for g, c, n in zip(grids.grid_id, grids.community_id, grids.name, strict=True):
+            grid_by[(c, fold(n))] = g
+            grid_by[(c, fold(g))] = g
+        by_id = {
+            fold(g): (c, s)
+            for g, c, s in zip(grids.grid_id, grids.community_id, grids.street_id, strict=True)
+        }
+        street_of = dict(zip(comm.unit_id, comm.parent_id, strict=True))
+        return cls(street_by, community_by, anywhere, grid_by, by_id, street_of)
+
+
+def _next_id(prefix: str, taken: set[str]) -> str:
+    n = 1
+    while f"{prefix}{n:02d}" in taken:
+        n += 1
+    taken.add(f"{prefix}{n:02d}")
+    return f"{prefix}{n:02d}"
+
+
+def add_units(con, names: pd.DataFrame, units: pd.DataFrame, grids: pd.DataFrame) -> int:
+    """Streets, communities and grids of ``names`` (normalised street, community, grid) that
+    the database does not have yet, with ids that follow the existing ones; the district
+    itself when missing. Returns how many were created."""
     created = 0
-    if not (units["level"] == "district").any():
+    taken = set(units.unit_id) | set(grids.grid_id)
+    district = units.loc[units.level == "district", "unit_id"]
+    if district.empty:
         con.execute("INSERT INTO org_units VALUES ('D', NULL, 'district', '本区')")
-        created += 1
-    streets = sorted(names["street"].dropna().unique())
-    street_ids = {}
-    for i, street in enumerate(streets, 1):
-        street_ids[street] = f"S{i:02d}"
-        con.execute(
-            "INSERT INTO org_units VALUES (?, 'D', 'street', ?)", [street_ids[street], street]
-        )
-    created += len(streets)
-    pairs = names[["street", "community"]].dropna().drop_duplicates().sort_values(list(names)[:2])
-    community_ids = {}
-    counter: dict[str, int] = {}
-    for street, community in pairs.itertuples(index=False):
-        counter[street] = counter.get(street, 0) + 1
-        cid = f"{street_ids[street]}C{counter[street]:02d}"
-        community_ids[(street, community)] = cid
-        con.execute(
-            "INSERT INTO org_units VALUES (?, ?, 'community', ?)",
-            [cid, street_ids[street], community],
-        )
-        created += 1
-    triples = names.dropna().drop_duplicates().sort_values(["street", "community", "grid"])
-    counter = {}
-    for street, community, grid in triples.itertuples(index=False):
-        cid = community_ids[(street, community)]
-        counter[cid] = counter.get(cid, 0) + 1
-        con.execute(
-            "INSERT INTO grids (grid_id, community_id, street_id, name) VALUES (?, ?, ?, ?)",
-            [f"{cid}G{counter[cid]:02d}", cid, street_ids[street], grid],
-        )
-        created += 1
+        district_id, created = "D", 1
+        taken.add("D")
+    else:
+        district_id = district.iloc[0]
+    known = Directory.of(units, grids)
+    combos = names.drop_duplicates()
+    street_ids = dict(known.streets)
+    for street in sorted(combos["street"].dropna().unique()):
+        if fold(street) not in street_ids:
+            sid = _next_id("S", taken)
+            con.execute(
+                "INSERT INTO org_units VALUES (?, ?, 'street', ?)", [sid, district_id, street]
+            )
+            street_ids[fold(street)] = sid
+            created += 1
+    community_ids = dict(known.communities)
+    pairs = combos[["street", "community"]].dropna().drop_duplicates()
+    for street, community in sorted(pairs.itertuples(index=False)):
+        sid = street_ids[fold(street)]
+        if (sid, fold(community)) not in community_ids:
+            cid = _next_id(f"{sid}C", taken)
+            con.execute(
+                "INSERT INTO org_units VALUES (?, ?, 'community', ?)", [cid, sid, community]
+            )
+            community_ids[(sid, fold(community))] = cid
+            created += 1
+    grid_ids = dict(known.grids)
+    for street, community, grid in sorted(combos.dropna().itertuples(index=False)):
+        sid = street_ids[fold(street)]
+        cid = community_ids[(sid, fold(community))]
+        if (cid, fold(grid)) not in grid_ids:
+            gid = _next_id(f"{cid}G", taken)
+            con.execute(
+                "INSERT INTO grids (grid_id, community_id, street_id, name) VALUES (?, ?, ?, ?)",
+                [gid, cid, sid, grid],
+            )
+            grid_ids[(cid, fold(grid))] = gid
+            created += 1
     return created
 
 
-def _resolve_units(rows: _Rows, units: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:
-    """street_id, community_id, grid_id for each row, by code or by name."""
-    raw = rows.raw
-    street_by = {**dict(zip(units.loc[units.level == "street", "name"],
-                            units.loc[units.level == "street", "unit_id"], strict=True)),
-                 **{u: u for u in units.loc[units.level == "street", "unit_id"]}}  # fmt: skip
-    comm = units[units.level == "community"]
-    community_by = {
-        (p, n): u for u, p, n in zip(comm.unit_id, comm.parent_id, comm.name, strict=True)
-    }
-    community_by |= {(p, u): u for u, p in zip(comm.unit_id, comm.parent_id, strict=True)}
-    grid_by = {
-        (c, n): g for g, c, n in zip(grids.grid_id, grids.community_id, grids.name, strict=True)
-    }
-    grid_by |= {(c, g): g for g, c in zip(grids.grid_id, grids.community_id, strict=True)}
-    grid_street = dict(zip(grids.grid_id, grids.street_id, strict=True))
+def unknown_streets(names: pd.DataFrame, units: pd.DataFrame) -> list[str]:
+    """Street names (or codes) of the file that the database's hierarchy does not know."""
+    streets = units[units.level == "street"]
+    known = {fold(n) for n in streets.name} | {fold(u) for u in streets.unit_id}
+    return sorted(s for s in names["street"].dropna().unique() if fold(s) not in known)
 
+
+def resolve_units(rows: Rows, names: pd.DataFrame, directory: Directory) -> pd.DataFrame:
+    """street_id, community_id, grid_id for each row, by code or by name, as deep as the row
+    names a place; a row naming none counts at district level (all three null)."""
     # Names repeat across a million rows but form a few hundred combinations: resolve those.
-    names = raw[["street", "community", "grid"]].astype(object)
     combos = names.drop_duplicates().reset_index(drop=True)
-    combos["street_id"] = combos["street"].map(street_by)
-    combos["community_id"] = [
-        community_by.get(k) for k in zip(combos["street_id"], combos["community"], strict=True)
-    ]
-    combos["grid_id"] = [
-        grid_by.get(k) for k in zip(combos["community_id"], combos["grid"], strict=True)
-    ]
-    # A grid code alone (no community given) is enough.
-    lone = combos["grid"].notna() & combos["community"].isna() & combos["grid"].isin(grid_street)
-    combos.loc[lone, "grid_id"] = combos.loc[lone, "grid"]
-    combos.loc[lone, "community_id"] = combos.loc[lone, "grid"].map(
-        dict(zip(grids.grid_id, grids.community_id, strict=True))
-    )
-    ids = names.merge(combos, on=["street", "community", "grid"], how="left")
-    ids.index = raw.index
-    rows.reject(raw["street"].isna(), "街道为空:每条事件至少要有所属街道")
-    rows.reject(ids["street_id"].isna(), "街道「{}」在区划中不存在", raw["street"])
-    rows.reject(
-        raw["community"].notna() & ids["community_id"].isna(),
-        "社区「{}」不在所属街道之下",
-        raw["community"],
-    )
-    rows.reject(
-        raw["grid"].notna() & ids["grid_id"].isna(), "网格「{}」不在所属社区之下", raw["grid"]
-    )
-    rows.reject(ids["community_id"].isna(), "社区为空:每条事件需要所属社区或网格")
+    resolved, problems = [], []
+    for street, community, grid in combos.itertuples(index=False):
+        sid = directory.streets.get(fold(street)) if street else None
+        cid = gid = None
+        problem = None
+        if street and sid is None:
+            problem = f"街道「{street}」在区划中不存在"
+        elif community:
+            if sid:
+                cid = directory.communities.get((sid, fold(community)))
+            else:
+                matches = directory.community_anywhere.get(fold(community), [])
+                cid = matches[0] if len(matches) == 1 else None
+            if cid is None:
+                problem = (
+                    f"社区「{community}」不在所属街道之下"
+                    if sid
+                    else f"社区「{community}」没有注明所属街道,且无法唯一确定"
+                )
+        if problem is None and grid:
+            if cid:
+                gid = directory.grids.get((cid, fold(grid)))
+            elif fold(grid) in directory.grid_by_id:
+                cid, grid_street = directory.grid_by_id[fold(grid)]
+                gid = directory.grids.get((cid, fold(grid)))
+                if sid and grid_street != sid:
+                    gid, problem = None, f"网格「{grid}」不在街道「{street}」之下"
+            if gid is None and problem is None:
+                problem = f"网格「{grid}」不在所属社区之下"
+        if cid and not sid:
+            sid = directory.street_of.get(cid)
+        resolved.append((sid, cid, gid))
+        problems.append(problem)
+    combos[["street_id", "community_id", "grid_id"]] = pd.DataFrame(resolved, dtype=object)
+    combos["problem"] = problems
+    ids = names.astype(object).merge(combos, on=["street", "community", "grid"], how="left")
+    ids.index = names.index
+    rows.reject(ids["problem"].notna(), "{}", ids["problem"])
     return ids[["street_id", "community_id", "grid_id"]]
 
 
-def _preset(preset: str, mapping: dict | None) -> Preset:
-    if mapping is None:
-        if preset not in PRESETS:
-            raise ImportFileError(f"没有名为 {preset} 的预设。可用预设:{'、'.join(PRESETS)}。")
-        return PRESETS[preset]
-    columns = {}
-    for column, header in (mapping.get("columns") or {}).items():
-        key = {"street_id": "street", "community_id": "community", "grid_id": "grid"}.get(
-            column, column
-        )
-        if key not in _canonical_columns():
-            raise ImportFileError(f"映射中的列 {column} 不是事件表的列。")
-        columns[key] = (header,) if isinstance(header, str) else tuple(header)
-    return Preset(
-        "mapping",
-        "自定义映射",
-        columns,
-        defaults={k: str(v) for k, v in (mapping.get("defaults") or {}).items()},
-        coordinates=str(mapping.get("coordinates", "wgs84")),
-    )
-
-
-def load_mapping(path: str | Path) -> dict:
-    """A column mapping file: YAML (or JSON) with ``columns``, ``defaults``, ``coordinates``."""
-    text = Path(path).read_text(encoding="utf-8")
-    try:
-        import yaml
-
-        mapping = yaml.safe_load(text)
-    except Exception as exc:  # a YAML error names line and column
-        raise ImportFileError(f"映射文件 {Path(path).name} 无法解析:{exc}") from exc
-    if not isinstance(mapping, dict) or not isinstance(mapping.get("columns"), dict):
-        raise ImportFileError(f"映射文件 {Path(path).name} 需要一个 columns: 列名对应表。")
-    return mapping
-
-
 def _frame(cells: pd.DataFrame, width: int, found: dict[str, int], preset: Preset):
-    """Data rows → canonical string columns (None when empty), blank and too-wide flags."""
+    """Data rows → canonical string columns (None when empty, the preset's or mapping's
+    default when it gives one), blank and too-wide flags."""
     filled = cells.ne("")
     blank = ~filled.any(axis=1).to_numpy()
     too_wide = filled.iloc[:, width:].any(axis=1).to_numpy()
@@ -855,10 +687,14 @@ def _frame(cells: pd.DataFrame, width: int, found: dict[str, int], preset: Prese
     for column in preset.columns:
         if column in found:
             data[column] = cells[found[column]].str.strip().replace("", None)
-    for column in ("street", "community", "grid", *EVENT_COLUMNS):
-        if column not in ("street_id", "community_id", "grid_id"):
+    for column in ("street", "community", "grid", *EVENT_COLUMNS, *HELPER_COLUMNS):
+        if column not in PLACE_IDS:
             data.setdefault(column, pd.Series(None, index=cells.index, dtype="object"))
-    return pd.DataFrame(data), blank, too_wide
+    frame = pd.DataFrame(data)
+    for column, value in preset.defaults.items():
+        if column in frame:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), value)
+    return frame, blank, too_wide
 
 
 def _raw_text(cells: pd.DataFrame, delimiter: str) -> pd.Series:
@@ -874,23 +710,47 @@ def _category_boards() -> dict[str, str]:
     return {name: c.board for name, c in CATEGORIES.items()}
 
 
-def _validate(rows: _Rows, preset: Preset, extent) -> pd.DataFrame:
-    """Typed canonical columns; rule violations recorded in ``rows.reason``."""
+def _examples(values: pd.Series, mask: pd.Series) -> str:
+    top = values[mask].astype(str).value_counts().head(3).index
+    return "、".join(f"「{v}」" for v in top)
+
+
+def _validate(rows: Rows, preset: Preset, extent, zone: str, notes: list[str]) -> pd.DataFrame:
+    """Typed canonical columns; rule violations recorded in ``rows.reason``; what was
+    completed or assumed (unknown codes, missing categories, closures from a status) in
+    ``notes``; returns the typed frame and, in ``rows.unmapped``, counts per column."""
     raw = rows.raw
     out = pd.DataFrame(index=raw.index)
     latest_possible = pd.Timestamp.now() + pd.Timedelta(days=1)  # local clock, a day's slack
     rows.reject(raw["event_id"].isna(), "事件编号为空")
     out["event_id"] = raw["event_id"]
     rows.reject(raw["reported_at"].isna(), "上报时间为空")
-    for column in EVENT_TIMESTAMPS + ("deadline_at",):
-        parsed, bad = parse_timestamps(raw[column])
-        rows.reject(bad, f"{HEADER_NAME[column]}「{{}}」不是可识别的日期时间", raw[column])
+    for column in (*EVENT_TIMESTAMPS, "deadline_at", "updated_at"):
+        parsed, bad = parse_timestamps(raw[column], zone, preset.timezone)
+        name = HEADER_NAME[column]
+        rows.reject(bad, f"{name}「{{}}」不是可识别的日期时间", raw[column])
         if column != "deadline_at":  # a promised deadline may lie ahead; nothing else can
             future = parsed > latest_possible
-            rows.reject(
-                future, f"{HEADER_NAME[column]}「{{}}」晚于导入时间,可能是录入错误", raw[column]
-            )
+            rows.reject(future, f"{name}「{{}}」晚于导入时间,可能是录入错误", raw[column])
         out[column] = parsed
+
+    positions, spellings = pd.factorize(raw["status"].astype(object))
+    flags = np.array([fold(s) in CLOSED_STATUSES for s in spellings] + [False], dtype=bool)
+    closed_status = pd.Series(flags[positions], index=raw.index)
+    by_status = closed_status & out["closed_at"].isna()
+    usable = by_status & out["updated_at"].notna() & (out["updated_at"] >= out["reported_at"])
+    out.loc[usable, "closed_at"] = out.loc[usable, "updated_at"]
+    if usable.any():
+        notes.append(
+            f"{int(usable.sum()):,} 行没有办结时间而办理状态为已办结,以状态更新时间作办结时间"
+        )
+    if (by_status & ~usable).any():
+        notes.append(
+            f"{int((by_status & ~usable).sum()):,} 行办理状态为已办结,但没有办结时间或状态更新"
+            "时间,按未办结计"
+        )
+    out = out.drop(columns="updated_at")
+
     latest = out["reported_at"].copy()
     latest_name = pd.Series("reported_at", index=raw.index)
     for column in EVENT_TIMESTAMPS[1:]:
@@ -903,26 +763,43 @@ def _validate(rows: _Rows, preset: Preset, extent) -> pd.DataFrame:
 
     for column, vocabulary in VOCABULARY.items():
         values = raw[column]
-        if column in preset.defaults:
-            values = values.fillna(preset.defaults[column])
-        coded, bad = _coded(values, vocabulary)
-        allowed = "、".join(CATALOGUE[column].values())
-        rows.reject(bad, f"{HEADER_NAME[column]}「{{}}」不是可识别的值(可选:{allowed})", values)
+        coded, unknown = _coded(values, vocabulary)
+        missing = values.isna()
+        if column in OTHER_WHEN_UNKNOWN:
+            coded = coded.where(~(unknown | missing), OTHER)
+            counted = unknown | missing
+            target = f"「{CATALOGUE[column].get(OTHER, '其他')}」"
+        else:
+            counted = unknown
+            target = "未填"
+        if counted.any():
+            rows.unmapped[column] = int(counted.sum())
+            examples = _examples(values, unknown)
+            notes.append(
+                f"{HEADER_NAME[column]}有 {int(counted.sum()):,} 行"
+                + (f"为空或无法识别(如{examples})" if examples else "为空")
+                + f",记为{target}"
+            )
         out[column] = coded
-    rows.reject(raw["category"].isna(), "业务类别为空")
-    out["category"] = raw["category"]
-    derived = raw["category"].map(_category_boards()).fillna("livelihood")
+    no_category = raw["category"].isna()
+    if no_category.any():
+        notes.append(f"业务类别有 {int(no_category.sum()):,} 行为空,记为「{UNCATEGORISED}」")
+    out["category"] = raw["category"].fillna(UNCATEGORISED)
+    derived = out["category"].map(_category_boards()).fillna("livelihood")
     out["board"] = out["board"].fillna(derived)
-    rows.reject(out["event_type"].isna(), "事件类型为空")
-    rows.reject(out["channel"].isna(), "来源渠道为空")
 
     resolved, bad = _boolean(raw["resolved"])
-    rows.reject(bad, "是否解决「{}」应为 是 或 否", raw["resolved"])
+    if bad.any():
+        rows.unmapped["resolved"] = int(bad.sum())
+        examples = _examples(raw["resolved"], bad)
+        notes.append(f"是否解决有 {int(bad.sum()):,} 行无法识别(如{examples}),记为未填")
     out["resolved"] = resolved
     lon, bad_lon = _number(raw["lon"])
     lat, bad_lat = _number(raw["lat"])
     rows.reject(bad_lon, "经度「{}」不是数字", raw["lon"])
     rows.reject(bad_lat, "纬度「{}」不是数字", raw["lat"])
+    zero = (lon == 0) & (lat == 0)  # an export's placeholder for "no position"
+    lon, lat = lon.where(~zero), lat.where(~zero)
     rows.reject(lon.isna() != lat.isna(), "经度和纬度要么都填,要么都不填")
     wlon, wlat = convert_to_wgs84(lon.to_numpy(), lat.to_numpy(), preset.coordinates)
     out["lon"], out["lat"] = wlon, wlat
@@ -965,29 +842,37 @@ def _content_key(frame: pd.DataFrame) -> pd.Series:
 def import_events(
     source: str | Path | bytes,
     *,
-    preset: str = "canonical",
+    preset: str = AUTO,
     mapping: dict | None = None,
     db: str | Path | None = None,
     progress: Callable[[str, float], None] | None = None,
     name: str | None = None,
     dry_run: bool = False,
+    create_units: bool = False,
 ) -> ImportResult:
-    """Import one events export (CSV or Excel) into the database, atomically.
+    """Import one events export (CSV, Excel or JSON) into the database, atomically.
 
     ``source`` is a path or the file's bytes (an upload; then ``name``, the file name recorded
-    and shown, is required). ``dry_run`` validates and counts exactly as an import would,
-    then discards the result.
+    and shown, is required). ``preset`` ``auto`` recognises the export from its header.
+    ``dry_run`` validates and counts exactly as an import would, then discards the result.
+    Streets the database does not know stop the import with their names, unless
+    ``create_units`` (or the database has no streets yet): then they are created, with their
+    communities and grids.
     """
     report = progress or (lambda message, fraction: None)
     data, name = _load(source, name)
     url = db_url(db)
     if not is_duckdb_file(url):
         raise ImportFileError(f"导入只能写入 DuckDB 文件,而 GOV_DB 是 {url}。")
-    spec = _preset(preset, mapping)
+    try:
+        zone = load_settings().timezone
+    except SettingsError as exc:
+        raise ImportFileError(str(exc)) from exc
+    spec = resolve(preset, mapping)
     report("读取文件", 0.0)
     sha256 = hashlib.sha256(data).hexdigest()
     sheet = read_sheet(data, name)
-    header_index, found = find_header(sheet.head, spec, name)
+    spec, header_index, found, reason = _header(sheet, spec, name)
     width = len(sheet.head[header_index])
     cells = sheet.body(header_index + 1, width)
     delimiter = sheet.delimiter
@@ -1000,22 +885,39 @@ def import_events(
     cells = cells[keep].reset_index(drop=True)
     raw, too_wide = raw[keep].reset_index(drop=True), too_wide[keep]
     reasons = pd.Series(None, index=raw.index, dtype="object")
-    state = _Rows(raw, source_row, reasons)
+    state = Rows(raw, source_row, reasons)
     state.reject(pd.Series(too_wide), f"列数多于表头的 {width} 列(可能含未加引号的逗号)")
 
     started = datetime.now()
     report("校验", 0.2)
+    notes: list[str] = []
     with writing(duckdb_path(url), commit=not dry_run) as con:
-        units, grids = _reference(con)
-        names = raw[["street", "community", "grid"]]
-        known_streets = set(units.loc[units.level == "street", "name"]) | set(units.unit_id)
+        units, grids = reference(con)
+        names = place_names(raw)
+        has_streets = bool((units.level == "street").any())
+        unknown = unknown_streets(names, units) if has_streets else []
+        if unknown and not create_units:
+            shown = "、".join(f"「{s}」" for s in unknown[:10])
+            more = f"等 {len(unknown)} 个" if len(unknown) > 10 else ""
+            raise ImportFileError(
+                f"{name} 中的街道{shown}{more}在数据库的区划中不存在,未导入任何数据。"
+                "如确属本区,请选择“建立文件中新的街道、社区和网格”(命令行加 --create-units)"
+                "后重新导入;否则请检查是否选对了数据库,或先导入网格边界建立区划。"
+            )
         created = 0
-        if not set(names["street"].dropna().unique()) & known_streets:
-            created = _create_units(con, names, units, grids)
-            units, grids = _reference(con)
-        org = _resolve_units(state, units, grids)
-        valid = _validate(state, spec, _extent(grids))
+        if create_units or not has_streets:
+            created = add_units(con, names, units, grids)
+            units, grids = reference(con)
+        org = resolve_units(state, names, Directory.of(units, grids))
+        valid = _validate(state, spec, _extent(grids), zone, notes)
         valid = pd.concat([valid, org], axis=1)
+        ok = state.reason.isna()
+        unplaced = int((ok & org["street_id"].isna()).sum())
+        if unplaced:
+            notes.append(f"{unplaced:,} 行没有街道、社区或网格,记在全区(未落格)")
+        no_grid = int((ok & org["street_id"].notna() & org["grid_id"].isna()).sum())
+        if no_grid:
+            notes.append(f"{no_grid:,} 行只有街道或社区,没有网格(未落格)")
 
         report("写入数据库", 0.6)
         result = finish(
@@ -1032,6 +934,8 @@ def import_events(
             created=created,
             dry_run=dry_run,
         )
+    result.preset, result.preset_reason = spec.name, reason
+    result.other_values, result.notes = dict(state.unmapped), notes
     report("完成", 1.0)
     return result
 
@@ -1092,7 +996,7 @@ def upsert(con, table: str, key: str, incoming: pd.DataFrame) -> tuple[int, int,
 
 def finish(
     con,
-    state: _Rows,
+    state: Rows,
     frame: pd.DataFrame,
     *,
     kind: str,
@@ -1193,7 +1097,7 @@ def _keep_quarantined(con, quarantined: pd.DataFrame) -> int:
     return expected
 
 
-def _settle_duplicates(state: _Rows, frame: pd.DataFrame, key: str, label: str) -> pd.Series:
+def _settle_duplicates(state: Rows, frame: pd.DataFrame, key: str, label: str) -> pd.Series:
     """Rows repeating an earlier accepted row's key: identical ones are exact duplicates
     (returned: counted as unchanged, not written again); contradicting ones are quarantined."""
     ok = state.reason.isna()

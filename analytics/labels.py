@@ -10,6 +10,7 @@ CHANNEL = {
     "letter": "来信/民情信箱",
     "online": "网上征集",
     "sensor": "视频/物联感知",
+    "other": "其他渠道",
 }
 EVENT_TYPE = {
     "complaint": "投诉",
@@ -17,6 +18,7 @@ EVENT_TYPE = {
     "request": "诉求/求助",
     "hazard": "隐患",
     "consultation": "咨询",
+    "other": "其他类型",
 }
 BOARD = {
     "party": "党建统领",

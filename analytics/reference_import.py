@@ -35,19 +35,19 @@ from analytics.geo import convert_to_wgs84
 from analytics.importer import (
     ImportFileError,
     ImportResult,
-    Preset,
-    _create_units,
+    Rows,
     _extent,
     _load,
     _number,
     _raw_text,
-    _reference,
-    _Rows,
-    _vocabulary,
-    find_header,
+    add_units,
     finish,
-    read_sheet,
+    place_names,
+    reference,
+    vocabulary,
 )
+from analytics.presets import Preset, find_header, fold
+from analytics.reading import read_sheet
 from analytics.store import writing
 
 KINDS = {"grids": "网格边界", "buildings": "楼栋", "workers": "网格员"}
@@ -114,10 +114,11 @@ NAMES = {
     "worker_id": "网格员编号",
     "role": "岗位",
 }
-ROLES = _vocabulary(
+ROLES = vocabulary(
     labels.WORKER_ROLE,
-    {"专职": "full_time", "兼职": "part_time", "指导员": "instructor", "街道": "street_staff"},
-)
+    {"full_time": ("专职",), "part_time": ("兼职",), "instructor": ("指导员",),
+     "street_staff": ("街道",)},
+)  # fmt: skip
 INVALID = {  # GEOS validity reasons in Chinese
     "Self-intersection": "边界自相交",
     "Ring Self-intersection": "边界环自相交",
@@ -157,15 +158,15 @@ def import_reference(
         raw, rows_text, blank = _table(data, name, kind)
         geometries = None
     source_row = np.arange(1, len(blank) + 1)[~blank]  # 1-based data rows, blank ones skipped
-    state = _Rows(raw, source_row, pd.Series(None, index=raw.index, dtype=object))
+    state = Rows(raw, source_row, pd.Series(None, index=raw.index, dtype=object))
     started = datetime.now()
     report("校验", 0.3)
     with writing(duckdb_path(url), commit=not dry_run) as con:
         created = 0
-        units, grids = _reference(con)
+        units, grids = reference(con)
         if kind == "grids" and units.empty:
-            created = _create_units(con, _names(raw), units, grids)
-            units, grids = _reference(con)
+            created = add_units(con, place_names(_names(raw)), units, grids)
+            units, grids = reference(con)
         if kind == "grids":
             frame = _validate_grids(con, state, geometries, units, grids, coordinates)
         elif kind == "buildings":
@@ -257,7 +258,7 @@ def _names(raw: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- validating
 
 
-def _community_ids(state: _Rows, units: pd.DataFrame) -> pd.Series:
+def _community_ids(state: Rows, units: pd.DataFrame) -> pd.Series:
     """Community id per row: by code, by (street, name), or by a name unique in the district."""
     raw = state.raw
     comm = units[units.level == "community"]
@@ -276,7 +277,7 @@ def _community_ids(state: _Rows, units: pd.DataFrame) -> pd.Series:
     return pd.Series(out, index=raw.index, dtype=object)
 
 
-def _count(state: _Rows, column: str) -> pd.Series:
+def _count(state: Rows, column: str) -> pd.Series:
     values, bad = _number(state.raw[column])
     state.reject(bad | (values < 0) | (values % 1 > 0), f"{NAMES[column]}「{{}}」应为非负整数",
                  state.raw[column])  # fmt: skip
@@ -387,7 +388,7 @@ def _reject_overlaps(state, frame, shapes, grids, con) -> None:
             kept.append((frame["name"].iloc[i], geom))
 
 
-def _grid_ids(state: _Rows, grids: pd.DataFrame, community: pd.Series) -> pd.Series:
+def _grid_ids(state: Rows, grids: pd.DataFrame, community: pd.Series) -> pd.Series:
     """Grid id per row: by code, by name within the community, or by a unique name."""
     by_id = {g: g for g in grids.grid_id}
     by_pair = {(c, n): g for g, c, n in zip(grids.grid_id, grids.community_id, grids.name,
@@ -446,7 +447,7 @@ def _grid_at(con, lon: np.ndarray, lat: np.ndarray) -> list[str | None]:
 def _validate_workers(state, units, grids) -> pd.DataFrame:
     raw = state.raw
     state.reject(raw["worker_id"].isna(), "网格员编号为空")
-    role = raw["role"].map(lambda v: None if v is None else ROLES.get(v, ROLES.get(v.lower())))
+    role = raw["role"].map(lambda v: None if v is None else ROLES.get(fold(v)))
     allowed = "、".join(labels.WORKER_ROLE.values())
     state.reject(raw["role"].notna() & role.isna(), f"岗位「{{}}」不是可识别的值(可选:{allowed})",
                  raw["role"])  # fmt: skip

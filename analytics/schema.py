@@ -8,6 +8,7 @@ from __future__ import annotations
 
 CHANNELS = ("patrol", "hotline", "app", "visit", "letter", "online", "sensor")
 EVENT_TYPES = ("complaint", "petition", "request", "hazard", "consultation")
+OTHER = "other"  # a channel or event type an import could not map onto the codes above
 BOARDS = ("party", "economy", "livelihood", "safety")
 HANDLING_TYPES = ("immediate", "promised", "escalated", "joint", "inform")
 RESOLVED_LEVELS = ("grid", "community", "street", "district")

@@ -12,6 +12,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics.connection import PROJECT_DIR
 
@@ -35,6 +36,9 @@ class Settings:
     # 赛马比拼: a unit (or grid worker) with fewer events in the period is shown apart, not
     # ranked: a handful of events says little about a unit.
     ranking_min_events: int = 30
+    # The district's time zone: times are stored as its naive local time; an imported time
+    # that carries a zone (2019-10-06T00:05:55Z, … +08:00, … UTC) is converted to it.
+    timezone: str = "Asia/Shanghai"
 
 
 def settings_path() -> Path:
@@ -74,4 +78,14 @@ def load(path: Path | None = None) -> Settings:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise SettingsError(f"设置文件 {path} 中 [rankings] min_events 须为不小于 1 的整数。")
         numbers["ranking_min_events"] = value
+    zone = str(raw.get("district", {}).get("timezone", "") or "").strip()
+    if zone:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise SettingsError(
+                f"设置文件 {path} 中 [district] timezone 「{zone}」不是时区名称,"
+                "应如 Asia/Shanghai、America/New_York。"
+            ) from exc
+        numbers["timezone"] = zone
     return Settings(map_style_url=style, **numbers)

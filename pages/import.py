@@ -6,28 +6,28 @@ import pandas as pd
 import streamlit as st
 
 from analytics import formats as fmt
-from analytics import importer, labels, reference_import
+from analytics import importer, labels, presets, reference_import
 from analytics.store import StoreBusy
 from ui import data
 from ui.context import entered
 
 MANUAL = "manual"
-PRESET_TITLES = {
-    "hotline": "12345热线/网格平台导出",
-    "canonical": "标准列名(数据模型)",
-    "open311": "Open311 / NYC 311",
-    MANUAL: "手动对应列",
-}
+PRESET_TITLES = (
+    {presets.AUTO: "自动识别"}
+    | {name: preset.title for name, preset in presets.PRESETS.items()}
+    | {MANUAL: "手动对应列"}
+)
 NOT_IMPORTED = ""
 KINDS = {"events": "事件工单"} | reference_import.KINDS
 FILE_TYPES = {
-    "events": ["csv", "txt", "xlsx", "xlsm"],
+    "events": ["csv", "txt", "xlsx", "xlsm", "json", "jsonl"],
     "grids": ["geojson", "json"],
     "buildings": ["csv", "txt", "xlsx", "xlsm"],
     "workers": ["csv", "txt", "xlsx", "xlsm"],
 }
 HINTS = {
-    "events": "支持 UTF-8 或 GBK/GB18030 编码的 CSV,以及 Excel(.xlsx)工作簿。",
+    "events": "支持 UTF-8 或 GBK/GB18030 编码的 CSV、Excel(.xlsx)工作簿,以及 JSON"
+    "(Open311 服务请求、开放数据平台的 JSON 数组或每行一条的 JSON Lines)。",
     "grids": "GeoJSON 面要素(FeatureCollection),属性含网格名称(或编码)和所属社区;"
     "可选户数、人口、专职/兼职网格员数。按编码或“社区+名称”匹配已有网格。",
     "buildings": "CSV 或 Excel,列:楼栋编号、经度、纬度,可选所属网格、户数;"
@@ -42,13 +42,18 @@ def _preview(file_id: str, name: str, preset: str, _data: bytes) -> importer.Fil
     return importer.preview_file(_data, preset=preset, name=name)
 
 
+TEXT_DEFAULTS = ("street", "community", "category")  # free-text defaults a form offers
+
+
 def _reset_form(preview: importer.FilePreview, preset: str) -> None:
     """Fill the mapping form from what the preset matched (on a new file or preset)."""
-    mapping = importer.preset_mapping(preset if preset != MANUAL else "canonical")
-    for column in importer.FIELD_NAMES:
+    mapping = presets.as_mapping(preview.preset or "canonical")
+    for column in presets.FIELD_NAMES:
         st.session_state[f"imp_col_{column}"] = preview.found.get(column, NOT_IMPORTED)
     for column in ("channel", "event_type"):
         st.session_state[f"imp_default_{column}"] = mapping["defaults"].get(column)
+    for column in TEXT_DEFAULTS:
+        st.session_state[f"imp_default_{column}"] = mapping["defaults"].get(column, "")
     st.session_state["imp_coordinates"] = mapping["coordinates"]
     st.session_state.pop("imp_result", None)
 
@@ -58,8 +63,8 @@ def _mapping_form(preview: importer.FilePreview) -> dict:
     options = [NOT_IMPORTED, *preview.headers]
     columns = {}
     cells = st.columns(4)
-    for i, (column, title) in enumerate(importer.FIELD_NAMES.items()):
-        required = column in importer.REQUIRED
+    for i, (column, title) in enumerate(presets.FIELD_NAMES.items()):
+        required = column in presets.REQUIRED
         header = cells[i % 4].selectbox(
             f"{title}{' *' if required else ''}",
             options,
@@ -69,15 +74,25 @@ def _mapping_form(preview: importer.FilePreview) -> dict:
         if header:
             columns[column] = header
     left, middle, right = st.columns(3)
-    defaults = {}
+    defaults = {
+        column: text.strip()
+        for column, cell in zip(TEXT_DEFAULTS, st.columns(3), strict=True)
+        if (
+            text := cell.text_input(
+                f"{presets.FIELD_NAMES[column]}(文件中为空时)",
+                key=f"imp_default_{column}",
+                placeholder="不填则留空" if column != "category" else "如:未分类",
+            )
+        ).strip()
+    }
     for cell, column, catalogue in (
         (left, "channel", labels.CHANNEL),
         (middle, "event_type", labels.EVENT_TYPE),
     ):
         value = cell.selectbox(
-            f"{importer.FIELD_NAMES[column]}(文件中为空时)",
+            f"{presets.FIELD_NAMES[column]}(文件中为空时)",
             [None, *catalogue],
-            format_func=lambda c, cat=catalogue: cat[c] if c else "(不设默认,必须由文件提供)",
+            format_func=lambda c, cat=catalogue: cat[c] if c else "(不设默认:记为其他)",
             key=f"imp_default_{column}",
         )
         if value:
@@ -94,8 +109,7 @@ def _mapping_form(preview: importer.FilePreview) -> dict:
 
 def _missing(mapping: dict) -> list[str]:
     given = set(mapping["columns"]) | set(mapping["defaults"])
-    needed = (*importer.REQUIRED, "channel", "event_type")
-    return [importer.FIELD_NAMES[c] for c in needed if c not in given]
+    return [presets.FIELD_NAMES[c] for c in presets.REQUIRED if c not in given]
 
 
 def _show_result(result: importer.ImportResult) -> None:
@@ -112,6 +126,8 @@ def _show_result(result: importer.ImportResult) -> None:
     }
     for cell, (title, value) in zip(st.columns(len(figures)), figures.items(), strict=True):
         cell.metric(f"{title}(行)", fmt.count(value), border=True)
+    for note in getattr(result, "notes", []):
+        st.caption(f"说明:{fmt.plain(note)}")
     if result.rows_quarantined:
         left, right = st.columns([1, 1.4])
         with left:
@@ -140,7 +156,7 @@ def _run_buttons(disabled: bool, run: Callable[..., importer.ImportResult]) -> N
                 dry_run=check,
                 progress=lambda stage, fraction: bar.progress(fraction, text=stage),
             )
-        except (importer.ImportFileError, StoreBusy) as exc:
+        except (importer.ImportFileError, importer.ImportCheckFailed, StoreBusy) as exc:
             st.error(fmt.plain(str(exc)), icon=":material/warning:")
         else:
             st.session_state["imp_result"] = result
@@ -154,7 +170,7 @@ def _events(upload, preset: str) -> None:
     raw = upload.getvalue()
     try:
         preview = _preview(
-            upload.file_id, upload.name, preset if preset != MANUAL else "canonical", raw
+            upload.file_id, upload.name, preset if preset != MANUAL else presets.AUTO, raw
         )
     except importer.ImportFileError as exc:
         st.error(fmt.plain(str(exc)), icon=":material/warning:")
@@ -168,6 +184,8 @@ def _events(upload, preset: str) -> None:
         f"**① 预览**:{preview.kind} 文件,第 {preview.header_row} 行为表头,"
         f"共 {len(preview.headers)} 列"
     )
+    if preview.preset_reason:
+        st.info(fmt.plain(preview.preset_reason), icon=":material/auto_awesome:")
     if preview.problem and preset != MANUAL:
         st.warning(
             f"{fmt.plain(preview.problem)}\n\n可改选“手动对应列”,在下面逐列指定。",
@@ -176,7 +194,7 @@ def _events(upload, preset: str) -> None:
     st.dataframe(preview.sample, hide_index=True, width="stretch", height=220)
     st.caption("预览中的姓名、电话、地址已脱敏。")
 
-    matched = sum(bool(st.session_state.get(f"imp_col_{c}")) for c in importer.FIELD_NAMES)
+    matched = sum(bool(st.session_state.get(f"imp_col_{c}")) for c in presets.FIELD_NAMES)
     with st.expander(
         f"**② 列对应**:已对应 {matched} 列(* 为必需列,可逐列修改)",
         expanded=preset == MANUAL or preview.problem is not None,
@@ -186,9 +204,17 @@ def _events(upload, preset: str) -> None:
     if missing:
         st.warning(f"还缺少必需的列:{'、'.join(missing)}。", icon=":material/warning:")
     st.markdown("**③ 校验与导入**")
+    create = st.checkbox(
+        "建立文件中新的街道、社区和网格",
+        key="imp_create_units",
+        help="默认遇到数据库区划中没有的街道即停止导入(防止导错数据库);"
+        "确认是本区新增的单位时勾选。数据库还没有区划时总会按文件建立。",
+    )
     _run_buttons(
         bool(missing),
-        lambda **kw: importer.import_events(raw, name=upload.name, mapping=mapping, **kw),
+        lambda **kw: importer.import_events(
+            raw, name=upload.name, mapping=mapping, create_units=create, **kw
+        ),
     )
 
 

@@ -32,7 +32,7 @@ def hotline_rows() -> list[str]:
         f'王五,13812345678,某路1号,"楼道堆物,无人清理"',
         f"H3,2026-13-04 08:15,,,,投诉,物业管理,{ok},,,,,,坏日期",
         f"H4,2026-03-04 08:15,2026-03-04 07:00,,,投诉,物业管理,{ok},,,,,,受理早于来电",
-        "H5,2026-03-04 08:15,,,,投诉,物业管理,不存在街道,甲一社区,第1网格,,,,,,未知街道",
+        "H5,2026-03-04 08:15,,,,投诉,物业管理,甲街道,不存在社区,第1网格,,,,,,未知社区",
         f"H6,2026-03-04 08:15,,,,吐槽,物业管理,{ok},,,,,,未知类型",
         f"H2,2026/3/4 9:15,2026/3/4 9:20,2026/3/4 9:30,46086.5,求助,噪音扰民,{ok},不满意,否,"
         ",,,晚上施工",
@@ -65,9 +65,9 @@ def test_messy_gb18030_hotline_export(db, tmp_path):
     write(src, [HEADER, *hotline_rows()])
     before = table(db, "SELECT count(*) AS n FROM events")["n"][0]
     r = import_events(src, preset="hotline", db=db)
-    assert (r.rows_read, r.rows_accepted, r.rows_updated, r.rows_unchanged) == (9, 2, 0, 1)
-    assert r.rows_quarantined == 6 and r.blank_rows == 2
-    assert table(db, "SELECT count(*) AS n FROM events")["n"][0] == before + 2
+    assert (r.rows_read, r.rows_accepted, r.rows_updated, r.rows_unchanged) == (9, 4, 0, 1)
+    assert r.rows_quarantined == 4 and r.blank_rows == 2
+    assert table(db, "SELECT count(*) AS n FROM events")["n"][0] == before + 4
     ev = table(db, "SELECT * FROM events WHERE event_id IN ('H1', 'H2') ORDER BY event_id")
     assert list(ev["street_id"]) == ["S01", "S01"] and list(ev["grid_id"]) == ["S01C01G01"] * 2
     assert list(ev["channel"]) == ["hotline", "hotline"]
@@ -75,15 +75,19 @@ def test_messy_gb18030_hotline_export(db, tmp_path):
     assert ev["closed_at"][1] == pd.Timestamp("2026-03-05 12:00")  # Excel serial 46086.5
     assert ev["description"][0] == "楼道堆物,无人清理"
     assert list(ev["board"]) == ["livelihood", "economy"]  # from the category catalogue
+    odd = table(db, "SELECT event_type, satisfaction FROM events WHERE event_id IN ('H6', 'H7') "
+                    "ORDER BY event_id")  # fmt: skip
+    assert list(odd["event_type"]) == ["other", "complaint"]  # 吐槽: unknown, kept as other
+    assert odd["satisfaction"].isna().all()  # 很好: unknown rating, kept as not rated
+    assert r.other_values == {"event_type": 1, "satisfaction": 1}
+    assert any("「吐槽」" in note and "其他类型" in note for note in r.notes)
     q = table(db, "SELECT * FROM quarantine WHERE import_id = ? ORDER BY source_row", [r.import_id])
-    assert list(q["source_row"]) == [5, 6, 7, 8, 9, 10]
+    assert list(q["source_row"]) == [5, 6, 7, 9]
     reasons = list(q["reason"])
     assert reasons[0] == "上报时间「2026-13-04 08:15」不是可识别的日期时间"
     assert reasons[1] == "受理时间早于上报时间:环节时间必须依次不早于前一环节"
-    assert reasons[2] == "街道「不存在街道」在区划中不存在"
-    assert reasons[3].startswith("事件类型「吐槽」不是可识别的值(可选:投诉、信访")
-    assert reasons[4] == "事件编号「H2」在本文件中重复且内容不同,以第一次出现的行为准"
-    assert reasons[5].startswith("满意度「很好」不是可识别的值")
+    assert reasons[2] == "社区「不存在社区」不在所属街道之下"
+    assert reasons[3] == "事件编号「H2」在本文件中重复且内容不同,以第一次出现的行为准"
     assert q["raw"][0].startswith("H3,2026-13-04 08:15")
     log = table(db, "SELECT * FROM imports WHERE import_id = ?", [r.import_id]).iloc[0]
     assert log["rows_read"] == sum(
@@ -117,10 +121,19 @@ def test_reimport_changes_nothing_and_a_newer_export_updates(db, tmp_path):
         ("工单编号,来电时间\n".encode("utf-16"), "不是文本表格"),
         (b"\xff\xfe\xfa\xfb\xfc\x81\x30\xff\n", "编码无法识别"),
         (HEADER.encode("gb18030") + b"\n\n\n", "只有表头,没有数据行"),
-        ("编号,时间,内容\n1,2,3\n".encode(), "找不到12345/网格平台工单导出的表头"),
-        ("工单编号,来电时间,问题分类\nH1,2026-01-01,物业管理\n".encode(), "缺少必需列:街道"),
+        ("编号,时间,内容\n1,2,3\n".encode(), "找不到12345热线/网格平台工单导出的表头"),
+        ("工单编号,来电时间,所属街道\nH1,2026-01-01,甲街道\n".encode(), "缺少必需列:业务类别"),
     ],
-    ids=["empty", "zip", "xls", "utf16", "garbage", "header-only", "not-hotline", "missing-street"],
+    ids=[
+        "empty",
+        "zip",
+        "xls",
+        "utf16",
+        "garbage",
+        "header-only",
+        "not-hotline",
+        "missing-category",
+    ],
 )
 def test_bad_files_get_one_clear_error_and_change_nothing(db, tmp_path, content, message):
     src = tmp_path / "bad.csv"
@@ -260,9 +273,12 @@ def test_cli_import_prints_counts_and_fails_cleanly(db, tmp_path, capsys):
     write(src, [HEADER, *hotline_rows()])
     assert main(["import", str(src), "--preset", "hotline", "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "读取 9 行:新增 2,更新 0,未变 1,隔离 6(另跳过空行 2)" in out
-    assert main(["import", str(src), "--db", str(db)]) == 2
+    assert "读取 9 行:新增 4,更新 0,未变 1,隔离 4(另跳过空行 2)" in out
+    assert "说明:事件类型有 1 行为空或无法识别(如「吐槽」),记为「其他类型」" in out
+    assert main(["import", str(src), "--preset", "open311", "--db", str(db)]) == 2
     assert "数据库未做任何改动" in capsys.readouterr().err
+    assert main(["import", str(src), "--db", str(db)]) == 0  # auto recognises the hotline export
+    assert "自动识别为「12345热线/网格平台工单导出」" in capsys.readouterr().out
 
 
 def test_cli_import_with_a_yaml_mapping_and_gcj02_coordinates(db, tmp_path, capsys):
@@ -450,21 +466,21 @@ def test_messy_canonical_export(db, tmp_path):
         "2026-04-01 09:00:00,2026-04-01 09:30:00,2026-04-02 09:00:00,2026-04-05 09:00:00,"
         "promised,grid,satisfied,true,13800001111",  # exact duplicate
         "C3,hotline,complaint,物业管理,S01,S02C01,,,,2026-04-03 10:00,,,,,,,,",  # wrong parent
-        "C4,fax,complaint,物业管理,S01,S01C01,,,,2026-04-03 10:00,,,,,,,,",  # unknown channel
+        "C4,pigeon,complaint,物业管理,S01,S01C01,,,,2026-04-03 10:00,,,,,,,,",  # unknown channel
         "C5,hotline,complaint,物业管理,S01,S01C01,,200,29.6,2026-04-03 10:00,,,,,,,,",
         "C6,hotline,complaint,物业管理,S01,S01C01,,,,2026-04-03 10:00,,,,,street,,maybe,",
     ]
     src = tmp_path / "events.csv"
     src.write_bytes(("\n".join([header, *rows]) + "\n").encode("utf-8-sig"))
-    r = import_events(src, db=db)  # the canonical preset is the default
-    assert (r.rows_read, r.rows_accepted, r.rows_unchanged, r.rows_quarantined) == (7, 2, 1, 4)
+    r = import_events(src, db=db)  # auto: recognised as canonical
+    assert r.preset == "canonical" and "标准列名" in r.preset_reason
+    assert (r.rows_read, r.rows_accepted, r.rows_unchanged, r.rows_quarantined) == (7, 4, 1, 2)
     assert r.blank_rows == 1
-    assert set(r.reasons) == {
-        "社区不在所属街道之下",
-        "来源渠道不是可识别的值(可选:网格员巡查、12345/8890热线、随手拍/小程序、来访、来信/民情信箱、网上征集、视频/物联感知)",
-        "坐标不在本区范围内",
-        "是否解决应为 是 或 否",
-    }
+    assert set(r.reasons) == {"社区不在所属街道之下", "坐标不在本区范围内"}
+    assert r.other_values == {"channel": 1, "resolved": 1}
+    odd = table(db, "SELECT channel, resolved FROM events WHERE event_id IN ('C4', 'C6') "
+                    "ORDER BY event_id")  # fmt: skip
+    assert odd["channel"][0] == "other" and pd.isna(odd["resolved"][1])
     c2 = table(db, "SELECT * FROM events WHERE event_id = 'C2'").iloc[0]
     assert (c2["channel"], c2["event_type"], c2["handling_type"]) == ("app", "hazard", "immediate")
     assert (c2["street_id"], c2["community_id"], c2["board"]) == ("S01", "S01C01", "safety")

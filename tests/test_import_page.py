@@ -72,26 +72,27 @@ def test_validate_counts_without_writing_then_import_writes_and_the_overview_sho
     before = db.read_bytes()
     click(at, "校验(不写入)")
     assert db.read_bytes() == before
-    assert at.info[0].value.startswith("校验完成(未写入数据库):读取 9 行:新增 2")
+    assert at.info[-1].value.startswith("校验完成(未写入数据库):读取 9 行:新增 4")
     figures = {m.label: m.value for m in at.metric}
-    assert figures == {"读取(行)": "9", "新增(行)": "2", "更新(行)": "0", "未变(行)": "1",
-                       "隔离(行)": "6"}  # fmt: skip
+    assert figures == {"读取(行)": "9", "新增(行)": "4", "更新(行)": "0", "未变(行)": "1",
+                       "隔离(行)": "4"}  # fmt: skip
+    assert any("「吐槽」" in c.value for c in at.caption)  # unknown type kept as 其他, said so
     click(at, "导入")
-    assert at.success[0].value.startswith("导入完成:读取 9 行:新增 2")
-    assert event_count(db) == 12 + 2
+    assert at.success[0].value.startswith("导入完成:读取 9 行:新增 4")
+    assert event_count(db) == 12 + 4
     reasons = at.dataframe[1].value
-    assert reasons["行数"].sum() == 6
+    assert reasons["行数"].sum() == 4
     rows = at.dataframe[2].value
-    assert list(rows["数据行号"]) == [5, 6, 7, 8, 9, 10]
+    assert list(rows["数据行号"]) == [5, 6, 7, 9]
     assert "不是可识别的日期时间" in " ".join(rows["原因"])
     history = at.dataframe[-1].value
     assert history["文件"][0] == "工单.csv"
-    assert (history["读取"][0], history["隔离"][0]) == (9, 6)
+    assert (history["读取"][0], history["隔离"][0]) == (9, 4)
 
     at.switch_page("pages/overview.py")
     at.run()
     assert not at.exception
-    assert {m.label: m.value for m in at.metric}["受理量"] == "9"  # 7 events this year + 2
+    assert {m.label: m.value for m in at.metric}["受理量"] == "11"  # 7 events this year + 4
 
 
 def test_manual_mapping_of_unknown_headers(db, monkeypatch):
@@ -147,10 +148,10 @@ def test_the_page_works_before_any_data_exists(tmp_path, monkeypatch):
     upload(at, "工单.csv", hotline_file())
     click(at, "导入")
     assert at.success[0].value.startswith("导入完成")
-    # district + 2 streets (the file's unknown street too: nothing exists to match against)
-    # + 2 communities + 2 grids
-    assert "新增 3" in at.success[0].value and "新建区划/网格 7 个" in at.success[0].value
-    assert event_count(db) == 3
+    # district + 1 street + 2 communities (the file's unknown one too: nothing exists to
+    # match against) + 2 grids
+    assert "新增 5" in at.success[0].value and "新建区划/网格 6 个" in at.success[0].value
+    assert event_count(db) == 5
 
 
 def test_grid_boundaries_through_the_page_then_the_overview_maps_them(db, monkeypatch):

@@ -1,0 +1,161 @@
+"""Exports as people have them: header spellings, recognition, places, values, zones."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+
+from analytics.__main__ import main
+from analytics.importer import ImportFileError, import_events
+from analytics.presets import PRESETS, fold, match_headers
+
+
+@pytest.fixture
+def db(tiny_db, tmp_path):
+    path = tmp_path / "gov.duckdb"
+    shutil.copy(tiny_db, path)
+    return path
+
+
+def rows(db, sql: str) -> pd.DataFrame:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).df()
+    finally:
+        con.close()
+
+
+def csv(tmp_path, name: str, lines: list[str], encoding: str = "utf-8") -> str:
+    path = tmp_path / name
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    return str(path)
+
+
+def test_headers_match_whatever_their_case_separators_width_or_bom():
+    assert fold("\ufeff Created Date ") == fold("created_date") == fold("CreatedDate")
+    assert fold("ＵＮＩＱＵＥ－ＫＥＹ") == fold("unique-key") == fold("Unique Key")
+    assert fold("*工单编号") == fold("工单编号")
+    header = ["", "UNIQUE_KEY", "created-date", "Ｃｏｍｐｌａｉｎｔ Ｔｙｐｅ", "borough"]
+    found = match_headers(header, PRESETS["open311"])
+    assert found == {"event_id": 1, "reported_at": 2, "category": 3, "street": 4}
+
+
+def test_auto_recognises_the_export_and_says_why(db, tmp_path):
+    path = csv(tmp_path, "311.csv", [
+        ",unique_key,created_date,closed_date,complaint_type,borough,status",
+        "0,1,2026-04-01T09:00:00.000,2026-04-01T12:00:00.000,Noise,BROOKLYN,Closed",
+        "1,2,2026-04-02T09:00:00.000,,Heat,QUEENS,Open",
+    ])  # fmt: skip
+    r = import_events(path, db=db, create_units=True)
+    assert r.preset == "open311" and "自动识别为「Open311" in r.preset_reason
+    assert r.rows_accepted == 2
+    got = rows(db, "SELECT e.event_id, u.name, e.channel, e.event_type FROM events e "
+                   "JOIN org_units u ON u.unit_id = e.street_id WHERE event_id IN ('1', '2') "
+                   "ORDER BY 1")  # fmt: skip
+    assert got.values.tolist() == [["1", "BROOKLYN", "hotline", "request"],
+                                   ["2", "QUEENS", "hotline", "request"]]  # fmt: skip
+
+
+def test_a_file_that_fits_two_presets_equally_asks_which(db, tmp_path):
+    path = csv(tmp_path, "x.csv", ["event_id,reported_at,category,工单编号,来电时间,问题分类",
+                                   "1,2026-01-01,a,1,2026-01-01,a"])  # fmt: skip
+    with pytest.raises(ImportFileError, match="同样符合几种格式.*--preset"):
+        import_events(path, db=db)
+
+
+def test_unknown_streets_stop_the_import_and_name_them(db, tmp_path):
+    path = csv(tmp_path, "new.csv", [
+        "event_id,reported_at,category,street,community",
+        "N1,2026-04-01 09:00,物业管理,丙街道,丙一社区",
+        "N2,2026-04-01 10:00,物业管理,丁街道,",
+        "N3,2026-04-01 11:00,物业管理,甲街道,甲一社区",
+    ])  # fmt: skip
+    before = db.read_bytes()
+    with pytest.raises(ImportFileError, match="「丁街道」、「丙街道」.*--create-units"):
+        import_events(path, db=db)
+    r = import_events(path, db=db, create_units=True, dry_run=True)
+    assert r.rows_accepted == 3 and r.created_units == 3
+    assert db.read_bytes() == before  # neither the failure nor the dry run created a unit
+    r = import_events(path, db=db, create_units=True)
+    assert r.created_units == 3  # 丙街道, 丙一社区, 丁街道: ids after the existing ones
+    units = rows(db, "SELECT unit_id, parent_id, name FROM org_units ORDER BY unit_id")
+    ids = dict(zip(units["name"], units["unit_id"], strict=True))
+    assert (ids["丁街道"], ids["丙街道"], ids["丙一社区"]) == ("S03", "S04", "S04C01")
+    placed = rows(db, "SELECT event_id, street_id, community_id FROM events "
+                      "WHERE event_id LIKE 'N%' ORDER BY 1")  # fmt: skip
+    assert placed.fillna("-").values.tolist() == [
+        ["N1", "S04", "S04C01"], ["N2", "S03", "-"], ["N3", "S01", "S01C01"]
+    ]  # fmt: skip
+
+
+def test_events_without_a_place_are_kept_at_district_level(db, tmp_path):
+    path = csv(tmp_path, "wz.csv", [
+        "留言编号,留言用户,留言主题,留言时间,留言详情,一级分类",
+        "W1,A00012,噪音,2019/1/8 15:26:33,晚上施工噪音大,城乡建设",
+        "W2,A00013,路灯,2019-01-09 08:00:00,路灯不亮,城乡建设",
+        "W3,A00014,收费,2019-01-10 08:00:00,停车收费不合理,",
+    ], encoding="utf-8-sig")  # fmt: skip
+    r = import_events(path, db=db)
+    assert r.preset == "wenzheng" and r.rows_accepted == 3 and r.rows_quarantined == 0
+    got = rows(db, "SELECT * FROM events WHERE event_id LIKE 'W%' ORDER BY event_id")
+    assert got[["street_id", "community_id", "grid_id"]].isna().all().all()
+    assert list(got["channel"]) == ["online"] * 3
+    assert list(got["category"]) == ["城乡建设", "城乡建设", "未分类"]
+    assert any("未落格" in note for note in r.notes)
+
+
+def test_defaults_fill_any_column_and_unit_names_are_normalised(db, tmp_path):
+    path = csv(tmp_path, "d.csv", ["编号,时间,社区", "D1,2026-04-01 09:00,甲一 社区",
+                                   "D2,2026-04-01 10:00,ＳＯＣ"])  # fmt: skip
+    mapping = {
+        "columns": {"event_id": "编号", "reported_at": "时间", "community": "社区"},
+        "defaults": {"street": " 甲街道 ", "category": "环境卫生", "channel": "巡查"},
+    }
+    r = import_events(path, mapping=mapping, db=db)
+    assert r.rows_accepted == 1 and r.rows_quarantined == 1  # ＳＯＣ is no community of 甲街道
+    got = rows(db, "SELECT street_id, community_id, category, channel FROM events "
+                   "WHERE event_id = 'D1'")  # fmt: skip
+    assert got.values.tolist() == [["S01", "S01C01", "环境卫生", "patrol"]]
+
+
+def test_a_closed_status_without_a_close_time_uses_the_status_time(db, tmp_path):
+    path = csv(tmp_path, "s.csv", [
+        "service_request_id,requested_datetime,updated_datetime,service_name,status",
+        "R1,2026-04-01T09:00:00+08:00,2026-04-02T09:00:00+08:00,Pothole,closed",
+        "R2,2026-04-01T09:00:00+08:00,,Pothole,closed",
+        "R3,2026-04-01T01:00:00Z,2026-04-03T09:00:00+08:00,Pothole,open",
+    ])  # fmt: skip
+    r = import_events(path, db=db)
+    assert r.preset == "open311" and r.rows_accepted == 3
+    got = rows(db, "SELECT event_id, reported_at, closed_at FROM events "
+                   "WHERE event_id LIKE 'R%' ORDER BY 1")  # fmt: skip
+    assert got["closed_at"][0] == pd.Timestamp("2026-04-02 09:00")
+    assert pd.isna(got["closed_at"][1]) and pd.isna(got["closed_at"][2])
+    assert got["reported_at"][2] == pd.Timestamp("2026-04-01 09:00")  # 01:00Z in Shanghai
+    assert any("按未办结计" in note for note in r.notes)
+
+
+def test_reimporting_does_not_quarantine_the_same_rows_twice(db, tmp_path):
+    path = csv(tmp_path, "q.csv", ["event_id,reported_at,category,street",
+                                   "Q1,not a date,物业管理,甲街道",
+                                   "Q2,2026-04-01 09:00,物业管理,甲街道"])  # fmt: skip
+    first = import_events(path, db=db)
+    again = import_events(path, db=db)
+    assert first.rows_quarantined == again.rows_quarantined == 1
+    assert (first.quarantine_new, again.quarantine_new) == (1, 0)
+    assert rows(db, "SELECT count(*) AS n FROM quarantine WHERE source_file = 'q.csv'")["n"][0] == 1
+
+
+def test_cli_dry_run_reports_and_writes_nothing(db, tmp_path, capsys):
+    path = csv(tmp_path, "c.csv", ["event_id,reported_at,category,street",
+                                   "C1,2026-04-01 09:00,物业管理,甲街道"])  # fmt: skip
+    before = db.read_bytes()
+    assert main(["import", path, "--dry-run", "--db", str(db)]) == 0
+    assert "校验完成(未写入数据库):读取 1 行:新增 1" in capsys.readouterr().out
+    assert db.read_bytes() == before
+    assert main(["import", str(tmp_path / "missing.csv"), "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert "找不到文件" in err and "Traceback" not in err
