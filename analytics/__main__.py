@@ -4,7 +4,7 @@ python -m analytics demo [--events N] [--seed S] [--db PATH] [--if-missing]
 python -m analytics summary [--period ytd|…] [--start D --end D] [--unit ID] [--db PATH]
 python -m analytics import FILE [--preset auto|canonical|hotline|open311|wenzheng |
     --mapping MAP.yaml] [--kind events|grids|buildings|workers] [--create-units] [--dry-run]
-    [--db PATH]
+    [--timezone ZONE] [--db PATH]
 python -m analytics whatif --scope UNIT_ID (--households-per-grid N | --grids K |
     --events-ceiling E) [--least-change]
                            --out DIR [--db PATH]
@@ -146,6 +146,7 @@ def _import(args: argparse.Namespace) -> int:
                 db=args.db,
                 dry_run=args.dry_run,
                 create_units=args.create_units,
+                timezone=args.timezone,
             )
             if result.preset_reason:
                 print(f"    {result.preset_reason}")
@@ -300,6 +301,11 @@ def main(argv: list[str] | None = None) -> int:
         help="文件中有数据库区划里没有的街道、社区或网格时建立它们(默认:遇到未知街道即停止)",
     )
     imp.add_argument("--dry-run", action="store_true", help="只校验并报告各项行数,不写入数据库")
+    imp.add_argument(
+        "--timezone",
+        help="本区时区(默认取 settings.toml 的 [district] timezone,即 Asia/Shanghai);"
+        "带时区的时间换算到本区时间,如导入纽约 311 数据用 America/New_York",
+    )
     imp.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
     imp.set_defaults(func=_import)
 

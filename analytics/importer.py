@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,7 @@ from analytics.reading import (  # noqa: F401 (re-exported: importer.ImportFileE
     Sheet,
     _csv_body,
     _regular_body,
+    check_size,
     read_sheet,
 )
 from analytics.schema import EVENT_TIMESTAMPS, OTHER, PERSONAL_COLUMNS
@@ -295,7 +297,7 @@ def preview_file(
     """The header the import would use, how its columns map, and the first rows, masked."""
     data, name = _load(source, name)
     spec = resolve(preset, mapping)
-    sheet = read_sheet(data, name)
+    sheet = read_sheet(data, name, preview=True)
     problem, reason, chosen = None, "", spec.name if spec else ""
     try:
         used, index, found, reason = _header(sheet, spec, name)
@@ -721,7 +723,7 @@ def _validate(rows: Rows, preset: Preset, extent, zone: str, notes: list[str]) -
     ``notes``; returns the typed frame and, in ``rows.unmapped``, counts per column."""
     raw = rows.raw
     out = pd.DataFrame(index=raw.index)
-    latest_possible = pd.Timestamp.now() + pd.Timedelta(days=1)  # local clock, a day's slack
+    latest_possible = pd.Timestamp.now(tz=zone).tz_localize(None) + pd.Timedelta(days=1)
     rows.reject(raw["event_id"].isna(), "事件编号为空")
     out["event_id"] = raw["event_id"]
     rows.reject(raw["reported_at"].isna(), "上报时间为空")
@@ -832,6 +834,7 @@ def _load(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
     path = Path(source)
     if not path.exists():
         raise ImportFileError(f"找不到文件 {path}。")
+    check_size(path.stat().st_size, name or path.name)  # before reading it into memory
     return path.read_bytes(), name or path.name
 
 
@@ -849,6 +852,7 @@ def import_events(
     name: str | None = None,
     dry_run: bool = False,
     create_units: bool = False,
+    timezone: str | None = None,
 ) -> ImportResult:
     """Import one events export (CSV, Excel or JSON) into the database, atomically.
 
@@ -857,7 +861,7 @@ def import_events(
     ``dry_run`` validates and counts exactly as an import would, then discards the result.
     Streets the database does not know stop the import with their names, unless
     ``create_units`` (or the database has no streets yet): then they are created, with their
-    communities and grids.
+    communities and grids. ``timezone`` overrides the district's zone of the settings.
     """
     report = progress or (lambda message, fraction: None)
     data, name = _load(source, name)
@@ -865,9 +869,14 @@ def import_events(
     if not is_duckdb_file(url):
         raise ImportFileError(f"导入只能写入 DuckDB 文件,而 GOV_DB 是 {url}。")
     try:
-        zone = load_settings().timezone
+        zone = timezone or load_settings().timezone
+        ZoneInfo(zone)
     except SettingsError as exc:
         raise ImportFileError(str(exc)) from exc
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ImportFileError(
+            f"「{zone}」不是时区名称,应如 Asia/Shanghai、America/New_York。"
+        ) from exc
     spec = resolve(preset, mapping)
     report("读取文件", 0.0)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -875,8 +884,8 @@ def import_events(
     spec, header_index, found, reason = _header(sheet, spec, name)
     width = len(sheet.head[header_index])
     cells = sheet.body(header_index + 1, width)
-    delimiter = sheet.delimiter
-    del sheet
+    delimiter, salvaged = sheet.delimiter, sheet.problems  # salvaged: body row -> reason
+    del sheet, data  # the file's bytes are not held through validation and writing
     raw, blank, too_wide = _frame(cells, width, found, spec)
     if blank.all():
         raise ImportFileError(f"{name} 只有表头,没有数据行。请确认导出时选择了数据范围。")
@@ -886,6 +895,9 @@ def import_events(
     raw, too_wide = raw[keep].reset_index(drop=True), too_wide[keep]
     reasons = pd.Series(None, index=raw.index, dtype="object")
     state = Rows(raw, source_row, reasons)
+    if salvaged:  # e.g. a row that is not UTF-8: quarantined with the reader's reason
+        why = pd.Series(salvaged, dtype=object).reindex(np.flatnonzero(keep))
+        state.reject(pd.Series(why.notna().to_numpy()), "{}", pd.Series(why.to_numpy()))
     state.reject(pd.Series(too_wide), f"列数多于表头的 {width} 列(可能含未加引号的逗号)")
 
     started = datetime.now()
