@@ -8,6 +8,7 @@ import ibis
 import pandas as pd
 from ibis.backends import BaseBackend
 
+from analytics import labels
 from analytics import metrics as m
 from analytics.filters import Filters, apply_scope, in_period
 from analytics.masking import mask_frame
@@ -41,13 +42,20 @@ def by_unit(
 ) -> pd.DataFrame:
     """办结率 and 按时办结率 per unit one level below the scope: unit_id, name, intake, the
     rates and their previous values, change (percentage points) and rank (1 = best 办结率).
-    Events without a unit at that level (no grid recorded) are in no row."""
+
+    Events without a unit at that level (未指定街道, 未指定社区, 未落格) are no unit: not
+    ranked, so in no row. ``attrs["unplaced"]`` holds their figures as one row (a dict with
+    the same columns, named 未指定街道 …, rank NA) when the period has any, else None."""
     level = drill_level(f)
     df = metric_table(con, f, rng, RATES, by=[level], compare=compare)
-    # Events known only down to a community (no grid) belong to no grid: not ranked.
-    df = df[(df["intake"] > 0) & df[level].notna()].rename(columns={level: "unit_id"})
-    df["name"] = df["unit_id"].map(unit_names(con)).fillna(df["unit_id"])
-    return _ranked(df, f, rng, compare)
+    df = df[df["intake"] > 0].rename(columns={level: "unit_id"})
+    names = unit_names(con)
+    df["name"] = [labels.unit(names, level, u) for u in df["unit_id"]]
+    df = _ranked(df, f, rng, compare, ranked=df["unit_id"].notna())
+    placed = df[df["unit_id"].notna()].reset_index(drop=True)
+    unplaced = df[df["unit_id"].isna()]
+    placed.attrs["unplaced"] = unplaced.iloc[0].to_dict() if len(unplaced) else None
+    return placed
 
 
 def by_category(
@@ -58,7 +66,14 @@ def by_category(
     return _ranked(df[df["intake"] > 0], f, rng, compare)
 
 
-def _ranked(df: pd.DataFrame, f: Filters, rng: DataRange, compare: str | None) -> pd.DataFrame:
+def _ranked(
+    df: pd.DataFrame,
+    f: Filters,
+    rng: DataRange,
+    compare: str | None,
+    ranked: pd.Series | None = None,
+) -> pd.DataFrame:
+    """``df`` with the rates' changes and rank by 办结率 among the ``ranked`` rows (all)."""
     df = df.copy()
     for rate in ("closure_rate", "on_time_rate"):
         df[f"{rate}_change"] = (
@@ -66,7 +81,8 @@ def _ranked(df: pd.DataFrame, f: Filters, rng: DataRange, compare: str | None) -
             if comparable(f, compare, rng)
             else float("nan")
         )
-    df["rank"] = df["closure_rate"].rank(ascending=False, method="min").astype("Int64")
+    rates = df["closure_rate"] if ranked is None else df["closure_rate"].where(ranked)
+    df["rank"] = rates.rank(ascending=False, method="min").astype("Int64")
     return df.sort_values(["rank", "intake"], ascending=[True, False]).reset_index(drop=True)
 
 
@@ -131,7 +147,7 @@ def overdue_list(
     df = mask_frame(rows.execute())
     names = unit_names(con)
     for column in ("street_id", "community_id", "grid_id"):
-        df[column.replace("_id", "_name")] = df[column].map(names)
+        df[column.replace("_id", "_name")] = [labels.unit(names, column, u) for u in df[column]]
     as_of = pd.Timestamp(rng.as_of)
     df["age_days"] = (as_of - df["reported_at"]).dt.total_seconds() / 86400
     df["overdue_days"] = (as_of - df["deadline_at"]).dt.total_seconds() / 86400

@@ -42,6 +42,9 @@ WORKER_ROLE = {
     "street_staff": "街道工作人员",
 }
 UNIT_LEVEL = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
+# Events whose source names no street, community or grid count at district level; where a
+# breakdown by unit shows them, their row is called this.
+UNPLACED = {"street_id": "未指定街道", "community_id": "未指定社区", "grid_id": "未落格"}
 RANKING_LEVEL = {
     "street_id": "街道",
     "community_id": "社区",
@@ -80,11 +83,24 @@ BY_DIMENSION = {
 }
 
 
+NOT_STATED = "未注明"
+
+
 def of(dimension: str, code: str | None) -> str:
-    """Chinese label of ``code`` in ``dimension``; unknown codes are shown as they are."""
-    if code is None:
-        return "未知"
+    """Chinese label of ``code`` in ``dimension``; unknown codes are shown as they are, a
+    missing one (None, NaN) as 未注明."""
+    if not isinstance(code, str):
+        return NOT_STATED
     return BY_DIMENSION.get(dimension, {}).get(code, str(code))
+
+
+def unit(names: dict[str, str], level: str, unit_id) -> str:
+    """Display name of ``unit_id`` at ``level`` (street_id, community_id or grid_id): its
+    name in ``names``, its id when unnamed, and 未指定街道 / 未指定社区 / 未落格 when it has
+    none (None, NaN or NA: ids are strings)."""
+    if not isinstance(unit_id, str):
+        return UNPLACED[level]
+    return names.get(unit_id, unit_id)
 
 
 COORDINATES = {

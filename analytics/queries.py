@@ -285,17 +285,19 @@ def grid_reference(con: BaseBackend, f: Filters | None = None) -> pd.DataFrame:
 
 
 def grid_shapes(con: BaseBackend, f: Filters | None = None) -> pd.DataFrame:
-    """Grid outlines as lists of [lon, lat] rings (outer ring of each polygon part)."""
+    """Grid outlines as lists of [lon, lat] rings (outer ring of each polygon part). Grids
+    without an outline (e.g. made from the names in a 311 export) are not in it."""
     g = con.table("grids")
     if f is not None:
         g = apply_grid_scope(g, f)
     df = g.select("grid_id", "geometry").order_by("grid_id").execute()
     df["polygons"] = df["geometry"].map(_outer_rings)
-    return df.drop(columns="geometry")
+    df = df[df["polygons"].map(len) > 0]
+    return df.drop(columns="geometry").reset_index(drop=True)
 
 
 def _outer_rings(geojson: str | None) -> list:
-    if not geojson:
+    if not isinstance(geojson, str) or not geojson.strip():
         return []
     geom = json.loads(geojson)
     if geom["type"] == "Polygon":
@@ -303,6 +305,26 @@ def _outer_rings(geojson: str | None) -> list:
     if geom["type"] == "MultiPolygon":
         return [poly[0] for poly in geom["coordinates"]]
     return []
+
+
+def placement(con: BaseBackend, f: Filters) -> dict[str, int]:
+    """How many events of the period in scope lack a place: intake, no_street,
+    no_community, no_grid (no grid recorded: 未落格), no_outline (a grid without an outline,
+    so not on a grid map) and no_coordinates (not on a map of event positions). Such events
+    count in every district-wide figure; breakdowns by unit and maps cannot show them."""
+    t = apply_scope(con.table("events"), f)
+    t = t.filter(in_period(t, f.start, f.end))
+    g = con.table("grids")
+    outlined = g.filter(g.geometry.notnull() & (g.geometry.strip() != "")).grid_id
+    row = t.aggregate(
+        intake=t.count(),
+        no_street=t.count(where=t.street_id.isnull()),
+        no_community=t.count(where=t.community_id.isnull()),
+        no_grid=t.count(where=t.grid_id.isnull()),
+        no_outline=t.count(where=t.grid_id.notnull() & ~t.grid_id.isin(outlined)),
+        no_coordinates=t.count(where=t.lon.isnull() | t.lat.isnull()),
+    ).execute()
+    return {k: int(v) for k, v in row.iloc[0].items()}
 
 
 GRID_METRICS = ("intake", "closure_rate", "on_time_rate", "satisfaction_rate", "backlog", "overdue")

@@ -202,7 +202,10 @@ def backtest(grids: pd.DataFrame, kind: str = "mmc", folds: int = FOLDS) -> Back
     def corr(actual: str, predicted: str) -> float:
         a, p = out[actual].to_numpy(), out[predicted].to_numpy()
         ok = np.isfinite(p)
-        return float(np.corrcoef(a[ok], p[ok])[0, 1]) if ok.sum() > 2 else math.nan
+        if ok.sum() <= 2:
+            return math.nan
+        with np.errstate(invalid="ignore", divide="ignore"):  # a constant side: no correlation
+            return float(np.corrcoef(a[ok], p[ok])[0, 1])
 
     return Backtest(
         median_mape=mape("median_hours", "predicted_median_hours"),
@@ -215,9 +218,24 @@ def backtest(grids: pd.DataFrame, kind: str = "mmc", folds: int = FOLDS) -> Back
     )
 
 
+def grids_to_calibrate(folds: int = FOLDS) -> int:
+    """The fewest grids :func:`calibrate` works with: each back-test fold must still fit on
+    ``MIN_GRIDS`` grids once its own share is held out."""
+    n = MIN_GRIDS
+    while n - math.ceil(n / folds) < MIN_GRIDS:
+        n += 1
+    return n
+
+
 def calibrate(grids: pd.DataFrame) -> tuple[Model, dict[str, Backtest]]:
     """Both models' cross-validated back-tests, and the better one (lower median error)
-    fitted on every grid."""
+    fitted on every grid (ValueError in Chinese with too few grids)."""
+    need = grids_to_calibrate()
+    if len(grids) < need:
+        raise ValueError(
+            f"校准预测模型至少需要 {need} 个近一年有专职网格员、有事件、有响应时长和按时办结率"
+            f"(需有办结时限)的网格,现有 {len(grids)} 个。"
+        )
     tests = {kind: backtest(grids, kind) for kind in KINDS}
     best = min(tests, key=lambda k: (tests[k].median_mape, k))
     return fit(grids, best), tests

@@ -335,7 +335,9 @@ def unit_ranking(
 ) -> Ranking:
     """Streets, communities or grids (``level``) in the scope of ``f``, ranked on the
     weighted mean of their rates in the period; the preceding period and the trend months
-    come from the same query (see :func:`slices`)."""
+    come from the same query (see :func:`slices`). Events without a unit at ``level``
+    (未指定街道, 未指定社区, 未落格) are not a unit and not ranked; ``notes["unplaced"]``
+    says how many the period has."""
     if level not in UNIT_LEVELS:
         raise ValueError(f"unknown ranking level: {level}")
     problem = weights_problem(weights)
@@ -350,14 +352,17 @@ def unit_ranking(
     figures = metric_table(
         con, span, rng, metrics, by=[level, "key"], compare=None, prepare=prepare
     )
+    # Events with no unit at this level (未指定街道 …) are no unit: left out, and counted.
+    unplaced = figures[figures[level].isna() & (figures["key"] == CURRENT)]["intake"].sum()
     figures = figures[figures[level].notna()].rename(columns={level: "unit_id"})
     figures = figures[["unit_id", "key", *metrics]]
     now = figures[figures["key"] == CURRENT].drop(columns="key")
     units = _unit_reference(con, f, level, now["unit_id"])
     current = units.merge(now, on="unit_id", how="left")
     current["intake"] = current["intake"].fillna(0).astype("int64")
+    notes = {"unplaced": int(unplaced), "unplaced_name": labels.UNPLACED[level]}
     return _assemble(
-        level, score(current), _ranks_by_slice(figures, score), f, rng, weights, min_events
+        level, score(current), _ranks_by_slice(figures, score), f, rng, weights, min_events, notes
     )
 
 

@@ -58,23 +58,17 @@ def distribution(
     t = t.filter(reached).mutate(h=hours)
     aggs = {name: t.h.quantile(q) for name, q in QUANTILES.items()}
     df = t.group_by(t[column].name("group")).aggregate(n=t.count(), **aggs).execute()
-    df = df[df["group"].notna()]
     df["label"] = _labels(con, column, df["group"])
     return df.sort_values(["p50", "group"], ascending=[False, True]).reset_index(drop=True)
 
 
-CATALOGUES = {
-    "channel": labels.CHANNEL,
-    "handling_type": labels.HANDLING_TYPE,
-    "event_type": labels.EVENT_TYPE,
-    "board": labels.BOARD,
-}
-
-
 def _labels(con: BaseBackend, column: str, values: pd.Series) -> pd.Series:
-    """Chinese names of the groups: unit names, or the label catalogue's, or the value."""
-    names = unit_names(con) if column.endswith("_id") else CATALOGUES.get(column, {})
-    return values.map(lambda v: names.get(v, v))
+    """Chinese names of the groups: unit names (未指定街道 … for events without one), or
+    the label catalogue's, or the value; 未注明 for a missing code."""
+    if column.endswith("_id"):
+        names = unit_names(con)
+        return values.map(lambda v: labels.unit(names, column, v))
+    return values.map(lambda v: labels.of(column, v))
 
 
 def stage_breakdown(
@@ -83,7 +77,7 @@ def stage_breakdown(
     """Median hours of each lifecycle stage (受理, 转办, 处置, 反馈) per group."""
     column = group_column(by, f)
     df = metric_table(con, f, rng, STAGE_METRICS, by=[column], compare=None)
-    df = df[df[column].notna()].rename(columns={column: "group"})
+    df = df.rename(columns={column: "group"})
     df = df.drop(columns=[c for c in df.columns if c.endswith("_prev")])
     df["label"] = _labels(con, column, df["group"])
     return df.reset_index(drop=True)
@@ -119,16 +113,32 @@ class Sides:
     after: Filters
 
 
+def pivot_bounds(rng: DataRange) -> tuple[date, date] | None:
+    """The earliest and latest pivot day that leaves a day of data on each side; None when
+    the data spans a single day."""
+    if rng.last_day <= rng.first_day:
+        return None
+    return rng.first_day + timedelta(days=1), rng.last_day
+
+
 def default_pivot(rng: DataRange) -> date:
     """The demo district's 2025 reform when the data spans it, else the month start nearest
-    the middle of the data."""
+    the middle of the data (the middle day itself when that month started before the data),
+    always within :func:`pivot_bounds` when there are any."""
     from analytics.demo import REFORM
 
     reform = pd.Timestamp(REFORM).date()
     if rng.first_day < reform <= rng.last_day:
         return reform
+    bounds = pivot_bounds(rng)
+    if bounds is None:
+        return rng.last_day
+    low, high = bounds
     middle = rng.first_day + (rng.last_day - rng.first_day) / 2
-    return middle.replace(day=1)
+    pivot = middle.replace(day=1)
+    if pivot < low:
+        pivot = middle
+    return min(max(pivot, low), high)
 
 
 def sides(f: Filters, rng: DataRange, pivot: date, days: int) -> Sides | None:

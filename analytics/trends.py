@@ -111,14 +111,24 @@ def detect_spikes(
     threshold, spike.
     """
     values = counts.to_numpy(dtype=float)
-    rows = []
+    baselines, thresholds = [], []
     for i in range(window, len(values)):
         past = values[i - window : i]
         median = float(np.median(past))
         spread = MAD_TO_SD * float(np.median(np.abs(past - median)))
-        threshold = max(median + k * spread, median + min_excess)
-        rows.append((counts.index[i], values[i], median, threshold, values[i] > threshold))
-    return pd.DataFrame(rows, columns=["bucket", "intake", "baseline", "threshold", "spike"])
+        baselines.append(median)
+        thresholds.append(max(median + k * spread, median + min_excess))
+    intake = values[window:]  # empty when there are no more buckets than the window
+    threshold = np.array(thresholds, dtype=float)
+    return pd.DataFrame(
+        {
+            "bucket": counts.index[window:],
+            "intake": intake,
+            "baseline": np.array(baselines, dtype=float),
+            "threshold": threshold,
+            "spike": intake > threshold,
+        }
+    )
 
 
 def spikes(
@@ -126,7 +136,8 @@ def spikes(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The period's buckets judged against their trailing baseline, and the spikes with what
     drove them: bucket, intake, baseline, excess, categories, grids (the three largest
-    rises of each against their own trailing median)."""
+    rises of each against their own trailing median; events without a grid are no grid's).
+    Both are empty when the data has no bucket with ``SPIKE_WINDOW[freq]`` before it."""
     window = SPIKE_WINDOW[freq]
     start = _bucket_start(f.start, freq).date()
     lead = {"day": ("days", window), "week": ("days", 7 * window), "month": ("months", window)}
@@ -150,7 +161,7 @@ def _counts(con: BaseBackend, f: Filters, freq: str, column: str) -> pd.DataFram
     bucket = t.reported_at.date().truncate(FREQUENCIES[freq]).cast("timestamp").name("bucket")
     df = t.group_by([bucket, t[column].name("key")]).aggregate(intake=t.count()).execute()
     df["bucket"] = pd.to_datetime(df["bucket"])
-    df["key"] = df["key"].fillna("(未知)")
+    df = df[df["key"].notna()]  # 未落格 events are in the totals (by category), in no grid
     table = df.pivot_table(index="bucket", columns="key", values="intake", fill_value=0)
     buckets = pd.date_range(_bucket_start(f.start, freq), f.end, freq=_PANDAS_FREQ[freq])
     return table.reindex(buckets, fill_value=0).rename_axis("bucket")

@@ -61,7 +61,10 @@ with left:
     st.markdown(f"**各{unit_title}办结率与按时办结率**")
     st.caption("在左侧选择街道可看其各社区,选择社区可看其各网格。排名按办结率。")
     units = queries["units"]()
-    if units.empty:
+    unplaced = units.attrs.get("unplaced")
+    if units.empty and unplaced:
+        st.info(findings.all_unplaced(unplaced, unit_title))
+    elif units.empty:
         st.info("所选范围内没有事件。")
     else:
         fig = charts.rate_ranking(units.head(findings.RATE_RANKING_ROWS), "name", comparison_name)
@@ -71,8 +74,13 @@ with left:
             st.caption(
                 f"图中为前 {findings.RATE_RANKING_ROWS} 个{unit_title},全部 {len(units)} 个见下载。"
             )
+    if unplaced:
+        note = findings.unplaced_units(unplaced, unit_title)
+        st.caption(f"{note}它们列在下载表格末行,计入{place}的合计。")
+    if not units.empty or unplaced:
+        rows = pd.concat([units, pd.DataFrame([unplaced])]) if unplaced else units
         downloads.buttons(
-            rate_table(units, "name", unit_title), f"办结率_各{unit_title}_{place}", "dl_units"
+            rate_table(rows, "name", unit_title), f"办结率_各{unit_title}_{place}", "dl_units"
         )
 with right:
     st.markdown("**各业务类别办结率**")
@@ -147,8 +155,13 @@ left, right = st.columns([1, 1.6], gap="medium")
 with left:
     st.markdown("**积压账龄(件)**")
     ageing = queries["ageing"]()
-    config = charts.config(f"积压账龄_{place}")
-    st.plotly_chart(charts.backlog_bars(ageing, height=340), config=config, key="closure_ageing")
+    if ageing["backlog"].sum() == 0:
+        st.success(findings.NO_BACKLOG, icon=":material/check_circle:")
+    else:
+        config = charts.config(f"积压账龄_{place}")
+        st.plotly_chart(
+            charts.backlog_bars(ageing, height=340), config=config, key="closure_ageing"
+        )
 with right:
     overdue = queries["overdue"]()
     total = overdue.attrs.get("total", len(overdue))

@@ -11,7 +11,7 @@ from analytics import heatmap as hm
 from analytics import labels
 from analytics import metrics as m
 from analytics import queries as q
-from ui import charts, data, maps
+from ui import charts, data, findings, maps
 from ui.cards import metric_card
 from ui.context import current
 from ui.sidebar import period_caption, scope_label
@@ -91,7 +91,9 @@ map_col, panel_col = st.columns([1.45, 1], gap="medium")
 with map_col:
     if settings_problem:
         st.warning(fmt.plain(f"{settings_problem} 地图暂不使用底图。"), icon=":material/settings:")
-    if shapes.empty or grids.empty:
+    if grids.empty:
+        st.info("所选范围内没有网格(数据只到街道、社区一级),无法绘制网格热力图。")
+    elif shapes.empty:
         st.info("所选范围内没有网格边界数据:请在「数据导入」页导入网格边界(GeoJSON)。")
     else:
         extrude = ()
@@ -121,6 +123,8 @@ with map_col:
         if hexes is not None and not hexes.empty:
             dens = maps.legend(hexes["intake"], "intake", area="蜂窝格")
             st.html(maps.legend_html([("", "事件密度(件/蜂窝格):"), *dens]))
+        if hexes is not None and hexes.empty and not hexes.attrs.get("hidden_cells"):
+            st.caption("所选范围内的事件没有坐标,无法叠加事件密度。")
         if hexes is not None and hexes.attrs.get("hidden_cells"):
             st.caption(
                 f"少于 {hexes.attrs['min_events']} 件的蜂窝格不显示(共 "
@@ -128,6 +132,9 @@ with map_col:
                 f"{fmt.count(hexes.attrs['hidden_events'])} 件),以免指向具体住户。"
             )
         st.caption("颜色越深越需要关注;点击网格查看详情,点击网格外空白处关闭。")
+        note = findings.map_note(data.placement(src, f))
+        if note:
+            st.caption(note)
 
 panel = panel_col.container(key="heat_panel")
 st.html(
@@ -150,8 +157,12 @@ with panel:
     if not chosen:
         st.markdown(f"**最需要关注的网格 · {m.label(metric)}**")
         ranked = hm.worst(grids, metric, 12)
-        if ranked.empty:
-            st.info("所选范围内没有可排序的网格。")
+        if grids.empty:
+            st.info("所选范围内没有网格。")
+        elif ranked.empty:
+            st.info(
+                f"各网格都没有{m.label(metric)}的数据(如缺少户数、评价、办结时限或已受理的事件)。"
+            )
         else:
             st.dataframe(
                 pd.DataFrame(

@@ -45,6 +45,7 @@ with left:
 grids = data.grid_metrics(src, f, compare)
 settings, _ = data.settings()  # the heatmap page explains an unusable settings file
 shapes = data.grid_shapes(src, f)
+placement = data.placement(src, f)
 with middle:
     # Data without grid boundaries (e.g. a 311 export) is drawn as hexagons of its events.
     if shapes.empty:
@@ -79,6 +80,9 @@ with middle:
         st.pydeck_chart(deck, height=CHART_HEIGHT - 30, key="overview_map")
         legend = maps.legend(values, metric, higher_is_worse=worse_high, area=area)
         st.html(maps.legend_html(legend))
+    note = findings.map_note(placement, hexagons=shapes.empty)
+    if note:
+        st.caption(note)
 
 with right:
     st.markdown("**热点类别 · 受理量前8**")
@@ -98,8 +102,10 @@ with a:
     worse = q.worsening_grids(grids) if has_comparison else pd.DataFrame()
     if grids.empty:
         st.info(NO_GRIDS)
+    elif not has_comparison:
+        st.info(f"无法比较网格受理量的变化:{q.comparison_problem(f, compare, rng)}。")
     elif worse.empty:
-        st.info("没有受理量上升的网格,或缺少可比数据。")
+        st.info(f"没有受理量上升的网格(两期各需至少 {m.MIN_EVENTS_TO_COMPARE} 件才比较)。")
     else:
         table = findings.worsening_table(worse, comparison_name)
         st.dataframe(table, hide_index=True, height=TABLE_HEIGHT, width="stretch")
@@ -109,12 +115,19 @@ with b:
     if grids.empty:
         st.info(NO_GRIDS)
     elif late.empty:
-        st.success("所选范围内没有超期积压。")
+        st.success(
+            "所选范围内落到网格的事件没有超期积压(未落到网格的不在网格预警中)。"
+            if placement["no_grid"]
+            else "所选范围内没有超期积压。"
+        )
     else:
         table = findings.overdue_table(late)
         st.dataframe(table, hide_index=True, height=TABLE_HEIGHT, width="stretch")
 with c:
     st.markdown("**积压账龄(件)**")
     ageing = data.backlog_ageing(src, f)
-    fig = charts.backlog_bars(ageing, height=TABLE_HEIGHT)
-    st.plotly_chart(fig, config=charts.config(f"积压账龄_{place}"), key="ageing")
+    if ageing["backlog"].sum() == 0:
+        st.success(findings.NO_BACKLOG, icon=":material/check_circle:")
+    else:
+        fig = charts.backlog_bars(ageing, height=TABLE_HEIGHT)
+        st.plotly_chart(fig, config=charts.config(f"积压账龄_{place}"), key="ageing")

@@ -112,6 +112,9 @@ st.caption(
 
 ranked, apart = ranking.ranked, ranking.apart
 has_previous = ranking.previous is not None
+unplaced = findings.unplaced_ranking(ranking.notes, unit_title)
+if unplaced:
+    st.caption(f"{unplaced}它们计入{place}的合计。")
 
 
 def percent(series: pd.Series) -> pd.Series:

@@ -1,13 +1,13 @@
 """响应时效: distributions of response and handling time by group, where the time goes,
 SLA compliance per handling type, and a before/after comparison with a rank test."""
 
-from datetime import timedelta
 from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from analytics import formats as fmt
+from analytics import labels
 from analytics import metrics as m
 from analytics import response as rs
 from ui import charts, data, downloads, findings
@@ -47,14 +47,19 @@ bottom_left, bottom_right = st.columns([1, 1.3], gap="medium")
 with bottom_right:  # the before/after controls first: every query is known before any runs
     st.markdown("**前后对比 · 改进是否真实**")
     pick, window_col = st.columns([1, 1])
-    pivot = pick.date_input(
-        "分界日期(含当天算作“之后”)",
-        value=rs.default_pivot(rng),
-        min_value=rng.first_day + timedelta(days=1),
-        max_value=rng.last_day,
-        format="YYYY-MM-DD",
-        key="resp_pivot",
-    )
+    bounds = rs.pivot_bounds(rng)
+    pivot = None
+    if bounds is None:
+        pick.caption(f"数据只有 {fmt.day(rng.first_day)} 一天,没有可选的分界日期。")
+    else:
+        pivot = pick.date_input(
+            "分界日期(含当天算作“之后”)",
+            value=rs.default_pivot(rng),
+            min_value=bounds[0],
+            max_value=bounds[1],
+            format="YYYY-MM-DD",
+            key="resp_pivot",
+        )
     days = window_col.selectbox(
         "比较窗口",
         list(WINDOWS),
@@ -78,7 +83,7 @@ with top_left:
     st.markdown(f"**{MEASURES[measure]} · 按{GROUPS[by]}**(箱体 25%–75%,须至 P10 与 P90)")
     dist = queries["distribution"]()
     if dist.empty:
-        st.info("所选范围内没有可计算时长的事件。")
+        st.info(findings.NO_DURATIONS[measure])
     else:
         fig = charts.hours_boxes(dist.head(findings.RESPONSE_ROWS), MEASURES[measure], log)
         name = f"{MEASURES[measure][:4]}分布_按{GROUPS[by]}_{place}"
@@ -93,6 +98,8 @@ with top_right:
     stages = queries["stages"]()
     if stages.empty:
         st.info("所选范围内没有事件。")
+    elif stages[list(rs.STAGE_METRICS)].isna().all().all():
+        st.info("所选范围内没有走完任何一个环节的事件(受理、转办、处置、反馈都未记录)。")
     else:
         name = f"各环节时长_按{GROUPS[by]}_{place}"
         st.plotly_chart(
@@ -114,10 +121,12 @@ with bottom_left:
     else:
         config = charts.config(f"承诺时限达成_{place}")
         st.plotly_chart(charts.sla_bars(compliance), config=config, key="resp_sla")
+        if compliance["handling_type"].isna().all():
+            st.caption("数据没有记录办理类型:有时限的事件合为一行(未注明)。")
         table = pd.DataFrame(
             {
                 "办理类型": compliance["handling_type"].map(
-                    lambda h: rs.CATALOGUES["handling_type"].get(h, h)
+                    lambda h: labels.of("handling_type", h)
                 ),
                 "有时限事件": compliance["total"],
                 **{charts.SLA_NAMES[s]: compliance[s] for s in rs.SLA_STATES},
@@ -127,7 +136,9 @@ with bottom_left:
         downloads.buttons(table, f"承诺时限达成_{place}", "dl_sla")
 
 with bottom_right:
-    if sides is None:
+    if bounds is None:
+        st.info("前后对比需要至少两天的数据。")
+    elif sides is None:
         st.info("分界日期前后都需要有数据。")
     else:
         figures, tests = queries["before_after"](), queries["rank_tests"]()

@@ -74,6 +74,7 @@ types_section, categories_section, spikes_section, units_section = (
     st.container(),
 )
 names = data.unit_names(src)
+placement = data.placement(src, f)
 with units_section:  # its choice of units first: every query is known before any runs
     st.markdown(f"**单位对比 · 每千户事件数(件/{FREQS[freq]})**")
     units = data.org_units(src)
@@ -179,13 +180,19 @@ with spikes_section:
     chart_col, list_col = st.columns([1.4, 1], gap="medium")
     with chart_col:
         if judged.empty:
-            st.info("统计期太短或缺少前期数据,无法判断异常。")
+            st.info(
+                f"无法判断异常:每{FREQS[spike_freq]}须与其前 {window} {FREQS[spike_freq]}比较,"
+                f"数据从 {fmt.day(rng.first_day)} 开始,统计期内还没有哪一{FREQS[spike_freq]}"
+                "之前有这么长的数据。"
+            )
         else:
             fig = charts.spike_chart(judged, found, spike_freq)
             config = charts.config(f"异常峰值_{place}")
             st.plotly_chart(fig, config=config, key="trend_spikes")
     with list_col:
-        if found.empty:
+        if judged.empty:
+            pass
+        elif found.empty:
             st.success("统计期内没有异常峰值。", icon=":material/check_circle:")
         else:
             table = pd.DataFrame(
@@ -202,16 +209,23 @@ with spikes_section:
                 table, hide_index=True, width="stretch", height=min(260, 38 + 35 * len(table))
             )
             downloads.buttons(table, f"异常峰值_{place}", "dl_spikes")
+            if placement["no_grid"]:
+                st.caption("未落到网格的事件计入受理量和主要类别,不计入主要网格。")
 
 # ---------------------------------------------------------------- units side by side
 with units_section:
-    if not chosen:
+    compared = queries["units"]() if chosen else None
+    if compared is None:
         st.info("请选择要对比的单位。")
+    elif compared["intake"].sum() == 0:
+        st.info(findings.UNITS_WITHOUT_EVENTS)
     else:
-        compared = queries["units"]()
         chosen_names = {u: options[u] for u in chosen}
+        per_households = compared["density"].notna().any()
+        if not per_households:
+            st.info(findings.UNITS_WITHOUT_HOUSEHOLDS)
         st.plotly_chart(
-            charts.unit_lines(compared, chosen_names, freq),
+            charts.unit_lines(compared, chosen_names, freq, per_households=per_households),
             config=charts.config(f"单位对比_{place}"),
             key="trend_units_chart",
         )
@@ -225,3 +239,10 @@ with units_section:
             }
         )
         downloads.buttons(table, f"单位对比_{place}", "dl_units")
+    unplaced = [
+        f"{fmt.count(placement[key])} 件{what}"
+        for key, what in (("no_street", "未指定街道"), ("no_grid", "未落到网格"))
+        if placement[key]
+    ]
+    if unplaced:
+        st.caption(f"统计期内 {'、'.join(unplaced)}:计入全区数字,不在相应单位的对比中。")

@@ -359,21 +359,31 @@ def spike_chart(judged: pd.DataFrame, found: pd.DataFrame, freq: str, height: in
     return fig
 
 
-def unit_lines(df: pd.DataFrame, names: dict[str, str], freq: str, height: int = 320):
-    """每千户事件数 per bucket, one line per unit."""
+def unit_lines(
+    df: pd.DataFrame,
+    names: dict[str, str],
+    freq: str,
+    height: int = 320,
+    per_households: bool = True,
+):
+    """每千户事件数 per bucket, one line per unit; the plain 受理量 when ``per_households``
+    is off (units without household figures)."""
     fig = go.Figure()
+    value = "density" if per_households else "intake"
+    shown = "受理量 %{y:,} 件"
+    if per_households:
+        shown = "每千户 %{y:,.1f} 件<br>受理量 %{customdata:,} 件"
     for i, (unit, part) in enumerate(df.groupby("unit_id", sort=False)):
         name = fmt.chart_text(names.get(unit, unit))
         fig.add_scatter(
             x=part["bucket"],
-            y=part["density"],
+            y=part[value],
             name=name,
             mode="lines+markers",
             line=dict(color=UNIT_COLORS[i % len(UNIT_COLORS)], width=2),
             marker=dict(size=5),
             customdata=part["intake"],
-            hovertemplate=f"{name}<br>%{{x|{FREQ_HOVER[freq]}}}<br>每千户 %{{y:,.1f}} 件"
-            "<br>受理量 %{customdata:,} 件<extra></extra>",
+            hovertemplate=f"{name}<br>%{{x|{FREQ_HOVER[freq]}}}<br>{shown}<extra></extra>",
         )
     _layout(fig, height)
     fig.update_xaxes(tickformat=FREQ_TICK[freq])
@@ -548,7 +558,7 @@ def stage_bars(df: pd.DataFrame) -> go.Figure:
 def sla_bars(df: pd.DataFrame) -> go.Figure:
     """Events with a deadline per handling type: on time, late, open overdue, open not due."""
     fig = go.Figure()
-    names = df["handling_type"].map(lambda h: labels.HANDLING_TYPE.get(h, h))
+    names = df["handling_type"].map(lambda h: labels.of("handling_type", h))
     names = names + "(" + df["on_time_rate"].map(fmt.rate) + ")"
     for state, colour in SLA_COLORS.items():
         share = df[state] / df["total"] * 100

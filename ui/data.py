@@ -169,6 +169,11 @@ def hex_metrics(src: Source, f: Filters, compare: str | None = "yoy") -> pd.Data
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
+def placement(src: Source, f: Filters) -> dict[str, int]:
+    return q.placement(_con(src), f)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
 def backlog_ageing(src: Source, f: Filters) -> pd.DataFrame:
     return q.backlog_ageing(_con(src), f, data_range(src))
 

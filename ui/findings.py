@@ -17,6 +17,10 @@ RESPONSE_ROWS = 25  # 响应时效: groups in the duration and stage charts
 BEFORE_AFTER_DAYS = 365  # 响应时效: the before/after window on each side
 
 RESPONSE_MEASURES = {"response": "响应时长(受理 − 上报)", "handling": "办理时长(办结 − 上报)"}
+NO_DURATIONS = {
+    "response": "所选范围内没有已受理的事件,无法计算响应时长。",
+    "handling": "所选范围内没有已办结的事件,无法计算办理时长。",
+}
 RESPONSE_GROUPS = {
     "unit": "单位",
     "category": "业务类别",
@@ -64,6 +68,57 @@ def rank_test_finding(key: str, test: rs.RankTest | None) -> str:
         f"随机抽一件“之后”比一件“之前”{'更长' if not faster else '更短'}的概率 "
         f"{fmt.rate(test.superiority if not faster else 1 - test.superiority)};"
         f"样本 {fmt.count(test.n_before)} / {fmt.count(test.n_after)} 件)"
+    )
+
+
+def map_note(placement: dict[str, int], hexagons: bool = False) -> str | None:
+    """What a map of the scope leaves out (``data.placement``), or None when nothing: events
+    without a grid (未落格) and, on a grid map, those whose grid has no outline; on a map of
+    hexagons (drawn from the events' coordinates) those without coordinates."""
+    no_grid = f"{fmt.count(placement['no_grid'])} 件未落到网格" if placement["no_grid"] else ""
+    if hexagons:
+        missing = placement["no_coordinates"]
+        off = f"{fmt.count(missing)} 件没有坐标,不在地图上" if missing else ""
+        text = ";".join(part for part in (no_grid, off) if part)
+    else:
+        outline = placement["no_outline"]
+        parts = [no_grid, f"{fmt.count(outline)} 件所在网格没有边界" if outline else ""]
+        off = "、".join(part for part in parts if part)
+        text = f"{off},不在地图上" if off else ""
+    return f"{text}。" if text else None
+
+
+NO_BACKLOG = "所选范围内没有未办结事件,没有积压。"
+UNITS_WITHOUT_EVENTS = "所选单位在统计期内没有事件。"
+UNITS_WITHOUT_HOUSEHOLDS = (
+    "所选单位没有户数数据(网格表未填户数),无法计算每千户事件数,图中改为受理量。"
+)
+
+
+def unplaced_units(unplaced: dict | None, unit_title: str) -> str | None:
+    """The 办结率 by unit's note on the events with no unit at its level (``attrs["unplaced"]``
+    of ``closure.by_unit``): how many, their 办结率, and that they are not ranked."""
+    if not unplaced:
+        return None
+    return (
+        f"另有 {fmt.count(unplaced['intake'])} 件事件{unplaced['name']}"
+        f"(办结率 {fmt.rate(unplaced['closure_rate'])}):不属于任何{unit_title},不参与排名。"
+    )
+
+
+def all_unplaced(unplaced: dict, unit_title: str) -> str:
+    """When every event of the scope lacks a unit at the breakdown's level."""
+    events = fmt.count(unplaced["intake"])
+    return f"所选范围内的 {events} 件事件都{unplaced['name']},无法按{unit_title}比较。"
+
+
+def unplaced_ranking(notes: dict, unit_title: str) -> str | None:
+    """The rankings' note on events with no unit at the ranked level (``Ranking.notes``)."""
+    if not notes.get("unplaced"):
+        return None
+    return (
+        f"统计期内另有 {fmt.count(notes['unplaced'])} 件事件{notes['unplaced_name']},"
+        f"不属于任何{unit_title},不参与排名。"
     )
 
 

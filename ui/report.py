@@ -151,6 +151,9 @@ def overview_section(ctx: Context) -> Section:
 
     grids = data.grid_metrics(src, f, compare)
     shapes = data.grid_shapes(src, f)
+    worse = q.worsening_grids(grids) if q.comparable(f, compare, rng) else pd.DataFrame()
+    map_note = findings.map_note(data.placement(src, f), hexagons=shapes.empty)
+    notes = (map_note,) if map_note else ()
     if shapes.empty:
         hexes = data.hex_metrics(src, f, compare)
         chart = None
@@ -162,6 +165,7 @@ def overview_section(ctx: Context) -> Section:
                 "事件分布",
                 "没有网格边界:按蜂窝格汇总事件坐标,颜色越深受理量越大",
                 chart,
+                notes=notes,
                 empty="没有网格边界,事件也没有坐标,无法绘制地图。",
             )
         )
@@ -184,7 +188,6 @@ def overview_section(ctx: Context) -> Section:
                     "bad",
                 )
             )
-        worse = q.worsening_grids(grids) if q.comparable(f, compare, rng) else pd.DataFrame()
         if not worse.empty:
             top = worse.iloc[0]
             cards.append(
@@ -201,6 +204,7 @@ def overview_section(ctx: Context) -> Section:
                 "颜色按分位数分为五级,越深越需要关注",
                 chart,
                 tuple(cards),
+                notes=notes,
                 empty="所选范围内没有网格边界数据。",
             )
         )
@@ -250,8 +254,9 @@ def overview_section(ctx: Context) -> Section:
         Slide(
             "积压账龄",
             "未办结事件按账龄,红色为已超期(件)",
-            charts.backlog_bars(ageing),
+            charts.backlog_bars(ageing) if ageing["backlog"].sum() else None,
             tuple(cards),
+            empty=findings.NO_BACKLOG,
         )
     )
 
@@ -381,13 +386,21 @@ def trends_section(ctx: Context) -> Section:
                         f"{fmt.day(peak['bucket'])}当周",
                     )
                 )
+        per_households = bool(compared["density"].notna().any())
+        has_events = bool(compared["intake"].sum())
+        subtitle = "页面默认对比的两个街道"
+        if has_events and not per_households:
+            subtitle += ";" + findings.UNITS_WITHOUT_HOUSEHOLDS
+        chart = None
+        if has_events:
+            chart = charts.unit_lines(compared, chosen, freq, per_households=per_households)
         slides.append(
             Slide(
                 f"单位对比 · 每千户事件数({per})",
-                "页面默认对比的两个街道",
-                charts.unit_lines(compared, chosen, freq) if not compared.empty else None,
+                subtitle,
+                chart,
                 tuple(peaks),
-                empty=NO_EVENTS,
+                empty=findings.UNITS_WITHOUT_EVENTS,
             )
         )
     return Section("投诉信访趋势", tuple(slides))
@@ -409,13 +422,16 @@ def closure_section(ctx: Context) -> Section:
             cards.append(KeyFigure(title, row["name"], f"办结率 {fmt.rate(row['closure_rate'])}"))
     rows = findings.RATE_RANKING_ROWS
     shown = units.head(rows)
+    unplaced = units.attrs.get("unplaced")
+    note = findings.unplaced_units(unplaced, unit_title)
     slides.append(
         Slide(
             f"各{unit_title}办结率与按时办结率",
             "排名按办结率" + (f";图中为前 {rows} 个{unit_title}" if len(units) > rows else ""),
             charts.rate_ranking(shown, "name", comparison) if not units.empty else None,
             tuple(cards),
-            empty=NO_EVENTS,
+            notes=(note,) if note and not units.empty else (),
+            empty=findings.all_unplaced(unplaced, unit_title) if unplaced else NO_EVENTS,
         )
     )
 
@@ -495,7 +511,7 @@ def response_section(ctx: Context) -> Section:
             if not dist.empty
             else None,
             tuple(cards),
-            empty="所选范围内没有可计算时长的事件。",
+            empty=findings.NO_DURATIONS[measure],
         )
     )
 
@@ -523,7 +539,7 @@ def response_section(ctx: Context) -> Section:
         cards.append(
             KeyFigure(
                 "按时办结率最低的办理类型",
-                labels.HANDLING_TYPE.get(row["handling_type"], row["handling_type"]),
+                labels.of("handling_type", row["handling_type"]),
                 f"按时办结率 {fmt.rate(row['on_time_rate'])}",
                 "bad",
             )
@@ -631,6 +647,7 @@ def rankings_section(ctx: Context) -> Section:
                 + (f";图中为前 {ends} 名和后 {ends} 名" if len(bars) < len(ranked) else ""),
                 charts.score_bars(bars, size_label) if not ranked.empty else None,
                 tuple(cards),
+                notes=tuple(n for n in [findings.unplaced_ranking(ranking.notes, unit_title)] if n),
                 empty=f"所选范围和统计期内没有可参与排名的{unit_title}。",
             ),
             Slide(

@@ -40,7 +40,8 @@ def filter_sidebar(src: data.Source) -> tuple[Filters, str | None]:
         "时间范围", PERIOD_PRESETS, format_func=labels.PERIOD_PRESET.get, key="f_preset"
     )
     if preset == "custom":
-        default = preset_period("ytd", rng.last_day)
+        ytd_start, _ = preset_period("ytd", rng.last_day)
+        default = (max(ytd_start, rng.first_day), rng.last_day)  # within the data's span
         st.session_state.setdefault("f_range", default)  # or the dates a link carried
         picked = sb.date_input(
             "起止日期",
