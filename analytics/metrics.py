@@ -120,7 +120,10 @@ def stage_hours(stage: str, q: float = 0.5) -> Callable[[Table], object]:
 def response_rate(threshold_hours: float = RESPONSE_THRESHOLD_HOURS) -> Callable[[Table], object]:
     def reduce(t: Table):
         fast = accepted(t) & (hours_between(t.reported_at, t.accepted_at) <= threshold_hours)
-        return t.count(where=fast) / t.count().nullif(0)
+        rate = t.count(where=fast) / t.count().nullif(0)
+        # A source that records no acceptance at all (many 311 and 问政 exports) has no
+        # response rate, not 0 %.
+        return ibis.ifelse(t.count(where=t.accepted_at.notnull()) > 0, rate, ibis.null("float64"))
 
     return reduce
 

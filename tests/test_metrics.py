@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pandas as pd
 import pytest
 
 from analytics import metrics as m
@@ -196,3 +197,27 @@ def test_relative_change_is_null_when_base_is_zero():
     assert m.relative_change(5, 0) != m.relative_change(5, 0)
     assert m.relative_change(6, 4) == pytest.approx(0.5)
     assert m.change("closure_rate", 0.9, 0.8) == pytest.approx(0.1)
+
+
+def test_no_response_rate_where_the_source_records_no_acceptance(tmp_path):
+    import duckdb
+
+    from analytics.connection import connect
+    from analytics.schema import create_schema
+
+    path = tmp_path / "no_accept.duckdb"
+    con = duckdb.connect(str(path))
+    create_schema(con)
+    con.execute(
+        "INSERT INTO events (event_id, channel, event_type, category, board, reported_at, "
+        "closed_at) VALUES ('A', 'hotline', 'request', '噪音', 'livelihood', "
+        "'2026-03-01 08:00', '2026-03-02 08:00'), ('B', 'hotline', 'request', '噪音', "
+        "'livelihood', '2026-03-03 08:00', NULL)"
+    )
+    con.close()
+    backend = connect(str(path))
+    span = q.data_range(backend)
+    row = q.metric_table(backend, Filters(date(2026, 1, 1), date(2026, 3, 31)), span,
+                         ["intake", "response_rate"]).iloc[0]  # fmt: skip
+    backend.disconnect()
+    assert row["intake"] == 2 and pd.isna(row["response_rate"])
