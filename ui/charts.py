@@ -29,6 +29,26 @@ BAR = "#2c6fbb"
 WARN = "#c0392b"
 FREQ_TICK = {"day": "%m月%d日", "week": "%m月%d日", "month": "%Y年%m月"}
 FREQ_HOVER = {"day": "%Y年%m月%d日", "week": "%Y年%m月%d日当周", "month": "%Y年%m月"}
+DAY_MS = 86_400_000
+
+
+def _time_axis(fig: go.Figure, freq: str) -> None:
+    """Chinese date ticks, never more than one per bucket: on a short range plotly would
+    repeat a month's label (2019年09月, 2019年09月, …) or mark hours between days."""
+    spec: dict = {"tickformat": FREQ_TICK[freq]}
+    xs = [pd.to_datetime(pd.Series(t.x), errors="coerce") for t in fig.data if t.x is not None]
+    x = pd.concat(xs).dropna() if xs else pd.Series(dtype="datetime64[ns]")
+    if not x.empty:
+        days = (x.max() - x.min()).days
+        if freq == "month":
+            step = next((s for s, most in ((1, 400), (2, 760), (3, 1130)) if days <= most), None)
+            if step:
+                spec |= {"dtick": f"M{step}", "tick0": x.min()}
+        elif days <= (14 if freq == "day" else 84):
+            spec |= {"dtick": DAY_MS * (1 if freq == "day" else 7), "tick0": x.min()}
+    fig.update_xaxes(**spec)
+
+
 PNG_OPTIONS = {"format": "png", "width": 1600, "height": 900, "scale": 2}  # 3200×1800 pixels
 _UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
 
@@ -95,7 +115,7 @@ def intake_trend(
                 "<br>受理量 %{y:,} 件<extra></extra>",
             )
     _layout(fig, height, title=title)
-    fig.update_xaxes(tickformat=FREQ_TICK[freq])
+    _time_axis(fig, freq)
     fig.update_yaxes(title=None)  # the unit (件) is in the heading: a rotated CJK title reads badly
     return fig
 
@@ -265,7 +285,7 @@ def intake_by_type(
                     "<extra></extra>",
                 )
         _layout(fig, height)
-    fig.update_xaxes(tickformat=FREQ_TICK[freq])
+    _time_axis(fig, freq)
     fig.update_yaxes(title=None)
     return fig
 
@@ -285,7 +305,7 @@ def category_area(df: pd.DataFrame, freq: str, height: int = 320) -> go.Figure:
             hovertemplate=f"{name}<br>%{{x|{FREQ_HOVER[freq]}}}<br>%{{y:,}} 件<extra></extra>",
         )
     _layout(fig, height)
-    fig.update_xaxes(tickformat=FREQ_TICK[freq])
+    _time_axis(fig, freq)
     fig.update_yaxes(title=None)
     return fig
 
@@ -354,7 +374,7 @@ def spike_chart(judged: pd.DataFrame, found: pd.DataFrame, freq: str, height: in
             hovertemplate=f"异常峰值<br>{hover_x}<br>%{{y:,}} 件<extra></extra>",
         )
     _layout(fig, height)
-    fig.update_xaxes(tickformat=FREQ_TICK[freq])
+    _time_axis(fig, freq)
     fig.update_yaxes(title=None)
     return fig
 
@@ -386,7 +406,7 @@ def unit_lines(
             hovertemplate=f"{name}<br>%{{x|{FREQ_HOVER[freq]}}}<br>{shown}<extra></extra>",
         )
     _layout(fig, height)
-    fig.update_xaxes(tickformat=FREQ_TICK[freq])
+    _time_axis(fig, freq)
     fig.update_yaxes(title=None)
     return fig
 
@@ -463,7 +483,7 @@ def level_shares(df: pd.DataFrame, freq: str, height: int = 320) -> go.Figure:
             "(%{customdata:,} 件)<extra></extra>",
         )
     _layout(fig, height, barmode="stack")
-    fig.update_xaxes(tickformat=FREQ_TICK[freq])
+    _time_axis(fig, freq)
     fig.update_yaxes(title=None, range=[0, 100], ticksuffix="%")
     return fig
 
