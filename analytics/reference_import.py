@@ -129,6 +129,14 @@ INVALID = {  # GEOS validity reasons in Chinese
     "Invalid Coordinate": "坐标无效",
 }
 OVERLAP_TOLERANCE = 0.01  # share of the smaller grid's area two grids may share (slivers)
+# Vertices of a grid file's boundaries in all. Every map draws every boundary: 10^6 vertices
+# made each map 20 MB and 8 s to draw; 100,000 is ~2 MB, ~200 a grid for 500 grids, finer than
+# a map shows. Above it boundaries are simplified to it (~1 s for 500,000 vertices); above the
+# hard bound, five times as many (~20 MB of GeoJSON), the file is surveyed data at a precision
+# no grid map needs, and is refused before its coordinates are parsed.
+GRID_VERTICES = 100_000
+GRID_VERTICES_REFUSED = 500_000
+_GEOJSON = ("FeatureCollection", "Feature", "Polygon", "MultiPolygon", "GeometryCollection")
 
 
 def import_reference(
@@ -151,8 +159,9 @@ def import_reference(
         raise ImportFileError(f"导入只能写入 DuckDB 文件,而 GOV_DB 是 {url}。")
     report("读取文件", 0.0)
     sha256 = hashlib.sha256(data).hexdigest()
+    notes: list[str] = []  # e.g. boundaries simplified
     if kind == "grids":
-        raw, rows_text, geometries = _features(data, name)
+        raw, rows_text, geometries = _features(data, name, notes)
         blank = np.zeros(len(raw), dtype=bool)
     else:
         raw, rows_text, blank = _table(data, name, kind)
@@ -188,6 +197,7 @@ def import_reference(
             created=created,
             dry_run=dry_run,
         )
+    result.notes.extend(notes)
     report("完成", 1.0)
     return result
 
@@ -195,8 +205,17 @@ def import_reference(
 # ---------------------------------------------------------------- reading
 
 
-def _features(data: bytes, name: str) -> tuple[pd.DataFrame, pd.Series, list]:
-    """Properties as canonical string columns, each feature as text, and its geometry."""
+def _features(
+    data: bytes, name: str, notes: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.Series, list]:
+    """Properties as canonical string columns, each feature as text, and its geometry.
+
+    Boundaries with more than :data:`GRID_VERTICES` vertices in all are simplified (a note
+    says so in ``notes``); a file above :data:`GRID_VERTICES_REFUSED` is refused unread.
+    """
+    positions = data.count(b"[")  # at least one per vertex: a bound before anything is parsed
+    if positions > GRID_VERTICES_REFUSED * 1.2:
+        raise _too_many_vertices(name, positions, approximate=True)
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -204,15 +223,33 @@ def _features(data: bytes, name: str) -> tuple[pd.DataFrame, pd.Series, list]:
             f"{name} 不是 GeoJSON 文件({exc})。"
             "请导出为 GeoJSON(FeatureCollection,WGS-84 或注明坐标系)。"
         ) from exc
+    except RecursionError:
+        raise ImportFileError(
+            f"{name} 的 JSON 嵌套过深,不是 GeoJSON 网格边界(文件可能已损坏)。"
+        ) from None
+    if isinstance(doc, list) or (
+        isinstance(doc, dict) and "features" not in doc and doc.get("type") not in _GEOJSON
+    ):
+        raise ImportFileError(
+            f"{name} 不是 GeoJSON 要素集合(FeatureCollection),像是记录数据。"
+            "事件工单请选择数据类型“事件工单”导入(命令行:--kind events)。"
+        )
     features = doc.get("features") if isinstance(doc, dict) else None
     if not isinstance(features, list) or not features:
         raise ImportFileError(
             f"{name} 中没有要素(features)。请导出包含网格面要素的 GeoJSON FeatureCollection。"
         )
+    for i, feature in enumerate(features):
+        if not isinstance(feature, dict) and feature is not None:
+            raise ImportFileError(
+                f"{name} 的第 {i + 1:,} 个要素不是 JSON 对象(而是 {type(feature).__name__})。"
+                "GeoJSON 的 features 应是 Feature 对象的数组;请重新导出。"
+            )
     preset = PRESETS["grids"]
     records, texts, geometries = [], [], []
     for feature in features:
-        props = (feature or {}).get("properties") or {}
+        props = (feature or {}).get("properties")
+        props = props if isinstance(props, dict) else {}
         row = {}
         for column, keys in preset.columns.items():
             value = next((props[k] for k in keys if props.get(k) not in (None, "")), None)
@@ -227,7 +264,49 @@ def _features(data: bytes, name: str) -> tuple[pd.DataFrame, pd.Series, list]:
         raise ImportFileError(
             f"{name} 的要素属性中找不到网格名称或编码(name/网格名称、grid_id/网格编码)。"
         )
+    note = _simplify(geometries, name) if positions > GRID_VERTICES else None
+    if note and notes is not None:
+        notes.append(note)
     return raw, pd.Series(texts, dtype=object), geometries
+
+
+def _too_many_vertices(name: str, count: int, approximate: bool = False) -> ImportFileError:
+    return ImportFileError(
+        f"{name} 的网格边界有{'约' if approximate else ''} {count:,} 个顶点,"
+        f"超过 {GRID_VERTICES_REFUSED:,} 个的上限。"
+        "请先在 GIS 软件中简化边界(如 QGIS“简化”、mapshaper)后再导入。"
+    )
+
+
+def _simplify(geometries: list, name: str) -> str | None:
+    """Boundaries above :data:`GRID_VERTICES` vertices in all simplified, in place, to at
+    most that many (Douglas-Peucker preserving each polygon's topology, the tolerance
+    doubled from ~1 cm until they fit); a note saying so, or None."""
+    shapes = np.full(len(geometries), None, dtype=object)
+    for i, geometry in enumerate(geometries):
+        if isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon"):
+            try:
+                shapes[i] = shape(geometry)
+            except Exception:  # malformed coordinates: quarantined when validated
+                shapes[i] = None
+    polygons = np.array([g is not None and g.is_valid for g in shapes], dtype=bool)
+    before = int(shapely.get_num_coordinates(shapes[polygons]).sum())
+    if before > GRID_VERTICES_REFUSED:
+        raise _too_many_vertices(name, before)
+    if before <= GRID_VERTICES:
+        return None
+    simplified, tolerance, total = shapes[polygons], 1e-7, before
+    while total > GRID_VERTICES:
+        simplified = shapely.simplify(simplified, tolerance, preserve_topology=True)
+        total = int(shapely.get_num_coordinates(simplified).sum())
+        tolerance *= 2
+    for i, geom in zip(np.flatnonzero(polygons), simplified, strict=True):
+        geometries[i] = shapely.geometry.mapping(geom)
+    metres = tolerance * 111_000
+    return (
+        f"网格边界共 {before:,} 个顶点,超过 {GRID_VERTICES:,} 个,已简化为 {total:,} 个"
+        f"(偏差不超过约 {metres:,.1f} 米)"
+    )
 
 
 def _table(data: bytes, name: str, kind: str) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
