@@ -121,9 +121,11 @@ def response_rate(threshold_hours: float = RESPONSE_THRESHOLD_HOURS) -> Callable
     def reduce(t: Table):
         fast = accepted(t) & (hours_between(t.reported_at, t.accepted_at) <= threshold_hours)
         rate = t.count(where=fast) / t.count().nullif(0)
-        # A source that records no acceptance at all (many 311 and 问政 exports) has no
-        # response rate, not 0 %.
-        return ibis.ifelse(t.count(where=t.accepted_at.notnull()) > 0, rate, ibis.null("float64"))
+        if "records_acceptance" not in t.columns:
+            return rate
+        # A source that records no acceptance at all (many 311 and 问政 exports; decided once
+        # for the data, ``DataRange.records_acceptance``) has no response rate, not 0 %.
+        return ibis.ifelse(t.records_acceptance.max(), rate, ibis.null("float64"))
 
     return reduce
 

@@ -27,6 +27,9 @@ class DataRange:
 
     first_day: date
     as_of: datetime
+    # Whether the source records acceptance at all (many 311 and 问政 exports do not): decided
+    # once for the data, so that a unit that accepted none of its events still rates 0 %.
+    records_acceptance: bool = True
 
     @property
     def last_day(self) -> date:
@@ -45,11 +48,16 @@ def data_range(con: BaseBackend) -> DataRange | None:
             t.handled_at.max(),
             t.closed_at.max(),
         ),
+        accepted=t.accepted_at.count(),
     )
     row = expr.execute().iloc[0]
     if pd.isna(row["first"]):
         return None
-    return DataRange(pd.Timestamp(row["first"]).date(), pd.Timestamp(row["as_of"]).to_pydatetime())
+    return DataRange(
+        pd.Timestamp(row["first"]).date(),
+        pd.Timestamp(row["as_of"]).to_pydatetime(),
+        records_acceptance=bool(row["accepted"]),
+    )
 
 
 def data_version(con: BaseBackend) -> tuple:
@@ -116,6 +124,7 @@ def metric_table(
     t = _tagged_events(con, f, rng, compare)
     if prepare is not None:
         t = prepare(t)
+    t = t.mutate(records_acceptance=ibis.literal(rng.records_acceptance))
     aggs = {name: m.METRICS[name].reduce(t) for name in metrics}
     expr = t.group_by([*by, "period"]).aggregate(**aggs)
     long = expr.execute()

@@ -221,3 +221,28 @@ def test_no_response_rate_where_the_source_records_no_acceptance(tmp_path):
                          ["intake", "response_rate"]).iloc[0]  # fmt: skip
     backend.disconnect()
     assert row["intake"] == 2 and pd.isna(row["response_rate"])
+
+
+def test_a_unit_that_accepted_nothing_rates_zero_when_the_source_records_acceptance(tmp_path):
+    import duckdb
+
+    from analytics.connection import connect
+    from analytics.schema import create_schema
+
+    path = tmp_path / "some_accept.duckdb"
+    con = duckdb.connect(str(path))
+    create_schema(con)
+    con.execute(
+        "INSERT INTO events (event_id, channel, event_type, category, board, street_id, "
+        "reported_at, accepted_at) VALUES "
+        "('A', 'hotline', 'request', '噪音', 'livelihood', 'S1', '2026-03-01 08:00', "
+        "'2026-03-01 08:30'), "
+        "('B', 'hotline', 'request', '噪音', 'livelihood', 'S2', '2026-03-02 08:00', NULL)"
+    )
+    con.close()
+    backend = connect(str(path))
+    span = q.data_range(backend)
+    rates = q.metric_table(backend, Filters(date(2026, 1, 1), date(2026, 3, 31)), span,
+                           ["response_rate"], by=["street_id"]).set_index("street_id")  # fmt: skip
+    backend.disconnect()
+    assert rates["response_rate"].to_dict() == {"S1": 1.0, "S2": 0.0}
