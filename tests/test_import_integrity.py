@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
 from analytics import importer
 from analytics.importer import ImportCheckFailed, import_events
+from tests.conftest import query
 
 ROW_GROUP = 122_880  # DuckDB's row group: duckdb 2.0.0 lost temp-table rows past the first
 ROWS = 2 * ROW_GROUP + 20_000
-
-
-@pytest.fixture
-def db(tiny_db, tmp_path):
-    path = tmp_path / "gov.duckdb"
-    shutil.copy(tiny_db, path)
-    return path
 
 
 def canonical_csv(path, ids: np.ndarray, category: str) -> None:
@@ -41,11 +32,7 @@ def canonical_csv(path, ids: np.ndarray, category: str) -> None:
 
 
 def count(db, sql: str) -> int:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()[0][0]
-    finally:
-        con.close()
+    return int(query(db, sql).iloc[0, 0])
 
 
 def test_more_than_two_row_groups_of_new_and_changed_rows_all_land(db, tmp_path):
@@ -64,9 +51,10 @@ def test_more_than_two_row_groups_of_new_and_changed_rows_all_land(db, tmp_path)
     result = import_events(second, db=db)
     assert (result.rows_accepted, result.rows_updated, result.rows_unchanged) == (ROWS, ROWS, 0)
     assert count(db, "SELECT count(*) FROM events") == before + 2 * ROWS
-    assert count(
-        db, "SELECT count(*) FROM events WHERE category = '噪音扰民' AND event_id LIKE 'BIG%'"
-    )  # fmt: skip == 2 * ROWS
+    changed = "SELECT count(*) FROM events WHERE category = '噪音扰民' AND event_id LIKE 'BIG%'"
+    assert count(db, changed) == 2 * ROWS
+    stale = "SELECT count(*) FROM events WHERE category = '物业管理' AND event_id LIKE 'BIG%'"
+    assert count(db, stale) == 0
     assert count(db, "SELECT count(DISTINCT event_id) FROM events") == before + 2 * ROWS
     stored = count(db, "SELECT rows_accepted + rows_updated FROM imports ORDER BY finished_at "
                        "DESC LIMIT 1")  # fmt: skip
