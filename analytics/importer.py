@@ -536,13 +536,15 @@ def place_names(raw: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class Directory:
-    """Look-ups from a name or code (folded) to unit ids, built from the database."""
+    """Look-ups from a unit's name or code (compared folded) to its id, built from the
+    database: the one resolver of events, grids, buildings and workers."""
 
-    streets: dict[str, str]
-    communities: dict[tuple[str, str], str]  # (street_id, folded name or id) -> community id
+    streets: dict[str, str]  # folded name or id -> street id
+    communities: dict[tuple[str, str], str]  # (street id, folded name or id) -> community id
     community_anywhere: dict[str, list[str]]  # folded name or id -> community ids
-    grids: dict[tuple[str, str], str]  # (community_id, folded name or id) -> grid id
-    grid_by_id: dict[str, tuple[str, str]]  # folded grid id -> (community id, street id)
+    grids: dict[tuple[str, str], str]  # (community id, folded name or id) -> grid id
+    grid_anywhere: dict[str, list[str]]  # folded name or id -> grid ids
+    community_of: dict[str, str]  # grid id -> community id
     street_of: dict[str, str]  # community id -> street id
 
     @classmethod
@@ -551,24 +553,53 @@ class Directory:
         comm = units[units.level == "community"]
         street_by = {fold(n): u for u, n in zip(streets.unit_id, streets.name, strict=True)}
         street_by |= {fold(u): u for u in streets.unit_id}
-        community_by, anywhere = {}, {}
+        community_by: dict[tuple[str, str], str] = {}
+        community_anywhere: dict[str, list[str]] = {}
         for u, p, n in zip(comm.unit_id, comm.parent_id, comm.name, strict=True):
             for key in {fold(n), fold(u)}:
                 community_by[(p, key)] = u
-                anywhere.setdefault(key, []).append(u)
-        grid_by = {}
+                community_anywhere.setdefault(key, []).append(u)
+        grid_by: dict[tuple[str, str], str] = {}
+        grid_anywhere: dict[str, list[str]] = {}
         for g, c, n in zip(grids.grid_id, grids.community_id, grids.name, strict=True):
-            grid_by[(c, fold(n))] = g
-            grid_by[(c, fold(g))] = g
-        by_id = {
-            fold(g): (c, s)
-            for g, c, s in zip(grids.grid_id, grids.community_id, grids.street_id, strict=True)
-        }
-        street_of = dict(zip(comm.unit_id, comm.parent_id, strict=True))
-        return cls(street_by, community_by, anywhere, grid_by, by_id, street_of)
+            for key in {fold(n), fold(g)}:
+                grid_by[(c, key)] = g
+                grid_anywhere.setdefault(key, []).append(g)
+        return cls(
+            street_by,
+            community_by,
+            community_anywhere,
+            grid_by,
+            grid_anywhere,
+            dict(zip(grids.grid_id, grids.community_id, strict=True)),
+            dict(zip(comm.unit_id, comm.parent_id, strict=True)),
+        )
+
+    def street(self, name: str | None) -> str | None:
+        return self.streets.get(fold(name)) if name else None
+
+    def community(self, name: str | None, street_id: str | None) -> str | None:
+        """Within the street when one is known, else a code or a name unique in the district."""
+        if not name:
+            return None
+        if street_id:
+            return self.communities.get((street_id, fold(name)))
+        matches = self.community_anywhere.get(fold(name), [])
+        return matches[0] if len(matches) == 1 else None
+
+    def grid(self, name: str | None, community_id: str | None) -> str | None:
+        """Within the community when one is known, else a code or a name unique in the
+        district."""
+        if not name:
+            return None
+        if community_id:
+            return self.grids.get((community_id, fold(name)))
+        matches = self.grid_anywhere.get(fold(name), [])
+        return matches[0] if len(matches) == 1 else None
 
 
-def _next_id(prefix: str, taken: set[str]) -> str:
+def next_id(prefix: str, taken: set[str]) -> str:
+    """The first of prefix01, prefix02, … not in ``taken`` (which then holds it)."""
     n = 1
     while f"{prefix}{n:02d}" in taken:
         n += 1
@@ -594,7 +625,7 @@ def add_units(con, names: pd.DataFrame, units: pd.DataFrame, grids: pd.DataFrame
     street_ids = dict(known.streets)
     for street in sorted(combos["street"].dropna().unique()):
         if fold(street) not in street_ids:
-            sid = _next_id("S", taken)
+            sid = next_id("S", taken)
             con.execute(
                 "INSERT INTO org_units VALUES (?, ?, 'street', ?)", [sid, district_id, street]
             )
@@ -605,7 +636,7 @@ def add_units(con, names: pd.DataFrame, units: pd.DataFrame, grids: pd.DataFrame
     for street, community in sorted(pairs.itertuples(index=False)):
         sid = street_ids[fold(street)]
         if (sid, fold(community)) not in community_ids:
-            cid = _next_id(f"{sid}C", taken)
+            cid = next_id(f"{sid}C", taken)
             con.execute(
                 "INSERT INTO org_units VALUES (?, ?, 'community', ?)", [cid, sid, community]
             )
@@ -616,7 +647,7 @@ def add_units(con, names: pd.DataFrame, units: pd.DataFrame, grids: pd.DataFrame
         sid = street_ids[fold(street)]
         cid = community_ids[(sid, fold(community))]
         if (cid, fold(grid)) not in grid_ids:
-            gid = _next_id(f"{cid}G", taken)
+            gid = next_id(f"{cid}G", taken)
             con.execute(
                 "INSERT INTO grids (grid_id, community_id, street_id, name) VALUES (?, ?, ?, ?)",
                 [gid, cid, sid, grid],
@@ -633,49 +664,59 @@ def unknown_streets(names: pd.DataFrame, units: pd.DataFrame) -> list[str]:
     return sorted(s for s in names["street"].dropna().unique() if fold(s) not in known)
 
 
-def resolve_units(rows: Rows, names: pd.DataFrame, directory: Directory) -> pd.DataFrame:
+def resolve_units(
+    rows: Rows, names: pd.DataFrame, directory: Directory, notes: list[str]
+) -> pd.DataFrame:
     """street_id, community_id, grid_id for each row, by code or by name, as deep as the row
-    names a place; a row naming none counts at district level (all three null)."""
+    names a place; a row naming none counts at district level (all three null).
+
+    A community or grid that does not belong to the row's street or community is an error
+    (quarantined). A community or grid named without its street that cannot be placed
+    (unknown, or a name several units share) leaves the event at district level, said in
+    ``notes``: the event is still an event.
+    """
     # Names repeat across a million rows but form a few hundred combinations: resolve those.
     combos = names.drop_duplicates().reset_index(drop=True)
-    resolved, problems = [], []
+    resolved, problems, unplaced = [], [], []
     for street, community, grid in combos.itertuples(index=False):
-        sid = directory.streets.get(fold(street)) if street else None
-        cid = gid = None
-        problem = None
+        sid = directory.street(street)
+        cid = directory.community(community, sid)
+        gid = directory.grid(grid, cid)
+        problem, lost = None, None
         if street and sid is None:
             problem = f"街道「{street}」在区划中不存在"
-        elif community:
+        elif community and cid is None:
             if sid:
-                cid = directory.communities.get((sid, fold(community)))
+                problem = f"社区「{community}」不在所属街道之下"
             else:
-                matches = directory.community_anywhere.get(fold(community), [])
-                cid = matches[0] if len(matches) == 1 else None
-            if cid is None:
-                problem = (
-                    f"社区「{community}」不在所属街道之下"
-                    if sid
-                    else f"社区「{community}」没有注明所属街道,且无法唯一确定"
-                )
+                lost = community
         if problem is None and grid:
-            if cid:
-                gid = directory.grids.get((cid, fold(grid)))
-            elif fold(grid) in directory.grid_by_id:
-                cid, grid_street = directory.grid_by_id[fold(grid)]
-                gid = directory.grids.get((cid, fold(grid)))
-                if sid and grid_street != sid:
-                    gid, problem = None, f"网格「{grid}」不在街道「{street}」之下"
-            if gid is None and problem is None:
+            home = directory.street_of.get(directory.community_of.get(gid, ""))
+            if gid is None and cid:
                 problem = f"网格「{grid}」不在所属社区之下"
+            elif sid and not cid and home != sid:
+                problem = f"网格「{grid}」不在街道「{street}」之下"
+            elif gid is None:
+                lost = lost or grid
+        if gid and not cid:
+            cid = directory.community_of.get(gid)
         if cid and not sid:
             sid = directory.street_of.get(cid)
-        resolved.append((sid, cid, gid))
+        resolved.append((sid, cid, gid) if problem is None else (None, None, None))
         problems.append(problem)
+        unplaced.append(lost if problem is None and lost and not sid else None)
     combos[["street_id", "community_id", "grid_id"]] = pd.DataFrame(resolved, dtype=object)
     combos["problem"] = problems
+    combos["unplaced"] = unplaced
     ids = names.astype(object).merge(combos, on=["street", "community", "grid"], how="left")
     ids.index = names.index
     rows.reject(ids["problem"].notna(), "{}", ids["problem"])
+    lost = ids["unplaced"].notna() & rows.reason.isna()
+    if lost.any():
+        notes.append(
+            f"{int(lost.sum()):,} 行只写了社区或网格(如{_examples(ids['unplaced'], lost)}),"
+            "没有街道且无法唯一确定位置,记在全区;可在映射的 defaults 中指定所属街道"
+        )
     return ids[["street_id", "community_id", "grid_id"]]
 
 
@@ -956,7 +997,7 @@ def import_events(
         if create_units or not has_streets:
             created = add_units(con, names, units, grids)
             units, grids = reference(con)
-        org = resolve_units(state, names, Directory.of(units, grids))
+        org = resolve_units(state, names, Directory.of(units, grids), notes)
         valid = _validate(state, spec, _extent(grids), zone, notes)
         valid = pd.concat([valid, org], axis=1)
         ok = state.reason.isna()

@@ -33,6 +33,7 @@ from analytics import labels
 from analytics.connection import db_url, duckdb_path, is_duckdb_file
 from analytics.geo import convert_to_wgs84
 from analytics.importer import (
+    Directory,
     ImportFileError,
     ImportResult,
     Rows,
@@ -42,8 +43,10 @@ from analytics.importer import (
     _raw_text,
     add_units,
     finish,
+    next_id,
     place_names,
     reference,
+    unit_name,
     vocabulary,
 )
 from analytics.presets import Preset, find_header, fold
@@ -337,22 +340,15 @@ def _names(raw: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- validating
 
 
-def _community_ids(state: Rows, units: pd.DataFrame) -> pd.Series:
-    """Community id per row: by code, by (street, name), or by a name unique in the district."""
+def _community_ids(state: Rows, directory: Directory) -> pd.Series:
+    """Community id per row: by code, within its street, or by a name unique in the district;
+    names are compared as the events importer compares them (normalised, folded)."""
     raw = state.raw
-    comm = units[units.level == "community"]
-    streets = units[units.level == "street"]
-    street_by = dict(zip(streets.name, streets.unit_id, strict=True)) | {
-        u: u for u in streets.unit_id
-    }
-    by_id = {u: u for u in comm.unit_id}
-    by_pair = {(p, n): u for u, p, n in zip(comm.unit_id, comm.parent_id, comm.name, strict=True)}
-    unique = comm.drop_duplicates("name", keep=False)
-    by_name = dict(zip(unique.name, unique.unit_id, strict=True))
-    street = raw["street"].map(street_by) if "street" in raw else pd.Series(None, index=raw.index)
+    streets = raw["street"] if "street" in raw else pd.Series(None, index=raw.index)
     out = []
-    for name, sid in zip(raw["community"], street, strict=True):
-        out.append(by_id.get(name) or by_pair.get((sid, name)) or by_name.get(name))
+    for street, community in zip(streets, raw["community"], strict=True):
+        sid = directory.street(unit_name(street))
+        out.append(directory.community(unit_name(community), sid))
     return pd.Series(out, index=raw.index, dtype=object)
 
 
@@ -373,13 +369,13 @@ def _to_wgs84(geometry, system: str):
 
 def _validate_grids(con, state, geometries, units, grids, system) -> pd.DataFrame:
     raw = state.raw
-    community = _community_ids(state, units)
+    community = _community_ids(state, Directory.of(units, grids))
     state.reject(raw["community"].isna(), "所属社区为空")
     state.reject(community.isna(), "社区「{}」在区划中不存在", raw["community"])
     state.reject(raw["name"].isna() & raw["grid_id"].isna(), "网格名称和编码都为空")
     parents = dict(zip(units.unit_id, units.parent_id, strict=True))
-    by_pair = {(c, n): g for g, c, n in zip(grids.grid_id, grids.community_id, grids.name,
-                                            strict=True)}  # fmt: skip
+    by_pair = {(c, fold(n)): g for g, c, n in zip(grids.grid_id, grids.community_id, grids.name,
+                                                  strict=True)}  # fmt: skip
     shapes: list = []
     for i, geometry in enumerate(geometries):
         try:
@@ -408,14 +404,11 @@ def _validate_grids(con, state, geometries, units, grids, system) -> pd.DataFram
         shapes.append(geom)
 
     ids = []
-    next_number: dict[str, int] = {}
+    taken = set(grids.grid_id) | set(raw["grid_id"].dropna())
     for name, given, cid in zip(raw["name"], raw["grid_id"], community, strict=True):
-        gid = given or by_pair.get((cid, name))
+        gid = given or by_pair.get((cid, fold(name) if name else None))
         if gid is None and cid is not None:
-            taken = grids.loc[grids.community_id == cid, "grid_id"]
-            n = next_number.get(cid, len(taken)) + 1
-            next_number[cid] = n
-            gid = f"{cid}G{n:02d}"
+            gid = next_id(f"{cid}G", taken)  # never an existing grid's id, gaps included
         ids.append(gid)
     frame = pd.DataFrame({"grid_id": ids}, index=raw.index)
     frame["community_id"] = community
@@ -467,15 +460,10 @@ def _reject_overlaps(state, frame, shapes, grids, con) -> None:
             kept.append((frame["name"].iloc[i], geom))
 
 
-def _grid_ids(state: Rows, grids: pd.DataFrame, community: pd.Series) -> pd.Series:
+def _grid_ids(state: Rows, directory: Directory, community: pd.Series) -> pd.Series:
     """Grid id per row: by code, by name within the community, or by a unique name."""
-    by_id = {g: g for g in grids.grid_id}
-    by_pair = {(c, n): g for g, c, n in zip(grids.grid_id, grids.community_id, grids.name,
-                                            strict=True)}  # fmt: skip
-    unique = grids.drop_duplicates("name", keep=False)
-    by_name = dict(zip(unique.name, unique.grid_id, strict=True))
     out = [
-        by_id.get(g) or by_pair.get((c, g)) or by_name.get(g) if g is not None else None
+        directory.grid(unit_name(g), c if isinstance(c, str) and c in directory.street_of else None)
         for g, c in zip(state.raw["grid"], community, strict=True)
     ]
     return pd.Series(out, index=state.raw.index, dtype=object)
@@ -493,8 +481,8 @@ def _validate_buildings(con, state, grids, system) -> pd.DataFrame:
     outside = ~(pd.Series(lon).between(lo_lon, hi_lon) & pd.Series(lat).between(lo_lat, hi_lat))
     outside = pd.Series(outside.to_numpy() & ~np.isnan(lon), index=raw.index)
     state.reject(outside, "坐标不在本区范围内")
-    community = _community_ids(state, units) if raw["community"].notna().any() else None
-    grid = _grid_ids(state, grids, community if community is not None else raw["community"])
+    directory = Directory.of(units, grids)
+    grid = _grid_ids(state, directory, _community_ids(state, directory))
     state.reject(raw["grid"].notna() & grid.isna(), "网格「{}」不存在", raw["grid"])
     located = _grid_at(con, lon, lat)
     grid = grid.fillna(pd.Series(located, index=raw.index))
@@ -531,8 +519,8 @@ def _validate_workers(state, units, grids) -> pd.DataFrame:
     state.reject(raw["role"].notna() & role.isna(), f"岗位「{{}}」不是可识别的值(可选:{allowed})",
                  raw["role"])  # fmt: skip
     state.reject(role.isna(), "岗位为空")
-    community = _community_ids(state, units) if raw["community"].notna().any() else None
-    grid = _grid_ids(state, grids, community if community is not None else raw["community"])
+    directory = Directory.of(units, grids)
+    grid = _grid_ids(state, directory, _community_ids(state, directory))
     state.reject(raw["grid"].notna() & grid.isna(), "网格「{}」不存在", raw["grid"])
     state.reject(grid.isna() & (role != "street_staff"), "除街道工作人员外,网格员必须填写所属网格")
     return pd.DataFrame(

@@ -3,32 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 
-import duckdb
-import pandas as pd
 import pytest
 
 from analytics import geo
 from analytics.__main__ import main
 from analytics.importer import ImportFileError, import_events
 from analytics.reference_import import import_reference
+from tests.conftest import query
 from tests.test_import import HEADER, hotline_rows
-
-
-@pytest.fixture
-def db(tiny_db, tmp_path):
-    path = tmp_path / "gov.duckdb"
-    shutil.copy(tiny_db, path)
-    return path
-
-
-def table(db, sql: str) -> pd.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).df()
-    finally:
-        con.close()
 
 
 def square(lon: float, lat: float, size: float = 0.01) -> list:
@@ -73,14 +56,14 @@ def test_grid_boundaries_update_match_and_are_checked(db, tmp_path):
         "边界不是面(Polygon/MultiPolygon)",
         "户数应为非负整数",
     }
-    grids = table(db, "SELECT * FROM grids WHERE community_id = 'S01C01' ORDER BY grid_id")
+    grids = query(db, "SELECT * FROM grids WHERE community_id = 'S01C01' ORDER BY grid_id")
     assert list(grids["grid_id"]) == ["S01C01G01", "S01C01G02"]
     assert list(grids["households"]) == [260, 180]
     new = grids.iloc[1]
     assert (new["name"], new["street_id"], new["full_time_workers"]) == ("第2网格", "S01", 1)
     assert new["centroid_lon"] == pytest.approx(106.515)
     assert new["area_km2"] == pytest.approx(0.01 * 0.01 * 111.32 * 0.8695 * 110.574, rel=1e-3)
-    q = table(db, "SELECT source_row, raw FROM quarantine ORDER BY source_row")
+    q = query(db, "SELECT source_row, raw FROM quarantine ORDER BY source_row")
     assert list(q["source_row"]) == [3, 4, 5, 6, 7]
     assert q["raw"][0].startswith('{"网格名称": "第3网格"')
 
@@ -96,7 +79,7 @@ def test_gcj02_boundaries_are_converted(db, tmp_path):
     geojson(src, [feature({"name": "第9网格", "community": "S02C01"}, shifted)])
     r = import_reference(src, "grids", db=db, coordinates="gcj02")
     assert r.rows_accepted == 1
-    g = table(db, "SELECT * FROM grids WHERE name = '第9网格'").iloc[0]
+    g = query(db, "SELECT * FROM grids WHERE name = '第9网格'").iloc[0]
     assert (g["grid_id"], g["centroid_lon"]) == ("S02C01G02", pytest.approx(106.605, abs=1e-5))
 
 
@@ -115,7 +98,7 @@ def test_a_district_from_scratch_grids_first_then_events(tmp_path):
     events.write_text("\n".join([HEADER, *hotline_rows()[:2]]) + "\n", encoding="utf-8")
     e = import_events(events, preset="hotline", db=db)
     assert e.rows_accepted == 2 and e.created_units == 0
-    got = table(db, "SELECT DISTINCT grid_id FROM events")
+    got = query(db, "SELECT DISTINCT grid_id FROM events")
     assert list(got["grid_id"]) == ["S01C01G01"]
 
 
@@ -138,7 +121,7 @@ def test_buildings_take_their_grid_from_a_column_or_their_position(db, tmp_path)
         "网格不存在",
         "经纬度为空或不是数字",
     }
-    b = table(db, "SELECT * FROM buildings WHERE building_id IN ('NB1', 'NB2', 'B1') ORDER BY 1")
+    b = query(db, "SELECT * FROM buildings WHERE building_id IN ('NB1', 'NB2', 'B1') ORDER BY 1")
     assert list(b["grid_id"]) == ["S01C01G01", "S01C01G01", "S02C01G01"]
     assert list(b["community_id"]) == ["S01C01", "S01C01", "S02C01"]
     assert list(b["households"]) == [125, 90, 40]
@@ -163,7 +146,7 @@ def test_workers_roster_in_gbk(db, tmp_path):
     assert (r.rows_read, r.rows_accepted, r.rows_unchanged, r.rows_quarantined) == (6, 3, 1, 2)
     assert r.blank_rows == 1
     assert list(r.quarantined["source_row"]) == [4, 5]  # data rows, counted as in the file
-    w = table(db, "SELECT * FROM workers WHERE worker_id IN ('W9', 'W10', 'W11') ORDER BY 1")
+    w = query(db, "SELECT * FROM workers WHERE worker_id IN ('W9', 'W10', 'W11') ORDER BY 1")
     assert list(w["role"]) == ["part_time", "street_staff", "full_time"]
     assert list(w["grid_id"].fillna("-")) == ["S02C01G01", "-", "S01C01G01"]
 
@@ -198,3 +181,33 @@ def test_cli_imports_each_kind(db, tmp_path, capsys):
     bad.write_text("工号,岗位\n", encoding="utf-8")
     assert main(["import", str(bad), "--kind", "workers", "--db", str(db)]) == 2
     assert "只有表头" in capsys.readouterr().err
+
+
+def test_grids_into_an_empty_database_match_the_units_they_create(tmp_path):
+    src = tmp_path / "网格.geojson"
+    geojson(src, [
+        feature({"街道": "龙湾街道", "社区": "桂花 社区", "网格名称": "第1网格"},
+                square(106.50, 29.60)),
+        feature({"街道": "龙湾街道", "社区": "ＡＢ社区", "网格名称": "第1网格"},
+                square(106.52, 29.60)),
+    ])  # fmt: skip
+    db = tmp_path / "new.duckdb"
+    r = import_reference(src, "grids", db=db)
+    assert (r.rows_accepted, r.rows_quarantined) == (2, 0)
+    names = query(db, "SELECT name FROM org_units WHERE level = 'community' ORDER BY name")
+    assert list(names["name"]) == ["AB社区", "桂花社区"]
+
+
+def test_a_new_grid_never_takes_an_existing_grid_id(db, tmp_path):
+    first = tmp_path / "a.geojson"
+    geojson(first, [feature({"grid_id": "S01C01G07", "网格名称": "第7网格", "所属社区": "S01C01"},
+                            square(106.60, 29.60))])  # fmt: skip
+    import_reference(first, "grids", db=db)
+    second = tmp_path / "b.geojson"
+    geojson(second, [feature({"网格名称": "新网格", "所属社区": "S01C01"}, square(106.62, 29.60))])
+    r = import_reference(second, "grids", db=db)
+    assert (r.rows_accepted, r.rows_updated) == (1, 0)
+    grids = query(db, "SELECT grid_id, name FROM grids WHERE community_id = 'S01C01' ORDER BY 1")
+    assert dict(zip(grids["grid_id"], grids["name"], strict=True)) == {
+        "S01C01G01": "第1网格", "S01C01G02": "新网格", "S01C01G07": "第7网格"
+    }  # fmt: skip
