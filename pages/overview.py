@@ -64,6 +64,7 @@ with middle:
         label_visibility="collapsed",
     )
     worse_high = choices[metric]
+    note = findings.map_note(placement, hexagons=shapes.empty)
     if shapes.empty and hexes.empty:
         st.info("没有网格边界,事件也没有坐标,无法绘制地图。")
     elif grids.empty and not shapes.empty:
@@ -79,8 +80,9 @@ with middle:
             values = grids[metric]
         st.pydeck_chart(deck, height=CHART_HEIGHT - 30, key="overview_map")
         legend = maps.legend(values, metric, higher_is_worse=worse_high, area=area)
-        st.html(maps.legend_html(legend))
-    note = findings.map_note(placement, hexagons=shapes.empty)
+        # what the map leaves out shares the legend's line: the page stays one screen
+        st.html(maps.legend_html([*legend, ("", note)] if note else legend))
+        note = None
     if note:
         st.caption(note)
 

@@ -222,7 +222,7 @@ def test_import_page_in_a_real_browser(import_server, page):
     page.get_by_text("校验完成(未写入数据库)").wait_for(timeout=60_000)
     settle(page, metrics=5)
     page.get_by_role("button", name="导入", exact=True).click()
-    page.get_by_text("导入完成:读取 9 行:新增 2").wait_for(timeout=60_000)
+    page.get_by_text("导入完成:读取 9 行:新增 4").wait_for(timeout=60_000)
     settle(page, metrics=5)
     assert_no_error(page)
     page.screenshot(path=str(ARTIFACTS / "import-1920x1080.png"), full_page=True)
@@ -230,7 +230,7 @@ def test_import_page_in_a_real_browser(import_server, page):
     page.get_by_role("link", name="一屏统览").click()
     settle(page)
     assert_no_error(page)
-    assert kpi(page, "受理量") == "9"  # the tiny district's 7 events this year + 2 imported
+    assert kpi(page, "受理量") == "11"  # the tiny district's 7 events this year + 4 imported
 
 
 def test_trends_page_in_a_real_browser(server, page):
