@@ -21,7 +21,6 @@ import duckdb
 
 from analytics.schema import create_schema
 
-
 WRITER_MEMORY = "512MB"
 
 

@@ -7,6 +7,7 @@ expected figure in ``tests/test_metrics.py`` is worked out by hand from these ro
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -391,6 +392,14 @@ def _fresh_streamlit_caches():
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+@pytest.fixture
+def db(tiny_db, tmp_path) -> Path:
+    """A writable copy of the tiny database, for the tests that import into it."""
+    path = tmp_path / "gov.duckdb"
+    shutil.copy(tiny_db, path)
+    return path
 
 
 def query(db: Path, sql: str, params=()):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +10,7 @@ from analytics import geo
 from analytics.__main__ import main
 from analytics.importer import ImportFileError, import_events, parse_timestamps
 from analytics.store import StoreBusy, writing
+from tests.conftest import query
 
 HEADER = (
     "工单编号,来电时间,受理时间,派单时间,办结时间,诉求类型,问题分类,所属街道,所属社区,所属网格,"
@@ -45,43 +43,28 @@ def write(path, lines: list[str], encoding: str = "gb18030", title: bool = True)
     path.write_bytes(text.encode(encoding))
 
 
-@pytest.fixture
-def db(tiny_db, tmp_path):
-    path = tmp_path / "gov.duckdb"
-    shutil.copy(tiny_db, path)
-    return path
-
-
-def table(db, sql: str, params=()) -> pd.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, list(params)).df()
-    finally:
-        con.close()
-
-
 def test_messy_gb18030_hotline_export(db, tmp_path):
     src = tmp_path / "工单.csv"
     write(src, [HEADER, *hotline_rows()])
-    before = table(db, "SELECT count(*) AS n FROM events")["n"][0]
+    before = query(db, "SELECT count(*) AS n FROM events")["n"][0]
     r = import_events(src, preset="hotline", db=db)
     assert (r.rows_read, r.rows_accepted, r.rows_updated, r.rows_unchanged) == (9, 4, 0, 1)
     assert r.rows_quarantined == 4 and r.blank_rows == 2
-    assert table(db, "SELECT count(*) AS n FROM events")["n"][0] == before + 4
-    ev = table(db, "SELECT * FROM events WHERE event_id IN ('H1', 'H2') ORDER BY event_id")
+    assert query(db, "SELECT count(*) AS n FROM events")["n"][0] == before + 4
+    ev = query(db, "SELECT * FROM events WHERE event_id IN ('H1', 'H2') ORDER BY event_id")
     assert list(ev["street_id"]) == ["S01", "S01"] and list(ev["grid_id"]) == ["S01C01G01"] * 2
     assert list(ev["channel"]) == ["hotline", "hotline"]
     assert list(ev["event_type"]) == ["complaint", "request"]
     assert ev["closed_at"][1] == pd.Timestamp("2026-03-05 12:00")  # Excel serial 46086.5
     assert ev["description"][0] == "楼道堆物,无人清理"
     assert list(ev["board"]) == ["livelihood", "economy"]  # from the category catalogue
-    odd = table(db, "SELECT event_type, satisfaction FROM events WHERE event_id IN ('H6', 'H7') "
+    odd = query(db, "SELECT event_type, satisfaction FROM events WHERE event_id IN ('H6', 'H7') "
                     "ORDER BY event_id")  # fmt: skip
     assert list(odd["event_type"]) == ["other", "complaint"]  # 吐槽: unknown, kept as other
     assert odd["satisfaction"].isna().all()  # 很好: unknown rating, kept as not rated
     assert r.other_values == {"event_type": 1, "satisfaction": 1}
     assert any("「吐槽」" in note and "其他类型" in note for note in r.notes)
-    q = table(db, "SELECT * FROM quarantine WHERE import_id = ? ORDER BY source_row", [r.import_id])
+    q = query(db, "SELECT * FROM quarantine WHERE import_id = ? ORDER BY source_row", [r.import_id])
     assert list(q["source_row"]) == [5, 6, 7, 9]
     reasons = list(q["reason"])
     assert reasons[0] == "上报时间「2026-13-04 08:15」不是可识别的日期时间"
@@ -89,7 +72,7 @@ def test_messy_gb18030_hotline_export(db, tmp_path):
     assert reasons[2] == "社区「不存在社区」不在所属街道之下"
     assert reasons[3] == "事件编号「H2」在本文件中重复且内容不同,以第一次出现的行为准"
     assert q["raw"][0].startswith("H3,2026-13-04 08:15")
-    log = table(db, "SELECT * FROM imports WHERE import_id = ?", [r.import_id]).iloc[0]
+    log = query(db, "SELECT * FROM imports WHERE import_id = ?", [r.import_id]).iloc[0]
     assert log["rows_read"] == sum(
         log[c] for c in ("rows_accepted", "rows_updated", "rows_unchanged", "rows_quarantined")
     )
@@ -100,15 +83,15 @@ def test_reimport_changes_nothing_and_a_newer_export_updates(db, tmp_path):
     src = tmp_path / "a.csv"
     write(src, [HEADER, *hotline_rows()[:2]], encoding="utf-8-sig")
     import_events(src, preset="hotline", db=db)
-    events = table(db, "SELECT * FROM events ORDER BY event_id")
+    events = query(db, "SELECT * FROM events ORDER BY event_id")
     again = import_events(src, preset="hotline", db=db)
     assert (again.rows_accepted, again.rows_updated, again.rows_unchanged) == (0, 0, 2)
-    pd.testing.assert_frame_equal(table(db, "SELECT * FROM events ORDER BY event_id"), events)
+    pd.testing.assert_frame_equal(query(db, "SELECT * FROM events ORDER BY event_id"), events)
     newer = hotline_rows()[1].replace("基本满意", "满意")
     write(src, [HEADER, hotline_rows()[0], newer], encoding="utf-8")
     r = import_events(src, preset="hotline", db=db)
     assert (r.rows_accepted, r.rows_updated, r.rows_unchanged) == (0, 1, 1)
-    h2 = table(db, "SELECT satisfaction FROM events WHERE event_id = 'H2'")
+    h2 = query(db, "SELECT satisfaction FROM events WHERE event_id = 'H2'")
     assert list(h2["satisfaction"]) == ["satisfied"]
 
 
@@ -194,12 +177,12 @@ def test_excel_export_with_merged_headers_and_typed_cells(db, tmp_path):
     hotline_workbook(src, rows)
     r = import_events(src, preset="hotline", db=db)
     assert (r.rows_read, r.rows_accepted, r.rows_quarantined, r.blank_rows) == (3, 2, 1, 1)
-    events = table(db, "SELECT * FROM events WHERE event_id LIKE 'XL%' ORDER BY event_id")
+    events = query(db, "SELECT * FROM events WHERE event_id LIKE 'XL%' ORDER BY event_id")
     x1 = events.iloc[0]
     assert x1["reported_at"] == pd.Timestamp("2026-03-04 08:15")
     assert x1["closed_at"] == pd.Timestamp("2026-03-05 12:00")  # Excel serial 46086.5
     assert (x1["reporter_phone"], x1["resolved"]) == ("13812345678", True)
-    q = table(db, "SELECT source_row, raw, reason FROM quarantine")
+    q = query(db, "SELECT source_row, raw, reason FROM quarantine")
     assert list(q["source_row"]) == [4]
     assert q["reason"][0].startswith("受理时间早于上报时间"), q["reason"][0]
     assert q["raw"][0].startswith("XL3\t2026年3月4日 9时\t2026-03-04 08:00:00")
@@ -253,7 +236,7 @@ def test_units_are_created_when_the_database_knows_none_of_them(tmp_path):
     write(src, lines, encoding="utf-8", title=False)
     r = import_events(src, db=db)
     assert (r.rows_accepted, r.rows_quarantined, r.created_units) == (3, 0, 1 + 2 + 3 + 2)
-    ev = table(db, "SELECT event_id, street_id, community_id, grid_id FROM events ORDER BY 1")
+    ev = query(db, "SELECT event_id, street_id, community_id, grid_id FROM events ORDER BY 1")
     assert ev.fillna("").values.tolist() == [
         ["E1", "S01", "S01C01", "S01C01G01"],
         ["E2", "S01", "S01C02", ""],
@@ -298,7 +281,7 @@ def test_cli_import_with_a_yaml_mapping_and_gcj02_coordinates(db, tmp_path, caps
         encoding="utf-8",
     )
     assert main(["import", str(src), "--mapping", str(mapping), "--db", str(db)]) == 0
-    ev = table(db, "SELECT lon, lat, channel, street_id FROM events WHERE event_id = 'M1'")
+    ev = query(db, "SELECT lon, lat, channel, street_id FROM events WHERE event_id = 'M1'")
     assert abs(ev["lon"][0] - wlon) < 1e-6 and abs(ev["lat"][0] - wlat) < 1e-6
     assert (ev["channel"][0], ev["street_id"][0]) == ("app", "S02")
 
@@ -312,7 +295,7 @@ def test_coordinates_outside_the_district_are_quarantined(db, tmp_path):
     write(src, lines, encoding="utf-8", title=False)
     r = import_events(src, db=db)
     assert r.reasons == {"坐标不在本区范围内": 1}
-    reason = table(db, "SELECT reason FROM quarantine WHERE import_id = ?", [r.import_id])
+    reason = query(db, "SELECT reason FROM quarantine WHERE import_id = ?", [r.import_id])
     assert reason["reason"][0] == "坐标「116.4, 39.9」不在本区范围内"
 
 
@@ -392,10 +375,10 @@ def test_messy_open311_export_creates_its_units_and_needs_no_grids(tmp_path):
         "经度和纬度要么都填,要么都不填",
         "上报时间不是可识别的日期时间",
     }
-    units = table(db, "SELECT level, name FROM org_units ORDER BY unit_id")
+    units = query(db, "SELECT level, name FROM org_units ORDER BY unit_id")
     assert list(units["name"]) == ["本区", "BROOKLYN", "01 BROOKLYN", "QUEENS", "05 QUEENS"]
-    assert table(db, "SELECT count(*) AS n FROM grids")["n"][0] == 0
-    events = table(db, "SELECT * FROM events ORDER BY event_id")
+    assert query(db, "SELECT count(*) AS n FROM grids")["n"][0] == 0
+    events = query(db, "SELECT * FROM events ORDER BY event_id")
     assert list(events["event_id"]) == ["101", "102", "103"]
     first = events.iloc[0]
     assert first["reported_at"] == pd.Timestamp("2024-01-15 09:30")
@@ -478,9 +461,9 @@ def test_messy_canonical_export(db, tmp_path):
     assert r.blank_rows == 1
     assert set(r.reasons) == {"社区不在所属街道之下", "坐标不在本区范围内"}
     assert r.other_values == {"channel": 1, "resolved": 1}
-    odd = table(db, "SELECT channel, resolved FROM events WHERE event_id IN ('C4', 'C6') "
+    odd = query(db, "SELECT channel, resolved FROM events WHERE event_id IN ('C4', 'C6') "
                     "ORDER BY event_id")  # fmt: skip
     assert odd["channel"][0] == "other" and pd.isna(odd["resolved"][1])
-    c2 = table(db, "SELECT * FROM events WHERE event_id = 'C2'").iloc[0]
+    c2 = query(db, "SELECT * FROM events WHERE event_id = 'C2'").iloc[0]
     assert (c2["channel"], c2["event_type"], c2["handling_type"]) == ("app", "hazard", "immediate")
     assert (c2["street_id"], c2["community_id"], c2["board"]) == ("S01", "S01C01", "safety")

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
-import duckdb
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import formats as fmt
 from tests.apptest import app_test, open_page
+from tests.conftest import query
 from tests.test_import import HEADER, hotline_rows
 
 PAGE = "pages/import.py"
-
-
-@pytest.fixture
-def db(tiny_db, tmp_path) -> Path:
-    path = tmp_path / "gov.duckdb"
-    shutil.copy(tiny_db, path)
-    return path
 
 
 def upload(at: AppTest, name: str, content: bytes, preset: str = "hotline") -> AppTest:
@@ -44,11 +35,7 @@ def hotline_file() -> bytes:
 
 
 def event_count(db: Path) -> int:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute("SELECT count(*) FROM events").fetchone()[0]
-    finally:
-        con.close()
+    return int(query(db, "SELECT count(*) FROM events").iloc[0, 0])
 
 
 def test_preview_finds_the_header_maps_the_columns_and_masks_personal_data(db, monkeypatch):
@@ -118,13 +105,14 @@ def test_manual_mapping_of_unknown_headers(db, monkeypatch):
     assert not at.warning
     click(at, "导入")
     assert at.success[0].value.startswith("导入完成:读取 2 行:新增 2")
-    con = duckdb.connect(str(db), read_only=True)
-    got = con.execute(
+    got = query(
+        db,
         "SELECT event_id, channel, event_type, community_id FROM events "
-        "WHERE event_id LIKE 'M%' ORDER BY 1"
-    ).fetchall()
-    con.close()
-    assert got == [("M1", "app", "complaint", "S01C01"), ("M2", "app", "complaint", "S01C01")]
+        "WHERE event_id LIKE 'M%' ORDER BY 1",
+    )
+    assert got.values.tolist() == [
+        ["M1", "app", "complaint", "S01C01"], ["M2", "app", "complaint", "S01C01"]
+    ]  # fmt: skip
 
 
 def test_a_bad_file_gets_its_message_and_nothing_else(db, monkeypatch):

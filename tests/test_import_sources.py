@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import shutil
-
-import duckdb
 import pandas as pd
 import pytest
 
 from analytics.__main__ import main
 from analytics.importer import ImportFileError, import_events
 from analytics.presets import PRESETS, fold, match_headers
-
-
-@pytest.fixture
-def db(tiny_db, tmp_path):
-    path = tmp_path / "gov.duckdb"
-    shutil.copy(tiny_db, path)
-    return path
-
-
-def rows(db, sql: str) -> pd.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).df()
-    finally:
-        con.close()
+from tests.conftest import query
 
 
 def csv(tmp_path, name: str, lines: list[str], encoding: str = "utf-8") -> str:
@@ -52,7 +35,7 @@ def test_auto_recognises_the_export_and_says_why(db, tmp_path):
     r = import_events(path, db=db, create_units=True)
     assert r.preset == "open311" and "自动识别为「Open311" in r.preset_reason
     assert r.rows_accepted == 2
-    got = rows(db, "SELECT e.event_id, u.name, e.channel, e.event_type FROM events e "
+    got = query(db, "SELECT e.event_id, u.name, e.channel, e.event_type FROM events e "
                    "JOIN org_units u ON u.unit_id = e.street_id WHERE event_id IN ('1', '2') "
                    "ORDER BY 1")  # fmt: skip
     assert got.values.tolist() == [["1", "BROOKLYN", "hotline", "request"],
@@ -81,10 +64,10 @@ def test_unknown_streets_stop_the_import_and_name_them(db, tmp_path):
     assert db.read_bytes() == before  # neither the failure nor the dry run created a unit
     r = import_events(path, db=db, create_units=True)
     assert r.created_units == 3  # 丙街道, 丙一社区, 丁街道: ids after the existing ones
-    units = rows(db, "SELECT unit_id, parent_id, name FROM org_units ORDER BY unit_id")
+    units = query(db, "SELECT unit_id, parent_id, name FROM org_units ORDER BY unit_id")
     ids = dict(zip(units["name"], units["unit_id"], strict=True))
     assert (ids["丁街道"], ids["丙街道"], ids["丙一社区"]) == ("S03", "S04", "S04C01")
-    placed = rows(db, "SELECT event_id, street_id, community_id FROM events "
+    placed = query(db, "SELECT event_id, street_id, community_id FROM events "
                       "WHERE event_id LIKE 'N%' ORDER BY 1")  # fmt: skip
     assert placed.fillna("-").values.tolist() == [
         ["N1", "S04", "S04C01"], ["N2", "S03", "-"], ["N3", "S01", "S01C01"]
@@ -100,7 +83,7 @@ def test_events_without_a_place_are_kept_at_district_level(db, tmp_path):
     ], encoding="utf-8-sig")  # fmt: skip
     r = import_events(path, db=db)
     assert r.preset == "wenzheng" and r.rows_accepted == 3 and r.rows_quarantined == 0
-    got = rows(db, "SELECT * FROM events WHERE event_id LIKE 'W%' ORDER BY event_id")
+    got = query(db, "SELECT * FROM events WHERE event_id LIKE 'W%' ORDER BY event_id")
     assert got[["street_id", "community_id", "grid_id"]].isna().all().all()
     assert list(got["channel"]) == ["online"] * 3
     assert list(got["category"]) == ["城乡建设", "城乡建设", "未分类"]
@@ -116,7 +99,7 @@ def test_defaults_fill_any_column_and_unit_names_are_normalised(db, tmp_path):
     }
     r = import_events(path, mapping=mapping, db=db)
     assert r.rows_accepted == 1 and r.rows_quarantined == 1  # ＳＯＣ is no community of 甲街道
-    got = rows(db, "SELECT street_id, community_id, category, channel FROM events "
+    got = query(db, "SELECT street_id, community_id, category, channel FROM events "
                    "WHERE event_id = 'D1'")  # fmt: skip
     assert got.values.tolist() == [["S01", "S01C01", "环境卫生", "patrol"]]
 
@@ -130,7 +113,7 @@ def test_a_closed_status_without_a_close_time_uses_the_status_time(db, tmp_path)
     ])  # fmt: skip
     r = import_events(path, db=db)
     assert r.preset == "open311" and r.rows_accepted == 3
-    got = rows(db, "SELECT event_id, reported_at, closed_at FROM events "
+    got = query(db, "SELECT event_id, reported_at, closed_at FROM events "
                    "WHERE event_id LIKE 'R%' ORDER BY 1")  # fmt: skip
     assert got["closed_at"][0] == pd.Timestamp("2026-04-02 09:00")
     assert pd.isna(got["closed_at"][1]) and pd.isna(got["closed_at"][2])
@@ -146,7 +129,9 @@ def test_reimporting_does_not_quarantine_the_same_rows_twice(db, tmp_path):
     again = import_events(path, db=db)
     assert first.rows_quarantined == again.rows_quarantined == 1
     assert (first.quarantine_new, again.quarantine_new) == (1, 0)
-    assert rows(db, "SELECT count(*) AS n FROM quarantine WHERE source_file = 'q.csv'")["n"][0] == 1
+    assert (
+        query(db, "SELECT count(*) AS n FROM quarantine WHERE source_file = 'q.csv'")["n"][0] == 1
+    )
 
 
 def test_cli_dry_run_reports_and_writes_nothing(db, tmp_path, capsys):

@@ -6,14 +6,11 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import tomllib
 import zipfile
 from pathlib import Path
 
-import duckdb
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 
@@ -21,24 +18,10 @@ from analytics import reading, reference_import
 from analytics.importer import import_events, preview_file
 from analytics.reading import MAX_COLUMNS, NOT_UTF8, ImportFileError, read_sheet
 from analytics.reference_import import import_reference
+from tests.conftest import query
 from tests.test_import import HEADER, hotline_rows
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def db(tiny_db, tmp_path):
-    path = tmp_path / "gov.duckdb"
-    shutil.copy(tiny_db, path)
-    return path
-
-
-def table(db, sql: str) -> pd.DataFrame:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).df()
-    finally:
-        con.close()
 
 
 def cells(data: bytes, name: str = "x.json") -> tuple[list[str], list[list[str]]]:
@@ -294,10 +277,10 @@ def test_a_utf8_file_with_one_gbk_cell_quarantines_that_row_and_imports_the_rest
     assert result.rows_accepted == clean.rows_accepted - 1
     assert result.rows_quarantined == clean.rows_quarantined + 1
     assert result.reasons[NOT_UTF8] == 1
-    q = table(db, f"SELECT source_row, raw FROM quarantine WHERE reason = '{NOT_UTF8}'")
+    q = query(db, f"SELECT source_row, raw FROM quarantine WHERE reason = '{NOT_UTF8}'")
     assert list(q["source_row"]) == [10]
     assert q["raw"][0].startswith("H7,") and q["raw"][0].endswith(",满意度很差")  # read as GBK
-    assert "H7" not in set(table(db, "SELECT event_id FROM events")["event_id"])
+    assert "H7" not in set(query(db, "SELECT event_id FROM events")["event_id"])
     sample = preview_file(mixed, name="mixed.csv", preset="hotline", rows=20).sample
     assert sample.iloc[-1, -1] == "满意度很差"  # the preview shows the row readably too
 
@@ -361,7 +344,7 @@ def test_a_grid_file_above_the_vertex_bound_is_simplified_to_it(db, tmp_path):
     result = import_reference(src, "grids", db=db)
     assert result.rows_accepted == 1
     assert any("共 400,001 个顶点" in note and "已简化为" in note for note in result.notes)
-    stored = table(db, "SELECT geometry, area_km2 FROM grids WHERE name = '第2网格'")
+    stored = query(db, "SELECT geometry, area_km2 FROM grids WHERE name = '第2网格'")
     geom = shapely.from_geojson(stored["geometry"][0])
     assert 1000 < shapely.get_num_coordinates(geom) <= reference_import.GRID_VERTICES
     assert geom.is_valid
