@@ -242,14 +242,23 @@ class ImportResult:
 # ---------------------------------------------------------------- preview
 
 
+# The citizen's own words often hold house numbers and user names: digits hidden as in an
+# address.
+PREVIEW_MASKERS = MASKERS | {"description": MASKERS["address"]}
 _PERSONAL_HEADERS = {  # headers that hold personal data in any preset, and their masker
     fold(header): column
     for preset in PRESETS.values()
     for column, headers in preset.columns.items()
-    if column in MASKERS
+    if column in PREVIEW_MASKERS
     for header in headers
 }
-_MOBILE = re.compile(r"(?<!\d)(1\d{2})\d{4}(\d{4})(?!\d)")
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1\d{2})[\s-]?\d{4}[\s-]?(\d{4})(?!\d)")
+_ID_NUMBER = re.compile(r"(?<![\dXx])(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
+
+
+def _mask_text(value: str) -> str:
+    """Mobile and ID-card numbers inside any cell of the preview, however they are written."""
+    return _ID_NUMBER.sub(r"\1********\2", _MOBILE.sub(r"\1****\2", value))
 
 
 @dataclass
@@ -310,13 +319,13 @@ def preview_file(
     body = [(r + [""] * len(headers))[: len(headers)] for r in sheet.head[index + 1 :]]
     body = [r for r in body if any(c.strip() for c in r)][:rows]
     sample = pd.DataFrame(body, columns=headers, dtype=object)
-    personal = {headers[j]: c for c, j in found.items() if c in MASKERS}
+    personal = {headers[j]: c for c, j in found.items() if c in PREVIEW_MASKERS}
     personal |= {h: _PERSONAL_HEADERS[fold(h)] for h in headers if fold(h) in _PERSONAL_HEADERS}
     for header in headers:
         if header in personal:
-            sample[header] = sample[header].map(MASKERS[personal[header]]).fillna("")
-        else:  # a mobile number in any other column is masked too
-            sample[header] = sample[header].map(lambda v: _MOBILE.sub(r"\1****\2", v))
+            sample[header] = sample[header].map(PREVIEW_MASKERS[personal[header]]).fillna("")
+        else:  # mobile and ID numbers in any other column are masked too
+            sample[header] = sample[header].map(_mask_text)
     return FilePreview(
         kind=sheet.kind,
         header_row=index + 1,

@@ -144,3 +144,17 @@ def test_cli_dry_run_reports_and_writes_nothing(db, tmp_path, capsys):
     assert main(["import", str(tmp_path / "missing.csv"), "--db", str(db)]) == 2
     err = capsys.readouterr().err
     assert "找不到文件" in err and "Traceback" not in err
+
+
+def test_the_preview_masks_personal_data_however_it_is_headed_or_written(tmp_path):
+    from analytics.importer import preview_file
+
+    path = csv(tmp_path, "p.csv", [
+        "工单编号,来电时间,问题分类,联系人,手机号码,诉求内容",
+        "P1,2026-04-01 09:00,物业管理,张三丰,+86 138 1234 5678,"
+        "住滨江路88号3栋,电话8613812345678或138-1234-5678,身份证110101199003071234",
+    ])  # fmt: skip
+    shown = preview_file(path).sample.to_csv()
+    for secret in ("张三丰", "1234 5678", "12345678", "1234-5678", "88号", "19900307"):
+        assert secret not in shown, secret
+    assert "张**" in shown and "138****5678" in shown
