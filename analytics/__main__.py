@@ -180,7 +180,14 @@ def _import(args: argparse.Namespace) -> int:
     for reason, n in list(result.reasons.items())[:10]:
         print(f"    隔离 {n:,} 行:{reason}")
     if result.rows_quarantined and not args.dry_run:
-        print(f"    被隔离的行(含原文与原因)保存在 quarantine 表,导入编号 {result.import_id}。")
+        kept = getattr(result, "quarantine_new", result.rows_quarantined)
+        if kept:
+            print(f"    被隔离的行(含原文与原因)保存在 quarantine 表,导入编号 {result.import_id}。")
+        if kept < result.rows_quarantined:
+            print(
+                f"    其中 {result.rows_quarantined - kept:,} 行在此前导入同一文件时已记入"
+                "quarantine 表(同一行号、原文和原因),未重复记录。"
+            )
     return 0
 
 

@@ -314,6 +314,8 @@ def preview_file(
     except ImportFileError as exc:  # show the fullest of the first rows instead
         problem = str(exc)
         filled = [sum(bool(c.strip()) for c in r) for r in sheet.head[:HEADER_SCAN_ROWS]]
+        if not any(filled):
+            raise ImportFileError(f"{name} 没有任何内容。请重新导出后再导入。") from None
         index, found = filled.index(max(filled)), {}
     headers = _column_names(header_cells(sheet.head, index))
     body = [(r + [""] * len(headers))[: len(headers)] for r in sheet.head[index + 1 :]]
@@ -454,7 +456,12 @@ def parse_timestamps(
             attempt(hour_only, "%Y-%m-%d %H")
     if source_zone and source_zone != zone:
         moved = naive & out.notna()
-        local = out[moved].dt.tz_localize(source_zone, ambiguous="NaT", nonexistent="shift_forward")
+        # the repeated hour when clocks go back is read as its first pass (summer time)
+        local = out[moved].dt.tz_localize(
+            source_zone,
+            ambiguous=np.ones(int(moved.sum()), dtype=bool),
+            nonexistent="shift_forward",
+        )
         out[moved] = local.dt.tz_convert(zone).dt.tz_localize(None)
     return out, ~empty & out.isna()
 
@@ -514,8 +521,8 @@ def reference(con) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 PLACEHOLDERS = frozenset(fold(s) for s in (
-    "unspecified", "n/a", "na", "none", "null", "nan", "unknown", "0", "-", "—", "未知", "无",
-    "空", "不详", "其他", "未指定",
+    "unspecified", "n/a", "na", "#n/a", "none", "null", "nan", "unknown", "(blank)", "blank",
+    "0", "-", "—", "/", "\\", "?", "未知", "无", "空", "不详", "其他", "未指定", "暂无",
 ))  # fmt: skip
 
 
@@ -817,7 +824,8 @@ def _validate(rows: Rows, preset: Preset, extent, zone: str, notes: list[str]) -
     flags = np.array([fold(s) in CLOSED_STATUSES for s in spellings] + [False], dtype=bool)
     closed_status = pd.Series(flags[positions], index=raw.index)
     by_status = closed_status & out["closed_at"].isna()
-    usable = by_status & out["updated_at"].notna() & (out["updated_at"] >= out["reported_at"])
+    stages = out[list(EVENT_TIMESTAMPS[:-1])].max(axis=1)  # the last stage before closing
+    usable = by_status & out["updated_at"].notna() & (out["updated_at"] >= stages)
     out.loc[usable, "closed_at"] = out.loc[usable, "updated_at"]
     if usable.any():
         notes.append(
@@ -825,8 +833,8 @@ def _validate(rows: Rows, preset: Preset, extent, zone: str, notes: list[str]) -
         )
     if (by_status & ~usable).any():
         notes.append(
-            f"{int((by_status & ~usable).sum()):,} 行办理状态为已办结,但没有办结时间或状态更新"
-            "时间,按未办结计"
+            f"{int((by_status & ~usable).sum()):,} 行办理状态为已办结,但没有办结时间,状态更新"
+            "时间也缺失或早于前面的环节,按未办结计"
         )
     out = out.drop(columns="updated_at")
 

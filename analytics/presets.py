@@ -17,6 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics.reading import ImportFileError
 from analytics.schema import TABLES
@@ -334,25 +335,57 @@ def resolve(preset: str, mapping: dict | None) -> Preset | None:
         return PRESETS[preset]
     canonical = _canonical_columns()
     columns = {}
-    for column, header in (mapping.get("columns") or {}).items():
+    for column, header in _section(mapping, "columns").items():
         key = PLACE_IDS.get(column, column)
         if key not in canonical:
             raise ImportFileError(f"映射中的列 {column} 不是事件表的列。")
-        columns[key] = (header,) if isinstance(header, str) else tuple(header)
+        headers = [header] if isinstance(header, str) else header
+        if (
+            not isinstance(headers, list)
+            or not headers
+            or not all(isinstance(h, str) and h.strip() for h in headers)
+        ):
+            raise ImportFileError(f"映射中 {column} 的表头应为列名文字(或列名的列表)。")
+        columns[key] = tuple(headers)
     defaults = {}
-    for column, value in (mapping.get("defaults") or {}).items():
+    for column, value in _section(mapping, "defaults").items():
         key = PLACE_IDS.get(column, column)
         if key not in canonical:
             raise ImportFileError(f"映射的默认值中的列 {column} 不是事件表的列。")
+        if not isinstance(value, str | int | float) or isinstance(value, bool) or value == "":
+            raise ImportFileError(f"映射的默认值中 {column} 应为一个值(文字或数字)。")
         defaults[key] = str(value)
+    coordinates = str(mapping.get("coordinates") or "wgs84")
+    if coordinates not in COORDINATE_SYSTEMS:
+        raise ImportFileError(
+            f"映射中的 coordinates「{coordinates}」应为 {'、'.join(COORDINATE_SYSTEMS)} 之一。"
+        )
+    zone = mapping.get("timezone")
+    if zone is not None:
+        try:
+            ZoneInfo(str(zone))
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ImportFileError(
+                f"映射中的 timezone「{zone}」不是时区名称,应如 Asia/Shanghai、America/New_York。"
+            ) from exc
     return Preset(
         "mapping",
         "自定义映射",
         columns,
         defaults=defaults,
-        coordinates=str(mapping.get("coordinates", "wgs84")),
-        timezone=mapping.get("timezone"),
+        coordinates=coordinates,
+        timezone=str(zone) if zone is not None else None,
     )
+
+
+COORDINATE_SYSTEMS = ("wgs84", "gcj02", "bd09")
+
+
+def _section(mapping: dict, name: str) -> dict:
+    value = mapping.get(name) or {}
+    if not isinstance(value, dict):
+        raise ImportFileError(f"映射中的 {name} 应为“列名: 值”的对应表。")
+    return value
 
 
 def as_mapping(preset: str) -> dict:

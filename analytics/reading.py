@@ -307,6 +307,8 @@ def _csv_sheet(data: bytes, start: int, name: str) -> Sheet:
         texts = [_repair(line).decode("utf-8") for line in lines]
     first = texts[0] if texts else ""
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    if csv.field_size_limit() < MAX_LINE_BYTES:  # a long cell is refused by line length only
+        csv.field_size_limit(MAX_LINE_BYTES)
     try:
         head = list(csv.reader(texts, delimiter=delimiter))
     except csv.Error as exc:

@@ -1,5 +1,6 @@
 """数据导入: upload an export, check how its columns map, validate, import, see the result."""
 
+import logging
 from collections.abc import Callable
 
 import pandas as pd
@@ -11,6 +12,10 @@ from analytics.store import StoreBusy
 from ui import data
 from ui.context import entered
 
+LOG = logging.getLogger(__name__)
+INTERNAL_ERROR = (
+    "读取或导入时发生内部错误,数据库未做任何改动。详细信息已记入服务器日志,请反馈给管理员。"
+)
 MANUAL = "manual"
 PRESET_TITLES = (
     {presets.AUTO: "自动识别"}
@@ -158,6 +163,11 @@ def _run_buttons(disabled: bool, run: Callable[..., importer.ImportResult]) -> N
             )
         except (importer.ImportFileError, importer.ImportCheckFailed, StoreBusy) as exc:
             st.error(fmt.plain(str(exc)), icon=":material/warning:")
+        except MemoryError:
+            st.error("文件太大,内存不足。请分成几个文件导入。数据库未做任何改动。")
+        except Exception:  # a defect of ours: a short message here, the detail in the log
+            LOG.exception("import failed")
+            st.error(INTERNAL_ERROR, icon=":material/error:")
         else:
             st.session_state["imp_result"] = result
         finally:
@@ -174,6 +184,10 @@ def _events(upload, preset: str) -> None:
         )
     except importer.ImportFileError as exc:
         st.error(fmt.plain(str(exc)), icon=":material/warning:")
+        return
+    except Exception:  # a defect of ours: a short message here, the detail in the log
+        LOG.exception("preview failed")
+        st.error(INTERNAL_ERROR, icon=":material/error:")
         return
     signature = (upload.file_id, preset)
     if st.session_state.get("imp_signature") != signature:

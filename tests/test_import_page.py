@@ -173,3 +173,8 @@ def test_grid_boundaries_through_the_page_then_the_overview_maps_them(db, monkey
     [deck] = [json.loads(el.proto.json) for el in at.get("deck_gl_json_chart")]
     names = {d["name"] for d in deck["layers"][0]["data"]}
     assert "第2网格" in names
+
+
+def test_a_file_with_only_a_bom_is_explained(db, monkeypatch):
+    at = upload(open_page(db, monkeypatch, PAGE), "空.csv", b"\xef\xbb\xbf", preset="auto")
+    assert "没有任何内容" in at.error[0].value or "空文件" in at.error[0].value

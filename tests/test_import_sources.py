@@ -158,3 +158,65 @@ def test_the_preview_masks_personal_data_however_it_is_headed_or_written(tmp_pat
     for secret in ("张三丰", "1234 5678", "12345678", "1234-5678", "88号", "19900307"):
         assert secret not in shown, secret
     assert "张**" in shown and "138****5678" in shown
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"columns": {"event_id": "编号"}, "timezone": "Foo/Bar"}, "不是时区名称"),
+        ({"columns": {"event_id": "编号"}, "coordinates": "xyz"}, "coordinates「xyz」"),
+        ({"columns": {"event_id": None}}, "表头应为列名文字"),
+        ({"columns": {"event_id": "编号"}, "defaults": "x"}, "defaults 应为"),
+        ({"columns": {"event_id": "编号"}, "defaults": {"channel": None}}, "应为一个值"),
+    ],
+)
+def test_a_bad_mapping_is_explained(db, tmp_path, mapping, message):
+    path = csv(tmp_path, "m.csv", ["编号,时间", "1,2026-01-01"])
+    with pytest.raises(ImportFileError, match=message):
+        import_events(path, mapping=mapping, db=db)
+
+
+def test_zones_from_the_cli_the_mapping_and_the_settings(db, tmp_path, monkeypatch, capsys):
+    path = csv(tmp_path, "z.csv", ["event_id,reported_at,category,street",
+                                   "Z1,2019-11-03 01:30:00,Noise,甲街道",
+                                   "Z2,2019-10-06 00:05:55 UTC,Noise,甲街道"])  # fmt: skip
+    assert main(["import", path, "--timezone", "America/New_York", "--db", str(db)]) == 0
+    got = query(db, "SELECT reported_at FROM events WHERE event_id LIKE 'Z%' ORDER BY 1")
+    # a zone-less time is the district's own; '… UTC' is converted (EDT is UTC-4)
+    assert list(got["reported_at"]) == [pd.Timestamp("2019-10-05 20:05:55"),
+                                        pd.Timestamp("2019-11-03 01:30:00")]  # fmt: skip
+    settings = tmp_path / "settings.toml"
+    settings.write_text('[district]\ntimezone = "Asia/Tokyo"\n', encoding="utf-8")
+    monkeypatch.setenv("GOV_SETTINGS", str(settings))
+    mapping = {"columns": {"event_id": "event_id", "reported_at": "reported_at",
+                           "category": "category", "street": "street"},
+               "timezone": "America/New_York"}  # fmt: skip
+    import_events(path, mapping=mapping, db=db)  # written in New York, stored in Tokyo time
+    got = query(db, "SELECT reported_at FROM events WHERE event_id LIKE 'Z%' ORDER BY 1")
+    # 01:30 on the night clocks go back is read as its first (summer-time) pass, not lost
+    assert list(got["reported_at"]) == [pd.Timestamp("2019-10-06 09:05:55"),
+                                        pd.Timestamp("2019-11-03 14:30:00")]  # fmt: skip
+
+
+def test_a_closed_status_never_closes_before_an_earlier_stage(db, tmp_path):
+    path = csv(tmp_path, "h.csv", [
+        "工单编号,来电时间,处置时间,问题分类,所属街道,工单状态,更新时间",
+        "H1,2025-03-05 08:00,2025-03-05 10:00,物业管理,甲街道,已办结,2025-03-05 09:00",
+        "H2,2025-03-05 08:00,2025-03-05 10:00,物业管理,甲街道,已办结,2025-03-05 11:00",
+    ])  # fmt: skip
+    r = import_events(path, db=db)
+    assert r.rows_accepted == 2 and r.rows_quarantined == 0
+    got = query(db, "SELECT event_id, closed_at FROM events WHERE event_id IN ('H1', 'H2') "
+                    "ORDER BY 1")  # fmt: skip
+    assert pd.isna(got["closed_at"][0]) and got["closed_at"][1] == pd.Timestamp("2025-03-05 11:00")
+
+
+def test_placeholder_places_create_no_units(tmp_path):
+    path = csv(tmp_path, "u.csv", ["event_id,reported_at,category,street",
+                                   "U1,2026-01-01 08:00,Noise,#N/A", "U2,2026-01-01 09:00,Noise,/",
+                                   "U3,2026-01-01 10:00,Noise,(blank)",
+                                   "U4,2026-01-01 11:00,Noise,Unspecified"])  # fmt: skip
+    db = tmp_path / "new.duckdb"
+    r = import_events(path, db=db)
+    assert r.rows_accepted == 4
+    assert query(db, "SELECT count(*) AS n FROM org_units WHERE level = 'street'")["n"][0] == 0
