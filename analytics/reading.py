@@ -309,8 +309,13 @@ def _csv_sheet(data: bytes, start: int, name: str) -> Sheet:
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     if csv.field_size_limit() < MAX_LINE_BYTES:  # a long cell is refused by line length only
         csv.field_size_limit(MAX_LINE_BYTES)
+    line_ends: list[int] = []  # the physical line each record ends on (quoted line breaks)
     try:
-        head = list(csv.reader(texts, delimiter=delimiter))
+        reader = csv.reader(texts, delimiter=delimiter)
+        head = []
+        for record in reader:
+            head.append(record)
+            line_ends.append(reader.line_num)
     except csv.Error as exc:
         raise ImportFileError(f"{name} 的前几行无法按表格解析({exc})。请重新导出为 CSV。") from exc
     widest = max((len(row) for row in head), default=0)
@@ -327,6 +332,8 @@ def _csv_sheet(data: bytes, start: int, name: str) -> Sheet:
     def body(skip: int, width: int) -> pd.DataFrame:
         _check_lines(data, start, name)
         problems.clear()
+        # the readers skip physical lines: a title cell with a line break spans two
+        skip = line_ends[skip - 1] if 0 < skip <= len(line_ends) else skip
         if _is_utf8(data, start):
             return read(data, start, "utf-8", skip, width)
         encoding, utf8_seen = (guess, some_utf8) if guess else _guess(_sample(data, start))

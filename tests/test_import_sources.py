@@ -220,3 +220,12 @@ def test_placeholder_places_create_no_units(tmp_path):
     r = import_events(path, db=db)
     assert r.rows_accepted == 4
     assert query(db, "SELECT count(*) AS n FROM org_units WHERE level = 'street'")["n"][0] == 0
+
+
+def test_a_title_cell_with_a_line_break_above_the_header(db, tmp_path):
+    path = csv(tmp_path, "t.csv", [
+        '"某区12345', '工单明细",,', "工单编号,来电时间,问题分类,所属街道",
+        "T1,2026-04-01 09:00,物业管理,甲街道", "T2,2026-04-01 10:00,物业管理,甲街道",
+    ])  # fmt: skip
+    r = import_events(path, db=db)
+    assert (r.rows_read, r.rows_accepted, r.rows_quarantined) == (2, 2, 0)
