@@ -44,6 +44,7 @@ from analytics.presets import (
     PLACE_IDS,
     PRESETS,
     Preset,
+    column_names,
     find_header,
     fold,
     header_cells,
@@ -275,17 +276,6 @@ class FilePreview:
     preset_reason: str = ""  # why auto chose it
 
 
-def _column_names(cells: list[str]) -> list[str]:
-    names, seen = [], set()
-    for j, cell in enumerate(cells):
-        name = cell or f"第{j + 1}列"
-        while name in seen:
-            name += "*"
-        seen.add(name)
-        names.append(name)
-    return names
-
-
 def _header(sheet, spec: Preset | None, name: str) -> tuple[Preset, int, dict[str, int], str]:
     """The preset (recognised when ``spec`` is None for auto), header row, columns, reason."""
     if spec is None:
@@ -317,7 +307,7 @@ def preview_file(
         if not any(filled):
             raise ImportFileError(f"{name} 没有任何内容。请重新导出后再导入。") from None
         index, found = filled.index(max(filled)), {}
-    headers = _column_names(header_cells(sheet.head, index))
+    headers = column_names(header_cells(sheet.head, index))
     body = [(r + [""] * len(headers))[: len(headers)] for r in sheet.head[index + 1 :]]
     body = [r for r in body if any(c.strip() for c in r)][:rows]
     sample = pd.DataFrame(body, columns=headers, dtype=object)

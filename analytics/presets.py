@@ -224,10 +224,8 @@ def match_headers(row: list[str], preset: Preset) -> dict[str, int]:
     """Canonical column → position of its header in ``row``; each header serves one column
     (the first column, in the preset's order, that names it)."""
     positions: dict[str, int] = {}
-    for j, cell in enumerate(row):
-        key = fold(cell)
-        if key and key not in positions:
-            positions[key] = j
+    for j, name in enumerate(column_names(row)):  # as the preview names them
+        positions.setdefault(fold(name), j)
     found, taken = {}, set()
     for column, aliases in preset.columns.items():
         for alias in aliases:
@@ -237,6 +235,21 @@ def match_headers(row: list[str], preset: Preset) -> dict[str, int]:
                 taken.add(j)
                 break
     return found
+
+
+def column_names(cells: list[str]) -> list[str]:
+    """A header's columns as shown and mapped by name: a blank one is 第N列, a repeated one
+    gets (2), (3) …, so that every column can be chosen."""
+    names, seen = [], set()
+    for j, cell in enumerate(cells):
+        name = str(cell).strip().lstrip("\ufeff") or f"第{j + 1}列"
+        base, n = name, 1
+        while fold(name) in seen:
+            n += 1
+            name = f"{base}({n})"
+        seen.add(fold(name))
+        names.append(name)
+    return names
 
 
 def _header_rows(rows: list[list[str]]) -> list[list[str]]:

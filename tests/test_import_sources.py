@@ -229,3 +229,18 @@ def test_a_title_cell_with_a_line_break_above_the_header(db, tmp_path):
     ])  # fmt: skip
     r = import_events(path, db=db)
     assert (r.rows_read, r.rows_accepted, r.rows_quarantined) == (2, 2, 0)
+
+
+def test_a_repeated_or_blank_header_can_still_be_mapped(db, tmp_path):
+    from analytics.importer import preview_file
+
+    path = csv(tmp_path, "r.csv", [
+        "编号,时间,时间,,街道", "R1,2026-04-01 09:00,2026-04-02 09:00,物业管理,甲街道",
+    ])  # fmt: skip
+    mapping = {"columns": {"event_id": "编号", "reported_at": "时间", "closed_at": "时间(2)",
+                           "category": "第4列", "street": "街道"}}  # fmt: skip
+    shown = preview_file(path, mapping=mapping)
+    assert shown.headers == ["编号", "时间", "时间(2)", "第4列", "街道"]
+    assert import_events(path, mapping=mapping, db=db).rows_accepted == 1
+    got = query(db, "SELECT closed_at, category FROM events WHERE event_id = 'R1'")
+    assert got.values.tolist() == [[pd.Timestamp("2026-04-02 09:00"), "物业管理"]]
