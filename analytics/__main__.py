@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from datetime import date
@@ -113,6 +112,8 @@ def _summary(args: argparse.Namespace) -> int:
 def _guess_kind(path: str) -> str:
     """grids for GeoJSON (by extension, or a .json whose start declares features), else
     events: Open311, Socrata and JSON Lines exports are events."""
+    from analytics.reading import declares_features
+
     lower = path.lower()
     if lower.endswith(".geojson"):
         return "grids"
@@ -122,7 +123,7 @@ def _guess_kind(path: str) -> str:
                 start = file.read(4096)
         except OSError:
             return "events"
-        if re.search(rb'"type"\s*:\s*"(FeatureCollection|Feature)"', start):
+        if declares_features(start):
             return "grids"
     return "events"
 

@@ -51,13 +51,8 @@ from analytics.presets import (
     recognise,
     resolve,
 )
-from analytics.reading import (  # noqa: F401 (re-exported: importer.ImportFileError, …)
-    EXTRA_FIELDS,
-    HEAD_ROWS,
+from analytics.reading import (
     ImportFileError,
-    Sheet,
-    _csv_body,
-    _regular_body,
     check_size,
     read_sheet,
 )
@@ -294,7 +289,7 @@ def preview_file(
     rows: int = 10,
 ) -> FilePreview:
     """The header the import would use, how its columns map, and the first rows, masked."""
-    data, name = _load(source, name)
+    data, name = load_source(source, name)
     spec = resolve(preset, mapping)
     sheet = read_sheet(data, name, preview=True)
     problem, reason, chosen = None, "", spec.name if spec else ""
@@ -472,7 +467,7 @@ def _boolean(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return coded.astype("boolean"), bad
 
 
-def _number(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     text, empty = _text(values)
     out = pd.to_numeric(text.where(~empty), errors="coerce")
     return out, ~empty & out.isna()
@@ -773,7 +768,7 @@ def _values(cells: pd.Series) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(array), index=cells.index, name=cells.name)
 
 
-def _raw_text(cells: pd.DataFrame, delimiter: str) -> pd.Series:
+def raw_text(cells: pd.DataFrame, delimiter: str) -> pd.Series:
     """Rows as text, as they stood in the file (trailing empty cells dropped)."""
     if cells.empty:
         return pd.Series([], dtype="object")
@@ -871,8 +866,8 @@ def _validate(rows: Rows, preset: Preset, extent, zone: str, notes: list[str]) -
         examples = _examples(raw["resolved"], bad)
         notes.append(f"是否解决有 {int(bad.sum()):,} 行无法识别(如{examples}),记为未填")
     out["resolved"] = resolved
-    lon, bad_lon = _number(raw["lon"])
-    lat, bad_lat = _number(raw["lat"])
+    lon, bad_lon = parse_numbers(raw["lon"])
+    lat, bad_lat = parse_numbers(raw["lat"])
     rows.reject(bad_lon, "经度「{}」不是数字", raw["lon"])
     rows.reject(bad_lat, "纬度「{}」不是数字", raw["lat"])
     zero = (lon == 0) & (lat == 0)  # an export's placeholder for "no position"
@@ -900,7 +895,7 @@ def _compact(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _extent(grids: pd.DataFrame) -> tuple[float, float, float, float]:
+def extent(grids: pd.DataFrame) -> tuple[float, float, float, float]:
     """The district's extent with a margin (any valid coordinate when grids have no shape)."""
     lon, lat = grids["centroid_lon"].dropna(), grids["centroid_lat"].dropna()
     if lon.empty:  # no grid geometry yet (units created from a file): only the globe's bounds
@@ -909,7 +904,7 @@ def _extent(grids: pd.DataFrame) -> tuple[float, float, float, float]:
     return lon.min() - margin, lon.max() + margin, lat.min() - margin, lat.max() + margin
 
 
-def _load(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
+def load_source(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
     if isinstance(source, bytes):
         if not name:
             raise ValueError("name is required when importing bytes")
@@ -947,7 +942,7 @@ def import_events(
     communities and grids. ``timezone`` overrides the district's zone of the settings.
     """
     report = progress or (lambda message, fraction: None)
-    data, name = _load(source, name)
+    data, name = load_source(source, name)
     url = db_url(db)
     if not is_duckdb_file(url):
         raise ImportFileError(f"导入只能写入 DuckDB 文件,而 GOV_DB 是 {url}。")
@@ -1005,7 +1000,7 @@ def import_events(
             created = add_units(con, names, units, grids)
             units, grids = reference(con)
         org = resolve_units(state, names, Directory.of(units, grids), notes)
-        valid = _validate(state, spec, _extent(grids), zone, notes)
+        valid = _validate(state, spec, extent(grids), zone, notes)
         valid = pd.concat([valid, org], axis=1)
         ok = state.reason.isna()
         unplaced = int((ok & org["street_id"].isna()).sum())
@@ -1019,7 +1014,7 @@ def import_events(
         # and the file's text of the rows that are, or may yet be (a repeated id), quarantined.
         events = _compact(valid[list(EVENT_COLUMNS)])
         doubtful = state.reason.notna() | events["event_id"].duplicated(keep=False)
-        kept_text = _raw_text(cells[doubtful], delimiter)
+        kept_text = raw_text(cells[doubtful], delimiter)
         state.raw = state.raw.iloc[0:0]
         del valid, org, names, cells, raw
         pa.default_memory_pool().release_unused()  # give the freed columns back to the system

@@ -324,9 +324,9 @@ def _csv_sheet(data: bytes, start: int, name: str) -> Sheet:
     problems: dict[int, str] = {}
 
     def read(source: bytes, at: int, encoding: str, skip: int, width: int) -> pd.DataFrame:
-        frame = _regular_body(source, delimiter, skip, width, start=at, encoding=encoding)
+        frame = regular_body(source, delimiter, skip, width, start=at, encoding=encoding)
         if frame is None:
-            frame = _csv_body(source, delimiter, skip, width, name, start=at, encoding=encoding)
+            frame = csv_body(source, delimiter, skip, width, name, start=at, encoding=encoding)
         return frame
 
     def body(skip: int, width: int) -> pd.DataFrame:
@@ -357,7 +357,7 @@ def _strings(table: pa.Table, width: int) -> pd.DataFrame:
     return frame
 
 
-def _regular_body(
+def regular_body(
     utf8: bytes, delimiter: str, skip: int, width: int, *, start: int = 0, encoding: str = "utf-8"
 ) -> pd.DataFrame | None:
     """The fast path: Arrow's multi-threaded reader, when every record has ``width`` cells.
@@ -398,7 +398,7 @@ def _regular_body(
     return _strings(table, width)
 
 
-def _csv_body(
+def csv_body(
     utf8: bytes,
     delimiter: str,
     skip: int,
@@ -801,6 +801,14 @@ class _JsonStream:
             f"{self.name} 不是有效的 JSON(第 {self.records + 1:,} 条记录附近:{why};"
             f"单条记录不能超过 {_mb(MAX_LINE_BYTES)})。请确认文件完整、没有被截断后重新导出。"
         )
+
+
+_FEATURES = re.compile(rb'"type"\s*:\s*"(?:FeatureCollection|Feature)"')
+
+
+def declares_features(start: bytes) -> bool:
+    """Whether a JSON file's first bytes declare GeoJSON features (a grid file, not events)."""
+    return _FEATURES.search(start) is not None
 
 
 def _geojson(name: str) -> ImportFileError:

@@ -37,14 +37,14 @@ from analytics.importer import (
     ImportFileError,
     ImportResult,
     Rows,
-    _extent,
-    _load,
-    _number,
-    _raw_text,
     add_units,
+    extent,
     finish,
+    load_source,
     next_id,
+    parse_numbers,
     place_names,
+    raw_text,
     reference,
     unit_name,
     vocabulary,
@@ -156,7 +156,7 @@ def import_reference(
     if kind not in KINDS:
         raise ImportFileError(f"没有 {kind} 这种数据。可导入:{'、'.join(KINDS)}。")
     report = progress or (lambda message, fraction: None)
-    data, name = _load(source, name)
+    data, name = load_source(source, name)
     url = db_url(db)
     if not is_duckdb_file(url):
         raise ImportFileError(f"导入只能写入 DuckDB 文件,而 GOV_DB 是 {url}。")
@@ -329,7 +329,7 @@ def _table(data: bytes, name: str, kind: str) -> tuple[pd.DataFrame, pd.Series, 
          for c in preset.columns}
     )  # fmt: skip
     keep = ~blank
-    text = _raw_text(cells[keep], sheet.delimiter).reset_index(drop=True)
+    text = raw_text(cells[keep], sheet.delimiter).reset_index(drop=True)
     return raw[keep].reset_index(drop=True), text, blank
 
 
@@ -353,7 +353,7 @@ def _community_ids(state: Rows, directory: Directory) -> pd.Series:
 
 
 def _count(state: Rows, column: str) -> pd.Series:
-    values, bad = _number(state.raw[column])
+    values, bad = parse_numbers(state.raw[column])
     state.reject(bad | (values < 0) | (values % 1 > 0), f"{NAMES[column]}「{{}}」应为非负整数",
                  state.raw[column])  # fmt: skip
     return values.astype("Int64")
@@ -473,11 +473,11 @@ def _validate_buildings(con, state, grids, system) -> pd.DataFrame:
     raw = state.raw
     units = con.execute("SELECT unit_id, parent_id, level, name FROM org_units").df()
     state.reject(raw["building_id"].isna(), "楼栋编号为空")
-    lon, bad_lon = _number(raw["lon"])
-    lat, bad_lat = _number(raw["lat"])
+    lon, bad_lon = parse_numbers(raw["lon"])
+    lat, bad_lat = parse_numbers(raw["lat"])
     state.reject(lon.isna() | lat.isna(), "经纬度为空或不是数字")
     lon, lat = convert_to_wgs84(lon.to_numpy(), lat.to_numpy(), system)
-    lo_lon, hi_lon, lo_lat, hi_lat = _extent(grids)
+    lo_lon, hi_lon, lo_lat, hi_lat = extent(grids)
     outside = ~(pd.Series(lon).between(lo_lon, hi_lon) & pd.Series(lat).between(lo_lat, hi_lat))
     outside = pd.Series(outside.to_numpy() & ~np.isnan(lon), index=raw.index)
     state.reject(outside, "坐标不在本区范围内")

@@ -392,18 +392,18 @@ def test_messy_open311_export_creates_its_units_and_needs_no_grids(tmp_path):
 
 
 def test_the_fast_reader_reads_a_regular_file_exactly_like_the_tolerant_one():
-    from analytics.importer import _csv_body, _regular_body
+    from analytics.reading import csv_body, regular_body
 
     text = '标题\na,b,c\n1,"逗号,和""引号""",3\n4,"换\n行",6\n\n,,\n7,8,9\n\n'
     utf8 = text.encode("utf-8")
-    fast = _regular_body(utf8, ",", 2, 3)
-    tolerant = _csv_body(utf8, ",", 2, 3, "x.csv")
+    fast = regular_body(utf8, ",", 2, 3)
+    tolerant = csv_body(utf8, ",", 2, 3, "x.csv")
     assert fast is not None
     pd.testing.assert_frame_equal(fast, tolerant.iloc[:, :3], check_dtype=False)
     assert list(fast[1][:2]) == ['逗号,和"引号"', "换\n行"]
     # A record with a missing or an extra cell: the fast reader cannot say where, so it declines.
-    assert _regular_body(utf8 + b"10,11\n", ",", 2, 3) is None
-    assert _regular_body(utf8 + b"10,11,12,13\n", ",", 2, 3) is None
+    assert regular_body(utf8 + b"10,11\n", ",", 2, 3) is None
+    assert regular_body(utf8 + b"10,11,12,13\n", ",", 2, 3) is None
 
 
 def test_readers_keep_working_during_an_import_and_see_it_once_it_commits(db, tmp_path):
