@@ -530,7 +530,7 @@ HOSTILE_CASES = {  # name -> (kind to import as, maker of the file in a temporar
     "one_line.csv": ("events", _one_line),
 }
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 kind, path, db = sys.argv[1:4]
 outcome = {}
 started = time.monotonic()
@@ -548,7 +548,10 @@ except ImportFileError as exc:
 except BaseException as exc:
     outcome["raised"], outcome["message"] = type(exc).__name__, repr(exc)[:1000]
 outcome["seconds"] = time.monotonic() - started
-outcome["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over an exec from the forking parent (here
+# the whole pytest process), while VmHWM belongs to this process's own memory.
+status = open("/proc/self/status").read()
+outcome["peak_mb"] = int(status.split("VmHWM:")[1].split()[0]) / 1024
 print(json.dumps(outcome, ensure_ascii=False))
 """
 

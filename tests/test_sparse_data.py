@@ -80,7 +80,9 @@ class Seen:
     decks: list[dict]
 
 
-TEXT_ELEMENTS = ("info", "warning", "error", "success", "caption", "markdown", "subheader")
+TEXT_ELEMENTS = (
+    "info", "warning", "error", "success", "caption", "markdown", "subheader", "html"
+)  # fmt: skip
 
 
 def seen(at) -> Seen:
