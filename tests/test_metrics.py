@@ -199,50 +199,40 @@ def test_relative_change_is_null_when_base_is_zero():
     assert m.change("closure_rate", 0.9, 0.8) == pytest.approx(0.1)
 
 
-def test_no_response_rate_where_the_source_records_no_acceptance(tmp_path):
+def response_rates(tmp_path, events: list[tuple], by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Response rate (and intake) on a database of ``events``: (id, street, reported,
+    accepted) rows of one category in March 2026."""
     import duckdb
 
     from analytics.connection import connect
     from analytics.schema import create_schema
 
-    path = tmp_path / "no_accept.duckdb"
+    path = tmp_path / "response.duckdb"
     con = duckdb.connect(str(path))
     create_schema(con)
-    con.execute(
-        "INSERT INTO events (event_id, channel, event_type, category, board, reported_at, "
-        "closed_at) VALUES ('A', 'hotline', 'request', '噪音', 'livelihood', "
-        "'2026-03-01 08:00', '2026-03-02 08:00'), ('B', 'hotline', 'request', '噪音', "
-        "'livelihood', '2026-03-03 08:00', NULL)"
+    con.executemany(
+        "INSERT INTO events (event_id, channel, event_type, category, board, street_id, "
+        "reported_at, accepted_at) VALUES (?, 'hotline', 'request', '噪音', 'livelihood', ?, ?, ?)",
+        events,
     )
     con.close()
     backend = connect(str(path))
-    span = q.data_range(backend)
-    row = q.metric_table(backend, Filters(date(2026, 1, 1), date(2026, 3, 31)), span,
-                         ["intake", "response_rate"]).iloc[0]  # fmt: skip
-    backend.disconnect()
+    try:
+        march = Filters(date(2026, 3, 1), date(2026, 3, 31))
+        span = q.data_range(backend)
+        return q.metric_table(backend, march, span, ["intake", "response_rate"], by=list(by))
+    finally:
+        backend.disconnect()
+
+
+def test_no_response_rate_where_the_source_records_no_acceptance(tmp_path):
+    row = response_rates(tmp_path, [("A", None, "2026-03-01 08:00", None),
+                                    ("B", None, "2026-03-03 08:00", None)]).iloc[0]  # fmt: skip
     assert row["intake"] == 2 and pd.isna(row["response_rate"])
 
 
 def test_a_unit_that_accepted_nothing_rates_zero_when_the_source_records_acceptance(tmp_path):
-    import duckdb
-
-    from analytics.connection import connect
-    from analytics.schema import create_schema
-
-    path = tmp_path / "some_accept.duckdb"
-    con = duckdb.connect(str(path))
-    create_schema(con)
-    con.execute(
-        "INSERT INTO events (event_id, channel, event_type, category, board, street_id, "
-        "reported_at, accepted_at) VALUES "
-        "('A', 'hotline', 'request', '噪音', 'livelihood', 'S1', '2026-03-01 08:00', "
-        "'2026-03-01 08:30'), "
-        "('B', 'hotline', 'request', '噪音', 'livelihood', 'S2', '2026-03-02 08:00', NULL)"
-    )
-    con.close()
-    backend = connect(str(path))
-    span = q.data_range(backend)
-    rates = q.metric_table(backend, Filters(date(2026, 1, 1), date(2026, 3, 31)), span,
-                           ["response_rate"], by=["street_id"]).set_index("street_id")  # fmt: skip
-    backend.disconnect()
+    rates = response_rates(tmp_path, [("A", "S1", "2026-03-01 08:00", "2026-03-01 08:30"),
+                                      ("B", "S2", "2026-03-02 08:00", None)],
+                           by=("street_id",)).set_index("street_id")  # fmt: skip
     assert rates["response_rate"].to_dict() == {"S1": 1.0, "S2": 0.0}
