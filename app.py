@@ -1,7 +1,10 @@
 """网格治理一屏统览: entry script — page config, shared sidebar filters, navigation."""
 
+import logging
+
 import streamlit as st
 
+from analytics import deployment
 from ui import data, presentation, report, urlstate
 from ui.context import Context, set_current, set_entered
 from ui.sidebar import filter_sidebar
@@ -21,6 +24,27 @@ st.html(
     h1, h2, h3 {padding-top: 0.2rem; padding-bottom: 0.2rem;}
     </style>"""
 )
+
+problem = deployment.serving_problem(st.get_option("server.address"))
+if problem:
+    st.error(problem, icon=":material/lock:")
+    st.stop()
+if not deployment.is_loopback(st.get_option("server.address")):
+    st.warning(deployment.OPEN_BANNER, icon=":material/lock_open:")
+
+LOG = logging.getLogger("app")
+UNEXPECTED = "页面出现内部错误,已记入服务器日志。请刷新页面重试;若仍出现,请反馈给管理员。"
+
+
+def run(page) -> None:
+    """The page; an unexpected error is logged with its detail and shown as one short line
+    (no traceback or server path reaches the browser)."""
+    try:
+        page.run()
+    except Exception:
+        LOG.exception("page %s failed", page.url_path)
+        st.error(UNEXPECTED, icon=":material/error:")
+
 
 PAGES = [
     st.Page(
@@ -49,7 +73,7 @@ NEEDS_NO_FILTERS = {"import"}  # works on an empty store; the period and units d
 page = st.navigation(PAGES)
 if page.url_path in NEEDS_NO_FILTERS:
     set_entered()
-    page.run()
+    run(page)
     st.stop()
 try:
     src = data.source()
@@ -65,4 +89,4 @@ urlstate.publish(filters)
 presentation.show(PAGES, page)
 set_current(Context(src, filters, compare))
 report.export_button(Context(src, filters, compare))
-page.run()
+run(page)

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Set everything up, build the demo district if there is no database yet, open the dashboard.
-# Environment: GOV_DB (database path or URL), PORT (default 8501), DEMO_EVENTS (default 1000000).
+# Environment: GOV_DB (database path or URL), PORT (default 8501), DEMO_EVENTS (default 1000000),
+# ADDRESS (default 127.0.0.1, this machine only; a network address needs GOV_OPEN_INTRANET=1
+# until sign-in is configured, see README「部署」).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/python -m analytics demo --if-missing --events "${DEMO_EVENTS:-1000000}"
-echo "==> 启动看板: http://localhost:${PORT:-8501}"
-exec .venv/bin/python -m streamlit run app.py --server.port "${PORT:-8501}" "$@"
+address=${ADDRESS:-127.0.0.1}
+.venv/bin/python -m analytics.deployment "$address"
+echo "==> 启动看板: http://${address/0.0.0.0/localhost}:${PORT:-8501}"
+exec .venv/bin/python -m streamlit run app.py --server.port "${PORT:-8501}" \
+  --server.address "$address" "$@"

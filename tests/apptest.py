@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from streamlit import config
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
@@ -36,7 +37,9 @@ class EntryAppTest(AppTest):
 
 
 def app_test(timeout: float = 120) -> EntryAppTest:
-    # ``AppTest.from_file`` always builds a plain ``AppTest``, hence the constructor.
+    """The app as ``.streamlit/config.toml`` serves it (on 127.0.0.1), which AppTest does not
+    read. ``AppTest.from_file`` always builds a plain ``AppTest``, hence the constructor."""
+    config.set_option("server.address", "127.0.0.1")
     return EntryAppTest(APP, default_timeout=timeout)
 
 
