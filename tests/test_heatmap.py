@@ -277,3 +277,11 @@ def test_an_unusable_settings_file_is_explained(demo_db, monkeypatch, tmp_path):
     assert any("ftp" in w.value and "暂不使用底图" in w.value for w in at.warning)
     [deck] = decks(at)
     assert deck["mapStyle"] == "__MAP_STYLE__"
+
+
+def test_a_grid_named_like_a_deck_expression_stays_text():
+    from ui import maps
+
+    shape = [[0, 0], [1, 0], [0, 1]]
+    records = [{"name": "@@=a()", "polygon": shape}, {"name": "第1网格", "polygon": shape}]
+    assert [r["name"] for r in maps.inert(records)] == ["\u200b@@=a()", "第1网格"]

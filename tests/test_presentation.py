@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tests.apptest import app_test
 from tests.test_app import metric_values, run_app
 
@@ -109,3 +111,13 @@ def test_presentation_mode_switch_in_the_sidebar(tiny_db, monkeypatch):
     assert any("display: none" in h.proto.body for h in at.get("html"))
     assert at.query_params["present"] == "1" and "rotate" not in at.query_params
     assert not any("自动轮播" in c.value for c in at.caption)  # no pages chosen: no rotation
+
+
+@pytest.mark.parametrize("every", ["²", "٣٠", "9" * 400, "-5", "3.5"])
+def test_a_link_with_an_odd_stay_keeps_the_default(tiny_db, monkeypatch, every):
+    monkeypatch.setenv("GOV_DB", str(tiny_db))
+    at = app_test()
+    at.query_params = {"present": "1", "rotate": "overview,trends", "every": every}
+    at.run()
+    assert not at.exception
+    assert at.number_input(key="present_every").value == 30

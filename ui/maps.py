@@ -214,6 +214,18 @@ def _rounded(ring: list) -> list:
     return [[round(float(x), 5), round(float(y), 5)] for x, y, *_ in ring]
 
 
+def inert(records: list[dict]) -> list[dict]:
+    """The records with text starting ``@@`` (which deck.gl's JSON converter evaluates as an
+    expression: a grid named ``@@=a()`` broke every map) behind a zero-width space."""
+
+    def safe(value):
+        return "\u200b" + value if isinstance(value, str) and value.startswith("@@") else value
+
+    if not any(safe(v) is not v for r in records for v in r.values()):
+        return records
+    return [{k: safe(v) for k, v in r.items()} for r in records]
+
+
 def _polygons(layer_id: str, records: list[dict], **options) -> pdk.Layer:
     props = {
         "get_polygon": "polygon",
@@ -225,7 +237,7 @@ def _polygons(layer_id: str, records: list[dict], **options) -> pdk.Layer:
         "pickable": True,
         "auto_highlight": True,
     }
-    return pdk.Layer("PolygonLayer", data=records, id=layer_id, **(props | options))
+    return pdk.Layer("PolygonLayer", data=inert(records), id=layer_id, **(props | options))
 
 
 class CompactDeck(pdk.Deck):

@@ -75,7 +75,7 @@ def restore(pages: list[str], categories: list[str], first_day: date, last_day: 
         rotate = [p for p in qp["rotate"].split(",") if p in pages]
         st.session_state["present_pages"] = list(dict.fromkeys(rotate))
     every = qp.get("every", "")
-    if every.isdigit():
+    if every.isascii() and every.isdigit() and len(every) < 6:  # not '²', not 10**100
         st.session_state["present_every"] = min(max(int(every), EVERY_SECONDS[0]), EVERY_SECONDS[1])
 
 
