@@ -25,6 +25,30 @@ def chart_text(text: str) -> str:
     return html.escape(str(text), quote=False)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SIGNED_FIGURE = re.compile(r"^[+-]?\d[\d,]*(?:\.\d+)?(?:%|个百分点|倍)?$")
+
+
+def spreadsheet_safe(frame):
+    """``frame`` for a CSV or Excel download: a text cell that a spreadsheet would run as a
+    formula (starting with = + - @, tab or CR, as OWASP lists them) gets a ' in front, so a
+    category such as =HYPERLINK(…) arrives as text; our own signed figures (-7.2%,
+    +0.3个百分点) stay as they are."""
+    out = frame.copy(deep=False)
+    for column in out.columns:
+        values = out[column]
+        if values.dtype != object and not str(values.dtype).startswith(("string", "str")):
+            continue
+        risky = values.map(
+            lambda v: (
+                isinstance(v, str) and v.startswith(_FORMULA_START) and not _SIGNED_FIGURE.match(v)
+            )
+        ).astype(bool)
+        if risky.any():
+            out[column] = values.astype(object).where(~risky, "'" + values.astype(str))
+    return out
+
+
 def _missing(x) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
 
+from analytics import formats
 from analytics import partition as pt
 from analytics import queueing as qu
 from analytics.filters import Filters
@@ -311,9 +312,8 @@ def write_plan(plan: pt.Plan, summary_figures: dict, out: Path) -> None:
     (out / "grids.geojson").write_text(
         json.dumps(plan_geojson(plan), ensure_ascii=False), encoding="utf-8"
     )
-    plan.assignment[["building_id", "old_grid_id", "new_grid_id"]].to_csv(
-        out / "assignment.csv", index=False
-    )
+    assignment = plan.assignment[["building_id", "old_grid_id", "new_grid_id"]]
+    formats.spreadsheet_safe(assignment).to_csv(out / "assignment.csv", index=False)
     (out / "summary.json").write_text(
         json.dumps(summary_figures, ensure_ascii=False, indent=2, allow_nan=False),
         encoding="utf-8",

@@ -144,3 +144,29 @@ def test_summary_explains_bad_dates(tiny_db, capsys):
     assert "没有交集" in capsys.readouterr().err
     assert main(["summary", "--db", str(tiny_db), "--start", "2026/01/01"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_downloads_carry_no_live_formula(tmp_path):
+    import io
+
+    from openpyxl import load_workbook
+
+    from ui.downloads import csv_bytes, excel_bytes
+
+    table = pd.DataFrame(
+        {
+            "业务类别": ['=HYPERLINK("http://x","点我")', "-2+3+cmd|' /C calc'!A0", "@SUM(1)",
+                       "\tTAB", "物业管理"],
+            "变化": ["-7.2%", "+0.3个百分点", "-1,234", "持平", "+12%"],
+            "受理量": [1, -2, 3, 4, 5],
+        }
+    )  # fmt: skip
+    text = csv_bytes(table).decode("utf-8-sig")
+    for cell in ("'=HYPERLINK", "'-2+3+cmd", "'@SUM(1)", "'\tTAB"):
+        assert cell in text, cell
+    for figure in (",-7.2%,", ",+0.3个百分点,", '"-1,234"', ",-2\n"):
+        assert figure in text, figure  # our own signed figures and numbers stay as they are
+    sheet = load_workbook(io.BytesIO(excel_bytes(table))).active
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
+    assert all(c.data_type != "f" for c in cells)
+    assert sheet["A2"].value == '\'=HYPERLINK("http://x","点我")'

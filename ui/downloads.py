@@ -9,13 +9,16 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from analytics import formats as fmt
+
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False).encode("utf-8-sig")
+    return fmt.spreadsheet_safe(df).to_csv(index=False).encode("utf-8-sig")
 
 
 def excel_bytes(df: pd.DataFrame, sheet: str = "数据") -> bytes:
     buffer = io.BytesIO()
+    df = fmt.spreadsheet_safe(df)
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         df.to_excel(writer, index=False, sheet_name=sheet[:31])
         columns = writer.sheets[sheet[:31]].column_dimensions
