@@ -13,11 +13,28 @@ from analytics import metrics as m
 MISSING = "—"
 FLAT = "持平"  # a change that rounds to zero: no arrow, no colour
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto)(?=:)|\b(www)(?=\.)|(?=@)")
 
 
 def plain(text: str) -> str:
-    """``text`` escaped for Streamlit Markdown: names from imported data render as typed."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    """``text`` escaped for Streamlit Markdown: names from imported data render as typed,
+    and an address in them (http://…, www.…, a@b) is not made a link (a zero-width space
+    breaks what the autolinker looks for)."""
+    unlinked = _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2) or "") + "\u200b", str(text))
+    return _MARKDOWN.sub(r"\\\1", unlinked)
+
+
+_UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s\x00-\x1f]+')
+
+
+def file_name(text: str, fallback: str = "下载") -> str:
+    """``text`` (plain or escaped by :func:`plain`) as a file name that Windows and other
+    systems accept: escapes undone, unsafe characters as _, Chinese kept, ≤ 120 characters."""
+    unescaped = _MARKDOWN_ESCAPE.sub(r"\1", str(text)).replace("\u200b", "")
+    return _UNSAFE_IN_FILE_NAMES.sub("_", unescaped).strip("_. ")[:120] or fallback
 
 
 def chart_text(text: str) -> str:

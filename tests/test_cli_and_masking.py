@@ -170,3 +170,23 @@ def test_downloads_carry_no_live_formula(tmp_path):
     cells = [c for row in sheet.iter_rows(min_row=2) for c in row]
     assert all(c.data_type != "f" for c in cells)
     assert sheet["A2"].value == '\'=HYPERLINK("http://x","点我")'
+
+
+def test_file_names_from_unit_names_are_safe_and_unescaped():
+    from analytics import formats as fmt
+
+    shown = fmt.plain("坏[点此](http://x.com)街道")
+    assert fmt.file_name(f"办结率_{shown}") == "办结率_坏[点此](http_x.com)街道"
+    assert fmt.file_name('a/b\\c:d*e?f"g<h>i|j\tk') == "a_b_c_d_e_f_g_h_i_j_k"
+    assert fmt.file_name("...") == "下载" and len(fmt.file_name("长" * 500)) == 120
+
+
+def test_addresses_in_unit_names_are_not_made_links():
+    from analytics import formats as fmt
+
+    shown = fmt.plain("龙湾 http://x.com 街道 www.example.com a@b.com")
+    assert "http://" not in shown.replace("\\", "") and "www." not in shown.replace("\\", "")
+    assert "a@b" not in shown
+    assert shown.replace("\u200b", "").replace("\\", "") == (
+        "龙湾 http://x.com 街道 www.example.com a@b.com"
+    )

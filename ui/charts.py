@@ -6,7 +6,6 @@ The same builders serve the page and any export, so a chart looks the same every
 from __future__ import annotations
 
 import math
-import re
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -50,12 +49,6 @@ def _time_axis(fig: go.Figure, freq: str) -> None:
 
 
 PNG_OPTIONS = {"format": "png", "width": 1600, "height": 900, "scale": 2}  # 3200×1800 pixels
-_UNSAFE_IN_FILE_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
-
-
-def file_name(name: str) -> str:
-    """``name`` made safe as a file name on Windows and elsewhere (Chinese kept)."""
-    return _UNSAFE_IN_FILE_NAMES.sub("_", name).strip("_.") or "图表"
 
 
 def config(name: str) -> dict:
@@ -63,7 +56,7 @@ def config(name: str) -> dict:
     saves a high-resolution PNG named ``name`` (e.g. 流转漏斗_龙湾街道.png)."""
     return {
         "displaylogo": False,
-        "toImageButtonOptions": {**PNG_OPTIONS, "filename": file_name(name)},
+        "toImageButtonOptions": {**PNG_OPTIONS, "filename": fmt.file_name(name, "图表")},
     }
 
 

@@ -60,6 +60,7 @@ def buttons(
         def excel_data() -> bytes:
             return excel_bytes(full())
 
+    name = fmt.file_name(name)
     with st.container(horizontal=True, gap="small"):
         st.download_button(
             "下载 CSV",

@@ -1024,7 +1024,7 @@ def file_name(ctx: Context) -> str:
     """汇报材料_龙湾街道_2026-01-01至2026-10-31.pptx"""
     f = ctx.filters
     place = scope_label(f, ctx.src).replace(" · ", "_")
-    return charts.file_name(f"汇报材料_{place}_{f.start:%Y-%m-%d}至{f.end:%Y-%m-%d}") + ".pptx"
+    return fmt.file_name(f"汇报材料_{place}_{f.start:%Y-%m-%d}至{f.end:%Y-%m-%d}") + ".pptx"
 
 
 def export_button(ctx: Context) -> None:
