@@ -1,5 +1,6 @@
 """网格治理一屏统览: entry script — page config, shared sidebar filters, navigation."""
 
+import html
 import logging
 
 import streamlit as st
@@ -29,8 +30,11 @@ problem = deployment.serving_problem(st.get_option("server.address"))
 if problem:
     st.error(problem, icon=":material/lock:")
     st.stop()
-if not deployment.is_loopback(st.get_option("server.address")):
-    st.warning(deployment.OPEN_BANNER, icon=":material/lock_open:")
+if not deployment.is_loopback(st.get_option("server.address")):  # one thin line, every page
+    st.html(
+        '<div style="background:#fff3cd;color:#6b4a00;font-size:13px;padding:2px 10px;'
+        f'border-radius:4px">{html.escape(deployment.OPEN_BANNER)}</div>'
+    )
 
 LOG = logging.getLogger("app")
 UNEXPECTED = "页面出现内部错误,已记入服务器日志。请刷新页面重试;若仍出现,请反馈给管理员。"
