@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -57,7 +56,7 @@ from analytics.reading import (
     read_sheet,
 )
 from analytics.schema import EVENT_TIMESTAMPS, OTHER, PERSONAL_COLUMNS
-from analytics.settings import SettingsError
+from analytics.settings import SettingsError, zone_problem
 from analytics.settings import load as load_settings
 from analytics.store import writing
 
@@ -176,11 +175,35 @@ SYNONYMS = {  # what exports write besides the codes and the labels (compared fo
 }
 # Channels and event types nobody could map are still events: they become ``other``.
 OTHER_WHEN_UNKNOWN = ("channel", "event_type")
-CLOSED_STATUSES = frozenset(fold(s) for s in (
-    "closed", "close", "resolved", "completed", "complete", "done", "archived",
-    "已办结", "办结", "已完成", "完成", "已关闭", "关闭", "已结案", "结案", "已答复", "已回复",
-    "已处理", "处理完毕", "办理完毕", "已反馈",
-))  # fmt: skip
+CLOSED_STATUSES = dict.fromkeys(
+    (
+        fold(s)
+        for s in (
+            "closed",
+            "close",
+            "resolved",
+            "completed",
+            "complete",
+            "done",
+            "archived",
+            "已办结",
+            "办结",
+            "已完成",
+            "完成",
+            "已关闭",
+            "关闭",
+            "已结案",
+            "结案",
+            "已答复",
+            "已回复",
+            "已处理",
+            "处理完毕",
+            "办理完毕",
+            "已反馈",
+        )
+    ),
+    True,
+)  # fmt: skip  (folded spelling -> closed, looked up as a code)
 UNCATEGORISED = "未分类"
 
 
@@ -658,11 +681,9 @@ def add_units(con, names: pd.DataFrame, units: pd.DataFrame, grids: pd.DataFrame
     return created
 
 
-def unknown_streets(names: pd.DataFrame, units: pd.DataFrame) -> list[str]:
+def unknown_streets(names: pd.DataFrame, directory: Directory) -> list[str]:
     """Street names (or codes) of the file that the database's hierarchy does not know."""
-    streets = units[units.level == "street"]
-    known = {fold(n) for n in streets.name} | {fold(u) for u in streets.unit_id}
-    return sorted(s for s in names["street"].dropna().unique() if fold(s) not in known)
+    return sorted(s for s in names["street"].dropna().unique() if directory.street(s) is None)
 
 
 def resolve_units(
@@ -805,9 +826,7 @@ def _validate(rows: Rows, preset: Preset, extent, zone: str, notes: list[str]) -
             rows.reject(future, f"{name}「{{}}」晚于导入时间,可能是录入错误", raw[column])
         out[column] = parsed
 
-    positions, spellings = pd.factorize(raw["status"].astype(object))
-    flags = np.array([fold(s) in CLOSED_STATUSES for s in spellings] + [False], dtype=bool)
-    closed_status = pd.Series(flags[positions], index=raw.index)
+    closed_status = _coded(raw["status"], CLOSED_STATUSES)[0].fillna(False).astype(bool)
     by_status = closed_status & out["closed_at"].isna()
     stages = out[list(EVENT_TIMESTAMPS[:-1])].max(axis=1)  # the last stage before closing
     usable = by_status & out["updated_at"].notna() & (out["updated_at"] >= stages)
@@ -948,13 +967,10 @@ def import_events(
         raise ImportFileError(f"导入只能写入 DuckDB 文件,而 GOV_DB 是 {url}。")
     try:
         zone = timezone or load_settings().timezone
-        ZoneInfo(zone)
     except SettingsError as exc:
         raise ImportFileError(str(exc)) from exc
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ImportFileError(
-            f"「{zone}」不是时区名称,应如 Asia/Shanghai、America/New_York。"
-        ) from exc
+    if problem := zone_problem(zone):
+        raise ImportFileError(problem)
     spec = resolve(preset, mapping)
     report("读取文件", 0.0)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -986,7 +1002,7 @@ def import_events(
         units, grids = reference(con)
         names = place_names(raw)
         has_streets = bool((units.level == "street").any())
-        unknown = unknown_streets(names, units) if has_streets else []
+        unknown = unknown_streets(names, Directory.of(units, grids)) if has_streets else []
         if unknown and not create_units:
             shown = "、".join(f"「{s}」" for s in unknown[:10])
             more = f"等 {len(unknown)} 个" if len(unknown) > 10 else ""

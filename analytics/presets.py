@@ -17,10 +17,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics.reading import ImportFileError
 from analytics.schema import TABLES
+from analytics.settings import zone_problem
 
 EVENT_COLUMNS = tuple(
     line.split()[0]
@@ -374,13 +374,9 @@ def resolve(preset: str, mapping: dict | None) -> Preset | None:
             f"映射中的 coordinates「{coordinates}」应为 {'、'.join(COORDINATE_SYSTEMS)} 之一。"
         )
     zone = mapping.get("timezone")
-    if zone is not None:
-        try:
-            ZoneInfo(str(zone))
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ImportFileError(
-                f"映射中的 timezone「{zone}」不是时区名称,应如 Asia/Shanghai、America/New_York。"
-            ) from exc
+    problem = zone_problem(str(zone), "映射中的 timezone") if zone is not None else None
+    if problem:
+        raise ImportFileError(problem)
     return Preset(
         "mapping",
         "自定义映射",

@@ -41,6 +41,16 @@ class Settings:
     timezone: str = "Asia/Shanghai"
 
 
+def zone_problem(zone: str, where: str = "") -> str | None:
+    """Why ``zone`` is not a time-zone name, in Chinese, ``where`` naming where it was given
+    (None when it is one): the one check of the settings, a mapping and the CLI."""
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"{where}「{zone}」不是时区名称,应如 Asia/Shanghai、America/New_York。"
+    return None
+
+
 def settings_path() -> Path:
     return Path(os.environ.get("GOV_SETTINGS") or DEFAULT_FILE)
 
@@ -80,12 +90,8 @@ def load(path: Path | None = None) -> Settings:
         numbers["ranking_min_events"] = value
     zone = str(raw.get("district", {}).get("timezone", "") or "").strip()
     if zone:
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise SettingsError(
-                f"设置文件 {path} 中 [district] timezone 「{zone}」不是时区名称,"
-                "应如 Asia/Shanghai、America/New_York。"
-            ) from exc
+        problem = zone_problem(zone, f"设置文件 {path} 中 [district] timezone ")
+        if problem:
+            raise SettingsError(problem)
         numbers["timezone"] = zone
     return Settings(map_style_url=style, **numbers)
