@@ -7,6 +7,7 @@ grid worker costs), as opposed to filters, which change with every question.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass
@@ -39,6 +40,21 @@ class Settings:
     # The district's time zone: times are stored as its naive local time; an imported time
     # that carries a zone (2019-10-06T00:05:55Z, … +08:00, … UTC) is converted to it.
     timezone: str = "Asia/Shanghai"
+    # Sign-in: "none" (served on 127.0.0.1 only, or a closed intranet's opt-out), "oidc"
+    # (st.login with .streamlit/secrets.toml [auth]) or "header" (an authenticating reverse
+    # proxy passes the user name in ``user_header``; trusted only from ``trusted_proxies``).
+    access_mode: str = "none"
+    user_claim: str = "email"
+    user_header: str = "X-Remote-User"
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    admin_contact: str = "区网格化服务管理中心"
+    # 审计日志 kept this many days (at least MIN_RETENTION_DAYS: 网络安全法 asks for 6 months).
+    audit_retention_days: int = 365
+
+
+ACCESS_MODES = ("none", "oidc", "header")
+USER_CLAIMS = ("email", "preferred_username", "sub", "name")
+MIN_RETENTION_DAYS = 180
 
 
 def zone_problem(zone: str, where: str = "") -> str | None:
@@ -94,4 +110,53 @@ def load(path: Path | None = None) -> Settings:
         if problem:
             raise SettingsError(problem)
         numbers["timezone"] = zone
+    numbers.update(_access(raw.get("access", {}), path))
+    audit = raw.get("audit", {})
+    if "retention_days" in audit:
+        value = audit["retention_days"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < MIN_RETENTION_DAYS:
+            raise SettingsError(
+                f"设置文件 {path} 中 [audit] retention_days 须为不小于 {MIN_RETENTION_DAYS} 的整数"
+                "(网络安全法要求日志留存不少于六个月)。"
+            )
+        numbers["audit_retention_days"] = value
     return Settings(map_style_url=style, **numbers)
+
+
+def _access(access: dict, path: Path) -> dict:
+    """The [access] table, checked: a wrong sign-in setting must stop the app, not open it."""
+    out: dict = {}
+    mode = str(access.get("mode", "none") or "none").strip()
+    if mode not in ACCESS_MODES:
+        raise SettingsError(
+            f"设置文件 {path} 中 [access] mode 须为 none、oidc 或 header,而不是 {mode!r}。"
+        )
+    out["access_mode"] = mode
+    claim = str(access.get("user_claim", "email") or "email").strip()
+    if claim not in USER_CLAIMS:
+        raise SettingsError(
+            f"设置文件 {path} 中 [access] user_claim 须为 {'、'.join(USER_CLAIMS)} 之一。"
+        )
+    out["user_claim"] = claim
+    header = str(access.get("user_header", "X-Remote-User") or "").strip()
+    if not header or not header.replace("-", "").replace("_", "").isascii():
+        raise SettingsError(f"设置文件 {path} 中 [access] user_header 须为请求头名称。")
+    out["user_header"] = header
+    if "trusted_proxies" in access:
+        proxies = access["trusted_proxies"]
+        if not isinstance(proxies, list) or not all(isinstance(p, str) for p in proxies):
+            raise SettingsError(f"设置文件 {path} 中 [access] trusted_proxies 须为地址列表。")
+        for proxy in proxies:
+            try:
+                ipaddress.ip_network(proxy.strip(), strict=False)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"设置文件 {path} 中 [access] trusted_proxies 的 {proxy!r} 不是 IP 地址或网段。"
+                ) from exc
+        out["trusted_proxies"] = tuple(p.strip() for p in proxies)
+    if mode == "header" and not out.get("trusted_proxies", ("127.0.0.1",)):
+        raise SettingsError(f"设置文件 {path} 中 [access] 用请求头登录时须配置 trusted_proxies。")
+    contact = str(access.get("admin_contact", "") or "").strip()
+    if contact:
+        out["admin_contact"] = contact
+    return out

@@ -18,8 +18,8 @@ from tests.apptest import app_test
 )  # fmt: skip
 def test_only_the_loopback_address_is_local(address, loopback):
     assert deployment.is_loopback(address) is loopback
-    assert (deployment.serving_problem(address, {}) is None) is loopback
-    assert deployment.serving_problem(address, {"GOV_OPEN_INTRANET": "1"}) is None
+    assert (deployment.serving_problem(address, environ={}) is None) is loopback
+    assert deployment.serving_problem(address, environ={"GOV_OPEN_INTRANET": "1"}) is None
 
 
 def test_the_shipped_config_serves_this_machine_only_and_shows_no_error_details():
