@@ -8,6 +8,10 @@ python -m analytics import FILE [--preset auto|canonical|hotline|open311|wenzhen
 python -m analytics whatif --scope UNIT_ID (--households-per-grid N | --grids K |
     --events-ceiling E) [--least-change]
                            --out DIR [--db PATH]
+python -m analytics users add LOGIN --role leader|street|community|analyst|admin [--unit ID]
+    [--name 显示名] [--db PATH]
+python -m analytics users list [--db PATH]
+python -m analytics users remove LOGIN [--db PATH]
 """
 
 from __future__ import annotations
@@ -174,6 +178,13 @@ def _import(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    from analytics import admin_db, audit
+
+    detail = audit.import_detail(result, str(args.file), audit.file_hash(args.file), kind)
+    audit.record_now(
+        admin_db.admin_path(args.db),
+        audit.Entry(login=_cli_login(), action="import", detail=detail),
+    )
     prefix = "校验完成(未写入数据库)" if args.dry_run else "导入完成"
     print(f"==> {prefix}:{result.summary()}")
     for note in getattr(result, "notes", []):
@@ -259,6 +270,65 @@ def _whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cli_login() -> str:
+    """Who acted, in the audit log, for a change made from the command line."""
+    import getpass
+
+    try:
+        return f"命令行:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "命令行"
+
+
+def _users(args: argparse.Namespace) -> int:
+    from analytics import accounts, admin_db, audit
+
+    path = admin_db.admin_path(args.db)
+    if args.action == "list":
+        users = accounts.listing(path)
+        if users.empty:
+            print(f"还没有账号({path})。用 users add 开通。")
+            return 0
+        for row in users.itertuples():
+            unit = row.unit_id if isinstance(row.unit_id, str) else "全区"
+            print(f"{row.login}\t{accounts.ROLES.get(row.role, row.role)}\t{unit}\t{row.name}")
+        return 0
+    if not args.login:
+        print("请给出账号。", file=sys.stderr)
+        return 2
+    by = _cli_login()
+    if args.action == "remove":
+        if not accounts.remove(path, args.login):
+            print(f"没有账号 {args.login}。", file=sys.stderr)
+            return 1
+        entry = audit.Entry(login=by, action="user_remove", detail={"account": args.login})
+        audit.record_now(path, entry)
+        print(f"已删除账号 {args.login}。")
+        return 0
+    if not args.role:
+        print("开通账号须给出 --role。", file=sys.stderr)
+        return 2
+    url = db_url(args.db)
+    if is_duckdb_file(url) and not duckdb_path(url).exists():
+        print(f"找不到数据库 {duckdb_path(url)}:账号的单位须在数据库的区划中。", file=sys.stderr)
+        return 2
+    units = q.org_units(connect(url, read_only=True))
+    try:
+        user = accounts.add(
+            path,
+            accounts.User(login=args.login, role=args.role, unit_id=args.unit, name=args.name),
+            units,
+            by=by,
+        )
+    except accounts.AccountError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    detail = {"account": user.login, "role": user.role, "unit": user.unit_id or "全区"}
+    audit.record_now(path, audit.Entry(login=by, action="user_add", detail=detail))
+    print(f"已开通账号 {user.login}:{user.label},范围 {user.unit_id or '全区'}。")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="网格治理数据工具")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -331,6 +401,23 @@ def main(argv: list[str] | None = None) -> int:
     whatif.add_argument("--out", required=True, help="输出目录")
     whatif.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
     whatif.set_defaults(func=_whatif)
+
+    from analytics.accounts import ROLES
+
+    users = sub.add_parser("users", help="账号管理:开通、查看、删除登录账号")
+    users.add_argument("action", choices=("add", "list", "remove"))
+    users.add_argument(
+        "login", nargs="?", help="账号(统一身份认证的邮箱、用户名或请求头中的用户名)"
+    )
+    users.add_argument(
+        "--role",
+        choices=tuple(ROLES),
+        help="角色:" + "、".join(f"{code} {label}" for code, label in ROLES.items()),
+    )
+    users.add_argument("--unit", help="所属单位编码:街道账号为街道,社区账号为社区;分析员可选")
+    users.add_argument("--name", default="", help="显示名")
+    users.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
+    users.set_defaults(func=_users)
 
     args = parser.parse_args(argv)
     return args.func(args)

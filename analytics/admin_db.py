@@ -1,0 +1,80 @@
+"""The admin database: accounts and the audit log, in one SQLite file beside the DuckDB file.
+
+Why not the DuckDB file: writers replace that file on every import (``analytics.store``), and
+DuckDB lets one process at a time open a file for writing, while accounts are changed from the
+CLI and the admin page and the audit log is appended by every session of the server while
+imports run. SQLite in WAL mode gives exactly that: small transactional writes from several
+processes, readers never blocked. The file is ``$GOV_ADMIN_DB``, else the DuckDB file's name
+with ``.admin.sqlite`` (``data/governance.admin.sqlite``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from analytics.connection import DEFAULT_DB, db_url, duckdb_path, is_duckdb_file
+
+ADMIN_DB = "GOV_ADMIN_DB"
+MIN_KEEP_DAYS = 180  # = settings.MIN_RETENTION_DAYS; the trigger refuses younger deletions
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS users (
+    login      TEXT PRIMARY KEY,
+    role       TEXT NOT NULL,
+    unit_id    TEXT,
+    name       TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    login   TEXT NOT NULL,
+    role    TEXT NOT NULL DEFAULT '',
+    action  TEXT NOT NULL,
+    page    TEXT NOT NULL DEFAULT '',
+    detail  TEXT NOT NULL DEFAULT '{{}}',
+    address TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS audit_log_at ON audit_log (at);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_keep BEFORE DELETE ON audit_log
+WHEN OLD.at >= datetime('now', '-{MIN_KEEP_DAYS - 1} days')
+BEGIN SELECT RAISE(ABORT, 'audit_log rows are kept at least {MIN_KEEP_DAYS} days'); END;
+"""
+
+
+def admin_path(url: str | None = None) -> Path:
+    """The admin database of the store ``url`` (default ``$GOV_DB``)."""
+    explicit = os.environ.get(ADMIN_DB)
+    if explicit:
+        return Path(explicit)
+    url = db_url(url)
+    store = duckdb_path(url) if is_duckdb_file(url) else DEFAULT_DB
+    return store.with_name(store.name.removesuffix(".duckdb") + ".admin.sqlite")
+
+
+def connect(path: str | os.PathLike) -> sqlite3.Connection:
+    """A connection with the schema in place; WAL so that readers never wait for writers."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA busy_timeout=10000")
+    con.executescript(SCHEMA)
+    return con
+
+
+@contextlib.contextmanager
+def opened(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
+    """:func:`connect`, closed at the end of the block (statements autocommit)."""
+    con = connect(path)
+    try:
+        yield con
+    finally:
+        con.close()
