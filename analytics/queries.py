@@ -17,6 +17,7 @@ import pandas as pd
 from ibis.backends import BaseBackend
 from ibis.expr.types import Table
 
+from analytics import access
 from analytics import metrics as m
 from analytics.filters import Filters, apply_grid_scope, apply_scope, in_period, shift_back
 
@@ -37,8 +38,9 @@ class DataRange:
 
 
 def data_range(con: BaseBackend) -> DataRange | None:
-    """The span of the data; None when there are no events."""
-    t = con.table("events")
+    """The span of the district's data, whoever views it (``access.unscoped``); None when
+    there are no events."""
+    t = access.unscoped(con).table("events")
     expr = t.aggregate(
         first=t.reported_at.min(),
         as_of=ibis.greatest(

@@ -40,8 +40,8 @@ import pandas as pd
 from ibis.backends import BaseBackend
 from ibis.expr.types import Table
 
+from analytics import access, labels
 from analytics import formats as fmt
-from analytics import labels
 from analytics import metrics as m
 from analytics.filters import Filters, add_months, apply_grid_scope, in_period, month_end
 from analytics.masking import mask_name
@@ -118,9 +118,13 @@ class Ranking:
     notes: dict = field(default_factory=dict)
 
 
-def levels_below(f: Filters) -> tuple[str, ...]:
+def levels_below(f: Filters, scope: access.Scope = access.DISTRICT) -> tuple[str, ...]:
     """What can be ranked inside the sidebar's scope: the unit levels below the selected
-    unit, and its full-time grid workers."""
+    unit, and its full-time grid workers; for a viewer scoped to a street (community) who
+    selects it, also the street (community) ranking of its peers (``access.peers``)."""
+    if not scope.whole and f.unit_id == scope.unit_id and not f.grid_id:
+        own = "community_id" if scope.community_id else "street_id"
+        return (own, *levels_below(f))
     if f.grid_id:
         return (WORKERS,)
     if f.community_id:
@@ -340,6 +344,7 @@ def unit_ranking(
     says how many the period has."""
     if level not in UNIT_LEVELS:
         raise ValueError(f"unknown ranking level: {level}")
+    con, f = access.peers(con, f, level)  # a scoped user's own level: their peers' scores
     problem = weights_problem(weights)
     if problem:
         raise ValueError(problem)

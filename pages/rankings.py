@@ -28,7 +28,7 @@ def reset_weights(prefix: str, defaults: dict[str, float]) -> None:
         st.session_state[prefix + part] = int(weight)
 
 
-levels = rk.levels_below(f)
+levels = rk.levels_below(f, src.scope)
 if st.session_state.get("rk_level") not in levels:
     st.session_state.pop("rk_level", None)  # the sidebar narrowed the scope
 level_col, min_col = st.columns([3, 1], vertical_alignment="bottom")

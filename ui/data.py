@@ -23,6 +23,7 @@ import streamlit as st
 from ibis.backends import BaseBackend
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
+from analytics import access
 from analytics import closure as cl
 from analytics import heatmap as hm
 from analytics import partition as pt
@@ -45,6 +46,7 @@ class Source:
     url: str
     version: tuple
     identity: tuple = ()
+    scope: access.Scope = access.DISTRICT  # the user's 分级授权 scope: every query is clamped
 
 
 class NoData(Exception):
@@ -69,7 +71,8 @@ def _identity(url: str) -> tuple:
 
 
 def _con(src: Source) -> BaseBackend:
-    return cursor(_backend(src.url, src.identity))
+    """A cursor that sees only the rows of the source's scope (``analytics.access``)."""
+    return access.scoped(cursor(_backend(src.url, src.identity)), src.scope)
 
 
 def prefetch(*calls: Callable[[], object]) -> None:
@@ -91,8 +94,9 @@ def prefetch(*calls: Callable[[], object]) -> None:
         future.exception()  # consumed here; the page's own call raises it again
 
 
-def source() -> Source:
-    """The current store and its data version (a tiny query on every rerun)."""
+def source(scope: access.Scope = access.DISTRICT) -> Source:
+    """The current store, its data version (a tiny query on every rerun) and the viewer's
+    scope."""
     url = db_url()
     if is_duckdb_file(url) and not duckdb_path(url).exists():
         raise NoData(
@@ -101,7 +105,7 @@ def source() -> Source:
             "或设置环境变量 GOV_DB 指向已有数据库,或在左侧「数据导入」页导入本区数据。"
         )
     identity = _identity(url)
-    return Source(url, q.data_version(cursor(_backend(url, identity))), identity)
+    return Source(url, q.data_version(cursor(_backend(url, identity))), identity, scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

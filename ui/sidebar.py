@@ -65,7 +65,10 @@ def filter_sidebar(src: data.Source) -> tuple[Filters, str | None]:
         help="同比:上年同一时段;环比:紧邻的上一个等长时段。上期指标按上期同等滞后时点计算。",
     )
 
-    streets = ["", *units.loc[units["level"] == "street", "unit_id"]]
+    # A scoped viewer is offered only their own units (the store shows no others) and no
+    # 全区 / 全部社区 above their scope.
+    scope = src.scope
+    streets = [*([""] if scope.whole else []), *units.loc[units["level"] == "street", "unit_id"]]
     _keep_valid("f_street", streets)
     street = sb.selectbox(
         "街道", streets, format_func=lambda u: names[u] if u else "全区", key="f_street"
@@ -73,7 +76,7 @@ def filter_sidebar(src: data.Source) -> tuple[Filters, str | None]:
     community = grid = None
     if street:
         communities = [
-            "",
+            *([] if scope.community_id else [""]),
             *units.loc[(units["level"] == "community") & (units["parent_id"] == street), "unit_id"],
         ]
         _keep_valid("f_community", communities)
