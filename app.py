@@ -6,7 +6,7 @@ import logging
 import streamlit as st
 
 from analytics import deployment
-from ui import data, presentation, report, urlstate
+from ui import auth, data, presentation, report, urlstate
 from ui.context import Context, set_current, set_entered
 from ui.sidebar import filter_sidebar
 
@@ -26,11 +26,16 @@ st.html(
     </style>"""
 )
 
-problem = deployment.serving_problem(st.get_option("server.address"))
+settings, _ = data.settings()
+address = st.get_option("server.address")
+mode = settings.access_mode
+problem = deployment.sign_in_problem(
+    mode, st.secrets.get("auth") if mode == "oidc" else None
+) or deployment.serving_problem(address, mode)
 if problem:
     st.error(problem, icon=":material/lock:")
     st.stop()
-if not deployment.is_loopback(st.get_option("server.address")):  # one thin line, every page
+if mode == "none" and not deployment.is_loopback(address):  # one thin line, every page
     st.html(
         '<div style="background:#fff3cd;color:#6b4a00;font-size:13px;padding:2px 10px;'
         f'border-radius:4px">{html.escape(deployment.OPEN_BANNER)}</div>'
@@ -70,21 +75,34 @@ PAGES = [
     st.Page(
         "pages/rankings.py", title="赛马比拼", icon=":material/emoji_events:", url_path="rankings"
     ),
-    st.Page("pages/import.py", title="数据导入", icon=":material/upload_file:", url_path="import"),
 ]
-NEEDS_NO_FILTERS = {"import"}  # works on an empty store; the period and units do not apply
+ADMIN_PAGES = [  # 管理员 only: a page a viewer lacks is not in the navigation at all
+    st.Page("pages/import.py", title="数据导入", icon=":material/upload_file:", url_path="import"),
+    st.Page("pages/users.py", title="用户管理", icon=":material/group:", url_path="users"),
+    st.Page("pages/audit.py", title="审计日志", icon=":material/policy:", url_path="audit"),
+]
+NEEDS_NO_FILTERS = {"import", "users", "audit"}  # the period and units do not apply
 
-page = st.navigation(PAGES)
+viewer = auth.viewer(settings)
+if viewer is None:
+    st.stop()
+page = st.navigation(PAGES + ADMIN_PAGES if viewer.user.is_admin else PAGES)
+page_name = page.url_path or "overview"  # the default page's own path is empty
+st.session_state["_page"] = page_name
+auth.sidebar(viewer)
 if page.url_path in NEEDS_NO_FILTERS:
     set_entered()
+    auth.record_view(page_name, None)
     run(page)
     st.stop()
 try:
-    src = data.source()
+    src = data.source(viewer.scope)
     rng = data.data_range(src)
     ids = [presentation.page_id(p) for p in PAGES]
+    auth.check_link(page_name)
     urlstate.restore(ids, data.categories(src), rng.first_day, rng.last_day)
     filters, compare = filter_sidebar(src)
+    filters = auth.clamp(filters, page_name)
 except data.NoData as exc:
     st.error(str(exc), icon=":material/warning:")
     st.stop()
@@ -92,5 +110,7 @@ presentation.controls([p for p in PAGES if p.url_path not in NEEDS_NO_FILTERS])
 urlstate.publish(filters)
 presentation.show(PAGES, page)
 set_current(Context(src, filters, compare))
-report.export_button(Context(src, filters, compare))
+auth.record_view(page_name, filters, compare)
+if viewer.user.can_export:
+    report.export_button(Context(src, filters, compare))
 run(page)

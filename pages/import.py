@@ -6,10 +6,10 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from analytics import audit, importer, labels, presets, reference_import
 from analytics import formats as fmt
-from analytics import importer, labels, presets, reference_import
 from analytics.store import StoreBusy
-from ui import data
+from ui import auth, data
 from ui.context import entered
 
 LOG = logging.getLogger(__name__)
@@ -148,8 +148,11 @@ def _show_result(result: importer.ImportResult) -> None:
             st.dataframe(rows, hide_index=True, width="stretch", height=260)
 
 
-def _run_buttons(disabled: bool, run: Callable[..., importer.ImportResult]) -> None:
-    """校验 and 导入 buttons; either runs the import with a progress bar, then the result."""
+def _run_buttons(
+    disabled: bool, run: Callable[..., importer.ImportResult], upload, kind: str
+) -> None:
+    """校验 and 导入 buttons; either runs the import with a progress bar, then the result.
+    Both are audited with the file's hash and the counts."""
     check_col, import_col, _ = st.columns([1, 1, 3])
     check = check_col.button("校验(不写入)", disabled=disabled, width="stretch")
     write = import_col.button("导入", type="primary", disabled=disabled, width="stretch")
@@ -170,6 +173,9 @@ def _run_buttons(disabled: bool, run: Callable[..., importer.ImportResult]) -> N
             st.error(INTERNAL_ERROR, icon=":material/error:")
         else:
             st.session_state["imp_result"] = result
+            sha256 = audit.file_hash(upload.getvalue())
+            detail = audit.import_detail(result, upload.name, sha256, kind)
+            auth.record("import", page="import", **detail)
         finally:
             bar.empty()
     if "imp_result" in st.session_state:
@@ -229,6 +235,8 @@ def _events(upload, preset: str) -> None:
         lambda **kw: importer.import_events(
             raw, name=upload.name, mapping=mapping, create_units=create, **kw
         ),
+        upload,
+        "events",
     )
 
 
@@ -251,10 +259,13 @@ def _reference(upload, kind: str) -> None:
         lambda **kw: reference_import.import_reference(
             raw, kind, name=upload.name, coordinates=system, **kw
         ),
+        upload,
+        kind,
     )
 
 
 entered()
+auth.require_admin()
 st.subheader("数据导入", anchor=False)
 target = data.store_path()
 st.caption(

@@ -11,7 +11,7 @@ from analytics import labels
 from analytics import partition as pt
 from analytics import queueing as qu
 from analytics import whatif as wi
-from ui import charts, data, downloads, maps
+from ui import auth, charts, data, downloads, maps
 from ui.context import current
 
 MODES = {
@@ -272,29 +272,28 @@ with model_col:
         + "。"
     )
 
-st.markdown("**导出方案**")
-summary = wi.summary(plan, before, after, model, tests)
-with st.container(horizontal=True, gap="small"):
-    st.download_button(
-        "新网格 GeoJSON",
-        json.dumps(wi.plan_geojson(plan), ensure_ascii=False),
-        f"新网格_{names[unit_id]}.geojson",
-        "application/geo+json",
-        key="wi_dl_geojson",
-        icon=":material/download:",
+if auth.can_export():
+    st.markdown("**导出方案**")
+    summary = wi.summary(plan, before, after, model, tests)
+    with st.container(horizontal=True, gap="small"):
+        downloads.file_button(
+            "新网格 GeoJSON",
+            lambda: json.dumps(wi.plan_geojson(plan), ensure_ascii=False),
+            fmt.file_name(f"新网格_{names[unit_id]}") + ".geojson",
+            "application/geo+json",
+            "wi_dl_geojson",
+        )
+        downloads.file_button(
+            "对比摘要 JSON",
+            lambda: json.dumps(summary, ensure_ascii=False, indent=2, allow_nan=False),
+            fmt.file_name(f"调整摘要_{names[unit_id]}") + ".json",
+            "application/json",
+            "wi_dl_summary",
+        )
+    downloads.buttons(
+        plan.assignment[["building_id", "old_grid_id", "new_grid_id"]].rename(
+            columns={"building_id": "楼栋编号", "old_grid_id": "原网格", "new_grid_id": "新网格"}
+        ),
+        f"楼栋归属_{names[unit_id]}",
+        "wi_dl_assignment",
     )
-    st.download_button(
-        "对比摘要 JSON",
-        json.dumps(summary, ensure_ascii=False, indent=2, allow_nan=False),
-        f"调整摘要_{names[unit_id]}.json",
-        "application/json",
-        key="wi_dl_summary",
-        icon=":material/download:",
-    )
-downloads.buttons(
-    plan.assignment[["building_id", "old_grid_id", "new_grid_id"]].rename(
-        columns={"building_id": "楼栋编号", "old_grid_id": "原网格", "new_grid_id": "新网格"}
-    ),
-    f"楼栋归属_{names[unit_id]}",
-    "wi_dl_assignment",
-)

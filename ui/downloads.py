@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import formats as fmt
+from ui import auth
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -40,43 +41,47 @@ def _letter(i: int) -> str:
 def buttons(
     df: pd.DataFrame, name: str, key: str, full: Callable[[], pd.DataFrame] | None = None
 ) -> None:
-    """Two small buttons under a chart: 下载 CSV and 下载 Excel of ``df`` (file name ``name``).
+    """Two small buttons under a chart: 下载 CSV and 下载 Excel of ``df`` (file name ``name``),
+    for viewers whose role may export (分析员, 管理员); nothing for the others.
 
-    The workbook is written only when its button is clicked (openpyxl takes ~15 ms a table,
-    which every rerun of a page with five charts would otherwise pay); the CSV is cheap.
+    Files are made only when a button is clicked (openpyxl takes ~15 ms a table, which every
+    rerun of a page with five charts would otherwise pay), and each one made is audited.
     ``full`` gives the whole table when ``df`` is only what the page shows (a long list): both
-    files are then made from it on click.
+    files are then made from it.
     """
-    if full is None:
-        csv_data: bytes | Callable[[], bytes] = csv_bytes(df)
-
-        def excel_data() -> bytes:
-            return excel_bytes(df)
-    else:
-
-        def csv_data() -> bytes:
-            return csv_bytes(full())
-
-        def excel_data() -> bytes:
-            return excel_bytes(full())
-
+    if not auth.can_export():
+        return
+    table = full or (lambda: df)
     name = fmt.file_name(name)
     with st.container(horizontal=True, gap="small"):
-        st.download_button(
-            "下载 CSV",
-            csv_data,
-            f"{name}.csv",
-            "text/csv",
-            key=f"{key}_csv",
-            icon=":material/download:",
-            width="content",
-        )
-        st.download_button(
+        file_button("下载 CSV", lambda: csv_bytes(table()), f"{name}.csv", "text/csv", f"{key}_csv")
+        file_button(
             "下载 Excel",
-            excel_data,
+            lambda: excel_bytes(table()),
             f"{name}.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"{key}_xlsx",
-            icon=":material/download:",
-            width="content",
+            f"{key}_xlsx",
         )
+
+
+def file_button(
+    label: str, make: Callable[[], bytes | str], file: str, mime: str, key: str
+) -> None:
+    """One download button whose file is made on click and audited (file name, size, hash);
+    drawn only for viewers whose role may export."""
+    if not auth.can_export():
+        return
+
+    def content() -> bytes:
+        made = make()
+        return made.encode("utf-8") if isinstance(made, str) else made
+
+    st.download_button(
+        label,
+        auth.audited("download", file, content),
+        file,
+        mime,
+        key=key,
+        icon=":material/download:",
+        width="content",
+    )

@@ -44,7 +44,7 @@ from analytics import queries as q
 from analytics import rankings as rk
 from analytics import response as rs
 from analytics import trends as tr
-from ui import charts, data, findings, images
+from ui import auth, charts, data, findings, images
 from ui.context import Context
 from ui.sidebar import scope_label
 
@@ -1034,7 +1034,7 @@ def export_button(ctx: Context) -> None:
     reason = images.problem()
     st.sidebar.download_button(
         "导出汇报材料",
-        lambda: build_deck(ctx),
+        auth.audited("export", file_name(ctx), lambda: build_deck(ctx)),
         file_name(ctx),
         PPTX_MIME,
         key="export_report",
