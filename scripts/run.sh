@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set everything up, build the demo district if there is no database yet, open the dashboard.
 # Environment: GOV_DB (database path or URL), PORT (default 8501), DEMO_EVENTS (default 1000000),
-# ADDRESS (default 127.0.0.1, this machine only; a network address needs GOV_OPEN_INTRANET=1
-# until sign-in is configured, see README「部署」).
+# ADDRESS (default 127.0.0.1, this machine only; a network address needs sign-in configured
+# in settings.toml [access], or GOV_OPEN_INTRANET=1 on a closed intranet: README「部署」).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
