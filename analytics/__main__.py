@@ -280,6 +280,16 @@ def _cli_login() -> str:
         return "命令行"
 
 
+def _zone() -> str:
+    """The district's time zone for the admin database's times (defaults if unreadable)."""
+    from analytics.settings import SettingsError, load
+
+    try:
+        return load().timezone
+    except SettingsError:
+        return "Asia/Shanghai"
+
+
 def _users(args: argparse.Namespace) -> int:
     from analytics import accounts, admin_db, audit
 
@@ -302,7 +312,7 @@ def _users(args: argparse.Namespace) -> int:
             print(f"没有账号 {args.login}。", file=sys.stderr)
             return 1
         entry = audit.Entry(login=by, action="user_remove", detail={"account": args.login})
-        audit.record_now(path, entry)
+        audit.record_now(path, entry, _zone())
         print(f"已删除账号 {args.login}。")
         return 0
     if not args.role:
@@ -319,12 +329,13 @@ def _users(args: argparse.Namespace) -> int:
             accounts.User(login=args.login, role=args.role, unit_id=args.unit, name=args.name),
             units,
             by=by,
+            zone=_zone(),
         )
     except accounts.AccountError as exc:
         print(str(exc), file=sys.stderr)
         return 2
     detail = {"account": user.login, "role": user.role, "unit": user.unit_id or "全区"}
-    audit.record_now(path, audit.Entry(login=by, action="user_add", detail=detail))
+    audit.record_now(path, audit.Entry(login=by, action="user_add", detail=detail), _zone())
     print(f"已开通账号 {user.login}:{user.label},范围 {user.unit_id or '全区'}。")
     return 0
 

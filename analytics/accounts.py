@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import datetime
 
 import pandas as pd
 
@@ -106,7 +105,13 @@ def validate(user: User, units: pd.DataFrame) -> User:
     return User(login=login, role=user.role, unit_id=unit, name=name)
 
 
-def add(path: str | os.PathLike, user: User, units: pd.DataFrame, by: str) -> User:
+def add(
+    path: str | os.PathLike,
+    user: User,
+    units: pd.DataFrame,
+    by: str,
+    zone: str = "Asia/Shanghai",
+) -> User:
     """Add or change an account (the same login is replaced); returns it as stored."""
     user = validate(user, units)
     with admin_db.opened(path) as con:
@@ -116,7 +121,7 @@ def add(path: str | os.PathLike, user: User, units: pd.DataFrame, by: str) -> Us
             " ON CONFLICT (login) DO UPDATE SET role = excluded.role,"
             " unit_id = excluded.unit_id, name = excluded.name,"
             " created_at = excluded.created_at, created_by = excluded.created_by",
-            (user.login, user.role, user.unit_id, user.name, _now(), by),
+            (user.login, user.role, user.unit_id, user.name, admin_db.now(zone), by),
         )
     return user
 
@@ -144,7 +149,3 @@ def listing(path: str | os.PathLike) -> pd.DataFrame:
             "SELECT login, role, unit_id, name, created_at, created_by FROM users ORDER BY login"
         )
         return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
-
-
-def _now() -> str:
-    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")

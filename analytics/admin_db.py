@@ -14,7 +14,9 @@ import contextlib
 import os
 import sqlite3
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from analytics.connection import DEFAULT_DB, db_url, duckdb_path, is_duckdb_file
 
@@ -47,6 +49,11 @@ CREATE TRIGGER IF NOT EXISTS audit_log_keep BEFORE DELETE ON audit_log
 WHEN OLD.at >= datetime('now', '-{MIN_KEEP_DAYS - 1} days')
 BEGIN SELECT RAISE(ABORT, 'audit_log rows are kept at least {MIN_KEEP_DAYS} days'); END;
 """
+
+
+def now(zone: str = "Asia/Shanghai") -> str:
+    """The current time in the district's zone, as both tables store it."""
+    return datetime.now(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def admin_path(url: str | None = None) -> Path:

@@ -60,10 +60,6 @@ class Entry:
             raise ValueError(f"unknown audit action: {self.action}")
 
 
-def _now(zone: str) -> str:
-    return datetime.now(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
-
-
 def _row(at: str, e: Entry) -> tuple:
     detail = json.dumps(e.detail, ensure_ascii=False, default=str, sort_keys=True)
     if len(detail) > MAX_DETAIL:
@@ -88,7 +84,7 @@ def write(path: str | os.PathLike, rows: list[tuple[str, Entry]]) -> None:
 
 def record_now(path: str | os.PathLike, entry: Entry, zone: str = "Asia/Shanghai") -> None:
     """Append one entry before returning (the CLI: a one-shot process has no time to wait)."""
-    write(path, [(_now(zone), entry)])
+    write(path, [(admin_db.now(zone), entry)])
 
 
 class AuditLog:
@@ -109,7 +105,7 @@ class AuditLog:
 
     def record(self, entry: Entry) -> None:
         """Queue ``entry`` stamped with the current time; returns at once."""
-        self._queue.put((_now(self.zone), entry))
+        self._queue.put((admin_db.now(self.zone), entry))
 
     def flush(self) -> None:
         """Wait until every entry queued so far is written."""

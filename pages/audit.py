@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from analytics import audit
+from analytics import accounts, audit
 from analytics import formats as fmt
 from ui import auth, data, downloads
 from ui.context import entered
@@ -49,7 +49,7 @@ table = pd.DataFrame(
     {
         "时间": log["at"],
         "账号": log["login"],
-        "角色": log["role"],
+        "角色": log["role"].map(lambda r: accounts.ROLES.get(r, r)),
         "操作": log["action"].map(lambda a: audit.ACTIONS.get(a, a)),
         "页面": log["page"],
         "详情": log["detail"],

@@ -54,6 +54,7 @@ with st.form("user_add", clear_on_submit=True, border=True):
                 accounts.User(login=login, role=role, unit_id=unit or None, name=name),
                 units,
                 by=admin.user.login,
+                zone=settings.timezone,
             )
         except accounts.AccountError as exc:
             st.error(fmt.plain(str(exc)), icon=":material/warning:")
