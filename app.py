@@ -84,7 +84,8 @@ ADMIN_PAGES = [  # 管理员 only: a page a viewer lacks is not in the navigatio
 NEEDS_NO_FILTERS = {"import", "users", "audit"}  # the period and units do not apply
 
 viewer = auth.viewer(settings)
-if viewer is None:
+if viewer is None:  # no navigation either: not even the names of the pages
+    st.navigation(PAGES[:1], position="hidden")
     st.stop()
 page = st.navigation(PAGES + ADMIN_PAGES if viewer.user.is_admin else PAGES)
 page_name = page.url_path or "overview"  # the default page's own path is empty
