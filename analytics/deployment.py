@@ -8,6 +8,7 @@ is open to anyone who reaches it.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import os
 import tomllib
@@ -47,6 +48,12 @@ def sign_in_problem(mode: str, auth: Mapping | None) -> str | None:
     the app rather than leave it open."""
     if mode != "oidc":
         return None
+    absent = [m for m in ("authlib", "httpx") if importlib.util.find_spec(m) is None]
+    if absent:
+        return (
+            f"统一身份认证登录需要 Python 包 {'、'.join(absent)},本机未安装。"
+            "请运行 bash scripts/setup.sh(按 requirements.txt 安装)后重新启动。"
+        )
     missing = [key for key in OIDC_KEYS if not (auth or {}).get(key)]
     if missing:
         return (

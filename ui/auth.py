@@ -17,6 +17,7 @@ from datetime import date
 import streamlit as st
 
 from analytics import access, accounts, admin_db, audit, deployment
+from analytics import formats as fmt
 from analytics.accounts import User
 from analytics.filters import Filters
 from analytics.settings import Settings
@@ -106,7 +107,7 @@ def viewer(settings: Settings) -> Viewer | None:
     if account is None:
         _deny(f"账号 {login} 尚未开通", settings, login=login)
         st.warning(
-            f"您的账号 {login} 尚未开通本看板的访问权限。"
+            f"您的账号 {fmt.plain(login)} 尚未开通本看板的访问权限。"
             f"请联系{settings.admin_contact}开通(告知账号和所在单位)。",
             icon=":material/person_off:",
         )
@@ -174,7 +175,7 @@ def sidebar(v: Viewer) -> None:
     if v.user is accounts.LOCAL:
         return
     with st.sidebar.container(horizontal=True, vertical_alignment="center"):
-        st.caption(f":material/person: {v.user.label}")
+        st.caption(f":material/person: {fmt.plain(v.user.label)}")
         if v.signed_in:
             st.button("退出登录", on_click=_sign_out, key="sign_out", width="content")
 
