@@ -1,4 +1,5 @@
-"""The command line (``python -m analytics``) and the masking of personal data."""
+"""The command line (``python -m analytics``) and the formats, maps and downloads it shares
+with the pages (masking is tested in ``tests/test_masking.py``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import pytest
 
 from analytics import formats as fmt
 from analytics.__main__ import main
-from analytics.masking import mask_address, mask_frame, mask_name, mask_phone
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,52 +55,6 @@ def test_demo_command_builds_a_database_in_a_new_folder(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert db.exists() and "完成" in done.stdout
-
-
-@pytest.mark.parametrize(
-    ("name", "masked"),
-    [("张三", "张*"), ("李小明", "李**"), ("欧阳娜娜", "欧阳**"), ("", None), (None, None)],
-)
-def test_mask_name(name, masked):
-    assert mask_name(name) == masked
-
-
-@pytest.mark.parametrize(
-    ("phone", "masked"),
-    [
-        ("13812345678", "138****5678"),
-        ("+86 138-1234-5678", "138****5678"),
-        ("023-6888 1234", "*******1234"),
-        (None, None),
-    ],
-)
-def test_mask_phone(phone, masked):
-    assert mask_phone(phone) == masked
-
-
-def test_mask_address_hides_every_number():
-    assert mask_address("桂花路12号3栋2单元") == "桂花路**号*栋*单元"
-
-
-def test_mask_frame_masks_personal_columns_and_keeps_the_rest():
-    df = pd.DataFrame(
-        {
-            "event_id": ["E1"],
-            "reporter_name": ["王五"],
-            "reporter_phone": ["13900001111"],
-            "address": ["某路8号"],
-        }
-    )
-    out = mask_frame(df)
-    assert out.to_dict("records") == [
-        {
-            "event_id": "E1",
-            "reporter_name": "王*",
-            "reporter_phone": "139****1111",
-            "address": "某路*号",
-        }
-    ]
-    assert df.loc[0, "reporter_name"] == "王五"  # the input is not modified
 
 
 @pytest.mark.parametrize(
