@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 from analytics import labels
 from analytics.connection import db_url, duckdb_path, is_duckdb_file
 from analytics.geo import convert_to_wgs84
-from analytics.masking import MASKERS
+from analytics.masking import MASKERS, mask_frame, mask_text
 from analytics.presets import (
     AUTO,
     EVENT_COLUMNS,
@@ -261,23 +261,13 @@ class ImportResult:
 # ---------------------------------------------------------------- preview
 
 
-# The citizen's own words often hold house numbers and user names: digits hidden as in an
-# address.
-PREVIEW_MASKERS = MASKERS | {"description": MASKERS["address"]}
 _PERSONAL_HEADERS = {  # headers that hold personal data in any preset, and their masker
     fold(header): column
     for preset in PRESETS.values()
     for column, headers in preset.columns.items()
-    if column in PREVIEW_MASKERS
+    if column in MASKERS
     for header in headers
 }
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1\d{2})[\s-]?\d{4}[\s-]?(\d{4})(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![\dXx])(\d{6})\d{8}(\d{3}[\dXx])(?![\dXx])")
-
-
-def _mask_text(value: str) -> str:
-    """Mobile and ID-card numbers inside any cell of the preview, however they are written."""
-    return _ID_NUMBER.sub(r"\1********\2", _MOBILE.sub(r"\1****\2", value))
 
 
 @dataclass
@@ -329,13 +319,9 @@ def preview_file(
     body = [(r + [""] * len(headers))[: len(headers)] for r in sheet.head[index + 1 :]]
     body = [r for r in body if any(c.strip() for c in r)][:rows]
     sample = pd.DataFrame(body, columns=headers, dtype=object)
-    personal = {headers[j]: c for c, j in found.items() if c in PREVIEW_MASKERS}
+    personal = {headers[j]: c for c, j in found.items() if c in MASKERS}
     personal |= {h: _PERSONAL_HEADERS[fold(h)] for h in headers if fold(h) in _PERSONAL_HEADERS}
-    for header in headers:
-        if header in personal:
-            sample[header] = sample[header].map(PREVIEW_MASKERS[personal[header]]).fillna("")
-        else:  # mobile and ID numbers in any other column are masked too
-            sample[header] = sample[header].map(_mask_text)
+    sample = mask_frame(sample, personal, everywhere=True).fillna("")
     return FilePreview(
         kind=sheet.kind,
         header_row=index + 1,
@@ -509,14 +495,16 @@ class Rows:
     unmapped: dict[str, int] = field(default_factory=dict)  # column -> values made other/none
 
     def reject(self, mask: pd.Series, reason: str, values: pd.Series | None = None) -> None:
-        """Give rows of ``mask`` without a reason yet this one; ``{}`` takes the row's value."""
+        """Give rows of ``mask`` without a reason yet this one; ``{}`` takes the row's value,
+        with any phone or ID number in it masked (reasons are shown on the import page; the
+        row itself stays whole in the quarantine table)."""
         fresh = mask.fillna(False).astype(bool) & self.reason.isna()
         if not fresh.any():
             return
         if values is None:
             self.reason[fresh] = reason
         else:
-            self.reason[fresh] = values[fresh].map(lambda v: reason.format(v))
+            self.reason[fresh] = values[fresh].map(lambda v: reason.format(mask_text(str(v))))
 
 
 def reference(con) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -803,8 +791,10 @@ def _category_boards() -> dict[str, str]:
 
 
 def _examples(values: pd.Series, mask: pd.Series) -> str:
+    """A few offending values for a note or reason, with any phone or ID number in them
+    masked (a phone typed into a date column must not be shown in the clear)."""
     top = values[mask].astype(str).value_counts().head(3).index
-    return "、".join(f"「{v}」" for v in top)
+    return "、".join(f"「{mask_text(v)}」" for v in top)
 
 
 def _validate(rows: Rows, preset: Preset, extent, zone: str, notes: list[str]) -> pd.DataFrame:
