@@ -57,9 +57,10 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
 
 
 @contextlib.contextmanager
-def serve(db: Path, log: Path, env: dict | None = None):
-    """A fresh ``streamlit run app.py`` on ``db``; its URL. No traceback may reach the log."""
-    port = _free_port()
+def serve(db: Path, log: Path, env: dict | None = None, port: int | None = None):
+    """A fresh ``streamlit run app.py`` on ``db`` (on ``port``, default a free one); its URL.
+    No traceback may reach the log."""
+    port = port or _free_port()
     env = {**os.environ, "GOV_DB": str(db), **(env or {})}
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",
