@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
 
-from analytics import formats
+from analytics import access, formats
 from analytics import partition as pt
 from analytics import queueing as qu
 from analytics.filters import Filters
@@ -113,6 +113,27 @@ def redraw(
         events_ceiling=events_ceiling,
         least_change=least_change,
     )
+
+
+def calibrated_model(
+    con: BaseBackend, rng: DataRange, hours_per_month: float = WORKER_HOURS_PER_MONTH
+) -> tuple[pd.DataFrame, qu.Model, dict[str, qu.Backtest]]:
+    """The better response model and both models' back-tests, fitted on every grid of the
+    district, with the calibration rows and back-test predictions of ``con``'s scope only.
+
+    A street or community alone has too few grids to fit a model (a community has about
+    five), and the same scope must get the same prediction whoever views it; the model's
+    coefficients and error figures show no unit's rows (``access.unscoped``)."""
+    everyone = calibration_grids(access.unscoped(con), rng, hours_per_month)
+    model, tests = qu.calibrate(everyone)
+    mine = set(con.table("grids").grid_id.execute())
+    if len(mine) == everyone["grid_id"].nunique() or access.scope_of_backend(con).whole:
+        return everyone, model, tests
+    tests = {
+        kind: replace(t, predictions=t.predictions[t.predictions["grid_id"].isin(mine)])
+        for kind, t in tests.items()
+    }
+    return everyone[everyone["grid_id"].isin(mine)].reset_index(drop=True), model, tests
 
 
 def calibration_grids(

@@ -344,9 +344,7 @@ def whatif_scope(src: Source, unit_id: str) -> wi.Scope:
 @st.cache_data(show_spinner=False, max_entries=4)
 def whatif_model(src: Source, hours_per_month: float) -> tuple[pd.DataFrame, qu.Model, dict]:
     """The calibration grids, the better response model and both models' back-tests."""
-    calibration = wi.calibration_grids(_con(src), data_range(src), hours_per_month)
-    model, tests = qu.calibrate(calibration)
-    return calibration, model, tests
+    return wi.calibrated_model(_con(src), data_range(src), hours_per_month)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
