@@ -66,7 +66,10 @@ class User:
         return self.role == "admin"
 
 
-LOCAL = User(login="本机", role="admin", name="本机用户")  # no sign-in: loopback or intranet
+LOCAL = User(login="本机", role="admin", name="本机用户")  # no sign-in, on this machine only
+# No sign-in on a closed intranet (GOV_OPEN_INTRANET=1): anyone who reaches it sees the
+# district, but imports, accounts and the audit log stay on this machine and the CLI.
+INTRANET = User(login="内网访客", role="leader", name="内网访客")
 
 
 def normalise(login: str) -> str:

@@ -17,9 +17,10 @@ from pathlib import Path
 
 OPEN_INTRANET = "GOV_OPEN_INTRANET"  # deliberate opt-out for a closed intranet without sign-in
 OPEN_BANNER = (
-    "本看板未启用登录:能访问本机网络地址的人都能看到全部数据并导入数据。"
+    "本看板未启用登录:能访问本机网络地址的人都能看到全区数据(不能导入、下载或管理账号)。"
     "仅限封闭内网使用(GOV_OPEN_INTRANET=1)。"
 )
+PROXY_ENV = "FORWARDED_ALLOW_IPS"  # uvicorn: whose X-Forwarded-For replaces the peer address
 
 
 def is_loopback(address: str | None) -> bool:
@@ -42,10 +43,19 @@ def open_intranet(environ: dict | None = None) -> bool:
 OIDC_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
 
 
-def sign_in_problem(mode: str, auth: Mapping | None) -> str | None:
+def sign_in_problem(mode: str, auth: Mapping | None, environ: Mapping | None = None) -> str | None:
     """Why the configured sign-in cannot work (None when it can): OIDC needs the ``[auth]``
-    table of ``.streamlit/secrets.toml`` with Streamlit's keys. A broken sign-in must stop
-    the app rather than leave it open."""
+    table of ``.streamlit/secrets.toml`` with Streamlit's keys; a proxy's header can only be
+    trusted when the server sees the real peer address, i.e. uvicorn trusts no
+    X-Forwarded-For (``FORWARDED_ALLOW_IPS=""``, set by scripts/run.sh). A broken sign-in
+    must stop the app rather than leave it open."""
+    environ = os.environ if environ is None else environ
+    if mode == "header" and environ.get(PROXY_ENV) != "":
+        return (
+            '用请求头登录([access] mode = "header")时,看板须以环境变量 '
+            f"{PROXY_ENV}= (空值)启动,否则本机进程可伪造 X-Forwarded-For 冒充认证代理。"
+            "请用 scripts/run.sh 启动(已设置),或手动设置后重新启动。"
+        )
     if mode != "oidc":
         return None
     absent = [m for m in ("authlib", "httpx") if importlib.util.find_spec(m) is None]

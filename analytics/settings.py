@@ -53,7 +53,7 @@ class Settings:
 
 
 ACCESS_MODES = ("none", "oidc", "header")
-USER_CLAIMS = ("email", "preferred_username", "sub", "name")
+USER_CLAIMS = ("email", "preferred_username", "sub")  # unique ones; a display name is not
 MIN_RETENTION_DAYS = 180
 
 

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/python -m analytics demo --if-missing --events "${DEMO_EVENTS:-1000000}"
 address=${ADDRESS:-127.0.0.1}
+# The peer address Streamlit reports is the real connection's: no X-Forwarded-For is
+# believed, so a proxy-header sign-in cannot be spoofed from this machine (README「部署」).
+export FORWARDED_ALLOW_IPS=""
 .venv/bin/python -m analytics.deployment "$address"
 echo "==> 启动看板: http://${address/0.0.0.0/localhost}:${PORT:-8501}"
 exec .venv/bin/python -m streamlit run app.py --server.port "${PORT:-8501}" \

@@ -23,6 +23,7 @@ from analytics.filters import Filters
 from analytics.settings import Settings
 from ui import data
 
+PAGE_KEY = "_page"  # the page being run, set by app.py, for audit entries made later
 _VIEWER = "_viewer"
 _SIGNED_IN = "_signed_in_as"
 _LAST_VIEW = "_last_view"
@@ -83,12 +84,19 @@ def viewer(settings: Settings) -> Viewer | None:
     is nothing to see (the caller stops)."""
     mode = settings.access_mode
     if mode == "none":
-        return _remember(Viewer(accounts.LOCAL, access.DISTRICT, _address()))
+        local = deployment.is_loopback(st.get_option("server.address"))
+        user = accounts.LOCAL if local else accounts.INTRANET
+        return _remember(Viewer(user, access.DISTRICT, _address()))
     if mode == "oidc":
         if not st.user.get("is_logged_in"):
             _sign_in_screen()
             return None
         login = st.user.get(settings.user_claim) or ""
+        if settings.user_claim == "email" and st.user.get("email_verified") is False:
+            _deny(f"邮箱 {login} 未经认证平台验证", settings, login=login)
+            st.error("您的邮箱尚未在认证平台验证,不能用于登录本看板。", icon=":material/lock:")
+            _sign_out_button(mode)
+            return None
     else:
         address = st.context.ip_address
         address = address if isinstance(address, str) else None
@@ -96,7 +104,8 @@ def viewer(settings: Settings) -> Viewer | None:
             _deny(f"来自 {address} 的连接未经认证代理", settings)
             st.error("请通过统一登录入口访问本看板。", icon=":material/lock:")
             return None
-        login = st.context.headers.get(settings.user_header) or ""
+        sent = st.context.headers.get_all(settings.user_header)
+        login = sent[0] if len(sent) == 1 else ""  # two: one may be the client's own
         if not login.strip():
             st.error(
                 "认证代理没有传来用户名,无法确定您的身份。请联系管理员检查代理配置。",
@@ -134,7 +143,7 @@ def _remember(v: Viewer) -> Viewer:
     st.session_state[_VIEWER] = v
     if st.session_state.get(_SIGNED_IN) != v.user.login:
         st.session_state[_SIGNED_IN] = v.user.login
-        if v.user is not accounts.LOCAL:
+        if v.user not in (accounts.LOCAL, accounts.INTRANET):
             record("sign_in", viewer=v, scope=v.scope.unit_id or "全区")
     return v
 
@@ -172,7 +181,7 @@ def _sign_out_button(mode: str) -> None:
 
 def sidebar(v: Viewer) -> None:
     """Who is signed in, and the sign-out button (OIDC only: behind a proxy, the proxy's)."""
-    if v.user is accounts.LOCAL:
+    if v.user in (accounts.LOCAL, accounts.INTRANET):
         return
     with st.sidebar.container(horizontal=True, vertical_alignment="center"):
         st.caption(f":material/person: {fmt.plain(v.user.label)}")
@@ -250,14 +259,16 @@ def can_export() -> bool:
     return v is not None and v.user.can_export
 
 
-def audited(kind: str, file: str, make: Callable[[], bytes], rows: int | None = None):
-    """``make`` wrapped so that producing the file (on click) writes an audit entry with its
-    name, size and rows; ``kind`` is download or export."""
+def audited(kind: str, file: str, make: Callable[[], bytes | tuple[bytes, int | None]]):
+    """``make`` (the file's bytes, or bytes and rows) wrapped so that producing the file (on
+    click) writes an audit entry with its name, rows, size and hash; ``kind`` is download or
+    export."""
     v = current()
-    page = st.session_state.get("_page", "")
+    page = st.session_state.get(PAGE_KEY, "")
 
     def produce() -> bytes:
-        content = make()
+        made = make()
+        content, rows = made if isinstance(made, tuple) else (made, None)
         record(
             kind,
             page=page,
@@ -278,7 +289,7 @@ def require_admin() -> Viewer:
     v = current()
     if v is None or not v.user.is_admin:
         if v is not None:
-            record("denied", page=st.session_state.get("_page", ""), viewer=v, reason="非管理员")
+            record("denied", page=st.session_state.get(PAGE_KEY, ""), viewer=v, reason="非管理员")
         st.error("此页仅管理员可用。", icon=":material/lock:")
         st.stop()
     return v

@@ -23,7 +23,11 @@ def _proxy_server(db, folder, proxies: str):
         f'[access]\nmode = "header"\nuser_header = "X-Remote-User"\ntrusted_proxies = {proxies}\n',
         encoding="utf-8",
     )
-    env = {"GOV_SETTINGS": str(settings), "GOV_ADMIN_DB": str(folder / "admin.sqlite")}
+    env = {
+        "GOV_SETTINGS": str(settings),
+        "GOV_ADMIN_DB": str(folder / "admin.sqlite"),
+        "FORWARDED_ALLOW_IPS": "",  # as scripts/run.sh starts it: the real peer address
+    }
     for login, role, unit in (("s2@qu.gov.cn", "street", "S02"), ("boss", "admin", None)):
         cmd = [sys.executable, "-m", "analytics", "users", "add", login, "--role", role]
         cmd += ["--unit", unit] if unit else []
@@ -32,11 +36,11 @@ def _proxy_server(db, folder, proxies: str):
         yield url
 
 
-def _open(browser, url: str, user: str):  # noqa: F811
+def _open(browser, url: str, user: str, **headers: str):  # noqa: F811
     context = browser.new_context(
         viewport={"width": 1600, "height": 1000},
         locale="zh-CN",
-        extra_http_headers={"X-Remote-User": user},
+        extra_http_headers={"X-Remote-User": user, **headers},
     )
     p = context.new_page()
     p.goto(url)
@@ -62,7 +66,8 @@ def test_the_proxys_user_sees_only_their_street(tiny_db, tmp_path, browser):  # 
 
 def test_a_header_from_an_untrusted_address_is_refused(tiny_db, tmp_path, browser):  # noqa: F811
     with _proxy_server(tiny_db, tmp_path, '["192.0.2.10"]') as url:  # the proxy is elsewhere
-        context, p = _open(browser, url, "boss")
+        # claiming to come through the proxy changes nothing: the peer is what counts
+        context, p = _open(browser, url, "boss", **{"X-Forwarded-For": "192.0.2.10"})
         p.wait_for_selector("text=请通过统一登录入口访问本看板")
         assert p.locator('[data-testid="stMetric"]').count() == 0
         assert p.locator("[data-testid=stSidebarNav]").count() == 0
