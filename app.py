@@ -89,7 +89,7 @@ if viewer is None:  # no navigation either: not even the names of the pages
     st.stop()
 page = st.navigation(PAGES + ADMIN_PAGES if viewer.user.is_admin else PAGES)
 page_name = page.url_path or "overview"  # the default page's own path is empty
-st.session_state["_page"] = page_name
+st.session_state[auth.PAGE_KEY] = page_name
 auth.sidebar(viewer)
 if page.url_path in NEEDS_NO_FILTERS:
     set_entered()

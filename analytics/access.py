@@ -187,6 +187,20 @@ def _consistent(f: Filters, parent: Mapping[str, str | None]) -> bool:
     return not (f.community_id and f.street_id and parent.get(f.community_id) != f.street_id)
 
 
+def within(units: pd.DataFrame, scope: Scope) -> list[str]:
+    """The district, street and community ids of ``units`` (org_units) that lie inside
+    ``scope``, widest first: what a viewer may choose as a whole (the what-if area)."""
+    order = {"district": 0, "street": 1, "community": 2}
+    rows = units[units["level"].isin(order)].copy()
+    if not scope.whole:
+        keep = rows["unit_id"] == scope.unit_id
+        if scope.community_id is None:
+            keep |= (rows["level"] == "community") & (rows["parent_id"] == scope.street_id)
+        rows = rows[keep]
+    rows["order"] = rows["level"].map(order)
+    return rows.sort_values(["order", "unit_id"])["unit_id"].tolist()
+
+
 def parents(units: pd.DataFrame, grids: pd.DataFrame) -> dict[str, str | None]:
     """grid → community, community → street, street → None: the map :func:`clamp` walks."""
     out: dict[str, str | None] = {}

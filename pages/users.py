@@ -48,6 +48,9 @@ with st.form("user_add", clear_on_submit=True, border=True):
         help="街道账号选街道,社区账号选社区;区级领导和管理员不指定;分析员可选。",
     )
     if st.form_submit_button("保存", type="primary"):
+        if accounts.normalise(login) == admin.user.login and role != "admin":
+            st.error("不能降低自己正在使用的管理员账号的角色;请由另一位管理员修改。")
+            st.stop()
         try:
             user = accounts.add(
                 path,

@@ -6,8 +6,8 @@ import json
 import pandas as pd
 import streamlit as st
 
+from analytics import access, labels
 from analytics import formats as fmt
-from analytics import labels
 from analytics import partition as pt
 from analytics import queueing as qu
 from analytics import whatif as wi
@@ -27,12 +27,7 @@ settings, settings_problem = data.settings()
 units = data.org_units(src)
 names = dict(zip(units["unit_id"], units["name"], strict=True))
 levels = dict(zip(units["unit_id"], units["level"], strict=True))
-district = units.loc[units["level"] == "district", "unit_id"].tolist()
-choices = [
-    *district,
-    *units.loc[units["level"] == "street", "unit_id"],
-    *units.loc[units["level"] == "community", "unit_id"],
-]
+choices = access.within(units, src.scope)  # a scoped viewer plans inside their unit only
 default = f.community_id or f.street_id or (choices[1] if len(choices) > 1 else choices[0])
 
 st.subheader("网格调整推演", anchor=False)

@@ -79,6 +79,13 @@ def test_a_network_address_is_served_only_with_sign_in():
     assert deployment.serving_problem("0.0.0.0", "header", environ={}) is None
 
 
+def test_a_proxy_header_needs_a_server_that_believes_no_forwarded_address():
+    assert "FORWARDED_ALLOW_IPS" in deployment.sign_in_problem("header", None, environ={})
+    spoofable = {"FORWARDED_ALLOW_IPS": "127.0.0.1"}
+    assert deployment.sign_in_problem("header", None, environ=spoofable) is not None
+    assert deployment.sign_in_problem("header", None, environ={"FORWARDED_ALLOW_IPS": ""}) is None
+
+
 def test_oidc_without_its_secrets_is_refused_not_opened():
     assert deployment.sign_in_problem("none", None) is None
     assert "client_secret" in deployment.sign_in_problem("oidc", {**SECRETS, "client_secret": ""})
@@ -373,3 +380,33 @@ def test_what_if_for_a_community_uses_the_districts_model_and_shows_its_grids(de
     for kind, test in tests.items():
         assert set(test.predictions["grid_id"]) <= mine
         assert test.median_mape == whole[2][kind].median_mape
+
+
+def test_a_scoped_viewer_plans_what_if_only_inside_their_unit(units):
+    assert access.within(units, access.DISTRICT) == ["D", "S01", "S02", "S01C01", "S02C01"]
+    assert access.within(units, access.Scope(street_id="S01")) == ["S01", "S01C01"]
+    assert access.within(units, access.Scope("S02", "S02C01")) == ["S02C01"]
+
+
+def test_an_analyst_may_download_and_each_file_is_audited_with_its_rows(
+    tiny_db, tmp_path, monkeypatch, admin_file
+):
+    from ui import auth
+
+    _add(admin_file, tiny_db, "ana@x.org", "analyst", "S01")
+    at = _app(tiny_db, tmp_path, monkeypatch, "ana@x.org").run()
+    at.switch_page("pages/closure.py").run()
+    assert not at.exception
+    buttons = [b for b in at.get("download_button") if b.label == "下载 CSV"]
+    assert buttons  # an analyst may export
+    viewer = at.session_state["_viewer"]
+    produce = auth.audited(
+        "download", "x.csv", lambda: (b"a,b\n1,2\n", 1)
+    )  # the wrapper every button uses
+    with monkeypatch.context() as m:
+        m.setattr(auth, "current", lambda: viewer)
+        assert produce() == b"a,b\n1,2\n"
+    log = _log(admin_file)
+    entry = log[log["action"] == "download"].iloc[0]
+    assert entry["login"] == "ana@x.org" and '"rows": 1' in entry["detail"]
+    assert '"file": "x.csv"' in entry["detail"]

@@ -53,11 +53,19 @@ def buttons(
         return
     table = full or (lambda: df)
     name = fmt.file_name(name)
+
+    def counted(make: Callable[[pd.DataFrame], bytes]) -> Callable[[], tuple[bytes, int]]:
+        def content() -> tuple[bytes, int]:
+            rows = table()
+            return make(rows), len(rows)
+
+        return content
+
     with st.container(horizontal=True, gap="small"):
-        file_button("下载 CSV", lambda: csv_bytes(table()), f"{name}.csv", "text/csv", f"{key}_csv")
+        file_button("下载 CSV", counted(csv_bytes), f"{name}.csv", "text/csv", f"{key}_csv")
         file_button(
             "下载 Excel",
-            lambda: excel_bytes(table()),
+            counted(excel_bytes),
             f"{name}.xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             f"{key}_xlsx",
@@ -65,16 +73,21 @@ def buttons(
 
 
 def file_button(
-    label: str, make: Callable[[], bytes | str], file: str, mime: str, key: str
+    label: str,
+    make: Callable[[], bytes | str | tuple[bytes, int]],
+    file: str,
+    mime: str,
+    key: str,
 ) -> None:
-    """One download button whose file is made on click and audited (file name, size, hash);
-    drawn only for viewers whose role may export."""
+    """One download button whose file is made on click and audited (file name, rows when
+    ``make`` also returns them, size, hash); drawn only for viewers whose role may export."""
     if not auth.can_export():
         return
 
-    def content() -> bytes:
+    def content() -> tuple[bytes, int | None]:
         made = make()
-        return made.encode("utf-8") if isinstance(made, str) else made
+        made, rows = made if isinstance(made, tuple) else (made, None)
+        return (made.encode("utf-8") if isinstance(made, str) else made), rows
 
     st.download_button(
         label,

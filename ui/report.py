@@ -582,7 +582,7 @@ def rankings_section(ctx: Context) -> Section:
     """赛马比拼 at the page's defaults: the first level it offers (streets for the district),
     the default weights and the deployment's minimum events."""
     src, f = ctx.src, ctx.filters
-    level = rk.levels_below(f)[0]
+    level = rk.levels_below(f, ctx.src.scope)[0]
     workers = level == rk.WORKERS
     weights = rk.WORKER_WEIGHTS if workers else rk.UNIT_WEIGHTS
     key = tuple((part, float(w)) for part, w in weights.items())
