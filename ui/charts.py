@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from analytics import formats as fmt
 from analytics import labels
 from analytics import metrics as m
-from ui import maps
+from ui import auth, maps
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 EVENT_TYPE_COLORS = {
@@ -53,11 +53,15 @@ PNG_OPTIONS = {"format": "png", "width": 1600, "height": 900, "scale": 2}  # 320
 
 def config(name: str) -> dict:
     """``st.plotly_chart``'s config for every chart: no plotly logo, and the camera button
-    saves a high-resolution PNG named ``name`` (e.g. 流转漏斗_龙湾街道.png)."""
-    return {
+    saves a high-resolution PNG named ``name`` (e.g. 流转漏斗_龙湾街道.png), for viewers whose
+    role may export; the others get no camera (an image is an export too)."""
+    spec = {
         "displaylogo": False,
         "toImageButtonOptions": {**PNG_OPTIONS, "filename": fmt.file_name(name, "图表")},
     }
+    if not auth.can_export():
+        spec["modeBarButtonsToRemove"] = ["toImage"]
+    return spec
 
 
 def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
