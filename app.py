@@ -88,6 +88,7 @@ if viewer is None:  # no navigation either: not even the names of the pages
     st.navigation(PAGES[:1], position="hidden")
     st.stop()
 page = st.navigation(PAGES + ADMIN_PAGES if viewer.user.is_admin else PAGES)
+auth.check_admin_link([p.url_path for p in ADMIN_PAGES])
 page_name = page.url_path or "overview"  # the default page's own path is empty
 st.session_state[auth.PAGE_KEY] = page_name
 auth.sidebar(viewer)

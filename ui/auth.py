@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -29,6 +30,7 @@ _SIGNED_IN = "_signed_in_as"
 _LAST_VIEW = "_last_view"
 _DENIED = "_denied_seen"
 _LINK_CHECKED = "_link_checked"
+_ADMIN_LINK_CHECKED = "_admin_link_checked"
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,19 @@ def audited(kind: str, file: str, make: Callable[[], bytes | tuple[bytes, int | 
         return content
 
     return produce
+
+
+def check_admin_link(paths: list[str]) -> None:
+    """A non-admin whose address names an admin page (not in their navigation, so Streamlit
+    falls back to the first page): audited as denied, once per session."""
+    v = current()
+    if v is None or v.user.is_admin or st.session_state.get(_ADMIN_LINK_CHECKED):
+        return
+    st.session_state[_ADMIN_LINK_CHECKED] = True
+    url = st.context.url
+    path = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""
+    if path in paths:
+        record("denied", page=path, viewer=v, reason="非管理员打开管理页面")
 
 
 def require_admin() -> Viewer:

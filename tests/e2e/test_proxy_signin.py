@@ -8,9 +8,11 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
+from analytics import audit
 from tests.e2e.test_browser import ROOT, browser, page, serve  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.e2e
@@ -36,6 +38,17 @@ def _proxy_server(db, folder, proxies: str):
         yield url
 
 
+def _logged(folder, action: str, reason: str, timeout: float = 10) -> bool:
+    """Whether the server's audit log got an entry (its writer thread batches: poll)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log = audit.query(folder / "admin.sqlite", action=action)
+        if log["detail"].str.contains(reason).any():
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def _open(browser, url: str, user: str, **headers: str):  # noqa: F811
     context = browser.new_context(
         viewport={"width": 1600, "height": 1000},
@@ -58,6 +71,11 @@ def test_the_proxys_user_sees_only_their_street(tiny_db, tmp_path, browser):  # 
         )
         assert "数据导入" not in p.locator("[data-testid=stSidebarNav]").inner_text()
         context.close()
+        context, p = _open(browser, f"{url}/import", "s2@qu.gov.cn")  # an admin page's link
+        assert p.locator("[data-testid=stFileUploader]").count() == 0
+        context.close()
+        assert _logged(tmp_path, "denied", "非管理员打开管理页面")
+        assert _logged(tmp_path, "denied", "链接超出授权范围")  # the ?street=S01 above
         context, p = _open(browser, url, "nobody")
         p.wait_for_selector("text=尚未开通")
         assert p.locator('[data-testid="stMetric"]').count() == 0
