@@ -473,6 +473,30 @@ def tier_name(tier) -> str:
     return fmt.MISSING if pd.isna(tier) else labels.TIER[int(tier)]
 
 
+def standing(ranking: Ranking, unit_id: str | None, unit_title: str) -> str | None:
+    """Where the viewer's own unit stands among its peers, in one sentence (None when the
+    ranking does not hold it): 龙湾街道在 5 个街道中排第 4 名(三档),比上期上升 1 名。"""
+    if unit_id is None:
+        return None
+    ranked, apart = ranking.ranked, ranking.apart
+    row = ranked[ranked["unit_id"] == unit_id]
+    if row.empty:
+        row = apart[apart["unit_id"] == unit_id]
+        if row.empty:
+            return None
+        return f"{row['name'].iloc[0]}本期不参与排名:{row['reason'].iloc[0]}。"
+    r = row.iloc[0]
+    place = f"第 {int(r['rank'])} 名({tier_name(r['tier'])})"
+    text = f"{r['name']}在 {len(ranked)} 个{unit_title}中排{place}"
+    change = r["rank_change"]
+    if bool(r["is_new"]) or pd.isna(change):
+        return text + "。"
+    change = int(change)
+    if change == 0:
+        return text + ",与上期持平。"
+    return text + f",比上期{'上升' if change > 0 else '下降'} {abs(change)} 名。"
+
+
 def change_text(change, is_new: bool = False) -> str:
     """名次变化: ↑2 (up two places), ↓1, — (same place), 新进 (not ranked before)."""
     if is_new:

@@ -201,6 +201,10 @@ def column_config(table: pd.DataFrame) -> dict:
 
 
 st.markdown(f"**{unit_title}排名**(参与排名 {len(ranked)} 个,不参与 {len(apart)} 个)")
+if not src.scope.whole and level == levels[0] and level != rk.WORKERS:  # the viewer's peers
+    own = rk.standing(ranking, src.scope.unit_id, unit_title)
+    if own:
+        st.info(fmt.plain(own), icon=":material/flag:")
 name = f"赛马比拼_{unit_title}_{scope}_{f.start:%Y%m%d}-{f.end:%Y%m%d}"
 if ranked.empty and apart.empty:
     st.info(f"所选范围内没有{unit_title}。")

@@ -274,6 +274,9 @@ def test_a_street_secretary_ranks_among_peer_streets_but_sees_inside_only_their_
     whole = rk.unit_ranking(cursor(tiny_con), PERIOD, span, "street_id", min_events=1)
     assert sorted(streets.ranked["unit_id"]) == ["S01", "S02"]
     assert streets.ranked.drop(columns="trend").equals(whole.ranked.drop(columns="trend"))
+    own = streets.ranked.set_index("unit_id").loc["S01"]
+    sentence = rk.standing(streets, "S01", "街道")
+    assert sentence.startswith(f"甲街道在 2 个街道中排第 {int(own['rank'])} 名")
     communities = rk.unit_ranking(con, f, span, "community_id", min_events=1)
     assert set(communities.ranked["unit_id"]) | set(communities.apart["unit_id"]) == {"S01C01"}
     grids = rk.unit_ranking(con, f, span, "grid_id", min_events=1)
