@@ -84,8 +84,9 @@ ADMIN_PAGES = [  # 管理员 only: a page a viewer lacks is not in the navigatio
 NEEDS_NO_FILTERS = {"import", "users", "audit"}  # the period and units do not apply
 
 viewer = auth.viewer(settings)
-if viewer is None:  # no navigation either: not even the names of the pages
-    st.navigation(PAGES[:1], position="hidden")
+if viewer is None:  # no navigation shown (not even the pages' names), and no page runs;
+    # every path is known, so a bookmark shows the sign-in, not a "Page not found" box
+    st.navigation(PAGES + ADMIN_PAGES, position="hidden")
     st.stop()
 page = st.navigation(PAGES + ADMIN_PAGES if viewer.user.is_admin else PAGES)
 auth.check_admin_link([p.url_path for p in ADMIN_PAGES])
