@@ -53,12 +53,12 @@ class NoData(Exception):
     """The store is missing or holds no events; the message says how to fix it."""
 
 
-def _close(backend: BaseBackend) -> None:
-    backend.disconnect()
-
-
-@st.cache_resource(show_spinner=False, max_entries=2, on_release=_close)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _backend(url: str, identity: tuple) -> BaseBackend:
+    """The shared connection to the file as it is now. A replaced file's connection is not
+    closed when it leaves the cache: sessions may still be reading the old file through
+    their cursors (an import every half minute under 20 sessions closed one mid-query,
+    bench/load.py); DuckDB closes it when the last cursor on it is gone."""
     return connect(url, read_only=True)
 
 
