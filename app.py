@@ -51,7 +51,7 @@ def run(page) -> None:
     try:
         page.run()
     except Exception:
-        LOG.exception("page %s failed", page.url_path)
+        LOG.exception("page %s failed", page.url_path or "overview")
         st.error(UNEXPECTED, icon=":material/error:")
 
 
@@ -83,37 +83,47 @@ ADMIN_PAGES = [  # 管理员 only: a page a viewer lacks is not in the navigatio
 ]
 NEEDS_NO_FILTERS = {"import", "users", "audit"}  # the period and units do not apply
 
-viewer = auth.viewer(settings)
-if viewer is None:  # no navigation shown (not even the pages' names), and no page runs;
-    # every path is known, so a bookmark shows the sign-in, not a "Page not found" box
-    st.navigation(PAGES + ADMIN_PAGES, position="hidden")
-    st.stop()
-page = st.navigation(PAGES + ADMIN_PAGES if viewer.user.is_admin else PAGES)
-auth.check_admin_link([p.url_path for p in ADMIN_PAGES])
-page_name = page.url_path or "overview"  # the default page's own path is empty
-st.session_state[auth.PAGE_KEY] = page_name
-auth.sidebar(viewer)
-if page.url_path in NEEDS_NO_FILTERS:
-    set_entered()
-    auth.record_view(page_name, None)
+
+def main() -> None:
+    """Who is looking, then the navigation, the shared sidebar and the page."""
+    viewer = auth.viewer(settings)
+    if viewer is None:  # no navigation shown (not even the pages' names), and no page runs;
+        # every path is known, so a bookmark shows the sign-in, not a "Page not found" box
+        st.navigation(PAGES + ADMIN_PAGES, position="hidden")
+        st.stop()
+    page = st.navigation(PAGES + ADMIN_PAGES if viewer.user.is_admin else PAGES)
+    auth.check_admin_link([p.url_path for p in ADMIN_PAGES])
+    page_name = page.url_path or "overview"  # the default page's own path is empty
+    st.session_state[auth.PAGE_KEY] = page_name
+    auth.sidebar(viewer)
+    if page.url_path in NEEDS_NO_FILTERS:
+        set_entered()
+        auth.record_view(page_name, None)
+        run(page)
+        st.stop()
+    try:
+        src = data.source(viewer.scope)
+        rng = data.data_range(src)
+        ids = [presentation.page_id(p) for p in PAGES]
+        auth.check_link(page_name)
+        urlstate.restore(ids, data.categories(src), rng.first_day, rng.last_day)
+        filters, compare = filter_sidebar(src)
+        filters = auth.clamp(filters, page_name)
+    except data.NoData as exc:
+        st.error(str(exc), icon=":material/warning:")
+        st.stop()
+    presentation.controls([p for p in PAGES if p.url_path not in NEEDS_NO_FILTERS])
+    urlstate.publish(filters)
+    presentation.show(PAGES, page)
+    set_current(Context(src, filters, compare))
+    auth.record_view(page_name, filters, compare)
+    if viewer.user.can_export:
+        report.export_button(Context(src, filters, compare))
     run(page)
-    st.stop()
+
+
 try:
-    src = data.source(viewer.scope)
-    rng = data.data_range(src)
-    ids = [presentation.page_id(p) for p in PAGES]
-    auth.check_link(page_name)
-    urlstate.restore(ids, data.categories(src), rng.first_day, rng.last_day)
-    filters, compare = filter_sidebar(src)
-    filters = auth.clamp(filters, page_name)
-except data.NoData as exc:
-    st.error(str(exc), icon=":material/warning:")
-    st.stop()
-presentation.controls([p for p in PAGES if p.url_path not in NEEDS_NO_FILTERS])
-urlstate.publish(filters)
-presentation.show(PAGES, page)
-set_current(Context(src, filters, compare))
-auth.record_view(page_name, filters, compare)
-if viewer.user.can_export:
-    report.export_button(Context(src, filters, compare))
-run(page)
+    main()
+except Exception:  # before the page ran (sign-in, sidebar): the same short line as a page
+    LOG.exception("app run failed")
+    st.error(UNEXPECTED, icon=":material/error:")

@@ -72,3 +72,14 @@ def test_an_unexpected_page_error_is_one_short_chinese_line(tiny_db, monkeypatch
     assert not at.exception
     shown = " ".join(e.value for e in at.error)
     assert "内部错误" in shown and "/srv/secret" not in shown and "RuntimeError" not in shown
+
+
+def test_an_error_before_the_page_runs_is_the_same_short_line(tiny_db, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("/srv/secret/path.duckdb exploded in the sidebar")
+
+    monkeypatch.setattr("ui.sidebar.filter_sidebar", broken)
+    at = _on("127.0.0.1", tiny_db, monkeypatch)
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert "内部错误" in shown and "/srv/secret" not in shown
