@@ -17,11 +17,13 @@ import shapely
 from shapely.geometry import Polygon
 from shapely.geometry.polygon import orient
 
+from analytics import geo
+
 DISTRICT_ID = "D"
 DISTRICT_NAME = "渝兴区"
 COORD_DECIMALS = 6
-KM_PER_DEG_LAT = 110.574
-KM_PER_DEG_LON = 111.320 * math.cos(math.radians(29.6))
+KM_PER_DEG_LAT = geo.KM_PER_DEG_LAT
+KM_PER_DEG_LON = geo.km_per_deg_lon(29.6)  # the demo district's latitude
 
 _CENTER = (106.500, 29.600)
 _HALF_EXTENT = (0.060, 0.050)

@@ -1,4 +1,4 @@
-"""Chinese map coordinate systems → WGS-84.
+"""Chinese map coordinate systems → WGS-84, and kilometres per degree.
 
 GCJ-02 (AMap, Tencent) is WGS-84 with a published obfuscation offset; BD-09 (Baidu) is
 GCJ-02 rotated and shifted once more. The inverse of GCJ-02 has no closed form: one
@@ -8,7 +8,20 @@ bring it under a decimetre.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+# Kilometres per degree on the WGS-84 ellipsoid near China's latitudes: the one home of these
+# figures (distances in the planner, hexagon sizes, grid areas).
+KM_PER_DEG_LAT = 110.574
+KM_PER_DEG_LON_AT_EQUATOR = 111.320
+
+
+def km_per_deg_lon(lat: float) -> float:
+    """Kilometres per degree of longitude at latitude ``lat``."""
+    return KM_PER_DEG_LON_AT_EQUATOR * math.cos(math.radians(lat))
+
 
 _A = 6378245.0
 _EE = 0.00669342162296594323

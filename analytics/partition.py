@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-KM_PER_DEG_LAT = 110.574
-KM_PER_DEG_LON_AT_EQUATOR = 111.320
+from analytics.geo import KM_PER_DEG_LAT, km_per_deg_lon
+
 COORD_DECIMALS = 6
 
 _ATOM_KM = 1e-6  # buildings closer than 1 mm share one Voronoi site
@@ -149,7 +149,7 @@ def _prepare(buildings: pd.DataFrame, grids: pd.DataFrame, load: str | None = No
     b = b.sort_values("building_id", kind="stable").reset_index(drop=True)
     lon0 = float((b["lon"].min() + b["lon"].max()) / 2)
     lat0 = float((b["lat"].min() + b["lat"].max()) / 2)
-    kx = KM_PER_DEG_LON_AT_EQUATOR * math.cos(math.radians(lat0))
+    kx = km_per_deg_lon(lat0)
     xy = np.column_stack(
         [(b["lon"].to_numpy() - lon0) * kx, (b["lat"].to_numpy() - lat0) * KM_PER_DEG_LAT]
     )

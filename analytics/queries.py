@@ -17,7 +17,7 @@ import pandas as pd
 from ibis.backends import BaseBackend
 from ibis.expr.types import Table
 
-from analytics import access
+from analytics import access, geo
 from analytics import metrics as m
 from analytics.filters import Filters, apply_grid_scope, apply_scope, in_period, shift_back
 
@@ -368,8 +368,6 @@ def grid_metrics(
 
 HEX_METRICS = ("intake", "closure_rate", "overdue")
 HEX_CELLS_ACROSS = 22
-_KM_PER_DEGREE_LAT = 110.574
-_KM_PER_DEGREE_LON_AT_EQUATOR = 111.320
 
 
 def _hex_cell(x, y, size: float):
@@ -409,8 +407,8 @@ def hex_metrics(
     if box.empty or pd.isna(box["lon0"].iloc[0]):
         return pd.DataFrame(columns=["hex_id", "polygon", "lon", "lat", *metrics])
     lon0, lon1, lat0, lat1 = (float(box[c].iloc[0]) for c in ("lon0", "lon1", "lat0", "lat1"))
-    kx = _KM_PER_DEGREE_LON_AT_EQUATOR * math.cos(math.radians((lat0 + lat1) / 2))
-    ky = _KM_PER_DEGREE_LAT
+    kx = geo.km_per_deg_lon((lat0 + lat1) / 2)
+    ky = geo.KM_PER_DEG_LAT
     width = max((lon1 - lon0) * kx, (lat1 - lat0) * ky, 0.5)
     size = width / cells_across / math.sqrt(3)  # centre to corner, km
     # The lattice hangs from a round origin, not from an event: no hexagon is centred on one.

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +28,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
-from analytics import labels
+from analytics import geo, labels
 from analytics.connection import db_url, duckdb_path, is_duckdb_file
 from analytics.geo import convert_to_wgs84
 from analytics.importer import (
@@ -431,8 +430,7 @@ def _area_km2(geometry) -> float | None:
     if geometry is None:
         return None
     lat = geometry.centroid.y
-    kx = 111.320 * math.cos(math.radians(lat))
-    return float(geometry.area * kx * 110.574)
+    return float(geometry.area * geo.km_per_deg_lon(lat) * geo.KM_PER_DEG_LAT)
 
 
 def _reject_overlaps(state, frame, shapes, grids, con) -> None:

@@ -23,10 +23,6 @@ from analytics.filters import Filters, apply_scope, in_period, period_bounds
 from analytics.queries import DataRange, metric_table, unit_names
 
 MEASURES = {"response": ("reported_at", "accepted_at"), "handling": ("reported_at", "closed_at")}
-MEASURE_METRICS = {
-    "response": ("response_median", "response_p90"),
-    "handling": ("handling_median", "handling_p90"),
-}
 RANK_RESOLUTION_SECONDS = {"response": 1, "handling": 60}  # see rank_tests
 QUANTILES = {"p10": 0.1, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p90": 0.9}
 STAGE_METRICS = ("stage_accept", "stage_dispatch", "stage_handle", "stage_feedback")
