@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from analytics import catalogue
 from analytics.demo_geo import STREETS, District, build_district
 from analytics.schema import (
     BOARDS,
@@ -43,101 +44,102 @@ _DAY = 86_400
 _HOUR = 3_600
 
 
-class _Category(NamedTuple):
-    board: str
-    department: str
-    promised_days: int
+class _Demo(NamedTuple):
+    """How the demo writes a category: where it is frequent (urban_affinity: > 0 in the
+    centre) and its 诉求内容 templates. Board, department and time limit: ``catalogue``."""
+
     urban_affinity: float
     templates: tuple[str, str, str]
 
 
-CATEGORIES: dict[str, _Category] = {
-    "物业管理": _Category("livelihood", "区住建委", 5, 1.6, (
+DEMO_TEXT: dict[str, _Demo] = {
+    "物业管理": _Demo(1.6, (
         "{place}小区物业长期不作为，楼道垃圾无人清理，电梯经常停运。",
         "{place}小区物业费上涨未公示，业主要求公开收支明细。",
         "{place}小区地下车库漏水，多次报物业未修复。",
     )),
-    "违章建筑": _Category("safety", "区城管局", 15, -0.6, (
+    "违章建筑": _Demo(-0.6, (
         "{place}有住户在楼顶搭建彩钢棚，疑似违章建筑。",
         "{place}一楼商户私自扩建围墙，占用公共绿地。",
         "{place}河道边有人违规修建房屋，请核查。",
     )),
-    "环境卫生": _Category("livelihood", "区城管局", 5, 0.2, (
+    "环境卫生": _Demo(0.2, (
         "{place}路边垃圾堆积多日未清运，气味很大。",
         "{place}附近公厕卫生差，无人打扫。",
         "{place}绿化带内倾倒了大量建筑垃圾。",
     )),
-    "噪音扰民": _Category("economy", "区生态环境局", 5, 0.8, (
+    "噪音扰民": _Demo(0.8, (
         "{place}附近工地夜间施工，噪音严重影响休息。",
         "{place}广场舞音响音量过大，持续到晚上十点以后。",
         "{place}楼上住户深夜装修，敲打声不断。",
     )),
-    "矛盾纠纷": _Category("safety", "区司法局", 15, 0.0, (
+    "矛盾纠纷": _Demo(0.0, (
         "{place}邻里因漏水问题发生争执，请求社区调解。",
         "{place}两户居民因停车位产生纠纷。",
         "{place}一户家庭发生赡养纠纷，老人请求帮助。",
     )),
-    "消防安全": _Category("safety", "区应急局", 5, 0.3, (
+    "消防安全": _Demo(0.3, (
         "{place}楼道堆放杂物，堵塞消防通道。",
         "{place}有人在楼道内给电动车充电，存在火灾隐患。",
         "{place}商铺灭火器过期，消防设施缺失。",
     )),
-    "市容秩序": _Category("livelihood", "区城管局", 5, 0.5, (
+    "市容秩序": _Demo(0.5, (
         "{place}路段占道经营，流动摊贩较多。",
         "{place}户外广告牌破损，有坠落风险。",
         "{place}人行道上乱停放共享单车。",
     )),
-    "道路交通": _Category("safety", "区交通局", 5, 0.2, (
+    "道路交通": _Demo(0.2, (
         "{place}路面坑洼破损，雨天积水，车辆通行困难。",
         "{place}路口信号灯故障。",
         "{place}路段违停严重，造成拥堵。",
     )),
-    "供水供电供气": _Category("livelihood", "区住建委", 5, 0.3, (
+    "供水供电供气": _Demo(0.3, (
         "{place}片区停水超过24小时，未见通知。",
         "{place}小区频繁停电，请求协调供电部门。",
         "{place}天然气管道有异味，担心泄漏。",
     )),
-    "防汛排涝": _Category("safety", "区应急局", 5, -1.2, (
+    "防汛排涝": _Demo(-1.2, (
         "{place}下水道堵塞，暴雨后路面积水严重。",
         "{place}边坡出现裂缝，雨季有滑坡风险。",
         "{place}排水沟淤塞，需要清掏。",
     )),
-    "房屋安全": _Category("safety", "区住建委", 15, -0.5, (
+    "房屋安全": _Demo(-0.5, (
         "{place}老旧房屋墙体开裂，住户担心安全。",
         "{place}楼房外墙瓷砖脱落，威胁行人安全。",
         "{place}危旧房屋仍有人居住，请排查。",
     )),
-    "社会保障": _Category("livelihood", "区人力社保局", 5, -0.2, (
+    "社会保障": _Demo(-0.2, (
         "咨询{place}片区低保申请条件和办理流程。",
         "{place}独居老人生活困难，请求纳入救助。",
         "询问城乡居民医保缴费时间和标准。",
     )),
-    "劳动欠薪": _Category("economy", "区人力社保局", 15, 0.0, (
+    "劳动欠薪": _Demo(0.0, (
         "{place}工地拖欠农民工工资三个月，请求帮助追讨。",
         "{place}一家餐饮店拖欠员工工资后关门。",
         "{place}装修公司欠薪，多次讨要未果。",
     )),
-    "市场监管": _Category("economy", "区市场监管局", 5, 0.7, (
+    "市场监管": _Demo(0.7, (
         "{place}超市销售过期食品。",
         "{place}餐馆卫生条件差，疑似无证经营。",
         "{place}药店价格标示不清，涉嫌价格欺诈。",
     )),
-    "生态环保": _Category("economy", "区生态环境局", 5, -0.6, (
+    "生态环保": _Demo(-0.6, (
         "{place}餐馆油烟直排，影响周边居民。",
         "{place}河沟有污水排入，水体发黑发臭。",
         "{place}附近有人焚烧垃圾，烟雾较大。",
     )),
-    "党员服务": _Category("party", "区委组织部", 5, 0.0, (
+    "党员服务": _Demo(0.0, (
         "{place}流动党员咨询组织关系转接手续。",
         "{place}党员报名参加社区志愿服务。",
         "咨询党费缴纳标准和方式。",
     )),
-    "志愿服务": _Category("party", "区文明办", 5, 0.0, (
+    "志愿服务": _Demo(0.0, (
         "{place}希望组织志愿者为独居老人上门服务。",
         "{place}居民报名参加社区环境整治志愿活动。",
         "咨询新时代文明实践站志愿服务项目。",
     )),
 }  # fmt: skip
+CATEGORIES = catalogue.CATEGORIES
 CATEGORY_NAMES = tuple(CATEGORIES)
 
 MARKUP_PREFIXES = (
@@ -328,7 +330,7 @@ class _Model:
         weight *= np.where(self.hot, rng.uniform(2.0, 3.0, self.n_grids), 1.0)
         self.grid_p = np.empty((len(CATEGORY_NAMES), self.n_grids))
         for k, name in enumerate(CATEGORY_NAMES):
-            w = weight * np.exp(CATEGORIES[name].urban_affinity * (urban - urban.mean()))
+            w = weight * np.exp(DEMO_TEXT[name].urban_affinity * (urban - urban.mean()))
             if name == "物业管理":
                 w = w * np.where(self.hot, 1.5, 1.0)
             self.grid_p[k] = w / w.sum()
@@ -370,7 +372,7 @@ class _Model:
         )
         self.cat_board = np.array([BOARDS.index(CATEGORIES[c].board) for c in CATEGORY_NAMES])
         self.name_dict = pa.array(list(dict.fromkeys(fake_names(rng, _NAME_POOL_SIZE))))
-        self.template_dict = pa.array([t for c in CATEGORY_NAMES for t in CATEGORIES[c].templates])
+        self.template_dict = pa.array([t for c in CATEGORY_NAMES for t in DEMO_TEXT[c].templates])
         self._build_combos()
 
     def _build_combos(self) -> None:

@@ -30,7 +30,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics import labels
+from analytics import catalogue, labels
 from analytics.connection import db_url, duckdb_path, is_duckdb_file
 from analytics.geo import convert_to_wgs84
 from analytics.masking import MASKERS, mask_frame, mask_text
@@ -784,12 +784,6 @@ def raw_text(cells: pd.DataFrame, delimiter: str) -> pd.Series:
     return cells.apply(lambda r: delimiter.join(r.tolist()).rstrip(delimiter), axis=1)
 
 
-def _category_boards() -> dict[str, str]:
-    from analytics.demo import CATEGORIES  # the district's category catalogue
-
-    return {name: c.board for name, c in CATEGORIES.items()}
-
-
 def _examples(values: pd.Series, mask: pd.Series) -> str:
     """A few offending values for a note or reason, with any phone or ID number in them
     masked (a phone typed into a date column must not be shown in the clear)."""
@@ -866,7 +860,7 @@ def _validate(rows: Rows, preset: Preset, extent, zone: str, notes: list[str]) -
     if no_category.any():
         notes.append(f"业务类别有 {int(no_category.sum()):,} 行为空,记为「{UNCATEGORISED}」")
     out["category"] = raw["category"].fillna(UNCATEGORISED)
-    derived = out["category"].map(_category_boards()).fillna("livelihood")
+    derived = out["category"].map(catalogue.boards()).fillna("livelihood")
     out["board"] = out["board"].fillna(derived)
 
     resolved, bad = _boolean(raw["resolved"])

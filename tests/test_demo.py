@@ -13,7 +13,8 @@ import pytest
 import shapely
 
 from analytics import schema
-from analytics.demo import CATEGORIES, build_demo
+from analytics.catalogue import CATEGORIES
+from analytics.demo import build_demo
 
 EVENTS = 30_000
 SEED = 20260101
