@@ -115,6 +115,22 @@ def redraw(
     )
 
 
+def hand_edits(scope: Scope, edits: tuple[tuple[str, ...], ...]) -> pt.Plan:
+    """Today's grids with the hand ``edits`` applied in order (("split", grid) or ("merge",
+    a, b)), each on the grids the previous one left; moves and the kept share are reported
+    against today's grids."""
+    plan = pt.current_plan(scope.buildings, scope.grids)
+    for edit in edits:
+        buildings, grids = pt.plan_inputs(plan, scope.buildings)
+        if edit[0] == "split":
+            plan = pt.split_grid(buildings, grids, edit[1])
+        else:
+            plan = pt.merge_grids(buildings, grids, edit[1], edit[2])
+    original = plan.assignment.assign(old_grid_id=scope.buildings["grid_id"].to_numpy())
+    kept = float((original["new_grid_id"] == original["old_grid_id"]).mean())
+    return replace(plan, assignment=original, stats={**plan.stats, "kept_share": kept})
+
+
 def calibrated_model(
     con: BaseBackend, rng: DataRange, hours_per_month: float = WORKER_HOURS_PER_MONTH
 ) -> tuple[pd.DataFrame, qu.Model, dict[str, qu.Backtest]]:

@@ -267,3 +267,19 @@ def test_pooled_quantiles_mix_the_grids_by_their_events():
     assert wi.finite({"a": math.inf, "b": [1.0, math.nan], "c": np.float64(2)}) == {
         "a": None, "b": [1.0, None], "c": 2.0
     }  # fmt: skip
+
+
+def test_hand_edits_chain_and_report_moves_against_todays_grids(setting):
+    scope, _ = setting
+    grids = scope.grids.sort_values("households", ascending=False)["grid_id"].tolist()
+    split = wi.hand_edits(scope, (("split", grids[0]),))
+    assert len(split.grids) == len(scope.grids) + 1
+    moved_by_split = 1 - split.stats["kept_share"]
+    assert 0 < moved_by_split < 1
+    # a second edit works on the first's grids; moves still count against today's grids
+    first_new = sorted(set(split.grids["new_grid_id"]) - set(scope.grids["grid_id"]))[0]
+    chained = wi.hand_edits(scope, (("split", grids[0]), ("split", first_new)))
+    assert len(chained.grids) == len(scope.grids) + 2
+    assert (chained.assignment["old_grid_id"] == scope.buildings["grid_id"].to_numpy()).all()
+    assert 1 - chained.stats["kept_share"] >= moved_by_split
+    assert wi.hand_edits(scope, ()).stats["kept_share"] == 1.0

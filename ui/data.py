@@ -6,7 +6,7 @@ The shared connection lives in ``st.cache_resource``; every query takes its own 
 
 Writers never modify the DuckDB file in place: they build a new file and rename it onto the
 old one. The file's identity (inode, modification time) is therefore part of ``Source``: a
-replaced file gets a fresh connection (the old one is closed once no longer cached) instead
+replaced file gets a fresh connection (the old one closes when its last cursor is gone) instead
 of reading the old file forever.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -372,17 +372,7 @@ def whatif_plan(
             least_change=least_change,
             hours_per_month=hours_per_month,
         )
-    plan = pt.current_plan(scope.buildings, scope.grids)
-    for edit in edits:
-        buildings, grids = pt.plan_inputs(plan, scope.buildings)
-        if edit[0] == "split":
-            plan = pt.split_grid(buildings, grids, edit[1])
-        else:
-            plan = pt.merge_grids(buildings, grids, edit[1], edit[2])
-    # Chained edits see the previous edit's grids: report moves against today's grids.
-    original = plan.assignment.assign(old_grid_id=scope.buildings["grid_id"].to_numpy())
-    kept = float((original["new_grid_id"] == original["old_grid_id"]).mean())
-    return replace(plan, assignment=original, stats={**plan.stats, "kept_share": kept})
+    return wi.hand_edits(scope, edits)
 
 
 # ---- 赛马比拼
