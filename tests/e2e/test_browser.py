@@ -133,7 +133,18 @@ def settle(page, timeout: float = 60_000, metrics: int = 7) -> None:
         f"document.querySelectorAll('[data-testid=\"stMetric\"]').length === {metrics}",
         timeout=timeout,
     )
-    page.wait_for_timeout(800)  # charts and the map draw after the run
+    drawn_all(page)  # charts and the map draw after the run
+
+
+def drawn_all(page, timeout: float = 60_000) -> None:
+    """Wait until every plotly chart on the page has its SVG and every map its canvas."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                .every(c => c.querySelector('.main-svg'))
+              && [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')]
+                .every(c => c.querySelector('canvas'))""",
+        timeout=timeout,
+    )
 
 
 PLOTLY_CHART = '[data-testid="stPlotlyChart"] .main-svg'
@@ -314,9 +325,24 @@ def test_response_page_in_a_real_browser(server, page):
 
 
 def deck_canvas(page):
+    """The first map, once deck.gl has finished drawing it (after the script run)."""
     drawn(page, DECK_CANVAS, 1)
-    page.wait_for_timeout(1500)  # deck.gl draws after the run
-    return page.locator('[data-testid="stDeckGlJsonChart"]').first
+    chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
+    steady(chart)
+    return chart
+
+
+def steady(locator, timeout: float = 30) -> bytes:
+    """A screenshot of ``locator`` once two in a row are the same: WebGL draws in frames
+    after the run, and its pixels cannot be read from the page, so wait on the picture."""
+    deadline = time.monotonic() + timeout
+    last = locator.screenshot()
+    while time.monotonic() < deadline:
+        shot = locator.screenshot()
+        if shot == last:
+            return shot
+        last = shot
+    raise TimeoutError("the map kept changing")
 
 
 def test_heatmap_click_a_grid_and_see_its_panel(server, page):
@@ -386,9 +412,12 @@ def test_a_configured_basemap_style_is_drawn(demo_db, tmp_path, page):
             page.goto(f"{url}/heatmap")
             settle(page, metrics=0)
             chart = deck_canvas(page)
-            page.wait_for_timeout(2000)
-            shot = Image.open(io.BytesIO(chart.screenshot())).convert("RGB")
-    corner = shot.getpixel((5, shot.height - 5))  # outside the district: only the basemap
+            deadline = time.monotonic() + 30  # the style loads after the grids are drawn
+            while True:
+                shot = Image.open(io.BytesIO(chart.screenshot())).convert("RGB")
+                corner = shot.getpixel((5, shot.height - 5))  # outside the district
+                if corner == (0x2E, 0x8B, 0x57) or time.monotonic() > deadline:
+                    break
     assert corner == (0x2E, 0x8B, 0x57), corner
 
 
