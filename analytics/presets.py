@@ -58,11 +58,11 @@ def _canonical_columns() -> dict[str, tuple[str, ...]]:
 
 
 PRESETS: dict[str, Preset] = {
-    "canonical": Preset("canonical", "标准列名(数据模型)", _canonical_columns()),
+    "canonical": Preset(name="canonical", title="标准列名(数据模型)", columns=_canonical_columns()),
     "hotline": Preset(
-        "hotline",
-        "12345热线/网格平台工单导出",
-        {
+        name="hotline",
+        title="12345热线/网格平台工单导出",
+        columns={
             "event_id": ("工单编号", "工单号", "事件编号", "受理编号", "工单流水号"),
             "channel": ("来源渠道", "来源", "渠道", "来电渠道", "诉求渠道"),
             "event_type": ("诉求类型", "事件类型", "工单类型"),
@@ -109,9 +109,9 @@ PRESETS: dict[str, Preset] = {
     # (诉求); the political district (borough, supervisor or council district) becomes the
     # street and the neighbourhood (community board, neighbourhood, NC) the community.
     "open311": Preset(
-        "open311",
-        "Open311 / 美国 311 服务请求",
-        {
+        name="open311",
+        title="Open311 / 美国 311 服务请求",
+        columns={
             "event_id": (
                 "Unique Key",
                 "service_request_id",
@@ -161,15 +161,15 @@ PRESETS: dict[str, Preset] = {
             "lon": ("Longitude", "long", "lng", "lon"),
             "address": ("Incident Address", "address", "location"),
             "description": ("Descriptor", "description", "case_title", "status_notes"),
-        },  # fmt: skip
+        },
         defaults={"channel": "hotline", "event_type": "request"},
     ),
     # Messages of a 问政 platform (留言板, e.g. the 2020 泰迪杯 智慧政务 data): no place
     # column; an answered message is a closed one.
     "wenzheng": Preset(
-        "wenzheng",
-        "网络问政留言导出",
-        {
+        name="wenzheng",
+        title="网络问政留言导出",
+        columns={
             "event_id": ("留言编号", "编号", "留言ID"),
             "reported_at": ("留言时间", "发布时间", "提交时间"),
             "category": ("一级分类", "一级标签", "留言分类", "留言标签", "分类", "标签"),
@@ -378,9 +378,9 @@ def resolve(preset: str, mapping: dict | None) -> Preset | None:
     if problem:
         raise ImportFileError(problem)
     return Preset(
-        "mapping",
-        "自定义映射",
-        columns,
+        name="mapping",
+        title="自定义映射",
+        columns=columns,
         defaults=defaults,
         coordinates=coordinates,
         timezone=str(zone) if zone is not None else None,
