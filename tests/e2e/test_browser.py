@@ -203,6 +203,10 @@ def test_overview_in_a_real_browser(server, page):
     sidebar.locator('[data-testid="stSelectbox"]').filter(has_text="街道").click()
     options = page.locator('[role="option"]')
     options.nth(1).click()
+    page.wait_for_function(  # the rerun has drawn the street's title
+        "(document.querySelector('h3') || {innerText: ''}).innerText.includes('街道')",
+        timeout=60_000,
+    )
     settle(page)
     assert_no_error(page)
     title = page.locator("h3").first.inner_text()
