@@ -105,10 +105,10 @@ def main() -> None:
         src = data.source(viewer.scope)
         rng = data.data_range(src)
         ids = [presentation.page_id(p) for p in PAGES]
-        auth.check_link(page_name)
+        auth.check_link(page_name, src)
         urlstate.restore(ids, data.categories(src), rng.first_day, rng.last_day)
         filters, compare = filter_sidebar(src)
-        filters = auth.clamp(filters, page_name)
+        filters = auth.clamp(filters, page_name, src)
     except data.NoData as exc:
         st.error(str(exc), icon=":material/warning:")
         st.stop()

@@ -125,7 +125,11 @@ def viewer(settings: Settings) -> Viewer | None:
         _sign_out_button(mode)
         return None
     try:
-        scope = access.scope_of(account, data.org_units(data.source()))
+        scope = (
+            access.scope_of(account, data.org_units(data.source()))
+            if account.unit_id
+            else access.DISTRICT
+        )
     except access.ScopeError:
         st.error(
             f"您的账号所属单位 {account.unit_id} 已不在区划中。请联系{settings.admin_contact}"
@@ -134,10 +138,8 @@ def viewer(settings: Settings) -> Viewer | None:
         )
         return None
     except data.NoData:
-        scope = access.DISTRICT if account.unit_id is None else None
-        if scope is None:
-            st.error("数据库中还没有数据,请联系管理员导入。", icon=":material/warning:")
-            return None
+        st.error("数据库中还没有数据,请联系管理员导入。", icon=":material/warning:")
+        return None
     return _remember(Viewer(account, scope, _address(), signed_in=mode == "oidc"))
 
 
@@ -215,20 +217,19 @@ def _filters_detail(f: Filters, compare: str | None) -> dict:
     return detail
 
 
-def clamp(f: Filters, page: str) -> Filters:
+def clamp(f: Filters, page: str, src: data.Source) -> Filters:
     """The sidebar's selection brought inside the viewer's scope; anything dropped (another
     street from a link, say) is audited as denied."""
     v = current()
     if v is None or v.scope.whole:
         return f
-    parent = access.parents(data.org_units(data.source(v.scope)), _grids(v))
-    f, dropped = access.clamp(f, v.scope, parent)
+    f, dropped = _clamped(f, v, src)
     if dropped:
         record("denied", page=page, viewer=v, reason="超出授权范围", units=dropped)
     return f
 
 
-def check_link(page: str) -> None:
+def check_link(page: str, src: data.Source) -> None:
     """On a session's first run: unit ids in the link outside the viewer's scope are
     audited as denied (the sidebar does not offer them, so they are dropped silently)."""
     v = current()
@@ -246,14 +247,15 @@ def check_link(page: str) -> None:
         community_id=asked["community"] or None,
         grid_id=asked["grid"] or None,
     )
-    parent = access.parents(data.org_units(data.source(v.scope)), _grids(v))
-    _, dropped = access.clamp(f, v.scope, parent)
+    _, dropped = _clamped(f, v, src)
     if dropped:
         record("denied", page=page, viewer=v, reason="链接超出授权范围", units=dropped)
 
 
-def _grids(v: Viewer):
-    return data.grid_reference(data.source(v.scope))
+def _clamped(f: Filters, v: Viewer, src: data.Source) -> tuple[Filters, list]:
+    """``access.clamp`` over the units the viewer's (scoped) source holds."""
+    parent = access.parents(data.org_units(src), data.grid_reference(src))
+    return access.clamp(f, v.scope, parent)
 
 
 def can_export() -> bool:
