@@ -66,14 +66,22 @@ def admin_path(url: str | None = None) -> Path:
     return store.with_name(store.name.removesuffix(".duckdb") + ".admin.sqlite")
 
 
+_READY: set[Path] = set()  # files this process has put the schema and WAL mode in
+
+
 def connect(path: str | os.PathLike) -> sqlite3.Connection:
-    """A connection with the schema in place; WAL so that readers never wait for writers."""
-    path = Path(path)
+    """A connection with the schema in place; WAL so that readers never wait for writers.
+    The schema and the (persistent) WAL mode are set once per file and process: every page
+    run looks an account up, and need not re-run the DDL each time."""
+    path = Path(path).resolve()
+    fresh = path not in _READY or not path.exists()
     path.parent.mkdir(parents=True, exist_ok=True)
     con = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
-    con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA busy_timeout=10000")
-    con.executescript(SCHEMA)
+    if fresh:
+        con.execute("PRAGMA journal_mode=WAL")
+        con.executescript(SCHEMA)
+        _READY.add(path)
     return con
 
 
