@@ -98,7 +98,7 @@ class AuditLog:
         self.path = path
         self.zone = zone
         self.retention_days = retention_days  # > 0: entries older are purged once a day
-        self._purged = 0.0
+        self._next_purge = 0.0  # time.monotonic() of the next purge
         self._queue: queue.Queue[tuple[str, Entry]] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="audit-log", daemon=True)
         self._thread.start()
@@ -125,9 +125,9 @@ class AuditLog:
                 self._queue.task_done()
 
     def _purge_daily(self) -> None:
-        if self.retention_days <= 0 or time.monotonic() - self._purged < 86_400 and self._purged:
+        if self.retention_days <= 0 or time.monotonic() < self._next_purge:
             return
-        self._purged = time.monotonic()
+        self._next_purge = time.monotonic() + 86_400
         try:
             purge(self.path, self.retention_days, zone=self.zone)
         except Exception:
