@@ -172,15 +172,10 @@ def import_detail(result: Any, name: str, sha256: str, kind: str) -> dict:
     }
 
 
-def query(
-    path: str | os.PathLike,
-    login: str | None = None,
-    action: str | None = None,
-    start: date | None = None,
-    end: date | None = None,
-    limit: int | None = 10_000,
-) -> pd.DataFrame:
-    """Entries newest first, filtered by account, action and an inclusive date range."""
+def _where(
+    login: str | None, action: str | None, start: date | None, end: date | None
+) -> tuple[str, list]:
+    """The WHERE clause (with bound values) of an account, action and inclusive date range."""
     where, params = [], []
     if login:
         where.append("login = ?")
@@ -194,10 +189,20 @@ def query(
     if end:
         where.append("at < ?")
         params.append((end + timedelta(days=1)).isoformat())
-    sql = f"SELECT {', '.join(COLUMNS)} FROM audit_log"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY id DESC"
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+def query(
+    path: str | os.PathLike,
+    login: str | None = None,
+    action: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int | None = 10_000,
+) -> pd.DataFrame:
+    """Entries newest first, filtered by account, action and an inclusive date range."""
+    where, params = _where(login, action, start, end)
+    sql = f"SELECT {', '.join(COLUMNS)} FROM audit_log{where} ORDER BY id DESC"
     if limit is not None:
         sql += " LIMIT ?"
         params.append(int(limit))
@@ -212,9 +217,17 @@ def logins(path: str | os.PathLike) -> list[str]:
         return [r[0] for r in con.execute("SELECT DISTINCT login FROM audit_log ORDER BY 1")]
 
 
-def count(path: str | os.PathLike) -> int:
+def count(
+    path: str | os.PathLike,
+    login: str | None = None,
+    action: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> int:
+    """How many entries :func:`query` would return without a limit."""
+    where, params = _where(login, action, start, end)
     with admin_db.opened(path) as con:
-        return int(con.execute("SELECT count(*) FROM audit_log").fetchone()[0])
+        return int(con.execute(f"SELECT count(*) FROM audit_log{where}", params).fetchone()[0])
 
 
 def purge(

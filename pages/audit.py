@@ -40,24 +40,36 @@ period = when_col.date_input(
 )
 start, end = (period[0], period[-1]) if period else (None, None)
 
-log = audit.query(path, who or None, action or None, start, end, limit=None)
+asked = dict(login=who or None, action=action or None, start=start, end=end)
+total = audit.count(path, **asked)
 st.markdown(
-    f"**{fmt.count(len(log))} 条记录**"
-    + (f"(显示最近 {fmt.count(SHOWN)} 条,下载为全部)" if len(log) > SHOWN else "")
+    f"**{fmt.count(total)} 条记录**"
+    + (f"(显示最近 {fmt.count(SHOWN)} 条,下载为全部)" if total > SHOWN else "")
 )
-table = pd.DataFrame(
-    {
-        "时间": log["at"],
-        "账号": log["login"],
-        "角色": log["role"].map(lambda r: accounts.ROLES.get(r, r)),
-        "操作": log["action"].map(lambda a: audit.ACTIONS.get(a, a)),
-        "页面": log["page"],
-        "详情": log["detail"],
-        "来源地址": log["address"],
-    }
+
+
+def shown(log: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "时间": log["at"],
+            "账号": log["login"],
+            "角色": log["role"].map(lambda r: accounts.ROLES.get(r, r)),
+            "操作": log["action"].map(lambda a: audit.ACTIONS.get(a, a)),
+            "页面": log["page"],
+            "详情": log["detail"],
+            "来源地址": log["address"],
+        }
+    )
+
+
+table = shown(audit.query(path, **asked, limit=SHOWN))  # the whole log only on download
+st.dataframe(table, hide_index=True, width="stretch", height=520)
+downloads.buttons(
+    table,
+    f"审计日志_{start}至{end}",
+    "au_dl",
+    full=lambda: shown(audit.query(path, **asked, limit=None)),
 )
-st.dataframe(table.head(SHOWN), hide_index=True, width="stretch", height=520)
-downloads.buttons(table, f"审计日志_{start}至{end}", "au_dl")
 
 if st.button(f"清理 {settings.audit_retention_days} 天前的记录", icon=":material/auto_delete:"):
     n = audit.purge(

@@ -196,6 +196,7 @@ def test_the_audit_query_filters_with_bound_values(admin_file):
         audit.record_now(admin_file, audit.Entry(login=who, action=action))
     assert audit.query(admin_file, login="a")["action"].tolist() == ["view"]
     assert len(audit.query(admin_file, action="view")) == 2
+    assert audit.count(admin_file, action="view") == 2 and audit.count(admin_file) == 3
     assert audit.query(admin_file, login="a'; DROP TABLE audit_log;--")["action"].tolist() == [
         "view"
     ]
