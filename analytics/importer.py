@@ -592,22 +592,23 @@ class Directory:
 
     def community(self, name: str | None, street_id: str | None) -> str | None:
         """Within the street when one is known, else a code or a name unique in the district."""
-        if not name:
-            return None
-        if street_id:
-            return self.communities.get((street_id, fold(name)))
-        matches = self.community_anywhere.get(fold(name), [])
-        return matches[0] if len(matches) == 1 else None
+        return _within(self.communities, self.community_anywhere, street_id, name)
 
     def grid(self, name: str | None, community_id: str | None) -> str | None:
         """Within the community when one is known, else a code or a name unique in the
         district."""
-        if not name:
-            return None
-        if community_id:
-            return self.grids.get((community_id, fold(name)))
-        matches = self.grid_anywhere.get(fold(name), [])
-        return matches[0] if len(matches) == 1 else None
+        return _within(self.grids, self.grid_anywhere, community_id, name)
+
+
+def _within(by_parent: dict, anywhere: dict, parent_id: str | None, name: str | None) -> str | None:
+    """The unit called ``name`` under ``parent_id`` when that is known, else the one unit of
+    that code or name in the whole district (None when there are several or none)."""
+    if not name:
+        return None
+    if parent_id:
+        return by_parent.get((parent_id, fold(name)))
+    matches = anywhere.get(fold(name), [])
+    return matches[0] if len(matches) == 1 else None
 
 
 def next_id(prefix: str, taken: set[str]) -> str:
