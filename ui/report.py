@@ -15,28 +15,15 @@ A page joins the deck by appending its section builder (``Context -> Section | N
 
 from __future__ import annotations
 
-import io
 import logging
 import time
-import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from lxml import etree
-from pptx import Presentation
-from pptx.dml.color import RGBColor
-from pptx.enum.shapes import MSO_SHAPE
-from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
-from pptx.opc.constants import RELATIONSHIP_TYPE as RT
-from pptx.oxml.ns import qn
-from pptx.oxml.xmlchemy import OxmlElement
-from pptx.util import Emu, Inches, Pt
 
-from analytics import closure as cl
 from analytics import formats as fmt
 from analytics import labels
 from analytics import metrics as m
@@ -44,14 +31,15 @@ from analytics import queries as q
 from analytics import rankings as rk
 from analytics import response as rs
 from analytics import trends as tr
-from ui import auth, charts, data, findings, images
+from ui import auth, charts, data, deck, findings, images, panel
 from ui.context import Context
+from ui.panel import NO_EVENTS, KeyFigure
+from ui.panels import closure
 from ui.sidebar import scope_label
 
-TITLE = "网格治理一屏统览 汇报材料"
+TITLE = deck.TITLE
+FONT = deck.FONT
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-FONT = "Microsoft YaHei"  # 微软雅黑: on every Windows PowerPoint and in WPS
-NO_EVENTS = "所选范围内没有事件。"
 
 _log = logging.getLogger(__name__)
 
@@ -59,72 +47,29 @@ _log = logging.getLogger(__name__)
 # ---------------------------------------------------------------- what the slides say
 
 
-@dataclass(frozen=True, eq=False)
-class KeyFigure:
-    """A figure as an editable text card: label, value and a note (e.g. the change)."""
-
-    label: str
-    value: str
-    note: str = ""
-    tone: str = ""  # "good" or "bad" colours the note; "" leaves it grey
-
-
-@dataclass(frozen=True, eq=False)
-class Slide:
-    """One content slide: a chart (or ``empty``'s words when there is nothing to draw) or
-    tables, with key figures and lines of notes."""
-
-    title: str
-    subtitle: str = ""
-    chart: go.Figure | None = None
-    figures: tuple[KeyFigure, ...] = ()
-    tables: tuple[tuple[str, pd.DataFrame], ...] = ()
-    notes: tuple[str, ...] = ()
-    empty: str = ""
+def Slide(  # noqa: N802 - the views not yet defined as panels build their slides here
+    title: str,
+    subtitle: str = "",
+    chart: go.Figure | None = None,
+    figures: tuple[KeyFigure, ...] = (),
+    tables: tuple[tuple[str, pd.DataFrame], ...] = (),
+    notes: tuple[str, ...] = (),
+    empty: str = "",
+) -> panel.Section:
+    return panel.Section(
+        title,
+        title,
+        subtitle,
+        chart=chart,
+        figures=figures,
+        tables=tuple(panel.Table(df, t, slide_rows=len(df)) for t, df in tables),
+        notes=notes,
+        empty=empty or NO_EVENTS,
+    )
 
 
-@dataclass(frozen=True, eq=False)
-class Section:
-    title: str
-    slides: tuple[Slide, ...]
-
-
-def _tone(metric: str, change) -> str:
-    better = m.better(metric)
-    shown = fmt.change(metric, change)
-    if not shown or shown == fmt.FLAT or better == "neutral":
-        return ""
-    return "good" if (change > 0) == (better == "higher") else "bad"
-
-
-def kpi_figures(
-    kpis: pd.DataFrame, comparison: str, metrics: Iterable[str] | None = None
-) -> tuple[KeyFigure, ...]:
-    """The metric cards of ``data.kpis`` as on the page: value, change and last period."""
-    rows = kpis.set_index("metric")
-    cards = []
-    for metric in metrics or rows.index:
-        row = rows.loc[metric]
-        shown = fmt.change(metric, row["change"])
-        previous = fmt.value(metric, row["previous"])
-        previous = f"上期 {previous}" if previous != fmt.MISSING else ""
-        note = f"{comparison} {shown}({previous})" if shown and comparison else previous
-        value = fmt.value(metric, row["value"])
-        cards.append(KeyFigure(m.label(metric), value, note, _tone(metric, row["change"])))
-    return tuple(cards)
-
-
-def _change(comparison: str, metric: str, change) -> str:
-    """· 同比 +5.5%, or nothing without a comparison."""
-    shown = fmt.change(metric, change)
-    return f" · {comparison} {shown}" if shown and comparison else ""
-
-
-def _comparison_note(rng, f, compare: str | None) -> str:
-    if q.comparable(f, compare, rng):
-        c = f.comparison(compare)
-        return f"{labels.COMPARISON.get(compare, '')}(对比期 {fmt.period(c.start, c.end)})"
-    return q.comparison_problem(f, compare, rng) or ""
+def Section(title: str, slides: tuple[panel.Section, ...]) -> panel.Panel:  # noqa: N802
+    return panel.Panel(title, slides)
 
 
 def overview_section(ctx: Context) -> Section:
@@ -144,7 +89,7 @@ def overview_section(ctx: Context) -> Section:
             "核心指标与受理趋势",
             heading + dotted,
             charts.intake_trend(trend, groups=shown, freq="month") if shown else None,
-            kpi_figures(kpis, comparison),
+            panel.kpi_figures(kpis, comparison),
             empty=NO_EVENTS,
         )
     )
@@ -219,7 +164,8 @@ def overview_section(ctx: Context) -> Section:
                 KeyFigure(
                     f"第{i}大类别",
                     row.category,
-                    f"{fmt.count(row.intake)} 件" + _change(comparison, "intake", row.change),
+                    f"{fmt.count(row.intake)} 件"
+                    + panel.with_change(comparison, "intake", row.change),
                     "bad" if row.change > 0.1 else "",
                 )
                 for i, row in enumerate(top.head(3).itertuples(index=False), start=1)
@@ -229,7 +175,7 @@ def overview_section(ctx: Context) -> Section:
     )
 
     ageing = data.backlog_ageing(src, f)
-    cards = list(kpi_figures(kpis, comparison, ["backlog"]))
+    cards = list(panel.kpi_figures(kpis, comparison, ["backlog"]))
     oldest = ageing.loc[ageing["bucket"] == "gt_30d"]
     if not oldest.empty:
         cards.append(
@@ -297,7 +243,7 @@ def trends_section(ctx: Context) -> Section:
             charts.intake_by_type(by_type, freq, True, has_yoy, False)
             if not by_type.empty
             else None,
-            kpi_figures(kpis, "同比", ["intake"]),
+            panel.kpi_figures(kpis, "同比", ["intake"]),
             empty=NO_EVENTS,
         )
     )
@@ -313,7 +259,7 @@ def trends_section(ctx: Context) -> Section:
                 KeyFigure(
                     f"第{i}大类别",
                     row.category,
-                    f"{fmt.count(row.intake)} 件" + _change("同比", "intake", row.change),
+                    f"{fmt.count(row.intake)} 件" + panel.with_change("同比", "intake", row.change),
                 )
                 for i, row in enumerate(top.head(3).itertuples(index=False), start=1)
             ),
@@ -406,81 +352,6 @@ def trends_section(ctx: Context) -> Section:
     return Section("投诉信访趋势", tuple(slides))
 
 
-def closure_section(ctx: Context) -> Section:
-    """办结率: units ranked, the lifecycle funnel and where events get solved."""
-    src, f, compare = ctx.src, ctx.filters, ctx.compare
-    comparison = labels.COMPARISON.get(compare, "")
-    kpis = data.kpis(src, f, compare)
-    unit_title = labels.UNIT_LEVEL[cl.drill_level(f).removesuffix("_id")]
-    slides = []
-
-    units = data.closure_by_unit(src, f, compare)
-    cards = list(kpi_figures(kpis, comparison, ["closure_rate", "on_time_rate"]))
-    ranked = units.dropna(subset=["rank"])  # best first
-    if len(ranked) > 1:
-        for title, row in (("办结率第一", ranked.iloc[0]), ("办结率末位", ranked.iloc[-1])):
-            cards.append(KeyFigure(title, row["name"], f"办结率 {fmt.rate(row['closure_rate'])}"))
-    rows = findings.RATE_RANKING_ROWS
-    shown = units.head(rows)
-    unplaced = units.attrs.get("unplaced")
-    note = findings.unplaced_units(unplaced, unit_title)
-    slides.append(
-        Slide(
-            f"各{unit_title}办结率与按时办结率",
-            "排名按办结率" + (f";图中为前 {rows} 个{unit_title}" if len(units) > rows else ""),
-            charts.rate_ranking(shown, "name", comparison) if not units.empty else None,
-            tuple(cards),
-            notes=(note,) if note and not units.empty else (),
-            empty=findings.all_unplaced(unplaced, unit_title) if unplaced else NO_EVENTS,
-        )
-    )
-
-    funnel = data.funnel(src, f)
-    overdue = data.overdue_list(src, f)
-    cards = []
-    if funnel["reached"].iloc[0] > 0:
-        last = funnel.iloc[-1]
-        cards = [
-            KeyFigure("上报", f"{fmt.count(funnel['reached'].iloc[0])} 件"),
-            KeyFigure(
-                last["name"],
-                f"{fmt.count(last['reached'])} 件",
-                f"占上报 {fmt.rate(last['share'])}",
-            ),
-        ]
-        stuck = funnel.iloc[1:].sort_values(["dropped", "stage"], ascending=[False, True]).iloc[0]
-        cards.append(
-            KeyFigure("止步最多的环节", f"{stuck['name']}前", f"{fmt.count(stuck['dropped'])} 件")
-        )
-    total = overdue.attrs.get("total", len(overdue))
-    cards.append(
-        KeyFigure(
-            "超期未办结", f"{fmt.count(total)} 件", "清单见页面,可下载", "bad" if total else ""
-        )
-    )
-    slides.append(
-        Slide(
-            "流转漏斗 · 上报 → 受理 → 转办 → 处置 → 反馈",
-            "到达某环节 = 截至数据时点已走到该环节或其后环节",
-            charts.lifecycle_funnel(funnel) if funnel["reached"].iloc[0] > 0 else None,
-            tuple(cards),
-            empty=NO_EVENTS,
-        )
-    )
-
-    levels = data.resolution_levels(src, f, "month")
-    slides.append(
-        Slide(
-            "在哪一级解决 · 办结事件按解决层级",
-            "按上报月份;绿色越多,越多事情在网格内解决",
-            charts.level_shares(levels, "month") if not levels.empty else None,
-            kpi_figures(kpis, comparison, ["grid_level_rate"]),
-            empty="所选范围内没有记录了解决层级的办结事件。",
-        )
-    )
-    return Section("办结率", tuple(slides))
-
-
 def response_section(ctx: Context) -> Section:
     """响应时效 at the page's defaults: response time by unit, stages, deadlines, and the
     before/after comparison around the default pivot with a one-year window."""
@@ -493,7 +364,7 @@ def response_section(ctx: Context) -> Section:
     slides = []
 
     dist = data.distribution(src, f, measure, by)
-    cards = list(kpi_figures(kpis, comparison, ["response_median"]))
+    cards = list(panel.kpi_figures(kpis, comparison, ["response_median"]))
     if len(dist) > 1:
         for name, row in (("最慢", dist.iloc[0]), ("最快", dist.iloc[-1])):
             cards.append(
@@ -533,7 +404,7 @@ def response_section(ctx: Context) -> Section:
     )
 
     compliance = data.sla(src, f)
-    cards = list(kpi_figures(kpis, comparison, ["on_time_rate"]))
+    cards = list(panel.kpi_figures(kpis, comparison, ["on_time_rate"]))
     if not compliance.empty:
         row = compliance.iloc[0]
         cards.append(
@@ -665,10 +536,10 @@ def rankings_section(ctx: Context) -> Section:
     )
 
 
-SECTIONS: list[Callable[[Context], Section | None]] = [
+SECTIONS: list[Callable[[Context], panel.Panel | None]] = [
     overview_section,
     trends_section,
-    closure_section,
+    closure.build,
     response_section,
     rankings_section,
 ]
@@ -676,276 +547,6 @@ SECTIONS: list[Callable[[Context], Section | None]] = [
 
 def sections(ctx: Context) -> list[Section]:
     return [s for build in SECTIONS if (s := build(ctx)) is not None]
-
-
-# ---------------------------------------------------------------- the deck
-
-SLIDE_W, SLIDE_H = Emu(12192000), Emu(6858000)  # 13.333 × 7.5 in: 16:9
-MARGIN = Inches(0.45)
-TITLE_TOP, TITLE_HEIGHT = Inches(0.28), Inches(0.62)
-BODY_TOP, BODY_BOTTOM, NOTES_HEIGHT = Inches(1.5), Inches(6.95), Inches(0.62)
-GAP = Inches(0.2)
-SIDE_WIDTH = Inches(3.2)  # the key figures' column
-MAX_SIDE_FIGURES = 4  # more go in a row above the chart
-CSS_PX_PER_INCH = 120  # the chart is laid out at this size, so its 16 px text is ~10 pt
-IMAGE_SCALE = 3
-IMAGE_FONT_SIZE = 16
-
-INK = RGBColor(0x1F, 0x2D, 0x3D)
-GREY = RGBColor(0x5F, 0x6B, 0x7A)
-ACCENT = RGBColor(0x2C, 0x6F, 0xBB)
-CARD = RGBColor(0xF3, 0xF6, 0xFA)
-TONES = {"good": RGBColor(0x1E, 0x84, 0x49), "bad": RGBColor(0xC0, 0x39, 0x2B), "": GREY}
-
-
-def east_asian(rPr) -> None:
-    """Name the font of a run for Latin, East Asian and complex scripts alike (python-pptx
-    sets only Latin): PowerPoint and WPS then draw the Chinese in it whatever the theme."""
-    rPr.set("lang", "zh-CN")
-    rPr.set("altLang", "en-US")
-    for tag in ("a:latin", "a:ea", "a:cs"):
-        for old in rPr.findall(qn(tag)):
-            rPr.remove(old)
-    latin = rPr.get_or_add_latin()
-    latin.set("typeface", FONT)
-    previous = latin
-    for tag in ("a:ea", "a:cs"):
-        el = OxmlElement(tag)
-        el.set("typeface", FONT)
-        previous.addnext(el)
-        previous = el
-
-
-def _theme_fonts(prs) -> None:
-    """The theme's East Asian fonts (for text typed later in PowerPoint or WPS) too."""
-    theme = prs.slide_master.part.part_related_by(RT.THEME)
-    root = etree.fromstring(theme.blob)
-    for scheme in ("a:majorFont", "a:minorFont"):
-        font = root.find(f".//{qn('a:fontScheme')}/{qn(scheme)}")
-        font.find(qn("a:ea")).set("typeface", FONT)
-        for script in font.findall(qn("a:font")):
-            if script.get("script") in ("Hans", "Hant"):
-                script.set("typeface", FONT)
-    theme._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _text(
-    frame,
-    lines: Iterable[tuple[str, float, bool, RGBColor]],
-    align=PP_ALIGN.LEFT,
-    anchor=MSO_ANCHOR.TOP,
-) -> None:
-    """Fill a text frame with paragraphs of (text, size in pt, bold, colour)."""
-    frame.clear()
-    frame.word_wrap = True
-    frame.vertical_anchor = anchor
-    for i, (text, size, bold, colour) in enumerate(lines):
-        para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
-        para.alignment = align
-        run = para.add_run()
-        run.text = text
-        run.font.size = Pt(size)
-        run.font.bold = bold
-        run.font.color.rgb = colour
-
-
-def _width(text) -> int:
-    """Roughly how wide ``text`` is, in half-width characters."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
-
-
-def _box(slide, left, top, width, height, lines, **kw):
-    shape = slide.shapes.add_textbox(left, top, width, height)
-    _text(shape.text_frame, lines, **kw)
-    return shape
-
-
-def _rect(slide, left, top, width, height, colour: RGBColor, shape=MSO_SHAPE.RECTANGLE):
-    rect = slide.shapes.add_shape(shape, left, top, width, height)
-    rect.fill.solid()
-    rect.fill.fore_color.rgb = colour
-    rect.line.fill.background()
-    rect.shadow.inherit = False
-    return rect
-
-
-@dataclass(frozen=True)
-class _Layout:
-    chart: tuple[int, int, int, int]  # left, top, width, height in EMU
-    cards: tuple[tuple[int, int, int, int], ...]
-
-
-def layout(slide: Slide) -> _Layout:
-    """Where the chart and the key figure cards go: figures in a column on the right, or in
-    a row above the chart when there are more than ``MAX_SIDE_FIGURES``."""
-    bottom = BODY_BOTTOM - (NOTES_HEIGHT if slide.notes else 0)
-    width = SLIDE_W - 2 * MARGIN
-    n = len(slide.figures)
-    if n == 0:
-        return _Layout((MARGIN, BODY_TOP, width, bottom - BODY_TOP), ())
-    if n > MAX_SIDE_FIGURES:
-        card_w = int((width - GAP * (n - 1)) / n)
-        card_h = Inches(1.15)
-        cards = tuple((MARGIN + i * (card_w + GAP), BODY_TOP, card_w, card_h) for i in range(n))
-        top = BODY_TOP + card_h + GAP
-        return _Layout((MARGIN, top, width, bottom - top), cards)
-    chart_w = width - SIDE_WIDTH - GAP
-    card_h = min(Inches(1.3), int((bottom - BODY_TOP - GAP * (n - 1)) / n))
-    left = MARGIN + chart_w + GAP
-    cards = tuple((left, BODY_TOP + i * (card_h + GAP), SIDE_WIDTH, card_h) for i in range(n))
-    return _Layout((MARGIN, BODY_TOP, chart_w, bottom - BODY_TOP), cards)
-
-
-def chart_png(slide: Slide) -> bytes:
-    """The slide's chart drawn for its place on the slide, at ``IMAGE_SCALE``×."""
-    _, _, width, height = layout(slide).chart
-    return images.png(
-        slide.chart,
-        width=round(Emu(width).inches * CSS_PX_PER_INCH),
-        height=round(Emu(height).inches * CSS_PX_PER_INCH),
-        scale=IMAGE_SCALE,
-        font_size=IMAGE_FONT_SIZE,
-    )
-
-
-class _Deck:
-    def __init__(self) -> None:
-        self.prs = Presentation()
-        self.prs.slide_width, self.prs.slide_height = SLIDE_W, SLIDE_H
-        _theme_fonts(self.prs)
-        self.footer = ""
-
-    def _slide(self, layout_index: int, title: str, top=TITLE_TOP, height=TITLE_HEIGHT):
-        slide = self.prs.slides.add_slide(self.prs.slide_layouts[layout_index])
-        head = slide.shapes.title
-        head.left, head.top, head.width, head.height = MARGIN, top, SLIDE_W - 2 * MARGIN, height
-        _text(head.text_frame, [(title, 26, True, INK)], anchor=MSO_ANCHOR.MIDDLE)
-        return slide
-
-    def title_slide(self, lines: list[str]) -> None:
-        slide = self._slide(0, TITLE, top=Inches(1.7), height=Inches(1.1))
-        _text(slide.shapes.title.text_frame, [(TITLE, 40, True, INK)], anchor=MSO_ANCHOR.BOTTOM)
-        _rect(slide, 0, 0, SLIDE_W, Inches(0.2), ACCENT)
-        _rect(slide, Inches(0.8), Inches(2.95), Inches(1.4), Inches(0.07), ACCENT)
-        sub = slide.placeholders[1]
-        sub.left, sub.top, sub.width, sub.height = (
-            Inches(0.8),
-            Inches(3.25),
-            SLIDE_W - Inches(1.6),
-            Inches(3.4),
-        )
-        _text(
-            sub.text_frame,
-            [(lines[0], 26, True, ACCENT), *((line, 16, False, GREY) for line in lines[1:])],
-        )
-        head = slide.shapes.title
-        head.left, head.width = Inches(0.8), SLIDE_W - Inches(1.6)
-
-    def section_slide(self, section: Section) -> None:
-        slide = self._slide(5, section.title, top=Inches(2.6), height=Inches(1.0))
-        _text(slide.shapes.title.text_frame, [(section.title, 36, True, INK)])
-        _rect(slide, MARGIN, Inches(2.6), Inches(0.12), Inches(2.1), ACCENT)
-        slide.shapes.title.left = MARGIN + Inches(0.4)
-        contents = "、".join(s.title.split(" · ")[0] for s in section.slides)
-        _box(
-            slide,
-            MARGIN + Inches(0.4),
-            Inches(3.65),
-            SLIDE_W - 2 * MARGIN - Inches(0.4),
-            Inches(1.0),
-            [(contents, 16, False, GREY), (self.footer, 14, False, GREY)],
-        )
-
-    def content_slide(self, spec: Slide, image: bytes | None) -> None:
-        slide = self._slide(5, spec.title)
-        width = SLIDE_W - 2 * MARGIN
-        if spec.subtitle:
-            _box(
-                slide, MARGIN, Inches(0.9), width, Inches(0.36), [(spec.subtitle, 13, False, GREY)]
-            )
-        _rect(slide, MARGIN, Inches(1.32), Inches(0.9), Inches(0.05), ACCENT)
-        place = layout(spec)
-        left, top, w, h = place.chart
-        notes_top = BODY_BOTTOM - NOTES_HEIGHT + Inches(0.08)
-        if spec.tables:
-            notes_top = self._tables(slide, spec.tables, place.chart) + Inches(0.25)
-        elif image is not None:
-            picture = slide.shapes.add_picture(io.BytesIO(image), left, top, w, h)
-            picture.name = spec.title
-            picture._element.nvPicPr.cNvPr.set("descr", f"{spec.title}({spec.subtitle})")
-        else:
-            _box(
-                slide, left, top, w, h, [(spec.empty or NO_EVENTS, 18, False, GREY)],
-                align=PP_ALIGN.CENTER, anchor=MSO_ANCHOR.MIDDLE,
-            )  # fmt: skip
-        for figure, (x, y, cw, ch) in zip(spec.figures, place.cards, strict=True):
-            card = _rect(slide, x, y, cw, ch, CARD, MSO_SHAPE.ROUNDED_RECTANGLE)
-            card.adjustments[0] = 0.08
-            frame = card.text_frame
-            frame.margin_left = frame.margin_right = Inches(0.14)
-            frame.margin_top = frame.margin_bottom = Inches(0.06)
-            big = len(spec.figures) <= MAX_SIDE_FIGURES
-            lines = [
-                (figure.label, 11, False, GREY),
-                (figure.value, 22 if big else 18, True, INK),
-            ]
-            if figure.note:
-                lines.append((figure.note, 10, False, TONES[figure.tone]))
-            _text(frame, lines, anchor=MSO_ANCHOR.MIDDLE)
-        if spec.notes:
-            _box(
-                slide,
-                MARGIN,
-                notes_top,
-                width,
-                NOTES_HEIGHT,
-                [(line, 11, False, INK) for line in spec.notes],
-            )
-
-    def _tables(self, slide, tables, area) -> int:
-        """Tables side by side in ``area``, each under its heading; where the lowest ends."""
-        left, top, width, height = area
-        bottom = top
-        each = min(int((width - GAP * (len(tables) - 1)) / len(tables)), Inches(9))
-        for i, (heading, df) in enumerate(tables):
-            x, y = left + i * (each + GAP), top
-            if heading:
-                _box(slide, x, y, each, Inches(0.4), [(heading, 14, True, INK)])
-                y += Inches(0.45)
-            rows = len(df) + 1
-            row_h = Inches(0.4)
-            frame = slide.shapes.add_table(rows, len(df.columns), x, y, each, row_h * rows)
-            table = frame.table
-            weights = [max(6, *(_width(v) for v in [name, *df[name]])) for name in df.columns]
-            for j, weight in enumerate(weights):
-                table.columns[j].width = int(each * weight / sum(weights))
-            for r in range(rows):
-                table.rows[r].height = row_h
-                for j, name in enumerate(df.columns):
-                    text = str(name) if r == 0 else str(df[name].iloc[r - 1])
-                    cell = table.cell(r, j)
-                    cell.margin_top = cell.margin_bottom = Inches(0.03)
-                    colour = RGBColor(0xFF, 0xFF, 0xFF) if r == 0 else INK
-                    _text(cell.text_frame, [(text, 12, r == 0, colour)], anchor=MSO_ANCHOR.MIDDLE)
-            bottom = max(bottom, y + row_h * rows)
-        return bottom
-
-    def finish(self) -> bytes:
-        """Footers and page numbers, every run's East Asian font, and the file."""
-        slides = list(self.prs.slides)
-        for number, slide in enumerate(slides[1:], start=2):
-            y = SLIDE_H - Inches(0.42)
-            _box(slide, MARGIN, y, Inches(9), Inches(0.3), [(self.footer, 10, False, GREY)])
-            _box(
-                slide, SLIDE_W - MARGIN - Inches(1.5), y, Inches(1.5), Inches(0.3),
-                [(f"{number} / {len(slides)}", 10, False, GREY)], align=PP_ALIGN.RIGHT,
-            )  # fmt: skip
-        for slide in slides:
-            for run in slide.shapes._spTree.iter(qn("a:r")):
-                east_asian(run.get_or_add_rPr())
-        buffer = io.BytesIO()
-        self.prs.save(buffer)
-        return buffer.getvalue()
 
 
 def _filters_line(f) -> str:
@@ -966,7 +567,7 @@ def title_lines(ctx: Context, now: datetime) -> list[str]:
     lines = [
         scope_label(f, src),
         f"统计期:{fmt.period(f.start, f.end)}",
-        f"对比:{_comparison_note(rng, f, ctx.compare)}",
+        f"对比:{panel.comparison_note(rng, f, ctx.compare)}",
         _filters_line(f),
         f"数据截至 {fmt.moment(rng.as_of)} · 导出于 {fmt.moment(now)}",
     ]
@@ -978,39 +579,45 @@ def build_deck(
     now: datetime | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> bytes:
-    """The PPTX of ``SECTIONS`` for ``ctx``. ``progress(done, total, what)`` follows the
-    charts being drawn (most of the time)."""
+    """The PPTX of every view in ``SECTIONS`` for ``ctx``. ``progress(done, total, what)``
+    follows the charts being drawn (most of the time)."""
     started = time.perf_counter()
     data.require_current(ctx.src)
     now = now or datetime.now()
     parts = sections(ctx)
     queried = time.perf_counter()
-    charted = [slide for section in parts for slide in section.slides if slide.chart is not None]
+    charted = [(s, chart_of(s)) for part in parts for s in part.sections]
+    charted = [(s, chart) for s, chart in charted if chart is not None]
     pictures: dict[int, bytes] = {}
-    for i, slide in enumerate(charted):
+    for i, (section, chart) in enumerate(charted):
         if progress:
-            progress(i, len(charted), slide.title)
-        pictures[id(slide)] = chart_png(slide)
+            progress(i, len(charted), section.title)
+        width, height = deck.picture_size(section)
+        pictures[id(section)] = images.png(
+            chart, width=width, height=height, scale=deck.IMAGE_SCALE,
+            font_size=deck.IMAGE_FONT_SIZE,
+        )  # fmt: skip
     if progress:
         progress(len(charted), len(charted), "")
     drawn = time.perf_counter()
 
-    deck = _Deck()
+    slides = deck.Deck()
     f = ctx.filters
-    deck.footer = f"网格治理一屏统览 · {scope_label(f, ctx.src)} · {fmt.period(f.start, f.end)}"
-    deck.title_slide(title_lines(ctx, now))
-    for section in parts:
-        deck.section_slide(section)
-        for slide in section.slides:
-            deck.content_slide(slide, pictures.get(id(slide)))
-    deck.prs.core_properties.title = f"{TITLE} · {deck.footer.split(' · ', 1)[1]}"
-    deck.prs.core_properties.author = "网格治理一屏统览"
-    deck.prs.core_properties.language = "zh-CN"
-    deck.prs.core_properties.created = deck.prs.core_properties.modified = now
-    content = deck.finish()
+    slides.footer = f"网格治理一屏统览 · {scope_label(f, ctx.src)} · {fmt.period(f.start, f.end)}"
+    slides.title_slide(title_lines(ctx, now))
+    for part in parts:
+        slides.section_slide(part)
+        for section in part.sections:
+            slides.content_slide(section, pictures.get(id(section)))
+    properties = slides.prs.core_properties
+    properties.title = f"{TITLE} · {slides.footer.split(' · ', 1)[1]}"
+    properties.author = "网格治理一屏统览"
+    properties.language = "zh-CN"
+    properties.created = properties.modified = now
+    content = slides.finish()
     _log.info(
         "汇报材料:%d 页,%d 张图;查询 %.1f 秒,出图 %.1f 秒(每张 %.2f 秒),排版 %.1f 秒",
-        len(deck.prs.slides),
+        len(slides.prs.slides),
         len(charted),
         queried - started,
         drawn - queried,
@@ -1018,6 +625,13 @@ def build_deck(
         time.perf_counter() - drawn,
     )
     return content
+
+
+def chart_of(section: panel.Section) -> go.Figure | None:
+    """What a slide shows as a picture: the section's chart, or its map drawn with plotly."""
+    if section.chart is not None:
+        return section.chart
+    return section.map.figure() if section.map is not None else None
 
 
 def file_name(ctx: Context) -> str:

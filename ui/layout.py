@@ -1,0 +1,82 @@
+"""A panel's sections on a page (``ui.panel``): the page chooses where each goes (columns,
+heights), this module draws it the same way everywhere. The slide twin is ``ui.deck``."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import formats as fmt
+from ui import charts, downloads, maps
+from ui.panel import KeyFigure, Panel, Section
+
+FIGURES = ("caption", "cards", "none")
+
+
+def title(panel: Panel, place: str) -> None:
+    st.subheader(f"{panel.title} · {fmt.plain(place)}", anchor=False)
+
+
+def figure_line(figures: tuple[KeyFigure, ...]) -> str:
+    """Key figures as one caption line: 办结率第一 龙湾街道(办结率 99.1%) · …"""
+    return " · ".join(f"{f.label} {f.value}" + (f"({f.note})" if f.note else "") for f in figures)
+
+
+def show(
+    section: Section,
+    *,
+    height: int | None = None,
+    figures: str = "caption",
+    heading: bool = True,
+    head=None,
+) -> None:
+    """Draw ``section`` in the current container: its title, caption and hint, the chart,
+    map or tables (or its empty message), key figures (``figures``: a caption line, cards,
+    or not at all where the page shows them elsewhere), notes and the download buttons.
+    ``height`` sets the chart's, map's or table's height; ``head`` is the container for
+    the title when the page puts a widget beside it."""
+    if heading:
+        (head or st).markdown(f"**{fmt.plain(section.title)}**")
+    about = "。".join(part for part in (section.caption, section.hint) if part)
+    if about:
+        st.caption(fmt.plain(about))
+    if figures == "cards" and section.figures:
+        _cards(section.figures)
+    key = section.key
+    if section.chart is not None:
+        if height:
+            section.chart.update_layout(height=height)
+        st.plotly_chart(section.chart, config=charts.config(section.name), key=key)
+    elif section.map is not None:
+        st.pydeck_chart(section.map.deck(), height=height or 400, key=key)
+        if section.map.legend:
+            st.html(maps.legend_html(section.map.legend))
+    for table in section.tables:
+        if table.title:
+            st.markdown(f"**{fmt.plain(table.title)}**")
+        st.dataframe(
+            table.frame, hide_index=True, width="stretch", height=height or table.height or "auto"
+        )
+    if not section.drawn:
+        if section.settled:
+            st.success(section.empty, icon=":material/check_circle:")
+        else:
+            st.info(section.empty)
+    if figures == "caption" and section.figures and section.drawn:
+        st.caption(fmt.plain(figure_line(section.figures)))
+    for note in section.notes:
+        st.caption(fmt.plain(note))
+    if section.download is not None:
+        d = section.download
+        downloads.buttons(d.frame, d.name, f"dl_{key}", full=d.full)
+
+
+def _cards(figures: tuple[KeyFigure, ...]) -> None:
+    for col, figure in zip(st.columns(len(figures)), figures, strict=True):
+        col.metric(figure.label, figure.value, border=True)
+        if figure.note:
+            col.caption(fmt.plain(figure.note))
+
+
+def footnote(panel: Panel) -> None:
+    if panel.footnote:
+        st.caption(panel.footnote)
