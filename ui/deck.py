@@ -8,6 +8,7 @@ caller (``ui.report``) builds the panels and draws the pictures.
 from __future__ import annotations
 
 import io
+import math
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,6 +38,12 @@ MAX_SIDE_FIGURES = 4  # more go in a row above the chart
 CSS_PX_PER_INCH = 120  # the chart is laid out at this size, so its 16 px text is ~10 pt
 IMAGE_SCALE = 3
 IMAGE_FONT_SIZE = 16
+
+TABLE_FONT = 12  # pt; a point less for tables of more than six columns
+MAX_COLUMN_WEIGHT = 30  # a column of long texts wraps rather than squeezing the others
+CELL_MARGINS = 0.2  # inches, left and right together (PowerPoint's default)
+MIN_ROW_HEIGHT = Inches(0.36)
+MORE_ROWS_HEIGHT = Inches(0.3)
 
 INK = RGBColor(0x1F, 0x2D, 0x3D)
 GREY = RGBColor(0x5F, 0x6B, 0x7A)
@@ -99,6 +106,15 @@ def _text(
 def _width(text) -> int:
     """Roughly how wide ``text`` is, in half-width characters."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in str(text))
+
+
+def _row_height(texts: list[str], widths: list[int], size: int) -> int:
+    """A table row's height when its longest cell wraps in its column (``size`` pt text)."""
+    lines = 1
+    for text, width in zip(texts, widths, strict=True):
+        room = (Emu(width).inches - CELL_MARGINS) * 72 / (size * 0.7)  # half-width characters
+        lines = max(lines, math.ceil(_width(text) / max(room, 1)))
+    return max(MIN_ROW_HEIGHT, int(Pt(size * 1.4 * lines) + Inches(0.12)))
 
 
 def _box(slide, left, top, width, height, lines, **kw):
@@ -188,7 +204,7 @@ class Deck:
         _text(slide.shapes.title.text_frame, [(panel.title, 36, True, INK)])
         _rect(slide, MARGIN, Inches(2.6), Inches(0.12), Inches(2.1), ACCENT)
         slide.shapes.title.left = MARGIN + Inches(0.4)
-        contents = "、".join(s.title.split(" · ")[0] for s in panel.sections)
+        contents = "、".join(s.title.split(" · ")[0].split("(")[0] for s in panel.sections)
         _box(
             slide,
             MARGIN + Inches(0.4),
@@ -244,31 +260,54 @@ class Deck:
             )
 
     def _tables(self, slide, tables, area) -> int:
-        """Tables side by side in ``area``, each under its heading; where the lowest ends."""
+        """Tables side by side in ``area``, each under its heading, with as many rows as fit
+        (rows that wrap are taller) and a line saying the rest are on the page; where the
+        lowest ends."""
         left, top, width, height = area
         bottom = top
-        each = min(int((width - GAP * (len(tables) - 1)) / len(tables)), Inches(9))
+        each = int((width - GAP * (len(tables) - 1)) / len(tables))
         for i, (heading, df) in enumerate(tables):
             x, y = left + i * (each + GAP), top
             if heading:
                 _box(slide, x, y, each, Inches(0.4), [(heading, 14, True, INK)])
                 y += Inches(0.45)
-            rows = len(df) + 1
-            row_h = Inches(0.4)
-            frame = slide.shapes.add_table(rows, len(df.columns), x, y, each, row_h * rows)
+            size = TABLE_FONT if len(df.columns) <= 6 else TABLE_FONT - 1
+            if len(df.columns) <= 6:
+                each = min(each, Inches(9))  # a narrow table stays readable, not stretched
+            weights = [
+                min(MAX_COLUMN_WEIGHT, max(6, *(_width(v) for v in [name, *df[name]])))
+                for name in df.columns
+            ]
+            margins = Inches(CELL_MARGINS) * len(weights)  # every column pays its margins
+            widths = [
+                Inches(CELL_MARGINS) + int((each - margins) * weight / sum(weights))
+                for weight in weights
+            ]
+            cells = [[str(name) for name in df.columns]]
+            cells += [[str(v) for v in row] for row in df.itertuples(index=False)]
+            heights = [_row_height(row, widths, size) for row in cells]
+            room = top + height - y
+            shown = len(cells)
+            while shown > 1 and sum(heights[:shown]) > room:
+                shown -= 1
+                room = top + height - y - MORE_ROWS_HEIGHT
+            frame = slide.shapes.add_table(shown, len(df.columns), x, y, each, sum(heights[:shown]))
             table = frame.table
-            weights = [max(6, *(_width(v) for v in [name, *df[name]])) for name in df.columns]
-            for j, weight in enumerate(weights):
-                table.columns[j].width = int(each * weight / sum(weights))
-            for r in range(rows):
-                table.rows[r].height = row_h
-                for j, name in enumerate(df.columns):
-                    text = str(name) if r == 0 else str(df[name].iloc[r - 1])
+            for j, column_width in enumerate(widths):
+                table.columns[j].width = column_width
+            for r in range(shown):
+                table.rows[r].height = heights[r]
+                for j, text in enumerate(cells[r]):
                     cell = table.cell(r, j)
                     cell.margin_top = cell.margin_bottom = Inches(0.03)
                     colour = RGBColor(0xFF, 0xFF, 0xFF) if r == 0 else INK
-                    _text(cell.text_frame, [(text, 12, r == 0, colour)], anchor=MSO_ANCHOR.MIDDLE)
-            bottom = max(bottom, y + row_h * rows)
+                    _text(cell.text_frame, [(text, size, r == 0, colour)], anchor=MSO_ANCHOR.MIDDLE)
+            y += sum(heights[:shown])
+            if shown < len(cells):
+                more = f"此处列出前 {shown - 1} 行,全部见页面与下载。"
+                _box(slide, x, y, each, MORE_ROWS_HEIGHT, [(more, 10, False, GREY)])
+                y += MORE_ROWS_HEIGHT
+            bottom = max(bottom, y)
         return bottom
 
     def finish(self) -> bytes:

@@ -223,7 +223,6 @@ def _overdue(overdue, place, everything) -> Section:
     return Section(
         "overdue",
         f"超期未办结清单(共 {fmt.count(total)} 件,按超期时长排列)",
-        figures=(KeyFigure("超期未办结", f"{fmt.count(total)} 件", "", "bad" if total else ""),),
         tables=(Table(table, height=340, private=("反映人", "联系电话")),)
         if not overdue.empty
         else (),
