@@ -116,7 +116,7 @@ def _summary(args: argparse.Namespace) -> int:
 def _guess_kind(path: str) -> str:
     """grids for GeoJSON (by extension, or a .json whose start declares features), else
     events: Open311, Socrata and JSON Lines exports are events."""
-    from analytics.reading import declares_features
+    from analytics.ingest.reading import declares_features
 
     lower = path.lower()
     if lower.endswith(".geojson"):
@@ -133,9 +133,11 @@ def _guess_kind(path: str) -> str:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from analytics.importer import ImportCheckFailed, ImportFileError, import_events
-    from analytics.presets import PRESETS, load_mapping
-    from analytics.reference_import import KINDS, import_reference
+    from analytics.ingest.events import import_events
+    from analytics.ingest.presets import PRESETS, load_mapping
+    from analytics.ingest.reading import ImportFileError
+    from analytics.ingest.reference import KINDS, import_reference
+    from analytics.ingest.rows import ImportCheckFailed
     from analytics.store import StoreBusy
 
     kind = args.kind or _guess_kind(args.file)

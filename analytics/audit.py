@@ -157,7 +157,7 @@ def file_hash(content: bytes | str | os.PathLike) -> str:
 
 
 def import_detail(result: Any, name: str, sha256: str, kind: str) -> dict:
-    """What the log keeps of an import (``importer.ImportResult``): the file's name and
+    """What the log keeps of an import (``analytics.ingest.rows.ImportResult``): the file's name and
     SHA-256, the kind, whether it was only checked, and the row counts."""
     return {
         "file": name,

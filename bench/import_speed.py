@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics.importer import import_events
+from analytics.ingest.events import import_events
 
 OUT = Path(__file__).resolve().parent / "out"
 SOURCE = OUT / "events_1000000.duckdb"
@@ -103,7 +103,7 @@ def main() -> None:
         write_export(args.rows, args.dates, args.format)
         return
     if not SOURCE.exists():
-        subprocess.run([sys.executable, "-c", "from analytics.demo import build_demo; "
+        subprocess.run([sys.executable, "-c", "from analytics.demo.build import build_demo; "
                         f"build_demo({str(SOURCE)!r}, events=1_000_000, seed=7)"],
                        check=True)  # fmt: skip
     path = export_path(args.rows, args.dates, args.format)

@@ -6,8 +6,11 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from analytics import audit, importer, labels, presets, reference_import
+from analytics import audit, labels
 from analytics import formats as fmt
+from analytics.ingest import events, presets, reference
+from analytics.ingest.reading import ImportFileError
+from analytics.ingest.rows import ImportCheckFailed, ImportResult
 from analytics.store import StoreBusy
 from ui import auth, data
 from ui.context import entered
@@ -23,7 +26,7 @@ PRESET_TITLES = (
     | {MANUAL: "手动对应列"}
 )
 NOT_IMPORTED = ""
-KINDS = {"events": "事件工单"} | reference_import.KINDS
+KINDS = {"events": "事件工单"} | reference.KINDS
 FILE_TYPES = {
     "events": ["csv", "txt", "xlsx", "xlsm", "json", "jsonl"],
     "grids": ["geojson", "json"],
@@ -43,14 +46,14 @@ HINTS = {
 
 
 @st.cache_data(show_spinner="正在读取文件…", max_entries=8)
-def _preview(file_id: str, name: str, preset: str, _data: bytes) -> importer.FilePreview:
-    return importer.preview_file(_data, preset=preset, name=name)
+def _preview(file_id: str, name: str, preset: str, _data: bytes) -> events.FilePreview:
+    return events.preview_file(_data, preset=preset, name=name)
 
 
 TEXT_DEFAULTS = ("street", "community", "category")  # free-text defaults a form offers
 
 
-def _reset_form(preview: importer.FilePreview, preset: str) -> None:
+def _reset_form(preview: events.FilePreview, preset: str) -> None:
     """Fill the mapping form from what the preset matched (on a new file or preset)."""
     mapping = presets.as_mapping(preview.preset or "canonical")
     for column in presets.FIELD_NAMES:
@@ -63,7 +66,7 @@ def _reset_form(preview: importer.FilePreview, preset: str) -> None:
     st.session_state.pop("imp_result", None)
 
 
-def _mapping_form(preview: importer.FilePreview) -> dict:
+def _mapping_form(preview: events.FilePreview) -> dict:
     """Selectboxes, one per event column, and the defaults; returns the mapping they say."""
     options = [NOT_IMPORTED, *preview.headers]
     columns = {}
@@ -117,7 +120,7 @@ def _missing(mapping: dict) -> list[str]:
     return [presets.FIELD_NAMES[c] for c in presets.REQUIRED if c not in given]
 
 
-def _show_result(result: importer.ImportResult) -> None:
+def _show_result(result: ImportResult) -> None:
     if result.dry_run:
         st.info(f"校验完成(未写入数据库):{result.summary()}", icon=":material/fact_check:")
     else:
@@ -148,9 +151,7 @@ def _show_result(result: importer.ImportResult) -> None:
             st.dataframe(rows, hide_index=True, width="stretch", height=260)
 
 
-def _run_buttons(
-    disabled: bool, run: Callable[..., importer.ImportResult], upload, kind: str
-) -> None:
+def _run_buttons(disabled: bool, run: Callable[..., ImportResult], upload, kind: str) -> None:
     """校验 and 导入 buttons; either runs the import with a progress bar, then the result.
     Both are audited with the file's hash and the counts."""
     check_col, import_col, _ = st.columns([1, 1, 3])
@@ -164,7 +165,7 @@ def _run_buttons(
                 dry_run=check,
                 progress=lambda stage, fraction: bar.progress(fraction, text=stage),
             )
-        except (importer.ImportFileError, importer.ImportCheckFailed, StoreBusy) as exc:
+        except (ImportFileError, ImportCheckFailed, StoreBusy) as exc:
             st.error(fmt.plain(str(exc)), icon=":material/warning:")
         except MemoryError:
             st.error("文件太大,内存不足。请分成几个文件导入。数据库未做任何改动。")
@@ -188,7 +189,7 @@ def _events(upload, preset: str) -> None:
         preview = _preview(
             upload.file_id, upload.name, preset if preset != MANUAL else presets.AUTO, raw
         )
-    except importer.ImportFileError as exc:
+    except ImportFileError as exc:
         st.error(fmt.plain(str(exc)), icon=":material/warning:")
         return
     except Exception:  # a defect of ours: a short message here, the detail in the log
@@ -232,7 +233,7 @@ def _events(upload, preset: str) -> None:
     )
     _run_buttons(
         bool(missing),
-        lambda **kw: importer.import_events(
+        lambda **kw: events.import_events(
             raw, name=upload.name, mapping=mapping, create_units=create, **kw
         ),
         upload,
@@ -256,7 +257,7 @@ def _reference(upload, kind: str) -> None:
     raw = upload.getvalue()
     _run_buttons(
         False,
-        lambda **kw: reference_import.import_reference(
+        lambda **kw: reference.import_reference(
             raw, kind, name=upload.name, coordinates=system, **kw
         ),
         upload,

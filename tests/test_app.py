@@ -222,7 +222,7 @@ def test_unknown_households_and_untrusted_names_are_shown_safely(tiny_db, tmp_pa
 
 
 def test_overview_on_a_311_import_without_grids_draws_hexagons(tmp_path, monkeypatch):
-    from analytics.importer import import_events
+    from analytics.ingest.events import import_events
     from tests.test_import import OPEN311_HEADER, open311_rows
 
     db = tmp_path / "nyc.duckdb"

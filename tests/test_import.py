@@ -8,7 +8,9 @@ import pytest
 
 from analytics import geo
 from analytics.__main__ import main
-from analytics.importer import ImportFileError, import_events, parse_timestamps
+from analytics.ingest.events import import_events
+from analytics.ingest.reading import ImportFileError
+from analytics.ingest.values import parse_timestamps
 from analytics.store import StoreBusy, writing
 from tests.conftest import query
 
@@ -210,7 +212,7 @@ def test_a_crash_during_the_import_leaves_the_database_as_it_was(db, tmp_path, m
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("analytics.importer._reason_counts", boom)
+    monkeypatch.setattr("analytics.ingest.rows._reason_counts", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         import_events(src, preset="hotline", db=db)
     assert db.read_bytes() == before
@@ -392,7 +394,7 @@ def test_messy_open311_export_creates_its_units_and_needs_no_grids(tmp_path):
 
 
 def test_the_fast_reader_reads_a_regular_file_exactly_like_the_tolerant_one():
-    from analytics.reading import csv_body, regular_body
+    from analytics.ingest.reading import csv_body, regular_body
 
     text = '标题\na,b,c\n1,"逗号,和""引号""",3\n4,"换\n行",6\n\n,,\n7,8,9\n\n'
     utf8 = text.encode("utf-8")

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import importer
-from analytics.importer import ImportCheckFailed, import_events
+from analytics.ingest import rows
+from analytics.ingest.events import import_events
+from analytics.ingest.rows import ImportCheckFailed
 from tests.conftest import query
 
 ROW_GROUP = 122_880  # DuckDB's row group: duckdb 2.0.0 lost temp-table rows past the first
@@ -66,14 +67,14 @@ def test_a_write_that_does_not_read_back_aborts_with_nothing_changed(db, tmp_pat
     canonical_csv(path, np.arange(50), "物业管理")
     before = count(db, "SELECT count(*) FROM events")
     imports = count(db, "SELECT count(*) FROM imports")
-    real = importer.upsert
+    real = rows.upsert
 
     def lossy(con, table, key, incoming):  # the engine drops rows behind the importer's back
         figures = real(con, table, key, incoming)
         con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM {table} LIMIT 3)")
         return figures
 
-    monkeypatch.setattr(importer, "upsert", lossy)
+    monkeypatch.setattr(rows, "upsert", lossy)
     with pytest.raises(ImportCheckFailed, match="核对不符"):
         import_events(path, db=db)
     assert count(db, "SELECT count(*) FROM events") == before

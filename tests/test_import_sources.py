@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from analytics.__main__ import main
-from analytics.importer import ImportFileError, import_events
-from analytics.presets import PRESETS, fold, match_headers
+from analytics.ingest.events import import_events
+from analytics.ingest.presets import PRESETS, fold, match_headers
+from analytics.ingest.reading import ImportFileError
 from tests.conftest import query
 
 
@@ -147,7 +148,7 @@ def test_cli_dry_run_reports_and_writes_nothing(db, tmp_path, capsys):
 
 
 def test_the_preview_masks_personal_data_however_it_is_headed_or_written(tmp_path):
-    from analytics.importer import preview_file
+    from analytics.ingest.events import preview_file
 
     path = csv(tmp_path, "p.csv", [
         "工单编号,来电时间,问题分类,联系人,手机号码,诉求内容",
@@ -232,7 +233,7 @@ def test_a_title_cell_with_a_line_break_above_the_header(db, tmp_path):
 
 
 def test_a_repeated_or_blank_header_can_still_be_mapped(db, tmp_path):
-    from analytics.importer import preview_file
+    from analytics.ingest.events import preview_file
 
     path = csv(tmp_path, "r.csv", [
         "编号,时间,时间,,街道", "R1,2026-04-01 09:00,2026-04-02 09:00,物业管理,甲街道",

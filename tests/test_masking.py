@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.importer import preview_file
+from analytics.ingest.events import preview_file
 from analytics.masking import (
     MASKERS,
     mask_address,
@@ -241,14 +241,14 @@ def test_the_preview_masks_by_header_and_by_content(tmp_path):
 
 
 def test_import_reasons_and_notes_quote_no_phone_in_the_clear(db):
-    from analytics import importer
+    from analytics.ingest import events
 
     csv = (
         "事件编号,上报时间,事件类型,业务类别,来源渠道,所属街道\n"
         "X1,13812341234,complaint,环境卫生,hotline,S01\n"
         "X2,2026-10-01 08:00,complaint,环境卫生,hotline,S01\n"
     ).encode()
-    result = importer.import_events(csv, name="x.csv", preset="auto", db=db, dry_run=True)
+    result = events.import_events(csv, name="x.csv", preset="auto", db=db, dry_run=True)
     said = " ".join([*result.reasons, *result.notes, *result.quarantined["reason"]])
     assert result.rows_quarantined == 1
     assert "13812341234" not in said

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import shapely
 
-from analytics import reading, reference_import
-from analytics.importer import import_events, preview_file
-from analytics.reading import MAX_COLUMNS, NOT_UTF8, ImportFileError, read_sheet
-from analytics.reference_import import import_reference
+from analytics.ingest import reading, reference
+from analytics.ingest.events import import_events, preview_file
+from analytics.ingest.reading import MAX_COLUMNS, NOT_UTF8, ImportFileError, read_sheet
+from analytics.ingest.reference import import_reference
 from tests.conftest import query
 from tests.test_import import HEADER, hotline_rows
 
@@ -346,7 +346,7 @@ def test_a_grid_file_above_the_vertex_bound_is_simplified_to_it(db, tmp_path):
     assert any("共 400,001 个顶点" in note and "已简化为" in note for note in result.notes)
     stored = query(db, "SELECT geometry, area_km2 FROM grids WHERE name = '第2网格'")
     geom = shapely.from_geojson(stored["geometry"][0])
-    assert 1000 < shapely.get_num_coordinates(geom) <= reference_import.GRID_VERTICES
+    assert 1000 < shapely.get_num_coordinates(geom) <= reference.GRID_VERTICES
     assert geom.is_valid
     assert stored["area_km2"][0] == pytest.approx(0.01 * 0.01 * 111.32 * 0.8695 * 110.574, rel=0.01)
 
@@ -363,8 +363,8 @@ def test_grid_files_beyond_the_hard_vertex_bound_or_without_feature_objects_are_
 
     million = [feature("第2网格", wiggly_square(106.51, 29.60, 1_000_000))]
     assert "有约 1,000,0" in message(million)  # from the bracket count, before parsing
-    monkeypatch.setattr(reference_import, "GRID_VERTICES", 1_000)
-    monkeypatch.setattr(reference_import, "GRID_VERTICES_REFUSED", 5_000)
+    monkeypatch.setattr(reference, "GRID_VERTICES", 1_000)
+    monkeypatch.setattr(reference, "GRID_VERTICES_REFUSED", 5_000)
     big = [feature("第2网格", wiggly_square(106.51, 29.60, 5_500))]  # counted when parsed
     assert "有 5,501 个顶点,超过 5,000 个的上限" in message(big)
     assert "第 2 个要素不是 JSON 对象(而是 list)" in message([feature("a", []), [1, 2]])

@@ -325,7 +325,7 @@ def _count(db: Path, table: str) -> int:
 
 
 def _import(export: Export, db: Path):
-    from analytics.importer import import_events
+    from analytics.ingest.events import import_events
 
     mapping = None
     if export.mapping:
@@ -535,8 +535,9 @@ kind, path, db = sys.argv[1:4]
 outcome = {}
 started = time.monotonic()
 try:
-    from analytics.importer import ImportFileError, import_events
-    from analytics.reference_import import import_reference
+    from analytics.ingest.events import import_events
+    from analytics.ingest.reading import ImportFileError
+    from analytics.ingest.reference import import_reference
     started = time.monotonic()
     if kind == "events":
         import_events(path, preset="auto", db=db, create_units=True)
@@ -602,7 +603,7 @@ def test_a_hostile_file_fails_fast_with_one_chinese_line(name, tmp_path):
 
 
 def test_a_utf8_file_with_one_gbk_cell_quarantines_only_that_row(tmp_path):
-    from analytics.importer import import_events
+    from analytics.ingest.events import import_events
 
     db = tmp_path / "gbk.duckdb"
     r = import_events(HOSTILE / "gbk_cell.csv", preset="auto", db=db, create_units=True)

@@ -8,8 +8,9 @@ import pytest
 
 from analytics import geo
 from analytics.__main__ import main
-from analytics.importer import ImportFileError, import_events
-from analytics.reference_import import import_reference
+from analytics.ingest.events import import_events
+from analytics.ingest.reading import ImportFileError
+from analytics.ingest.reference import import_reference
 from tests.conftest import query
 from tests.test_import import HEADER, hotline_rows
 

@@ -1,8 +1,9 @@
 """Importing the reference tables: grids (GeoJSON), buildings and workers (CSV or Excel).
 
-The same rules as the events importer (``analytics.importer``): every row is accepted,
-updated, unchanged or quarantined with a Chinese reason; the counts add up and are recorded
-in ``imports``; the write is atomic; a file that is not what it claims gets one clear error.
+The same rules as the events importer (:mod:`analytics.ingest.events`): every row is
+accepted, updated, unchanged or quarantined with a Chinese reason; the counts add up and are
+recorded in ``imports``; the write is atomic; a file that is not what it claims gets one
+clear error. Which header is which column: :data:`analytics.ingest.presets.REFERENCE_PRESETS`.
 
 - **grids**: a GeoJSON FeatureCollection of Polygon/MultiPolygon features whose properties
   name the grid and its community (codes or names; Chinese or canonical keys). A grid
@@ -31,75 +32,22 @@ from shapely.geometry import shape
 from analytics import geo, labels
 from analytics.connection import db_url, duckdb_path, is_duckdb_file
 from analytics.geo import convert_to_wgs84
-from analytics.importer import (
+from analytics.ingest.presets import REFERENCE_PRESETS, REFERENCE_REQUIRED, find_header, fold
+from analytics.ingest.reading import ImportFileError, load_source, read_sheet
+from analytics.ingest.rows import ImportResult, Rows, finish, raw_text
+from analytics.ingest.units import (
     Directory,
-    ImportFileError,
-    ImportResult,
-    Rows,
     add_units,
     extent,
-    finish,
-    load_source,
     next_id,
-    parse_numbers,
     place_names,
-    raw_text,
     reference,
     unit_name,
-    vocabulary,
 )
-from analytics.presets import Preset, find_header, fold
-from analytics.reading import read_sheet
+from analytics.ingest.values import parse_numbers, vocabulary
 from analytics.store import writing
 
 KINDS = {"grids": "网格边界", "buildings": "楼栋", "workers": "网格员"}
-_GRID = ("grid_id", "grid", "所属网格", "网格", "网格编码", "网格编号", "网格名称")
-_COMMUNITY = ("community_id", "community", "所属社区", "社区", "社区名称", "社区编码")
-_STREET = ("street_id", "street", "所属街道", "街道", "街镇", "街道名称")
-PRESETS = {
-    "grids": Preset(
-        "grids",
-        "网格边界",
-        {
-            "grid_id": ("grid_id", "网格编码", "网格编号", "网格代码"),
-            "name": ("name", "网格名称", "网格名", "名称"),
-            "community": _COMMUNITY,
-            "street": _STREET,
-            "households": ("households", "户数", "总户数"),
-            "population": ("population", "人口", "常住人口", "人口数"),
-            "full_time_workers": ("full_time_workers", "专职网格员", "专职网格员数"),
-            "part_time_workers": ("part_time_workers", "兼职网格员", "兼职网格员数"),
-        },
-    ),
-    "buildings": Preset(
-        "buildings",
-        "楼栋清单",
-        {
-            "building_id": ("building_id", "楼栋编号", "楼栋编码", "建筑编号"),
-            "grid": _GRID,
-            "community": _COMMUNITY,
-            "lon": ("lon", "经度"),
-            "lat": ("lat", "纬度"),
-            "households": ("households", "户数"),
-        },
-    ),
-    "workers": Preset(
-        "workers",
-        "网格员名册",
-        {
-            "worker_id": ("worker_id", "网格员编号", "人员编号", "工号"),
-            "name": ("name", "姓名"),
-            "role": ("role", "岗位", "人员类型", "类别"),
-            "grid": _GRID,
-            "community": _COMMUNITY,
-        },
-    ),
-}
-REQUIRED = {
-    "grids": ("name", "community"),
-    "buildings": ("building_id", "lon", "lat"),
-    "workers": ("worker_id", "role"),
-}
 NAMES = {
     "grid_id": "网格编码",
     "name": "名称",
@@ -247,7 +195,7 @@ def _features(
                 f"{name} 的第 {i + 1:,} 个要素不是 JSON 对象(而是 {type(feature).__name__})。"
                 "GeoJSON 的 features 应是 Feature 对象的数组;请重新导出。"
             )
-    preset = PRESETS["grids"]
+    preset = REFERENCE_PRESETS["grids"]
     records, texts, geometries = [], [], []
     for feature in features:
         props = (feature or {}).get("properties")
@@ -313,10 +261,10 @@ def _simplify(geometries: list, name: str) -> str | None:
 
 def _table(data: bytes, name: str, kind: str) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
     """A CSV/Excel table as canonical string columns (None when empty), raw text, blanks."""
-    preset = PRESETS[kind]
+    preset = REFERENCE_PRESETS[kind]
     sheet = read_sheet(data, name)
     index, found = find_header(
-        sheet.head, preset, name, REQUIRED[kind], hint="请检查表头中的列名。"
+        sheet.head, preset, name, REFERENCE_REQUIRED[kind], hint="请检查表头中的列名。"
     )
     width = len(sheet.head[index])
     cells = sheet.body(index + 1, width)

@@ -8,7 +8,10 @@ dots, full-width forms, a BOM and required-field asterisks do not matter, so the
 
 ``preset="auto"`` (the default on the CLI and the page) tries every preset on the first
 rows and takes the one that recognises the most columns, with its reason in Chinese; a
-tie between presets asks the user to choose. A preset and its title live here only.
+tie between presets asks the user to choose.
+
+The reference tables' files (grids' GeoJSON properties, buildings, workers) have their
+presets here too, :data:`REFERENCE_PRESETS`. A preset and its title live here only.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analytics.reading import ImportFileError
+from analytics.ingest.reading import ImportFileError
 from analytics.schema import TABLES
 from analytics.settings import zone_problem
 
@@ -218,6 +221,55 @@ FIELD_NAMES = HEADER_NAME | {  # every column a mapping may fill, in the order a
     "description": "诉求内容",
 }
 MAPPING_HINT = "请检查是否选对了预设(--preset),或用 --mapping 指定列名对应关系。"
+
+# The reference tables (analytics.ingest.reference): canonical column -> accepted headers.
+_GRID = ("grid_id", "grid", "所属网格", "网格", "网格编码", "网格编号", "网格名称")
+_COMMUNITY = ("community_id", "community", "所属社区", "社区", "社区名称", "社区编码")
+_STREET = ("street_id", "street", "所属街道", "街道", "街镇", "街道名称")
+REFERENCE_PRESETS: dict[str, Preset] = {
+    "grids": Preset(
+        "grids",
+        "网格边界",
+        {
+            "grid_id": ("grid_id", "网格编码", "网格编号", "网格代码"),
+            "name": ("name", "网格名称", "网格名", "名称"),
+            "community": _COMMUNITY,
+            "street": _STREET,
+            "households": ("households", "户数", "总户数"),
+            "population": ("population", "人口", "常住人口", "人口数"),
+            "full_time_workers": ("full_time_workers", "专职网格员", "专职网格员数"),
+            "part_time_workers": ("part_time_workers", "兼职网格员", "兼职网格员数"),
+        },
+    ),
+    "buildings": Preset(
+        "buildings",
+        "楼栋清单",
+        {
+            "building_id": ("building_id", "楼栋编号", "楼栋编码", "建筑编号"),
+            "grid": _GRID,
+            "community": _COMMUNITY,
+            "lon": ("lon", "经度"),
+            "lat": ("lat", "纬度"),
+            "households": ("households", "户数"),
+        },
+    ),
+    "workers": Preset(
+        "workers",
+        "网格员名册",
+        {
+            "worker_id": ("worker_id", "网格员编号", "人员编号", "工号"),
+            "name": ("name", "姓名"),
+            "role": ("role", "岗位", "人员类型", "类别"),
+            "grid": _GRID,
+            "community": _COMMUNITY,
+        },
+    ),
+}
+REFERENCE_REQUIRED = {
+    "grids": ("name", "community"),
+    "buildings": ("building_id", "lon", "lat"),
+    "workers": ("worker_id", "role"),
+}
 
 
 def match_headers(row: list[str], preset: Preset) -> dict[str, int]:

@@ -1,10 +1,12 @@
 """Reading an uploaded file into a table of text cells: CSV, Excel or JSON, within bounds.
 
-The importers call :func:`read_sheet` and get a :class:`Sheet`: its first rows, where the
-header is looked for, and a reader of the rest (``Sheet.body``). Only the first rows are
-decoded and parsed before ``body`` is called, so a preview reads a few rows in bounded
-memory. The one exception is a JSON import: its header is the union of every record's keys,
-so it reads the records once, up front (a preview reads the first records only).
+The importers take a file's bytes and name from a path or an upload with
+:func:`load_source` (its size checked before it is read), call :func:`read_sheet` and get a
+:class:`Sheet`: its first rows, where the header is looked for, and a reader of the rest
+(``Sheet.body``). Only the first rows are decoded and parsed before ``body`` is called, so a
+preview reads a few rows in bounded memory. The one exception is a JSON import: its header
+is the union of every record's keys, so it reads the records once, up front (a preview
+reads the first records only).
 
 A file that is damaged, hostile or not what it claims is refused with one Chinese sentence
 (:class:`ImportFileError`) before anything is expanded, against the bounds below. A row that
@@ -23,6 +25,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -82,6 +85,18 @@ def check_size(size: int, name: str) -> None:
             f"{name} 有 {_mb(size)},超过单个文件 {_mb(MAX_FILE_BYTES)} 的上限。"
             "请按年份或街道分成几个文件分别导入。"
         )
+
+
+def load_source(source: str | Path | bytes, name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, bytes):
+        if not name:
+            raise ValueError("name is required when importing bytes")
+        return source, name
+    path = Path(source)
+    if not path.exists():
+        raise ImportFileError(f"找不到文件 {path}。")
+    check_size(path.stat().st_size, name or path.name)  # before reading it into memory
+    return path.read_bytes(), name or path.name
 
 
 def read_sheet(data: bytes, name: str, *, preview: bool = False) -> Sheet:
