@@ -93,7 +93,7 @@ def comparable(f: Filters, kind: str | None, rng: DataRange) -> bool:
     return comparison_problem(f, kind, rng) is None
 
 
-def _tagged_events(con: BaseBackend, f: Filters, rng: DataRange, compare: str | None) -> Table:
+def tagged_events(con: BaseBackend, f: Filters, rng: DataRange, compare: str | None) -> Table:
     """Scoped events of the period (and comparison period) with ``period`` and ``as_of``."""
     t = apply_scope(con.table("events"), f)
     current = in_period(t, f.start, f.end)
@@ -123,7 +123,7 @@ def metric_table(
     Groups present in only one period get NaN for the other (counts get 0). ``prepare``
     derives the grouping columns (and may filter) before the metrics are reduced.
     """
-    t = _tagged_events(con, f, rng, compare)
+    t = tagged_events(con, f, rng, compare)
     if prepare is not None:
         t = prepare(t)
     t = t.mutate(records_acceptance=ibis.literal(rng.records_acceptance))

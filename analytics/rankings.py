@@ -47,11 +47,11 @@ from analytics.filters import Filters, add_months, apply_grid_scope, in_period, 
 from analytics.masking import mask_name
 from analytics.queries import (
     DataRange,
-    _tagged_events,
     comparable,
     comparison_problem,
     grid_reference,
     metric_table,
+    tagged_events,
     unit_names,
 )
 from analytics.settings import Settings
@@ -445,7 +445,7 @@ def worker_ranking(
 
     anywhere = replace(f, street_id=None, community_id=None, grid_id=None)
     span, prepare = _sliced(anywhere, rng, WORKER_COLUMNS)
-    t = prepare(_tagged_events(con, span, rng, None))
+    t = prepare(tagged_events(con, span, rng, None))
     t = t.filter(t.worker_id.isin(staff_table.worker_id))
     figures = t.group_by(["worker_id", "key"]).aggregate(**_worker_figures(t)).execute()
     figures = figures.rename(columns={"worker_id": "unit_id"})
