@@ -31,7 +31,7 @@ from analytics.filters import PERIOD_PRESETS, Filters, preset_period
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from analytics.demo import build_demo
+    from analytics.demo.build import build_demo
 
     url = db_url(args.db)
     if not is_duckdb_file(url):
@@ -208,56 +208,31 @@ def _import(args: argparse.Namespace) -> int:
 def _whatif(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from analytics import partition as pt
-    from analytics import queueing as qu
-    from analytics import whatif as wi
+    from analytics.planning import queueing, scenario, whatif
     from analytics.settings import load as load_settings
 
     settings = load_settings()
+    choice = scenario.Scenario(
+        args.scope,
+        households_per_grid=args.households_per_grid,
+        n_grids=args.grids,
+        events_ceiling=args.events_ceiling,
+        least_change=args.least_change,
+    )
     con = connect(args.db, read_only=True)
     try:
-        scope = wi.load_scope(con, args.scope)
-        rng = q.data_range(con)
-        if rng is None:
-            raise ValueError("数据库中还没有事件,无法校准预测模型。")
-        calibration = wi.calibration_grids(con, rng, settings.worker_hours_per_month)
+        result = scenario.run(con, choice, settings)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         return 2
     finally:
         con.disconnect()
-    started = time.perf_counter()
-    try:
-        plan = wi.redraw(
-            scope,
-            calibration,
-            households_per_grid=args.households_per_grid,
-            n_grids=args.grids,
-            events_ceiling=args.events_ceiling,
-            least_change=args.least_change,
-            hours_per_month=settings.worker_hours_per_month,
-        )
-    except ValueError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    seconds = time.perf_counter() - started
-    try:
-        model, tests = qu.calibrate(calibration)
-    except ValueError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    common = {
-        "hours_per_month": settings.worker_hours_per_month,
-        "cost_per_worker_year": settings.cost_per_worker_year,
-    }
-    current = pt.current_plan(scope.buildings, scope.grids)
-    before = wi.outcome(current, scope, calibration, model, **common)
-    cap = args.events_ceiling or settings.events_per_worker_cap  # a ceiling is also the cap
-    after = wi.outcome(plan, scope, calibration, model, staff_cap=cap, **common)
+    scope, plan, model, tests = result.scope, result.plan, result.model, result.tests
+    before, after = result.before, result.after
     out = Path(args.out)
-    wi.write_plan(plan, wi.summary(plan, before, after, model, tests), out)
+    whatif.write_plan(plan, result.summary(), out)
     b, a = before.totals, after.totals
-    print(f"==> {scope.name}:{len(scope.buildings):,} 栋楼,重新划分用时 {seconds:.1f} 秒")
+    print(f"==> {scope.name}:{len(scope.buildings):,} 栋楼,重新划分用时 {result.seconds:.1f} 秒")
     print(f"    网格 {b['grids']} → {a['grids']},专职网格员 {b['full_time_workers']} → "
           f"{a['full_time_workers']},户数变异系数 {a['households_cv']:.1%},"
           f"保持原网格的楼栋 {plan.stats['kept_share']:.1%}")  # fmt: skip
@@ -266,7 +241,7 @@ def _whatif(args: argparse.Namespace) -> int:
           f"P90 {hours(b['p90_hours'])} → {hours(a['p90_hours'])},"
           f"按时办结率 {fmt.rate(b['on_time_rate'])} → {fmt.rate(a['on_time_rate'])}")  # fmt: skip
     chosen = tests[model.kind]
-    print(f"    模型:{qu.KINDS[model.kind]},回测中位数误差 {chosen.median_mape:.1%},"
+    print(f"    模型:{queueing.KINDS[model.kind]},回测中位数误差 {chosen.median_mape:.1%},"
           f"相关系数 {chosen.median_r:.2f}")  # fmt: skip
     print(f"    已写入 {out / 'grids.geojson'}、{out / 'assignment.csv'}、{out / 'summary.json'}")
     return 0

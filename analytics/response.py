@@ -121,7 +121,7 @@ def default_pivot(rng: DataRange) -> date:
     """The demo district's 2025 reform when the data spans it, else the month start nearest
     the middle of the data (the middle day itself when that month started before the data),
     always within :func:`pivot_bounds` when there are any."""
-    from analytics.demo import REFORM
+    from analytics.demo.build import REFORM
 
     reform = pd.Timestamp(REFORM).date()
     if rng.first_day < reform <= rng.last_day:

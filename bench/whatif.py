@@ -17,11 +17,9 @@ import time
 
 import pandas as pd
 
-from analytics import partition as pt
 from analytics import queries as q
-from analytics import queueing as qu
-from analytics import whatif as wi
 from analytics.connection import connect
+from analytics.planning import partition, queueing, whatif
 from bench.overview import db_path, missing_db
 
 
@@ -47,8 +45,8 @@ def main() -> None:
     con = connect(path, read_only=True)
     units = q.org_units(con)
     streets = list(units.loc[units["level"] == "street", "unit_id"])
-    scopes = {s: wi.load_scope(con, s) for s in streets}
-    calibration = wi.calibration_grids(con, q.data_range(con))
+    scopes = {s: whatif.load_scope(con, s) for s in streets}
+    calibration = whatif.calibration_grids(con, q.data_range(con))
     con.disconnect()
 
     print(
@@ -58,19 +56,21 @@ def main() -> None:
     print("|---|---:|---|---:|---:|---|---:|---:|---:|---|")
     for street, scope in scopes.items():
         target = float(scope.grids["households"].median())
-        now = pt.current_plan(scope.buildings, scope.grids).stats["mean_compactness"]
+        now = partition.current_plan(scope.buildings, scope.grids).stats["mean_compactness"]
         fresh_s, fresh = timed(
-            lambda s=scope, t=target: pt.repartition(s.buildings, s.grids, households_per_grid=t),
+            lambda s=scope, t=target: partition.repartition(
+                s.buildings, s.grids, households_per_grid=t
+            ),
             args.runs,
         )
         least_s, least = timed(
-            lambda s=scope, t=target: pt.repartition(
+            lambda s=scope, t=target: partition.repartition(
                 s.buildings, s.grids, households_per_grid=t, least_change=True
             ),
             args.runs,
         )
         ceiling_s, capped = timed(
-            lambda s=scope: wi.redraw(s, calibration, events_ceiling=args.ceiling), args.runs
+            lambda s=scope: whatif.redraw(s, calibration, events_ceiling=args.ceiling), args.runs
         )
         print(
             f"| {street} {scope.name} | {len(scope.buildings):,} | {len(scope.grids)} → "
@@ -82,9 +82,9 @@ def main() -> None:
     buildings = pd.concat([s.buildings for s in scopes.values()], ignore_index=True)
     grids = pd.concat([s.grids for s in scopes.values()], ignore_index=True)
     target = float(grids["households"].median())
-    now = pt.current_plan(buildings, grids).stats["mean_compactness"]
+    now = partition.current_plan(buildings, grids).stats["mean_compactness"]
     district_s, district = timed(
-        lambda: pt.repartition(buildings, grids, households_per_grid=target), args.runs
+        lambda: partition.repartition(buildings, grids, households_per_grid=target), args.runs
     )
     print(
         f"| whole district | {len(buildings):,} | {len(grids)} → {district.stats['n_grids']} | "
@@ -93,7 +93,7 @@ def main() -> None:
     )
 
     started = time.perf_counter()
-    model, tests = qu.calibrate(calibration)
+    model, tests = queueing.calibrate(calibration)
     seconds = time.perf_counter() - started
     print(
         f"\nResponse model on {len(calibration)} grids (calibration and back-test {seconds:.1f} s)"
@@ -103,7 +103,7 @@ def main() -> None:
     for kind, t in tests.items():
         mark = " (used)" if kind == model.kind else ""
         print(
-            f"| {qu.KINDS[kind]}{mark} | {t.median_mape:.1%} | {t.median_r:.2f} | "
+            f"| {queueing.KINDS[kind]}{mark} | {t.median_mape:.1%} | {t.median_r:.2f} | "
             f"{t.p90_mape:.1%} | {t.p90_r:.2f} | {t.on_time_mae * 100:.1f} 个百分点 | "
             f"{t.on_time_r:.2f} |"
         )

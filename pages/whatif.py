@@ -8,9 +8,7 @@ import streamlit as st
 
 from analytics import access, labels
 from analytics import formats as fmt
-from analytics import partition as pt
-from analytics import queueing as qu
-from analytics import whatif as wi
+from analytics.planning import partition, queueing, scenario, whatif
 from ui import auth, charts, data, downloads, maps
 from ui.context import current
 
@@ -90,8 +88,8 @@ elif mode == "ceiling":
     )
     value_col.caption(
         f"按各楼栋近一年的事件量均衡划分:事件多的片区网格小、事件少的片区网格大,"
-        f"每个社区的网格平均每月约 {fmt.count(ceiling * pt.CEILING_FILL)} 件"
-        f"(上限的 {fmt.rate(pt.CEILING_FILL, 0)}),留出余量。"
+        f"每个社区的网格平均每月约 {fmt.count(ceiling * partition.CEILING_FILL)} 件"
+        f"(上限的 {fmt.rate(partition.CEILING_FILL, 0)}),留出余量。"
     )
 least_change = least_col.toggle(
     "尽量少改动",
@@ -102,30 +100,25 @@ least_change = least_col.toggle(
     else "只拆分或合并超出目标 ±25% 的网格,其余网格保持不变",
 )
 
-staff_cap = settings.events_per_worker_cap
-if mode == "ceiling":
-    staff_cap = ceiling  # the ceiling also decides when a grid needs a second worker
-
-
 edits_key = f"wi_edits_{unit_id}"  # each scope keeps its own hand edits
 edits = tuple(st.session_state.get(edits_key, ())) if mode == "edit" else ()
+choice = scenario.Scenario(
+    unit_id,
+    households_per_grid=float(households_per_grid) if households_per_grid else None,
+    n_grids=int(n_grids) if n_grids else None,
+    events_ceiling=float(ceiling) if ceiling else None,
+    least_change=least_change and mode != "edit",
+    edits=edits,
+)
 try:
     with st.spinner(f"正在重新划分 {fmt.count(len(scope.buildings))} 栋楼…"):
-        plan = data.whatif_plan(
-            src,
-            unit_id,
-            float(households_per_grid) if households_per_grid else None,
-            int(n_grids) if n_grids else None,
-            least_change and mode != "edit",
-            edits,
-            float(ceiling) if ceiling else None,
-            settings.worker_hours_per_month,
-        )
+        result = data.whatif_result(src, choice, settings)
 except ValueError as exc:
     st.error(fmt.plain(str(exc)), icon=":material/warning:")
     st.session_state[edits_key] = list(edits[:-1])  # the newest edit is the one that failed
     st.button("返回上一步", key="wi_back")
     st.stop()
+plan = result.plan
 
 if mode == "edit":
     # The choices are the grids as they stand after the edits so far, so edits chain.
@@ -162,13 +155,8 @@ if mode == "edit":
             )
         )
 
-common = {
-    "hours_per_month": settings.worker_hours_per_month,
-    "cost_per_worker_year": settings.cost_per_worker_year,
-}
-current_plan = data.whatif_plan(src, unit_id, None, None, False, ())
-before = wi.outcome(current_plan, scope, calibration, model, **common)
-after = wi.outcome(plan, scope, calibration, model, staff_cap=staff_cap, **common)
+before, after, staff_cap = result.before, result.after, result.staff_cap
+current_plan = result.today
 b, a = before.totals, after.totals
 
 ROWS = [
@@ -252,7 +240,7 @@ with hist_col:
     )
 with model_col:
     chosen = tests[model.kind]
-    st.markdown(f"**模型可信度 · {qu.KINDS[model.kind]}**")
+    st.markdown(f"**模型可信度 · {queueing.KINDS[model.kind]}**")
     config = charts.config(f"模型回测_{names[unit_id]}")
     st.plotly_chart(charts.backtest_scatter(chosen.predictions), config=config, key="wi_backtest")
     st.caption(
@@ -260,7 +248,7 @@ with model_col:
         f"拟合的模型预测。响应时长中位数平均误差 {fmt.rate(chosen.median_mape)},相关系数 "
         f"{fmt.number(chosen.median_r, 2)};"
         + ";".join(
-            f"{qu.KINDS[k]}误差 {fmt.rate(t.median_mape)}"
+            f"{queueing.KINDS[k]}误差 {fmt.rate(t.median_mape)}"
             for k, t in tests.items()
             if k != model.kind
         )
@@ -269,11 +257,11 @@ with model_col:
 
 if auth.can_export():
     st.markdown("**导出方案**")
-    summary = wi.summary(plan, before, after, model, tests)
+    summary = result.summary()
     with st.container(horizontal=True, gap="small"):
         downloads.file_button(
             "新网格 GeoJSON",
-            lambda: json.dumps(wi.plan_geojson(plan), ensure_ascii=False),
+            lambda: json.dumps(whatif.plan_geojson(plan), ensure_ascii=False),
             fmt.file_name(f"新网格_{names[unit_id]}") + ".geojson",
             "application/geo+json",
             "wi_dl_geojson",

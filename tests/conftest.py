@@ -361,7 +361,7 @@ def tiny_con(tiny_db):
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:
     """A small but complete demo district (the real generator, fewer events)."""
-    from analytics.demo import build_demo
+    from analytics.demo.build import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     build_demo(path, events=40_000, seed=7)

@@ -371,13 +371,13 @@ def test_admin_pages_exist_for_admins_only(tiny_db, tmp_path, monkeypatch, admin
 
 
 def test_what_if_for_a_community_uses_the_districts_model_and_shows_its_grids(demo_db):
-    from analytics import whatif as wi
+    from analytics.planning import whatif
 
     backend = connect(demo_db, read_only=True)
-    whole = wi.calibrated_model(cursor(backend), q.data_range(cursor(backend)))
+    whole = whatif.calibrated_model(cursor(backend), q.data_range(cursor(backend)))
     community = access.Scope(street_id="S01", community_id="S01C01")
     con = _scoped(backend, community)
-    calibration, model, tests = wi.calibrated_model(con, q.data_range(con))
+    calibration, model, tests = whatif.calibrated_model(con, q.data_range(con))
     mine = set(con.table("grids").grid_id.execute())
     assert model == whole[1]  # a community alone has too few grids to fit one
     assert set(calibration["grid_id"]) <= mine and len(calibration) >= 1

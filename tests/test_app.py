@@ -183,7 +183,7 @@ def test_a_rebuilt_database_shows_on_the_next_rerun(tiny_db, tmp_path, monkeypat
     import os
     import shutil
 
-    from analytics.demo import build_demo
+    from analytics.demo.build import build_demo
 
     live = tmp_path / "live.duckdb"
     shutil.copy(tiny_db, live)

@@ -14,7 +14,7 @@ import shapely
 
 from analytics import schema
 from analytics.catalogue import CATEGORIES
-from analytics.demo import build_demo
+from analytics.demo.build import build_demo
 
 EVENTS = 30_000
 SEED = 20260101

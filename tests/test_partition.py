@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from analytics import partition as pt
+from analytics.planning import partition
 from tests.conftest import query
 
 # ---------------------------------------------------------------- lattice district
@@ -72,11 +72,11 @@ def same_area(a, b, rel: float = 1e-4) -> bool:
     return shapely.area(shapely.symmetric_difference(a, b)) <= rel * shapely.area(b)
 
 
-def by_id(plan: pt.Plan) -> pd.DataFrame:
+def by_id(plan: partition.Plan) -> pd.DataFrame:
     return plan.grids.set_index("new_grid_id")
 
 
-def assert_sound(plan: pt.Plan, buildings: pd.DataFrame, grids: pd.DataFrame) -> None:
+def assert_sound(plan: partition.Plan, buildings: pd.DataFrame, grids: pd.DataFrame) -> None:
     """Completeness, nesting, contiguity and tiling, true of every plan."""
     a = plan.assignment
     assert list(a["building_id"]) == list(buildings["building_id"])
@@ -114,14 +114,14 @@ def assert_sound(plan: pt.Plan, buildings: pd.DataFrame, grids: pd.DataFrame) ->
     assert 0 < plan.stats["min_compactness"] <= plan.stats["mean_compactness"] <= 1
 
 
-def kept_share(plan: pt.Plan) -> float:
+def kept_share(plan: partition.Plan) -> float:
     continued = plan.assignment["new_grid_id"].map(by_id(plan)["kept_from"])
     return float((continued == plan.assignment["old_grid_id"]).mean())
 
 
 def test_fresh_lattice_cuts_each_community_into_north_and_south_halves():
     buildings, grids = lattice()
-    plan = pt.repartition(buildings, grids, households_per_grid=100)
+    plan = partition.repartition(buildings, grids, households_per_grid=100)
     assert_sound(plan, buildings, grids)
     g = by_id(plan)
     assert list(g.index) == ["A-N01", "A-N02", "B-N01", "B-N02"]
@@ -153,7 +153,7 @@ def test_fresh_lattice_cuts_each_community_into_north_and_south_halves():
 
 def test_n_grids_is_shared_out_by_largest_remainder_and_honoured_exactly():
     buildings, grids = lattice()
-    plan = pt.repartition(buildings, grids, n_grids=5)
+    plan = partition.repartition(buildings, grids, n_grids=5)
     assert_sound(plan, buildings, grids)
     assert plan.stats["n_grids"] == 5
     assert plan.grids.groupby("community_id").size().to_dict() == {"A": 3, "B": 2}
@@ -164,18 +164,18 @@ def test_n_grids_is_shared_out_by_largest_remainder_and_honoured_exactly():
 def test_exactly_one_target_must_be_given():
     buildings, grids = lattice()
     with pytest.raises(ValueError, match="只指定一项"):
-        pt.repartition(buildings, grids)
+        partition.repartition(buildings, grids)
     with pytest.raises(ValueError, match="只指定一项"):
-        pt.repartition(buildings, grids, households_per_grid=100, n_grids=4)
+        partition.repartition(buildings, grids, households_per_grid=100, n_grids=4)
     with pytest.raises(ValueError, match="不能少于社区数"):
-        pt.repartition(buildings, grids, n_grids=1)
+        partition.repartition(buildings, grids, n_grids=1)
     with pytest.raises(ValueError, match="大于 0"):
-        pt.repartition(buildings, grids, households_per_grid=0)
+        partition.repartition(buildings, grids, households_per_grid=0)
 
 
 def test_least_change_keeps_in_band_grids_merges_small_ones_and_splits_big_ones():
     buildings, grids = lattice()
-    plan = pt.repartition(buildings, grids, households_per_grid=100, least_change=True)
+    plan = partition.repartition(buildings, grids, households_per_grid=100, least_change=True)
     assert_sound(plan, buildings, grids)
     g = by_id(plan)
     # band 75..125: G1 (40) merges with its smallest neighbour G2 (40) -> 80 (tie: G1 keeps
@@ -191,13 +191,13 @@ def test_least_change_keeps_in_band_grids_merges_small_ones_and_splits_big_ones(
     assert same_area(shape(g.loc["A-G3", "geometry"]), shape(grids.geometry[2]), rel=1e-9)
     assert same_area(shape(g.loc["B-G1", "geometry"]), shape(_box(106.51, 29.605, 106.52, 29.61)))
     assert plan.stats["kept_share"] == pytest.approx((20 + 60 + 50) / 200) == kept_share(plan)
-    fresh = pt.repartition(buildings, grids, households_per_grid=100)
+    fresh = partition.repartition(buildings, grids, households_per_grid=100)
     assert plan.stats["kept_share"] > fresh.stats["kept_share"]
 
 
 def test_least_change_leaves_a_small_grid_alone_when_merging_would_overshoot():
     buildings, grids = lattice()
-    plan = pt.repartition(
+    plan = partition.repartition(
         buildings, grids, households_per_grid=60, tolerance=0.25, least_change=True
     )
     g = by_id(plan)
@@ -211,7 +211,7 @@ def test_least_change_leaves_a_small_grid_alone_when_merging_would_overshoot():
 
 def test_split_grid_adds_one_grid_and_leaves_the_others_alone():
     buildings, grids = lattice()
-    plan = pt.split_grid(buildings, grids, "B-G1")
+    plan = partition.split_grid(buildings, grids, "B-G1")
     assert_sound(plan, buildings, grids)
     g = by_id(plan)
     assert plan.stats["n_grids"] == len(grids) + 1
@@ -223,41 +223,41 @@ def test_split_grid_adds_one_grid_and_leaves_the_others_alone():
         assert same_area(shape(g.loc[gid, "geometry"]), shape(grids.geometry[i]), rel=1e-9)
     assert plan.stats["kept_share"] == pytest.approx(150 / 200)
     with pytest.raises(ValueError, match="不在当前范围内"):
-        pt.split_grid(buildings, grids, "X-G9")
+        partition.split_grid(buildings, grids, "X-G9")
 
 
 def test_split_edits_can_be_chained_without_id_clashes():
     buildings, grids = lattice()
-    first = pt.split_grid(buildings, grids, "B-G1")
-    again = pt.split_grid(*pt.plan_inputs(first, buildings), "B-G1")
+    first = partition.split_grid(buildings, grids, "B-G1")
+    again = partition.split_grid(*partition.plan_inputs(first, buildings), "B-G1")
     assert list(by_id(again).index) == ["A-G1", "A-G2", "A-G3", "B-G1", "B-N01", "B-N02"]
     assert by_id(again)["households"].to_dict()["B-N01"] == 100
 
 
 def test_merge_grids_joins_neighbours_and_rejects_the_rest():
     buildings, grids = lattice()
-    plan = pt.merge_grids(buildings, grids, "A-G1", "A-G2")
+    plan = partition.merge_grids(buildings, grids, "A-G1", "A-G2")
     assert_sound(plan, buildings, grids)
     g = by_id(plan)
     assert plan.stats["n_grids"] == len(grids) - 1
     assert g["households"].to_dict() == {"A-G1": 80, "A-G3": 120, "B-G1": 200}
     assert same_area(shape(g.loc["A-G1", "geometry"]), shape(_box(106.50, 29.60, 106.504, 29.61)))
-    assert list(by_id(pt.merge_grids(buildings, grids, "A-G3", "A-G2")).index) == [
+    assert list(by_id(partition.merge_grids(buildings, grids, "A-G3", "A-G2")).index) == [
         "A-G1",
         "A-G3",
         "B-G1",
     ], "the grid with more households keeps its id"
     with pytest.raises(ValueError, match="不相邻"):
-        pt.merge_grids(buildings, grids, "A-G1", "A-G3")
+        partition.merge_grids(buildings, grids, "A-G1", "A-G3")
     with pytest.raises(ValueError, match="不属于同一社区"):
-        pt.merge_grids(buildings, grids, "A-G3", "B-G1")
+        partition.merge_grids(buildings, grids, "A-G3", "B-G1")
     with pytest.raises(ValueError, match="自身"):
-        pt.merge_grids(buildings, grids, "A-G1", "A-G1")
+        partition.merge_grids(buildings, grids, "A-G1", "A-G1")
 
 
 def test_current_plan_reproduces_the_current_grids():
     buildings, grids = lattice()
-    plan = pt.current_plan(buildings, grids)
+    plan = partition.current_plan(buildings, grids)
     assert_sound(plan, buildings, grids)
     g = by_id(plan)
     assert g["households"].to_dict() == {"A-G1": 40, "A-G2": 40, "A-G3": 120, "B-G1": 200}
@@ -272,9 +272,9 @@ def test_current_plan_reproduces_the_current_grids():
 
 def test_results_do_not_depend_on_input_order():
     buildings, grids = lattice()
-    plan = pt.repartition(buildings, grids, n_grids=5)
+    plan = partition.repartition(buildings, grids, n_grids=5)
     shuffled = buildings.sample(frac=1, random_state=3).reset_index(drop=True)
-    other = pt.repartition(shuffled, grids.iloc[::-1], n_grids=5)
+    other = partition.repartition(shuffled, grids.iloc[::-1], n_grids=5)
     assert list(other.assignment["building_id"]) == list(shuffled["building_id"])
     mapping = plan.assignment.set_index("building_id")["new_grid_id"]
     assert (
@@ -288,7 +288,7 @@ def test_buildings_at_the_same_spot_stay_together():
     buildings, grids = lattice()
     twin = buildings[buildings["building_id"] == "A55"].assign(building_id="A55b", households=3)
     buildings = pd.concat([buildings, twin], ignore_index=True)
-    plan = pt.repartition(buildings, grids, households_per_grid=70)
+    plan = partition.repartition(buildings, grids, households_per_grid=70)
     assert_sound(plan, buildings, grids)
     new = plan.assignment.set_index("building_id")["new_grid_id"]
     assert new["A55"] == new["A55b"]
@@ -298,7 +298,7 @@ def test_buildings_at_the_same_spot_stay_together():
 def test_a_community_without_grid_polygons_falls_back_to_its_buildings_hull():
     buildings, grids = lattice()
     grids.loc[grids["community_id"] == "B", "geometry"] = None
-    plan = pt.repartition(buildings, grids, households_per_grid=100)
+    plan = partition.repartition(buildings, grids, households_per_grid=100)
     b = plan.grids[plan.grids["community_id"] == "B"]
     drawn = shapely.from_geojson(b["geometry"].to_numpy(dtype=str))
     assert (shapely.get_type_id(drawn) == 3).all() and list(b["households"]) == [100, 100]
@@ -327,7 +327,7 @@ def test_pieces_cut_off_by_a_concave_community_join_a_neighbouring_grid():
             "households": [5, 5, 5, 5],
         }
     )
-    plan = pt.repartition(buildings, grids, n_grids=2)
+    plan = partition.repartition(buildings, grids, n_grids=2)
     assert_sound(plan, buildings, grids)
 
 
@@ -336,7 +336,7 @@ def test_an_events_ceiling_gives_busy_areas_more_and_smaller_grids():
     # community A's west half is three times as busy: A has 200 events a month, B 100
     west = (buildings["community_id"] == "A") & (buildings["building_id"].str[1].astype(int) < 5)
     buildings["events"] = np.where(west, 3.0, 1.0)
-    plan = pt.repartition(buildings, grids, events_ceiling=60)
+    plan = partition.repartition(buildings, grids, events_ceiling=60)
     assert_sound(plan, buildings, grids)
     # sized for 95 % of the ceiling on average: ceil(200 / 57) = 4 grids in A, 2 in B
     assert plan.grids.groupby("community_id").size().to_dict() == {"A": 4, "B": 2}
@@ -347,34 +347,34 @@ def test_an_events_ceiling_gives_busy_areas_more_and_smaller_grids():
     size = plan.grids.set_index("new_grid_id")["buildings"]
     assert size[busy > 0.5].max() < size[(busy < 0.5) & size.index.str.startswith("A")].min()
     with pytest.raises(ValueError, match="缺少列：events"):
-        pt.repartition(buildings.drop(columns="events"), grids, events_ceiling=60)
+        partition.repartition(buildings.drop(columns="events"), grids, events_ceiling=60)
     with pytest.raises(ValueError, match="只指定一项"):
-        pt.repartition(buildings, grids, events_ceiling=60, n_grids=4)
+        partition.repartition(buildings, grids, events_ceiling=60, n_grids=4)
 
 
 def test_power_cells_split_at_the_bisector_moved_by_the_offsets():
     centres = np.array([[0.0, 0.0], [2.0, 0.0]])
-    even = pt._power_cells(centres, np.zeros(2), (-1.0, -1.0, 3.0, 1.0))
+    even = partition._power_cells(centres, np.zeros(2), (-1.0, -1.0, 3.0, 1.0))
     assert shapely.get_coordinates(even[0])[:, 0].max() == pytest.approx(1.0)
     assert shapely.get_coordinates(even[1])[:, 0].min() == pytest.approx(1.0)
     # |x|² − 2 = (x − 2)²  ⇒  x = 1.5: a larger offset grows the cell
-    grown = pt._power_cells(centres, np.array([2.0, 0.0]), (-1.0, -1.0, 3.0, 1.0))
+    grown = partition._power_cells(centres, np.array([2.0, 0.0]), (-1.0, -1.0, 3.0, 1.0))
     assert shapely.get_coordinates(grown[0])[:, 0].max() == pytest.approx(1.5)
     assert shapely.area(shapely.intersection(grown[0], grown[1])) == pytest.approx(0.0)
 
 
 def test_the_voronoi_fallback_still_draws_sound_balanced_plans(monkeypatch):
-    monkeypatch.setattr(pt, "_power_groups", lambda *args: None)
+    monkeypatch.setattr(partition, "_power_groups", lambda *args: None)
     buildings, grids = lattice()
-    plan = pt.repartition(buildings, grids, households_per_grid=100)
+    plan = partition.repartition(buildings, grids, households_per_grid=100)
     assert_sound(plan, buildings, grids)
     assert list(plan.grids["households"]) == [100] * 4
 
 
 def test_repair_moves_a_cut_off_part_to_the_group_it_borders():
     sites = np.array([[0.5, 0.5], [1.5, 0.5], [2.5, 0.5]])
-    pieces = pt._voronoi_pieces(shapely.box(0, 0, 3, 1), sites)
-    labels, geoms = pt._repair(
+    pieces = partition._voronoi_pieces(shapely.box(0, 0, 3, 1), sites)
+    labels, geoms = partition._repair(
         pieces.geoms, np.array([0, 1, 0])[pieces.site], np.array([3.0, 1.0, 2.0])[pieces.site], 2
     )
     assert labels[pieces.home].tolist() == [0, 1, 1]
@@ -405,13 +405,13 @@ def s01(demo_db):
 @pytest.fixture(scope="module")
 def s01_fresh(s01):
     buildings, grids, median = s01
-    return pt.repartition(buildings, grids, households_per_grid=median)
+    return partition.repartition(buildings, grids, households_per_grid=median)
 
 
 @pytest.fixture(scope="module")
 def s01_least(s01):
     buildings, grids, median = s01
-    return pt.repartition(buildings, grids, households_per_grid=median, least_change=True)
+    return partition.repartition(buildings, grids, households_per_grid=median, least_change=True)
 
 
 def test_demo_fresh_plan_is_sound_and_balanced(s01, s01_fresh):
@@ -426,21 +426,21 @@ def test_demo_fresh_plan_is_sound_and_balanced(s01, s01_fresh):
 
 def test_demo_fresh_grids_are_about_as_compact_as_todays(s01, s01_fresh):
     buildings, grids, _ = s01
-    today = pt.current_plan(buildings, grids).stats
+    today = partition.current_plan(buildings, grids).stats
     assert s01_fresh.stats["mean_compactness"] >= 0.9 * today["mean_compactness"]
     assert s01_fresh.stats["min_compactness"] >= 0.45
 
 
 def test_demo_n_grids_is_honoured_exactly(s01):
     buildings, grids, _ = s01
-    plan = pt.repartition(buildings, grids, n_grids=37)
+    plan = partition.repartition(buildings, grids, n_grids=37)
     assert plan.stats["n_grids"] == 37 == len(plan.grids)
     assert plan.stats["all_contiguous"] is True
 
 
 def test_demo_plans_are_deterministic(s01, s01_fresh):
     buildings, grids, median = s01
-    again = pt.repartition(buildings, grids, households_per_grid=median)
+    again = partition.repartition(buildings, grids, households_per_grid=median)
     pd.testing.assert_frame_equal(again.assignment, s01_fresh.assignment)
     pd.testing.assert_frame_equal(again.grids, s01_fresh.grids)
     assert again.stats == s01_fresh.stats
@@ -464,7 +464,7 @@ def test_demo_split_and_merge(s01):
     buildings, grids, _ = s01
     current = buildings.groupby("grid_id")["households"].sum()
     biggest = current.idxmax()
-    plan = pt.split_grid(buildings, grids, biggest)
+    plan = partition.split_grid(buildings, grids, biggest)
     assert_sound(plan, buildings, grids)
     assert plan.stats["n_grids"] == len(grids) + 1
     moved = plan.assignment["new_grid_id"] != plan.assignment["old_grid_id"]
@@ -491,19 +491,19 @@ def test_demo_split_and_merge(s01):
         if a < b and a[:6] == b[:6] and geoms[a].intersection(geoms[b]).length > 1e-5
     ]
     a, b = pairs[0]
-    merged = pt.merge_grids(buildings, grids, a, b)
+    merged = partition.merge_grids(buildings, grids, a, b)
     assert_sound(merged, buildings, grids)
     assert merged.stats["n_grids"] == len(grids) - 1
     keeper = a if current[a] >= current[b] else b
     assert by_id(merged).loc[keeper, "households"] == current[a] + current[b]
     far = next(c for c in sorted(geoms) if c[:6] == a[:6] and geoms[a].distance(geoms[c]) > 1e-4)
     with pytest.raises(ValueError, match="不相邻"):
-        pt.merge_grids(buildings, grids, a, far)
+        partition.merge_grids(buildings, grids, a, far)
 
 
 def test_demo_current_plan_matches_the_grids_table(s01):
     buildings, grids, _ = s01
-    plan = pt.current_plan(buildings, grids)
+    plan = partition.current_plan(buildings, grids)
     assert_sound(plan, buildings, grids)
     assert plan.stats["kept_share"] == 1 and plan.stats["n_grids"] == len(grids)
     table = grids.set_index("grid_id")["households"]

@@ -6,21 +6,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import queueing as qu
+from analytics.planning import queueing
 
 
 def test_erlang_c_textbook_values():
-    assert qu.erlang_c(1, 0.5) == pytest.approx(0.5)  # M/M/1: P(wait) = utilisation
-    assert qu.erlang_c(2, 1.0) == pytest.approx(1 / 3)
-    assert qu.erlang_c(3, 2.0) == pytest.approx(4 / 9)
-    assert qu.erlang_c(1, 1.2) == 1.0  # overloaded: every arrival waits
-    assert list(qu.erlang_c(np.array([1, 2]), np.array([0.5, 1.0]))) == pytest.approx([0.5, 1 / 3])
+    assert queueing.erlang_c(1, 0.5) == pytest.approx(0.5)  # M/M/1: P(wait) = utilisation
+    assert queueing.erlang_c(2, 1.0) == pytest.approx(1 / 3)
+    assert queueing.erlang_c(3, 2.0) == pytest.approx(4 / 9)
+    assert queueing.erlang_c(1, 1.2) == 1.0  # overloaded: every arrival waits
+    assert list(queueing.erlang_c(np.array([1, 2]), np.array([0.5, 1.0]))) == pytest.approx(
+        [0.5, 1 / 3]
+    )
 
 
 def test_mean_wait_of_an_mm1_queue():
     # λ = 0.5 per hour, one hour each: ρ = 0.5, Wq = ρ·s / (1 − ρ) = 1 hour.
-    assert qu.mean_wait(np.array([0.5]), np.array([1]), 1.0)[0] == pytest.approx(1.0)
-    assert np.isinf(qu.mean_wait(np.array([1.5]), np.array([1]), 1.0)[0])
+    assert queueing.mean_wait(np.array([0.5]), np.array([1]), 1.0)[0] == pytest.approx(1.0)
+    assert np.isinf(queueing.mean_wait(np.array([1.5]), np.array([1]), 1.0)[0])
 
 
 def synthetic(kind: str, n: int = 60) -> pd.DataFrame:
@@ -28,7 +30,7 @@ def synthetic(kind: str, n: int = 60) -> pd.DataFrame:
     rate = np.linspace(0.1, 2.2, n)
     servers = np.where(np.arange(n) % 4 == 0, 2, 1)
     if kind == "mmc":
-        wq = qu.mean_wait(rate, servers, 0.3)
+        wq = queueing.mean_wait(rate, servers, 0.3)
         median, p90, logit = 0.2 + 0.8 * wq, 1.5 + 4.0 * wq, 3.0 - 2.0 * wq
     else:
         x = np.log(rate / servers)
@@ -47,7 +49,7 @@ def synthetic(kind: str, n: int = 60) -> pd.DataFrame:
 
 
 def test_fit_recovers_the_queue_that_made_the_data():
-    model = qu.fit(synthetic("mmc"), "mmc")
+    model = queueing.fit(synthetic("mmc"), "mmc")
     assert model.service_hours == pytest.approx(0.3)
     assert model.median == pytest.approx((0.2, 0.8), abs=1e-6)
     assert model.p90 == pytest.approx((1.5, 4.0), abs=1e-6)
@@ -58,20 +60,23 @@ def test_fit_recovers_the_queue_that_made_the_data():
 
 
 def test_the_back_test_is_exact_on_exact_data_and_picks_the_right_model():
-    for kind in qu.KINDS:
+    for kind in queueing.KINDS:
         data = synthetic(kind)
-        test = qu.backtest(data, kind)
+        test = queueing.backtest(data, kind)
         assert test.median_mape < 1e-6 and test.median_r > 0.999999, kind
         assert test.on_time_mae < 1e-3  # rates are clipped to 0.5–99.5 % before the logit
         assert len(test.predictions) == len(data)
-        model, tests = qu.calibrate(data)
-        assert model.kind == kind and set(tests) == set(qu.KINDS)
-        assert tests[kind].median_mape < tests[next(k for k in qu.KINDS if k != kind)].median_mape
+        model, tests = queueing.calibrate(data)
+        assert model.kind == kind and set(tests) == set(queueing.KINDS)
+        assert (
+            tests[kind].median_mape
+            < tests[next(k for k in queueing.KINDS if k != kind)].median_mape
+        )
 
 
 def test_the_back_test_predicts_each_grid_without_it():
     data = synthetic("load")
     data.loc[7, "median_hours"] *= 3  # one odd grid: its own fit cannot absorb it
-    test = qu.backtest(data, "load")
+    test = queueing.backtest(data, "load")
     errors = test.predictions["predicted_median_hours"] / test.predictions["median_hours"] - 1
     assert errors.abs().idxmax() == 7 and errors.abs()[7] > 0.5

@@ -20,12 +20,12 @@ import pytest
 from analytics import closure as cl
 from analytics import labels
 from analytics import queries as q
-from analytics import queueing as qu
 from analytics import rankings as rk
 from analytics import response as rs
 from analytics import trends as tr
 from analytics.connection import connect
 from analytics.filters import Filters
+from analytics.planning import queueing
 from tests import sparse
 from tests.apptest import app_test
 from ui import charts, findings
@@ -378,7 +378,7 @@ def test_rankings_leave_unplaced_events_out_and_say_how_many(con_of):
 
 
 def test_calibration_needs_enough_grids_for_its_back_test():
-    assert qu.grids_to_calibrate() == 13
+    assert queueing.grids_to_calibrate() == 13
     few = pd.DataFrame(
         {
             "grid_id": [f"G{i}" for i in range(12)],
@@ -392,9 +392,9 @@ def test_calibration_needs_enough_grids_for_its_back_test():
         }  # fmt: skip
     )
     with pytest.raises(ValueError, match="至少需要 13 个.*现有 12 个"):
-        qu.calibrate(few)
+        queueing.calibrate(few)
     with pytest.raises(ValueError, match="现有 0 个"):
-        qu.calibrate(few.head(0))
+        queueing.calibrate(few.head(0))
 
 
 # ---------------------------------------------------------------- the slides

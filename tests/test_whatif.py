@@ -9,10 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import partition as pt
-from analytics import queueing as qu
-from analytics import whatif as wi
 from analytics.__main__ import main
+from analytics.planning import partition, queueing, whatif
 from analytics.settings import SettingsError, load
 from tests.conftest import query
 
@@ -25,9 +23,9 @@ def setting(demo_db):
     from analytics.queries import data_range
 
     con = connect(demo_db, read_only=True)
-    scope = wi.load_scope(con, STREET)
+    scope = whatif.load_scope(con, STREET)
     rng = data_range(con)
-    calibration = wi.calibration_grids(con, rng)
+    calibration = whatif.calibration_grids(con, rng)
     con.disconnect()
     return scope, calibration
 
@@ -48,17 +46,19 @@ def test_calibration_rates_are_events_per_working_hour(setting, demo_db):
     assert len(calibration) > 20 and (calibration["servers"] >= 1).all()
     hours = calibration["events"] / calibration["rate"]
     assert hours.round(6).nunique() == 1  # one calendar: the last year of data
-    assert hours.iloc[0] == pytest.approx(365 / 30.4375 * wi.WORKER_HOURS_PER_MONTH)
+    assert hours.iloc[0] == pytest.approx(365 / 30.4375 * whatif.WORKER_HOURS_PER_MONTH)
 
 
 def test_events_move_with_their_buildings_and_staffing_follows_the_plan(setting):
     scope, calibration = setting
-    model, _ = qu.calibrate(calibration)
-    current = pt.current_plan(scope.buildings, scope.grids)
-    before = wi.outcome(current, scope, calibration, model)
+    model, _ = queueing.calibrate(calibration)
+    current = partition.current_plan(scope.buildings, scope.grids)
+    before = whatif.outcome(current, scope, calibration, model)
     target = float(scope.grids["households"].median())
-    plan = pt.repartition(scope.buildings, scope.grids, households_per_grid=target)
-    after = wi.outcome(plan, scope, calibration, model, staff_cap=20, cost_per_worker_year=100_000)
+    plan = partition.repartition(scope.buildings, scope.grids, households_per_grid=target)
+    after = whatif.outcome(
+        plan, scope, calibration, model, staff_cap=20, cost_per_worker_year=100_000
+    )
     total = before.grids["events_per_month"].sum()
     assert after.grids["events_per_month"].sum() == pytest.approx(total)  # nothing lost
     assert before.totals["full_time_workers"] == scope.grids["full_time_workers"].sum()
@@ -96,7 +96,7 @@ def test_cli_writes_the_plan_files(demo_db, tmp_path, capsys):
     assert all(f["geometry"]["type"] == "Polygon" for f in features)
     summary = json.loads((out / "summary.json").read_text("utf-8"))
     assert summary["after"]["grids"] == len(features)
-    assert summary["model"]["chosen"] in qu.KINDS
+    assert summary["model"]["chosen"] in queueing.KINDS
     assert "Infinity" not in (out / "summary.json").read_text("utf-8")
     assert 0 <= summary["model"][summary["model"]["chosen"]]["median_mape"] < 0.5
 
@@ -119,16 +119,16 @@ def test_cli_rejects_a_scope_that_is_not_a_street_or_community(demo_db, tmp_path
 
 def test_buildings_bring_their_grids_events_per_household(setting):
     scope, calibration = setting
-    buildings = wi.with_events(scope, calibration)
+    buildings = whatif.with_events(scope, calibration)
     mine = calibration[calibration["grid_id"].isin(scope.grids["grid_id"])]
     per_grid = buildings.groupby("grid_id")["events"].sum()
-    expected = (mine.set_index("grid_id")["rate"] * wi.WORKER_HOURS_PER_MONTH).sort_index()
+    expected = (mine.set_index("grid_id")["rate"] * whatif.WORKER_HOURS_PER_MONTH).sort_index()
     assert per_grid.reindex(expected.index).to_numpy() == pytest.approx(expected.to_numpy())
     # a building of a grid without calibration gets the district's events per household
     lost = scope.buildings["grid_id"] == scope.buildings["grid_id"].iloc[0]
     without = calibration[calibration["grid_id"] != scope.buildings["grid_id"].iloc[0]]
-    district = without["rate"].sum() / without["households"].sum() * wi.WORKER_HOURS_PER_MONTH
-    moved = wi.with_events(scope, without)
+    district = without["rate"].sum() / without["households"].sum() * whatif.WORKER_HOURS_PER_MONTH
+    moved = whatif.with_events(scope, without)
     assert moved.loc[lost, "events"].to_numpy() == pytest.approx(
         scope.buildings.loc[lost, "households"].to_numpy() * district
     )
@@ -136,29 +136,31 @@ def test_buildings_bring_their_grids_events_per_household(setting):
 
 def test_an_events_ceiling_sizes_grids_by_their_events(setting):
     scope, calibration = setting
-    model, _ = qu.calibrate(calibration)
-    before = wi.outcome(pt.current_plan(scope.buildings, scope.grids), scope, calibration, model)
+    model, _ = queueing.calibrate(calibration)
+    before = whatif.outcome(
+        partition.current_plan(scope.buildings, scope.grids), scope, calibration, model
+    )
     ceiling = float(before.grids["events_per_month"].median()) / 2  # about twice the grids
-    plan = wi.redraw(scope, calibration, events_ceiling=ceiling)
-    after = wi.outcome(plan, scope, calibration, model, staff_cap=ceiling)
+    plan = whatif.redraw(scope, calibration, events_ceiling=ceiling)
+    after = whatif.outcome(plan, scope, calibration, model, staff_cap=ceiling)
     events = after.grids["events_per_month"]
     assert events.max() <= ceiling  # every grid under the ceiling: one worker each
     assert (after.grids["workers"] == 1).all()
     by_community = after.grids.groupby("community_id")["events_per_month"]
-    assert (by_community.mean() <= pt.CEILING_FILL * ceiling + 1e-9).all()
+    assert (by_community.mean() <= partition.CEILING_FILL * ceiling + 1e-9).all()
     assert (by_community.std(ddof=0) / by_community.mean()).max() < 0.05  # balanced on events
     # busy grids are smaller: households per grid fall as events per household rise
     load = after.grids["events_per_month"] / after.grids["households"]
     assert np.corrcoef(load, after.grids["households"])[0, 1] < -0.5
     # least change under a ceiling that a quarter of today's grids break: only they split
     ceiling = float(before.grids["events_per_month"].quantile(0.75))
-    least = wi.redraw(scope, calibration, events_ceiling=ceiling, least_change=True)
-    kept = wi.outcome(least, scope, calibration, model, staff_cap=ceiling)
+    least = whatif.redraw(scope, calibration, events_ceiling=ceiling, least_change=True)
+    kept = whatif.outcome(least, scope, calibration, model, staff_cap=ceiling)
     assert kept.grids["events_per_month"].max() <= ceiling * (1 + 1e-9)
-    fresh = wi.redraw(scope, calibration, events_ceiling=ceiling)
+    fresh = whatif.redraw(scope, calibration, events_ceiling=ceiling)
     assert least.stats["kept_share"] > max(0.6, fresh.stats["kept_share"])
     with pytest.raises(ValueError, match="大于 0"):
-        wi.redraw(scope, calibration, events_ceiling=0)
+        whatif.redraw(scope, calibration, events_ceiling=0)
 
 
 def test_whatif_settings_are_checked(tmp_path):
@@ -252,19 +254,19 @@ def test_whatif_page_explains_a_merge_of_grids_that_do_not_touch(demo_db, monkey
 
 def test_pooled_quantiles_mix_the_grids_by_their_events():
     # One grid alone: its own median and P90 come back.
-    one = wi.pooled_quantile(pd.Series([2.0]), pd.Series([6.0]), np.array([10.0]), 0.5)
+    one = whatif.pooled_quantile(pd.Series([2.0]), pd.Series([6.0]), np.array([10.0]), 0.5)
     assert one == pytest.approx(2.0, rel=1e-6)
-    assert wi.pooled_quantile(pd.Series([2.0]), pd.Series([6.0]), np.array([1.0]), 0.9) == (
+    assert whatif.pooled_quantile(pd.Series([2.0]), pd.Series([6.0]), np.array([1.0]), 0.9) == (
         pytest.approx(6.0, rel=1e-6)
     )
     # Two equal grids of different speed: the pooled median lies between their medians.
-    mixed = wi.pooled_quantile(
+    mixed = whatif.pooled_quantile(
         pd.Series([1.0, 4.0]), pd.Series([2.0, 8.0]), np.array([1.0, 1.0]), 0.5
     )
     assert 1.0 < mixed < 4.0 and mixed == pytest.approx(2.0, rel=1e-3)  # symmetric on a log scale
     overloaded = pd.Series([1.0, math.inf])
-    assert wi.pooled_quantile(overloaded, overloaded, np.array([1.0, 1.0]), 0.5) == math.inf
-    assert wi.finite({"a": math.inf, "b": [1.0, math.nan], "c": np.float64(2)}) == {
+    assert whatif.pooled_quantile(overloaded, overloaded, np.array([1.0, 1.0]), 0.5) == math.inf
+    assert whatif.finite({"a": math.inf, "b": [1.0, math.nan], "c": np.float64(2)}) == {
         "a": None, "b": [1.0, None], "c": 2.0
     }  # fmt: skip
 
@@ -272,14 +274,14 @@ def test_pooled_quantiles_mix_the_grids_by_their_events():
 def test_hand_edits_chain_and_report_moves_against_todays_grids(setting):
     scope, _ = setting
     grids = scope.grids.sort_values("households", ascending=False)["grid_id"].tolist()
-    split = wi.hand_edits(scope, (("split", grids[0]),))
+    split = whatif.hand_edits(scope, (("split", grids[0]),))
     assert len(split.grids) == len(scope.grids) + 1
     moved_by_split = 1 - split.stats["kept_share"]
     assert 0 < moved_by_split < 1
     # a second edit works on the first's grids; moves still count against today's grids
     first_new = sorted(set(split.grids["new_grid_id"]) - set(scope.grids["grid_id"]))[0]
-    chained = wi.hand_edits(scope, (("split", grids[0]), ("split", first_new)))
+    chained = whatif.hand_edits(scope, (("split", grids[0]), ("split", first_new)))
     assert len(chained.grids) == len(scope.grids) + 2
     assert (chained.assignment["old_grid_id"] == scope.buildings["grid_id"].to_numpy()).all()
     assert 1 - chained.stats["kept_share"] >= moved_by_split
-    assert wi.hand_edits(scope, ()).stats["kept_share"] == 1.0
+    assert whatif.hand_edits(scope, ()).stats["kept_share"] == 1.0

@@ -26,15 +26,13 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 from analytics import access
 from analytics import closure as cl
 from analytics import heatmap as hm
-from analytics import partition as pt
 from analytics import queries as q
-from analytics import queueing as qu
 from analytics import rankings as rk
 from analytics import response as rs
 from analytics import trends as tr
-from analytics import whatif as wi
 from analytics.connection import connect, cursor, db_url, duckdb_path, is_duckdb_file
 from analytics.filters import Filters
+from analytics.planning import partition, queueing, scenario, whatif
 from analytics.settings import Settings, SettingsError
 from analytics.settings import load as load_settings
 
@@ -337,42 +335,37 @@ def settings() -> tuple[Settings, str | None]:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def whatif_scope(src: Source, unit_id: str) -> wi.Scope:
-    return wi.load_scope(_con(src), unit_id)
+def whatif_scope(src: Source, unit_id: str) -> whatif.Scope:
+    return whatif.load_scope(_con(src), unit_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def whatif_model(src: Source, hours_per_month: float) -> tuple[pd.DataFrame, qu.Model, dict]:
+def whatif_model(
+    src: Source, hours_per_month: float
+) -> tuple[pd.DataFrame, queueing.Model, dict[str, queueing.Backtest]]:
     """The calibration grids, the better response model and both models' back-tests."""
-    return wi.calibrated_model(_con(src), data_range(src), hours_per_month)
+    return whatif.calibrated_model(_con(src), data_range(src), hours_per_month)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def whatif_plan(
-    src: Source,
-    unit_id: str,
-    households_per_grid: float | None,
-    n_grids: int | None,
-    least_change: bool,
-    edits: tuple[tuple[str, ...], ...],
-    events_ceiling: float | None = None,
-    hours_per_month: float = wi.WORKER_HOURS_PER_MONTH,
-) -> pt.Plan:
-    """A re-partition of the scope, or the hand ``edits`` (("split", g) / ("merge", a, b),
-    applied in order to the current grids) when no target is given."""
-    scope = whatif_scope(src, unit_id)
-    if any(x is not None for x in (households_per_grid, n_grids, events_ceiling)):
-        calibration = whatif_model(src, hours_per_month)[0] if events_ceiling else None
-        return wi.redraw(
-            scope,
-            calibration,
-            households_per_grid=households_per_grid,
-            n_grids=n_grids,
-            events_ceiling=events_ceiling,
-            least_change=least_change,
-            hours_per_month=hours_per_month,
-        )
-    return wi.hand_edits(scope, edits)
+def whatif_plan(src: Source, choice: scenario.Scenario, hours_per_month: float) -> partition.Plan:
+    """The plan ``choice`` asks for (``scenario.draw``)."""
+    calibration = whatif_model(src, hours_per_month)[0]
+    return scenario.draw(whatif_scope(src, choice.unit_id), choice, calibration, hours_per_month)
+
+
+def whatif_result(src: Source, choice: scenario.Scenario, settings: Settings) -> scenario.Result:
+    """The plan beside today's grids (``scenario.judge``), from the cached scope, model and
+    plans."""
+    hours = settings.worker_hours_per_month
+    return scenario.judge(
+        choice,
+        whatif_scope(src, choice.unit_id),
+        whatif_model(src, hours),
+        whatif_plan(src, choice, hours),
+        whatif_plan(src, choice.today(), hours),
+        settings,
+    )
 
 
 # ---- 赛马比拼

@@ -1,6 +1,7 @@
 """Deterministic demo data: the fictional 渝兴区 with three years of grid-management events.
 
-:func:`build_demo` writes every table of ``data-model.md`` into a fresh DuckDB file. Events are
+:func:`build_demo` writes every table of ``analytics.schema`` into a fresh DuckDB file: the
+geography of ``demo.geo``, the grid workers and the events (quarantine stays empty). Events are
 generated one calendar month at a time with numpy and appended in ``reported_at`` order, so
 memory stays bounded at 10M events and DuckDB's zone maps prune period scans. The data carries
 the stories the dashboard tells: seasonality, a few overloaded hot grids, the 2025-01-01 reform
@@ -21,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics import catalogue
-from analytics.demo_geo import STREETS, District, build_district
+from analytics.demo.geo import STREETS, District, build_district
 from analytics.schema import (
     BOARDS,
     CHANNELS,

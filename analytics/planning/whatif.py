@@ -1,11 +1,13 @@
 """网格调整推演: what a re-drawn set of grids would need and do.
 
-A scenario is a ``partition.Plan`` (which building goes to which grid) judged by the
-response model of ``queueing`` calibrated on the current grids. Event arrivals move with
-their buildings (each carries its old grid's events per household); every new grid gets
-one full-time worker (the "1" of 1+3+N) and one more per ``staff_cap`` events a month; the
-model predicts each grid's median and P90 response and 按时办结率. The current grids go
-through the same model, so before and after are compared like for like.
+A plan (``partition.Plan``: which building goes to which grid) is judged by the response
+model of ``queueing``, calibrated on the last year of every current grid of the district.
+Event arrivals move with their buildings (each carries its old grid's events per household);
+every new grid gets one full-time worker per ``staff_cap`` events a month, rounded up and at
+least one (the "1" of 1+3+N); the model predicts each grid's median and P90 response and
+按时办结率. The current grids go through the same model with their own staff, so before and
+after are compared like for like. ``scenario`` runs these steps in order for the command
+line and the page.
 """
 
 from __future__ import annotations
@@ -21,9 +23,8 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from analytics import access, formats
-from analytics import partition as pt
-from analytics import queueing as qu
 from analytics.filters import Filters
+from analytics.planning import partition, queueing
 from analytics.queries import DataRange, metric_table
 from analytics.settings import Settings
 
@@ -33,7 +34,8 @@ WORKER_HOURS_PER_MONTH = Settings().worker_hours_per_month
 
 @dataclass(frozen=True)
 class Scope:
-    """The street or community being re-drawn, as the partitioner and the model need it."""
+    """The district, street or community being re-drawn, as the partitioner and the model
+    need it."""
 
     unit_id: str
     level: str  # "district", "street" or "community"
@@ -97,7 +99,7 @@ def redraw(
     events_ceiling: float | None = None,
     least_change: bool = False,
     hours_per_month: float = WORKER_HOURS_PER_MONTH,
-) -> pt.Plan:
+) -> partition.Plan:
     """The scope re-drawn for one target (see ``partition.repartition``); under an events
     ceiling each building brings its expected events a month (:func:`with_events`)."""
     buildings = (
@@ -105,7 +107,7 @@ def redraw(
         if events_ceiling is not None
         else scope.buildings
     )
-    return pt.repartition(
+    return partition.repartition(
         buildings,
         scope.grids,
         households_per_grid=households_per_grid,
@@ -115,17 +117,17 @@ def redraw(
     )
 
 
-def hand_edits(scope: Scope, edits: tuple[tuple[str, ...], ...]) -> pt.Plan:
+def hand_edits(scope: Scope, edits: tuple[tuple[str, ...], ...]) -> partition.Plan:
     """Today's grids with the hand ``edits`` applied in order (("split", grid) or ("merge",
     a, b)), each on the grids the previous one left; moves and the kept share are reported
     against today's grids."""
-    plan = pt.current_plan(scope.buildings, scope.grids)
+    plan = partition.current_plan(scope.buildings, scope.grids)
     for edit in edits:
-        buildings, grids = pt.plan_inputs(plan, scope.buildings)
+        buildings, grids = partition.plan_inputs(plan, scope.buildings)
         if edit[0] == "split":
-            plan = pt.split_grid(buildings, grids, edit[1])
+            plan = partition.split_grid(buildings, grids, edit[1])
         else:
-            plan = pt.merge_grids(buildings, grids, edit[1], edit[2])
+            plan = partition.merge_grids(buildings, grids, edit[1], edit[2])
     original = plan.assignment.assign(old_grid_id=scope.buildings["grid_id"].to_numpy())
     kept = float((original["new_grid_id"] == original["old_grid_id"]).mean())
     return replace(plan, assignment=original, stats={**plan.stats, "kept_share": kept})
@@ -133,7 +135,7 @@ def hand_edits(scope: Scope, edits: tuple[tuple[str, ...], ...]) -> pt.Plan:
 
 def calibrated_model(
     con: BaseBackend, rng: DataRange, hours_per_month: float = WORKER_HOURS_PER_MONTH
-) -> tuple[pd.DataFrame, qu.Model, dict[str, qu.Backtest]]:
+) -> tuple[pd.DataFrame, queueing.Model, dict[str, queueing.Backtest]]:
     """The better response model and both models' back-tests, fitted on every grid of the
     district, with the calibration rows and back-test predictions of ``con``'s scope only.
 
@@ -141,7 +143,7 @@ def calibrated_model(
     five), and the same scope must get the same prediction whoever views it; the model's
     coefficients and error figures show no unit's rows (``access.unscoped``)."""
     everyone = calibration_grids(access.unscoped(con), rng, hours_per_month)
-    model, tests = qu.calibrate(everyone)
+    model, tests = queueing.calibrate(everyone)
     mine = set(con.table("grids").grid_id.execute())
     if len(mine) == everyone["grid_id"].nunique() or access.scope_of_backend(con).whole:
         return everyone, model, tests
@@ -210,10 +212,10 @@ class Outcome:
 
 
 def outcome(
-    plan: pt.Plan,
+    plan: partition.Plan,
     scope: Scope,
     calibration: pd.DataFrame,
-    model: qu.Model,
+    model: queueing.Model,
     *,
     staff_cap: float | None = None,
     hours_per_month: float = WORKER_HOURS_PER_MONTH,
@@ -221,8 +223,8 @@ def outcome(
 ) -> Outcome:
     """Predicted figures of ``plan``. Each building brings its old grid's events per
     household (the district's average where its grid has no calibration). Staffing: with no
-    ``staff_cap`` (today's grids) the grids' own full-time workers; otherwise every grid has
-    one (the "1" of 1+3+N) plus one more per ``staff_cap`` events a month beyond that."""
+    ``staff_cap`` (today's grids) the grids' own full-time workers; otherwise one per
+    ``staff_cap`` events a month, rounded up, and at least one (the "1" of 1+3+N)."""
     b = scope.buildings[["building_id"]].assign(rate=building_rates(scope, calibration))
     b = b.merge(plan.assignment[["building_id", "new_grid_id"]], on="building_id")
     grids = plan.grids[["new_grid_id", "community_id", "households"]].merge(
@@ -232,7 +234,7 @@ def outcome(
     if staff_cap is None:  # today's grids: today's staff
         staff = scope.grids.set_index("grid_id")["full_time_workers"]
         grids["workers"] = grids["new_grid_id"].map(staff).fillna(0).astype(int)
-    else:  # one per grid, and one more for every ``staff_cap`` events a month beyond
+    else:  # one per ``staff_cap`` events a month begun, and at least one
         need = np.ceil(grids["rate"] * hours_per_month / staff_cap)
         grids["workers"] = np.maximum(1, need).astype(int)
     grids["events_per_month"] = grids["rate"] * hours_per_month
@@ -303,7 +305,7 @@ def finite(value):
     return value
 
 
-def plan_geojson(plan: pt.Plan) -> dict:
+def plan_geojson(plan: partition.Plan) -> dict:
     """The plan's new grids as a GeoJSON FeatureCollection (WGS-84)."""
     return {
         "type": "FeatureCollection",
@@ -323,7 +325,9 @@ def plan_geojson(plan: pt.Plan) -> dict:
     }
 
 
-def summary(plan: pt.Plan, before: Outcome, after: Outcome, model: qu.Model, tests: dict) -> dict:
+def summary(
+    plan: partition.Plan, before: Outcome, after: Outcome, model: queueing.Model, tests: dict
+) -> dict:
     """summary.json: before/after totals, the plan's balance, the model and its back-tests
     (non-finite figures as null)."""
     return finite(
@@ -342,7 +346,7 @@ def summary(plan: pt.Plan, before: Outcome, after: Outcome, model: qu.Model, tes
     )
 
 
-def write_plan(plan: pt.Plan, summary_figures: dict, out: Path) -> None:
+def write_plan(plan: partition.Plan, summary_figures: dict, out: Path) -> None:
     """grids.geojson (new grids), assignment.csv (building_id,old_grid_id,new_grid_id) and
     summary.json (see :func:`summary`)."""
     out.mkdir(parents=True, exist_ok=True)

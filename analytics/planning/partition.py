@@ -1,9 +1,15 @@
 """Re-partition buildings (楼栋) into grids: fresh plans, least-change plans and hand edits.
 
-Answers "what if we re-drew our grids at N households each, or split or merged grids?". A new
-grid's polygon is the union of its buildings' Voronoi cells clipped to the community (or to the
-old grid, when one grid is split), so new grids tile their community without gaps or overlaps.
-Geometry work happens in a local equirectangular projection in km; output is WGS-84 GeoJSON.
+Answers "what if we re-drew our grids at N households each, as K grids, under a ceiling of
+events a month, or split or merged grids?". New grids never cross a community. Each container
+(a community, or the old grid when one grid is split) is cut into balanced groups of buildings
+(households, or events under a ceiling) by recursive bisection; a balanced power diagram
+started from those groups then makes them compact, and a new grid's polygon is its cell of the
+diagram clipped to the container, so borders are straight. When the diagram leaves a group
+empty or in pieces, or is clearly less balanced than the bisection, the polygons are instead
+the unions of the Voronoi cells of each bisection group's buildings. Either way the new grids
+tile their container without gaps or overlaps. Geometry work happens in a local
+equirectangular projection in km; output is WGS-84 GeoJSON.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from analytics.geo import KM_PER_DEG_LAT, km_per_deg_lon
 
 COORD_DECIMALS = 6
 
-_ATOM_KM = 1e-6  # buildings closer than 1 mm share one Voronoi site
+_ATOM_KM = 1e-6  # buildings closer than 1 mm are one site
 _EDGE_KM = 1e-6  # borders within 1 mm of each other count as shared
 _MIN_BORDER_KM = 1e-5  # a shared border shorter than 1 cm is a corner touch, not a neighbour
 _DUST_KM2 = 1e-8  # polygon parts under 0.01 m² are numerical slivers
