@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import formats as fmt
 from ui import charts, downloads, maps
-from ui.panel import KeyFigure, Panel, Section
+from ui.panel import KeyFigure, Panel, Section, Table
 
 FIGURES = ("caption", "cards", "none")
 
@@ -54,7 +54,11 @@ def show(
         if table.title:
             st.markdown(f"**{fmt.plain(table.title)}**")
         st.dataframe(
-            table.frame, hide_index=True, width="stretch", height=height or table.height or "auto"
+            table.frame,
+            hide_index=True,
+            width="stretch",
+            height=height or table.height or "auto",
+            column_config=column_config(table),
         )
     if not section.drawn:
         if section.settled:
@@ -67,7 +71,20 @@ def show(
         st.caption(fmt.plain(note))
     if section.download is not None:
         d = section.download
-        downloads.buttons(d.frame, d.name, f"dl_{key}", full=d.full)
+        downloads.buttons(d.frame, d.name, d.key or f"dl_{key}", full=d.full)
+
+
+def column_config(table: Table) -> dict:
+    """``st.dataframe``'s column config for a table's formats and help."""
+    config = {}
+    for column in table.frame.columns:
+        if column in table.formats:
+            config[column] = st.column_config.NumberColumn(
+                column, format=table.formats[column], help=table.help.get(column)
+            )
+        elif column in table.help:
+            config[column] = st.column_config.TextColumn(column, help=table.help[column])
+    return config
 
 
 def _cards(figures: tuple[KeyFigure, ...]) -> None:

@@ -35,27 +35,36 @@ class KeyFigure:
 
 @dataclass(frozen=True, eq=False)
 class Table:
-    """A table as shown. On a slide only its first ``slide_rows`` rows, without the
-    ``private`` columns (masked personal data stays on the page and in its download)."""
+    """A table as shown. On the page its number columns take ``formats`` (``"%.2f"``,
+    ``"localized"``, …) and columns may carry ``help``. On a slide only its first
+    ``slide_rows`` rows, of ``slide`` when a slide needs a shorter table (names with their
+    grid, figures as text), else of ``frame`` without the ``private`` columns (masked
+    personal data stays on the page and in its download)."""
 
     frame: pd.DataFrame
     title: str = ""
     height: int | None = None  # on the page, in px; None fits the rows
     slide_rows: int = 10
     private: tuple[str, ...] = ()
+    slide: pd.DataFrame | None = None
+    formats: dict[str, str] = field(default_factory=dict)
+    help: dict[str, str] = field(default_factory=dict)
 
     def on_slide(self) -> pd.DataFrame:
-        return self.frame.drop(columns=list(self.private)).head(self.slide_rows)
+        shown = self.frame.drop(columns=list(self.private)) if self.slide is None else self.slide
+        return shown.head(self.slide_rows)
 
 
 @dataclass(frozen=True, eq=False)
 class Download:
     """A table to download as CSV and Excel (``ui.downloads``), named ``name``. ``full``
-    makes the whole table when ``frame`` is only what the page shows (a long list)."""
+    makes the whole table when ``frame`` is only what the page shows (a long list). The
+    buttons' widget keys start with ``key`` (by default ``dl_<section key>``)."""
 
     frame: pd.DataFrame
     name: str
     full: Callable[[], pd.DataFrame] | None = None
+    key: str = ""
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,0 +1,297 @@
+"""赛马比拼: streets, communities, grids or full-time grid workers ranked on a weighted score,
+in four tiers, with the rank change against the preceding period and a six-month trend."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from analytics import formats as fmt
+from analytics import labels
+from analytics import rankings as rk
+from ui import charts, data
+from ui.context import Context
+from ui.panel import Download, KeyFigure, Panel, Section, Table
+from ui.sidebar import scope_label
+
+TITLE = "赛马比拼"
+CHART_ENDS = 15  # with more units, the score chart draws the first and last 15
+SLIDE_ROWS = 10  # the ranking's first rows on its slide; all of them on the page
+COUNTS = ("受理量", "经手事件", "巡查上报")
+
+
+def names(ranked: pd.DataFrame, workers: bool) -> pd.Series:
+    """Units by name; workers with where they work, 张*(桂花社区第1网格), since grids share
+    names across communities."""
+    shown = ranked["name"].fillna(fmt.MISSING)
+    if workers:
+        grid = ranked["community_name"].fillna("") + ranked["grid_name"].fillna("")
+        shown = shown + "(" + grid + ")"
+    return shown
+
+
+def bars(ranked: pd.DataFrame, workers: bool) -> pd.DataFrame:
+    """The ranked units the score chart draws (all, or the first and last ``CHART_ENDS``),
+    named by :func:`names`, with ``size`` (their events)."""
+    drawn = ranked.assign(
+        size=ranked["events"] if workers else ranked["intake"], name=names(ranked, workers)
+    )
+    if len(drawn) > 2 * CHART_ENDS:
+        drawn = pd.concat([drawn.head(CHART_ENDS), drawn.tail(CHART_ENDS)])
+    return drawn
+
+
+def weights_formula(shares: dict[str, float], part_labels: dict[str, str]) -> str:
+    """响应率×10% + 解决率×45% + …: the score's formula with the weights in use."""
+    return " + ".join(
+        f"{part_labels[p]}×{fmt.rate(share, 0)}" for p, share in shares.items() if share
+    )
+
+
+def unplaced_ranking(notes: dict, unit_title: str) -> str | None:
+    """The note on events with no unit at the ranked level (``Ranking.notes``)."""
+    if not notes.get("unplaced"):
+        return None
+    return (
+        f"统计期内另有 {fmt.count(notes['unplaced'])} 件事件{notes['unplaced_name']},"
+        f"不属于任何{unit_title},不参与排名。"
+    )
+
+
+def _percent(series: pd.Series) -> pd.Series:
+    return (series * 100).round(1)
+
+
+def ranked_table(ranking: rk.Ranking, unit_title: str) -> pd.DataFrame:
+    """The ranked units as shown and downloaded."""
+    df, workers = ranking.ranked, ranking.level == rk.WORKERS
+    table = {"名次": df["rank"], "档次": df["tier"].map(rk.tier_name)}
+    if workers:
+        table |= {
+            "网格员": df["name"],
+            "网格员编号": df["unit_id"],
+            "网格": df["grid_name"],
+            "社区": df["community_name"],
+            "街道": df["street_name"],
+        }
+    else:
+        table[unit_title] = df["name"]
+        if "street_name" in df:
+            table["所属街道"] = df["street_name"]
+    table["得分"] = df["score"]
+    if ranking.previous is not None:
+        table["名次变化"] = _changes(df)
+    if workers:
+        table |= {
+            "活跃度(件/月)": df["reports_per_month"].round(1),
+            "活跃度得分(%)": _percent(df["activity"]),
+            "办结率(%)": _percent(df["closure_rate"]),
+            "信息完整度(%)": _percent(df["completeness"]),
+            "经手事件": df["events"],
+            "巡查上报": df["reports"],
+        }
+    else:
+        table |= {f"{rk.PART_LABELS[p]}(%)": _percent(df[p]) for p in rk.UNIT_RATES}
+        table["受理量"] = df["intake"]
+    table["近6月名次"] = df["trend"].map(rk.trend_text)
+    return pd.DataFrame(table)
+
+
+def slide_table(ranking: rk.Ranking, unit_title: str) -> pd.DataFrame:
+    """The ranking on its slide: place, tier, name, score, change and events."""
+    df, workers = ranking.ranked, ranking.level == rk.WORKERS
+    table = {
+        "名次": df["rank"].astype(str),
+        "档次": df["tier"].map(rk.tier_name),
+        unit_title: names(df, workers),
+        "得分": df["score"].map(lambda s: f"{s:.2f}"),
+    }
+    if ranking.previous is not None:
+        table["名次变化"] = _changes(df)
+    table["经手事件" if workers else "受理量"] = (df["events"] if workers else df["intake"]).map(
+        fmt.count
+    )
+    return pd.DataFrame(table)
+
+
+def apart_table(ranking: rk.Ranking, unit_title: str) -> pd.DataFrame:
+    """The units not ranked, with why."""
+    df = ranking.apart
+    if ranking.level == rk.WORKERS:
+        table = {
+            "网格员": df["name"],
+            "网格员编号": df["unit_id"],
+            "网格": df["grid_name"],
+            "社区": df["community_name"],
+            "经手事件": df["events"],
+        }
+    else:
+        table = {unit_title: df["name"]}
+        if "street_name" in df:
+            table["所属街道"] = df["street_name"]
+        table["受理量"] = df["intake"]
+    table["原因"] = df["reason"]
+    return pd.DataFrame(table)
+
+
+def _changes(df: pd.DataFrame) -> list[str]:
+    return [rk.change_text(c, n) for c, n in zip(df["rank_change"], df["is_new"], strict=True)]
+
+
+def _formats(table: pd.DataFrame) -> dict[str, str]:
+    """Scores with two decimals, percentages with one, counts with thousands separators."""
+    formats = {}
+    for column in table.columns:
+        if column == "得分":
+            formats[column] = "%.2f"
+        elif column.endswith("(%)") or column == "活跃度(件/月)":
+            formats[column] = "%.1f"
+        elif column in COUNTS:
+            formats[column] = "localized"
+    return formats
+
+
+def build(
+    ctx: Context,
+    level: str | None = None,
+    weights: Mapping[str, float] | None = None,
+    min_events: int | None = None,
+) -> Panel:
+    """The ranking of ``level`` (the first the sidebar's scope offers) on ``weights`` (the
+    defaults) with units of fewer than ``min_events`` events apart (the deployment's
+    ``[rankings] min_events``); ``weights`` must pass ``rankings.weights_problem``."""
+    src, f = ctx.src, ctx.filters
+    levels = rk.levels_below(f, src.scope)
+    level = level or levels[0]
+    workers = level == rk.WORKERS
+    weights = dict(weights or (rk.WORKER_WEIGHTS if workers else rk.UNIT_WEIGHTS))
+    if min_events is None:
+        min_events = data.settings()[0].ranking_min_events
+    key = tuple((part, float(w)) for part, w in weights.items())
+    if workers:
+        ranking = data.worker_ranking(src, f, key, int(min_events))
+    else:
+        ranking = data.unit_ranking(src, f, level, key, int(min_events))
+
+    scope = scope_label(f, src)
+    unit_title = labels.RANKING_LEVEL[level]
+    name = f"赛马比拼_{unit_title}_{scope}_{f.start:%Y%m%d}-{f.end:%Y%m%d}"
+    first, last = ranking.months[0], ranking.months[-1]
+    months = f"{first.year}年{first.month}月至" + (
+        f"{last.month}月" if first.year == last.year else f"{last.year}年{last.month}月"
+    )
+    apart = f"事件数少于 {fmt.count(ranking.min_events)} 件或缺少计分指标"
+    own = None
+    if not src.scope.whole and level == levels[0] and not workers:  # the viewer's peers
+        own = rk.standing(ranking, src.scope.unit_id, unit_title)
+    parts = rk.WORKER_PARTS if workers else rk.UNIT_RATES
+    descriptions = rk.WORKER_DESCRIPTIONS if workers else rk.UNIT_DESCRIPTIONS
+    rules = ";".join(f"{rk.PART_LABELS[p]}:{descriptions[p]}" for p in parts)
+    sections = [
+        _scores(ranking, weights, unit_title, apart, name),
+        _ranked(ranking, unit_title, months, apart, own, fmt.plain(scope), name, f),
+    ]
+    if not ranking.apart.empty:
+        sections.append(_apart(ranking, unit_title, apart, name))
+    return Panel(
+        TITLE, tuple(sections), f"口径:{rules}。" + ("网格员姓名已脱敏。" if workers else "")
+    )
+
+
+def _scores(ranking, weights, unit_title, apart, name) -> Section:
+    ranked, workers = ranking.ranked, ranking.level == rk.WORKERS
+    drawn = bars(ranked, workers)
+    figures = [
+        KeyFigure(
+            f"第{row.rank}名",
+            shown,
+            f"得分 {row.score:.2f} · {rk.tier_name(row.tier)}"
+            + (
+                f" · 名次变化 {rk.change_text(row.rank_change, row.is_new)}"
+                if ranking.previous
+                else ""
+            ),
+        )
+        for row, shown in zip(
+            ranked.head(3).itertuples(index=False), names(ranked.head(3), workers), strict=True
+        )
+    ]
+    figures.append(KeyFigure("不参与排名", f"{len(ranking.apart)} 个", apart))
+    notes = []
+    if len(drawn) < len(ranked):
+        notes.append(f"图中为前 {CHART_ENDS} 名和后 {CHART_ENDS} 名,完整名单见{unit_title}排名。")
+    if workers:
+        notes.append(
+            "活跃度以参评专职网格员月均巡查上报的中位数"
+            f"({fmt.number(ranking.notes.get('activity_median'))} 件/月)为满分线。"
+        )
+    formula = weights_formula(rk.shares(weights), rk.PART_LABELS)
+    return Section(
+        "scores",
+        f"{unit_title}得分与档次",
+        f"得分 = {formula}(百分制,保留两位小数);得分相同名次相同;按名次四等分为一档至四档,一档最好",
+        chart=charts.score_bars(drawn, "经手事件" if workers else "受理量")
+        if not ranked.empty
+        else None,
+        figures=tuple(figures),
+        notes=tuple(notes),
+        empty=f"所选范围和统计期内没有可参与排名的{unit_title}。",
+        name=f"{name}_得分",
+    )
+
+
+def _ranked(ranking, unit_title, months, apart, own, place, name, f) -> Section:
+    ranked = ranking.ranked
+    if ranking.previous:
+        compared = f"名次变化对比:{fmt.period(*ranking.previous)}"
+    else:
+        compared = f"名次变化:{ranking.previous_problem}"
+    notes = [own] if own else []
+    if not ranked.empty and ranking.apart.empty:
+        notes.append(f"{apart}的{unit_title}单列,不参与排名;所选范围内的{unit_title}均参与排名。")
+    unplaced = unplaced_ranking(ranking.notes, unit_title)
+    if unplaced:
+        notes.append(f"{unplaced}它们计入{place}的合计。")
+    if ranked.empty and ranking.apart.empty:
+        empty = f"所选范围内没有{unit_title}。"
+    else:
+        empty = f"所选范围和统计期内没有可参与排名的{unit_title},原因见不参与排名名单。"
+    table = ranked_table(ranking, unit_title)
+    shown = Table(
+        table,
+        height=min(560, 35 * len(table) + 38),
+        slide_rows=SLIDE_ROWS,
+        slide=slide_table(ranking, unit_title),
+        formats=_formats(table),
+        help={
+            "得分": "百分制,越高越好",
+            "名次变化": "与上一等长时段相比:↑ 上升、↓ 下降、— 名次不变、新进 = 上期未参与排名",
+            "近6月名次": f"{months}各月名次,从左到右;1 为第一名,— 为该月未参与排名",
+        },
+    )
+    return Section(
+        "ranked",
+        f"{unit_title}排名(参与排名 {len(ranked)} 个,不参与 {len(ranking.apart)} 个)",
+        f"统计期:{fmt.period(f.start, f.end)} · {compared} · 名次走势:{months}",
+        tables=(shown,) if not ranked.empty else (),
+        notes=tuple(notes),
+        empty=empty,
+        hint=""
+        if ranking.level == rk.WORKERS
+        else "如需只按 12345 热线考核,可在左侧「更多筛选 · 来源渠道」中选择。",
+        name=name,
+        download=Download(table, name, key="rk_dl_ranked") if not ranked.empty else None,
+    )
+
+
+def _apart(ranking, unit_title, apart, name) -> Section:
+    table = apart_table(ranking, unit_title)
+    return Section(
+        "apart",
+        f"不参与排名({len(table)} 个)",
+        f"{apart}的{unit_title}单列,不参与排名",
+        tables=(Table(table, formats=_formats(table)),),
+        name=f"{name}_不参与排名",
+        download=Download(table, f"{name}_不参与排名", key="rk_dl_apart"),
+    )
