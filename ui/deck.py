@@ -272,15 +272,15 @@ class Deck:
                 _box(slide, x, y, each, Inches(0.4), [(heading, 14, True, INK)])
                 y += Inches(0.45)
             size = TABLE_FONT if len(df.columns) <= 6 else TABLE_FONT - 1
-            if len(df.columns) <= 6:
-                each = min(each, Inches(9))  # a narrow table stays readable, not stretched
             weights = [
                 min(MAX_COLUMN_WEIGHT, max(6, *(_width(v) for v in [name, *df[name]])))
                 for name in df.columns
             ]
             margins = Inches(CELL_MARGINS) * len(weights)  # every column pays its margins
+            needed = margins + sum(Pt(weight * size * 0.7) for weight in weights)
+            table_w = min(each, max(int(needed * 1.15), Inches(4)))  # not stretched past its text
             widths = [
-                Inches(CELL_MARGINS) + int((each - margins) * weight / sum(weights))
+                Inches(CELL_MARGINS) + int((table_w - margins) * weight / sum(weights))
                 for weight in weights
             ]
             cells = [[str(name) for name in df.columns]]
@@ -291,7 +291,9 @@ class Deck:
             while shown > 1 and sum(heights[:shown]) > room:
                 shown -= 1
                 room = top + height - y - MORE_ROWS_HEIGHT
-            frame = slide.shapes.add_table(shown, len(df.columns), x, y, each, sum(heights[:shown]))
+            frame = slide.shapes.add_table(
+                shown, len(df.columns), x, y, table_w, sum(heights[:shown])
+            )
             table = frame.table
             for j, column_width in enumerate(widths):
                 table.columns[j].width = column_width
@@ -305,7 +307,7 @@ class Deck:
             y += sum(heights[:shown])
             if shown < len(cells):
                 more = f"此处列出前 {shown - 1} 行,全部见页面与下载。"
-                _box(slide, x, y, each, MORE_ROWS_HEIGHT, [(more, 10, False, GREY)])
+                _box(slide, x, y, table_w, MORE_ROWS_HEIGHT, [(more, 10, False, GREY)])
                 y += MORE_ROWS_HEIGHT
             bottom = max(bottom, y)
         return bottom

@@ -28,12 +28,15 @@ def show(
     figures: str = "caption",
     heading: bool = True,
     head=None,
+    notes: str = "caption",
 ) -> None:
     """Draw ``section`` in the current container: its title, caption and hint, the chart,
     map or tables (or its empty message), key figures (``figures``: a caption line, cards,
     or not at all where the page shows them elsewhere), notes and the download buttons.
     ``height`` sets the chart's, map's or table's height; ``head`` is the container for
-    the title when the page puts a widget beside it."""
+    the title when the page puts a widget beside it. ``notes="list"`` shows the notes as a
+    list whose lead (up to the first full-width colon) is bold: findings rather than
+    footnotes."""
     if heading:
         (head or st).markdown(f"**{fmt.plain(section.title)}**")
     about = "。".join(part for part in (section.caption, section.hint) if part)
@@ -68,7 +71,13 @@ def show(
     if figures == "caption" and section.figures and section.drawn:
         st.caption(fmt.plain(figure_line(section.figures)))
     for note in section.notes:
-        st.caption(fmt.plain(note))
+        if notes == "list":
+            lead, colon, rest = note.partition(":")
+            st.markdown(
+                f"- **{fmt.plain(lead)}**:{fmt.plain(rest)}" if colon else f"- {fmt.plain(note)}"
+            )
+        else:
+            st.caption(fmt.plain(note))
     if section.download is not None:
         d = section.download
         downloads.buttons(d.frame, d.name, d.key or f"dl_{key}", full=d.full)
