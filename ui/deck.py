@@ -204,7 +204,9 @@ class Deck:
         _text(slide.shapes.title.text_frame, [(panel.title, 36, True, INK)])
         _rect(slide, MARGIN, Inches(2.6), Inches(0.12), Inches(2.1), ACCENT)
         slide.shapes.title.left = MARGIN + Inches(0.4)
-        contents = "、".join(s.title.split(" · ")[0].split("(")[0] for s in panel.sections)
+        contents = "、".join(
+            dict.fromkeys(s.title.split(" · ")[0].split("(")[0] for s in panel.sections)
+        )
         _box(
             slide,
             MARGIN + Inches(0.4),

@@ -1,0 +1,260 @@
+"""网格热力图: the grids coloured by a metric (with event density over them, the worst raised
+in 3-D) and the grids most in need; for one grid, its figures, trend, categories and staff."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+
+import pandas as pd
+
+from analytics import formats as fmt
+from analytics import heatmap as hm
+from analytics import labels
+from analytics import metrics as m
+from analytics import queries as q
+from analytics.filters import Filters
+from ui import charts, data, findings, maps
+from ui.context import Context
+from ui.panel import AreaMap, KeyFigure, Panel, Section, Table
+from ui.sidebar import scope_label
+
+TITLE = "网格热力图"
+MOST_IN_NEED = 12  # the grids listed beside the map (and on its slide)
+ON_THE_MAP_SLIDE = 3  # of them, as key figures beside the map
+CARD_METRICS = ("intake", *hm.MAP_METRICS)  # one grid's cards: intake, then the map's
+Months = tuple[date, date] | None  # the page's month slider: first and last month, or all
+
+
+def period(ctx: Context, months: Months = None) -> Filters:
+    """The sidebar's filters, narrowed to ``months`` when the slider chose some."""
+    return hm.months_within(ctx.filters, *months) if months else ctx.filters
+
+
+def grids(ctx: Context, months: Months = None) -> pd.DataFrame:
+    """Every grid of the scope with its figures (``data.grid_figures``)."""
+    return data.grid_figures(ctx.src, period(ctx, months), ctx.compare)
+
+
+def grid_names(grids: pd.DataFrame) -> dict[str, str]:
+    """Grid id → 第1网格(桂花社区), as the grid dropdown lists them."""
+    rows = grids.itertuples(index=False)
+    return {row.grid_id: f"{row.name}({row.community_name})" for row in rows}
+
+
+def mappable(ctx: Context, grids: pd.DataFrame) -> bool:
+    """Whether there is a map to draw: grids, and their outlines."""
+    return not grids.empty and not data.grid_shapes(ctx.src, ctx.filters).empty
+
+
+def build(
+    ctx: Context,
+    metric: str = "density",
+    months: Months = None,
+    density: bool = False,
+    worst: int = 0,
+    grid: str | None = None,
+) -> Panel:
+    """The map coloured by ``metric`` over ``months`` (None: the sidebar's whole period), with
+    the event density over it if ``density``, the ``worst`` grids raised in 3-D and ``grid``
+    outlined; and the grids most in need on ``metric``."""
+    src, f = ctx.src, period(ctx, months)
+    queries = {
+        "grids": partial(data.grid_figures, src, f, ctx.compare),
+        "shapes": partial(data.grid_shapes, src, ctx.filters),  # outlines: whatever the months
+        "placement": partial(data.placement, src, f),
+    }
+    if density:
+        queries["hexes"] = partial(data.density_hexes, src, f)
+    data.prefetch(*queries.values())
+    every, shapes, placement = queries["grids"](), queries["shapes"](), queries["placement"]()
+    hexes = queries["hexes"]() if density else None
+    style_url = data.settings()[0].map_style_url  # the page explains an unusable file
+    place = fmt.plain(scope_label(ctx.filters, src))
+    return Panel(
+        TITLE,
+        (
+            _map(every, shapes, metric, hexes, worst, grid, placement, style_url, place),
+            _most_in_need(every, metric),
+        ),
+    )
+
+
+def _map(grids, shapes, metric, hexes, worst, grid, placement, style_url, place) -> Section:
+    worse_high = hm.MAP_METRICS[metric]
+    label = m.label(metric)
+    if grids.empty or shapes.empty:
+        return Section(
+            "heat_map",
+            f"各网格{label}",
+            empty="所选范围内没有网格(数据只到街道、社区一级),无法绘制网格热力图。"
+            if grids.empty
+            else "所选范围内没有网格边界数据:请在「数据导入」页导入网格边界(GeoJSON)。",
+        )
+    ranked = hm.worst(grids, metric, ON_THE_MAP_SLIDE)
+    figures = tuple(
+        KeyFigure(
+            f"最需要关注 · 第{i}",
+            f"{row.community_name} {row.name}",
+            f"{label} {fmt.value(metric, getattr(row, metric))}",
+            "bad",
+        )
+        for i, row in enumerate(ranked.itertuples(index=False), start=1)
+    )
+    legend = [("", f"{label}:"), *maps.legend(grids[metric], metric, higher_is_worse=worse_high)]
+    notes = []
+    if hexes is not None and not hexes.empty:
+        legend += [
+            ("", "事件密度(件/蜂窝格):"),
+            *maps.legend(hexes["intake"], "intake", area="蜂窝格"),
+        ]
+    if hexes is not None and hexes.empty and not hexes.attrs.get("hidden_cells"):
+        notes.append("所选范围内的事件没有坐标,无法叠加事件密度。")
+    if hexes is not None and hexes.attrs.get("hidden_cells"):
+        notes.append(
+            f"少于 {hexes.attrs['min_events']} 件的蜂窝格不显示(共 "
+            f"{fmt.count(hexes.attrs['hidden_cells'])} 格、"
+            f"{fmt.count(hexes.attrs['hidden_events'])} 件),以免指向具体住户。"
+        )
+    note = findings.map_note(placement)
+    if note:
+        notes.append(note)
+    extrude = tuple(hm.worst(grids, metric, worst)["grid_id"]) if worst else ()
+    drawn = grids.merge(shapes, on="grid_id", how="inner")
+    return Section(
+        "heat_map",
+        f"各网格{label}",
+        "颜色越深越需要关注",
+        map=AreaMap(
+            deck=lambda: maps.heat_deck(
+                grids,
+                shapes,
+                metric,
+                worse_high,
+                hexes=hexes,
+                extrude=extrude,
+                selected=grid,
+                style_url=style_url,
+            ),
+            figure=lambda: charts.area_map(
+                list(drawn["polygons"]), drawn[metric], metric, worse_high
+            ),
+            legend=legend,
+        ),
+        figures=figures,
+        notes=tuple(notes),
+        hint="点击网格查看详情,点击网格外空白处关闭",
+        name=f"网格热力图_{label}_{place}",
+    )
+
+
+def _most_in_need(grids, metric) -> Section:
+    label = m.label(metric)
+    ranked = hm.worst(grids, metric, MOST_IN_NEED)
+    table = pd.DataFrame(
+        {
+            "网格": ranked["name"],
+            "社区": ranked["community_name"],
+            label: ranked[metric].map(lambda v: fmt.value(metric, v)),
+            "受理量": ranked["intake"].map(fmt.count),
+        }
+    )
+    return Section(
+        "heat_worst",
+        f"最需要关注的网格 · {label}",
+        tables=(Table(table, height=460, slide_rows=MOST_IN_NEED),) if not ranked.empty else (),
+        empty="所选范围内没有网格。"
+        if grids.empty
+        else f"各网格都没有{label}的数据(如缺少户数、评价、办结时限或已受理的事件)。",
+    )
+
+
+# ---------------------------------------------------------------- one grid, on the page only
+
+
+def grid_row(grids: pd.DataFrame, grid_id: str) -> pd.Series:
+    """The grid's row of ``grids`` (with its ``grid_id``)."""
+    grid = grids.set_index("grid_id").loc[grid_id]
+    grid["grid_id"] = grid_id
+    return grid
+
+
+def grid_line(ctx: Context, grid: pd.Series, months: Months = None) -> str:
+    """Where the grid is, its households, people, area and staff (and what the cards'
+    changes compare with)."""
+    f = period(ctx, months)
+    comparable = q.comparable(f, ctx.compare, data.data_range(ctx.src))
+    return (
+        f"{grid['street_name']} · {grid['community_name']} · "
+        f"{fmt.count(grid['households'])} 户 · {fmt.count(grid['population'])} 人 · "
+        f"{fmt.number(grid['area_km2'], 2)} 平方公里 · "
+        f"专职网格员 {fmt.count(grid['full_time_workers'])} 人,"
+        f"兼职 {fmt.count(grid['part_time_workers'])} 人"
+        + (f" · 变化为{labels.COMPARISON.get(ctx.compare, '')}" if comparable else "")
+    )
+
+
+def grid_cards(grid: pd.Series) -> list[tuple[str, object, object, object]]:
+    """The grid's cards: (metric, value, previous, change) of each of ``CARD_METRICS``."""
+    cards = []
+    for key in CARD_METRICS:
+        previous = grid.get(f"{key}_prev")
+        cards.append((key, grid[key], previous, m.change(key, grid[key], previous)))
+    return cards
+
+
+def grid_panel(ctx: Context, grid: pd.Series, months: Months = None) -> Panel:
+    """One grid (``grid_row``): its monthly intake, main categories and staff."""
+    src, f, compare = ctx.src, period(ctx, months), ctx.compare
+    scope = hm.grid_scope(f, grid)
+    queries = {
+        "trend": partial(data.intake_trend, src, scope, "event_type", "month", None),
+        "categories": partial(data.top_categories, src, scope, 5, compare),
+        "workers": partial(data.grid_workers, src, f, grid["grid_id"]),
+    }
+    data.prefetch(*queries.values())
+    name = f"{grid['community_name']}{grid['name']}"
+    trend, top = queries["trend"](), queries["categories"]()
+    empty = "该网格在统计期内没有事件。"
+    return Panel(
+        name,
+        (
+            Section(
+                "heat_trend",
+                "受理趋势(件/月)",
+                chart=charts.intake_trend(trend, freq="month") if not trend.empty else None,
+                empty=empty,
+                name=f"受理趋势_{name}",
+            ),
+            Section(
+                "heat_categories",
+                "主要业务类别",
+                chart=charts.category_bars(top, change_name=labels.COMPARISON.get(compare, ""))
+                if not top.empty
+                else None,
+                empty=empty,
+                name=f"主要业务类别_{name}",
+            ),
+            _workers(queries["workers"](), grid),
+        ),
+    )
+
+
+def _workers(workers, grid) -> Section:
+    table = pd.DataFrame(
+        {
+            "网格员": workers["name"],
+            "角色": workers["role"].map(lambda r: labels.WORKER_ROLE.get(r, r)),
+            "巡查上报": workers["reported"],
+            "承办": workers["handled"],
+            "已办结": workers["closed"],
+            "月均件数": workers["per_month"].round(1),
+        }
+    )
+    return Section(
+        "heat_workers",
+        f"网格员工作量(人均事件数 {fmt.value('workload', grid['workload'])} 件/月)",
+        tables=(Table(table),) if not workers.empty else (),
+        notes=("网格员姓名已脱敏。",) if not workers.empty else (),
+        empty="没有该网格的网格员名册,可在「数据导入」页导入。",
+    )

@@ -1,0 +1,254 @@
+"""一屏统览: the headline figures with the monthly intake trend, the map of grids (or of
+hexagons of events, for data without grid outlines), the hot categories, the two grid alerts
+and the backlog's ageing."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pandas as pd
+
+from analytics import formats as fmt
+from analytics import labels
+from analytics import metrics as m
+from analytics import queries as q
+from ui import charts, data, findings, maps
+from ui.context import Context
+from ui.panel import AreaMap, KeyFigure, Panel, Section, Table, kpi_figures, with_change
+from ui.sidebar import scope_label
+
+TITLE = "一屏统览"
+# The map's metrics (colour darker where higher is worse): grids, or hexagons of events.
+MAP_METRICS = {k: m.higher_is_worse(k) for k in ("density", "closure_rate", "overdue")}
+HEX_MAP_METRICS = {k: m.higher_is_worse(k) for k in ("intake", "closure_rate", "overdue")}
+TOP_CATEGORIES = 8
+NO_GRIDS = "所选范围内没有网格(数据只到街道、社区一级),无法按网格预警。"
+PER = {"density": " 件/千户", "overdue": " 件"}  # after a grid's value in the map's figures
+
+
+def kpis(ctx: Context) -> pd.DataFrame:
+    """The headline figures (``data.kpis``): the page's metric cards, the slides' key figures."""
+    return data.kpis(ctx.src, ctx.filters, ctx.compare)
+
+
+def hexagons(ctx: Context) -> bool:
+    """Whether the map draws hexagons of the events: the scope has no grid outlines (e.g. a
+    311 export). The map's metrics are then ``HEX_MAP_METRICS``."""
+    return data.grid_shapes(ctx.src, ctx.filters).empty
+
+
+def grid_label(df: pd.DataFrame) -> pd.Series:
+    """社区 网格: a grid's name as the alerts show it."""
+    return df["community_name"] + " " + df["name"]
+
+
+def worsening_table(worse: pd.DataFrame, comparison: str) -> pd.DataFrame:
+    """The grids whose intake rose most (``queries.worsening_grids``) as shown."""
+    return pd.DataFrame(
+        {
+            "网格": grid_label(worse),
+            "每千户事件": worse["density"].map(fmt.number),
+            comparison: worse["intake_change"].map(lambda x: fmt.change("intake", x)),
+            "办结率": worse["closure_rate"].map(fmt.rate),
+            "办结率变化": worse["closure_change"].map(
+                lambda x: fmt.change("closure_rate", x) or fmt.MISSING
+            ),
+        }
+    )
+
+
+def overdue_table(late: pd.DataFrame) -> pd.DataFrame:
+    """The grids with the most overdue backlog (``queries.overdue_grids``) as shown."""
+    return pd.DataFrame(
+        {
+            "网格": grid_label(late),
+            "超期": late["overdue"].map(fmt.count),
+            "积压": late["backlog"].map(fmt.count),
+            "按时办结率": late["on_time_rate"].map(fmt.rate),
+        }
+    )
+
+
+def build(ctx: Context, map_metric: str | None = None) -> Panel:
+    """``map_metric``: what colours the map, one of ``MAP_METRICS`` (or ``HEX_MAP_METRICS``
+    when the map draws hexagons); None is the first of them."""
+    src, f, compare = ctx.src, ctx.filters, ctx.compare
+    rng = data.data_range(src)
+    comparison = labels.COMPARISON.get(compare, "")
+    place = fmt.plain(scope_label(f, src))
+    queries = {
+        "kpis": partial(data.kpis, src, f, compare),
+        # Monthly lines read best against the same months a year earlier, whatever the cards use.
+        "trend": partial(data.intake_trend, src, f, "event_type", "month", "yoy"),
+        "grids": partial(data.grid_metrics, src, f, compare),
+        "shapes": partial(data.grid_shapes, src, f),
+        "placement": partial(data.placement, src, f),
+        "categories": partial(data.top_categories, src, f, TOP_CATEGORIES, compare),
+        "ageing": partial(data.backlog_ageing, src, f),
+    }
+    data.prefetch(*queries.values())
+    kpis, grids, placement = queries["kpis"](), queries["grids"](), queries["placement"]()
+    shapes = queries["shapes"]()
+    style_url = data.settings()[0].map_style_url  # the heatmap page explains an unusable file
+    if shapes.empty:  # no grid outlines: hexagons of the events' coordinates
+        hexes = data.hex_metrics(src, f, compare)
+        area = _hex_map(hexes, map_metric or next(iter(HEX_MAP_METRICS)), placement, style_url)
+    else:
+        area = _grid_map(grids, shapes, map_metric or next(iter(MAP_METRICS)), placement, style_url)
+    comparable = q.comparable(f, compare, rng)
+    return Panel(
+        TITLE,
+        (
+            _trend(queries["trend"](), kpis, comparison, place),
+            area,
+            _categories(queries["categories"](), comparison, place),
+            _worsening(grids, comparable, comparison, q.comparison_problem(f, compare, rng)),
+            _overdue(grids, placement),
+            _ageing(queries["ageing"](), kpis, comparison, place),
+        ),
+    )
+
+
+def _trend(trend, kpis, comparison, place) -> Section:
+    heading, shown = charts.overview_trend_groups(trend)
+    return Section(
+        "trend",
+        heading,
+        chart=charts.intake_trend(trend, groups=shown, freq="month") if shown else None,
+        figures=kpi_figures(kpis, comparison),
+        name=f"受理趋势_{place}",
+    )
+
+
+def _grid_map(grids, shapes, metric, placement, style_url) -> Section:
+    worse_high = MAP_METRICS[metric]
+    figures = [KeyFigure("网格数", fmt.count(len(grids)))]
+    ranked = grids.dropna(subset=[metric]).sort_values([metric, "grid_id"])
+    if not ranked.empty:
+        top = ranked.iloc[-1 if worse_high else 0]
+        figures.append(
+            KeyFigure(
+                f"{m.label(metric)}{'最高' if worse_high else '最低'}",
+                f"{top['community_name']} {top['name']}",
+                fmt.value(metric, top[metric]) + PER.get(metric, ""),
+                "bad",
+            )
+        )
+    drawn = grids.merge(shapes, on="grid_id", how="inner")
+    note = findings.map_note(placement)
+    return Section(
+        "map",
+        "网格地图",
+        map=AreaMap(
+            deck=lambda: maps.grid_deck(
+                grids, shapes, metric, higher_is_worse=worse_high, style_url=style_url
+            ),
+            figure=lambda: charts.area_map(
+                list(drawn["polygons"]), drawn[metric], metric, worse_high
+            ),
+            legend=maps.legend(grids[metric], metric, higher_is_worse=worse_high),
+        )
+        if not grids.empty
+        else None,
+        figures=tuple(figures),
+        notes=(note,) if note else (),
+        empty="所选范围内没有网格边界数据。",
+    )
+
+
+def _hex_map(hexes, metric, placement, style_url) -> Section:
+    worse_high = HEX_MAP_METRICS[metric]
+    note = findings.map_note(placement, hexagons=True)
+    return Section(
+        "map",
+        "事件分布(无网格边界,按蜂窝格汇总)",
+        map=AreaMap(
+            deck=lambda: maps.hex_deck(hexes, metric, worse_high, style_url=style_url),
+            figure=lambda: charts.area_map(
+                [[polygon] for polygon in hexes["polygon"]],
+                hexes[metric],
+                metric,
+                worse_high,
+                "蜂窝格",
+            ),
+            legend=maps.legend(hexes[metric], metric, higher_is_worse=worse_high, area="蜂窝格"),
+        )
+        if not hexes.empty
+        else None,
+        notes=(note,) if note else (),
+        empty="没有网格边界,事件也没有坐标,无法绘制地图。",
+    )
+
+
+def _categories(top, comparison, place) -> Section:
+    return Section(
+        "categories",
+        f"热点类别 · 受理量前{TOP_CATEGORIES}",
+        f"标签为{comparison}变化,红色为上升超过 10%" if comparison else "",
+        chart=charts.category_bars(top, change_name=comparison) if not top.empty else None,
+        figures=tuple(
+            KeyFigure(
+                f"第{i}大类别",
+                row.category,
+                f"{fmt.count(row.intake)} 件" + with_change(comparison, "intake", row.change),
+                "bad" if row.change > 0.1 else "",
+            )
+            for i, row in enumerate(top.head(3).itertuples(index=False), start=1)
+        ),
+        name=f"热点类别_{place}",
+    )
+
+
+def _worsening(grids, comparable, comparison, problem) -> Section:
+    worse = q.worsening_grids(grids) if comparable else pd.DataFrame()
+    if grids.empty:
+        empty = NO_GRIDS
+    elif not comparable:
+        empty = f"无法比较网格受理量的变化:{problem}。"
+    else:
+        empty = f"没有受理量上升的网格(两期各需至少 {m.MIN_EVENTS_TO_COMPARE} 件才比较)。"
+    return Section(
+        "worsening",
+        f"预警 · 受理量{comparison}上升最快的网格",
+        tables=(Table(worsening_table(worse, comparison)),) if not worse.empty else (),
+        empty=empty,
+    )
+
+
+def _overdue(grids, placement) -> Section:
+    late = q.overdue_grids(grids)
+    if grids.empty:
+        empty = NO_GRIDS
+    elif placement["no_grid"]:
+        empty = "所选范围内落到网格的事件没有超期积压(未落到网格的不在网格预警中)。"
+    else:
+        empty = "所选范围内没有超期积压。"
+    return Section(
+        "overdue",
+        "预警 · 超期积压最多的网格",
+        tables=(Table(overdue_table(late)),) if not late.empty else (),
+        empty=empty,
+        settled=not grids.empty,
+    )
+
+
+def _ageing(ageing, kpis, comparison, place) -> Section:
+    figures = list(kpi_figures(kpis, comparison, ["backlog"]))
+    oldest = ageing.loc[ageing["bucket"] == "gt_30d"]
+    if not oldest.empty:
+        figures.append(
+            KeyFigure(
+                f"账龄{labels.BACKLOG_BUCKET['gt_30d']}",
+                f"{fmt.count(oldest['backlog'].iloc[0])} 件",
+                f"其中已超期 {fmt.count(oldest['overdue'].iloc[0])} 件",
+            )
+        )
+    return Section(
+        "ageing",
+        "积压账龄(件)",
+        chart=charts.backlog_bars(ageing) if ageing["backlog"].sum() else None,
+        figures=tuple(figures),
+        empty=findings.NO_BACKLOG,
+        settled=True,
+        name=f"积压账龄_{place}",
+    )
