@@ -43,7 +43,7 @@ def show(
     if about:
         st.caption(fmt.plain(about))
     if figures == "cards" and section.figures:
-        _cards(section.figures)
+        cards(section.figures)
     key = section.key
     if section.chart is not None:
         if height:
@@ -96,11 +96,17 @@ def column_config(table: Table) -> dict:
     return config
 
 
-def _cards(figures: tuple[KeyFigure, ...]) -> None:
+def cards(figures: tuple[KeyFigure, ...]) -> None:
+    """Key figures as a row of bordered cards, each note inside its card in grey."""
     for col, figure in zip(st.columns(len(figures)), figures, strict=True):
-        col.metric(figure.label, figure.value, border=True)
-        if figure.note:
-            col.caption(fmt.plain(figure.note))
+        col.metric(
+            figure.label,
+            figure.value,
+            delta=figure.note or None,
+            delta_arrow="off",
+            delta_color="off",
+            border=True,
+        )
 
 
 def footnote(panel: Panel) -> None:
