@@ -13,9 +13,9 @@ layout.title(panel, scope_label(ctx.filters, ctx.src))
 st.caption(period_caption(ctx.filters, ctx.compare, data.data_range(ctx.src)))
 
 for (left_key, right_key), widths in (
-    (("units", "categories"), [1.2, 1]),
-    (("funnel", "levels"), [1, 1.2]),
-    (("ageing", "overdue"), [1, 1.6]),
+    (("closure_units", "categories"), [1.2, 1]),
+    (("closure_funnel", "closure_levels"), [1, 1.2]),
+    (("closure_ageing", "overdue"), [1, 1.6]),
 ):
     left, right = st.columns(widths, gap="medium")
     with left:

@@ -22,8 +22,9 @@ from analytics import formats as fmt
 from analytics import metrics as m
 from analytics.filters import Filters, preset_period
 from tests.apptest import open_page
-from ui import charts, data, findings, images, report
+from ui import charts, data, images, report
 from ui.context import Context
+from ui.panels import response
 
 MIN_PICTURE_BYTES = 20_000
 
@@ -74,11 +75,13 @@ def test_deck_has_a_title_slide_then_a_section_slide_and_a_slide_per_chart(built
         "投诉信访趋势",
         "办结率",
         "响应时效",
+        "网格热力图",
         "赛马比拼",
+        "网格调整推演",
     ]
     for title in (
-        "核心指标与受理趋势",
-        "网格地图 · 每千户事件数",
+        "受理趋势 · 投诉与信访(件/月)",
+        "网格地图",
         "热点类别 · 受理量前8",
         "受理量 · 按事件类型(件/周)",
         "异常峰值(按周)",
@@ -86,7 +89,10 @@ def test_deck_has_a_title_slide_then_a_section_slide_and_a_slide_per_chart(built
         "流转漏斗 · 上报 → 受理 → 转办 → 处置 → 反馈",
         "响应时长(受理 − 上报) · 按单位",
         "前后对比 · 改进是否真实",
+        "各网格每千户事件数",
+        "最需要关注的网格 · 每千户事件数",
         "街道得分与档次",
+        "每格户数分布",
     ):
         assert title in titles
 
@@ -122,7 +128,7 @@ def test_key_figures_are_editable_text_equal_to_the_data_functions(built):
     ctx, prs, _ = built
     src, f = ctx.src, ctx.filters
     kpis = data.kpis(src, f, "yoy")
-    lines = texts(slide_titled(prs, "核心指标与受理趋势"))
+    lines = texts(slide_titled(prs, "受理趋势 · 投诉与信访(件/月)"))
     for row in kpis.itertuples(index=False):
         assert m.label(row.metric) in lines
         assert fmt.value(row.metric, row.value) in lines
@@ -143,15 +149,47 @@ def test_key_figures_are_editable_text_equal_to_the_data_functions(built):
         0
     ] in lines and f"{fmt.count(top['intake'].iloc[0])} 件" in " ".join(lines)
 
+    from analytics import heatmap as hm
+
+    worst = hm.worst(data.grid_figures(src, f, "yoy"), "density", 12)
+    lines = texts(slide_titled(prs, "最需要关注的网格 · 每千户事件数"))
+    assert all(fmt.value("density", v) in lines for v in worst["density"])
+    first = worst.iloc[0]
+    lines = texts(slide_titled(prs, "各网格每千户事件数"))
+    assert f"{first['community_name']} {first['name']}" in lines
+
     rng = data.data_range(src)
     from analytics import response as rs
 
     sides = data.sides(src, f, rs.default_pivot(rng), 365)
-    table = findings.before_after_table(data.before_after(src, sides))
+    table = response.before_after_table(data.before_after(src, sides))
     lines = texts(slide_titled(prs, "前后对比 · 改进是否真实"))
     for value in table.to_numpy().ravel():
         assert value in lines
     assert any(line.startswith("响应时长:之后更短,差异显著") for line in lines)
+
+
+def test_whatif_slides_show_the_pages_default_scenario(built):
+    """网格调整推演 at the page's defaults: the sidebar's district plans its first street by
+    its median households per grid; both maps are pictures, the figures before → after."""
+    from ui.panels import whatif
+
+    ctx, prs, _ = built
+    unit = whatif.default_unit(ctx)
+    scope = whatif.scope(ctx, unit)
+    value = whatif.default_value(scope, whatif.DEFAULT_MODE)
+    done = whatif.result(ctx, whatif.choice(unit, whatif.DEFAULT_MODE, value, False))
+    b, a = done.before.totals, done.after.totals
+    before = slide_titled(prs, f"调整前 · {fmt.count(b['grids'])} 个网格")
+    after = slide_titled(prs, f"调整后 · {fmt.count(a['grids'])} 个网格")
+    assert all(any(sh.shape_type == 13 for sh in s.shapes) for s in (before, after))
+    lines = texts(after)
+    assert f"按每格 {fmt.count(value)} 户重新划分,与调整前同一色阶" in lines
+    assert fmt.count(a["full_time_workers"]) in lines
+    assert f"调整前 {fmt.count(b['full_time_workers'])}" in lines
+    lines = texts(slide_titled(prs, "调整前后对比 · 龙湾街道"))
+    for title, key, show in whatif.ROWS:
+        assert {title, show(b[key]), show(a[key])} <= set(lines)
 
 
 def test_every_run_names_its_east_asian_font(built):

@@ -62,7 +62,7 @@ def build(ctx: Context) -> Panel:
     src, f, compare = ctx.src, ctx.filters, ctx.compare
     comparison = labels.COMPARISON.get(compare, "")
     place = fmt.plain(scope_label(f, src))
-    queries = {
+    calls = {
         "kpis": partial(data.kpis, src, f, compare),
         "units": partial(data.closure_by_unit, src, f, compare),
         "categories": partial(data.closure_by_category, src, f, compare),
@@ -71,18 +71,18 @@ def build(ctx: Context) -> Panel:
         "ageing": partial(data.backlog_ageing, src, f),
         "overdue": partial(data.overdue_list, src, f),
     }
-    data.prefetch(*queries.values())
-    kpis = queries["kpis"]()
+    data.prefetch(*calls.values())
+    kpis = calls["kpis"]()
     unit_title = labels.UNIT_LEVEL[closure.drill_level(f).removesuffix("_id")]
     return Panel(
         TITLE,
         (
-            _units(queries["units"](), kpis, comparison, unit_title, place),
-            _categories(queries["categories"](), comparison, place),
-            _funnel(queries["funnel"](), place),
-            _levels(queries["levels"](), kpis, comparison, place),
-            _ageing(queries["ageing"](), place),
-            _overdue(queries["overdue"](), place, lambda: data.overdue_export(src, f)),
+            _units(calls["units"](), kpis, comparison, unit_title, place),
+            _categories(calls["categories"](), comparison, place),
+            _funnel(calls["funnel"](), place),
+            _levels(calls["levels"](), kpis, comparison, place),
+            _ageing(calls["ageing"](), place),
+            _overdue(calls["overdue"](), place, lambda: data.overdue_export(src, f)),
         ),
         f"口径:{metrics.METRICS['closure_rate'].description};"
         f"{metrics.METRICS['on_time_rate'].description}。",
@@ -107,7 +107,7 @@ def _units(units, kpis, comparison, unit_title, place) -> Section:
     rows = pd.concat([units, pd.DataFrame([unplaced])]) if unplaced else units
     name = f"办结率_各{unit_title}_{place}"
     return Section(
-        "units",
+        "closure_units",
         f"各{unit_title}办结率与按时办结率",
         "排名按办结率",
         chart=(
@@ -162,7 +162,7 @@ def _funnel(funnel, place) -> Section:
     ).assign(占上报=funnel["share"].map(fmt.rate))
     name = f"流转漏斗_{place}"
     return Section(
-        "funnel",
+        "closure_funnel",
         "流转漏斗 · 上报 → 受理 → 转办 → 处置 → 反馈",
         "到达某环节 = 截至数据时点已走到该环节或其后环节(即办件当场处置,不经转办)",
         chart=charts.lifecycle_funnel(funnel) if reached else None,
@@ -187,7 +187,7 @@ def _levels(levels, kpis, comparison, place) -> Section:
         }
     )
     return Section(
-        "levels",
+        "closure_levels",
         "在哪一级解决 · 办结事件按解决层级(按上报月份)",
         "小事不出网格、大事不出社区、难事不出街道:绿色越多,越多事情在网格内解决",
         chart=charts.level_shares(levels, "month") if not levels.empty else None,
@@ -201,7 +201,7 @@ def _levels(levels, kpis, comparison, place) -> Section:
 def _ageing(ageing, place) -> Section:
     backlog = ageing["backlog"].sum() > 0
     return Section(
-        "ageing",
+        "closure_ageing",
         "积压账龄(件)",
         "未办结事件按账龄,红色为已超期",
         chart=charts.backlog_bars(ageing, height=340) if backlog else None,
