@@ -14,7 +14,7 @@ import contextlib
 import os
 import sqlite3
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -54,6 +54,12 @@ BEGIN SELECT RAISE(ABORT, 'audit_log rows are kept at least {MIN_KEEP_DAYS} days
 def now(zone: str = "Asia/Shanghai") -> str:
     """The current time in the district's zone, as both tables store it."""
     return datetime.now(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def today(zone: str = "Asia/Shanghai") -> date:
+    """Today in the district's zone: the day of the entries written ``now`` (the machine's
+    own date differs for eight hours a day on a UTC server)."""
+    return datetime.now(ZoneInfo(zone)).date()
 
 
 def admin_path(url: str | None = None) -> Path:

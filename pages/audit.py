@@ -1,11 +1,11 @@
 """审计日志 (管理员): who signed in, viewed, downloaded, exported, imported or was refused."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
-from analytics import accounts, audit
+from analytics import accounts, admin_db, audit
 from analytics import formats as fmt
 from ui import auth, data, downloads
 from ui.context import entered
@@ -24,7 +24,7 @@ st.caption(
     "(settings.toml 的 [audit] retention_days,不少于 180 天)。"
 )
 
-today = date.today()
+today = admin_db.today(settings.timezone)  # the day the log's times are written in
 who_col, what_col, when_col = st.columns([1, 1, 1.2])
 who = who_col.selectbox(
     "账号", ["", *audit.logins(path)], format_func=lambda x: x or "全部", key="au_login"

@@ -200,7 +200,7 @@ def test_the_audit_query_filters_with_bound_values(admin_file):
     assert audit.query(admin_file, login="a'; DROP TABLE audit_log;--")["action"].tolist() == [
         "view"
     ]
-    today = date.today()
+    today = admin_db.today()  # entries are stamped in the district's zone
     assert len(audit.query(admin_file, start=today, end=today)) == 3
     assert audit.query(admin_file, end=today - timedelta(days=1)).empty
 

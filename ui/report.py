@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -90,7 +91,8 @@ def build_deck(
     follows the charts being drawn (most of the time)."""
     started = time.perf_counter()
     data.require_current(ctx.src)
-    now = now or datetime.now()
+    zone = ZoneInfo(data.settings()[0].timezone)
+    now = now or datetime.now(zone).replace(tzinfo=None)  # 导出于: the district's clock
     parts = sections(ctx)
     queried = time.perf_counter()
     charted = [(s, chart_of(s)) for part in parts for s in part.sections]
