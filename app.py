@@ -103,10 +103,10 @@ def main() -> None:
         st.stop()
     try:
         src = data.source(viewer.scope)
-        rng = data.data_range(src)
+        coverage = data.data_range(src)
         ids = [presentation.page_id(p) for p in PAGES]
         auth.check_link(page_name, src)
-        urlstate.restore(ids, data.categories(src), rng.first_day, rng.last_day)
+        urlstate.restore(ids, data.categories(src), coverage.first_day, coverage.last_day)
         filters, compare = filter_sidebar(src)
         filters = auth.clamp(filters, page_name, src)
     except data.NoData as exc:

@@ -23,9 +23,7 @@ import time
 from datetime import date
 
 from analytics import formats as fmt
-from analytics import labels
-from analytics import metrics as m
-from analytics import queries as q
+from analytics import labels, metrics, queries
 from analytics.connection import connect, db_url, duckdb_path, is_duckdb_file
 from analytics.filters import PERIOD_PRESETS, Filters, preset_period
 
@@ -60,7 +58,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _unit_filters(con, unit: str | None, start: date, end: date) -> Filters:
     if not unit:
         return Filters(start, end)
-    units = q.org_units(con).set_index("unit_id")
+    units = queries.org_units(con).set_index("unit_id")
     if unit in units.index:
         level = units.loc[unit, "level"]
         if level == "street":
@@ -68,7 +66,7 @@ def _unit_filters(con, unit: str | None, start: date, end: date) -> Filters:
         if level == "community":
             return Filters(start, end, community_id=unit)
         return Filters(start, end)
-    grids = q.grid_reference(con)
+    grids = queries.grid_reference(con)
     if unit in set(grids["grid_id"]):
         return Filters(start, end, grid_id=unit)
     raise SystemExit(f"找不到单位或网格:{unit}")
@@ -76,30 +74,31 @@ def _unit_filters(con, unit: str | None, start: date, end: date) -> Filters:
 
 def _summary(args: argparse.Namespace) -> int:
     con = connect(args.db, read_only=True)
-    rng = q.data_range(con)
-    if rng is None:
+    coverage = queries.data_range(con)
+    if coverage is None:
         print("数据库中没有事件。", file=sys.stderr)
         return 1
     if args.start or args.end:
         try:
-            start = date.fromisoformat(args.start) if args.start else rng.first_day
-            end = date.fromisoformat(args.end) if args.end else rng.last_day
+            start = date.fromisoformat(args.start) if args.start else coverage.first_day
+            end = date.fromisoformat(args.end) if args.end else coverage.last_day
         except ValueError:
             print("日期格式应为 YYYY-MM-DD,例如 2026-01-31。", file=sys.stderr)
             return 2
-        if start > end or end < rng.first_day or start > rng.last_day:
+        if start > end or end < coverage.first_day or start > coverage.last_day:
             print(
-                f"所选日期与数据范围({fmt.period(rng.first_day, rng.last_day)})没有交集。",
+                "所选日期与数据范围"
+                f"({fmt.period(coverage.first_day, coverage.last_day)})没有交集。",
                 file=sys.stderr,
             )
             return 2
     else:
-        start, end = preset_period(args.period, rng.last_day)
+        start, end = preset_period(args.period, coverage.last_day)
     f = _unit_filters(con, args.unit, start, end)
-    table = q.kpis(con, f, rng, metrics=tuple(m.METRICS), compare=args.compare)
+    table = queries.kpis(con, f, coverage, keys=tuple(metrics.METRICS), compare=args.compare)
     name = labels.COMPARISON[args.compare]
-    print(f"统计期 {fmt.period(start, end)},数据截至 {fmt.moment(rng.as_of)}")
-    problem = q.comparison_problem(f, args.compare, rng)
+    print(f"统计期 {fmt.period(start, end)},数据截至 {fmt.moment(coverage.as_of)}")
+    problem = queries.comparison_problem(f, args.compare, coverage)
     if problem:
         print(f"({name}:{problem})")
     else:
@@ -107,7 +106,7 @@ def _summary(args: argparse.Namespace) -> int:
         print(f"{name}对比期 {fmt.period(c.start, c.end)}")
     for row in table.itertuples(index=False):
         change = fmt.change(row.metric, row.change)
-        shown = f"{m.label(row.metric)}:{fmt.value(row.metric, row.value)}"
+        shown = f"{metrics.label(row.metric)}:{fmt.value(row.metric, row.value)}"
         print(f"  {shown}" + (f"({name} {change})" if change else ""))
     con.disconnect()
     return 0
@@ -299,7 +298,7 @@ def _users(args: argparse.Namespace) -> int:
     if is_duckdb_file(url) and not duckdb_path(url).exists():
         print(f"找不到数据库 {duckdb_path(url)}:账号的单位须在数据库的区划中。", file=sys.stderr)
         return 2
-    units = q.org_units(connect(url, read_only=True))
+    units = queries.org_units(connect(url, read_only=True))
     try:
         user = accounts.add(
             path,

@@ -8,8 +8,7 @@ import ibis
 import pandas as pd
 from ibis.backends import BaseBackend
 
-from analytics import labels
-from analytics import metrics as m
+from analytics import labels, metrics
 from analytics.filters import Filters, apply_scope, in_period
 from analytics.masking import mask_frame
 from analytics.queries import FREQUENCIES, DataRange, comparable, metric_table, unit_names
@@ -38,7 +37,7 @@ def drill_level(f: Filters) -> str:
 
 
 def by_unit(
-    con: BaseBackend, f: Filters, rng: DataRange, compare: str | None = "yoy"
+    con: BaseBackend, f: Filters, coverage: DataRange, compare: str | None = "yoy"
 ) -> pd.DataFrame:
     """办结率 and 按时办结率 per unit one level below the scope: unit_id, name, intake, the
     rates and their previous values, change (percentage points) and rank (1 = best 办结率).
@@ -47,11 +46,11 @@ def by_unit(
     ranked, so in no row. ``attrs["unplaced"]`` holds their figures as one row (a dict with
     the same columns, named 未指定街道 …, rank NA) when the period has any, else None."""
     level = drill_level(f)
-    df = metric_table(con, f, rng, RATES, by=[level], compare=compare)
+    df = metric_table(con, f, coverage, RATES, by=[level], compare=compare)
     df = df[df["intake"] > 0].rename(columns={level: "unit_id"})
     names = unit_names(con)
     df["name"] = [labels.unit(names, level, u) for u in df["unit_id"]]
-    df = _ranked(df, f, rng, compare, ranked=df["unit_id"].notna())
+    df = _ranked(df, f, coverage, compare, ranked=df["unit_id"].notna())
     placed = df[df["unit_id"].notna()].reset_index(drop=True)
     unplaced = df[df["unit_id"].isna()]
     placed.attrs["unplaced"] = unplaced.iloc[0].to_dict() if len(unplaced) else None
@@ -59,17 +58,17 @@ def by_unit(
 
 
 def by_category(
-    con: BaseBackend, f: Filters, rng: DataRange, compare: str | None = "yoy"
+    con: BaseBackend, f: Filters, coverage: DataRange, compare: str | None = "yoy"
 ) -> pd.DataFrame:
     """The same per business category: category, intake, rates, previous, change, rank."""
-    df = metric_table(con, f, rng, RATES, by=["category"], compare=compare)
-    return _ranked(df[df["intake"] > 0], f, rng, compare)
+    df = metric_table(con, f, coverage, RATES, by=["category"], compare=compare)
+    return _ranked(df[df["intake"] > 0], f, coverage, compare)
 
 
 def _ranked(
     df: pd.DataFrame,
     f: Filters,
-    rng: DataRange,
+    coverage: DataRange,
     compare: str | None,
     ranked: pd.Series | None = None,
 ) -> pd.DataFrame:
@@ -77,8 +76,8 @@ def _ranked(
     df = df.copy()
     for rate in ("closure_rate", "on_time_rate"):
         df[f"{rate}_change"] = (
-            m.change(rate, df[rate], df[f"{rate}_prev"])
-            if comparable(f, compare, rng)
+            metrics.change(rate, df[rate], df[f"{rate}_prev"])
+            if comparable(f, compare, coverage)
             else float("nan")
         )
     rates = df["closure_rate"] if ranked is None else df["closure_rate"].where(ranked)
@@ -86,13 +85,13 @@ def _ranked(
     return df.sort_values(["rank", "intake"], ascending=[True, False]).reset_index(drop=True)
 
 
-def funnel(con: BaseBackend, f: Filters, rng: DataRange) -> pd.DataFrame:
+def funnel(con: BaseBackend, f: Filters, coverage: DataRange) -> pd.DataFrame:
     """上报 → 受理 → 转办 → 处置 → 反馈 for the period's events: stage, name, reached (events
     that got to this stage or beyond by as_of: a 即办件 handled on the spot skips 转办 but is
     past it), dropped (stopped at the stage before) and share of reported."""
     t = apply_scope(con.table("events"), f)
     t = t.filter(in_period(t, f.start, f.end))
-    as_of = ibis.literal(rng.as_of)
+    as_of = ibis.literal(coverage.as_of)
     reached = {}
     for i, stage in enumerate(STAGES):
         later = [t[s].notnull() & (t[s] <= as_of) for s in STAGES[i:]]
@@ -110,13 +109,13 @@ def funnel(con: BaseBackend, f: Filters, rng: DataRange) -> pd.DataFrame:
 
 
 def resolution_levels(
-    con: BaseBackend, f: Filters, rng: DataRange, freq: str = "month"
+    con: BaseBackend, f: Filters, coverage: DataRange, freq: str = "month"
 ) -> pd.DataFrame:
     """Where closed events were solved, per bucket of report date: bucket, level, closed,
     share (of the bucket's closed events with a recorded level; 小事不出网格 …)."""
     t = apply_scope(con.table("events"), f)
-    t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(rng.as_of))
-    t = t.filter(m.closed(t) & t.resolved_level.notnull())
+    t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(coverage.as_of))
+    t = t.filter(metrics.closed(t) & t.resolved_level.notnull())
     bucket = t.reported_at.date().truncate(FREQUENCIES[freq]).cast("timestamp").name("bucket")
     df = t.group_by([bucket, t.resolved_level.name("level")]).aggregate(closed=t.count())
     df = df.execute()
@@ -133,22 +132,22 @@ OVERDUE_COLUMNS = (
 
 
 def overdue_list(
-    con: BaseBackend, f: Filters, rng: DataRange, limit: int | None = 1000
+    con: BaseBackend, f: Filters, coverage: DataRange, limit: int | None = 1000
 ) -> pd.DataFrame:
     """超期 events of the period (open at as_of, past their deadline), longest overdue first:
     event_id, category, unit names, handling_type, reported_at, deadline_at, age_days,
     overdue_days, and the reporter's name and phone masked (张*, 138****1234). At most
     ``limit`` rows (None: all); ``total`` in ``attrs`` says how many there are."""
     t = apply_scope(con.table("events"), f)
-    t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(rng.as_of))
-    t = t.filter(m.open_at_as_of(t) & (t.deadline_at < t.as_of))
+    t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(coverage.as_of))
+    t = t.filter(metrics.open_at_as_of(t) & (t.deadline_at < t.as_of))
     total = int(t.count().execute())
     rows = t.select(*OVERDUE_COLUMNS).order_by(["deadline_at", "event_id"]).limit(limit)
     df = mask_frame(rows.execute())
     names = unit_names(con)
     for column in ("street_id", "community_id", "grid_id"):
         df[column.replace("_id", "_name")] = [labels.unit(names, column, u) for u in df[column]]
-    as_of = pd.Timestamp(rng.as_of)
+    as_of = pd.Timestamp(coverage.as_of)
     df["age_days"] = (as_of - df["reported_at"]).dt.total_seconds() / 86400
     df["overdue_days"] = (as_of - df["deadline_at"]).dt.total_seconds() / 86400
     df.attrs["total"] = total

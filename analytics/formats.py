@@ -8,7 +8,7 @@ import math
 import re
 from datetime import date, datetime
 
-from analytics import metrics as m
+from analytics import metrics
 
 MISSING = "—"
 FLAT = "持平"  # a change that rounds to zero: no arrow, no colour
@@ -108,12 +108,12 @@ def number(x, digits: int = 1) -> str:
 
 def value(name: str, x) -> str:
     """A metric's value in its unit."""
-    unit = m.unit(name)
+    unit = metrics.unit(name)
     if unit == "rate":
         return rate(x)
     if unit == "hours":
         return hours(x)
-    if name in m.DERIVED:
+    if name in metrics.DERIVED:
         return number(x)
     return count(x)
 
@@ -122,7 +122,7 @@ def change(name: str, ch) -> str | None:
     """Signed change: 个百分点 for rates, percent otherwise; None when there is no comparison."""
     if _missing(ch):
         return None
-    unit = m.unit(name)
+    unit = metrics.unit(name)
     shown = round(ch * 100, 1)
     if shown == 0:
         return FLAT
@@ -131,7 +131,7 @@ def change(name: str, ch) -> str | None:
 
 def delta_color(name: str) -> str:
     """Streamlit delta colour: green means better whichever way the metric moves."""
-    return {"higher": "normal", "lower": "inverse"}.get(m.better(name), "off")
+    return {"higher": "normal", "lower": "inverse"}.get(metrics.better(name), "off")
 
 
 def day(d: date | datetime) -> str:

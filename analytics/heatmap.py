@@ -14,14 +14,14 @@ import ibis
 import pandas as pd
 from ibis.backends import BaseBackend
 
-from analytics import metrics as m
+from analytics import metrics
 from analytics.filters import Filters, add_months, apply_scope, in_period, month_end
 from analytics.masking import mask_name
 from analytics.queries import DataRange, grid_metrics, hex_metrics
 
 # The metrics a user can colour the grids by, and whether a higher value is worse.
 MAP_METRICS: dict[str, bool] = {
-    k: m.higher_is_worse(k)
+    k: metrics.higher_is_worse(k)
     for k in (
         "density",
         "closure_rate",
@@ -50,20 +50,22 @@ DENSITY_MIN_EVENTS = 3
 
 
 def grid_figures(
-    con: BaseBackend, f: Filters, rng: DataRange, compare: str | None = "yoy"
+    con: BaseBackend, f: Filters, coverage: DataRange, compare: str | None = "yoy"
 ) -> pd.DataFrame:
     """Per grid in scope: reference columns, every map metric (and its previous value),
     density (per 1,000 households) and workload (per full-time worker and month)."""
-    return grid_metrics(con, f, rng, GRID_FIGURES, compare=compare)
+    return grid_metrics(con, f, coverage, GRID_FIGURES, compare=compare)
 
 
 def density_hexes(
-    con: BaseBackend, f: Filters, rng: DataRange, min_events: int = DENSITY_MIN_EVENTS
+    con: BaseBackend, f: Filters, coverage: DataRange, min_events: int = DENSITY_MIN_EVENTS
 ) -> pd.DataFrame:
     """Events with coordinates counted per ~500 m hexagon (hex_id, polygon, lon, lat,
     intake): the density layer, aggregated in the database. Cells with fewer than
     ``min_events`` are left off; ``attrs`` holds how many cells and events that hides."""
-    hexes = hex_metrics(con, f, rng, ("intake",), compare=None, cells_across=DENSITY_CELLS_ACROSS)
+    hexes = hex_metrics(
+        con, f, coverage, ("intake",), compare=None, cells_across=DENSITY_CELLS_ACROSS
+    )
     sparse = hexes["intake"] < min_events
     shown = hexes[~sparse].sort_values("hex_id", ignore_index=True)
     shown.attrs = {
@@ -104,7 +106,7 @@ def worst(grids: pd.DataFrame, metric: str, n: int) -> pd.DataFrame:
     )
 
 
-def grid_workers(con: BaseBackend, f: Filters, rng: DataRange, grid_id: str) -> pd.DataFrame:
+def grid_workers(con: BaseBackend, f: Filters, coverage: DataRange, grid_id: str) -> pd.DataFrame:
     """The grid's staff and their workload in the period: worker_id, name (masked), role,
     reported (their own patrol findings), handled (other events assigned to them), closed
     (of both, closed by ``as_of``), per_month (both, per month of the period). The sidebar's
@@ -119,14 +121,14 @@ def grid_workers(con: BaseBackend, f: Filters, rng: DataRange, grid_id: str) -> 
     t = apply_scope(con.table("events"), anywhere)
     t = t.filter(
         in_period(t, f.start, f.end) & t.worker_id.isin(staff["worker_id"].tolist())
-    ).mutate(as_of=ibis.literal(rng.as_of))
+    ).mutate(as_of=ibis.literal(coverage.as_of))
     patrol = (t.channel == "patrol").fill_null(False)  # an unknown channel counts as handled
     counts = (
         t.group_by("worker_id")
         .aggregate(
             reported=t.count(where=patrol),
             handled=t.count(where=~patrol),
-            closed=t.count(where=m.closed(t)),
+            closed=t.count(where=metrics.closed(t)),
         )
         .execute()
     )

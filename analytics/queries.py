@@ -17,8 +17,7 @@ import pandas as pd
 from ibis.backends import BaseBackend
 from ibis.expr.types import Table
 
-from analytics import access, geo
-from analytics import metrics as m
+from analytics import access, geo, metrics
 from analytics.filters import Filters, apply_grid_scope, apply_scope, in_period, shift_back
 
 
@@ -75,34 +74,34 @@ def comparison_as_of(as_of: datetime, f: Filters, kind: str) -> datetime:
     return datetime.combine(shift_back(as_of.date(), unit, n), as_of.time())
 
 
-def comparison_problem(f: Filters, kind: str | None, rng: DataRange) -> str | None:
+def comparison_problem(f: Filters, kind: str | None, coverage: DataRange) -> str | None:
     """Why no change can be shown against the comparison period (None when it can)."""
     if kind is None:
         return "未选择对比方式"
     c = f.comparison(kind)
     if c.end >= f.start:
         return "统计期超过一年,与对比期重叠,不显示变化"
-    if c.start < rng.first_day:
+    if c.start < coverage.first_day:
         return "对比期超出数据范围,不显示变化"
     return None
 
 
-def comparable(f: Filters, kind: str | None, rng: DataRange) -> bool:
+def comparable(f: Filters, kind: str | None, coverage: DataRange) -> bool:
     """A comparison is shown only when its period lies wholly inside the data and before
     the selected period (a span longer than a year would overlap its own 同比)."""
-    return comparison_problem(f, kind, rng) is None
+    return comparison_problem(f, kind, coverage) is None
 
 
-def tagged_events(con: BaseBackend, f: Filters, rng: DataRange, compare: str | None) -> Table:
+def tagged_events(con: BaseBackend, f: Filters, coverage: DataRange, compare: str | None) -> Table:
     """Scoped events of the period (and comparison period) with ``period`` and ``as_of``."""
     t = apply_scope(con.table("events"), f)
     current = in_period(t, f.start, f.end)
-    as_of = ibis.literal(rng.as_of)
-    if not comparable(f, compare, rng):
+    as_of = ibis.literal(coverage.as_of)
+    if not comparable(f, compare, coverage):
         return t.filter(current).mutate(period=ibis.literal("current"), as_of=as_of)
     c = f.comparison(compare)
     previous = in_period(t, c.start, c.end)
-    prev_as_of = ibis.literal(comparison_as_of(rng.as_of, f, compare))
+    prev_as_of = ibis.literal(comparison_as_of(coverage.as_of, f, compare))
     return t.filter(current | previous).mutate(
         period=ibis.ifelse(current, "current", "previous"),
         as_of=ibis.ifelse(current, as_of, prev_as_of),
@@ -112,8 +111,8 @@ def tagged_events(con: BaseBackend, f: Filters, rng: DataRange, compare: str | N
 def metric_table(
     con: BaseBackend,
     f: Filters,
-    rng: DataRange,
-    metrics: list[str] | tuple[str, ...],
+    coverage: DataRange,
+    keys: list[str] | tuple[str, ...],
     by: list[str] | tuple[str, ...] = (),
     compare: str | None = "yoy",
     prepare: Callable[[Table], Table] | None = None,
@@ -123,18 +122,18 @@ def metric_table(
     Groups present in only one period get NaN for the other (counts get 0). ``prepare``
     derives the grouping columns (and may filter) before the metrics are reduced.
     """
-    t = tagged_events(con, f, rng, compare)
+    t = tagged_events(con, f, coverage, compare)
     if prepare is not None:
         t = prepare(t)
-    t = t.mutate(records_acceptance=ibis.literal(rng.records_acceptance))
-    aggs = {name: m.METRICS[name].reduce(t) for name in metrics}
+    t = t.mutate(records_acceptance=ibis.literal(coverage.records_acceptance))
+    aggs = {name: metrics.METRICS[name].reduce(t) for name in keys}
     expr = t.group_by([*by, "period"]).aggregate(**aggs)
     long = expr.execute()
     by = list(by)
     current = long[long["period"] == "current"].drop(columns="period")
-    if comparable(f, compare, rng):
+    if comparable(f, compare, coverage):
         previous = long[long["period"] == "previous"].drop(columns="period")
-        previous = previous.rename(columns={k: f"{k}_prev" for k in metrics})
+        previous = previous.rename(columns={k: f"{k}_prev" for k in keys})
         if by:
             wide = current.merge(previous, on=by, how="outer")
         else:
@@ -143,18 +142,18 @@ def metric_table(
             )
     else:
         wide = current.copy()
-        for k in metrics:
+        for k in keys:
             wide[f"{k}_prev"] = float("nan")
     if not by and wide.empty:
         wide = pd.DataFrame([{k: float("nan") for k in wide.columns}])
-    for k in metrics:
-        if m.METRICS[k].unit == "count":
+    for k in keys:
+        if metrics.METRICS[k].unit == "count":
             wide[k] = wide[k].fillna(0).astype("int64")
-            if comparable(f, compare, rng):
+            if comparable(f, compare, coverage):
                 wide[f"{k}_prev"] = wide[f"{k}_prev"].fillna(0).astype("int64")
-    for k in metrics:
+    for k in keys:
         for col in (k, f"{k}_prev"):
-            if m.METRICS[k].unit != "count":
+            if metrics.METRICS[k].unit != "count":
                 wide[col] = pd.to_numeric(wide[col], errors="coerce").astype("float64")
     return wide.sort_values(by).reset_index(drop=True) if by else wide.reset_index(drop=True)
 
@@ -173,22 +172,22 @@ KPI_METRICS = (
 def kpis(
     con: BaseBackend,
     f: Filters,
-    rng: DataRange,
-    metrics: tuple[str, ...] = KPI_METRICS,
+    coverage: DataRange,
+    keys: tuple[str, ...] = KPI_METRICS,
     compare: str | None = "yoy",
 ) -> pd.DataFrame:
     """The headline figures: one row per metric with value, previous value and change."""
-    row = metric_table(con, f, rng, metrics, compare=compare).iloc[0]
+    row = metric_table(con, f, coverage, keys, compare=compare).iloc[0]
     records = []
-    for name in metrics:
+    for name in keys:
         value, previous = row[name], row[f"{name}_prev"]
-        has_prev = comparable(f, compare, rng)
+        has_prev = comparable(f, compare, coverage)
         records.append(
             {
                 "metric": name,
                 "value": value,
                 "previous": previous if has_prev else float("nan"),
-                "change": m.change(name, value, previous) if has_prev else float("nan"),
+                "change": metrics.change(name, value, previous) if has_prev else float("nan"),
             }
         )
     return pd.DataFrame.from_records(records)
@@ -200,7 +199,7 @@ FREQUENCIES = {"day": "D", "week": "W", "month": "M"}
 def intake_trend(
     con: BaseBackend,
     f: Filters,
-    rng: DataRange,
+    coverage: DataRange,
     by: str = "event_type",
     freq: str = "month",
     compare: str | None = "yoy",
@@ -217,7 +216,7 @@ def intake_trend(
     t = apply_scope(con.table("events"), f)
     wanted = in_period(t, f.start, f.end)
     shift = None
-    if comparable(f, compare, rng):
+    if comparable(f, compare, coverage):
         c = f.comparison(compare)
         wanted = wanted | in_period(t, c.start, c.end)
         unit, n = f.comparison_shift(compare)
@@ -237,13 +236,13 @@ def intake_trend(
 
 
 def top_categories(
-    con: BaseBackend, f: Filters, rng: DataRange, n: int = 8, compare: str | None = "yoy"
+    con: BaseBackend, f: Filters, coverage: DataRange, n: int = 8, compare: str | None = "yoy"
 ) -> pd.DataFrame:
     """The ``n`` categories with most intake: category, intake, intake_prev, change."""
-    df = metric_table(con, f, rng, ["intake"], by=["category"], compare=compare)
+    df = metric_table(con, f, coverage, ["intake"], by=["category"], compare=compare)
     df = df[df["intake"] > 0]  # not categories seen only in the comparison period
     df = df.sort_values(["intake", "category"], ascending=[False, True]).head(n)
-    df["change"] = m.relative_change(df["intake"], df["intake_prev"]).values
+    df["change"] = metrics.relative_change(df["intake"], df["intake_prev"]).values
     return df.reset_index(drop=True)
 
 
@@ -344,25 +343,25 @@ GRID_METRICS = ("intake", "closure_rate", "on_time_rate", "satisfaction_rate", "
 def grid_metrics(
     con: BaseBackend,
     f: Filters,
-    rng: DataRange,
-    metrics: tuple[str, ...] = GRID_METRICS,
+    coverage: DataRange,
+    keys: tuple[str, ...] = GRID_METRICS,
     compare: str | None = "yoy",
 ) -> pd.DataFrame:
     """Per grid in scope: reference columns, the metrics (and previous), density, workload."""
     ref = grid_reference(con, f)
-    values = metric_table(con, f, rng, metrics, by=["grid_id"], compare=compare)
+    values = metric_table(con, f, coverage, keys, by=["grid_id"], compare=compare)
     df = ref.merge(values, on="grid_id", how="left")
-    has_prev = comparable(f, compare, rng)
-    for k in metrics:
-        if m.METRICS[k].unit != "count":
+    has_prev = comparable(f, compare, coverage)
+    for k in keys:
+        if metrics.METRICS[k].unit != "count":
             continue
         df[k] = df[k].fillna(0).astype("int64")  # a grid without events has 0 of them
         if has_prev:
             df[f"{k}_prev"] = df[f"{k}_prev"].fillna(0).astype("int64")
-    if "intake" in metrics:
-        df["density"] = m.density(df["intake"], df["households"])
-        df["density_prev"] = m.density(df["intake_prev"], df["households"])
-        df["workload"] = m.workload(df["intake"], df["full_time_workers"], f.months)
+    if "intake" in keys:
+        df["density"] = metrics.density(df["intake"], df["households"])
+        df["density_prev"] = metrics.density(df["intake_prev"], df["households"])
+        df["workload"] = metrics.workload(df["intake"], df["full_time_workers"], f.months)
     return df
 
 
@@ -387,8 +386,8 @@ def _hex_cell(x, y, size: float):
 def hex_metrics(
     con: BaseBackend,
     f: Filters,
-    rng: DataRange,
-    metrics: tuple[str, ...] = HEX_METRICS,
+    coverage: DataRange,
+    keys: tuple[str, ...] = HEX_METRICS,
     compare: str | None = "yoy",
     cells_across: int = HEX_CELLS_ACROSS,
 ) -> pd.DataFrame:
@@ -405,7 +404,7 @@ def hex_metrics(
         lon0=t.lon.min(), lon1=t.lon.max(), lat0=t.lat.min(), lat1=t.lat.max()
     ).execute()
     if box.empty or pd.isna(box["lon0"].iloc[0]):
-        return pd.DataFrame(columns=["hex_id", "polygon", "lon", "lat", *metrics])
+        return pd.DataFrame(columns=["hex_id", "polygon", "lon", "lat", *keys])
     lon0, lon1, lat0, lat1 = (float(box[c].iloc[0]) for c in ("lon0", "lon1", "lat0", "lat1"))
     kx = geo.km_per_deg_lon((lat0 + lat1) / 2)
     ky = geo.KM_PER_DEG_LAT
@@ -419,7 +418,9 @@ def hex_metrics(
         q, r = _hex_cell((e.lon - lon0) * kx, (e.lat - lat0) * ky, size)
         return e.mutate(hex_q=q, hex_r=r)
 
-    df = metric_table(con, f, rng, metrics, by=["hex_q", "hex_r"], compare=compare, prepare=prepare)
+    df = metric_table(
+        con, f, coverage, keys, by=["hex_q", "hex_r"], compare=compare, prepare=prepare
+    )
     x = size * math.sqrt(3) * (df["hex_q"] + df["hex_r"] / 2)
     y = size * 1.5 * df["hex_r"]
     df["lon"], df["lat"] = lon0 + x / kx, lat0 + y / ky
@@ -434,12 +435,14 @@ def hex_metrics(
 
 
 def worsening_grids(
-    grids: pd.DataFrame, n: int = 8, min_events: int = m.MIN_EVENTS_TO_COMPARE
+    grids: pd.DataFrame, n: int = 8, min_events: int = metrics.MIN_EVENTS_TO_COMPARE
 ) -> pd.DataFrame:
     """Grids whose intake rose most against the comparison period (both periods ≥ min_events)."""
     df = grids[(grids["intake_prev"] >= min_events) & (grids["intake"] >= min_events)].copy()
-    df["intake_change"] = m.relative_change(df["intake"], df["intake_prev"])
-    df["closure_change"] = m.change("closure_rate", df["closure_rate"], df["closure_rate_prev"])
+    df["intake_change"] = metrics.relative_change(df["intake"], df["intake_prev"])
+    df["closure_change"] = metrics.change(
+        "closure_rate", df["closure_rate"], df["closure_rate_prev"]
+    )
     df = df[df["intake_change"] > 0]
     return (
         df.sort_values(["intake_change", "grid_id"], ascending=[False, True])
@@ -458,19 +461,19 @@ def overdue_grids(grids: pd.DataFrame, n: int = 8) -> pd.DataFrame:
     )
 
 
-def backlog_ageing(con: BaseBackend, f: Filters, rng: DataRange) -> pd.DataFrame:
+def backlog_ageing(con: BaseBackend, f: Filters, coverage: DataRange) -> pd.DataFrame:
     """Open events of the period by age bucket: bucket, backlog, overdue (all buckets present)."""
     t = apply_scope(con.table("events"), f)
     # only the columns the ageing reads: a narrow table makes the expression far cheaper to
     # build and compile, which is most of this query's time
     t = t.filter(in_period(t, f.start, f.end)).select("reported_at", "closed_at", "deadline_at")
-    t = t.mutate(as_of=ibis.literal(rng.as_of))
-    t = t.filter(m.open_at_as_of(t))
-    expr = t.group_by(bucket=m.backlog_bucket(t)).aggregate(
+    t = t.mutate(as_of=ibis.literal(coverage.as_of))
+    t = t.filter(metrics.open_at_as_of(t))
+    expr = t.group_by(bucket=metrics.backlog_bucket(t)).aggregate(
         backlog=t.count(), overdue=t.count(where=t.deadline_at < t.as_of)
     )
     df = expr.execute()
-    keys = [key for key, _, _ in m.BACKLOG_BUCKETS]
+    keys = [key for key, _, _ in metrics.BACKLOG_BUCKETS]
     df = pd.DataFrame({"bucket": keys}).merge(df, on="bucket", how="left").fillna(0)
     df[["backlog", "overdue"]] = df[["backlog", "overdue"]].astype("int64")
     return df

@@ -40,9 +40,8 @@ import pandas as pd
 from ibis.backends import BaseBackend
 from ibis.expr.types import Table
 
-from analytics import access, labels
+from analytics import access, labels, metrics
 from analytics import formats as fmt
-from analytics import metrics as m
 from analytics.filters import Filters, add_months, apply_grid_scope, in_period, month_end
 from analytics.masking import mask_name
 from analytics.queries import (
@@ -80,11 +79,11 @@ TREND_MONTHS = 6
 SCORE_DIGITS = 2  # scores are compared (and tie) at 0.01 points, as shown
 
 PART_LABELS = {
-    **{rate: m.label(rate) for rate in UNIT_RATES},
+    **{rate: metrics.label(rate) for rate in UNIT_RATES},
     "activity": "活跃度",
     "completeness": "信息完整度",
 }
-UNIT_DESCRIPTIONS = {rate: m.description(rate) for rate in UNIT_RATES}
+UNIT_DESCRIPTIONS = {rate: metrics.description(rate) for rate in UNIT_RATES}
 WORKER_DESCRIPTIONS = {
     "activity": "月均巡查上报件数,与参评专职网格员的中位数相比:达到中位数得满分,不足按比例",
     "closure_rate": "本人经手事件(上报或承办)中截至数据日已办结的比例",
@@ -189,33 +188,35 @@ def trend_months(f: Filters) -> tuple[date, ...]:
 CURRENT, PREVIOUS = -1, -2  # slice keys beside the trend months' positions 0 … 5
 
 
-def slices(f: Filters, rng: DataRange) -> list[tuple[int, date, date, datetime]]:
+def slices(f: Filters, coverage: DataRange) -> list[tuple[int, date, date, datetime]]:
     """What one query ranks: (key, first day, last day, as_of) of the period, the preceding
     period of equal length (when it lies within the data) and each trend month (the last
     one ends with the period). Each is measured as long after its own end as the period is
     after its end (``as_of`` − the period's last day): like for like, never judged before
     it has ended, and a one-month period's previous rank is its trend's second last point."""
-    out = [(CURRENT, f.start, f.end, rng.as_of)]
-    if comparable(f, "mom", rng):
+    out = [(CURRENT, f.start, f.end, coverage.as_of)]
+    if comparable(f, "mom", coverage):
         c = f.comparison("mom")
-        out.append((PREVIOUS, c.start, c.end, rng.as_of - (f.end - c.end)))
+        out.append((PREVIOUS, c.start, c.end, coverage.as_of - (f.end - c.end)))
     months = trend_months(f)
     last = len(months) - 1
     for i, first in enumerate(months):
         end = f.end if i == last else month_end(first.year, first.month)
-        out.append((i, first, end, rng.as_of - (f.end - end)))  # the period's lag after its end
+        out.append(
+            (i, first, end, coverage.as_of - (f.end - end))
+        )  # the period's lag after its end
     return out
 
 
 def _sliced(
-    f: Filters, rng: DataRange, columns: tuple[str, ...]
+    f: Filters, coverage: DataRange, columns: tuple[str, ...]
 ) -> tuple[Filters, Callable[[Table], Table]]:
     """The span covering every slice, and a ``prepare`` that turns its events into one row
     per (event, slice it falls in) with the slice's ``key`` and ``as_of``. The period and
     the preceding one never overlap, nor do the months, so an event is in at most one of
     each: two tagged copies of the span suffice (an event of the period's last month counts
     in the period and in that month)."""
-    parts = slices(f, rng)
+    parts = slices(f, coverage)
     span = f.with_period(min(p[1] for p in parts), f.end)
 
     def prepare(t: Table) -> Table:
@@ -251,7 +252,7 @@ def _assemble(
     current: pd.DataFrame,
     ranks: dict[int, pd.Series],
     f: Filters,
-    rng: DataRange,
+    coverage: DataRange,
     weights: Mapping[str, float],
     min_events: int,
     notes: dict | None = None,
@@ -260,7 +261,7 @@ def _assemble(
     from the other slices' ``ranks``."""
     ranked = current[current["reason"].isna()].drop(columns="reason")
     ranked = ranked.sort_values(["rank", "unit_id"]).reset_index(drop=True)
-    has_previous = comparable(f, "mom", rng)
+    has_previous = comparable(f, "mom", coverage)
     if has_previous:
         ranked["previous_rank"] = ranked["unit_id"].map(ranks.get(PREVIOUS, {})).astype("Int64")
         ranked["is_new"] = ranked["previous_rank"].isna()
@@ -282,7 +283,7 @@ def _assemble(
         apart=apart,
         months=months,
         previous=(c.start, c.end) if has_previous else None,
-        previous_problem=None if has_previous else comparison_problem(f, "mom", rng),
+        previous_problem=None if has_previous else comparison_problem(f, "mom", coverage),
         weights=tuple((k, float(w)) for k, w in weights.items()),
         min_events=min_events,
         notes=notes or {},
@@ -332,7 +333,7 @@ def _unit_reference(con: BaseBackend, f: Filters, level: str, seen) -> pd.DataFr
 def unit_ranking(
     con: BaseBackend,
     f: Filters,
-    rng: DataRange,
+    coverage: DataRange,
     level: str,
     weights: Mapping[str, float] = UNIT_WEIGHTS,
     min_events: int = MIN_EVENTS,
@@ -348,26 +349,33 @@ def unit_ranking(
     problem = weights_problem(weights)
     if problem:
         raise ValueError(problem)
-    metrics = ("intake", *UNIT_RATES)
+    keys = ("intake", *UNIT_RATES)
 
     def score(df: pd.DataFrame) -> pd.DataFrame:
         return score_table(df, weights, min_events, "intake")
 
-    span, prepare = _sliced(f, rng, (level, *UNIT_COLUMNS))
+    span, prepare = _sliced(f, coverage, (level, *UNIT_COLUMNS))
     figures = metric_table(
-        con, span, rng, metrics, by=[level, "key"], compare=None, prepare=prepare
+        con, span, coverage, keys, by=[level, "key"], compare=None, prepare=prepare
     )
     # Events with no unit at this level (未指定街道 …) are no unit: left out, and counted.
     unplaced = figures[figures[level].isna() & (figures["key"] == CURRENT)]["intake"].sum()
     figures = figures[figures[level].notna()].rename(columns={level: "unit_id"})
-    figures = figures[["unit_id", "key", *metrics]]
+    figures = figures[["unit_id", "key", *keys]]
     now = figures[figures["key"] == CURRENT].drop(columns="key")
     units = _unit_reference(con, f, level, now["unit_id"])
     current = units.merge(now, on="unit_id", how="left")
     current["intake"] = current["intake"].fillna(0).astype("int64")
     notes = {"unplaced": int(unplaced), "unplaced_name": labels.UNPLACED[level]}
     return _assemble(
-        level, score(current), _ranks_by_slice(figures, score), f, rng, weights, min_events, notes
+        level,
+        score(current),
+        _ranks_by_slice(figures, score),
+        f,
+        coverage,
+        weights,
+        min_events,
+        notes,
     )
 
 
@@ -388,10 +396,10 @@ def _worker_figures(t: Table) -> dict:
         patrol & t.lon.notnull() & t.lat.notnull() & _filled(t.category) & _filled(t.description)
     )
     return {
-        "events": m.intake(t),
+        "events": metrics.intake(t),
         "reports": t.count(where=patrol),
         "complete_reports": t.count(where=complete),
-        "closure_rate": m.closure_rate(t),
+        "closure_rate": metrics.closure_rate(t),
     }
 
 
@@ -426,7 +434,7 @@ def _staff(con: BaseBackend, f: Filters) -> Table:
 def worker_ranking(
     con: BaseBackend,
     f: Filters,
-    rng: DataRange,
+    coverage: DataRange,
     weights: Mapping[str, float] = WORKER_WEIGHTS,
     min_events: int = MIN_EVENTS,
 ) -> Ranking:
@@ -444,12 +452,12 @@ def worker_ranking(
     staff = staff.rename(columns={"worker_id": "unit_id"})
 
     anywhere = replace(f, street_id=None, community_id=None, grid_id=None)
-    span, prepare = _sliced(anywhere, rng, WORKER_COLUMNS)
-    t = prepare(tagged_events(con, span, rng, None))
+    span, prepare = _sliced(anywhere, coverage, WORKER_COLUMNS)
+    t = prepare(tagged_events(con, span, coverage, None))
     t = t.filter(t.worker_id.isin(staff_table.worker_id))
     figures = t.group_by(["worker_id", "key"]).aggregate(**_worker_figures(t)).execute()
     figures = figures.rename(columns={"worker_id": "unit_id"})
-    lengths = {key: Filters(start, end).months for key, start, end, _ in slices(f, rng)}
+    lengths = {key: Filters(start, end).months for key, start, end, _ in slices(f, coverage)}
     medians = {}
 
     def score(part: pd.DataFrame) -> pd.DataFrame:
@@ -462,7 +470,7 @@ def worker_ranking(
     ranks = _ranks_by_slice(figures, score)
     notes = {"activity_median": medians[CURRENT]}
     return _assemble(
-        WORKERS, current.drop(columns="key"), ranks, f, rng, weights, min_events, notes
+        WORKERS, current.drop(columns="key"), ranks, f, coverage, weights, min_events, notes
     )
 
 

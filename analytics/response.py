@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
 
-from analytics import labels
-from analytics import metrics as m
+from analytics import labels, metrics
 from analytics.closure import drill_level
 from analytics.filters import Filters, apply_scope, in_period, period_bounds
 from analytics.queries import DataRange, metric_table, unit_names
@@ -38,18 +37,22 @@ def _hours(t, measure: str):
     """The measure's hours and the events it is defined for (accepted, or closed, by as_of:
     the same predicates as 响应时长 and 办理时长 in ``analytics.metrics``)."""
     start, end = MEASURES[measure]
-    reached = m.accepted(t) if measure == "response" else m.closed(t)
-    return m.hours_between(t[start], t[end]), reached
+    reached = metrics.accepted(t) if measure == "response" else metrics.closed(t)
+    return metrics.hours_between(t[start], t[end]), reached
 
 
 def distribution(
-    con: BaseBackend, f: Filters, rng: DataRange, measure: str = "response", by: str = "channel"
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    measure: str = "response",
+    by: str = "channel",
 ) -> pd.DataFrame:
     """Per group: n and the 10/25/50/75/90th percentiles of the measure in hours, slowest
     median first. Events not yet accepted (or closed) are not in the distribution."""
     column = group_column(by, f)
     t = apply_scope(con.table("events"), f)
-    t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(rng.as_of))
+    t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(coverage.as_of))
     hours, reached = _hours(t, measure)
     t = t.filter(reached).mutate(h=hours)
     aggs = {name: t.h.quantile(q) for name, q in QUANTILES.items()}
@@ -68,24 +71,24 @@ def _labels(con: BaseBackend, column: str, values: pd.Series) -> pd.Series:
 
 
 def stage_breakdown(
-    con: BaseBackend, f: Filters, rng: DataRange, by: str = "handling_type"
+    con: BaseBackend, f: Filters, coverage: DataRange, by: str = "handling_type"
 ) -> pd.DataFrame:
     """Median hours of each lifecycle stage (受理, 转办, 处置, 反馈) per group."""
     column = group_column(by, f)
-    df = metric_table(con, f, rng, STAGE_METRICS, by=[column], compare=None)
+    df = metric_table(con, f, coverage, STAGE_METRICS, by=[column], compare=None)
     df = df.rename(columns={column: "group"})
     df = df.drop(columns=[c for c in df.columns if c.endswith("_prev")])
     df["label"] = _labels(con, column, df["group"])
     return df.reset_index(drop=True)
 
 
-def sla(con: BaseBackend, f: Filters, rng: DataRange) -> pd.DataFrame:
+def sla(con: BaseBackend, f: Filters, coverage: DataRange) -> pd.DataFrame:
     """Per handling type, the events with a deadline: closed on time, closed late, open past
     the deadline, open and not yet due; and 按时办结率 (metrics.md) beside them."""
     t = apply_scope(con.table("events"), f)
     t = t.filter(in_period(t, f.start, f.end) & t.deadline_at.notnull())
-    t = t.mutate(as_of=ibis.literal(rng.as_of))
-    closed = m.closed(t)
+    t = t.mutate(as_of=ibis.literal(coverage.as_of))
+    closed = metrics.closed(t)
     states = {
         "on_time": closed & (t.closed_at <= t.deadline_at),
         "late": closed & (t.closed_at > t.deadline_at),
@@ -93,7 +96,7 @@ def sla(con: BaseBackend, f: Filters, rng: DataRange) -> pd.DataFrame:
         "open_due": ~closed & (t.deadline_at >= t.as_of),
     }
     aggs = {name: t.count(where=cond) for name, cond in states.items()}
-    rate = m.METRICS["on_time_rate"].reduce(t)  # its own eligibility already needs a deadline
+    rate = metrics.METRICS["on_time_rate"].reduce(t)  # its own eligibility already needs a deadline
     df = t.group_by("handling_type").aggregate(total=t.count(), **aggs, on_time_rate=rate)
     df = df.execute()
     df["on_time_rate"] = pd.to_numeric(df["on_time_rate"], errors="coerce").astype("float64")
@@ -109,40 +112,40 @@ class Sides:
     after: Filters
 
 
-def pivot_bounds(rng: DataRange) -> tuple[date, date] | None:
+def pivot_bounds(coverage: DataRange) -> tuple[date, date] | None:
     """The earliest and latest pivot day that leaves a day of data on each side; None when
     the data spans a single day."""
-    if rng.last_day <= rng.first_day:
+    if coverage.last_day <= coverage.first_day:
         return None
-    return rng.first_day + timedelta(days=1), rng.last_day
+    return coverage.first_day + timedelta(days=1), coverage.last_day
 
 
-def default_pivot(rng: DataRange) -> date:
+def default_pivot(coverage: DataRange) -> date:
     """The demo district's 2025 reform when the data spans it, else the month start nearest
     the middle of the data (the middle day itself when that month started before the data),
     always within :func:`pivot_bounds` when there are any."""
     from analytics.demo.build import REFORM
 
     reform = pd.Timestamp(REFORM).date()
-    if rng.first_day < reform <= rng.last_day:
+    if coverage.first_day < reform <= coverage.last_day:
         return reform
-    bounds = pivot_bounds(rng)
+    bounds = pivot_bounds(coverage)
     if bounds is None:
-        return rng.last_day
+        return coverage.last_day
     low, high = bounds
-    middle = rng.first_day + (rng.last_day - rng.first_day) / 2
+    middle = coverage.first_day + (coverage.last_day - coverage.first_day) / 2
     pivot = middle.replace(day=1)
     if pivot < low:
         pivot = middle
     return min(max(pivot, low), high)
 
 
-def sides(f: Filters, rng: DataRange, pivot: date, days: int) -> Sides | None:
+def sides(f: Filters, coverage: DataRange, pivot: date, days: int) -> Sides | None:
     """``days`` on each side of ``pivot`` (the pivot day is "after"), within the data, with
     the sidebar's scope and dimensions. None when either side has no day of data."""
-    before_start = max(pivot - timedelta(days=days), rng.first_day)
-    after_end = min(pivot + timedelta(days=days - 1), rng.last_day)
-    if pivot <= rng.first_day or pivot > rng.last_day or before_start >= pivot:
+    before_start = max(pivot - timedelta(days=days), coverage.first_day)
+    after_end = min(pivot + timedelta(days=days - 1), coverage.last_day)
+    if pivot <= coverage.first_day or pivot > coverage.last_day or before_start >= pivot:
         return None
     return Sides(
         f.with_period(before_start, pivot - timedelta(days=1)), f.with_period(pivot, after_end)
@@ -166,14 +169,14 @@ def _both_sides(t, s: Sides):
     return t.mutate(after=(t.reported_at >= ibis.literal(lo)).cast("int8"))
 
 
-def before_after(con: BaseBackend, s: Sides, rng: DataRange) -> pd.DataFrame:
+def before_after(con: BaseBackend, s: Sides, coverage: DataRange) -> pd.DataFrame:
     """The figures of both sides: metric, before, after, change (as the cards show it).
     Both sides are reduced in one pass over the events of their whole span."""
     span = s.before.with_period(s.before.start, s.after.end)
     df = metric_table(
         con,
         span,
-        rng,
+        coverage,
         BEFORE_AFTER_METRICS,
         by=["after"],
         compare=None,
@@ -189,13 +192,13 @@ def before_after(con: BaseBackend, s: Sides, rng: DataRange) -> pd.DataFrame:
         }
     )
     pairs = zip(figures["metric"], figures["after"], figures["before"], strict=True)
-    figures["change"] = [m.change(k, a, b) for k, a, b in pairs]
+    figures["change"] = [metrics.change(k, a, b) for k, a, b in pairs]
     return figures
 
 
 def _none(metric: str):
     """A side with no events: zero events, no rate or duration."""
-    return 0 if m.METRICS[metric].unit == "count" else float("nan")
+    return 0 if metrics.METRICS[metric].unit == "count" else float("nan")
 
 
 @dataclass(frozen=True)
@@ -241,7 +244,7 @@ def _u_test(n0: int, n1: int, rank_sum: float, tie_term: float) -> RankTest | No
     return RankTest(n0, n1, u, z, p, u / (n0 * n1))
 
 
-def rank_tests(con: BaseBackend, s: Sides, rng: DataRange) -> dict[str, RankTest | None]:
+def rank_tests(con: BaseBackend, s: Sides, coverage: DataRange) -> dict[str, RankTest | None]:
     """Mann-Whitney on each measure before vs after the pivot, ranked in the database
     (average ranks over each distinct value) in one query for both measures, so only a few
     numbers per measure come back.
@@ -252,7 +255,7 @@ def rank_tests(con: BaseBackend, s: Sides, rng: DataRange) -> dict[str, RankTest
     times keep their seconds: many are under a minute, and only ~60k values are distinct.
     Ties are corrected for as usual."""
     t = apply_scope(con.table("events"), s.before)
-    t = _both_sides(t, s).mutate(as_of=ibis.literal(rng.as_of))
+    t = _both_sides(t, s).mutate(as_of=ibis.literal(coverage.as_of))
     parts = []
     for measure, (start, end) in MEASURES.items():
         _, reached = _hours(t, measure)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
 
-from analytics import metrics as m
+from analytics import metrics
 from analytics.filters import Filters, apply_scope, in_period, shift_back
 from analytics.queries import FREQUENCIES, DataRange, intake_trend, metric_table
 
@@ -60,10 +60,10 @@ def _bucket_start(d: date, freq: str) -> pd.Timestamp:
 
 
 def category_trend(
-    con: BaseBackend, f: Filters, rng: DataRange, freq: str = "month", n: int = 8
+    con: BaseBackend, f: Filters, coverage: DataRange, freq: str = "month", n: int = 8
 ) -> pd.DataFrame:
     """Intake per bucket of the ``n`` largest categories of the period, the rest as 其他."""
-    df = intake_trend(con, f, rng, by="category", freq=freq, compare=None)
+    df = intake_trend(con, f, coverage, by="category", freq=freq, compare=None)
     if df.empty:
         return df
     top = df.groupby("group")["intake"].sum().sort_values(ascending=False).index[:n]
@@ -76,18 +76,18 @@ def category_trend(
 def rising_categories(
     con: BaseBackend,
     f: Filters,
-    rng: DataRange,
+    coverage: DataRange,
     n: int = 10,
     compare: str = "yoy",
-    min_events: int = m.MIN_EVENTS_TO_COMPARE,
+    min_events: int = metrics.MIN_EVENTS_TO_COMPARE,
 ) -> pd.DataFrame:
     """Categories whose intake rose most against the comparison period: category, intake,
     intake_prev, change (both periods ≥ ``min_events``, so 2 → 5 is not "+150%")."""
-    df = metric_table(con, f, rng, ["intake"], by=["category"], compare=compare)
+    df = metric_table(con, f, coverage, ["intake"], by=["category"], compare=compare)
     if "intake_prev" not in df or df.empty:
         return pd.DataFrame(columns=["category", "intake", "intake_prev", "change"])
     df = df[(df["intake"] >= min_events) & (df["intake_prev"] >= min_events)].copy()
-    df["change"] = m.relative_change(df["intake"], df["intake_prev"]).values
+    df["change"] = metrics.relative_change(df["intake"], df["intake_prev"]).values
     df = df[df["change"] > 0]
     return (
         df.sort_values(["change", "category"], ascending=[False, True])
@@ -132,7 +132,7 @@ def detect_spikes(
 
 
 def spikes(
-    con: BaseBackend, f: Filters, rng: DataRange, freq: str = "week", k: float = SPIKE_K
+    con: BaseBackend, f: Filters, coverage: DataRange, freq: str = "week", k: float = SPIKE_K
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The period's buckets judged against their trailing baseline, and the spikes with what
     drove them: bucket, intake, baseline, excess, categories, grids (the three largest
@@ -141,7 +141,7 @@ def spikes(
     window = SPIKE_WINDOW[freq]
     start = _bucket_start(f.start, freq).date()
     lead = {"day": ("days", window), "week": ("days", 7 * window), "month": ("months", window)}
-    wide = f.with_period(max(shift_back(start, *lead[freq]), rng.first_day), f.end)
+    wide = f.with_period(max(shift_back(start, *lead[freq]), coverage.first_day), f.end)
     by_category = _counts(con, wide, freq, "category")
     by_grid = _counts(con, wide, freq, "grid_id")
     totals = by_category.sum(axis=1)
@@ -179,7 +179,7 @@ def _drivers(table: pd.DataFrame, bucket: pd.Timestamp, window: int, n: int = 3)
 def unit_comparison(
     con: BaseBackend,
     f: Filters,
-    rng: DataRange,
+    coverage: DataRange,
     unit_ids: tuple[str, ...],
     freq: str = "month",
 ) -> pd.DataFrame:
@@ -197,7 +197,7 @@ def unit_comparison(
         level = levels[unit]
         scope = dict.fromkeys(("street_id", "community_id", "grid_id")) | {level: unit}
         scoped = replace(f, **scope)
-        series = intake_trend(con, scoped, rng, by="event_type", freq=freq, compare=None)
+        series = intake_trend(con, scoped, coverage, by="event_type", freq=freq, compare=None)
         intake = series.groupby("bucket")["intake"].sum().reindex(buckets, fill_value=0)
         rows.append(
             pd.DataFrame(
@@ -212,5 +212,5 @@ def unit_comparison(
     if not rows:
         return pd.DataFrame(columns=["bucket", "unit_id", "intake", "households", "density"])
     df = pd.concat(rows, ignore_index=True)
-    df["density"] = m.density(df["intake"], df["households"])
+    df["density"] = metrics.density(df["intake"], df["households"])
     return df

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-from analytics import heatmap as hm
-from analytics import queries as q
+from analytics import heatmap, queries
 from analytics.connection import connect, cursor
 from analytics.filters import Filters, preset_period
 from bench.overview import db_path, missing_db
@@ -30,27 +29,31 @@ def measure(size: int, runs: int) -> None:
         return
     path = db_path(size)
     con = connect(path, read_only=True)
-    rng = q.data_range(con)
-    f = Filters(*preset_period("ytd", rng.last_day))
-    last = hm.month_starts(f)[-1]
-    month = hm.months_within(f, last, last)
-    grids = hm.grid_figures(cursor(con), f, rng)
-    shapes = q.grid_shapes(cursor(con), f)
-    hexes = hm.density_hexes(cursor(con), f, rng)
+    coverage = queries.data_range(con)
+    f = Filters(*preset_period("ytd", coverage.last_day))
+    last = heatmap.month_starts(f)[-1]
+    month = heatmap.months_within(f, last, last)
+    grids = heatmap.grid_figures(cursor(con), f, coverage)
+    shapes = queries.grid_shapes(cursor(con), f)
+    hexes = heatmap.density_hexes(cursor(con), f, coverage)
     grid = grids.sort_values("intake").iloc[-1]
-    scope = hm.grid_scope(f, grid)
-    worst = tuple(hm.worst(grids, "density", 10)["grid_id"])
+    scope = heatmap.grid_scope(f, grid)
+    worst = tuple(heatmap.worst(grids, "density", 10)["grid_id"])
 
     steps = {
-        "grid figures (本年, the map's every metric)": lambda: hm.grid_figures(cursor(con), f, rng),
-        "grid outlines": lambda: q.grid_shapes(cursor(con), f),
-        "density hexagons": lambda: hm.density_hexes(cursor(con), f, rng),
-        "grid figures, one month on the slider": lambda: hm.grid_figures(cursor(con), month, rng),
-        "panel: trend": lambda: q.intake_trend(
-            cursor(con), scope, rng, "event_type", "month", None
+        "grid figures (本年, the map's every metric)": lambda: heatmap.grid_figures(
+            cursor(con), f, coverage
         ),
-        "panel: categories": lambda: q.top_categories(cursor(con), scope, rng, 5),
-        "panel: workers": lambda: hm.grid_workers(cursor(con), f, rng, grid["grid_id"]),
+        "grid outlines": lambda: queries.grid_shapes(cursor(con), f),
+        "density hexagons": lambda: heatmap.density_hexes(cursor(con), f, coverage),
+        "grid figures, one month on the slider": lambda: heatmap.grid_figures(
+            cursor(con), month, coverage
+        ),
+        "panel: trend": lambda: queries.intake_trend(
+            cursor(con), scope, coverage, "event_type", "month", None
+        ),
+        "panel: categories": lambda: queries.top_categories(cursor(con), scope, coverage, 5),
+        "panel: workers": lambda: heatmap.grid_workers(cursor(con), f, coverage, grid["grid_id"]),
         "deck (grids only)": lambda: maps.heat_deck(grids, shapes, "density", True).to_json(),
         "deck (density + 3-D)": lambda: maps.heat_deck(
             grids, shapes, "density", True, hexes=hexes, extrude=worst

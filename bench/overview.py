@@ -117,11 +117,11 @@ def measure_peak(fn: Callable[[], object]) -> tuple[object, float, float]:
 # -- the two implementations as step lists ------------------------------------------------------
 
 
-def case_filters(case: str, rng, org_units):
+def case_filters(case: str, coverage, org_units):
     """The Filters of a case: this year to date, scoped as the case says."""
     from analytics.filters import Filters, preset_period
 
-    start, end = preset_period("ytd", rng.last_day)
+    start, end = preset_period("ytd", coverage.last_day)
     if case == "street":
         streets = org_units.loc[org_units["level"] == "street", "unit_id"]
         return Filters(start, end, street_id=str(streets.iloc[0]))
@@ -132,71 +132,76 @@ def case_filters(case: str, rng, org_units):
 
 def duckdb_steps(backend, f) -> list[tuple[str, Callable[[dict], object]]]:
     """The page's calls on its shared read-only backend, each through its own cursor."""
-    from analytics import queries as q
+    from analytics import queries
     from analytics.connection import cursor
 
     def con():
         return cursor(backend)
 
     def data_range(ctx):
-        ctx["rng"] = q.data_range(con())
-        return ctx["rng"]
+        ctx["coverage"] = queries.data_range(con())
+        return ctx["coverage"]
 
     def grid_metrics(ctx):
-        ctx["grids"] = q.grid_metrics(con(), f, ctx["rng"], compare=COMPARE)
+        ctx["grids"] = queries.grid_metrics(con(), f, ctx["coverage"], compare=COMPARE)
         return ctx["grids"]
 
     return [
-        ("data_version", lambda ctx: q.data_version(con())),
+        ("data_version", lambda ctx: queries.data_version(con())),
         ("data_range", data_range),
-        ("org_units", lambda ctx: q.org_units(con())),
-        ("grid_reference", lambda ctx: q.grid_reference(con())),
-        ("categories", lambda ctx: q.categories(con())),
-        ("kpis", lambda ctx: q.kpis(con(), f, ctx["rng"], compare=COMPARE)),
+        ("org_units", lambda ctx: queries.org_units(con())),
+        ("grid_reference", lambda ctx: queries.grid_reference(con())),
+        ("categories", lambda ctx: queries.categories(con())),
+        ("kpis", lambda ctx: queries.kpis(con(), f, ctx["coverage"], compare=COMPARE)),
         (
             "intake_trend",
-            lambda ctx: q.intake_trend(con(), f, ctx["rng"], "event_type", "month", COMPARE),
+            lambda ctx: queries.intake_trend(
+                con(), f, ctx["coverage"], "event_type", "month", COMPARE
+            ),
         ),
         ("grid_metrics", grid_metrics),
-        ("grid_shapes", lambda ctx: q.grid_shapes(con(), f)),
-        ("top_categories", lambda ctx: q.top_categories(con(), f, ctx["rng"], 8, COMPARE)),
-        ("backlog_ageing", lambda ctx: q.backlog_ageing(con(), f, ctx["rng"])),
-        ("worsening_grids", lambda ctx: q.worsening_grids(ctx["grids"])),
-        ("overdue_grids", lambda ctx: q.overdue_grids(ctx["grids"])),
+        ("grid_shapes", lambda ctx: queries.grid_shapes(con(), f)),
+        (
+            "top_categories",
+            lambda ctx: queries.top_categories(con(), f, ctx["coverage"], 8, COMPARE),
+        ),
+        ("backlog_ageing", lambda ctx: queries.backlog_ageing(con(), f, ctx["coverage"])),
+        ("worsening_grids", lambda ctx: queries.worsening_grids(ctx["grids"])),
+        ("overdue_grids", lambda ctx: queries.overdue_grids(ctx["grids"])),
     ]
 
 
 def pandas_steps(data, f) -> list[tuple[str, Callable[[dict], object]]]:
     """The same figures from the in-memory frame; the period split is done once per run."""
-    from bench import pandas_overview as p
+    from bench import pandas_overview
 
     def data_range(ctx):
-        ctx["rng"] = p.data_range(data)
-        return ctx["rng"]
+        ctx["coverage"] = pandas_overview.data_range(data)
+        return ctx["coverage"]
 
     def parts(ctx):
         if "parts" not in ctx:
-            ctx["parts"] = p.periods(data, f, ctx["rng"], COMPARE)
+            ctx["parts"] = pandas_overview.periods(data, f, ctx["coverage"], COMPARE)
         return ctx["parts"]
 
     def grid_metrics(ctx):
-        ctx["grids"] = p.grid_metrics(data, parts(ctx), f)
+        ctx["grids"] = pandas_overview.grid_metrics(data, parts(ctx), f)
         return ctx["grids"]
 
     return [
-        ("data_version", lambda ctx: p.data_version(data)),
+        ("data_version", lambda ctx: pandas_overview.data_version(data)),
         ("data_range", data_range),
-        ("org_units", lambda ctx: p.org_units(data)),
-        ("grid_reference", lambda ctx: p.grid_reference(data)),
-        ("categories", lambda ctx: p.categories(data)),
-        ("kpis", lambda ctx: p.kpis(parts(ctx))),
-        ("intake_trend", lambda ctx: p.intake_trend(parts(ctx), f, COMPARE)),
+        ("org_units", lambda ctx: pandas_overview.org_units(data)),
+        ("grid_reference", lambda ctx: pandas_overview.grid_reference(data)),
+        ("categories", lambda ctx: pandas_overview.categories(data)),
+        ("kpis", lambda ctx: pandas_overview.kpis(parts(ctx))),
+        ("intake_trend", lambda ctx: pandas_overview.intake_trend(parts(ctx), f, COMPARE)),
         ("grid_metrics", grid_metrics),
-        ("grid_shapes", lambda ctx: p.grid_shapes(data, f)),
-        ("top_categories", lambda ctx: p.top_categories(parts(ctx), 8)),
-        ("backlog_ageing", lambda ctx: p.backlog_ageing(parts(ctx))),
-        ("worsening_grids", lambda ctx: p.worsening_grids(ctx["grids"])),
-        ("overdue_grids", lambda ctx: p.overdue_grids(ctx["grids"])),
+        ("grid_shapes", lambda ctx: pandas_overview.grid_shapes(data, f)),
+        ("top_categories", lambda ctx: pandas_overview.top_categories(parts(ctx), 8)),
+        ("backlog_ageing", lambda ctx: pandas_overview.backlog_ageing(parts(ctx))),
+        ("worsening_grids", lambda ctx: pandas_overview.worsening_grids(ctx["grids"])),
+        ("overdue_grids", lambda ctx: pandas_overview.overdue_grids(ctx["grids"])),
     ]
 
 
@@ -299,13 +304,13 @@ def time_steps(steps, runs: int) -> dict:
 
 
 def worker_duckdb(db: str, case: str, runs: int) -> dict:
-    from analytics import queries as q
+    from analytics import queries
     from analytics.connection import connect, cursor
 
     baseline = peak_rss_mb()
     backend = connect(db, read_only=True)
-    rng = q.data_range(cursor(backend))
-    f = case_filters(case, rng, q.org_units(cursor(backend)))
+    coverage = queries.data_range(cursor(backend))
+    f = case_filters(case, coverage, queries.org_units(cursor(backend)))
     steps = duckdb_steps(backend, f)
     out = time_steps(steps, runs)
     out["process_peak_mb"] = peak_rss_mb()
@@ -318,15 +323,15 @@ def worker_duckdb(db: str, case: str, runs: int) -> dict:
 
 
 def worker_pandas(db: str, cases: list[str], runs: int) -> dict:
-    from bench import pandas_overview as p
+    from bench import pandas_overview
 
     baseline = peak_rss_mb()
     t0 = time.perf_counter()
-    data = p.load(db)
+    data = pandas_overview.load(db)
     load_s = time.perf_counter() - t0
     load_peak = peak_rss_mb()
     frame_mb = data.events.memory_usage(deep=True).sum() / 2**20
-    rng = p.data_range(data)
+    coverage = pandas_overview.data_range(data)
     out: dict = {
         "baseline_mb": baseline,
         "load_s": load_s,
@@ -336,7 +341,7 @@ def worker_pandas(db: str, cases: list[str], runs: int) -> dict:
         "cases": {},
     }
     for case in cases:
-        f = case_filters(case, rng, data.org_units)
+        f = case_filters(case, coverage, data.org_units)
         out["cases"][case] = time_steps(pandas_steps(data, f), runs)
     out["process_peak_mb"] = peak_rss_mb()
     # after the measurement: check every figure against the analytics layer
@@ -344,7 +349,7 @@ def worker_pandas(db: str, cases: list[str], runs: int) -> dict:
 
     backend = connect(db, read_only=True)
     for case in cases:
-        f = case_filters(case, rng, data.org_units)
+        f = case_filters(case, coverage, data.org_units)
         _, _, mine = run_overview(pandas_steps(data, f))
         _, _, theirs = run_overview(duckdb_steps(backend, f))
         checks = {name: check(name, mine[name], theirs[name]) for name in mine}

@@ -20,7 +20,7 @@ import time
 
 import streamlit as st
 
-from analytics import queries as q
+from analytics import queries
 from analytics.connection import connect
 from bench.overview import db_path, missing_db
 from tests.apptest import app_test
@@ -94,9 +94,9 @@ def main() -> None:
     path = db_path(args.size)
     os.environ["GOV_DB"] = str(path)
     con = connect(path, read_only=True)
-    units = q.org_units(con)
+    units = queries.org_units(con)
     street_ids = list(units.loc[units["level"] == "street", "unit_id"])
-    _GRID.append(q.grid_reference(con)["grid_id"].iloc[0])
+    _GRID.append(queries.grid_reference(con)["grid_id"].iloc[0])
     con.disconnect()
     print(f"{args.size:,} events · the database warm; first view: median of {args.runs}\n")
     print("| page | first view ms | street picked ms | another street ms | period 近12个月 ms |")

@@ -14,44 +14,49 @@ import argparse
 import statistics
 import time
 
-from analytics import closure as cl
-from analytics import queries as q
-from analytics import response as rs
-from analytics import trends as tr
+from analytics import closure, queries, response, trends
 from analytics.connection import connect, cursor
 from analytics.filters import Filters, preset_period
 from bench.overview import db_path, missing_db
 
 
-def steps(con, f, rng, freq: str) -> dict:
+def steps(con, f, coverage, freq: str) -> dict:
     return {
-        "type_trend": lambda: tr.moving_average(
-            q.intake_trend(cursor(con), f, rng, "event_type", freq, "yoy"), freq
+        "type_trend": lambda: trends.moving_average(
+            queries.intake_trend(cursor(con), f, coverage, "event_type", freq, "yoy"), freq
         ),
-        "category_trend": lambda: tr.category_trend(cursor(con), f, rng, freq),
-        "rising_categories": lambda: tr.rising_categories(cursor(con), f, rng),
-        "spikes": lambda: tr.spikes(cursor(con), f, rng, "week" if freq == "month" else freq),
-        "unit_comparison": lambda: tr.unit_comparison(cursor(con), f, rng, ("S01", "S02"), freq),
+        "category_trend": lambda: trends.category_trend(cursor(con), f, coverage, freq),
+        "rising_categories": lambda: trends.rising_categories(cursor(con), f, coverage),
+        "spikes": lambda: trends.spikes(
+            cursor(con), f, coverage, "week" if freq == "month" else freq
+        ),
+        "unit_comparison": lambda: trends.unit_comparison(
+            cursor(con), f, coverage, ("S01", "S02"), freq
+        ),
     }
 
 
 CLOSURE = {
-    "closure_by_unit": lambda con, f, rng: cl.by_unit(cursor(con), f, rng),
-    "closure_by_category": lambda con, f, rng: cl.by_category(cursor(con), f, rng),
-    "funnel": lambda con, f, rng: cl.funnel(cursor(con), f, rng),
-    "resolution_levels": lambda con, f, rng: cl.resolution_levels(cursor(con), f, rng),
-    "backlog_ageing": lambda con, f, rng: q.backlog_ageing(cursor(con), f, rng),
-    "overdue_list": lambda con, f, rng: cl.overdue_list(cursor(con), f, rng),
+    "closure_by_unit": lambda con, f, coverage: closure.by_unit(cursor(con), f, coverage),
+    "closure_by_category": lambda con, f, coverage: closure.by_category(cursor(con), f, coverage),
+    "funnel": lambda con, f, coverage: closure.funnel(cursor(con), f, coverage),
+    "resolution_levels": lambda con, f, coverage: closure.resolution_levels(
+        cursor(con), f, coverage
+    ),
+    "backlog_ageing": lambda con, f, coverage: queries.backlog_ageing(cursor(con), f, coverage),
+    "overdue_list": lambda con, f, coverage: closure.overdue_list(cursor(con), f, coverage),
 }
 RESPONSE = {
-    "distribution (units)": lambda con, f, rng: rs.distribution(cursor(con), f, rng),
-    "stage_breakdown": lambda con, f, rng: rs.stage_breakdown(cursor(con), f, rng),
-    "sla": lambda con, f, rng: rs.sla(cursor(con), f, rng),
-    "before_after (1 year each side)": lambda con, f, rng: rs.before_after(
-        cursor(con), rs.sides(f, rng, rs.default_pivot(rng), 365), rng
+    "distribution (units)": lambda con, f, coverage: response.distribution(
+        cursor(con), f, coverage
     ),
-    "rank tests (both measures)": lambda con, f, rng: rs.rank_tests(
-        cursor(con), rs.sides(f, rng, rs.default_pivot(rng), 365), rng
+    "stage_breakdown": lambda con, f, coverage: response.stage_breakdown(cursor(con), f, coverage),
+    "sla": lambda con, f, coverage: response.sla(cursor(con), f, coverage),
+    "before_after (1 year each side)": lambda con, f, coverage: response.before_after(
+        cursor(con), response.sides(f, coverage, response.default_pivot(coverage), 365), coverage
+    ),
+    "rank tests (both measures)": lambda con, f, coverage: response.rank_tests(
+        cursor(con), response.sides(f, coverage, response.default_pivot(coverage), 365), coverage
     ),
 }
 
@@ -73,14 +78,14 @@ def measure(size: int, runs: int) -> None:
         return
     path = db_path(size)
     con = connect(path, read_only=True)
-    rng = q.data_range(con)
-    f = Filters(*preset_period("ytd", rng.last_day))
+    coverage = queries.data_range(con)
+    f = Filters(*preset_period("ytd", coverage.last_day))
     print(f"\n{size:,} events · 本年 {f.start} – {f.end} · whole district")
-    for title, queries in (("办结率", CLOSURE), ("响应时效", RESPONSE)):
+    for title, steps in (("办结率", CLOSURE), ("响应时效", RESPONSE)):
         print(f"\n{title} page\n")
         print("| step | ms |\n|---|---:|")
         times = {
-            name: timed(lambda run=run: run(con, f, rng), runs) for name, run in queries.items()
+            name: timed(lambda run=run: run(con, f, coverage), runs) for name, run in steps.items()
         }
         for name, ms in times.items():
             print(f"| {name} | {ms:,.0f} |")
@@ -91,7 +96,7 @@ def measure(size: int, runs: int) -> None:
     totals = {}
     table = {}
     for freq in ("week", "day", "month"):
-        for name, run in steps(con, f, rng, freq).items():
+        for name, run in steps(con, f, coverage, freq).items():
             table.setdefault(name, {})[freq] = timed(run, runs)
         totals[freq] = sum(table[n][freq] for n in table)
     for name, by_freq in table.items():

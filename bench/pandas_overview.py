@@ -154,7 +154,7 @@ class Period:
     as_of: pd.Timestamp
 
 
-def periods(d: Data, f: Filters, rng: Range, compare: str | None) -> list[Period]:
+def periods(d: Data, f: Filters, coverage: Range, compare: str | None) -> list[Period]:
     """The scoped events of the period (and of the comparison period, when comparable)."""
     ev = d.events
     mask = np.ones(len(ev), dtype=bool)
@@ -175,15 +175,15 @@ def periods(d: Data, f: Filters, rng: Range, compare: str | None) -> list[Period
     rep = ev["reported_at"]
     lo, hi = period_bounds(f.start, f.end)
     current = mask & ((rep >= lo) & (rep < hi)).to_numpy()
-    out = [Period("current", ev[current], pd.Timestamp(rng.as_of))]
-    if compare is not None and f.comparison(compare).start >= rng.first_day:
+    out = [Period("current", ev[current], pd.Timestamp(coverage.as_of))]
+    if compare is not None and f.comparison(compare).start >= coverage.first_day:
         c = f.comparison(compare)
         lo, hi = period_bounds(c.start, c.end)
         previous = mask & ((rep >= lo) & (rep < hi)).to_numpy() & ~current
         if compare == "yoy":
-            as_of = pd.Timestamp(rng.as_of) - pd.DateOffset(years=1)
+            as_of = pd.Timestamp(coverage.as_of) - pd.DateOffset(years=1)
         else:
-            as_of = pd.Timestamp(rng.as_of) - pd.Timedelta(days=f.days)
+            as_of = pd.Timestamp(coverage.as_of) - pd.Timedelta(days=f.days)
         out.append(Period("previous", ev[previous], as_of))
     return out
 

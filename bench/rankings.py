@@ -12,14 +12,18 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 
-from analytics import queries as q
-from analytics import rankings as rk
+from analytics import queries, rankings
 from analytics.connection import connect, cursor
 from analytics.filters import Filters, preset_period
 from bench.overview import db_path, missing_db
 from bench.pages import timed
 
-LEVELS = {"street_id": "街道", "community_id": "社区", "grid_id": "网格", rk.WORKERS: "网格员"}
+LEVELS = {
+    "street_id": "街道",
+    "community_id": "社区",
+    "grid_id": "网格",
+    rankings.WORKERS: "网格员",
+}
 
 
 def measure(size: int, runs: int) -> None:
@@ -28,11 +32,13 @@ def measure(size: int, runs: int) -> None:
         print(problem)
         return
     con = connect(db_path(size), read_only=True)
-    rng = q.data_range(con)
+    coverage = queries.data_range(con)
     cases = {
-        "上月": Filters(*preset_period("last_month", rng.last_day)),
-        "本年": Filters(*preset_period("ytd", rng.last_day)),
-        "上月 · S01": replace(Filters(*preset_period("last_month", rng.last_day)), street_id="S01"),
+        "上月": Filters(*preset_period("last_month", coverage.last_day)),
+        "本年": Filters(*preset_period("ytd", coverage.last_day)),
+        "上月 · S01": replace(
+            Filters(*preset_period("last_month", coverage.last_day)), street_id="S01"
+        ),
     }
     print(f"\n{size:,} events: ranking, ms (median of {runs} warm runs)\n")
     print("| period | " + " | ".join(LEVELS.values()) + " |")
@@ -40,10 +46,12 @@ def measure(size: int, runs: int) -> None:
     for name, f in cases.items():
         cells = []
         for level in LEVELS:
-            if level == rk.WORKERS:
-                ms = timed(lambda f=f: rk.worker_ranking(cursor(con), f, rng), runs)
-            elif level in rk.levels_below(f):
-                ms = timed(lambda f=f, lv=level: rk.unit_ranking(cursor(con), f, rng, lv), runs)
+            if level == rankings.WORKERS:
+                ms = timed(lambda f=f: rankings.worker_ranking(cursor(con), f, coverage), runs)
+            elif level in rankings.levels_below(f):
+                ms = timed(
+                    lambda f=f, lv=level: rankings.unit_ranking(cursor(con), f, coverage, lv), runs
+                )
             else:
                 cells.append("")
                 continue

@@ -33,8 +33,8 @@ def main() -> None:
         raise SystemExit(problem)
     os.environ["GOV_DB"] = str(db_path(args.size))
     src = data.source()
-    rng = data.data_range(src)
-    ytd = Filters(*preset_period("ytd", rng.last_day))
+    coverage = data.data_range(src)
+    ytd = Filters(*preset_period("ytd", coverage.last_day))
     print("| scope | first export s | again s | slides | pictures | MB |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, f in (("全区 · 本年", ytd), ("S01 · 本年", replace(ytd, street_id="S01"))):

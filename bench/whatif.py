@@ -17,7 +17,7 @@ import time
 
 import pandas as pd
 
-from analytics import queries as q
+from analytics import queries
 from analytics.connection import connect
 from analytics.planning import partition, queueing, whatif
 from bench.overview import db_path, missing_db
@@ -43,10 +43,10 @@ def main() -> None:
         raise SystemExit(problem)
     path = db_path(args.size)
     con = connect(path, read_only=True)
-    units = q.org_units(con)
+    units = queries.org_units(con)
     streets = list(units.loc[units["level"] == "street", "unit_id"])
     scopes = {s: whatif.load_scope(con, s) for s in streets}
-    calibration = whatif.calibration_grids(con, q.data_range(con))
+    calibration = whatif.calibration_grids(con, queries.data_range(con))
     con.disconnect()
 
     print(

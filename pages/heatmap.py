@@ -4,13 +4,12 @@ clicks beside the grids most in need, or one grid's detail panel."""
 import streamlit as st
 
 from analytics import formats as fmt
-from analytics import heatmap as hm
-from analytics import metrics as m
+from analytics import heatmap, metrics
 from ui import data, layout, maps
 from ui.cards import metric_card
 from ui.context import current
 from ui.panel import Section
-from ui.panels import heatmap
+from ui.panels import heatmap as heatmap_panel
 from ui.sidebar import period_caption, scope_label
 
 MAP_HEIGHT = 640
@@ -21,10 +20,10 @@ sidebar = ctx.filters  # the sidebar's own filters, before the slider narrows th
 settings_problem = data.settings()[1]
 
 top = st.container()  # the title, once the panel is built
-months = hm.month_starts(sidebar)
+months = heatmap.month_starts(sidebar)
 metric_col, month_col, density_col, extrude_col = st.columns([1.3, 2.4, 1, 1.3])
 metric = metric_col.selectbox(
-    "着色指标", list(hm.MAP_METRICS), format_func=m.label, key="heat_metric"
+    "着色指标", list(heatmap.MAP_METRICS), format_func=metrics.label, key="heat_metric"
 )
 if st.session_state.get("heat_months_of") != (sidebar.start, sidebar.end):
     st.session_state.pop("heat_months", None)  # a new sidebar period: the slider spans it all
@@ -46,10 +45,10 @@ show_density = density_col.toggle(
 raise_worst = extrude_col.toggle(
     "3D 突出最差网格", key="heat_extrude", help="汇报投影用:最差的网格立起来,越差越高"
 )
-st.caption(period_caption(heatmap.period(ctx, span), ctx.compare, data.data_range(ctx.src)))
+st.caption(period_caption(heatmap_panel.period(ctx, span), ctx.compare, data.data_range(ctx.src)))
 
-grids = heatmap.grids(ctx, span)
-names = heatmap.grid_names(grids)
+grids = heatmap_panel.grids(ctx, span)
+names = heatmap_panel.grid_names(grids)
 
 
 # The map keeps its click selection as row positions. It gets a fresh key whenever those
@@ -100,7 +99,7 @@ with map_col:
     if settings_problem:
         st.warning(fmt.plain(f"{settings_problem} 地图暂不使用底图。"), icon=":material/settings:")
     worst = 0
-    if raise_worst and heatmap.mappable(ctx, grids):
+    if raise_worst and heatmap_panel.mappable(ctx, grids):
         worst = st.radio("突出", list(WORST), format_func=WORST.get, horizontal=True, index=1)
 
 side = panel_col.container(key="heat_panel")
@@ -122,7 +121,7 @@ with side:
         on_change=picked_from_list,
     )
 
-panel = heatmap.build(ctx, metric, span, show_density, worst, chosen or None)
+panel = heatmap_panel.build(ctx, metric, span, show_density, worst, chosen or None)
 with top:
     layout.title(panel, scope_label(sidebar, ctx.src))
 with map_col:
@@ -132,13 +131,13 @@ with side:
     if not chosen:
         layout.show(panel["heat_worst"])
     else:
-        grid = heatmap.grid_row(grids, chosen)
-        st.caption(fmt.plain(heatmap.grid_line(ctx, grid, span)))
-        cards = heatmap.grid_cards(grid)
+        grid = heatmap_panel.grid_row(grids, chosen)
+        st.caption(fmt.plain(heatmap_panel.grid_line(ctx, grid, span)))
+        cards = heatmap_panel.grid_cards(grid)
         for row in (cards[:4], cards[4:]):
             for col, (key, value, previous, change) in zip(st.columns(4), row, strict=True):
                 metric_card(col, key, value, previous, change, "")
-        detail = heatmap.grid_panel(ctx, grid, span)
+        detail = heatmap_panel.grid_panel(ctx, grid, span)
         layout.show(detail["heat_trend"], height=210)
         if detail["heat_trend"].drawn:
             layout.show(detail["heat_categories"], height=190)

@@ -6,8 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from analytics import labels
-from analytics import metrics as m
+from analytics import labels, metrics
 from ui import data, layout
 from ui.cards import metric_card
 from ui.context import current
@@ -42,7 +41,7 @@ with middle:
     metric = pick.selectbox(
         "地图指标",
         list(choices),
-        format_func=m.label,
+        format_func=metrics.label,
         key="overview_hex_metric" if hexagons else "overview_map_metric",
         label_visibility="collapsed",
     )

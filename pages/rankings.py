@@ -4,12 +4,11 @@ the minimum events and the weights (kept in session state, with a reset)."""
 import streamlit as st
 
 from analytics import formats as fmt
-from analytics import labels
-from analytics import rankings as rk
+from analytics import labels, rankings
 from ui import data, layout
 from ui.context import current
 from ui.panel import Panel
-from ui.panels import rankings
+from ui.panels import rankings as rankings_panel
 from ui.sidebar import scope_label
 
 ctx = current()
@@ -23,7 +22,7 @@ def reset_weights(prefix: str, defaults: dict[str, float]) -> None:
         st.session_state[prefix + part] = int(weight)
 
 
-levels = rk.levels_below(f, src.scope)
+levels = rankings.levels_below(f, src.scope)
 if st.session_state.get("rk_level") not in levels:
     st.session_state.pop("rk_level", None)  # the sidebar narrowed the scope
 level_col, min_col = st.columns([3, 1], vertical_alignment="bottom")
@@ -39,10 +38,10 @@ min_events = min_col.number_input(
     help="统计期内事件数少于此数的单位单列,不参与排名(专职网格员按本人经手事件计)。"
     "默认值见部署设置 [rankings] min_events。",
 )
-workers = level == rk.WORKERS
-parts = rk.WORKER_PARTS if workers else rk.UNIT_RATES
-defaults = rk.WORKER_WEIGHTS if workers else rk.UNIT_WEIGHTS
-descriptions = rk.WORKER_DESCRIPTIONS if workers else rk.UNIT_DESCRIPTIONS
+workers = level == rankings.WORKERS
+parts = rankings.WORKER_PARTS if workers else rankings.UNIT_RATES
+defaults = rankings.WORKER_WEIGHTS if workers else rankings.UNIT_WEIGHTS
+descriptions = rankings.WORKER_DESCRIPTIONS if workers else rankings.UNIT_DESCRIPTIONS
 prefix = "rk_ww_" if workers else "rk_w_"
 
 with st.expander("权重设置", expanded=False, icon=":material/tune:"):
@@ -51,7 +50,7 @@ with st.expander("权重设置", expanded=False, icon=":material/tune:"):
         st.session_state.setdefault(prefix + part, int(defaults[part]))
     weights = {
         part: column.number_input(
-            rk.PART_LABELS[part],
+            rankings.PART_LABELS[part],
             min_value=0,
             max_value=100,
             step=5,
@@ -60,20 +59,20 @@ with st.expander("权重设置", expanded=False, icon=":material/tune:"):
         )
         for part, column in zip(parts, columns, strict=True)
     }
-    problem = rk.weights_problem(weights)
+    problem = rankings.weights_problem(weights)
     if not problem:
-        shares = rk.shares(weights)
+        shares = rankings.shares(weights)
         st.caption(
             "折算占比:"
-            + " · ".join(f"{rk.PART_LABELS[p]} {fmt.rate(shares[p], 0)}" for p in parts)
+            + " · ".join(f"{rankings.PART_LABELS[p]} {fmt.rate(shares[p], 0)}" for p in parts)
             + "。权重为 0 的指标不计分。"
         )
     st.button("恢复默认权重", on_click=reset_weights, args=(prefix, defaults), key=f"{prefix}reset")
 
 if problem:
-    panel = Panel(rankings.TITLE, ())
+    panel = Panel(rankings_panel.TITLE, ())
 else:
-    panel = rankings.build(ctx, level=level, weights=weights, min_events=int(min_events))
+    panel = rankings_panel.build(ctx, level=level, weights=weights, min_events=int(min_events))
 with top:
     layout.title(panel, scope_label(f, src))
     if settings_problem:

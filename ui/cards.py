@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from analytics import formats as fmt
-from analytics import metrics as m
+from analytics import metrics
 
 
 def metric_card(container, metric: str, value, previous, change, comparison_name: str) -> None:
@@ -12,12 +12,12 @@ def metric_card(container, metric: str, value, previous, change, comparison_name
     ``comparison_name`` the change stands alone (where a caption names the comparison)."""
     shown = fmt.change(metric, change)
     container.metric(
-        m.label(metric),
+        metrics.label(metric),
         fmt.value(metric, value),
         delta=(f"{shown}({comparison_name})" if comparison_name else shown) if shown else None,
         delta_color="off" if shown == fmt.FLAT else fmt.delta_color(metric),
         delta_arrow="off" if shown == fmt.FLAT else "auto",
-        help=f"{m.description(metric)}。上期:{fmt.value(metric, previous)}",
+        help=f"{metrics.description(metric)}。上期:{fmt.value(metric, previous)}",
         border=True,
         height="stretch",
     )

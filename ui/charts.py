@@ -11,8 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics import formats as fmt
-from analytics import labels
-from analytics import metrics as m
+from analytics import labels, metrics
 from ui import auth, maps
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -427,11 +426,11 @@ def rate_ranking(df: pd.DataFrame, label: str, change_name: str = "同比") -> g
             x=df[rate] * 100,
             y=names,
             orientation="h",
-            name=m.label(rate),
+            name=metrics.label(rate),
             marker_color=colour,
             customdata=list(zip(df["rank"], change, df["intake"], strict=True)),
             hovertemplate="%{y}<br>"
-            + m.label(rate)
+            + metrics.label(rate)
             + " %{x:.1f}%<br>"
             + change_name
             + " %{customdata[1]}<br>办结率排名 第%{customdata[0]}名"
@@ -557,7 +556,7 @@ def stage_bars(df: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     names = df["label"].map(fmt.chart_text)
     for metric, colour in STAGE_COLORS.items():
-        title = m.label(metric).replace("时长中位数", "")
+        title = metrics.label(metric).replace("时长中位数", "")
         fig.add_bar(
             x=df[metric],
             y=names,
@@ -678,7 +677,7 @@ def area_map(
     fig.update_layout(
         legend=dict(
             orientation="v", x=1.0, xanchor="left", y=0.5, yanchor="middle",
-            title=dict(text=m.label(metric)),
+            title=dict(text=metrics.label(metric)),
         ),
     )  # fmt: skip
     fig.update_xaxes(visible=False)

@@ -23,13 +23,7 @@ import streamlit as st
 from ibis.backends import BaseBackend
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from analytics import access
-from analytics import closure as cl
-from analytics import heatmap as hm
-from analytics import queries as q
-from analytics import rankings as rk
-from analytics import response as rs
-from analytics import trends as tr
+from analytics import access, closure, heatmap, queries, rankings, response, trends
 from analytics.connection import connect, cursor, db_url, duckdb_path, is_duckdb_file
 from analytics.filters import Filters
 from analytics.planning import partition, queueing, scenario, whatif
@@ -103,81 +97,81 @@ def source(scope: access.Scope = access.DISTRICT) -> Source:
             "或设置环境变量 GOV_DB 指向已有数据库,或在左侧「数据导入」页导入本区数据。"
         )
     identity = _identity(url)
-    return Source(url, q.data_version(cursor(_backend(url, identity))), identity, scope)
+    return Source(url, queries.data_version(cursor(_backend(url, identity))), identity, scope)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def data_range(src: Source) -> q.DataRange:
-    rng = q.data_range(_con(src))
-    if rng is None:
+def data_range(src: Source) -> queries.DataRange:
+    coverage = queries.data_range(_con(src))
+    if coverage is None:
         raise NoData(
             "数据库中还没有事件数据。请在左侧「数据导入」页导入,或运行 `python -m analytics demo`。"
         )
-    return rng
+    return coverage
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def org_units(src: Source) -> pd.DataFrame:
-    return q.org_units(_con(src))
+    return queries.org_units(_con(src))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def unit_names(src: Source) -> dict[str, str]:
-    return q.unit_names(_con(src))
+    return queries.unit_names(_con(src))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def grid_reference(src: Source) -> pd.DataFrame:
-    return q.grid_reference(_con(src))
+    return queries.grid_reference(_con(src))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def categories(src: Source) -> list[str]:
-    return q.categories(_con(src))
+    return queries.categories(_con(src))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def grid_shapes(src: Source, f: Filters) -> pd.DataFrame:
-    return q.grid_shapes(_con(src), f)
+    return queries.grid_shapes(_con(src), f)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def kpis(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
-    return q.kpis(_con(src), f, data_range(src), compare=compare)
+    return queries.kpis(_con(src), f, data_range(src), compare=compare)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def intake_trend(
     src: Source, f: Filters, by: str = "event_type", freq: str = "month", compare="yoy"
 ) -> pd.DataFrame:
-    return q.intake_trend(_con(src), f, data_range(src), by=by, freq=freq, compare=compare)
+    return queries.intake_trend(_con(src), f, data_range(src), by=by, freq=freq, compare=compare)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def top_categories(
     src: Source, f: Filters, n: int = 8, compare: str | None = "yoy"
 ) -> pd.DataFrame:
-    return q.top_categories(_con(src), f, data_range(src), n=n, compare=compare)
+    return queries.top_categories(_con(src), f, data_range(src), n=n, compare=compare)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def grid_metrics(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
-    return q.grid_metrics(_con(src), f, data_range(src), compare=compare)
+    return queries.grid_metrics(_con(src), f, data_range(src), compare=compare)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def hex_metrics(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
-    return q.hex_metrics(_con(src), f, data_range(src), compare=compare)
+    return queries.hex_metrics(_con(src), f, data_range(src), compare=compare)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def placement(src: Source, f: Filters) -> dict[str, int]:
-    return q.placement(_con(src), f)
+    return queries.placement(_con(src), f)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def backlog_ageing(src: Source, f: Filters) -> pd.DataFrame:
-    return q.backlog_ageing(_con(src), f, data_range(src))
+    return queries.backlog_ageing(_con(src), f, data_range(src))
 
 
 def store_path() -> str:
@@ -188,7 +182,7 @@ def store_path() -> str:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _import_history(src: Source) -> pd.DataFrame:
-    return q.import_history(_con(src))
+    return queries.import_history(_con(src))
 
 
 def import_history() -> pd.DataFrame:
@@ -205,28 +199,28 @@ def import_history() -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def type_trend(src: Source, f: Filters, freq: str, compare: str | None) -> pd.DataFrame:
-    series = q.intake_trend(_con(src), f, data_range(src), "event_type", freq, compare)
-    return tr.moving_average(series, freq)
+    series = queries.intake_trend(_con(src), f, data_range(src), "event_type", freq, compare)
+    return trends.moving_average(series, freq)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def category_trend(src: Source, f: Filters, freq: str) -> pd.DataFrame:
-    return tr.category_trend(_con(src), f, data_range(src), freq)
+    return trends.category_trend(_con(src), f, data_range(src), freq)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def rising_categories(src: Source, f: Filters, compare: str) -> pd.DataFrame:
-    return tr.rising_categories(_con(src), f, data_range(src), compare=compare)
+    return trends.rising_categories(_con(src), f, data_range(src), compare=compare)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def spikes(src: Source, f: Filters, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return tr.spikes(_con(src), f, data_range(src), freq)
+    return trends.spikes(_con(src), f, data_range(src), freq)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def unit_comparison(src: Source, f: Filters, units: tuple[str, ...], freq: str) -> pd.DataFrame:
-    return tr.unit_comparison(_con(src), f, data_range(src), units, freq)
+    return trends.unit_comparison(_con(src), f, data_range(src), units, freq)
 
 
 # ---------------------------------------------------------------- 办结率
@@ -234,27 +228,27 @@ def unit_comparison(src: Source, f: Filters, units: tuple[str, ...], freq: str) 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def closure_by_unit(src: Source, f: Filters, compare: str | None) -> pd.DataFrame:
-    return cl.by_unit(_con(src), f, data_range(src), compare)
+    return closure.by_unit(_con(src), f, data_range(src), compare)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def closure_by_category(src: Source, f: Filters, compare: str | None) -> pd.DataFrame:
-    return cl.by_category(_con(src), f, data_range(src), compare)
+    return closure.by_category(_con(src), f, data_range(src), compare)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def funnel(src: Source, f: Filters) -> pd.DataFrame:
-    return cl.funnel(_con(src), f, data_range(src))
+    return closure.funnel(_con(src), f, data_range(src))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def resolution_levels(src: Source, f: Filters, freq: str) -> pd.DataFrame:
-    return cl.resolution_levels(_con(src), f, data_range(src), freq)
+    return closure.resolution_levels(_con(src), f, data_range(src), freq)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def overdue_list(src: Source, f: Filters) -> pd.DataFrame:
-    return cl.overdue_list(_con(src), f, data_range(src))
+    return closure.overdue_list(_con(src), f, data_range(src))
 
 
 def require_current(src: Source) -> None:
@@ -267,7 +261,7 @@ def require_current(src: Source) -> None:
 def overdue_export(src: Source, f: Filters) -> pd.DataFrame:
     """The whole overdue list (masked) for a download; made on click, so not cached."""
     require_current(src)
-    return cl.overdue_list(_con(src), f, data_range(src), limit=None)
+    return closure.overdue_list(_con(src), f, data_range(src), limit=None)
 
 
 # ---------------------------------------------------------------- 响应时效
@@ -275,33 +269,33 @@ def overdue_export(src: Source, f: Filters) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def distribution(src: Source, f: Filters, measure: str, by: str) -> pd.DataFrame:
-    return rs.distribution(_con(src), f, data_range(src), measure, by)
+    return response.distribution(_con(src), f, data_range(src), measure, by)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def stage_breakdown(src: Source, f: Filters, by: str) -> pd.DataFrame:
-    return rs.stage_breakdown(_con(src), f, data_range(src), by)
+    return response.stage_breakdown(_con(src), f, data_range(src), by)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def sla(src: Source, f: Filters) -> pd.DataFrame:
-    return rs.sla(_con(src), f, data_range(src))
+    return response.sla(_con(src), f, data_range(src))
 
 
-def sides(src: Source, f: Filters, pivot: date, days: int) -> rs.Sides | None:
-    return rs.sides(f, data_range(src), pivot, days)
+def sides(src: Source, f: Filters, pivot: date, days: int) -> response.Sides | None:
+    return response.sides(f, data_range(src), pivot, days)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def before_after(src: Source, s: rs.Sides) -> pd.DataFrame:
+def before_after(src: Source, s: response.Sides) -> pd.DataFrame:
     """The two sides' figures: metric, before, after, change."""
-    return rs.before_after(_con(src), s, data_range(src))
+    return response.before_after(_con(src), s, data_range(src))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def rank_tests(src: Source, s: rs.Sides) -> dict:
+def rank_tests(src: Source, s: response.Sides) -> dict:
     """The Mann-Whitney test of each measure (None for a measure with an empty side)."""
-    return rs.rank_tests(_con(src), s, data_range(src))
+    return response.rank_tests(_con(src), s, data_range(src))
 
 
 # ---------------------------------------------------------------- 网格热力图
@@ -309,17 +303,17 @@ def rank_tests(src: Source, s: rs.Sides) -> dict:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def grid_figures(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
-    return hm.grid_figures(_con(src), f, data_range(src), compare)
+    return heatmap.grid_figures(_con(src), f, data_range(src), compare)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def density_hexes(src: Source, f: Filters) -> pd.DataFrame:
-    return hm.density_hexes(_con(src), f, data_range(src))
+    return heatmap.density_hexes(_con(src), f, data_range(src))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def grid_workers(src: Source, f: Filters, grid_id: str) -> pd.DataFrame:
-    return hm.grid_workers(_con(src), f, data_range(src), grid_id)
+    return heatmap.grid_workers(_con(src), f, data_range(src), grid_id)
 
 
 def settings() -> tuple[Settings, str | None]:
@@ -378,14 +372,14 @@ def unit_ranking(
     level: str,
     weights: tuple[tuple[str, float], ...],
     min_events: int,
-) -> rk.Ranking:
+) -> rankings.Ranking:
     """Streets, communities or grids ranked; ``weights`` as (rate, weight) pairs."""
-    return rk.unit_ranking(_con(src), f, data_range(src), level, dict(weights), min_events)
+    return rankings.unit_ranking(_con(src), f, data_range(src), level, dict(weights), min_events)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def worker_ranking(
     src: Source, f: Filters, weights: tuple[tuple[str, float], ...], min_events: int
-) -> rk.Ranking:
+) -> rankings.Ranking:
     """Full-time grid workers ranked (names masked); ``weights`` as (part, weight) pairs."""
-    return rk.worker_ranking(_con(src), f, data_range(src), dict(weights), min_events)
+    return rankings.worker_ranking(_con(src), f, data_range(src), dict(weights), min_events)

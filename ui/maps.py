@@ -16,7 +16,7 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 from analytics import formats as fmt
-from analytics import metrics as m
+from analytics import metrics
 
 # Sequential palette from calm to alarming (ColorBrewer YlOrRd, 5 classes).
 PALETTE = [(255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38)]
@@ -69,7 +69,7 @@ def grid_deck(
 ) -> pdk.Deck:
     """A deck of grid polygons coloured by ``metric`` (no basemap unless ``style_url``)."""
     records = heat_records(grids, shapes, metric, higher_is_worse)
-    text = "{name}({community})\n户数 {households}\n" + m.label(metric) + " {value}\n"
+    text = "{name}({community})\n户数 {households}\n" + metrics.label(metric) + " {value}\n"
     layer = _polygons("grids", records)
     tooltip = text + "受理量 {intake} · 办结率 {closure}"
     return _deck([layer], view_of(shapes), tooltip, style_url)
@@ -97,7 +97,7 @@ def hex_deck(
     """Events binned into hexagons (data without grid boundaries), coloured by ``metric``."""
     records = hex_layer_data(hexes, metric, higher_is_worse)
     view = view_of(pd.DataFrame({"polygons": [[p] for p in hexes["polygon"]]}))
-    text = m.label(metric) + " {value}\n受理量 {intake} · 办结率 {closure}"
+    text = metrics.label(metric) + " {value}\n受理量 {intake} · 办结率 {closure}"
     return _deck([_polygons("hexagons", records)], view, text, style_url)
 
 
@@ -161,7 +161,7 @@ def heat_records(
 
 
 HEAT_TOOLTIP = "{name}({community})\n户数 {households} · 受理量 {intake}\n" + "\n".join(
-    f"{m.label(k)} {{{field}}}" for k, field in HEAT_FIELDS.items()
+    f"{metrics.label(k)} {{{field}}}" for k, field in HEAT_FIELDS.items()
 )
 
 
@@ -294,7 +294,7 @@ def legend(
         r, g, b = PALETTE[0]
         items.append((f"rgb({r},{g},{b})", f"各{area}均为 {fmt.value(metric, finite.iloc[0])}"))
     edges = [None, *breaks, None] if breaks else []
-    large = any(abs(b) >= 100 for b in breaks) and metric in m.DERIVED
+    large = any(abs(b) >= 100 for b in breaks) and metric in metrics.DERIVED
 
     def show(x: float) -> str:  # whole numbers once the edges are large: keeps one line
         return fmt.number(x, 0) if large else fmt.value(metric, x)

@@ -17,8 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics import formats as fmt
-from analytics import labels, queries
-from analytics import metrics as m
+from analytics import labels, metrics, queries
 
 NO_EVENTS = "所选范围内没有事件。"
 
@@ -129,7 +128,7 @@ class Panel:
 
 def tone(metric: str, change) -> str:
     """ "good" or "bad" for a change of ``metric`` by its direction; "" when flat or neutral."""
-    better = m.better(metric)
+    better = metrics.better(metric)
     shown = fmt.change(metric, change)
     if not shown or shown == fmt.FLAT or better == "neutral":
         return ""
@@ -137,19 +136,19 @@ def tone(metric: str, change) -> str:
 
 
 def kpi_figures(
-    kpis: pd.DataFrame, comparison: str, metrics: Iterable[str] | None = None
+    kpis: pd.DataFrame, comparison: str, keys: Iterable[str] | None = None
 ) -> tuple[KeyFigure, ...]:
     """The metric cards of ``data.kpis``: value, change and last period."""
     rows = kpis.set_index("metric")
     cards = []
-    for metric in metrics or rows.index:
+    for metric in keys or rows.index:
         row = rows.loc[metric]
         shown = fmt.change(metric, row["change"])
         previous = fmt.value(metric, row["previous"])
         previous = f"上期 {previous}" if previous != fmt.MISSING else ""
         note = f"{comparison} {shown}({previous})" if shown and comparison else previous
         value = fmt.value(metric, row["value"])
-        cards.append(KeyFigure(m.label(metric), value, note, tone(metric, row["change"])))
+        cards.append(KeyFigure(metrics.label(metric), value, note, tone(metric, row["change"])))
     return tuple(cards)
 
 
@@ -159,9 +158,9 @@ def with_change(comparison: str, metric: str, change) -> str:
     return f" · {comparison} {shown}" if shown and comparison else ""
 
 
-def comparison_note(rng, f, compare: str | None) -> str:
+def comparison_note(coverage, f, compare: str | None) -> str:
     """同比(对比期 …), or why there is no comparison."""
-    if queries.comparable(f, compare, rng):
+    if queries.comparable(f, compare, coverage):
         c = f.comparison(compare)
         return f"{labels.COMPARISON.get(compare, '')}(对比期 {fmt.period(c.start, c.end)})"
-    return queries.comparison_problem(f, compare, rng) or ""
+    return queries.comparison_problem(f, compare, coverage) or ""

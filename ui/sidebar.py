@@ -5,8 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import formats as fmt
-from analytics import labels
-from analytics import queries as q
+from analytics import labels, queries
 from analytics.filters import COMPARISONS, PERIOD_PRESETS, Filters, preset_period
 from analytics.schema import BOARDS, CHANNELS, EVENT_TYPES
 from ui import data
@@ -29,31 +28,31 @@ def _reset() -> None:
 
 def filter_sidebar(src: data.Source) -> tuple[Filters, str | None]:
     """Draw the filters and return the selection and the comparison kind (同比/环比)."""
-    rng = data.data_range(src)
+    coverage = data.data_range(src)
     units = data.org_units(src)
     grids = data.grid_reference(src)
     names = dict(zip(units["unit_id"], units["name"], strict=True))
     sb = st.sidebar
-    sb.caption(f"数据截至 {fmt.moment(rng.as_of)}")
+    sb.caption(f"数据截至 {fmt.moment(coverage.as_of)}")
 
     preset = sb.selectbox(
         "时间范围", PERIOD_PRESETS, format_func=labels.PERIOD_PRESET.get, key="f_preset"
     )
     if preset == "custom":
-        ytd_start, _ = preset_period("ytd", rng.last_day)
-        default = (max(ytd_start, rng.first_day), rng.last_day)  # within the data's span
+        ytd_start, _ = preset_period("ytd", coverage.last_day)
+        default = (max(ytd_start, coverage.first_day), coverage.last_day)  # within the data's span
         st.session_state.setdefault("f_range", default)  # or the dates a link carried
         picked = sb.date_input(
             "起止日期",
-            min_value=rng.first_day,
-            max_value=rng.last_day,
+            min_value=coverage.first_day,
+            max_value=coverage.last_day,
             key="f_range",
             format="YYYY-MM-DD",
         )
         start, end = (picked[0], picked[-1]) if picked else default
     else:
-        start, end = preset_period(preset, rng.last_day)
-    start, end = max(start, rng.first_day), min(end, rng.last_day)
+        start, end = preset_period(preset, coverage.last_day)
+    start, end = max(start, coverage.first_day), min(end, coverage.last_day)
     if end < start:
         start = end
     compare = sb.radio(
@@ -148,11 +147,13 @@ def scope_label(f: Filters, src: data.Source) -> str:
     return " · ".join(parts)
 
 
-def period_caption(f: Filters, compare: str | None, rng) -> str:
+def period_caption(f: Filters, compare: str | None, coverage) -> str:
     """统计期 · the comparison period (or why there is none) · 数据截至: a page's caption line."""
-    if q.comparable(f, compare, rng):
+    if queries.comparable(f, compare, coverage):
         c = f.comparison(compare)
         compared = f"{labels.COMPARISON.get(compare, '')}对比期:{fmt.period(c.start, c.end)}"
     else:
-        compared = q.comparison_problem(f, compare, rng)
-    return f"统计期:{fmt.period(f.start, f.end)} · {compared} · 数据截至 {fmt.moment(rng.as_of)}"
+        compared = queries.comparison_problem(f, compare, coverage)
+    return (
+        f"统计期:{fmt.period(f.start, f.end)} · {compared} · 数据截至 {fmt.moment(coverage.as_of)}"
+    )

@@ -126,10 +126,10 @@ def run(con: BaseBackend, scenario: Scenario, settings: Settings | None = None) 
     settings = settings or Settings()
     hours = settings.worker_hours_per_month
     scope = whatif.load_scope(con, scenario.unit_id)
-    rng = data_range(con)
-    if rng is None:
+    coverage = data_range(con)
+    if coverage is None:
         raise ValueError("数据库中还没有事件,无法校准预测模型。")
-    calibrated = whatif.calibrated_model(con, rng, hours)
+    calibrated = whatif.calibrated_model(con, coverage, hours)
     started = time.perf_counter()
     plan = draw(scope, scenario, calibrated[0], hours)
     seconds = time.perf_counter() - started

@@ -134,7 +134,7 @@ def hand_edits(scope: Scope, edits: tuple[tuple[str, ...], ...]) -> partition.Pl
 
 
 def calibrated_model(
-    con: BaseBackend, rng: DataRange, hours_per_month: float = WORKER_HOURS_PER_MONTH
+    con: BaseBackend, coverage: DataRange, hours_per_month: float = WORKER_HOURS_PER_MONTH
 ) -> tuple[pd.DataFrame, queueing.Model, dict[str, queueing.Backtest]]:
     """The better response model and both models' back-tests, fitted on every grid of the
     district, with the calibration rows and back-test predictions of ``con``'s scope only.
@@ -142,7 +142,7 @@ def calibrated_model(
     A street or community alone has too few grids to fit a model (a community has about
     five), and the same scope must get the same prediction whoever views it; the model's
     coefficients and error figures show no unit's rows (``access.unscoped``)."""
-    everyone = calibration_grids(access.unscoped(con), rng, hours_per_month)
+    everyone = calibration_grids(access.unscoped(con), coverage, hours_per_month)
     model, tests = queueing.calibrate(everyone)
     mine = set(con.table("grids").grid_id.execute())
     if len(mine) == everyone["grid_id"].nunique() or access.scope_of_backend(con).whole:
@@ -155,17 +155,17 @@ def calibrated_model(
 
 
 def calibration_grids(
-    con: BaseBackend, rng: DataRange, hours_per_month: float = WORKER_HOURS_PER_MONTH
+    con: BaseBackend, coverage: DataRange, hours_per_month: float = WORKER_HOURS_PER_MONTH
 ) -> pd.DataFrame:
     """Every current grid's last year: events, households (its buildings'), rate (events per
     working hour of the grid), servers (full-time workers), median_hours, p90_hours,
     on_time_rate (the metrics of ``metrics``). Grids without staff or events are left out."""
-    start = max(rng.first_day, rng.last_day - timedelta(days=CALIBRATION_DAYS - 1))
-    f = Filters(start, rng.last_day)
+    start = max(coverage.first_day, coverage.last_day - timedelta(days=CALIBRATION_DAYS - 1))
+    f = Filters(start, coverage.last_day)
     figures = metric_table(
         con,
         f,
-        rng,
+        coverage,
         ["intake", "response_median", "response_p90", "on_time_rate"],
         by=["grid_id"],
         compare=None,

@@ -94,7 +94,7 @@ def district(tmp_path_factory) -> District:
                     con,
                     dataclasses.replace(period, street_id=street),
                     span,
-                    metrics=("intake",),
+                    keys=("intake",),
                     compare=None,
                 )["value"].iloc[0]
             )

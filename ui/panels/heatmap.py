@@ -9,10 +9,7 @@ from functools import partial
 import pandas as pd
 
 from analytics import formats as fmt
-from analytics import heatmap as hm
-from analytics import labels
-from analytics import metrics as m
-from analytics import queries as q
+from analytics import heatmap, labels, metrics, queries
 from analytics.filters import Filters
 from ui import charts, data, findings, maps
 from ui.context import Context
@@ -22,13 +19,13 @@ from ui.sidebar import scope_label
 TITLE = "网格热力图"
 MOST_IN_NEED = 12  # the grids listed beside the map (and on its slide)
 ON_THE_MAP_SLIDE = 3  # of them, as key figures beside the map
-CARD_METRICS = ("intake", *hm.MAP_METRICS)  # one grid's cards: intake, then the map's
+CARD_METRICS = ("intake", *heatmap.MAP_METRICS)  # one grid's cards: intake, then the map's
 Months = tuple[date, date] | None  # the page's month slider: first and last month, or all
 
 
 def period(ctx: Context, months: Months = None) -> Filters:
     """The sidebar's filters, narrowed to ``months`` when the slider chose some."""
-    return hm.months_within(ctx.filters, *months) if months else ctx.filters
+    return heatmap.months_within(ctx.filters, *months) if months else ctx.filters
 
 
 def grids(ctx: Context, months: Months = None) -> pd.DataFrame:
@@ -59,16 +56,16 @@ def build(
     the event density over it if ``density``, the ``worst`` grids raised in 3-D and ``grid``
     outlined; and the grids most in need on ``metric``."""
     src, f = ctx.src, period(ctx, months)
-    queries = {
+    calls = {
         "grids": partial(data.grid_figures, src, f, ctx.compare),
         "shapes": partial(data.grid_shapes, src, ctx.filters),  # outlines: whatever the months
         "placement": partial(data.placement, src, f),
     }
     if density:
-        queries["hexes"] = partial(data.density_hexes, src, f)
-    data.prefetch(*queries.values())
-    every, shapes, placement = queries["grids"](), queries["shapes"](), queries["placement"]()
-    hexes = queries["hexes"]() if density else None
+        calls["hexes"] = partial(data.density_hexes, src, f)
+    data.prefetch(*calls.values())
+    every, shapes, placement = calls["grids"](), calls["shapes"](), calls["placement"]()
+    hexes = calls["hexes"]() if density else None
     style_url = data.settings()[0].map_style_url  # the page explains an unusable file
     place = fmt.plain(scope_label(ctx.filters, src))
     return Panel(
@@ -81,8 +78,8 @@ def build(
 
 
 def _map(grids, shapes, metric, hexes, worst, grid, placement, style_url, place) -> Section:
-    worse_high = hm.MAP_METRICS[metric]
-    label = m.label(metric)
+    worse_high = heatmap.MAP_METRICS[metric]
+    label = metrics.label(metric)
     if grids.empty or shapes.empty:
         return Section(
             "heat_map",
@@ -91,7 +88,7 @@ def _map(grids, shapes, metric, hexes, worst, grid, placement, style_url, place)
             if grids.empty
             else "所选范围内没有网格边界数据:请在「数据导入」页导入网格边界(GeoJSON)。",
         )
-    ranked = hm.worst(grids, metric, ON_THE_MAP_SLIDE)
+    ranked = heatmap.worst(grids, metric, ON_THE_MAP_SLIDE)
     figures = tuple(
         KeyFigure(
             f"最需要关注 · 第{i}",
@@ -119,7 +116,7 @@ def _map(grids, shapes, metric, hexes, worst, grid, placement, style_url, place)
     note = findings.map_note(placement)
     if note:
         notes.append(note)
-    extrude = tuple(hm.worst(grids, metric, worst)["grid_id"]) if worst else ()
+    extrude = tuple(heatmap.worst(grids, metric, worst)["grid_id"]) if worst else ()
     drawn = grids.merge(shapes, on="grid_id", how="inner")
     return Section(
         "heat_map",
@@ -149,8 +146,8 @@ def _map(grids, shapes, metric, hexes, worst, grid, placement, style_url, place)
 
 
 def _most_in_need(grids, metric) -> Section:
-    label = m.label(metric)
-    ranked = hm.worst(grids, metric, MOST_IN_NEED)
+    label = metrics.label(metric)
+    ranked = heatmap.worst(grids, metric, MOST_IN_NEED)
     table = pd.DataFrame(
         {
             "网格": ranked["name"],
@@ -183,7 +180,7 @@ def grid_line(ctx: Context, grid: pd.Series, months: Months = None) -> str:
     """Where the grid is, its households, people, area and staff (and what the cards'
     changes compare with)."""
     f = period(ctx, months)
-    comparable = q.comparable(f, ctx.compare, data.data_range(ctx.src))
+    comparable = queries.comparable(f, ctx.compare, data.data_range(ctx.src))
     return (
         f"{grid['street_name']} · {grid['community_name']} · "
         f"{fmt.count(grid['households'])} 户 · {fmt.count(grid['population'])} 人 · "
@@ -199,22 +196,22 @@ def grid_cards(grid: pd.Series) -> list[tuple[str, object, object, object]]:
     cards = []
     for key in CARD_METRICS:
         previous = grid.get(f"{key}_prev")
-        cards.append((key, grid[key], previous, m.change(key, grid[key], previous)))
+        cards.append((key, grid[key], previous, metrics.change(key, grid[key], previous)))
     return cards
 
 
 def grid_panel(ctx: Context, grid: pd.Series, months: Months = None) -> Panel:
     """One grid (``grid_row``): its monthly intake, main categories and staff."""
     src, f, compare = ctx.src, period(ctx, months), ctx.compare
-    scope = hm.grid_scope(f, grid)
-    queries = {
+    scope = heatmap.grid_scope(f, grid)
+    calls = {
         "trend": partial(data.intake_trend, src, scope, "event_type", "month", None),
         "categories": partial(data.top_categories, src, scope, 5, compare),
         "workers": partial(data.grid_workers, src, f, grid["grid_id"]),
     }
-    data.prefetch(*queries.values())
+    data.prefetch(*calls.values())
     name = f"{grid['community_name']}{grid['name']}"
-    trend, top = queries["trend"](), queries["categories"]()
+    trend, top = calls["trend"](), calls["categories"]()
     empty = "该网格在统计期内没有事件。"
     return Panel(
         name,
@@ -235,7 +232,7 @@ def grid_panel(ctx: Context, grid: pd.Series, months: Months = None) -> Panel:
                 empty=empty,
                 name=f"主要业务类别_{name}",
             ),
-            _workers(queries["workers"](), grid),
+            _workers(calls["workers"](), grid),
         ),
     )
 

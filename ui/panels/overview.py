@@ -9,9 +9,7 @@ from functools import partial
 import pandas as pd
 
 from analytics import formats as fmt
-from analytics import labels
-from analytics import metrics as m
-from analytics import queries as q
+from analytics import labels, metrics, queries
 from ui import charts, data, findings, maps
 from ui.context import Context
 from ui.panel import AreaMap, KeyFigure, Panel, Section, Table, kpi_figures, with_change
@@ -19,8 +17,8 @@ from ui.sidebar import scope_label
 
 TITLE = "一屏统览"
 # The map's metrics (colour darker where higher is worse): grids, or hexagons of events.
-MAP_METRICS = {k: m.higher_is_worse(k) for k in ("density", "closure_rate", "overdue")}
-HEX_MAP_METRICS = {k: m.higher_is_worse(k) for k in ("intake", "closure_rate", "overdue")}
+MAP_METRICS = {k: metrics.higher_is_worse(k) for k in ("density", "closure_rate", "overdue")}
+HEX_MAP_METRICS = {k: metrics.higher_is_worse(k) for k in ("intake", "closure_rate", "overdue")}
 TOP_CATEGORIES = 8
 NO_GRIDS = "所选范围内没有网格(数据只到街道、社区一级),无法按网格预警。"
 PER = {"density": " 件/千户", "overdue": " 件"}  # after a grid's value in the map's figures
@@ -73,10 +71,10 @@ def build(ctx: Context, map_metric: str | None = None) -> Panel:
     """``map_metric``: what colours the map, one of ``MAP_METRICS`` (or ``HEX_MAP_METRICS``
     when the map draws hexagons); None is the first of them."""
     src, f, compare = ctx.src, ctx.filters, ctx.compare
-    rng = data.data_range(src)
+    coverage = data.data_range(src)
     comparison = labels.COMPARISON.get(compare, "")
     place = fmt.plain(scope_label(f, src))
-    queries = {
+    calls = {
         "kpis": partial(data.kpis, src, f, compare),
         # Monthly lines read best against the same months a year earlier, whatever the cards use.
         "trend": partial(data.intake_trend, src, f, "event_type", "month", "yoy"),
@@ -86,25 +84,27 @@ def build(ctx: Context, map_metric: str | None = None) -> Panel:
         "categories": partial(data.top_categories, src, f, TOP_CATEGORIES, compare),
         "ageing": partial(data.backlog_ageing, src, f),
     }
-    data.prefetch(*queries.values())
-    kpis, grids, placement = queries["kpis"](), queries["grids"](), queries["placement"]()
-    shapes = queries["shapes"]()
+    data.prefetch(*calls.values())
+    kpis, grids, placement = calls["kpis"](), calls["grids"](), calls["placement"]()
+    shapes = calls["shapes"]()
     style_url = data.settings()[0].map_style_url  # the heatmap page explains an unusable file
     if shapes.empty:  # no grid outlines: hexagons of the events' coordinates
         hexes = data.hex_metrics(src, f, compare)
         area = _hex_map(hexes, map_metric or next(iter(HEX_MAP_METRICS)), placement, style_url)
     else:
         area = _grid_map(grids, shapes, map_metric or next(iter(MAP_METRICS)), placement, style_url)
-    comparable = q.comparable(f, compare, rng)
+    comparable = queries.comparable(f, compare, coverage)
     return Panel(
         TITLE,
         (
-            _trend(queries["trend"](), kpis, comparison, place),
+            _trend(calls["trend"](), kpis, comparison, place),
             area,
-            _categories(queries["categories"](), comparison, place),
-            _worsening(grids, comparable, comparison, q.comparison_problem(f, compare, rng)),
+            _categories(calls["categories"](), comparison, place),
+            _worsening(
+                grids, comparable, comparison, queries.comparison_problem(f, compare, coverage)
+            ),
             _overdue(grids, placement),
-            _ageing(queries["ageing"](), kpis, comparison, place),
+            _ageing(calls["ageing"](), kpis, comparison, place),
         ),
     )
 
@@ -128,7 +128,7 @@ def _grid_map(grids, shapes, metric, placement, style_url) -> Section:
         top = ranked.iloc[-1 if worse_high else 0]
         figures.append(
             KeyFigure(
-                f"{m.label(metric)}{'最高' if worse_high else '最低'}",
+                f"{metrics.label(metric)}{'最高' if worse_high else '最低'}",
                 f"{top['community_name']} {top['name']}",
                 fmt.value(metric, top[metric]) + PER.get(metric, ""),
                 "bad",
@@ -200,13 +200,13 @@ def _categories(top, comparison, place) -> Section:
 
 
 def _worsening(grids, comparable, comparison, problem) -> Section:
-    worse = q.worsening_grids(grids) if comparable else pd.DataFrame()
+    worse = queries.worsening_grids(grids) if comparable else pd.DataFrame()
     if grids.empty:
         empty = NO_GRIDS
     elif not comparable:
         empty = f"无法比较网格受理量的变化:{problem}。"
     else:
-        empty = f"没有受理量上升的网格(两期各需至少 {m.MIN_EVENTS_TO_COMPARE} 件才比较)。"
+        empty = f"没有受理量上升的网格(两期各需至少 {metrics.MIN_EVENTS_TO_COMPARE} 件才比较)。"
     return Section(
         "worsening",
         f"预警 · 受理量{comparison}上升最快的网格",
@@ -216,7 +216,7 @@ def _worsening(grids, comparable, comparison, problem) -> Section:
 
 
 def _overdue(grids, placement) -> Section:
-    late = q.overdue_grids(grids)
+    late = queries.overdue_grids(grids)
     if grids.empty:
         empty = NO_GRIDS
     elif placement["no_grid"]:

@@ -8,8 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from analytics import formats as fmt
-from analytics import labels
-from analytics import rankings as rk
+from analytics import labels, rankings
 from ui import charts, data
 from ui.context import Context
 from ui.panel import Download, KeyFigure, Panel, Section, Table
@@ -63,10 +62,10 @@ def _percent(series: pd.Series) -> pd.Series:
     return (series * 100).round(1)
 
 
-def ranked_table(ranking: rk.Ranking, unit_title: str) -> pd.DataFrame:
+def ranked_table(ranking: rankings.Ranking, unit_title: str) -> pd.DataFrame:
     """The ranked units as shown and downloaded."""
-    df, workers = ranking.ranked, ranking.level == rk.WORKERS
-    table = {"名次": df["rank"], "档次": df["tier"].map(rk.tier_name)}
+    df, workers = ranking.ranked, ranking.level == rankings.WORKERS
+    table = {"名次": df["rank"], "档次": df["tier"].map(rankings.tier_name)}
     if workers:
         table |= {
             "网格员": df["name"],
@@ -92,18 +91,18 @@ def ranked_table(ranking: rk.Ranking, unit_title: str) -> pd.DataFrame:
             "巡查上报": df["reports"],
         }
     else:
-        table |= {f"{rk.PART_LABELS[p]}(%)": _percent(df[p]) for p in rk.UNIT_RATES}
+        table |= {f"{rankings.PART_LABELS[p]}(%)": _percent(df[p]) for p in rankings.UNIT_RATES}
         table["受理量"] = df["intake"]
-    table["近6月名次"] = df["trend"].map(rk.trend_text)
+    table["近6月名次"] = df["trend"].map(rankings.trend_text)
     return pd.DataFrame(table)
 
 
-def slide_table(ranking: rk.Ranking, unit_title: str) -> pd.DataFrame:
+def slide_table(ranking: rankings.Ranking, unit_title: str) -> pd.DataFrame:
     """The ranking on its slide: place, tier, name, score, change and events."""
-    df, workers = ranking.ranked, ranking.level == rk.WORKERS
+    df, workers = ranking.ranked, ranking.level == rankings.WORKERS
     table = {
         "名次": df["rank"].astype(str),
-        "档次": df["tier"].map(rk.tier_name),
+        "档次": df["tier"].map(rankings.tier_name),
         unit_title: names(df, workers),
         "得分": df["score"].map(lambda s: f"{s:.2f}"),
     }
@@ -115,10 +114,10 @@ def slide_table(ranking: rk.Ranking, unit_title: str) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
-def apart_table(ranking: rk.Ranking, unit_title: str) -> pd.DataFrame:
+def apart_table(ranking: rankings.Ranking, unit_title: str) -> pd.DataFrame:
     """The units not ranked, with why."""
     df = ranking.apart
-    if ranking.level == rk.WORKERS:
+    if ranking.level == rankings.WORKERS:
         table = {
             "网格员": df["name"],
             "网格员编号": df["unit_id"],
@@ -136,7 +135,9 @@ def apart_table(ranking: rk.Ranking, unit_title: str) -> pd.DataFrame:
 
 
 def _changes(df: pd.DataFrame) -> list[str]:
-    return [rk.change_text(c, n) for c, n in zip(df["rank_change"], df["is_new"], strict=True)]
+    return [
+        rankings.change_text(c, n) for c, n in zip(df["rank_change"], df["is_new"], strict=True)
+    ]
 
 
 def _formats(table: pd.DataFrame) -> dict[str, str]:
@@ -162,10 +163,10 @@ def build(
     defaults) with units of fewer than ``min_events`` events apart (the deployment's
     ``[rankings] min_events``); ``weights`` must pass ``rankings.weights_problem``."""
     src, f = ctx.src, ctx.filters
-    levels = rk.levels_below(f, src.scope)
+    levels = rankings.levels_below(f, src.scope)
     level = level or levels[0]
-    workers = level == rk.WORKERS
-    weights = dict(weights or (rk.WORKER_WEIGHTS if workers else rk.UNIT_WEIGHTS))
+    workers = level == rankings.WORKERS
+    weights = dict(weights or (rankings.WORKER_WEIGHTS if workers else rankings.UNIT_WEIGHTS))
     if min_events is None:
         min_events = data.settings()[0].ranking_min_events
     key = tuple((part, float(w)) for part, w in weights.items())
@@ -184,10 +185,10 @@ def build(
     apart = f"事件数少于 {fmt.count(ranking.min_events)} 件或缺少计分指标"
     own = None
     if not src.scope.whole and level == levels[0] and not workers:  # the viewer's peers
-        own = rk.standing(ranking, src.scope.unit_id, unit_title)
-    parts = rk.WORKER_PARTS if workers else rk.UNIT_RATES
-    descriptions = rk.WORKER_DESCRIPTIONS if workers else rk.UNIT_DESCRIPTIONS
-    rules = ";".join(f"{rk.PART_LABELS[p]}:{descriptions[p]}" for p in parts)
+        own = rankings.standing(ranking, src.scope.unit_id, unit_title)
+    parts = rankings.WORKER_PARTS if workers else rankings.UNIT_RATES
+    descriptions = rankings.WORKER_DESCRIPTIONS if workers else rankings.UNIT_DESCRIPTIONS
+    rules = ";".join(f"{rankings.PART_LABELS[p]}:{descriptions[p]}" for p in parts)
     sections = [
         _scores(ranking, weights, unit_title, apart, name),
         _ranked(ranking, unit_title, months, apart, own, fmt.plain(scope), name, f),
@@ -200,15 +201,15 @@ def build(
 
 
 def _scores(ranking, weights, unit_title, apart, name) -> Section:
-    ranked, workers = ranking.ranked, ranking.level == rk.WORKERS
+    ranked, workers = ranking.ranked, ranking.level == rankings.WORKERS
     drawn = bars(ranked, workers)
     figures = [
         KeyFigure(
             f"第{row.rank}名",
             shown,
-            f"得分 {row.score:.2f} · {rk.tier_name(row.tier)}"
+            f"得分 {row.score:.2f} · {rankings.tier_name(row.tier)}"
             + (
-                f" · 名次变化 {rk.change_text(row.rank_change, row.is_new)}"
+                f" · 名次变化 {rankings.change_text(row.rank_change, row.is_new)}"
                 if ranking.previous
                 else ""
             ),
@@ -226,7 +227,7 @@ def _scores(ranking, weights, unit_title, apart, name) -> Section:
             "活跃度以参评专职网格员月均巡查上报的中位数"
             f"({fmt.number(ranking.notes.get('activity_median'))} 件/月)为满分线。"
         )
-    formula = weights_formula(rk.shares(weights), rk.PART_LABELS)
+    formula = weights_formula(rankings.shares(weights), rankings.PART_LABELS)
     return Section(
         "scores",
         f"{unit_title}得分与档次",
@@ -278,7 +279,7 @@ def _ranked(ranking, unit_title, months, apart, own, place, name, f) -> Section:
         notes=tuple(notes),
         empty=empty,
         hint=""
-        if ranking.level == rk.WORKERS
+        if ranking.level == rankings.WORKERS
         else "如需只按 12345 热线考核,可在左侧「更多筛选 · 来源渠道」中选择。",
         name=name,
         download=Download(table, name, key="rk_dl_ranked") if not ranked.empty else None,

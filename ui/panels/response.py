@@ -9,9 +9,7 @@ from functools import partial
 import pandas as pd
 
 from analytics import formats as fmt
-from analytics import labels
-from analytics import metrics as m
-from analytics import response as rs
+from analytics import labels, metrics, response
 from ui import charts, data
 from ui.context import Context
 from ui.panel import NO_EVENTS, Download, KeyFigure, Panel, Section, Table, kpi_figures
@@ -36,16 +34,17 @@ NO_DURATIONS = {
 
 def caption(ctx: Context) -> str:
     """The page's line under its title: period, data as-of, the unit of durations."""
-    f, rng = ctx.filters, data.data_range(ctx.src)
-    return f"统计期:{fmt.period(f.start, f.end)} · 数据截至 {fmt.moment(rng.as_of)} · 时长单位:小时"
+    f, coverage = ctx.filters, data.data_range(ctx.src)
+    as_of = fmt.moment(coverage.as_of)
+    return f"统计期:{fmt.period(f.start, f.end)} · 数据截至 {as_of} · 时长单位:小时"
 
 
 def pivots(ctx: Context) -> tuple[date, date, date] | None:
     """The pivot dates the data allows (first, last) and the one the page opens with; None
     with a single day of data."""
-    rng = data.data_range(ctx.src)
-    bounds = rs.pivot_bounds(rng)
-    return None if bounds is None else (*bounds, rs.default_pivot(rng))
+    coverage = data.data_range(ctx.src)
+    bounds = response.pivot_bounds(coverage)
+    return None if bounds is None else (*bounds, response.default_pivot(coverage))
 
 
 def before_after_table(figures: pd.DataFrame) -> pd.DataFrame:
@@ -53,7 +52,7 @@ def before_after_table(figures: pd.DataFrame) -> pd.DataFrame:
     rows = list(figures[["metric", "before", "after", "change"]].itertuples(index=False))
     return pd.DataFrame(
         {
-            "指标": [m.label(r.metric) for r in rows],
+            "指标": [metrics.label(r.metric) for r in rows],
             "之前": [fmt.value(r.metric, r.before) for r in rows],
             "之后": [fmt.value(r.metric, r.after) for r in rows],
             "变化": [fmt.change(r.metric, r.change) or fmt.MISSING for r in rows],
@@ -66,7 +65,7 @@ def measure_name(key: str) -> str:
     return MEASURES[key].split("(")[0]
 
 
-def rank_test_finding(key: str, test: rs.RankTest | None) -> str:
+def rank_test_finding(key: str, test: response.RankTest | None) -> str:
     """What the before/after rank test of measure ``key`` says, in words."""
     if test is None:
         return "一侧没有数据,无法检验。"
@@ -76,7 +75,7 @@ def rank_test_finding(key: str, test: rs.RankTest | None) -> str:
         verdict = f"之后{'更短' if faster else '更长'},差异显著"
     else:
         verdict = "差异不显著,可能是随机波动"
-    unit = "秒" if rs.RANK_RESOLUTION_SECONDS[key] == 1 else "整分钟"
+    unit = "秒" if response.RANK_RESOLUTION_SECONDS[key] == 1 else "整分钟"
     return (
         f"{verdict}(Mann-Whitney 秩和检验,按{unit}比较,{p_text};"
         f"随机抽一件“之后”比一件“之前”{'更长' if not faster else '更短'}的概率 "
@@ -98,38 +97,38 @@ def build(
     src, f, compare = ctx.src, ctx.filters, ctx.compare
     comparison = labels.COMPARISON.get(compare, "")
     place = fmt.plain(scope_label(f, src))
-    rng = data.data_range(src)
+    coverage = data.data_range(src)
     choice = pivots(ctx)
     if choice is not None and pivot is None:
         pivot = choice[2]
     sides = data.sides(src, f, pivot, days) if choice is not None else None
-    queries = {
+    calls = {
         "kpis": partial(data.kpis, src, f, compare),
         "distribution": partial(data.distribution, src, f, measure, by),
         "stages": partial(data.stage_breakdown, src, f, by),
         "sla": partial(data.sla, src, f),
     }
     if sides is not None:
-        queries["before_after"] = partial(data.before_after, src, sides)
-        queries["rank_tests"] = partial(data.rank_tests, src, sides)
-    data.prefetch(*queries.values())
-    kpis = queries["kpis"]()
+        calls["before_after"] = partial(data.before_after, src, sides)
+        calls["rank_tests"] = partial(data.rank_tests, src, sides)
+    data.prefetch(*calls.values())
+    kpis = calls["kpis"]()
     if choice is None:
         compared = _before_after(
-            None, None, None, pivot, place, f"数据只有 {fmt.day(rng.first_day)} 一天"
+            None, None, None, pivot, place, f"数据只有 {fmt.day(coverage.first_day)} 一天"
         )
     elif sides is None:
         compared = _before_after(None, None, None, pivot, place, "")
     else:
         compared = _before_after(
-            sides, queries["before_after"](), queries["rank_tests"](), pivot, place, ""
+            sides, calls["before_after"](), calls["rank_tests"](), pivot, place, ""
         )
     return Panel(
         TITLE,
         (
-            _distribution(queries["distribution"](), kpis, comparison, measure, by, log, place),
-            _stages(queries["stages"](), by, place),
-            _sla(queries["sla"](), kpis, comparison, place),
+            _distribution(calls["distribution"](), kpis, comparison, measure, by, log, place),
+            _stages(calls["stages"](), by, place),
+            _sla(calls["sla"](), kpis, comparison, place),
             compared,
         ),
     )
@@ -154,7 +153,7 @@ def _distribution(dist, kpis, comparison, measure, by, log, place) -> Section:
     if not dist.empty:
         table = pd.DataFrame(
             {GROUPS[by]: dist["label"], "件数": dist["n"]}
-            | {f"{k.upper()}(小时)": dist[k].round(2) for k in rs.QUANTILES}
+            | {f"{k.upper()}(小时)": dist[k].round(2) for k in response.QUANTILES}
         )
         download = Download(table, name)
     return Section(
@@ -171,20 +170,20 @@ def _distribution(dist, kpis, comparison, measure, by, log, place) -> Section:
 
 def _stages(stages, by, place) -> Section:
     figures = []
-    for metric in rs.STAGE_METRICS:
+    for metric in response.STAGE_METRICS:
         known = stages.dropna(subset=[metric])
         if not known.empty:
             row = known.loc[known[metric].idxmax()]
             figures.append(
-                KeyFigure(f"{m.label(metric)}最长", row["label"], fmt.hours(row[metric]))
+                KeyFigure(f"{metrics.label(metric)}最长", row["label"], fmt.hours(row[metric]))
             )
-    drawn = not stages.empty and not stages[list(rs.STAGE_METRICS)].isna().all().all()
+    drawn = not stages.empty and not stages[list(response.STAGE_METRICS)].isna().all().all()
     name = f"各环节时长_按{GROUPS[by]}_{place}"
     download = None
     if drawn:
         table = pd.DataFrame(
             {GROUPS[by]: stages["label"]}
-            | {m.label(k): stages[k].round(2) for k in rs.STAGE_METRICS}
+            | {metrics.label(k): stages[k].round(2) for k in response.STAGE_METRICS}
         )
         download = Download(table, name)
     return Section(
@@ -225,7 +224,7 @@ def _sla(compliance, kpis, comparison, place) -> Section:
                     lambda h: labels.of("handling_type", h)
                 ),
                 "有时限事件": compliance["total"],
-                **{charts.SLA_NAMES[s]: compliance[s] for s in rs.SLA_STATES},
+                **{charts.SLA_NAMES[s]: compliance[s] for s in response.SLA_STATES},
                 "按时办结率": compliance["on_time_rate"].map(fmt.rate),
             }
         )

@@ -8,10 +8,7 @@ from functools import partial
 import pandas as pd
 
 from analytics import formats as fmt
-from analytics import labels
-from analytics import metrics as m
-from analytics import queries as q
-from analytics import trends as tr
+from analytics import labels, metrics, queries, trends
 from ui import charts, data
 from ui.context import Context
 from ui.panel import Download, KeyFigure, Panel, Section, Table, kpi_figures, with_change
@@ -25,7 +22,7 @@ COMPARED_STREETS = 2  # the unit comparison starts with the first two streets
 MAX_UNITS = 4  # units compared at once
 SPANS = {"day": "天", "week": "周", "month": "个月"}  # "近 4 周"
 MOVING_HELP = (
-    "、".join(f"按{FREQS[freq]}为近 {tr.MOVING_WINDOW[freq]} {SPANS[freq]}" for freq in FREQS)
+    "、".join(f"按{FREQS[freq]}为近 {trends.MOVING_WINDOW[freq]} {SPANS[freq]}" for freq in FREQS)
     + "的平均"
 )
 
@@ -37,19 +34,19 @@ UNITS_WITHOUT_HOUSEHOLDS = (
 
 def caption(ctx: Context) -> str:
     """The page's line under its title: period, how intake is dated, data as-of."""
-    f, rng = ctx.filters, data.data_range(ctx.src)
+    f, coverage = ctx.filters, data.data_range(ctx.src)
     return (
         f"统计期:{fmt.period(f.start, f.end)} · 受理量按上报时间计 · "
-        f"数据截至 {fmt.moment(rng.as_of)}"
+        f"数据截至 {fmt.moment(coverage.as_of)}"
     )
 
 
 def no_comparison(ctx: Context) -> str | None:
     """Why last year cannot be laid over this one, or None when it can."""
-    f, rng = ctx.filters, data.data_range(ctx.src)
-    if q.comparable(f, "yoy", rng):
+    f, coverage = ctx.filters, data.data_range(ctx.src)
+    if queries.comparable(f, "yoy", coverage):
         return None
-    return q.comparison_problem(f, "yoy", rng) or "没有上年同期数据。"
+    return queries.comparison_problem(f, "yoy", coverage) or "没有上年同期数据。"
 
 
 def unit_options(src) -> dict[str, str]:
@@ -90,14 +87,14 @@ def build(
     """The view at the page's choices: 时间粒度, 显示方式, 叠加上年同期 (only where last year
     is in the data), 移动平均 and the units compared (None: the first streets)."""
     src, f = ctx.src, ctx.filters
-    rng = data.data_range(src)
+    coverage = data.data_range(src)
     problem = no_comparison(ctx)
     previous = previous and problem is None
     units = default_units(src) if units is None else tuple(units)
     place = fmt.plain(scope_label(f, src))
     spike_freq = "week" if freq == "month" else freq  # a month is too coarse to see a spike
     options = unit_options(src)
-    queries = {
+    calls = {
         "kpis": partial(data.kpis, src, f, "yoy"),
         "types": partial(data.type_trend, src, f, freq, "yoy" if previous else None),
         "categories": partial(data.category_trend, src, f, freq),
@@ -107,21 +104,21 @@ def build(
         "placement": partial(data.placement, src, f),
         "units": partial(data.unit_comparison, src, f, units, freq) if units else None,
     }
-    data.prefetch(*(call for call in queries.values() if call is not None))
-    placement = queries["placement"]()
+    data.prefetch(*(call for call in calls.values() if call is not None))
+    placement = calls["placement"]()
     names = data.unit_names(src)
-    judged, found = queries["spikes"]()
+    judged, found = calls["spikes"]()
     sections = [
-        _types(queries["types"](), queries["kpis"](), freq, mode, previous, moving, place),
-        _categories(queries["categories"](), queries["top"](), freq, place),
-        _rising(queries["rising"]() if queries["rising"] else pd.DataFrame(), problem, place),
-        _spikes(judged, found, spike_freq, rng.first_day, place),
+        _types(calls["types"](), calls["kpis"](), freq, mode, previous, moving, place),
+        _categories(calls["categories"](), calls["top"](), freq, place),
+        _rising(calls["rising"]() if calls["rising"] else pd.DataFrame(), problem, place),
+        _spikes(judged, found, spike_freq, coverage.first_day, place),
     ]
     if not judged.empty:
         sections.append(_spike_list(found, names, spike_freq, placement, place))
     sections.append(
         _units(
-            queries["units"]() if units else None,
+            calls["units"]() if units else None,
             {u: options.get(u, names.get(u, u)) for u in units},
             bool(options),
             freq,
@@ -134,7 +131,7 @@ def build(
 
 def _types(by_type, kpis, freq, mode, previous, moving, place) -> Section:
     stacked = mode == "stacked"
-    window = f"近 {tr.MOVING_WINDOW[freq]} {SPANS[freq]}"
+    window = f"近 {trends.MOVING_WINDOW[freq]} {SPANS[freq]}"
     if stacked:
         about = "按事件类型堆叠"
         about += ",虚线为上年同期合计" if previous else ""
@@ -194,7 +191,7 @@ def _categories(cats, top, freq, place) -> Section:
 
 
 def _rising(rising, problem, place) -> Section:
-    least = f"两期均需至少 {m.MIN_EVENTS_TO_COMPARE} 件才比较"
+    least = f"两期均需至少 {metrics.MIN_EVENTS_TO_COMPARE} 件才比较"
     name = f"同比上升类别_{place}"
     table = rising.rename(
         columns={"category": "业务类别", "intake": "本期", "intake_prev": "上年同期"}
@@ -233,7 +230,7 @@ def _when(bucket, freq: str) -> str:
 
 
 def _spikes(judged, found, freq, first_day, place) -> Section:
-    per, window = FREQS[freq], tr.SPIKE_WINDOW[freq]
+    per, window = FREQS[freq], trends.SPIKE_WINDOW[freq]
     biggest = found.sort_values(["excess", "bucket"], ascending=[False, True]).head(3)
     figures = ()
     if not judged.empty:
@@ -249,8 +246,8 @@ def _spikes(judged, found, freq, first_day, place) -> Section:
     return Section(
         "trend_spikes",
         f"异常峰值(按{per})",
-        f"某{per}受理量高于其前 {window} {per}的中位数 + {tr.SPIKE_K:g} 倍稳健标准差"
-        f"(1.4826 × 中位数绝对偏差),且至少多出 {tr.SPIKE_MIN_EXCESS} 件,即标为异常(红圈)",
+        f"某{per}受理量高于其前 {window} {per}的中位数 + {trends.SPIKE_K:g} 倍稳健标准差"
+        f"(1.4826 × 中位数绝对偏差),且至少多出 {trends.SPIKE_MIN_EXCESS} 件,即标为异常(红圈)",
         chart=charts.spike_chart(judged, found, freq) if not judged.empty else None,
         figures=figures,
         empty=(
