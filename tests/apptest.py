@@ -6,13 +6,19 @@ leaves that mode on the first run of the process and never returns to it (see
 ``ui.context.current``), but ``AppTest`` resets the switch before every run, so without this
 class each rerun would execute ``pages/overview.py`` alone, skipping ``app.py`` and the
 shared sidebar. Here the switch is off for every run, as on a server that has served once.
+
+Every ``AppTest`` also scans the installed packages for Streamlit components on its first run;
+the app has none of its own, so the scan is made once per process and shared, as a live
+server's runtime shares it between sessions.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from streamlit import config
+from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
@@ -26,7 +32,19 @@ class _NavigationPagesManager(PagesManager):
         PagesManager.uses_pages_directory = False
 
 
+@functools.cache
+def _components() -> BidiComponentManager:
+    """The installed packages' components, scanned once (as ``AppTest._run`` does per app)."""
+    manager = BidiComponentManager()
+    manager.discover_and_register_components(start_file_watching=False)
+    return manager
+
+
 class EntryAppTest(AppTest):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._bidi_component_manager = _components()
+
     def _run(self, widget_state=None, timeout=None) -> AppTest:
         saved = app_test_module.PagesManager
         app_test_module.PagesManager = _NavigationPagesManager

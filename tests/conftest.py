@@ -1,7 +1,8 @@
 """Fixtures: a tiny database with hand-checkable contents, and a small demo district.
 
 The tiny database (see ``TINY_EVENTS``) is the ground truth for the metric tests: every
-expected figure in ``tests/test_metrics.py`` is worked out by hand from these rows.
+expected figure in ``tests/test_metrics.py`` is worked out by hand from these rows. Every row
+names its columns (``insert``), so a row reads without counting positions in the schema.
 """
 
 from __future__ import annotations
@@ -19,57 +20,88 @@ from analytics.schema import create_schema
 T = datetime
 
 
+def insert(con, table: str, rows: list[dict]) -> None:
+    """``rows`` into ``table`` by column name; every row names the same columns."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    for row in rows:
+        if set(row) != set(columns):
+            raise ValueError(f"{table}: a row names {sorted(row)}, the first {sorted(columns)}")
+    con.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+        [[row[c] for c in columns] for row in rows],
+    )
+
+
 def _square(lon: float, lat: float, size: float = 0.01) -> str:
     ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
     return json.dumps({"type": "Polygon", "coordinates": [ring]})
 
 
+def _unit(unit_id: str, parent_id: str | None, level: str, name: str) -> dict:
+    return {"unit_id": unit_id, "parent_id": parent_id, "level": level, "name": name}
+
+
 ORG_UNITS = [
-    ("D", None, "district", "测试区"),
-    ("S01", "D", "street", "甲街道"),
-    ("S02", "D", "street", "乙街道"),
-    ("S01C01", "S01", "community", "甲一社区"),
-    ("S02C01", "S02", "community", "乙一社区"),
+    _unit("D", parent_id=None, level="district", name="测试区"),
+    _unit("S01", parent_id="D", level="street", name="甲街道"),
+    _unit("S02", parent_id="D", level="street", name="乙街道"),
+    _unit("S01C01", parent_id="S01", level="community", name="甲一社区"),
+    _unit("S02C01", parent_id="S02", level="community", name="乙一社区"),
 ]
+# A place: the ids an event or a building carries.
+G1 = {"grid_id": "S01C01G01", "community_id": "S01C01", "street_id": "S01"}
+G2 = {"grid_id": "S02C01G01", "community_id": "S02C01", "street_id": "S02"}
+NOGRID2 = {"grid_id": None, "community_id": "S02C01", "street_id": "S02"}
 GRIDS = [
-    (
-        "S01C01G01",
-        "S01C01",
-        "S01",
-        "第1网格",
-        200,
-        500,
-        0.5,
-        1,
-        3,
-        _square(106.50, 29.60),
-        106.505,
-        29.605,
-    ),
-    (
-        "S02C01G01",
-        "S02C01",
-        "S02",
-        "第1网格",
-        400,
-        1000,
-        0.8,
-        2,
-        4,
-        _square(106.52, 29.60),
-        106.525,
-        29.605,
-    ),
+    {
+        **G1,
+        "name": "第1网格",
+        "households": 200,
+        "population": 500,
+        "area_km2": 0.5,
+        "full_time_workers": 1,
+        "part_time_workers": 3,
+        "geometry": _square(106.50, 29.60),
+        "centroid_lon": 106.505,
+        "centroid_lat": 29.605,
+    },
+    {
+        **G2,
+        "name": "第1网格",
+        "households": 400,
+        "population": 1000,
+        "area_km2": 0.8,
+        "full_time_workers": 2,
+        "part_time_workers": 4,
+        "geometry": _square(106.52, 29.60),
+        "centroid_lon": 106.525,
+        "centroid_lat": 29.605,
+    },
 ]
 WORKERS = [
-    ("W1", "S01C01G01", "full_time", "王小明"),
-    ("W2", "S02C01G01", "full_time", "李四"),
-    ("W3", "S02C01G01", "full_time", "赵五"),
+    {"worker_id": "W1", "grid_id": "S01C01G01", "role": "full_time", "name": "王小明"},
+    {"worker_id": "W2", "grid_id": "S02C01G01", "role": "full_time", "name": "李四"},
+    {"worker_id": "W3", "grid_id": "S02C01G01", "role": "full_time", "name": "赵五"},
 ]
+
+
+def _building(building_id: str, place: dict, lon: float, lat: float, households: int) -> dict:
+    return {
+        "building_id": building_id,
+        "grid_id": place["grid_id"],
+        "community_id": place["community_id"],
+        "lon": lon,
+        "lat": lat,
+        "households": households,
+    }
+
+
 BUILDINGS = [
-    ("B1", "S01C01G01", "S01C01", 106.502, 29.602, 120),
-    ("B2", "S01C01G01", "S01C01", 106.507, 29.607, 80),
-    ("B3", "S02C01G01", "S02C01", 106.525, 29.605, 400),
+    _building("B1", G1, lon=106.502, lat=29.602, households=120),
+    _building("B2", G1, lon=106.507, lat=29.607, households=80),
+    _building("B3", G2, lon=106.525, lat=29.605, households=400),
 ]
 
 EVENT_COLUMNS = (
@@ -78,268 +110,233 @@ EVENT_COLUMNS = (
     "resolved_level handler_unit worker_id satisfaction resolved repeat_of "
     "reporter_name reporter_phone address description"
 ).split()
+# What every tiny event shares: one position, a promised handling, the same (fake) reporter.
+EVENT_DEFAULTS = {
+    "lon": 106.51,
+    "lat": 29.605,
+    "handling_type": "promised",
+    "reporter_name": "张三",
+    "reporter_phone": "13812345678",
+    "address": "甲街道某路12号3栋",
+    "description": "描述",
+}
 
-G1, G2 = ("S01C01G01", "S01C01", "S01"), ("S02C01G01", "S02C01", "S02")
-NOGRID2 = (None, "S02C01", "S02")
 
-
-def _event(
-    eid,
-    channel,
-    etype,
-    category,
-    board,
-    org,
-    times,
-    deadline,
-    level,
-    sat,
-    resolved,
-    repeat_of=None,
-    description="描述",
-):
-    grid, community, street = org
-    rep, acc, dis, han, clo = times
-    return (
-        eid,
-        channel,
-        etype,
-        category,
-        board,
-        grid,
-        community,
-        street,
-        106.51,
-        29.605,
-        rep,
-        acc,
-        dis,
-        han,
-        clo,
-        deadline,
-        "promised",
-        level,
-        None,
-        None,
-        sat,
-        resolved,
-        repeat_of,
-        "张三",
-        "13812345678",
-        "甲街道某路12号3栋",
-        description,
-    )
+def event(**values) -> dict:
+    """One ``events`` row by column name: ``values``, else ``EVENT_DEFAULTS``, else NULL."""
+    unknown = set(values) - set(EVENT_COLUMNS)
+    if unknown:
+        raise TypeError(f"not an events column: {sorted(unknown)}")
+    return dict.fromkeys(EVENT_COLUMNS) | EVENT_DEFAULTS | values
 
 
 TINY_EVENTS = [
-    _event(
-        "X0",
-        "hotline",
-        "request",
-        "社会保障",
-        "livelihood",
-        G1,
-        (T(2024, 6, 1, 9), T(2024, 6, 1, 10), None, None, T(2024, 6, 2, 9)),
-        None,
-        "grid",
-        "satisfied",
-        True,
+    event(
+        event_id="X0",
+        channel="hotline",
+        event_type="request",
+        category="社会保障",
+        board="livelihood",
+        **G1,
+        reported_at=T(2024, 6, 1, 9),
+        accepted_at=T(2024, 6, 1, 10),
+        closed_at=T(2024, 6, 2, 9),
+        resolved_level="grid",
+        satisfaction="satisfied",
+        resolved=True,
     ),
     # comparison period 2025-01-01 .. 2025-10-31, measured as of 2025-10-31 14:00
-    _event(
-        "P1",
-        "hotline",
-        "complaint",
-        "物业管理",
-        "livelihood",
-        G1,
-        (
-            T(2025, 3, 1, 8),
-            T(2025, 3, 1, 12),
-            T(2025, 3, 1, 13),
-            T(2025, 3, 2, 12),
-            T(2025, 3, 3, 8),
-        ),
-        T(2025, 3, 6, 8),
-        "community",
-        "basic",
-        True,
+    event(
+        event_id="P1",
+        channel="hotline",
+        event_type="complaint",
+        category="物业管理",
+        board="livelihood",
+        **G1,
+        reported_at=T(2025, 3, 1, 8),
+        accepted_at=T(2025, 3, 1, 12),
+        dispatched_at=T(2025, 3, 1, 13),
+        handled_at=T(2025, 3, 2, 12),
+        closed_at=T(2025, 3, 3, 8),
+        deadline_at=T(2025, 3, 6, 8),
+        resolved_level="community",
+        satisfaction="basic",
+        resolved=True,
     ),
-    _event(
-        "P2",
-        "hotline",
-        "complaint",
-        "物业管理",
-        "livelihood",
-        G1,
-        (T(2025, 10, 30, 8), T(2025, 10, 30, 10), None, None, T(2025, 11, 2, 8)),
-        T(2025, 11, 3, 8),
-        "grid",
-        "satisfied",
-        True,
+    event(
+        event_id="P2",
+        channel="hotline",
+        event_type="complaint",
+        category="物业管理",
+        board="livelihood",
+        **G1,
+        reported_at=T(2025, 10, 30, 8),
+        accepted_at=T(2025, 10, 30, 10),
+        closed_at=T(2025, 11, 2, 8),
+        deadline_at=T(2025, 11, 3, 8),
+        resolved_level="grid",
+        satisfaction="satisfied",
+        resolved=True,
     ),
-    _event(
-        "P3",
-        "visit",
-        "petition",
-        "矛盾纠纷",
-        "safety",
-        G2,
-        (T(2025, 5, 1, 9), T(2025, 5, 1, 10), None, None, T(2025, 5, 10, 9)),
-        T(2025, 5, 16, 9),
-        "grid",
-        "dissatisfied",
-        False,
+    event(
+        event_id="P3",
+        channel="visit",
+        event_type="petition",
+        category="矛盾纠纷",
+        board="safety",
+        **G2,
+        reported_at=T(2025, 5, 1, 9),
+        accepted_at=T(2025, 5, 1, 10),
+        closed_at=T(2025, 5, 10, 9),
+        deadline_at=T(2025, 5, 16, 9),
+        resolved_level="grid",
+        satisfaction="dissatisfied",
+        resolved=False,
     ),
-    _event(
-        "X1",
-        "app",
-        "complaint",
-        "市容秩序",
-        "livelihood",
-        G2,
-        (T(2025, 12, 15, 9), T(2025, 12, 15, 9, 30), None, None, T(2025, 12, 16, 9)),
-        T(2025, 12, 20, 9),
-        "grid",
-        "satisfied",
-        True,
+    event(
+        event_id="X1",
+        channel="app",
+        event_type="complaint",
+        category="市容秩序",
+        board="livelihood",
+        **G2,
+        reported_at=T(2025, 12, 15, 9),
+        accepted_at=T(2025, 12, 15, 9, 30),
+        closed_at=T(2025, 12, 16, 9),
+        deadline_at=T(2025, 12, 20, 9),
+        resolved_level="grid",
+        satisfaction="satisfied",
+        resolved=True,
     ),
     # current period 2026-01-01 .. 2026-10-31, as_of 2026-10-31 14:00
-    _event(
-        "E1",
-        "hotline",
-        "complaint",
-        "物业管理",
-        "livelihood",
-        G1,
-        (
-            T(2026, 3, 1, 8),
-            T(2026, 3, 1, 9),
-            T(2026, 3, 1, 10),
-            T(2026, 3, 2, 8),
-            T(2026, 3, 2, 10),
-        ),
-        T(2026, 3, 6, 8),
-        "grid",
-        "satisfied",
-        True,
+    event(
+        event_id="E1",
+        channel="hotline",
+        event_type="complaint",
+        category="物业管理",
+        board="livelihood",
+        **G1,
+        reported_at=T(2026, 3, 1, 8),
+        accepted_at=T(2026, 3, 1, 9),
+        dispatched_at=T(2026, 3, 1, 10),
+        handled_at=T(2026, 3, 2, 8),
+        closed_at=T(2026, 3, 2, 10),
+        deadline_at=T(2026, 3, 6, 8),
+        resolved_level="grid",
+        satisfaction="satisfied",
+        resolved=True,
     ),
-    _event(
-        "E2",
-        "visit",
-        "petition",
-        "矛盾纠纷",
-        "safety",
-        G1,
-        (
-            T(2026, 3, 5, 10),
-            T(2026, 3, 5, 13),
-            T(2026, 3, 5, 14),
-            T(2026, 3, 20, 10),
-            T(2026, 3, 21, 10),
-        ),
-        T(2026, 3, 20, 10),
-        "street",
-        "dissatisfied",
-        False,
+    event(
+        event_id="E2",
+        channel="visit",
+        event_type="petition",
+        category="矛盾纠纷",
+        board="safety",
+        **G1,
+        reported_at=T(2026, 3, 5, 10),
+        accepted_at=T(2026, 3, 5, 13),
+        dispatched_at=T(2026, 3, 5, 14),
+        handled_at=T(2026, 3, 20, 10),
+        closed_at=T(2026, 3, 21, 10),
+        deadline_at=T(2026, 3, 20, 10),
+        resolved_level="street",
+        satisfaction="dissatisfied",
+        resolved=False,
     ),
-    _event(
-        "E3",
-        "app",
-        "complaint",
-        "噪音扰民",
-        "livelihood",
-        G2,
-        (
-            T(2026, 6, 1, 20),
-            T(2026, 6, 1, 20, 30),
-            T(2026, 6, 1, 21),
-            T(2026, 6, 1, 22),
-            T(2026, 6, 1, 23),
-        ),
-        T(2026, 6, 2, 20),
-        "grid",
-        "basic",
-        True,
+    event(
+        event_id="E3",
+        channel="app",
+        event_type="complaint",
+        category="噪音扰民",
+        board="livelihood",
+        **G2,
+        reported_at=T(2026, 6, 1, 20),
+        accepted_at=T(2026, 6, 1, 20, 30),
+        dispatched_at=T(2026, 6, 1, 21),
+        handled_at=T(2026, 6, 1, 22),
+        closed_at=T(2026, 6, 1, 23),
+        deadline_at=T(2026, 6, 2, 20),
+        resolved_level="grid",
+        satisfaction="basic",
+        resolved=True,
         description="**紧急** <b>速办</b> [链接](http://x)",
     ),
-    _event(
-        "E4",
-        "hotline",
-        "complaint",
-        "噪音扰民",
-        "livelihood",
-        G2,
-        (T(2026, 6, 10, 21), T(2026, 6, 10, 23), None, None, None),
-        T(2026, 6, 15, 21),
-        None,
-        None,
-        None,
+    event(  # still open: the same complaint again
+        event_id="E4",
+        channel="hotline",
+        event_type="complaint",
+        category="噪音扰民",
+        board="livelihood",
+        **G2,
+        reported_at=T(2026, 6, 10, 21),
+        accepted_at=T(2026, 6, 10, 23),
+        deadline_at=T(2026, 6, 15, 21),
         repeat_of="E3",
     ),
-    _event(
-        "E5",
-        "patrol",
-        "hazard",
-        "消防安全",
-        "safety",
-        G1,
-        (
-            T(2026, 9, 30, 9),
-            T(2026, 9, 30, 9, 5),
-            T(2026, 9, 30, 9, 10),
-            T(2026, 9, 30, 12),
-            T(2026, 10, 1, 9),
-        ),
-        T(2026, 10, 1, 9),
-        "community",
-        None,
-        None,
+    event(  # closed, not rated
+        event_id="E5",
+        channel="patrol",
+        event_type="hazard",
+        category="消防安全",
+        board="safety",
+        **G1,
+        reported_at=T(2026, 9, 30, 9),
+        accepted_at=T(2026, 9, 30, 9, 5),
+        dispatched_at=T(2026, 9, 30, 9, 10),
+        handled_at=T(2026, 9, 30, 12),
+        closed_at=T(2026, 10, 1, 9),
+        deadline_at=T(2026, 10, 1, 9),
+        resolved_level="community",
     ),
-    _event(
-        "E6",
-        "online",
-        "request",
-        "社会保障",
-        "livelihood",
-        NOGRID2,
-        (T(2026, 10, 30, 10), None, None, None, None),
-        T(2026, 11, 5, 10),
-        None,
-        None,
-        None,
+    event(  # not accepted yet, and in no grid
+        event_id="E6",
+        channel="online",
+        event_type="request",
+        category="社会保障",
+        board="livelihood",
+        **NOGRID2,
+        reported_at=T(2026, 10, 30, 10),
+        deadline_at=T(2026, 11, 5, 10),
     ),
-    _event(
-        "E7",
-        "hotline",
-        "consultation",
-        "物业管理",
-        "livelihood",
-        G1,
-        (T(2026, 10, 31, 12), T(2026, 10, 31, 14), None, None, None),
-        None,
-        None,
-        None,
-        None,
+    event(  # accepted on the last day, no deadline
+        event_id="E7",
+        channel="hotline",
+        event_type="consultation",
+        category="物业管理",
+        board="livelihood",
+        **G1,
+        reported_at=T(2026, 10, 31, 12),
+        accepted_at=T(2026, 10, 31, 14),
     ),
 ]
+
+
+def import_row(import_id: str, file_name: str, rows: int, finished: datetime) -> dict:
+    """The ``imports`` row of a fixture: ``rows`` events read and accepted at ``finished``."""
+    return {
+        "import_id": import_id,
+        "kind": "events",
+        "file_name": file_name,
+        "sha256": None,
+        "rows_read": rows,
+        "rows_accepted": rows,
+        "rows_updated": 0,
+        "rows_unchanged": 0,
+        "rows_quarantined": 0,
+        "started_at": finished,
+        "finished_at": finished,
+    }
 
 
 def make_tiny_db(path: Path) -> Path:
     con = duckdb.connect(str(path))
     create_schema(con)
-    con.executemany("INSERT INTO org_units VALUES (?, ?, ?, ?)", ORG_UNITS)
-    con.executemany(f"INSERT INTO grids VALUES ({', '.join('?' * 12)})", GRIDS)
-    con.executemany("INSERT INTO workers VALUES (?, ?, ?, ?)", WORKERS)
-    con.executemany("INSERT INTO buildings VALUES (?, ?, ?, ?, ?, ?)", BUILDINGS)
-    placeholders = ", ".join("?" * len(EVENT_COLUMNS))
-    con.executemany(
-        f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders})", TINY_EVENTS
-    )
-    con.execute(
-        "INSERT INTO imports VALUES ('tiny', 'events', 'tiny', NULL, ?, ?, 0, 0, 0, ?, ?)",
-        [len(TINY_EVENTS), len(TINY_EVENTS), T(2026, 11, 1), T(2026, 11, 1)],
-    )
+    insert(con, "org_units", ORG_UNITS)
+    insert(con, "grids", GRIDS)
+    insert(con, "workers", WORKERS)
+    insert(con, "buildings", BUILDINGS)
+    insert(con, "events", TINY_EVENTS)
+    insert(con, "imports", [import_row("tiny", "tiny", len(TINY_EVENTS), T(2026, 11, 1))])
     con.close()
     return path
 
@@ -382,9 +379,13 @@ def demo(demo_db):
     con.disconnect()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_streamlit_caches():
-    """Every test starts and ends with empty Streamlit caches (AppTest runs share them)."""
+@pytest.fixture(autouse=True, scope="session")
+def _streamlit_caches():
+    """Streamlit's caches last the whole run, as on a server whose one process serves every
+    session: the app keys them by the store (its path, inode and modification time, and the
+    data version), the viewer's scope and every argument, so the tests of one database reuse
+    its figures and a test that writes a database (always a copy in its own tmp_path) gets
+    fresh ones. Emptied before the first test and after the last."""
     import streamlit as st
 
     st.cache_data.clear()
@@ -409,3 +410,35 @@ def query(db: Path, sql: str, params=()):
         return con.execute(sql, list(params)).df()
     finally:
         con.close()
+
+
+# ---------------------------------------------------------------- pytest -n (pytest-xdist)
+
+# Files whose parametrized tests share what a fixture makes once per value of their last
+# parameter (test_sparse_data.py's tour of a case, test_real_exports.py's import of an
+# export): one work unit per value, not one for the file.
+UNIT_PER_PARAMETER = {"tests/test_sparse_data.py", "tests/test_real_exports.py"}
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test runs in under ``--dist loadfile``: its file, whose module-scoped
+    fixtures a worker then makes once; in ``UNIT_PER_PARAMETER``, the file and the test's last
+    parameter."""
+    file, _, test = nodeid.partition("::")
+    if file in UNIT_PER_PARAMETER and test.endswith("]"):
+        return f"{file}::{test[:-1].rsplit('[', 1)[1].rsplit('-', 1)[-1]}"
+    return file
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` (pyproject's addopts) with the units of ``work_unit``."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Units(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return Units(config, log)

@@ -17,13 +17,9 @@ from pathlib import Path
 import duckdb
 
 from analytics.schema import create_schema
-from tests.conftest import EVENT_COLUMNS
+from tests.conftest import import_row, insert
 
 T = datetime
-GRID_COLUMNS = (
-    "grid_id community_id street_id name households population area_km2 full_time_workers "
-    "part_time_workers geometry centroid_lon centroid_lat"
-).split()
 STREETS = {"S01": "甲街道", "S02": "乙街道"}
 COMMUNITIES = {
     "S01C01": ("S01", "甲一社区"),
@@ -72,14 +68,21 @@ def base_grids() -> list[dict]:
     return grids
 
 
-def base_buildings(grids: list[dict]) -> list[tuple]:
+def base_buildings(grids: list[dict]) -> list[dict]:
     """Two buildings inside each grid."""
     out = []
     for g in grids:
         lon, lat = g["centroid_lon"], g["centroid_lat"]
         for j, dx in enumerate((-0.002, 0.002)):
             out.append(
-                (f"B{g['grid_id']}{j}", g["grid_id"], g["community_id"], lon + dx, lat + dx, 150)
+                {
+                    "building_id": f"B{g['grid_id']}{j}",
+                    "grid_id": g["grid_id"],
+                    "community_id": g["community_id"],
+                    "lon": lon + dx,
+                    "lat": lat + dx,
+                    "households": 150,
+                }
             )
     return out
 
@@ -154,7 +157,7 @@ class Case:
     grids: list[dict] = field(default_factory=base_grids)
     streets: dict = field(default_factory=lambda: dict(STREETS))
     communities: dict = field(default_factory=lambda: dict(COMMUNITIES))
-    buildings: list[tuple] | None = None  # None: two per grid
+    buildings: list[dict] | None = None  # None: two per grid
     workers: bool = True
 
 
@@ -237,29 +240,23 @@ def build(name: str, path: Path) -> Path:
     case = CASES[name]
     con = duckdb.connect(str(path))
     create_schema(con)
-    units = [("D", None, "district", "测试区")]
-    units += [(s, "D", "street", n) for s, n in case.streets.items()]
-    units += [(c, s, "community", n) for c, (s, n) in case.communities.items()]
-    con.executemany("INSERT INTO org_units VALUES (?, ?, ?, ?)", units)
-    if case.grids:
-        rows = [tuple(g[c] for c in GRID_COLUMNS) for g in case.grids]
-        con.executemany(f"INSERT INTO grids VALUES ({', '.join('?' * 12)})", rows)
+    units = [{"unit_id": "D", "parent_id": None, "level": "district", "name": "测试区"}]
+    units += [
+        {"unit_id": s, "parent_id": "D", "level": "street", "name": n}
+        for s, n in case.streets.items()
+    ]
+    units += [
+        {"unit_id": c, "parent_id": s, "level": "community", "name": n}
+        for c, (s, n) in case.communities.items()
+    ]
+    insert(con, "org_units", units)
+    insert(con, "grids", case.grids)
     buildings = base_buildings(case.grids) if case.buildings is None else case.buildings
-    if buildings:
-        con.executemany("INSERT INTO buildings VALUES (?, ?, ?, ?, ?, ?)", buildings)
-    if case.workers and case.grids:
-        workers = [(f"W{g['grid_id']}", g["grid_id"], "full_time", "王小明") for g in case.grids]
-        con.executemany("INSERT INTO workers VALUES (?, ?, ?, ?)", workers)
-    placeholders = ", ".join("?" * len(EVENT_COLUMNS))
-    con.executemany(
-        f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders})",
-        [tuple(e[c] for c in EVENT_COLUMNS) for e in case.events],
-    )
-    finished = T(2026, 4, 1)
-    n = len(case.events)
-    con.execute(
-        "INSERT INTO imports VALUES (?, 'events', 'sparse', NULL, ?, ?, 0, 0, 0, ?, ?)",
-        [name, n, n, finished, finished],
-    )
+    insert(con, "buildings", buildings)
+    if case.workers:
+        workers = [{"worker_id": f"W{g['grid_id']}", "grid_id": g["grid_id"]} for g in case.grids]
+        insert(con, "workers", [w | {"role": "full_time", "name": "王小明"} for w in workers])
+    insert(con, "events", case.events)
+    insert(con, "imports", [import_row(name, "sparse", len(case.events), T(2026, 4, 1))])
     con.close()
     return path

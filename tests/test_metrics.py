@@ -199,22 +199,21 @@ def test_relative_change_is_null_when_base_is_zero():
     assert m.change("closure_rate", 0.9, 0.8) == pytest.approx(0.1)
 
 
-def response_rates(tmp_path, events: list[tuple], by: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Response rate (and intake) on a database of ``events``: (id, street, reported,
-    accepted) rows of one category in March 2026."""
+def response_rates(tmp_path, events: list[dict], by: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Response rate (and intake) on a database of ``events``: event_id, reported_at and
+    (where given) street_id and accepted_at of events of one category in March 2026."""
     import duckdb
 
     from analytics.connection import connect
     from analytics.schema import create_schema
+    from tests.conftest import insert
 
     path = tmp_path / "response.duckdb"
     con = duckdb.connect(str(path))
     create_schema(con)
-    con.executemany(
-        "INSERT INTO events (event_id, channel, event_type, category, board, street_id, "
-        "reported_at, accepted_at) VALUES (?, 'hotline', 'request', '噪音', 'livelihood', ?, ?, ?)",
-        events,
-    )
+    common = {"channel": "hotline", "event_type": "request", "category": "噪音"}
+    common |= {"board": "livelihood", "street_id": None, "accepted_at": None}
+    insert(con, "events", [common | e for e in events])
     con.close()
     backend = connect(str(path))
     try:
@@ -226,13 +225,19 @@ def response_rates(tmp_path, events: list[tuple], by: tuple[str, ...] = ()) -> p
 
 
 def test_no_response_rate_where_the_source_records_no_acceptance(tmp_path):
-    row = response_rates(tmp_path, [("A", None, "2026-03-01 08:00", None),
-                                    ("B", None, "2026-03-03 08:00", None)]).iloc[0]  # fmt: skip
+    events = [
+        {"event_id": "A", "reported_at": "2026-03-01 08:00"},
+        {"event_id": "B", "reported_at": "2026-03-03 08:00"},
+    ]
+    row = response_rates(tmp_path, events).iloc[0]
     assert row["intake"] == 2 and pd.isna(row["response_rate"])
 
 
 def test_a_unit_that_accepted_nothing_rates_zero_when_the_source_records_acceptance(tmp_path):
-    rates = response_rates(tmp_path, [("A", "S1", "2026-03-01 08:00", "2026-03-01 08:30"),
-                                      ("B", "S2", "2026-03-02 08:00", None)],
-                           by=("street_id",)).set_index("street_id")  # fmt: skip
+    events = [
+        {"event_id": "A", "street_id": "S1", "reported_at": "2026-03-01 08:00",
+         "accepted_at": "2026-03-01 08:30"},
+        {"event_id": "B", "street_id": "S2", "reported_at": "2026-03-02 08:00"},
+    ]  # fmt: skip
+    rates = response_rates(tmp_path, events, by=("street_id",)).set_index("street_id")
     assert rates["response_rate"].to_dict() == {"S1": 1.0, "S2": 0.0}

@@ -21,7 +21,7 @@ from analytics.queries import DataRange
 from analytics.schema import create_schema
 from analytics.settings import Settings, SettingsError, load
 from tests.apptest import open_page
-from tests.conftest import EVENT_COLUMNS, query
+from tests.conftest import EVENT_COLUMNS, import_row, insert, query
 
 PAGE = "pages/rankings.py"
 T = datetime
@@ -31,10 +31,10 @@ SEPTEMBER = Filters(date(2026, 9, 1), date(2026, 9, 30))
 
 STREETS = [f"S0{i}" for i in range(1, 8)]
 WORKERS = [
-    ("W1", "S01C01G01", "full_time", "王小明"),
-    ("W2", "S02C01G01", "full_time", "欧阳娜娜"),
-    ("W3", "S02C01G01", "part_time", "李四"),
-    ("W4", "S03C01G01", "full_time", "赵五"),
+    {"worker_id": "W1", "grid_id": "S01C01G01", "role": "full_time", "name": "王小明"},
+    {"worker_id": "W2", "grid_id": "S02C01G01", "role": "full_time", "name": "欧阳娜娜"},
+    {"worker_id": "W3", "grid_id": "S02C01G01", "role": "part_time", "name": "李四"},
+    {"worker_id": "W4", "grid_id": "S03C01G01", "role": "full_time", "name": "赵五"},
 ]
 _ids = iter(range(1, 10_000))
 
@@ -124,25 +124,34 @@ TINY_EVENTS = [
 def make_ranking_db(path: Path) -> Path:
     con = duckdb.connect(str(path))
     create_schema(con)
-    units = [("D", None, "district", "测试区")]
+    units = [{"unit_id": "D", "parent_id": None, "level": "district", "name": "测试区"}]
+    grids = []
     for i, s in enumerate(STREETS, start=1):
-        units += [(s, "D", "street", f"第{i}街道"), (f"{s}C01", s, "community", f"{i}号社区")]
-    con.executemany("INSERT INTO org_units VALUES (?, ?, ?, ?)", units)
-    grids = [
-        (f"{s}C01G01", f"{s}C01", s, "第1网格", 100, 300, 0.2, 1, 2, None, 106.5, 29.6)
-        for s in STREETS
-    ]
-    con.executemany(f"INSERT INTO grids VALUES ({', '.join('?' * 12)})", grids)
-    con.executemany("INSERT INTO workers VALUES (?, ?, ?, ?)", WORKERS)
-    columns = ", ".join(EVENT_COLUMNS)
-    con.executemany(
-        f"INSERT INTO events ({columns}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))})",
-        [[e[c] for c in EVENT_COLUMNS] for e in TINY_EVENTS],
-    )
-    con.execute(
-        "INSERT INTO imports VALUES ('r', 'events', 'r', NULL, ?, ?, 0, 0, 0, ?, ?)",
-        [len(TINY_EVENTS), len(TINY_EVENTS), AS_OF, AS_OF],
-    )
+        units += [
+            {"unit_id": s, "parent_id": "D", "level": "street", "name": f"第{i}街道"},
+            {"unit_id": f"{s}C01", "parent_id": s, "level": "community", "name": f"{i}号社区"},
+        ]
+        grids.append(
+            {
+                "grid_id": f"{s}C01G01",
+                "community_id": f"{s}C01",
+                "street_id": s,
+                "name": "第1网格",
+                "households": 100,
+                "population": 300,
+                "area_km2": 0.2,
+                "full_time_workers": 1,
+                "part_time_workers": 2,
+                "geometry": None,
+                "centroid_lon": 106.5,
+                "centroid_lat": 29.6,
+            }
+        )
+    insert(con, "org_units", units)
+    insert(con, "grids", grids)
+    insert(con, "workers", WORKERS)
+    insert(con, "events", TINY_EVENTS)
+    insert(con, "imports", [import_row("r", "r", len(TINY_EVENTS), AS_OF)])
     con.close()
     return path
 

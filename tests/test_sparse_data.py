@@ -4,7 +4,9 @@ a place are labelled 未指定街道 / 未指定社区 / 未落格, counted at d
 
 Each case's app is opened once (``tour``): every page visited at its defaults, then its main
 controls tried, the slides made from the same cached figures, and last the sidebar narrowed
-to a street. The analytics behind the fixed crashes have unit tests.
+to a street. A case's tests share its tour, taken when the first of them runs (so that one
+case's tests run without the others' tours). The analytics behind the fixed crashes have unit
+tests.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from analytics.planning import queueing
 from tests import sparse
 from tests.apptest import app_test
 from ui import charts, findings
+from ui.panels import rankings as rankings_panel
+from ui.panels import response as response_panel
+from ui.panels import trends as trends_panel
 
 PAGES = ("overview", "trends", "closure", "response", "heatmap", "whatif", "rankings")
 NO_COMPARISON = "对比期超出数据范围"
@@ -42,12 +47,12 @@ EXPECTED = {
     ("three_weeks", "overview"): ["无法比较网格受理量的变化"],
     ("one_street", "whatif"): ["校准预测模型至少需要 13 个", "现有 8 个"],
     ("no_grids", "overview"): ["无网格边界,按蜂窝格汇总", "210 件未落到网格", "无法按网格预警"],
-    ("no_grids", "trends"): [findings.UNITS_WITHOUT_HOUSEHOLDS, "210 件未落到网格"],
+    ("no_grids", "trends"): [trends_panel.UNITS_WITHOUT_HOUSEHOLDS, "210 件未落到网格"],
     ("no_grids", "heatmap"): ["没有网格(数据只到街道、社区一级)"],
     ("no_grids", "whatif"): ["没有楼栋数据"],
     ("grids_without_geometry", "overview"): ["无网格边界,按蜂窝格汇总"],
     ("grids_without_geometry", "heatmap"): ["没有网格边界数据", "各网格都没有每千户事件数的数据"],
-    ("grids_without_geometry", "trends"): [findings.UNITS_WITHOUT_HOUSEHOLDS],
+    ("grids_without_geometry", "trends"): [trends_panel.UNITS_WITHOUT_HOUSEHOLDS],
     ("grids_without_geometry", "whatif"): ["没有楼栋数据"],
     ("no_buildings", "whatif"): ["没有楼栋数据"],
     ("no_deadlines", "response"): ["没有设定办结时限的事件"],
@@ -58,7 +63,7 @@ EXPECTED = {
     ("all_open", "closure"): ["没有记录了解决层级的办结事件"],
     ("all_open", "rankings"): ["没有可参与排名的街道"],
     ("no_place", "overview"): ["210 件未落到网格,不在地图上。"],
-    ("no_place", "trends"): ["210 件未指定街道", findings.UNITS_WITHOUT_EVENTS],
+    ("no_place", "trends"): ["210 件未指定街道", trends_panel.UNITS_WITHOUT_EVENTS],
     ("no_place", "closure"): ["所选范围内的 210 件事件都未指定街道,无法按街道比较"],
     ("no_place", "heatmap"): ["210 件未落到网格,不在地图上。"],
     ("no_place", "rankings"): ["另有 210 件事件未指定街道,不属于任何街道,不参与排名"],
@@ -145,12 +150,30 @@ def set_widgets(at, values: dict) -> None:
 DECK_CASES = ("one_day", "no_place")  # the PPTX export, images drawn by chromium
 
 
+def controls_of(case: str, page: str) -> list[dict]:
+    """The control steps the tour tries on ``page`` of ``case``."""
+    if page == "whatif" and case == WHATIF_CASE:
+        return WHATIF_STEPS
+    if page == "heatmap" and sparse.CASES[case].grids == []:
+        return CONTROLS[page][:1]
+    return CONTROLS[page]
+
+
+def planned_steps(case: str) -> set:
+    """The keys of ``Tour.steps`` for ``case``: each page's controls, then a custom period on
+    the rankings, then the sidebar's scope on ``SCOPE_PAGES``."""
+    steps = {(page, i) for page in PAGES for i in range(len(controls_of(case, page)))}
+    return steps | {("rankings", "custom")} | {(page, "scope") for page in SCOPE_PAGES}
+
+
 @dataclass
 class Tour:
-    defaults: dict  # (case, page) -> Seen at the page's defaults
-    steps: dict  # (case, page, step) -> Seen after a control step ("scope" for the sidebar's)
-    sections: dict  # case -> the slides' sections at the pages' defaults, or the exception
-    decks: dict  # case -> the PPTX's bytes, or the exception (DECK_CASES, with chromium)
+    """What one case's app showed."""
+
+    defaults: dict  # page -> Seen at the page's defaults
+    steps: dict  # (page, step) -> Seen after a control step ("scope" for the sidebar's)
+    sections: object  # the slides' sections at the pages' defaults, or the exception
+    deck: object  # the PPTX's bytes or the exception (DECK_CASES, with chromium), else None
 
 
 def _outcome(make):
@@ -160,49 +183,56 @@ def _outcome(make):
         return exc
 
 
-@pytest.fixture(scope="module")
-def tour(sparse_dbs) -> Tour:
-    """Every case's app opened once: each page visited in turn at its defaults, then its
+def take_tour(case: str, db) -> Tour:
+    """The case's app opened once: each page visited in turn at its defaults, then its
     controls tried; the slides made from the same (cached) figures; last the sidebar
     narrowed to a street."""
     from ui import images, report
 
-    defaults, steps, sections, decks = {}, {}, {}, {}
+    defaults, steps, deck = {}, {}, None
     with pytest.MonkeyPatch.context() as mp:
-        for case, db in sparse_dbs.items():
-            mp.setenv("GOV_DB", str(db))
-            at = app_test()
-            for page in PAGES:
-                if page != "overview":
-                    at.switch_page(f"pages/{page}.py")
-                at.run()
-                defaults[case, page] = seen(at)
-                controls = CONTROLS[page]
-                if page == "whatif" and case == WHATIF_CASE:
-                    controls = WHATIF_STEPS
-                if sparse.CASES[case].grids == [] and page == "heatmap":
-                    controls = controls[:1]
-                for i, values in enumerate(controls):
-                    set_widgets(at, values)
-                    steps[case, page, i] = seen(at)
-            ctx = at.session_state["_context"]  # the sidebar's defaults, as the slides use
-            sections[case] = _outcome(lambda ctx=ctx: report.sections(ctx))
-            if case in DECK_CASES and images.problem() is None:
-                decks[case] = _outcome(lambda ctx=ctx: report.build_deck(ctx))
-            set_widgets(at, {"f_preset": "custom"})  # its dates start within the data
-            steps[case, "rankings", "custom"] = seen(at)
-            set_widgets(at, SCOPE)
-            for page in SCOPE_PAGES:
+        mp.setenv("GOV_DB", str(db))
+        at = app_test()
+        for page in PAGES:
+            if page != "overview":
                 at.switch_page(f"pages/{page}.py")
-                at.run()
-                steps[case, page, "scope"] = seen(at)
-    return Tour(defaults, steps, sections, decks)
+            at.run()
+            defaults[page] = seen(at)
+            for i, values in enumerate(controls_of(case, page)):
+                set_widgets(at, values)
+                steps[page, i] = seen(at)
+        ctx = at.session_state["_context"]  # the sidebar's defaults, as the slides use
+        sections = _outcome(lambda: report.sections(ctx))
+        if case in DECK_CASES and images.problem() is None:
+            deck = _outcome(lambda: report.build_deck(ctx))
+        set_widgets(at, {"f_preset": "custom"})  # its dates start within the data
+        steps["rankings", "custom"] = seen(at)
+        set_widgets(at, SCOPE)
+        for page in SCOPE_PAGES:
+            at.switch_page(f"pages/{page}.py")
+            at.run()
+            steps[page, "scope"] = seen(at)
+    return Tour(defaults, steps, sections, deck)
+
+
+@pytest.fixture(scope="session")
+def tours() -> dict:
+    """case -> its ``Tour``, each taken when a test of the case first asks for it."""
+    return {}
+
+
+@pytest.fixture
+def tour(tours, sparse_dbs, case) -> Tour:
+    """The tour of the test's ``case``."""
+    if case not in tours:
+        tours[case] = take_tour(case, sparse_dbs[case])
+    return tours[case]
 
 
 @pytest.mark.parametrize("case", list(sparse.CASES))
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_and_says_what_it_cannot_show(tour, case, page):
-    shown = tour.defaults[case, page]
+    shown = tour.defaults[page]
     assert not shown.exceptions, shown.exceptions
     text = said(shown)
     for expected in EXPECTED.get((case, page), []):
@@ -218,31 +248,50 @@ def test_every_page_runs_and_says_what_it_cannot_show(tour, case, page):
 
 @pytest.mark.parametrize("case", list(sparse.CASES))
 def test_main_controls_on_sparse_data(tour, case):
-    tried = {key: shown for key, shown in tour.steps.items() if key[0] == case}
-    assert len(tried) >= 10
-    failed = {key[1:]: shown.exceptions for key, shown in tried.items() if shown.exceptions}
+    tried = tour.steps
+    assert len(tried) >= 10 and set(tried) == planned_steps(case)
+    failed = {key: shown.exceptions for key, shown in tried.items() if shown.exceptions}
     assert not failed
 
 
-def test_controls_explain_what_is_missing(tour):
-    handling = said(tour.steps["all_open", "response", 0])
-    assert findings.NO_DURATIONS["handling"] in handling
-    density = said(tour.steps["no_coordinates", "heatmap", 0])
-    assert "事件没有坐标,无法叠加事件密度" in density
-    units = said(tour.steps["no_grids", "trends", 1])
-    assert findings.UNITS_WITHOUT_HOUSEHOLDS in units
-    # a street excludes the events without one: nothing left unplaced to mention
-    assert "未指定街道" not in said(tour.steps["mixed_place", "closure", "scope"])
-    assert "未指定街道" not in said(tour.steps["mixed_place", "rankings", "scope"])
-    assert len(tour.steps) > 13 * 10
+def test_the_tours_try_enough_steps():
+    """With ``test_main_controls_on_sparse_data`` (each tour takes its planned steps):
+    more than ten steps a case over all the cases."""
+    assert sum(len(planned_steps(case)) for case in sparse.CASES) > 13 * 10
 
 
-def test_maps_leave_out_only_what_they_say(tour):
-    """The overview's map of a scope with unplaced events still draws every grid."""
-    (deck,) = tour.defaults["mixed_place", "overview"].decks
-    assert len(deck["layers"][0]["data"]) == len(sparse.base_grids())
-    (hexes,) = tour.defaults["grids_without_geometry", "overview"].decks
-    assert hexes["layers"][0]["id"] == "hexagons"
+# What a control step (``Tour.steps``) must say on a case, and what it must not.
+STEP_SAYS = {
+    ("all_open", "response", 0): [response_panel.NO_DURATIONS["handling"]],
+    ("no_coordinates", "heatmap", 0): ["事件没有坐标,无法叠加事件密度"],
+    ("no_grids", "trends", 1): [trends_panel.UNITS_WITHOUT_HOUSEHOLDS],
+}
+# a street excludes the events without one: nothing left unplaced to mention
+STEP_OMITS = {
+    ("mixed_place", "closure", "scope"): ["未指定街道"],
+    ("mixed_place", "rankings", "scope"): ["未指定街道"],
+}
+
+
+@pytest.mark.parametrize("case", sorted({key[0] for key in STEP_SAYS | STEP_OMITS}))
+def test_controls_explain_what_is_missing(tour, case):
+    for (of, *step), texts in STEP_SAYS.items():
+        for expected in texts if of == case else ():
+            assert expected in said(tour.steps[tuple(step)]), (step, expected)
+    for (of, *step), texts in STEP_OMITS.items():
+        for unexpected in texts if of == case else ():
+            assert unexpected not in said(tour.steps[tuple(step)]), (step, unexpected)
+
+
+@pytest.mark.parametrize("case", ["mixed_place", "grids_without_geometry"])
+def test_maps_leave_out_only_what_they_say(tour, case):
+    """The overview's map of a scope with unplaced events still draws every grid; grids
+    without outlines are drawn as hexagons."""
+    (deck,) = tour.defaults["overview"].decks
+    if case == "mixed_place":
+        assert len(deck["layers"][0]["data"]) == len(sparse.base_grids())
+    else:
+        assert deck["layers"][0]["id"] == "hexagons"
 
 
 # ---------------------------------------------------------------- the analytics
@@ -371,7 +420,7 @@ def test_rankings_leave_unplaced_events_out_and_say_how_many(con_of):
     ranking = rk.unit_ranking(con, f, rng, "street_id", min_events=1)
     assert set(ranking.ranked["unit_id"]) == {"S01", "S02"}
     assert ranking.notes == {"unplaced": 53, "unplaced_name": "未指定街道"}
-    assert "另有 53 件事件未指定街道" in findings.unplaced_ranking(ranking.notes, "街道")
+    assert "另有 53 件事件未指定街道" in rankings_panel.unplaced_ranking(ranking.notes, "街道")
     grids = rk.unit_ranking(con, f, rng, "grid_id", min_events=1)
     assert grids.notes["unplaced_name"] == "未落格"
     assert grids.ranked["unit_id"].notna().all()
@@ -402,10 +451,14 @@ def test_calibration_needs_enough_grids_for_its_back_test():
 
 @pytest.mark.parametrize("case", list(sparse.CASES))
 def test_slide_sections_on_sparse_data(tour, case):
-    sections = tour.sections[case]
+    sections = tour.sections
     assert not isinstance(sections, Exception), repr(sections)
     for slide in (s for section in sections for s in section.sections):
         assert slide.drawn or slide.empty, slide.title
+    # what the what-if page says it cannot compute, its slide says too
+    whatif = " ".join(s.empty for p in sections if p.title == "网格调整推演" for s in p.sections)
+    for expected in EXPECTED.get((case, "whatif"), []):
+        assert expected in whatif, (expected, whatif)
 
 
 @pytest.mark.parametrize("case", DECK_CASES)
@@ -416,7 +469,7 @@ def test_the_deck_builds_on_sparse_data(tour, case):
 
     if images.problem():
         pytest.skip(images.problem())
-    deck = tour.decks[case]
+    deck = tour.deck
     assert not isinstance(deck, Exception), repr(deck)
     texts = [
         p.text
