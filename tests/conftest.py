@@ -1,8 +1,9 @@
 """Fixtures: a tiny database with hand-checkable contents, and a small demo district.
 
 The tiny database (see ``TINY_EVENTS``) is the ground truth for the metric tests: every
-expected figure in ``tests/test_metrics.py`` is worked out by hand from these rows. Every row
-names its columns (``insert``), so a row reads without counting positions in the schema.
+expected figure in ``tests/analytics/test_metrics.py`` is worked out by hand from these rows.
+Every row names its columns (``insert``), so a row reads without counting positions in the
+schema.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import duckdb
 import pytest
 
 from analytics.schema import create_schema
+
+REPO = Path(__file__).resolve().parent.parent  # the project's root, wherever a test file sits
 
 T = datetime
 
@@ -369,13 +372,13 @@ def demo_db(tmp_path_factory) -> Path:
 def demo(demo_db):
     """An analytics connection on the demo district, its data range and the default period
     (本年 up to the data's last day)."""
-    from analytics import queries as q
+    from analytics import queries
     from analytics.connection import connect
     from analytics.filters import Filters, preset_period
 
     con = connect(demo_db, read_only=True)
-    rng = q.data_range(con)
-    yield con, rng, Filters(*preset_period("ytd", rng.last_day))
+    coverage = queries.data_range(con)
+    yield con, coverage, Filters(*preset_period("ytd", coverage.last_day))
     con.disconnect()
 
 
@@ -416,8 +419,8 @@ def query(db: Path, sql: str, params=()):
 
 # Files whose parametrized tests share what a fixture makes once per value of their last
 # parameter (test_sparse_data.py's tour of a case, test_real_exports.py's import of an
-# export): one work unit per value, not one for the file.
-UNIT_PER_PARAMETER = {"tests/test_sparse_data.py", "tests/test_real_exports.py"}
+# export): one work unit per value, not one for the file. By file name, wherever it sits.
+UNIT_PER_PARAMETER = {"test_sparse_data.py", "test_real_exports.py"}
 
 
 def work_unit(nodeid: str) -> str:
@@ -425,7 +428,7 @@ def work_unit(nodeid: str) -> str:
     fixtures a worker then makes once; in ``UNIT_PER_PARAMETER``, the file and the test's last
     parameter."""
     file, _, test = nodeid.partition("::")
-    if file in UNIT_PER_PARAMETER and test.endswith("]"):
+    if file.rsplit("/", 1)[-1] in UNIT_PER_PARAMETER and test.endswith("]"):
         return f"{file}::{test[:-1].rsplit('[', 1)[1].rsplit('-', 1)[-1]}"
     return file
 
@@ -442,3 +445,31 @@ def pytest_xdist_make_scheduler(config, log):
             return work_unit(nodeid)
 
     return Units(config, log)
+
+
+# ---------------------------------------------------------------- map payloads
+
+PERSONAL = ("reporter_name", "reporter_phone", "address", "description")
+
+
+def decks(at) -> list[dict]:
+    """The pydeck specs an ``AppTest`` run drew."""
+    return [json.loads(el.proto.json) for el in at.get("deck_gl_json_chart")]
+
+
+def layer(deck: dict, layer_id: str) -> dict:
+    return next(x for x in deck["layers"] if x["id"] == layer_id)
+
+
+def personal_values(db) -> list[str]:
+    """Real reporters' names, phones and addresses and workers' names from the database:
+    none of them may reach a map payload."""
+    rows = query(
+        db,
+        "SELECT reporter_name, reporter_phone, address FROM events "
+        "WHERE reporter_name IS NOT NULL AND reporter_phone IS NOT NULL AND address IS NOT NULL "
+        "ORDER BY event_id LIMIT 200",
+    )
+    workers = query(db, "SELECT name FROM workers ORDER BY worker_id LIMIT 200")["name"]
+    values = {*rows["reporter_phone"], *rows["address"], *rows["reporter_name"], *workers}
+    return sorted(v for v in values if len(v) >= 2)

@@ -216,7 +216,7 @@ def test_overview_in_a_real_browser(server, page):
 
 
 def test_import_page_in_a_real_browser(import_server, page):
-    from tests.test_import import HEADER, hotline_rows
+    from tests.analytics.ingest.test_import import HEADER, hotline_rows
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{import_server}/import")  # a fresh server, straight to the import page

@@ -6,7 +6,7 @@ Every file follows the documented column list, value spellings, date format and 
 of its source (see README.md beside this script for the documentation each one follows);
 the values are fictional but realistic, drawn from hand-written lists with fixed seeds, so
 running the script again writes the same rows. The first rows of each file are hand-written
-"anchor" records that tests/test_real_exports.py checks value by value.
+"anchor" records that tests/analytics/ingest/test_real_exports.py checks value by value.
 
 The tests never run this script: they read the committed files. The large hostile files
 (10 MB field, 50 MB line, 10^6 vertices, 100 000 nesting levels, 20 000 columns) are made at

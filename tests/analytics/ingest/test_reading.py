@@ -18,10 +18,10 @@ from analytics.ingest import reading, reference
 from analytics.ingest.events import import_events, preview_file
 from analytics.ingest.reading import MAX_COLUMNS, NOT_UTF8, ImportFileError, read_sheet
 from analytics.ingest.reference import import_reference
-from tests.conftest import query
-from tests.test_import import HEADER, hotline_rows
+from tests.analytics.ingest.test_import import HEADER, hotline_rows
+from tests.conftest import REPO, query
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 
 
 def cells(data: bytes, name: str = "x.json") -> tuple[list[str], list[list[str]]]:

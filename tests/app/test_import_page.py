@@ -8,9 +8,9 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from analytics import formats as fmt
+from tests.analytics.ingest.test_import import HEADER, hotline_rows
 from tests.apptest import app_test, open_page
 from tests.conftest import query
-from tests.test_import import HEADER, hotline_rows
 
 PAGE = "pages/import.py"
 
@@ -143,7 +143,7 @@ def test_the_page_works_before_any_data_exists(tmp_path, monkeypatch):
 
 
 def test_grid_boundaries_through_the_page_then_the_overview_maps_them(db, monkeypatch):
-    from tests.test_reference_import import feature, square
+    from tests.analytics.ingest.test_reference_import import feature, square
 
     at = open_page(db, monkeypatch, PAGE)
     at.segmented_control(key="imp_kind").set_value("grids")

@@ -4,8 +4,6 @@ setting, and the page under AppTest."""
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -13,17 +11,14 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import queries as q
-from analytics import rankings as rk
+from analytics import queries, rankings
 from analytics.connection import connect
 from analytics.filters import Filters, add_months
 from analytics.queries import DataRange
 from analytics.schema import create_schema
 from analytics.settings import Settings, SettingsError, load
-from tests.apptest import open_page
 from tests.conftest import EVENT_COLUMNS, import_row, insert, query
 
-PAGE = "pages/rankings.py"
 T = datetime
 SEPTEMBER = Filters(date(2026, 9, 1), date(2026, 9, 30))
 
@@ -164,15 +159,15 @@ def ranking_db(tmp_path_factory) -> Path:
 @pytest.fixture
 def tiny(ranking_db):
     con = connect(ranking_db, read_only=True)
-    rng = q.data_range(con)
-    assert rng.as_of == AS_OF
-    yield con, rng
+    coverage = queries.data_range(con)
+    assert coverage.as_of == AS_OF
+    yield con, coverage
     con.disconnect()
 
 
 def test_ties_tiers_the_minimum_and_missing_rates(tiny):
-    con, rng = tiny
-    r = rk.unit_ranking(con, SEPTEMBER, rng, "street_id", min_events=4)
+    con, coverage = tiny
+    r = rankings.unit_ranking(con, SEPTEMBER, coverage, "street_id", min_events=4)
     got = r.ranked.set_index("unit_id")
     assert list(r.ranked["unit_id"]) == ["S01", "S02", "S05", "S03", "S04"]  # ties by id
     assert list(got["score"]) == [100.0, 100.0, 90.0, 77.5, 72.5]
@@ -184,19 +179,19 @@ def test_ties_tiers_the_minimum_and_missing_rates(tiny):
     assert reasons["S07"] == "无满意率(无已评价的事件)"
     assert set(reasons.index) == {"S06", "S07"}
     # without a weight on 满意率 its absence does not matter: S07 is ranked on the other two
-    r = rk.unit_ranking(
-        con, SEPTEMBER, rng, "street_id", {"response_rate": 1, "resolution_rate": 1}, 4
+    r = rankings.unit_ranking(
+        con, SEPTEMBER, coverage, "street_id", {"response_rate": 1, "resolution_rate": 1}, 4
     )
     assert "S07" in set(r.ranked["unit_id"]) and list(r.apart["unit_id"]) == ["S06"]
     # a lower minimum ranks S06 (3 perfect events) with S01 and S02
-    r = rk.unit_ranking(con, SEPTEMBER, rng, "street_id", min_events=3)
+    r = rankings.unit_ranking(con, SEPTEMBER, coverage, "street_id", min_events=3)
     assert list(r.ranked["unit_id"][:3]) == ["S01", "S02", "S06"]
     assert list(r.ranked["rank"][:3]) == [1, 1, 1]
 
 
 def test_rank_change_and_trend_on_the_tiny_district(tiny):
-    con, rng = tiny
-    r = rk.unit_ranking(con, SEPTEMBER, rng, "street_id", min_events=4)
+    con, coverage = tiny
+    r = rankings.unit_ranking(con, SEPTEMBER, coverage, "street_id", min_events=4)
     assert r.previous == (date(2026, 8, 1), date(2026, 8, 31))
     assert r.months == tuple(date(2026, m, 1) for m in range(4, 10))
     got = r.ranked.set_index("unit_id")
@@ -214,21 +209,23 @@ def test_rank_change_and_trend_on_the_tiny_district(tiny):
     assert got.loc["S04", "trend"] == [None, None, None, None, 1, 5]
     assert got.loc["S05", "trend"] == [None, None, None, None, 1, 3]
     assert got.loc["S01", "trend"] == [None, None, None, None, None, 1]
-    texts = [rk.change_text(c, n) for c, n in zip(got["rank_change"], got["is_new"], strict=True)]
+    texts = [
+        rankings.change_text(c, n) for c, n in zip(got["rank_change"], got["is_new"], strict=True)
+    ]
     assert texts == ["新进", "新进", "↓2", "↓1", "↓4"]
-    assert rk.change_text(3) == "↑3" and rk.change_text(0) == "—"
-    assert rk.trend_text([None, 4, 1]) == "—→4→1"
+    assert rankings.change_text(3) == "↑3" and rankings.change_text(0) == "—"
+    assert rankings.trend_text([None, 4, 1]) == "—→4→1"
 
 
 def test_weights_are_checked():
-    assert rk.weights_problem({"response_rate": 0, "resolution_rate": 0}).startswith(
+    assert rankings.weights_problem({"response_rate": 0, "resolution_rate": 0}).startswith(
         "权重不能全为 0"
     )
-    assert rk.weights_problem({"response_rate": -1, "resolution_rate": 5})
-    assert rk.weights_problem(rk.UNIT_WEIGHTS) is None
-    assert rk.shares(rk.UNIT_WEIGHTS)["resolution_rate"] == pytest.approx(0.45)
+    assert rankings.weights_problem({"response_rate": -1, "resolution_rate": 5})
+    assert rankings.weights_problem(rankings.UNIT_WEIGHTS) is None
+    assert rankings.shares(rankings.UNIT_WEIGHTS)["resolution_rate"] == pytest.approx(0.45)
     with pytest.raises(ValueError, match="权重不能全为 0"):
-        rk.score_table(
+        rankings.score_table(
             pd.DataFrame({"intake": [40], "response_rate": [0.5]}),
             {"response_rate": 0},
             30,
@@ -237,9 +234,9 @@ def test_weights_are_checked():
 
 
 def test_grid_workers_on_their_own_reporting(tiny):
-    con, rng = tiny
+    con, coverage = tiny
     june = Filters(date(2026, 6, 1), date(2026, 6, 30))
-    r = rk.worker_ranking(con, june, rng, min_events=4)
+    r = rankings.worker_ranking(con, june, coverage, min_events=4)
     got = r.ranked.set_index("unit_id")
     assert list(r.ranked["unit_id"]) == ["W1", "W2"]  # W3 is part-time: not ranked at all
     w1, w2 = got.loc["W1"], got.loc["W2"]
@@ -260,7 +257,9 @@ def test_grid_workers_on_their_own_reporting(tiny):
     assert (w1["grid_id"], w1["street_name"]) == ("S01C01G01", "第1街道")
     assert r.apart.set_index("unit_id").loc["W4", "reason"] == "事件数不足:2 件,少于 4 件"
     # the sidebar's street narrows by home grid
-    only = rk.worker_ranking(con, Filters(june.start, june.end, street_id="S02"), rng, min_events=4)
+    only = rankings.worker_ranking(
+        con, Filters(june.start, june.end, street_id="S02"), coverage, min_events=4
+    )
     assert list(only.ranked["unit_id"]) == ["W2"] and only.apart.empty
 
 
@@ -276,12 +275,12 @@ def test_ranking_min_events_setting(tmp_path):
 
 
 def test_levels_below_the_sidebar_scope():
-    assert rk.levels_below(SEPTEMBER) == ("street_id", "community_id", "grid_id", "worker")
-    assert rk.levels_below(Filters(SEPTEMBER.start, SEPTEMBER.end, street_id="S01"))[0] == (
+    assert rankings.levels_below(SEPTEMBER) == ("street_id", "community_id", "grid_id", "worker")
+    assert rankings.levels_below(Filters(SEPTEMBER.start, SEPTEMBER.end, street_id="S01"))[0] == (
         "community_id"
     )
     grid = Filters(SEPTEMBER.start, SEPTEMBER.end, "S01", "S01C01", "S01C01G01")
-    assert rk.levels_below(grid) == ("worker",)
+    assert rankings.levels_below(grid) == ("worker",)
 
 
 # ---------------------------------------------------------------- the demo, by plain SQL
@@ -324,12 +323,12 @@ def moved_back(as_of: datetime, months: int) -> datetime:
 
 
 def test_streets_and_communities_agree_with_plain_sql(demo, demo_db):
-    con, rng, _ = demo
+    con, coverage, _ = demo
     f = Filters(date(2026, 9, 1), date(2026, 9, 30))
     for level in ("street_id", "community_id"):
-        r = rk.unit_ranking(con, f, rng, level)
+        r = rankings.unit_ranking(con, f, coverage, level)
         got = r.ranked.set_index("unit_id")
-        expected = ranked_by_hand(demo_db, level, f.start, f.end, rng.as_of)
+        expected = ranked_by_hand(demo_db, level, f.start, f.end, coverage.as_of)
         assert len(got) == len(expected) >= 5
         assert not set(r.apart["unit_id"]) & set(expected.index)
         for unit, row in expected.iterrows():
@@ -341,7 +340,7 @@ def test_streets_and_communities_agree_with_plain_sql(demo, demo_db):
             assert got.loc[unit, "tier"] == row["tier"]
         # rank change: August measured one month earlier, as 环比 is
         august = ranked_by_hand(
-            demo_db, level, date(2026, 8, 1), date(2026, 8, 31), moved_back(rng.as_of, 1)
+            demo_db, level, date(2026, 8, 1), date(2026, 8, 31), moved_back(coverage.as_of, 1)
         )
         unit = next(u for u in expected.index if u in august.index)
         assert got.loc[unit, "previous_rank"] == august.loc[unit, "rank"]
@@ -349,7 +348,7 @@ def test_streets_and_communities_agree_with_plain_sql(demo, demo_db):
         # the trend's first point: April, measured as long after April as September is
         april = ranked_by_hand(
             demo_db, level, date(2026, 4, 1), date(2026, 4, 30),
-            rng.as_of - (f.end - date(2026, 4, 30)),
+            coverage.as_of - (f.end - date(2026, 4, 30)),
         )  # fmt: skip
         for unit in got.index:
             want = int(april.loc[unit, "rank"]) if unit in april.index else None
@@ -358,8 +357,8 @@ def test_streets_and_communities_agree_with_plain_sql(demo, demo_db):
 
 
 def test_worker_components_agree_with_plain_sql(demo, demo_db):
-    con, rng, f = demo
-    r = rk.worker_ranking(con, f, rng)
+    con, coverage, f = demo
+    r = rankings.worker_ranking(con, f, coverage)
     everyone = pd.concat([r.ranked, r.apart]).set_index("unit_id")
     expected = query(
         demo_db,
@@ -372,7 +371,7 @@ def test_worker_components_agree_with_plain_sql(demo, demo_db):
            FROM workers w LEFT JOIN events e ON e.worker_id = w.worker_id
              AND e.reported_at >= ? AND e.reported_at < ?
            WHERE w.role = 'full_time' GROUP BY 1""",
-        [rng.as_of, f.start, f.end + timedelta(days=1)],
+        [coverage.as_of, f.start, f.end + timedelta(days=1)],
     ).set_index("worker_id")
     assert set(everyone.index) == set(expected.index)
     for worker, row in expected.iterrows():
@@ -386,7 +385,7 @@ def test_worker_components_agree_with_plain_sql(demo, demo_db):
             assert everyone.loc[worker, "closure_rate"] == pytest.approx(
                 row["closed"] / row["events"]
             )
-    eligible = expected[expected["events"] >= rk.MIN_EVENTS]
+    eligible = expected[expected["events"] >= rankings.MIN_EVENTS]
     median = (eligible["reports"] / f.months).median()
     assert r.notes["activity_median"] == pytest.approx(median)
     top = r.ranked.iloc[0]
@@ -400,110 +399,12 @@ def test_worker_components_agree_with_plain_sql(demo, demo_db):
         assert shown != names[worker] and shown[0] == names[worker][0] and "*" in shown
 
 
-# ---------------------------------------------------------------- the page
-
-
-def shown_text(at) -> str:
-    """Everything the page put on screen, as one string."""
-    parts = [x.value for x in (*at.markdown, *at.caption, *at.error, *at.info)]
-    parts += [df.value.to_csv() for df in at.dataframe]
-    parts += [
-        json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("plotly_chart")
-    ]
-    return "\n".join(map(str, parts))
-
-
-def downloads(at) -> list[str]:
-    """The page's own download buttons (the sidebar may have others)."""
-    return [b.key for b in at.get("download_button") if b.key.startswith("rk_")]
-
-
-def counts(at) -> tuple[int, int]:
-    """Units ranked and apart, as the page's heading says."""
-    heading = next(x.value for x in at.markdown if "参与排名" in x.value and "不参与" in x.value)
-    ranked, apart = re.search(r"参与排名 (\d+) 个,不参与 (\d+) 个", heading).groups()
-    return int(ranked), int(apart)
-
-
-def test_page_ranks_every_level_without_personal_names(demo_db, monkeypatch):
-    at = open_page(demo_db, monkeypatch, PAGE)
-    assert at.subheader[0].value.startswith("赛马比拼 · ")
-    assert at.radio(key="rk_level").options == ["街道", "社区", "网格", "专职网格员"]
-    table = at.dataframe[0].value
-    assert list(table["名次"]) == sorted(table["名次"]) and table["名次"].iloc[0] == 1
-    assert set(table["档次"]) <= {"一档", "二档", "三档", "四档"}
-    assert {"得分", "名次变化", "响应率(%)", "近6月名次", "受理量"} <= set(table.columns)
-    assert len(at.get("plotly_chart")) == 1
-    assert downloads(at) == ["rk_dl_ranked_csv", "rk_dl_ranked_xlsx"]
-    names = query(demo_db, "SELECT name FROM workers WHERE name IS NOT NULL")["name"]
-    for level, title in (("community_id", "社区"), ("grid_id", "网格"), ("worker", "网格员")):
-        at.radio(key="rk_level").set_value(level).run()
-        assert not at.exception, [e.value for e in at.exception]
-        table = at.dataframe[0].value
-        assert title in table.columns and table["名次"].iloc[0] == 1
-    assert {"活跃度(件/月)", "信息完整度(%)", "办结率(%)"} <= set(table.columns)
-    assert table["网格员"].str.contains("*", regex=False).all()  # masked …
-    text = shown_text(at)
-    assert not [n for n in names if len(n) >= 2 and n in text]  # … and no full name anywhere
-
-
-def test_page_weights_reorder_and_all_zero_is_refused(demo_db, monkeypatch):
-    at = open_page(demo_db, monkeypatch, PAGE)
-    at.radio(key="rk_level").set_value("community_id").run()
-    before = list(at.dataframe[0].value["社区"])
-    for part in ("resolution_rate", "satisfaction_rate"):
-        at.number_input(key=f"rk_w_{part}").set_value(0)
-    at.number_input(key="rk_w_response_rate").set_value(100).run()
-    table = at.dataframe[0].value
-    assert list(table["社区"]) != before
-    assert list(table["得分"]) == sorted(table["得分"], reverse=True)
-    assert table["得分"].to_numpy() == pytest.approx(table["响应率(%)"].to_numpy(), abs=0.051)
-    at.number_input(key="rk_w_response_rate").set_value(0).run()
-    assert not at.exception
-    assert at.error and "权重不能全为 0" in at.error[0].value
-    assert not at.dataframe and not at.get("plotly_chart")
-    at.button(key="rk_w_reset").click().run()
-    assert list(at.dataframe[0].value["社区"]) == before
-
-
-def test_page_minimum_moves_units_apart_and_sidebar_narrows_levels(demo_db, monkeypatch):
-    at = open_page(demo_db, monkeypatch, PAGE)
-    at.radio(key="rk_level").set_value("community_id").run()
-    assert len(at.dataframe) == 1  # nobody apart at 30 events this year
-    intakes = at.dataframe[0].value["受理量"]
-    threshold = int(intakes.median())
-    at.number_input(key="rk_min_events").set_value(threshold).run()
-    ranked, apart = at.dataframe[0].value, at.dataframe[1].value
-    assert len(apart) == (intakes < threshold).sum() > 0
-    assert len(ranked) + len(apart) == len(intakes) and ranked["受理量"].min() >= threshold
-    assert apart["原因"].str.startswith("事件数不足").all()
-    assert downloads(at) == [
-        "rk_dl_ranked_csv",
-        "rk_dl_ranked_xlsx",
-        "rk_dl_apart_csv",
-        "rk_dl_apart_xlsx",
-    ]
-
-    at.selectbox(key="f_street").select_index(1).run()
-    street = at.selectbox(key="f_street").value
-    assert at.radio(key="rk_level").options == ["社区", "网格", "专职网格员"]
-    assert at.radio(key="rk_level").value == "community_id"  # still offered: kept
-    at.radio(key="rk_level").set_value("grid_id").run()
-    assert not at.exception
-    grids = query(demo_db, "SELECT name FROM grids WHERE street_id = ?", [street])
-    ranked, apart = counts(at)
-    assert ranked + apart == len(grids) and apart > 0  # the minimum is still the median above
-    at.selectbox(key="f_community").select_index(1).run()
-    at.selectbox(key="f_grid").select_index(1).run()
-    assert at.radio(key="rk_level").options == ["专职网格员"]
-    assert not at.exception
-    assert "专职网格员排名" in json.dumps([m.value for m in at.markdown], ensure_ascii=False)
-
-
 def test_trend_months_are_judged_after_they_end_when_the_data_ends_mid_month():
-    rng = DataRange(date(2026, 1, 1), datetime(2026, 9, 15, 18, 0))
+    coverage = DataRange(date(2026, 1, 1), datetime(2026, 9, 15, 18, 0))
     f = Filters(date(2026, 9, 1), date(2026, 9, 15))
-    months = {k: (first, last, as_of) for k, first, last, as_of in rk.slices(f, rng) if k >= 0}
+    months = {
+        k: (first, last, as_of) for k, first, last, as_of in rankings.slices(f, coverage) if k >= 0
+    }
     assert months[5] == (date(2026, 9, 1), date(2026, 9, 15), datetime(2026, 9, 15, 18, 0))
     assert months[4] == (date(2026, 8, 1), date(2026, 8, 31), datetime(2026, 8, 31, 18, 0))
     assert months[0][2] == datetime(2026, 4, 30, 18, 0)

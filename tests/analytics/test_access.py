@@ -13,9 +13,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from analytics import access, accounts, admin_db, audit, deployment
-from analytics import queries as q
-from analytics import rankings as rk
+from analytics import access, accounts, admin_db, audit, deployment, queries, rankings
 from analytics.connection import connect, cursor
 from analytics.filters import Filters
 from analytics.settings import SettingsError, load
@@ -41,7 +39,7 @@ def admin_file(tmp_path, monkeypatch):
 
 @pytest.fixture
 def units(tiny_con):
-    return q.org_units(tiny_con)
+    return queries.org_units(tiny_con)
 
 
 # ---------------------------------------------------------------- settings and deployment
@@ -231,26 +229,28 @@ def test_a_scoped_connection_sees_only_its_units_rows(tiny_con, tiny_db, scope):
     assert set(con.table("workers").grid_id.execute()) <= set(grids)
     assert set(con.table("buildings").grid_id.execute()) <= set(grids)
     assert con.table("quarantine").count().execute() == 0
-    assert "S02" not in set(q.org_units(con)["unit_id"]) or scope.street_id == "S02"
+    assert "S02" not in set(queries.org_units(con)["unit_id"]) or scope.street_id == "S02"
 
 
 def test_filters_naming_another_street_return_nothing_of_it(tiny_con):
     con = _scoped(tiny_con, access.Scope(street_id="S01"))
-    span = q.data_range(con)
+    span = queries.data_range(con)
     other = Filters(PERIOD.start, PERIOD.end, street_id="S02")
-    intake = q.kpis(con, other, span, compare=None).set_index("metric")["value"]["intake"]
+    intake = queries.kpis(con, other, span, compare=None).set_index("metric")["value"]["intake"]
     assert intake == 0
-    assert q.grid_metrics(con, other, span, compare=None).empty
+    assert queries.grid_metrics(con, other, span, compare=None).empty
 
 
 def test_the_data_span_is_the_districts_for_every_viewer(tiny_con):
-    whole = q.data_range(cursor(tiny_con))
+    whole = queries.data_range(cursor(tiny_con))
     for scope in (access.Scope(street_id="S01"), access.Scope("S02", "S02C01")):
-        assert q.data_range(_scoped(tiny_con, scope)) == whole
+        assert queries.data_range(_scoped(tiny_con, scope)) == whole
 
 
 def test_clamp_brings_a_selection_inside_the_scope_and_names_what_it_dropped(tiny_con):
-    parent = access.parents(q.org_units(cursor(tiny_con)), q.grid_reference(cursor(tiny_con)))
+    parent = access.parents(
+        queries.org_units(cursor(tiny_con)), queries.grid_reference(cursor(tiny_con))
+    )
     street = access.Scope(street_id="S01")
     inside = Filters(PERIOD.start, PERIOD.end, "S01", "S01C01", "S01C01G01")
     assert access.clamp(inside, street, parent) == (inside, [])
@@ -268,19 +268,19 @@ def test_clamp_brings_a_selection_inside_the_scope_and_names_what_it_dropped(tin
 
 def test_a_street_secretary_ranks_among_peer_streets_but_sees_inside_only_their_own(tiny_con):
     con = _scoped(tiny_con, access.Scope(street_id="S01"))
-    span = q.data_range(con)
+    span = queries.data_range(con)
     f = Filters(PERIOD.start, PERIOD.end, street_id="S01")
-    assert rk.levels_below(f, access.Scope(street_id="S01"))[0] == "street_id"
-    streets = rk.unit_ranking(con, f, span, "street_id", min_events=1)
-    whole = rk.unit_ranking(cursor(tiny_con), PERIOD, span, "street_id", min_events=1)
+    assert rankings.levels_below(f, access.Scope(street_id="S01"))[0] == "street_id"
+    streets = rankings.unit_ranking(con, f, span, "street_id", min_events=1)
+    whole = rankings.unit_ranking(cursor(tiny_con), PERIOD, span, "street_id", min_events=1)
     assert sorted(streets.ranked["unit_id"]) == ["S01", "S02"]
     assert streets.ranked.drop(columns="trend").equals(whole.ranked.drop(columns="trend"))
     own = streets.ranked.set_index("unit_id").loc["S01"]
-    sentence = rk.standing(streets, "S01", "街道")
+    sentence = rankings.standing(streets, "S01", "街道")
     assert sentence.startswith(f"甲街道在 2 个街道中排第 {int(own['rank'])} 名")
-    communities = rk.unit_ranking(con, f, span, "community_id", min_events=1)
+    communities = rankings.unit_ranking(con, f, span, "community_id", min_events=1)
     assert set(communities.ranked["unit_id"]) | set(communities.apart["unit_id"]) == {"S01C01"}
-    grids = rk.unit_ranking(con, f, span, "grid_id", min_events=1)
+    grids = rankings.unit_ranking(con, f, span, "grid_id", min_events=1)
     assert set(grids.ranked["unit_id"]) | set(grids.apart["unit_id"]) == {"S01C01G01"}
 
 
@@ -300,7 +300,7 @@ def _app(tiny_db, tmp_path, monkeypatch, login: str | None, mode: str = "oidc"):
 
 
 def _add(admin_file, tiny_db, login, role, unit=None):
-    units = q.org_units(connect(tiny_db, read_only=True))
+    units = queries.org_units(connect(tiny_db, read_only=True))
     accounts.add(admin_file, accounts.User(login, role, unit), units, by="test")
 
 
@@ -374,10 +374,10 @@ def test_what_if_for_a_community_uses_the_districts_model_and_shows_its_grids(de
     from analytics.planning import whatif
 
     backend = connect(demo_db, read_only=True)
-    whole = whatif.calibrated_model(cursor(backend), q.data_range(cursor(backend)))
+    whole = whatif.calibrated_model(cursor(backend), queries.data_range(cursor(backend)))
     community = access.Scope(street_id="S01", community_id="S01C01")
     con = _scoped(backend, community)
-    calibration, model, tests = whatif.calibrated_model(con, q.data_range(con))
+    calibration, model, tests = whatif.calibrated_model(con, queries.data_range(con))
     mine = set(con.table("grids").grid_id.execute())
     assert model == whole[1]  # a community alone has too few grids to fit one
     assert set(calibration["grid_id"]) <= mine and len(calibration) >= 1

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from tests.app.test_app import metric_values, run_app
 from tests.apptest import app_test
-from tests.test_app import metric_values, run_app
 
 
 def test_the_url_follows_the_filters(tiny_db, monkeypatch):

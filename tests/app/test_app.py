@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import queries as q
+from analytics import queries
 from analytics.connection import connect
 from analytics.filters import Filters, preset_period
 from tests.apptest import app_test
+from tests.conftest import decks
 
 KPI_LABELS = ["受理量", "办结率", "按时办结率", "响应时长中位数", "满意率", "网格内解决率", "积压"]
 
@@ -28,10 +29,6 @@ def run_app(db: Path, monkeypatch) -> AppTest:
 
 def metric_values(at: AppTest) -> dict[str, str]:
     return {x.label: x.value for x in at.metric}
-
-
-def decks(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.json) for el in at.get("deck_gl_json_chart")]
 
 
 def test_overview_shows_the_seven_cards_with_hand_checked_values(tiny_db, monkeypatch):
@@ -159,8 +156,8 @@ def test_demo_district_overview_matches_analytics(demo_db, monkeypatch, combo):
         assert not at.exception, [e.value for e in at.exception]
     assert [x.label for x in at.metric] == KPI_LABELS
     con = connect(demo_db, read_only=True)
-    rng = q.data_range(con)
-    start, end = preset_period(combo.get("f_preset", "ytd"), rng.last_day)
+    coverage = queries.data_range(con)
+    start, end = preset_period(combo.get("f_preset", "ytd"), coverage.last_day)
     f = Filters(
         start,
         end,
@@ -170,7 +167,7 @@ def test_demo_district_overview_matches_analytics(demo_db, monkeypatch, combo):
         channels=tuple(combo.get("f_channels", ())),
         boards=tuple(combo.get("f_boards", ())),
     )
-    intake = q.kpis(con, f, rng).set_index("metric").loc["intake", "value"]
+    intake = queries.kpis(con, f, coverage).set_index("metric").loc["intake", "value"]
     shown = metric_values(at)["受理量"]
     expected = f"{intake / 1e4:.1f}万" if intake >= 1e5 else f"{int(intake):,}"
     assert shown == expected
@@ -223,7 +220,7 @@ def test_unknown_households_and_untrusted_names_are_shown_safely(tiny_db, tmp_pa
 
 def test_overview_on_a_311_import_without_grids_draws_hexagons(tmp_path, monkeypatch):
     from analytics.ingest.events import import_events
-    from tests.test_import import OPEN311_HEADER, open311_rows
+    from tests.analytics.ingest.test_import import OPEN311_HEADER, open311_rows
 
     db = tmp_path / "nyc.duckdb"
     src = tmp_path / "311.csv"
@@ -263,9 +260,9 @@ def test_hexagons_bin_nearby_events_together(tiny_db, tmp_path):
     con.close()
     backend = connect(db, read_only=True)
     try:
-        rng = q.data_range(backend)
-        f = Filters(*preset_period("last_12m", rng.last_day))
-        hexes = q.hex_metrics(backend, f, rng, compare=None)
+        coverage = queries.data_range(backend)
+        f = Filters(*preset_period("last_12m", coverage.last_day))
+        hexes = queries.hex_metrics(backend, f, coverage, compare=None)
         located = backend.raw_sql(
             "SELECT event_id FROM events WHERE lon IS NOT NULL AND reported_at >= ? "
             "AND reported_at < ?",

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import base64
 import io
 
-import numpy as np
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from analytics import queries as q
-from analytics import trends as tr
+from analytics import queries, trends
 from analytics.connection import connect
 from analytics.filters import Filters, preset_period
-from tests.apptest import open_page
 from tests.conftest import query
 from ui import downloads
-
-PAGE = "pages/trends.py"
 
 
 def test_spikes_by_the_robust_rule_hand_checked():
@@ -26,7 +19,7 @@ def test_spikes_by_the_robust_rule_hand_checked():
         [10, 12, 11, 10, 13, 12, 11, 10, 40, 11],
         index=pd.date_range("2026-01-05", periods=10, freq="W-MON"),
     )
-    judged = tr.detect_spikes(counts, window=8)
+    judged = trends.detect_spikes(counts, window=8)
     # bucket 9: median of the first 8 is 11, MAD 1 → 11 + 3 × 1.4826 = 15.4, but at least
     # 11 + 10 = 21; 40 is a spike. Bucket 10: median 11.5, MAD 1 → threshold 21.5; 11 is not.
     assert list(judged["bucket"]) == list(counts.index[8:])
@@ -35,7 +28,7 @@ def test_spikes_by_the_robust_rule_hand_checked():
     assert list(judged["spike"]) == [True, False]
     noisy = pd.Series([100, 140, 90, 150, 95, 145, 100, 150, 180])
     # median 120, MAD 25 → 120 + 3 × 37.1 = 231: a busy but noisy series is not a spike
-    assert not tr.detect_spikes(noisy, window=8)["spike"].any()
+    assert not trends.detect_spikes(noisy, window=8)["spike"].any()
 
 
 def test_moving_average_per_group_and_period():
@@ -47,13 +40,13 @@ def test_moving_average_per_group_and_period():
             "period": "current",
         }
     )
-    out = tr.moving_average(series, "month")  # 3 months
+    out = trends.moving_average(series, "month")  # 3 months
     assert list(out["moving_avg"]) == [3, 4.5, 6, 9, 1, 1, 2, 3]
 
 
 def test_category_trend_folds_the_rest_into_other(demo, demo_db):
-    con, rng, f = demo
-    df = tr.category_trend(con, f, rng, "month", n=3)
+    con, coverage, f = demo
+    df = trends.category_trend(con, f, coverage, "month", n=3)
     assert df["group"].nunique() == 4 and "其他" in set(df["group"])
     total = query(
         demo_db,
@@ -64,8 +57,8 @@ def test_category_trend_folds_the_rest_into_other(demo, demo_db):
 
 
 def test_rising_categories_against_plain_sql(demo, demo_db):
-    con, rng, f = demo
-    got = tr.rising_categories(con, f, rng, n=50, min_events=30)
+    con, coverage, f = demo
+    got = trends.rising_categories(con, f, coverage, n=50, min_events=30)
     c = f.comparison("yoy")
     counts = query(
         demo_db,
@@ -88,9 +81,9 @@ def test_rising_categories_against_plain_sql(demo, demo_db):
 def test_unit_comparison_per_thousand_households(tiny_db):
     con = connect(tiny_db, read_only=True)
     try:
-        rng = q.data_range(con)
-        f = Filters(*preset_period("ytd", rng.last_day))
-        df = tr.unit_comparison(con, f, rng, ("S01", "S02C01", "S01C01G01"), "month")
+        coverage = queries.data_range(con)
+        f = Filters(*preset_period("ytd", coverage.last_day))
+        df = trends.unit_comparison(con, f, coverage, ("S01", "S02C01", "S01C01G01"), "month")
     finally:
         con.disconnect()
     assert len(df) == 3 * 10  # January to October for each unit
@@ -109,8 +102,8 @@ def test_unit_comparison_per_thousand_households(tiny_db):
 
 
 def test_spike_drivers_are_real_categories_and_grids(demo, demo_db):
-    con, rng, f = demo
-    judged, found = tr.spikes(con, f, rng, "day")
+    con, coverage, f = demo
+    judged, found = trends.spikes(con, f, coverage, "day")
     assert judged["bucket"].min() == pd.Timestamp(f.start)
     assert set(found["bucket"]) == set(judged.loc[judged["spike"], "bucket"])
     categories = set(query(demo_db, "SELECT DISTINCT category FROM events")["category"])
@@ -131,62 +124,3 @@ def test_downloads_open_cleanly_in_excel():
     assert [[c.value for c in row] for row in sheet.iter_rows()] == [
         ["业务类别", "受理量"], ["噪音扰民", 12], ["物业管理", 3]
     ]  # fmt: skip
-
-
-# ---------------------------------------------------------------- the page
-
-
-def traces(at: AppTest, key: str) -> list[dict]:
-    import json
-
-    [chart] = [c for c in at.get("plotly_chart") if key in c.proto.id]
-    return json.loads(chart.proto.spec)["data"]
-
-
-def numbers(values) -> np.ndarray:
-    """A trace's y: a list, or plotly's typed array ({"dtype", "bdata"} in base64)."""
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
-    return np.asarray(values)
-
-
-def test_trends_page_and_its_controls(demo_db, monkeypatch):
-    at = open_page(demo_db, monkeypatch, PAGE)
-    assert at.subheader[0].value.startswith("投诉信访趋势 · ")
-    assert len(at.get("plotly_chart")) == 5
-    assert len(at.main.get("download_button")) == 10  # CSV and Excel under each of five
-    stacked = traces(at, "trend_types")
-    assert {t["type"] for t in stacked} == {"bar", "scatter"}
-    assert any(t["name"] == "合计(上年同期)" for t in stacked)
-
-    at.segmented_control(key="trend_mode").set_value("split").run()
-    split = traces(at, "trend_types")
-    assert {t["type"] for t in split} == {"scatter"}
-    assert any(t["name"] == "投诉(上年同期)" for t in split)
-
-    at.toggle(key="trend_previous").set_value(False).run()
-    assert not any("上年同期" in t["name"] for t in traces(at, "trend_types"))
-    at.toggle(key="trend_moving").set_value(True).run()
-    assert any(t["name"] == "投诉(移动平均)" for t in traces(at, "trend_types"))
-
-    weekly = len(traces(at, "trend_types")[0]["x"])
-    at.segmented_control(key="trend_freq").set_value("month").run()
-    monthly = traces(at, "trend_types")[0]["x"]
-    assert len(monthly) == 10 < weekly  # January to October
-    at.segmented_control(key="trend_freq").set_value("day").run()
-    assert not at.exception
-
-    at.multiselect(key="trend_units").set_value(["S01", "S02C01", "S03"]).run()
-    assert len(traces(at, "trend_units_chart")) == 3
-    assert not at.exception
-
-
-def test_trends_page_follows_the_sidebar(demo_db, monkeypatch):
-    at = open_page(demo_db, monkeypatch, PAGE)
-    before = sum(numbers(t["y"]).sum() for t in traces(at, "trend_types") if t["type"] == "bar")
-    at.selectbox(key="f_street").select("S01").run()
-    after = sum(numbers(t["y"]).sum() for t in traces(at, "trend_types") if t["type"] == "bar")
-    assert 0 < after < before
-    at.selectbox(key="f_preset").select("last_month").run()
-    assert not at.exception
-    assert len(at.get("plotly_chart")) == 5  # a month still has earlier weeks for its baseline

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import queries as q
+from analytics import queries
 from analytics.connection import connect
 from analytics.filters import Filters
 from analytics.schema import create_schema
@@ -335,8 +335,8 @@ def data_bounds(sql):
 
 
 @pytest.fixture(scope="module")
-def rng(ibis_con):
-    return q.data_range(ibis_con)
+def coverage(ibis_con):
+    return queries.data_range(ibis_con)
 
 
 @pytest.fixture(params=CASES, ids=[c.id for c in CASES])
@@ -435,18 +435,18 @@ def sql_figures(con, s: Setup, cache: dict) -> tuple[pd.Series, pd.Series | None
 # --------------------------------------------------------------------------------------------
 
 
-def test_data_range_and_comparison_period(rng, data_bounds, setup):
+def test_data_range_and_comparison_period(coverage, data_bounds, setup):
     first_day, as_of = data_bounds
-    assert (rng.first_day, rng.as_of) == (first_day, as_of)
-    assert q.comparable(setup.f, setup.compare, rng) == setup.comparable
+    assert (coverage.first_day, coverage.as_of) == (first_day, as_of)
+    assert queries.comparable(setup.f, setup.compare, coverage) == setup.comparable
     if setup.compare is not None:
         c = setup.f.comparison(setup.compare)
         assert (c.start, c.end) == (setup.prev_start, setup.prev_end)
-        assert q.comparison_as_of(rng.as_of, setup.f, setup.compare) == setup.prev_as_of
+        assert queries.comparison_as_of(coverage.as_of, setup.f, setup.compare) == setup.prev_as_of
 
 
-def test_kpis(sql, ibis_con, rng, setup, figures_cache, request):
-    actual = q.kpis(ibis_con, setup.f, rng, compare=setup.compare)
+def test_kpis(sql, ibis_con, coverage, setup, figures_cache, request):
+    actual = queries.kpis(ibis_con, setup.f, coverage, compare=setup.compare)
     assert tuple(actual["metric"]) == KPI_NAMES
     cur, prev = sql_figures(sql, setup, figures_cache)
     if request.node.callspec.id not in EMPTY_CASES:
@@ -465,7 +465,7 @@ def test_kpis(sql, ibis_con, rng, setup, figures_cache, request):
     )
 
 
-def test_intake_trend(sql, ibis_con, rng, data_bounds, setup, figures_cache):
+def test_intake_trend(sql, ibis_con, coverage, data_bounds, setup, figures_cache):
     """Monthly intake by event type, against the case's comparison and against last year.
 
     The overview always overlays the same months a year earlier; the comparison series sits on
@@ -474,7 +474,9 @@ def test_intake_trend(sql, ibis_con, rng, data_bounds, setup, figures_cache):
     """
     for compare in dict.fromkeys([setup.compare, "yoy"]):
         s = resolve_filters(setup.f, compare, *data_bounds)
-        actual = q.intake_trend(ibis_con, s.f, rng, by="event_type", freq="month", compare=compare)
+        actual = queries.intake_trend(
+            ibis_con, s.f, coverage, by="event_type", freq="month", compare=compare
+        )
         assert set(actual.columns) == {"bucket", "group", "intake", "period"}
         parts = [run_sql(sql, TREND_SQL, s.params()).assign(period="current")]
         if s.comparable:
@@ -505,23 +507,23 @@ def sql_top_categories(sql, setup: Setup, n: int) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def test_top_categories(sql, ibis_con, rng, setup):
+def test_top_categories(sql, ibis_con, coverage, setup):
     """Every category the analytics layer ranks with intake > 0, in order, with its change.
 
     Rows with zero intake in the period are checked separately (see the test below).
     """
-    actual = q.top_categories(ibis_con, setup.f, rng, n=8, compare=setup.compare)
+    actual = queries.top_categories(ibis_con, setup.f, coverage, n=8, compare=setup.compare)
     actual = actual[actual["intake"] > 0]
     expected = sql_top_categories(sql, setup, 8)
     exact = {"intake", "intake_prev"}
     assert_same("top_categories", actual, expected, ["category"], exact=exact, ordered=True)
 
 
-def test_top_categories_are_categories_with_intake(sql, ibis_con, rng, data_bounds):
+def test_top_categories_are_categories_with_intake(sql, ibis_con, coverage, data_bounds):
     setup = resolve(next(c for c in CASES if c.id == "sparse-mom"), *data_bounds)
     expected = sql_top_categories(sql, setup, 8)
     assert len(expected) < 8, "the case must have fewer than 8 categories to show the problem"
-    actual = q.top_categories(ibis_con, setup.f, rng, n=8, compare=setup.compare)
+    actual = queries.top_categories(ibis_con, setup.f, coverage, n=8, compare=setup.compare)
     assert_same(
         "top_categories (sparse)",
         actual,
@@ -536,8 +538,8 @@ GRID_COUNTS = {"intake", "backlog", "overdue", "intake_prev", "backlog_prev", "o
 GRID_FIGURES = ["intake", "closure_rate", "on_time_rate", "satisfaction_rate", "backlog", "overdue"]
 
 
-def test_grid_metrics(sql, ibis_con, rng, setup):
-    actual = q.grid_metrics(ibis_con, setup.f, rng, compare=setup.compare)
+def test_grid_metrics(sql, ibis_con, coverage, setup):
+    actual = queries.grid_metrics(ibis_con, setup.f, coverage, compare=setup.compare)
     expected = run_sql(sql, GRID_SQL, setup.params())
     assert len(expected) > 0
     households = expected["households"].where(expected["households"] > 0)
@@ -555,18 +557,18 @@ def test_grid_metrics(sql, ibis_con, rng, setup):
 
 @pytest.mark.parametrize("case_id", NO_COMPARISON_CASES)
 def test_grid_metrics_without_comparison_has_no_previous_values(
-    ibis_con, rng, data_bounds, case_id
+    ibis_con, coverage, data_bounds, case_id
 ):
     setup = resolve(next(c for c in CASES if c.id == case_id), *data_bounds)
     assert not setup.comparable
-    actual = q.grid_metrics(ibis_con, setup.f, rng, compare=setup.compare)
+    actual = queries.grid_metrics(ibis_con, setup.f, coverage, compare=setup.compare)
     prev_cols = [c for c in actual.columns if c.endswith("_prev")]
     filled = actual[prev_cols].notna().any()
     assert not filled.any(), f"previous values without a comparison: {list(filled[filled].index)}"
 
 
-def test_backlog_ageing(sql, ibis_con, rng, setup, figures_cache):
-    actual = q.backlog_ageing(ibis_con, setup.f, rng)
+def test_backlog_ageing(sql, ibis_con, coverage, setup, figures_cache):
+    actual = queries.backlog_ageing(ibis_con, setup.f, coverage)
     got = run_sql(sql, AGEING_SQL, setup.params()).set_index("bucket")
     expected = pd.DataFrame({"bucket": AGE_BUCKETS})
     expected["backlog"] = [int(got["backlog"].get(b, 0)) for b in AGE_BUCKETS]
@@ -614,10 +616,10 @@ def test_backlog_age_bucket_boundaries(tmp_path: Path):
 
     ibis_con = connect(path, read_only=True)
     try:
-        rng = q.data_range(ibis_con)
-        assert rng.as_of == as_of
-        f = Filters(rng.first_day, rng.last_day)
-        actual = q.backlog_ageing(ibis_con, f, rng)
+        coverage = queries.data_range(ibis_con)
+        assert coverage.as_of == as_of
+        f = Filters(coverage.first_day, coverage.last_day)
+        actual = queries.backlog_ageing(ibis_con, f, coverage)
     finally:
         ibis_con.disconnect()
     assert_same(
@@ -631,7 +633,7 @@ def test_backlog_age_bucket_boundaries(tmp_path: Path):
 
     raw = duckdb.connect(str(path), read_only=True)
     try:
-        setup = resolve(Case("ages", (f.start, f.end), None), rng.first_day, as_of)
+        setup = resolve(Case("ages", (f.start, f.end), None), coverage.first_day, as_of)
         got = run_sql(raw, AGEING_SQL, setup.params()).set_index("bucket")["backlog"]
     finally:
         raw.close()

@@ -8,6 +8,7 @@ from streamlit import config
 
 from analytics import deployment
 from tests.apptest import app_test
+from tests.conftest import REPO
 
 
 @pytest.mark.parametrize(
@@ -24,9 +25,8 @@ def test_only_the_loopback_address_is_local(address, loopback):
 
 def test_the_shipped_config_serves_this_machine_only_and_shows_no_error_details():
     import tomllib
-    from pathlib import Path
 
-    shipped = tomllib.loads((Path(__file__).parents[1] / ".streamlit/config.toml").read_text())
+    shipped = tomllib.loads((REPO / ".streamlit/config.toml").read_text())
     assert deployment.is_loopback(shipped["server"]["address"])
     assert shipped["client"]["showErrorDetails"] == "none"
 

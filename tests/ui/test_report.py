@@ -19,12 +19,12 @@ from pptx import Presentation
 from pptx.oxml.ns import qn
 
 from analytics import formats as fmt
-from analytics import metrics as m
+from analytics import metrics
 from analytics.filters import Filters, preset_period
 from tests.apptest import open_page
 from ui import charts, data, images, report
 from ui.context import Context
-from ui.panels import response
+from ui.panels import response as response_panel
 
 MIN_PICTURE_BYTES = 20_000
 
@@ -32,8 +32,10 @@ MIN_PICTURE_BYTES = 20_000
 def context(db, monkeypatch, **filters) -> Context:
     monkeypatch.setenv("GOV_DB", str(db))
     src = data.source()
-    rng = data.data_range(src)
-    return Context(src, replace(Filters(*preset_period("ytd", rng.last_day)), **filters), "yoy")
+    coverage = data.data_range(src)
+    return Context(
+        src, replace(Filters(*preset_period("ytd", coverage.last_day)), **filters), "yoy"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -99,13 +101,15 @@ def test_deck_has_a_title_slide_then_a_section_slide_and_a_slide_per_chart(built
 
 def test_title_slide_names_unit_period_comparison_and_as_of(built):
     ctx, prs, _ = built
-    rng = data.data_range(ctx.src)
+    coverage = data.data_range(ctx.src)
     lines = texts(prs.slides[0])
     assert lines[0] == report.TITLE
     assert "渝兴区" in lines
     assert "统计期:2026年1月1日至10月31日" in lines
     assert "对比:同比(对比期 2025年1月1日至10月31日)" in lines
-    assert any(line.startswith(f"数据截至 {fmt.moment(rng.as_of)} · 导出于 ") for line in lines)
+    assert any(
+        line.startswith(f"数据截至 {fmt.moment(coverage.as_of)} · 导出于 ") for line in lines
+    )
 
 
 def test_every_chart_is_a_sharp_png(built):
@@ -130,7 +134,7 @@ def test_key_figures_are_editable_text_equal_to_the_data_functions(built):
     kpis = data.kpis(src, f, "yoy")
     lines = texts(slide_titled(prs, "受理趋势 · 投诉与信访(件/月)"))
     for row in kpis.itertuples(index=False):
-        assert m.label(row.metric) in lines
+        assert metrics.label(row.metric) in lines
         assert fmt.value(row.metric, row.value) in lines
         assert any(line.startswith(f"同比 {fmt.change(row.metric, row.change)}") for line in lines)
 
@@ -149,20 +153,20 @@ def test_key_figures_are_editable_text_equal_to_the_data_functions(built):
         0
     ] in lines and f"{fmt.count(top['intake'].iloc[0])} 件" in " ".join(lines)
 
-    from analytics import heatmap as hm
+    from analytics import heatmap
 
-    worst = hm.worst(data.grid_figures(src, f, "yoy"), "density", 12)
+    worst = heatmap.worst(data.grid_figures(src, f, "yoy"), "density", 12)
     lines = texts(slide_titled(prs, "最需要关注的网格 · 每千户事件数"))
     assert all(fmt.value("density", v) in lines for v in worst["density"])
     first = worst.iloc[0]
     lines = texts(slide_titled(prs, "各网格每千户事件数"))
     assert f"{first['community_name']} {first['name']}" in lines
 
-    rng = data.data_range(src)
-    from analytics import response as rs
+    coverage = data.data_range(src)
+    from analytics import response
 
-    sides = data.sides(src, f, rs.default_pivot(rng), 365)
-    table = response.before_after_table(data.before_after(src, sides))
+    sides = data.sides(src, f, response.default_pivot(coverage), 365)
+    table = response_panel.before_after_table(data.before_after(src, sides))
     lines = texts(slide_titled(prs, "前后对比 · 改进是否真实"))
     for value in table.to_numpy().ravel():
         assert value in lines

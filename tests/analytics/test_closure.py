@@ -6,14 +6,10 @@ import re
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from analytics import closure as cl
+from analytics import closure
 from analytics.filters import Filters
-from tests.apptest import open_page
 from tests.conftest import query
-
-PAGE = "pages/closure.py"
 
 
 def period_sql(f: Filters) -> tuple[str, list]:
@@ -24,8 +20,8 @@ def period_sql(f: Filters) -> tuple[str, list]:
 
 
 def test_funnel_counts_the_furthest_stage_reached(demo, demo_db):
-    con, rng, f = demo
-    got = cl.funnel(con, f, rng)
+    con, coverage, f = demo
+    got = closure.funnel(con, f, coverage)
     where, params = period_sql(f)
     row = query(
         demo_db,
@@ -47,8 +43,8 @@ def test_funnel_counts_the_furthest_stage_reached(demo, demo_db):
 
 
 def test_closure_by_street_and_drill_down(demo, demo_db):
-    con, rng, f = demo
-    got = cl.by_unit(con, f, rng).set_index("unit_id")
+    con, coverage, f = demo
+    got = closure.by_unit(con, f, coverage).set_index("unit_id")
     where, params = period_sql(f)
     expected = query(
         demo_db,
@@ -63,18 +59,18 @@ def test_closure_by_street_and_drill_down(demo, demo_db):
     assert list(got["rank"]) == sorted(got["rank"])
     assert got["rank"].iloc[0] == 1 and got["closure_rate"].iloc[0] == got["closure_rate"].max()
     street = got.index[0]
-    communities = cl.by_unit(con, Filters(f.start, f.end, street_id=street), rng)
+    communities = closure.by_unit(con, Filters(f.start, f.end, street_id=street), coverage)
     assert communities["unit_id"].str.startswith(street).all()
     assert communities["intake"].sum() <= got.loc[street, "intake"]
     community = communities["unit_id"].iloc[0]
-    grids = cl.by_unit(con, Filters(f.start, f.end, community_id=community), rng)
+    grids = closure.by_unit(con, Filters(f.start, f.end, community_id=community), coverage)
     assert grids["unit_id"].str.startswith(community).all()
     assert grids["name"].str.contains("网格").all()
 
 
 def test_resolution_levels_share_each_month(demo, demo_db):
-    con, rng, f = demo
-    got = cl.resolution_levels(con, f, rng, "month")
+    con, coverage, f = demo
+    got = closure.resolution_levels(con, f, coverage, "month")
     sums = got.groupby("bucket")["share"].sum()
     assert sums.to_numpy() == pytest.approx(1.0)
     where, params = period_sql(f)
@@ -88,16 +84,16 @@ def test_resolution_levels_share_each_month(demo, demo_db):
 
 
 def test_overdue_list_is_masked_and_complete(demo, demo_db):
-    con, rng, f = demo
-    got = cl.overdue_list(con, f, rng, limit=50)
+    con, coverage, f = demo
+    got = closure.overdue_list(con, f, coverage, limit=50)
     where, params = period_sql(f)
     total = query(
         demo_db,
         f"SELECT count(*) AS n FROM events WHERE {where} AND closed_at IS NULL AND deadline_at < ?",
-        [*params, rng.as_of],
+        [*params, coverage.as_of],
     )["n"][0]
     assert got.attrs["total"] == total and len(got) == min(50, total)
-    assert len(cl.overdue_list(con, f, rng, limit=None)) == total  # the download's list
+    assert len(closure.overdue_list(con, f, coverage, limit=None)) == total  # the download's list
     assert got["overdue_days"].is_monotonic_decreasing
     phones = got["reporter_phone"].dropna()
     assert phones.map(lambda p: bool(re.fullmatch(r"\d{3}\*{4}\d{4}", p))).all()
@@ -107,35 +103,3 @@ def test_overdue_list_is_masked_and_complete(demo, demo_db):
         real = names[event]
         if isinstance(real, str) and real:
             assert shown != real and shown[0] == real[0] and "*" in shown
-
-
-# ---------------------------------------------------------------- the page
-
-
-def unit_names(at: AppTest) -> list[str]:
-    import json
-
-    [chart] = [c for c in at.get("plotly_chart") if "closure_units" in c.proto.id]
-    return json.loads(chart.proto.spec)["data"][0]["y"]
-
-
-def test_closure_page_drills_down_with_the_sidebar(demo_db, monkeypatch):
-    at = open_page(demo_db, monkeypatch, PAGE)
-    assert at.subheader[0].value.startswith("办结率 · ")
-    assert len(at.get("plotly_chart")) == 4
-    assert len(at.main.get("download_button")) == 10
-    assert "**各街道办结率与按时办结率**" in [x.value for x in at.markdown]
-    streets = unit_names(at)
-    assert all(n.endswith(("街道", "镇")) for n in streets)
-    overdue = at.dataframe[-1].value
-    assert overdue["联系电话"].dropna().str.fullmatch(r"\d{3}\*{4}\d{4}").all()
-
-    at.selectbox(key="f_street").select_index(1).run()
-    assert "**各社区办结率与按时办结率**" in [x.value for x in at.markdown]
-    assert not set(unit_names(at)) & set(streets)
-    at.selectbox(key="f_community").select_index(1).run()
-    assert "**各网格办结率与按时办结率**" in [x.value for x in at.markdown]
-    assert all("网格" in n for n in unit_names(at))
-    at.radio(key="f_compare").set_value("mom").run()
-    assert not at.exception
-    assert any("环比" in c for c in at.dataframe[0].value.columns)

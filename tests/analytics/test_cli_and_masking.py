@@ -1,19 +1,19 @@
 """The command line (``python -m analytics``) and the formats, maps and downloads it shares
-with the pages (masking is tested in ``tests/test_masking.py``)."""
+with the pages (masking is tested in ``tests/analytics/test_masking.py``)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from analytics import formats as fmt
 from analytics.__main__ import main
+from tests.conftest import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 
 
 def test_summary_prints_chinese_figures_of_the_tiny_district(tiny_db, capsys):

@@ -33,8 +33,9 @@ import pytest
 import yaml
 
 from tests.apptest import app_test
+from tests.conftest import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 EXPORTS = ROOT / "tests" / "data" / "exports"
 HOSTILE = EXPORTS / "hostile"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -531,6 +532,7 @@ HOSTILE_CASES = {  # name -> (kind to import as, maker of the file in a temporar
 }
 CHILD = r"""
 import json, sys, time
+from tests.conftest import REPO
 kind, path, db = sys.argv[1:4]
 outcome = {}
 started = time.monotonic()

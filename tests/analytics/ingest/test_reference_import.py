@@ -11,8 +11,8 @@ from analytics.__main__ import main
 from analytics.ingest.events import import_events
 from analytics.ingest.reading import ImportFileError
 from analytics.ingest.reference import import_reference
+from tests.analytics.ingest.test_import import HEADER, hotline_rows
 from tests.conftest import query
-from tests.test_import import HEADER, hotline_rows
 
 
 def square(lon: float, lat: float, size: float = 0.01) -> list:

@@ -19,12 +19,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import closure as cl
-from analytics import labels
-from analytics import queries as q
-from analytics import rankings as rk
-from analytics import response as rs
-from analytics import trends as tr
+from analytics import closure, labels, queries, rankings, response, trends
 from analytics.connection import connect
 from analytics.filters import Filters
 from analytics.planning import queueing
@@ -304,8 +299,8 @@ def con_of(sparse_dbs):
     def open_case(case: str):
         con = connect(sparse_dbs[case], read_only=True)
         opened.append(con)
-        rng = q.data_range(con)
-        return con, rng, Filters(rng.first_day, rng.last_day)
+        coverage = queries.data_range(con)
+        return con, coverage, Filters(coverage.first_day, coverage.last_day)
 
     yield open_case
     for con in opened:
@@ -314,52 +309,52 @@ def con_of(sparse_dbs):
 
 def test_spikes_with_fewer_buckets_than_the_window_are_none():
     counts = pd.Series([5.0, 50.0, 7.0], index=pd.date_range("2026-03-02", periods=3, freq="W-MON"))
-    judged = tr.detect_spikes(counts, window=8)
+    judged = trends.detect_spikes(counts, window=8)
     assert judged.empty and list(judged.columns) == [
         "bucket", "intake", "baseline", "threshold", "spike"
     ]  # fmt: skip
     assert judged["spike"].dtype == bool
-    judged = tr.detect_spikes(counts, window=2)
+    judged = trends.detect_spikes(counts, window=2)
     assert list(judged["intake"]) == [7.0] and not judged["spike"].any()
 
 
 def test_spikes_on_three_weeks_of_data(con_of):
-    con, rng, f = con_of("three_weeks")
-    judged, found = tr.spikes(con, f, rng, "week")
+    con, coverage, f = con_of("three_weeks")
+    judged, found = trends.spikes(con, f, coverage, "week")
     assert judged.empty and found.empty
     assert {"bucket", "intake", "baseline", "excess", "categories", "grids"} <= set(found.columns)
-    judged, _ = tr.spikes(con, f, rng, "day")  # 28 days before a day: none in three weeks
+    judged, _ = trends.spikes(con, f, coverage, "day")  # 28 days before a day: none in three weeks
     assert judged.empty
 
 
 def test_spike_drivers_leave_unplaced_events_out_of_the_grids(con_of):
-    con, rng, f = con_of("mixed_place")
-    table = tr._counts(con, f, "day", "grid_id")
+    con, coverage, f = con_of("mixed_place")
+    table = trends._counts(con, f, "day", "grid_id")
     assert set(table.columns) <= {g["grid_id"] for g in sparse.base_grids()}
-    totals = tr._counts(con, f, "day", "category").sum(axis=1)
+    totals = trends._counts(con, f, "day", "category").sum(axis=1)
     assert totals.sum() == len(sparse.CASES["mixed_place"].events)
 
 
 def test_pivot_stays_within_the_data():
-    one_day = q.DataRange(date(2026, 3, 10), pd.Timestamp("2026-03-10 23:00").to_pydatetime())
-    assert rs.pivot_bounds(one_day) is None
-    few = q.DataRange(date(2026, 3, 1), pd.Timestamp("2026-03-04 12:00").to_pydatetime())
-    low, high = rs.pivot_bounds(few)
+    one_day = queries.DataRange(date(2026, 3, 10), pd.Timestamp("2026-03-10 23:00").to_pydatetime())
+    assert response.pivot_bounds(one_day) is None
+    few = queries.DataRange(date(2026, 3, 1), pd.Timestamp("2026-03-04 12:00").to_pydatetime())
+    low, high = response.pivot_bounds(few)
     assert (low, high) == (date(2026, 3, 2), date(2026, 3, 4))
-    assert low <= rs.default_pivot(few) <= high  # the month start (1 March) is no pivot
-    two_days = q.DataRange(date(2026, 3, 1), pd.Timestamp("2026-03-02 08:00").to_pydatetime())
-    assert rs.default_pivot(two_days) == date(2026, 3, 2)
-    longer = q.DataRange(date(2026, 1, 5), pd.Timestamp("2026-03-16 13:00").to_pydatetime())
-    assert rs.default_pivot(longer) == date(2026, 2, 1)
+    assert low <= response.default_pivot(few) <= high  # the month start (1 March) is no pivot
+    two_days = queries.DataRange(date(2026, 3, 1), pd.Timestamp("2026-03-02 08:00").to_pydatetime())
+    assert response.default_pivot(two_days) == date(2026, 3, 2)
+    longer = queries.DataRange(date(2026, 1, 5), pd.Timestamp("2026-03-16 13:00").to_pydatetime())
+    assert response.default_pivot(longer) == date(2026, 2, 1)
 
 
 def test_deadlines_without_handling_types(con_of):
-    con, rng, f = con_of("no_handling_types")
-    table = rs.sla(con, f, rng)
+    con, coverage, f = con_of("no_handling_types")
+    table = response.sla(con, f, coverage)
     assert len(table) == 1 and pd.isna(table["handling_type"].iloc[0])
     fig = charts.sla_bars(table)
     assert fig.data[0].y[0].startswith(labels.NOT_STATED)
-    dist = rs.distribution(con, f, rng, "response", "handling_type")
+    dist = response.distribution(con, f, coverage, "response", "handling_type")
     assert list(dist["label"]) == [labels.NOT_STATED]
 
 
@@ -374,54 +369,60 @@ def test_unplaced_names_come_from_one_helper():
 
 def test_placement_counts_what_maps_and_units_leave_out(con_of):
     con, _, f = con_of("mixed_place")
-    got = q.placement(con, f)
+    got = queries.placement(con, f)
     unplaced = sparse.UNPLACED["mixed_place"]
     assert got == {"intake": 210, "no_street": unplaced, "no_community": unplaced,
                    "no_grid": unplaced, "no_outline": 0, "no_coordinates": 0}  # fmt: skip
-    assert q.placement(con, replace(f, street_id="S01"))["no_grid"] == 0  # a street excludes them
+    assert (
+        queries.placement(con, replace(f, street_id="S01"))["no_grid"] == 0
+    )  # a street excludes them
     con, _, f = con_of("grids_without_geometry")
-    assert q.placement(con, f)["no_outline"] == 210
-    assert q.grid_shapes(con, f).empty
-    assert findings.map_note(q.placement(con, f), hexagons=True) is None
+    assert queries.placement(con, f)["no_outline"] == 210
+    assert queries.grid_shapes(con, f).empty
+    assert findings.map_note(queries.placement(con, f), hexagons=True) is None
     con, _, f = con_of("no_coordinates")
-    assert findings.map_note(q.placement(con, f), hexagons=True) == "210 件没有坐标,不在地图上。"
-    assert findings.map_note(q.placement(con, f)) is None
+    assert (
+        findings.map_note(queries.placement(con, f), hexagons=True) == "210 件没有坐标,不在地图上。"
+    )
+    assert findings.map_note(queries.placement(con, f)) is None
 
 
 def test_closure_by_unit_keeps_unplaced_events_apart(con_of):
-    con, rng, f = con_of("mixed_place")
-    units = cl.by_unit(con, f, rng, compare=None)
+    con, coverage, f = con_of("mixed_place")
+    units = closure.by_unit(con, f, coverage, compare=None)
     assert units["unit_id"].notna().all() and list(units["rank"]) == [1, 2]
     unplaced = units.attrs["unplaced"]
     assert unplaced["name"] == "未指定街道" and pd.isna(unplaced["rank"])
     assert units["intake"].sum() + unplaced["intake"] == 210  # the district counts them all
-    overdue = cl.overdue_list(con, f, rng)
+    overdue = closure.overdue_list(con, f, coverage)
     unplaced_rows = overdue[overdue["street_id"].isna()]
     assert len(unplaced_rows) > 0
     assert set(unplaced_rows["street_name"]) == {"未指定街道"}
     assert set(unplaced_rows["grid_name"]) == {"未落格"}
-    con, rng, f = con_of("no_place")
-    units = cl.by_unit(con, f, rng, compare=None)
+    con, coverage, f = con_of("no_place")
+    units = closure.by_unit(con, f, coverage, compare=None)
     assert units.empty and units.attrs["unplaced"]["intake"] == 210
 
 
 def test_response_by_unit_labels_unplaced_events(con_of):
-    con, rng, f = con_of("mixed_place")
-    dist = rs.distribution(con, f, rng, "response", "unit")
+    con, coverage, f = con_of("mixed_place")
+    dist = response.distribution(con, f, coverage, "response", "unit")
     assert set(dist["label"]) == {"甲街道", "乙街道", "未指定街道"}
-    stages = rs.stage_breakdown(con, f, rng, "unit")
+    stages = response.stage_breakdown(con, f, coverage, "unit")
     assert "未指定街道" in set(stages["label"])
-    communities = rs.distribution(con, replace(f, street_id="S01"), rng, "response", "unit")
+    communities = response.distribution(
+        con, replace(f, street_id="S01"), coverage, "response", "unit"
+    )
     assert "未指定社区" not in set(communities["label"])  # a street excludes them
 
 
 def test_rankings_leave_unplaced_events_out_and_say_how_many(con_of):
-    con, rng, f = con_of("mixed_place")
-    ranking = rk.unit_ranking(con, f, rng, "street_id", min_events=1)
+    con, coverage, f = con_of("mixed_place")
+    ranking = rankings.unit_ranking(con, f, coverage, "street_id", min_events=1)
     assert set(ranking.ranked["unit_id"]) == {"S01", "S02"}
     assert ranking.notes == {"unplaced": 53, "unplaced_name": "未指定街道"}
     assert "另有 53 件事件未指定街道" in rankings_panel.unplaced_ranking(ranking.notes, "街道")
-    grids = rk.unit_ranking(con, f, rng, "grid_id", min_events=1)
+    grids = rankings.unit_ranking(con, f, coverage, "grid_id", min_events=1)
     assert grids.notes["unplaced_name"] == "未落格"
     assert grids.ranked["unit_id"].notna().all()
 

@@ -1,0 +1,100 @@
+"""The heatmap page under AppTest (the figures it shows are tested in
+``tests/analytics/test_heatmap.py``)."""
+
+from __future__ import annotations
+
+import json
+
+from analytics import heatmap
+from tests.apptest import open_page
+from tests.conftest import PERSONAL, decks, layer, personal_values, query
+from ui import maps
+
+PAGE = "pages/heatmap.py"
+
+
+# ---------------------------------------------------------------- the page
+
+
+def test_heatmap_page_and_its_controls(demo, demo_db, monkeypatch):
+    _, _, ytd = demo
+    at = open_page(demo_db, monkeypatch, PAGE)
+    assert at.subheader[0].value.startswith("网格热力图 · ")
+    [deck] = decks(at)
+    grids_count = query(demo_db, "SELECT count(*) AS n FROM grids")["n"][0]
+    assert [x["id"] for x in deck["layers"]] == ["grids"]
+    assert len(layer(deck, "grids")["data"]) == grids_count
+    fills = [p["fill"] for p in layer(deck, "grids")["data"]]
+
+    at.selectbox(key="heat_metric").select("closure_rate").run()
+    [deck] = decks(at)
+    assert [p["fill"] for p in layer(deck, "grids")["data"]] != fills
+    assert "办结率" in at.dataframe[0].value.columns  # the grids most in need, by the metric
+
+    at.toggle(key="heat_density").set_value(True).run()
+    [deck] = decks(at)
+    assert [x["id"] for x in deck["layers"]] == ["grids", "density"]
+    at.toggle(key="heat_extrude").set_value(True).run()
+    [deck] = decks(at)
+    assert layer(deck, "grids")["extruded"] is True
+
+    before = layer(deck, "grids")["data"][0]["intake"]
+    last = heatmap.month_starts(ytd)[-1]
+    at.select_slider(key="heat_months").set_range(last, last).run()
+    assert not at.exception
+    [deck] = decks(at)
+    assert layer(deck, "grids")["data"][0]["intake"] != before
+
+    grid_id = query(demo_db, "SELECT grid_id FROM grids ORDER BY grid_id LIMIT 1")["grid_id"][0]
+    at.selectbox(key="heat_grid").set_value(grid_id).run()
+    assert not at.exception
+    labels = [x.label for x in at.metric]
+    assert labels == ["受理量", "每千户事件数", "办结率", "按时办结率", "响应时长中位数", "满意率",
+                      "积压", "重复诉求率"]  # fmt: skip
+    [deck] = decks(at)
+    chosen = [p for p in layer(deck, "grids")["data"] if p["grid_id"] == grid_id]
+    assert chosen[0]["line_m"] == maps.SELECTED_LINE_METRES
+    staff = at.dataframe[-1].value
+    assert list(staff.columns[:2]) == ["网格员", "角色"]
+    assert staff["网格员"].str.contains(r"\*").all()
+    payload = json.dumps(deck, ensure_ascii=False)
+    for key in PERSONAL:
+        assert key not in payload
+    for value in personal_values(demo_db):
+        assert value not in payload, value
+
+    # Another street: the chosen grid leaves the scope, the panel closes, the map starts over.
+    other = query(
+        demo_db, "SELECT street_id FROM grids WHERE street_id <> "
+        "(SELECT street_id FROM grids WHERE grid_id = ?) LIMIT 1", [grid_id],
+    )["street_id"][0]  # fmt: skip
+    at.selectbox(key="f_street").set_value(other).run()
+    assert not at.exception
+    assert at.selectbox(key="heat_grid").value == "" and not at.metric
+    [deck] = decks(at)
+    assert all(p["line_m"] == 1 for p in layer(deck, "grids")["data"])
+
+
+def test_heatmap_page_narrows_with_the_sidebar(demo_db, monkeypatch):
+    at = open_page(demo_db, monkeypatch, PAGE)
+    street = query(
+        demo_db, "SELECT unit_id FROM org_units WHERE level = 'street' ORDER BY 1 LIMIT 1"
+    )["unit_id"][0]
+    at.selectbox(key="f_street").set_value(street).run()
+    assert not at.exception
+    [deck] = decks(at)
+    in_street = query(demo_db, "SELECT count(*) AS n FROM grids WHERE street_id = ?", [street])
+    assert len(layer(deck, "grids")["data"]) == in_street["n"][0]
+    at.selectbox(key="f_preset").set_value("last_month").run()
+    assert not at.exception
+    assert "统计期在一个月内" in " ".join(c.value for c in at.caption)
+
+
+def test_an_unusable_settings_file_is_explained(demo_db, monkeypatch, tmp_path):
+    broken = tmp_path / "settings.toml"
+    broken.write_text('[map]\nstyle_url = "ftp://example/style.json"\n', "utf-8")
+    monkeypatch.setenv("GOV_SETTINGS", str(broken))
+    at = open_page(demo_db, monkeypatch, PAGE)
+    assert any("ftp" in w.value and "暂不使用底图" in w.value for w in at.warning)
+    [deck] = decks(at)
+    assert deck["mapStyle"] == "__MAP_STYLE__"
