@@ -9,8 +9,6 @@ from analytics import formats as fmt
 from ui import charts, downloads, maps
 from ui.panel import KeyFigure, Panel, Section, Table
 
-FIGURES = ("caption", "cards", "none")
-
 
 def title(panel: Panel, place: str) -> None:
     st.subheader(f"{panel.title} · {fmt.plain(place)}", anchor=False)

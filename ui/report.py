@@ -31,9 +31,6 @@ from ui.context import Context
 from ui.panels import closure, heatmap, overview, rankings, response, trends, whatif
 from ui.sidebar import scope_label
 
-TITLE = deck.TITLE
-NO_EVENTS = panel.NO_EVENTS
-FONT = deck.FONT
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 
 _log = logging.getLogger(__name__)
@@ -119,7 +116,7 @@ def build_deck(
         for section in part.sections:
             slides.content_slide(section, pictures.get(id(section)))
     properties = slides.prs.core_properties
-    properties.title = f"{TITLE} · {slides.footer.split(' · ', 1)[1]}"
+    properties.title = f"{deck.TITLE} · {slides.footer.split(' · ', 1)[1]}"
     properties.author = "网格治理一屏统览"
     properties.language = "zh-CN"
     properties.created = properties.modified = now

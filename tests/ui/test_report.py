@@ -22,7 +22,7 @@ from analytics import formats as fmt
 from analytics import metrics
 from analytics.filters import Filters, preset_period
 from tests.apptest import open_page
-from ui import charts, data, images, report
+from ui import charts, data, deck, images, panel, report
 from ui.context import Context
 from ui.panels import response as response_panel
 
@@ -68,7 +68,7 @@ def test_deck_has_a_title_slide_then_a_section_slide_and_a_slide_per_chart(built
     ctx, prs, sections = built
     assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # 16:9
     titles = [s.shapes.title.text for s in prs.slides]
-    expected = [report.TITLE]
+    expected = [deck.TITLE]
     for section in sections:
         expected += [section.title, *(slide.title for slide in section.sections)]
     assert titles == expected
@@ -103,7 +103,7 @@ def test_title_slide_names_unit_period_comparison_and_as_of(built):
     ctx, prs, _ = built
     coverage = data.data_range(ctx.src)
     lines = texts(prs.slides[0])
-    assert lines[0] == report.TITLE
+    assert lines[0] == deck.TITLE
     assert "渝兴区" in lines
     assert "统计期:2026年1月1日至10月31日" in lines
     assert "对比:同比(对比期 2025年1月1日至10月31日)" in lines
@@ -204,13 +204,13 @@ def test_every_run_names_its_east_asian_font(built):
             props = run.find(qn("a:rPr"))
             assert props is not None and props.get("lang") == "zh-CN"
             for tag in ("a:latin", "a:ea", "a:cs"):
-                assert props.find(qn(tag)).get("typeface") == report.FONT
+                assert props.find(qn(tag)).get("typeface") == deck.FONT
             runs += 1
     assert runs > 200
     theme = prs.slide_master.part.part_related_by(
         "http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme"
     ).blob.decode()
-    assert f'<a:ea typeface="{report.FONT}"/>' in theme
+    assert f'<a:ea typeface="{deck.FONT}"/>' in theme
 
 
 def test_file_name_has_unit_and_period(demo_db, monkeypatch):
@@ -222,8 +222,8 @@ def test_a_scope_without_events_still_makes_a_deck(tiny_db, monkeypatch):
     ctx = context(tiny_db, monkeypatch, categories=("没有这个类别",))
     prs = Presentation(io.BytesIO(report.build_deck(ctx)))
     lines = [line for slide in prs.slides for line in texts(slide)]
-    assert report.NO_EVENTS in lines
-    assert prs.slides[0].shapes.title.text == report.TITLE
+    assert panel.NO_EVENTS in lines
+    assert prs.slides[0].shapes.title.text == deck.TITLE
     assert any(line.startswith("筛选:业务类别 没有这个类别") for line in lines)
 
 
