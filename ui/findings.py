@@ -1,12 +1,9 @@
-"""Words and small tables that a page and the slide export both show, written once so that
-the slides say what the page says. No Streamlit calls."""
+"""Words that several views' panels (``ui.panels``) share: what a map leaves out, the empty
+backlog, events with no unit at a breakdown's level. No Streamlit calls."""
 
 from __future__ import annotations
 
 from analytics import formats as fmt
-
-# Page defaults the slide export draws with, so that the slides show what a page first shows.
-RATE_RANKING_ROWS = 30  # 办结率: units in the rate ranking chart
 
 
 def map_note(placement: dict[str, int], hexagons: bool = False) -> str | None:
