@@ -115,3 +115,11 @@ IMPORT_KIND = {
     "workers": "网格员",
     "demo": "演示数据",
 }
+
+
+def grid_title(street, community, grid) -> str:
+    """A grid named so it can be found without a map: 龙湾街道 新民社区 第6网格. Grid names
+    repeat in every community ("第6网格"), so a grid alone, or with its community only, is
+    ambiguous on a district's screen. Missing parts are left out."""
+    parts = [p for p in (street, community, grid) if isinstance(p, str) and p.strip()]
+    return " ".join(p.strip() for p in parts)
