@@ -18,10 +18,11 @@ The rules (the Rankings contract; ``shared/design/metrics.md`` should say the sa
   (intake; a worker's own events), or no value for a rate with weight > 0.
 - The score is rounded to 0.01 points; equal scores share the rank ("min" method: 1, 2, 2,
   4), listed by unit id. Tier = 1 + floor(4 · (rank − 1) / n), n = units ranked (一档 best).
-- Rank change = previous rank − rank (↑ is better) against the preceding period of equal
-  length (``Filters.comparison("mom")``, measured as long after its end as the period is
-  after its end), ranked by the same rules;
-  新进 when not ranked there; none when that period is outside the data.
+- Rank change = previous rank − rank (↑ is better) against the comparison period the
+  sidebar names (``Filters.comparison(compare)``: 同比 the same months a year earlier, 环比
+  the preceding period of equal length), measured as long after its end as the period is
+  after its end, ranked by the same rules; 新进 when not ranked there; none when that
+  period is outside the data, overlaps the period, or no comparison is chosen.
 - Trend = the rank in each of the six calendar months ending with the period's end month
   (the last one ends with the period), same rules; each month is measured as long after
   its end as the period is after its end. None where not ranked.
@@ -112,6 +113,7 @@ class Ranking:
     months: tuple[date, ...]
     previous: tuple[date, date] | None
     previous_problem: str | None
+    compare: str | None
     weights: tuple[tuple[str, float], ...]
     min_events: int
     notes: dict = field(default_factory=dict)
@@ -188,15 +190,18 @@ def trend_months(f: Filters) -> tuple[date, ...]:
 CURRENT, PREVIOUS = -1, -2  # slice keys beside the trend months' positions 0 … 5
 
 
-def slices(f: Filters, coverage: DataRange) -> list[tuple[int, date, date, datetime]]:
-    """What one query ranks: (key, first day, last day, as_of) of the period, the preceding
-    period of equal length (when it lies within the data) and each trend month (the last
-    one ends with the period). Each is measured as long after its own end as the period is
-    after its end (``as_of`` − the period's last day): like for like, never judged before
-    it has ended, and a one-month period's previous rank is its trend's second last point."""
+def slices(
+    f: Filters, coverage: DataRange, compare: str | None = "mom"
+) -> list[tuple[int, date, date, datetime]]:
+    """What one query ranks: (key, first day, last day, as_of) of the period, its
+    comparison period (``compare``: yoy or mom, when it lies within the data and before the
+    period) and each trend month (the last one ends with the period). Each is measured as
+    long after its own end as the period is after its end (``as_of`` − the period's last
+    day): like for like, never judged before it has ended, and a one-month period's 环比
+    rank is its trend's second last point."""
     out = [(CURRENT, f.start, f.end, coverage.as_of)]
-    if comparable(f, "mom", coverage):
-        c = f.comparison("mom")
+    if comparable(f, compare, coverage):
+        c = f.comparison(compare)
         out.append((PREVIOUS, c.start, c.end, coverage.as_of - (f.end - c.end)))
     months = trend_months(f)
     last = len(months) - 1
@@ -209,14 +214,14 @@ def slices(f: Filters, coverage: DataRange) -> list[tuple[int, date, date, datet
 
 
 def _sliced(
-    f: Filters, coverage: DataRange, columns: tuple[str, ...]
+    f: Filters, coverage: DataRange, columns: tuple[str, ...], compare: str | None
 ) -> tuple[Filters, Callable[[Table], Table]]:
     """The span covering every slice, and a ``prepare`` that turns its events into one row
     per (event, slice it falls in) with the slice's ``key`` and ``as_of``. The period and
-    the preceding one never overlap, nor do the months, so an event is in at most one of
-    each: two tagged copies of the span suffice (an event of the period's last month counts
-    in the period and in that month)."""
-    parts = slices(f, coverage)
+    its comparison period never overlap (``comparable``), nor do the months, so an event is
+    in at most one of each: two tagged copies of the span suffice (an event of the period's
+    last month counts in the period and in that month)."""
+    parts = slices(f, coverage, compare)
     span = f.with_period(min(p[1] for p in parts), f.end)
 
     def prepare(t: Table) -> Table:
@@ -255,13 +260,14 @@ def _assemble(
     coverage: DataRange,
     weights: Mapping[str, float],
     min_events: int,
+    compare: str | None,
     notes: dict | None = None,
 ) -> Ranking:
     """The period's scored units split into ranked and apart, with rank change and trend
     from the other slices' ``ranks``."""
     ranked = current[current["reason"].isna()].drop(columns="reason")
     ranked = ranked.sort_values(["rank", "unit_id"]).reset_index(drop=True)
-    has_previous = comparable(f, "mom", coverage)
+    has_previous = comparable(f, compare, coverage)
     if has_previous:
         ranked["previous_rank"] = ranked["unit_id"].map(ranks.get(PREVIOUS, {})).astype("Int64")
         ranked["is_new"] = ranked["previous_rank"].isna()
@@ -276,14 +282,15 @@ def _assemble(
     ]
     apart = current[current["reason"].notna()].drop(columns=["score", "rank", "tier"])
     apart = apart.sort_values("unit_id").reset_index(drop=True)
-    c = f.comparison("mom")
+    c = f.comparison(compare) if has_previous else None
     return Ranking(
         level=level,
         ranked=ranked,
         apart=apart,
         months=months,
-        previous=(c.start, c.end) if has_previous else None,
-        previous_problem=None if has_previous else comparison_problem(f, "mom", coverage),
+        previous=(c.start, c.end) if c is not None else None,
+        previous_problem=None if has_previous else comparison_problem(f, compare, coverage),
+        compare=compare,
         weights=tuple((k, float(w)) for k, w in weights.items()),
         min_events=min_events,
         notes=notes or {},
@@ -301,7 +308,8 @@ UNIT_COLUMNS = ("reported_at", "accepted_at", "closed_at", "deadline_at", "satis
 
 
 def _unit_reference(con: BaseBackend, f: Filters, level: str, seen) -> pd.DataFrame:
-    """Every unit of ``level`` in scope (from the grids), with names of it and its parents."""
+    """Every unit of ``level`` in scope (from the grids), with names of it and its parents;
+    a grid named in full (``labels.grid_title``: 龙湾街道 新民社区 第6网格)."""
     g = grid_reference(con, f)
     community = g["community_name"].fillna(g["community_id"])
     street = g["street_name"].fillna(g["street_id"])
@@ -309,7 +317,12 @@ def _unit_reference(con: BaseBackend, f: Filters, level: str, seen) -> pd.DataFr
         ref = pd.DataFrame(
             {
                 "unit_id": g["grid_id"],
-                "name": community + " " + g["name"].fillna(g["grid_id"]),
+                "name": [
+                    labels.grid_title(s, c, n)
+                    for s, c, n in zip(
+                        street, community, g["name"].fillna(g["grid_id"]), strict=True
+                    )
+                ],
                 "community_name": community,
                 "street_name": street,
             }
@@ -337,10 +350,11 @@ def unit_ranking(
     level: str,
     weights: Mapping[str, float] = UNIT_WEIGHTS,
     min_events: int = MIN_EVENTS,
+    compare: str | None = "mom",
 ) -> Ranking:
     """Streets, communities or grids (``level``) in the scope of ``f``, ranked on the
-    weighted mean of their rates in the period; the preceding period and the trend months
-    come from the same query (see :func:`slices`). Events without a unit at ``level``
+    weighted mean of their rates in the period; the ``compare`` period (yoy or mom) and the
+    trend months come from the same query (see :func:`slices`). Events without a unit at ``level``
     (未指定街道, 未指定社区, 未落格) are not a unit and not ranked; ``notes["unplaced"]``
     says how many the period has."""
     if level not in UNIT_LEVELS:
@@ -354,7 +368,7 @@ def unit_ranking(
     def score(df: pd.DataFrame) -> pd.DataFrame:
         return score_table(df, weights, min_events, "intake")
 
-    span, prepare = _sliced(f, coverage, (level, *UNIT_COLUMNS))
+    span, prepare = _sliced(f, coverage, (level, *UNIT_COLUMNS), compare)
     figures = metric_table(
         con, span, coverage, keys, by=[level, "key"], compare=None, prepare=prepare
     )
@@ -375,6 +389,7 @@ def unit_ranking(
         coverage,
         weights,
         min_events,
+        compare,
         notes,
     )
 
@@ -437,10 +452,12 @@ def worker_ranking(
     coverage: DataRange,
     weights: Mapping[str, float] = WORKER_WEIGHTS,
     min_events: int = MIN_EVENTS,
+    compare: str | None = "mom",
 ) -> Ranking:
     """Full-time grid workers whose home grid is in scope, ranked on 活跃度, 办结率 and
     信息完整度 in the period. Their events count wherever they happened (the sidebar's
-    dimension filters apply). Names are masked."""
+    dimension filters apply); the rank change is against the ``compare`` period. Names are
+    masked."""
     problem = weights_problem(weights)
     if problem:
         raise ValueError(problem)
@@ -452,12 +469,14 @@ def worker_ranking(
     staff = staff.rename(columns={"worker_id": "unit_id"})
 
     anywhere = replace(f, street_id=None, community_id=None, grid_id=None)
-    span, prepare = _sliced(anywhere, coverage, WORKER_COLUMNS)
+    span, prepare = _sliced(anywhere, coverage, WORKER_COLUMNS, compare)
     t = prepare(tagged_events(con, span, coverage, None))
     t = t.filter(t.worker_id.isin(staff_table.worker_id))
     figures = t.group_by(["worker_id", "key"]).aggregate(**_worker_figures(t)).execute()
     figures = figures.rename(columns={"worker_id": "unit_id"})
-    lengths = {key: Filters(start, end).months for key, start, end, _ in slices(f, coverage)}
+    lengths = {
+        key: Filters(start, end).months for key, start, end, _ in slices(f, coverage, compare)
+    }
     medians = {}
 
     def score(part: pd.DataFrame) -> pd.DataFrame:
@@ -470,11 +489,28 @@ def worker_ranking(
     ranks = _ranks_by_slice(figures, score)
     notes = {"activity_median": medians[CURRENT]}
     return _assemble(
-        WORKERS, current.drop(columns="key"), ranks, f, coverage, weights, min_events, notes
+        WORKERS,
+        current.drop(columns="key"),
+        ranks,
+        f,
+        coverage,
+        weights,
+        min_events,
+        compare,
+        notes,
     )
 
 
 # ---------------------------------------------------------------- what users read
+
+
+# What the rank change compares with, as a sentence names it (比去年同期上升 1 名).
+PREVIOUS_NAME = {"yoy": "去年同期", "mom": "上一等长时段"}
+
+
+def previous_name(ranking: Ranking) -> str:
+    """去年同期 or 上一等长时段: the period the rank change was compared with."""
+    return PREVIOUS_NAME.get(ranking.compare or "", "上期")
 
 
 def tier_name(tier) -> str:
@@ -483,7 +519,7 @@ def tier_name(tier) -> str:
 
 def standing(ranking: Ranking, unit_id: str | None, unit_title: str) -> str | None:
     """Where the viewer's own unit stands among its peers, in one sentence (None when the
-    ranking does not hold it): 龙湾街道在 5 个街道中排第 4 名(三档),比上期上升 1 名。"""
+    ranking does not hold it): 龙湾街道在 5 个街道中排第 4 名(三档),比去年同期上升 1 名。"""
     if unit_id is None:
         return None
     ranked, apart = ranking.ranked, ranking.apart
@@ -500,9 +536,10 @@ def standing(ranking: Ranking, unit_id: str | None, unit_title: str) -> str | No
     if bool(r["is_new"]) or pd.isna(change):
         return text + "。"
     change = int(change)
+    before = previous_name(ranking)
     if change == 0:
-        return text + ",与上期持平。"
-    return text + f",比上期{'上升' if change > 0 else '下降'} {abs(change)} 名。"
+        return text + f",与{before}持平。"
+    return text + f",比{before}{'上升' if change > 0 else '下降'} {abs(change)} 名。"
 
 
 def change_text(change, is_new: bool = False) -> str:

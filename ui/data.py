@@ -372,14 +372,25 @@ def unit_ranking(
     level: str,
     weights: tuple[tuple[str, float], ...],
     min_events: int,
+    compare: str | None,
 ) -> rankings.Ranking:
-    """Streets, communities or grids ranked; ``weights`` as (rate, weight) pairs."""
-    return rankings.unit_ranking(_con(src), f, data_range(src), level, dict(weights), min_events)
+    """Streets, communities or grids ranked (``weights`` as (rate, weight) pairs); the rank
+    change is against ``compare``."""
+    return rankings.unit_ranking(
+        _con(src), f, data_range(src), level, dict(weights), min_events, compare
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def worker_ranking(
-    src: Source, f: Filters, weights: tuple[tuple[str, float], ...], min_events: int
+    src: Source,
+    f: Filters,
+    weights: tuple[tuple[str, float], ...],
+    min_events: int,
+    compare: str | None,
 ) -> rankings.Ranking:
-    """Full-time grid workers ranked (names masked); ``weights`` as (part, weight) pairs."""
-    return rankings.worker_ranking(_con(src), f, data_range(src), dict(weights), min_events)
+    """Full-time grid workers ranked (names masked; ``weights`` as (part, weight) pairs); the
+    rank change is against ``compare``."""
+    return rankings.worker_ranking(
+        _con(src), f, data_range(src), dict(weights), min_events, compare
+    )

@@ -408,3 +408,43 @@ def test_trend_months_are_judged_after_they_end_when_the_data_ends_mid_month():
     assert months[5] == (date(2026, 9, 1), date(2026, 9, 15), datetime(2026, 9, 15, 18, 0))
     assert months[4] == (date(2026, 8, 1), date(2026, 8, 31), datetime(2026, 8, 31, 18, 0))
     assert months[0][2] == datetime(2026, 4, 30, 18, 0)
+
+
+# ---------------------------------------------------------------- against the sidebar's 同比 / 环比
+
+
+@pytest.mark.parametrize("compare", ["yoy", "mom"])
+def test_rank_change_compares_with_the_period_the_sidebar_names(demo, compare):
+    """The previous rank is the unit's rank in ``Filters.comparison(compare)`` (同比: the
+    same months a year earlier; 环比: the preceding period of equal length), ranked on its
+    own as long after its end as the period is after its end."""
+    con, coverage, f = demo
+    r = rankings.unit_ranking(con, f, coverage, "street_id", min_events=1, compare=compare)
+    c = f.comparison(compare)
+    assert r.compare == compare and r.previous == (c.start, c.end)
+    if compare == "yoy":
+        assert (c.start, c.end) == (f.start.replace(year=f.start.year - 1),
+                                    f.end.replace(year=f.end.year - 1))  # fmt: skip
+    lagged = DataRange(coverage.first_day, coverage.as_of - (f.end - c.end))
+    alone = rankings.unit_ranking(con, c, lagged, "street_id", min_events=1, compare=None)
+    expected = alone.ranked.set_index("unit_id")["rank"]
+    got = r.ranked.set_index("unit_id")
+    assert len(expected) > 1
+    for unit, row in got.iterrows():
+        assert row["previous_rank"] == expected[unit]
+        assert row["rank_change"] == expected[unit] - row["rank"]
+
+
+def test_no_comparison_chosen_gives_no_rank_change(demo):
+    con, coverage, f = demo
+    r = rankings.worker_ranking(con, f, coverage, compare=None)
+    assert r.previous is None and r.previous_problem == "未选择对比方式"
+    assert r.ranked["previous_rank"].isna().all() and not r.ranked["is_new"].any()
+
+
+def test_standing_names_the_period_compared_with(demo):
+    con, coverage, f = demo
+    for compare, words in (("yoy", "去年同期"), ("mom", "上一等长时段")):
+        r = rankings.unit_ranking(con, f, coverage, "street_id", min_events=1, compare=compare)
+        moved = r.ranked[~r.ranked["is_new"]].iloc[0]
+        assert words in rankings.standing(r, moved["unit_id"], "街道")

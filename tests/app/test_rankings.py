@@ -46,7 +46,7 @@ def test_page_ranks_every_level_without_personal_names(demo_db, monkeypatch):
     table = at.dataframe[0].value
     assert list(table["名次"]) == sorted(table["名次"]) and table["名次"].iloc[0] == 1
     assert set(table["档次"]) <= {"一档", "二档", "三档", "四档"}
-    assert {"得分", "名次变化", "响应率(%)", "近6月名次", "受理量"} <= set(table.columns)
+    assert {"得分", "名次变化(同比)", "响应率(%)", "近6月名次", "受理量"} <= set(table.columns)
     assert len(at.get("plotly_chart")) == 1
     assert downloads(at) == ["rk_dl_ranked_csv", "rk_dl_ranked_xlsx"]
     names = query(demo_db, "SELECT name FROM workers WHERE name IS NOT NULL")["name"]
@@ -112,3 +112,25 @@ def test_page_minimum_moves_units_apart_and_sidebar_narrows_levels(demo_db, monk
     assert at.radio(key="rk_level").options == ["专职网格员"]
     assert not at.exception
     assert "专职网格员排名" in json.dumps([m.value for m in at.markdown], ensure_ascii=False)
+
+
+def test_rank_change_follows_the_sidebars_comparison(demo_db, monkeypatch):
+    """同比 compares with the same months a year earlier, 环比 with the preceding period of
+    equal length; the column and the caption say which."""
+    from analytics import queries
+    from analytics.connection import connect
+    from analytics.filters import Filters, preset_period
+
+    con = connect(demo_db, read_only=True)
+    f = Filters(*preset_period("ytd", queries.data_range(con).last_day))
+    con.disconnect()
+    at = open_page(demo_db, monkeypatch, PAGE)
+    for compare, column, words in (("yoy", "名次变化(同比)", "去年同期"),
+                                   ("mom", "名次变化(环比)", "上一等长时段")):  # fmt: skip
+        at.radio(key="f_compare").set_value(compare).run()
+        assert not at.exception
+        assert column in at.dataframe[0].value.columns
+        c = f.comparison(compare)
+        period = f"{c.start.year}年{c.start.month}月{c.start.day}日至"
+        shown = [x.value.replace("\\", "") for x in at.caption]  # markdown escapes
+        assert any(f"名次变化对比{words}:{period}" in x for x in shown)

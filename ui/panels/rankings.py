@@ -1,5 +1,7 @@
 """赛马比拼: streets, communities, grids or full-time grid workers ranked on a weighted score,
-in four tiers, with the rank change against the preceding period and a six-month trend."""
+in four tiers, with the rank change against the period the sidebar compares with (同比: the
+same months a year earlier; 环比: the preceding period of equal length) and a six-month
+trend."""
 
 from __future__ import annotations
 
@@ -21,13 +23,26 @@ COUNTS = ("受理量", "经手事件", "巡查上报")
 
 
 def names(ranked: pd.DataFrame, workers: bool) -> pd.Series:
-    """Units by name; workers with where they work, 张*(桂花社区第1网格), since grids share
-    names across communities."""
+    """Units by name; workers with where they work, 张*(龙湾街道 桂花社区 第1网格), since
+    grids share names across communities."""
     shown = ranked["name"].fillna(fmt.MISSING)
     if workers:
-        grid = ranked["community_name"].fillna("") + ranked["grid_name"].fillna("")
-        shown = shown + "(" + grid + ")"
+        shown = shown + "(" + worker_grids(ranked) + ")"
     return shown
+
+
+def worker_grids(df: pd.DataFrame) -> pd.Series:
+    """Each worker's home grid named in full (``labels.grid_title``)."""
+    return pd.Series(
+        [
+            labels.grid_title(s, c, g)
+            for s, c, g in zip(
+                df["street_name"], df["community_name"], df["grid_name"], strict=True
+            )
+        ],
+        index=df.index,
+        dtype=object,
+    )
 
 
 def bars(ranked: pd.DataFrame, workers: bool) -> pd.DataFrame:
@@ -70,17 +85,15 @@ def ranked_table(ranking: rankings.Ranking, unit_title: str) -> pd.DataFrame:
         table |= {
             "网格员": df["name"],
             "网格员编号": df["unit_id"],
-            "网格": df["grid_name"],
-            "社区": df["community_name"],
-            "街道": df["street_name"],
+            "网格": worker_grids(df),
         }
     else:
         table[unit_title] = df["name"]
-        if "street_name" in df:
+        if ranking.level == "community_id":
             table["所属街道"] = df["street_name"]
     table["得分"] = df["score"]
     if ranking.previous is not None:
-        table["名次变化"] = _changes(df)
+        table[change_column(ranking)] = _changes(df)
     if workers:
         table |= {
             "活跃度(件/月)": df["reports_per_month"].round(1),
@@ -107,7 +120,7 @@ def slide_table(ranking: rankings.Ranking, unit_title: str) -> pd.DataFrame:
         "得分": df["score"].map(lambda s: f"{s:.2f}"),
     }
     if ranking.previous is not None:
-        table["名次变化"] = _changes(df)
+        table[change_column(ranking)] = _changes(df)
     table["经手事件" if workers else "受理量"] = (df["events"] if workers else df["intake"]).map(
         fmt.count
     )
@@ -121,17 +134,22 @@ def apart_table(ranking: rankings.Ranking, unit_title: str) -> pd.DataFrame:
         table = {
             "网格员": df["name"],
             "网格员编号": df["unit_id"],
-            "网格": df["grid_name"],
-            "社区": df["community_name"],
+            "网格": worker_grids(df),
             "经手事件": df["events"],
         }
     else:
         table = {unit_title: df["name"]}
-        if "street_name" in df:
+        if ranking.level == "community_id":
             table["所属街道"] = df["street_name"]
         table["受理量"] = df["intake"]
     table["原因"] = df["reason"]
     return pd.DataFrame(table)
+
+
+def change_column(ranking: rankings.Ranking) -> str:
+    """名次变化(同比) / 名次变化(环比): the column says what it compares with."""
+    kind = labels.COMPARISON.get(ranking.compare or "")
+    return f"名次变化({kind})" if kind else "名次变化"
 
 
 def _changes(df: pd.DataFrame) -> list[str]:
@@ -171,9 +189,9 @@ def build(
         min_events = data.settings()[0].ranking_min_events
     key = tuple((part, float(w)) for part, w in weights.items())
     if workers:
-        ranking = data.worker_ranking(src, f, key, int(min_events))
+        ranking = data.worker_ranking(src, f, key, int(min_events), ctx.compare)
     else:
-        ranking = data.unit_ranking(src, f, level, key, int(min_events))
+        ranking = data.unit_ranking(src, f, level, key, int(min_events), ctx.compare)
 
     scope = scope_label(f, src)
     unit_title = labels.RANKING_LEVEL[level]
@@ -209,7 +227,8 @@ def _scores(ranking, weights, unit_title, apart, name) -> Section:
             shown,
             f"得分 {row.score:.2f} · {rankings.tier_name(row.tier)}"
             + (
-                f" · 名次变化 {rankings.change_text(row.rank_change, row.is_new)}"
+                f" · 比{rankings.previous_name(ranking)} "
+                f"{rankings.change_text(row.rank_change, row.is_new)}"
                 if ranking.previous
                 else ""
             ),
@@ -244,8 +263,9 @@ def _scores(ranking, weights, unit_title, apart, name) -> Section:
 
 def _ranked(ranking, unit_title, months, apart, own, place, name, f) -> Section:
     ranked = ranking.ranked
+    before = rankings.previous_name(ranking)
     if ranking.previous:
-        compared = f"名次变化对比:{fmt.period(*ranking.previous)}"
+        compared = f"名次变化对比{before}:{fmt.period(*ranking.previous)}"
     else:
         compared = f"名次变化:{ranking.previous_problem}"
     notes = [own] if own else []
@@ -267,7 +287,9 @@ def _ranked(ranking, unit_title, months, apart, own, place, name, f) -> Section:
         formats=_formats(table),
         help={
             "得分": "百分制,越高越好",
-            "名次变化": "与上一等长时段相比:↑ 上升、↓ 下降、— 名次不变、新进 = 上期未参与排名",
+            change_column(ranking): f"与{before}"
+            + (f"({fmt.period(*ranking.previous)})" if ranking.previous else "")
+            + f"相比:↑ 上升、↓ 下降、— 名次不变、新进 = {before}未参与排名",
             "近6月名次": f"{months}各月名次,从左到右;1 为第一名,— 为该月未参与排名",
         },
     )
