@@ -36,6 +36,20 @@ def drill_level(f: Filters) -> str:
     return "street_id"
 
 
+def unit_titles(con: BaseBackend) -> dict[str, str]:
+    """Display name of every unit id as tables show it: streets and communities by name, a
+    grid in full (``labels.grid_title``: 龙湾街道 新民社区 第6网格)."""
+    names = unit_names(con)
+    g = con.table("grids").select("grid_id", "street_id", "community_id", "name").to_pandas()
+    for grid, street, community, name in zip(
+        g["grid_id"], g["street_id"], g["community_id"], g["name"], strict=True
+    ):
+        names[grid] = labels.grid_title(
+            names.get(street, street), names.get(community, community), name or grid
+        )
+    return names
+
+
 def by_unit(
     con: BaseBackend, f: Filters, coverage: DataRange, compare: str | None = "yoy"
 ) -> pd.DataFrame:
@@ -48,7 +62,7 @@ def by_unit(
     level = drill_level(f)
     df = metric_table(con, f, coverage, RATES, by=[level], compare=compare)
     df = df[df["intake"] > 0].rename(columns={level: "unit_id"})
-    names = unit_names(con)
+    names = unit_titles(con)
     df["name"] = [labels.unit(names, level, u) for u in df["unit_id"]]
     df = _ranked(df, f, coverage, compare, ranked=df["unit_id"].notna())
     placed = df[df["unit_id"].notna()].reset_index(drop=True)
@@ -135,8 +149,9 @@ def overdue_list(
     con: BaseBackend, f: Filters, coverage: DataRange, limit: int | None = 1000
 ) -> pd.DataFrame:
     """超期 events of the period (open at as_of, past their deadline), longest overdue first:
-    event_id, category, unit names, handling_type, reported_at, deadline_at, age_days,
-    overdue_days, and the reporter's name and phone masked (张*, 138****1234). At most
+    event_id, category, unit names, place (the grid in full, or as much of the place as is
+    known), handling_type, reported_at, deadline_at, age_days, overdue_days, and the
+    reporter's name and phone masked (张*, 138****1234). At most
     ``limit`` rows (None: all); ``total`` in ``attrs`` says how many there are."""
     t = apply_scope(con.table("events"), f)
     t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(coverage.as_of))
@@ -147,8 +162,24 @@ def overdue_list(
     names = unit_names(con)
     for column in ("street_id", "community_id", "grid_id"):
         df[column.replace("_id", "_name")] = [labels.unit(names, column, u) for u in df[column]]
+    titles = unit_titles(con)
+    df["place"] = [
+        place_title(titles, s, c, g)
+        for s, c, g in zip(df["street_id"], df["community_id"], df["grid_id"], strict=True)
+    ]
     as_of = pd.Timestamp(coverage.as_of)
     df["age_days"] = (as_of - df["reported_at"]).dt.total_seconds() / 86400
     df["overdue_days"] = (as_of - df["deadline_at"]).dt.total_seconds() / 86400
     df.attrs["total"] = total
     return df
+
+
+def place_title(titles: dict[str, str], street, community, grid) -> str:
+    """Where an event is, for a table: its grid in full (``unit_titles``), else the street
+    and community it names followed by 未落格, else 未指定街道."""
+    if isinstance(grid, str):
+        return titles.get(grid, grid)
+    known = [titles.get(u, u) for u in (street, community) if isinstance(u, str)]
+    if not known:
+        return labels.UNPLACED["street_id"]
+    return " ".join([*known, labels.UNPLACED["grid_id"]])

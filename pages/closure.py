@@ -1,4 +1,5 @@
-"""办结率: the closure panel (``ui.panels.closure``) laid out in three rows of two."""
+"""办结率: the closure panel (``ui.panels.closure``) laid out in three rows of two, its
+answer first: the units ranked beside the overdue list that names who is late."""
 
 import streamlit as st
 
@@ -13,9 +14,9 @@ layout.title(panel, scope_label(ctx.filters, ctx.src))
 st.caption(period_caption(ctx.filters, ctx.compare, data.data_range(ctx.src)))
 
 for (left_key, right_key), widths in (
-    (("closure_units", "categories"), [1.2, 1]),
+    (("closure_units", "overdue"), [1, 1.25]),
+    (("categories", "closure_ageing"), [1.2, 1]),
     (("closure_funnel", "closure_levels"), [1, 1.2]),
-    (("closure_ageing", "overdue"), [1, 1.6]),
 ):
     left, right = st.columns(widths, gap="medium")
     with left:

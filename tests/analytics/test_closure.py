@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -103,3 +104,25 @@ def test_overdue_list_is_masked_and_complete(demo, demo_db):
         real = names[event]
         if isinstance(real, str) and real:
             assert shown != real and shown[0] == real[0] and "*" in shown
+
+
+def test_places_are_named_in_full_or_as_far_as_known(demo):
+    con, coverage, f = demo
+    titles = closure.unit_titles(con)
+    grids = con.table("grids").select("grid_id", "street_id", "community_id", "name")
+    row = grids.order_by("grid_id").limit(1).execute().iloc[0]
+    street, community = titles[row["street_id"]], titles[row["community_id"]]
+    assert titles[row["grid_id"]] == f"{street} {community} {row['name']}"
+    place = closure.place_title
+    assert (
+        place(titles, row["street_id"], row["community_id"], row["grid_id"])
+        == (titles[row["grid_id"]])
+    )
+    assert (
+        place(titles, row["street_id"], row["community_id"], None) == f"{street} {community} 未落格"
+    )
+    assert place(titles, row["street_id"], None, None) == f"{street} 未落格"
+    assert place(titles, None, None, None) == "未指定街道"
+    one = replace(f, street_id=row["street_id"], community_id=row["community_id"])
+    units = closure.by_unit(con, one, coverage)
+    assert len(units) > 1 and units["name"].str.startswith(f"{street} {community} ").all()

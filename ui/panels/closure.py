@@ -16,6 +16,7 @@ from ui.sidebar import scope_label
 
 TITLE = "办结率"
 RANKED_UNITS = 30  # units in the rate ranking chart; all of them in its download
+OVERDUE_HEIGHT = 420  # the overdue list's rows on the page: beside the ranking, on one screen
 
 
 def rate_table(df: pd.DataFrame, label: str, title: str, comparison: str) -> pd.DataFrame:
@@ -38,20 +39,19 @@ def rate_table(df: pd.DataFrame, label: str, title: str, comparison: str) -> pd.
 
 
 def overdue_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """The overdue list as shown and exported (names and phones arrive masked)."""
+    """The overdue list as shown and exported (names and phones arrive masked): where and
+    how late first, so both stay in view on a narrow column; the grid named in full."""
     return pd.DataFrame(
         {
-            "事件编号": rows["event_id"],
+            "网格": rows["place"],
             "已超期(天)": rows["overdue_days"].round(1),
             "业务类别": rows["category"],
-            "街道": rows["street_name"],
-            "社区": rows["community_name"],
-            "网格": rows["grid_name"],
             "办理类型": rows["handling_type"].map(
                 lambda h: labels.HANDLING_TYPE.get(h, h) if h else fmt.MISSING
             ),
-            "上报时间": rows["reported_at"].map(fmt.moment),
             "办结时限": rows["deadline_at"].map(fmt.moment),
+            "上报时间": rows["reported_at"].map(fmt.moment),
+            "事件编号": rows["event_id"],
             "反映人": rows["reporter_name"],
             "联系电话": rows["reporter_phone"],
         }
@@ -134,7 +134,9 @@ def _categories(cats, comparison, place) -> Section:
     return Section(
         "categories",
         "各业务类别办结率",
-        tables=(Table(table, height=420),) if not cats.empty else (),
+        tables=(Table(table, height=420, formats={"受理量": "localized"}),)
+        if not cats.empty
+        else (),
         name=name,
         download=Download(table, name) if not cats.empty else None,
     )
@@ -189,7 +191,7 @@ def _levels(levels, kpis, comparison, place) -> Section:
     return Section(
         "closure_levels",
         "在哪一级解决 · 办结事件按解决层级(按上报月份)",
-        "小事不出网格、大事不出社区、难事不出街道:绿色越多,越多事情在网格内解决",
+        "小事不出网格、大事不出社区、难事不出街道:最深的蓝色越多,越多事情在网格内解决",
         chart=charts.level_shares(levels, "month") if not levels.empty else None,
         figures=kpi_figures(kpis, comparison, ["grid_level_rate"]),
         empty="所选范围内没有记录了解决层级的办结事件。",
@@ -223,7 +225,15 @@ def _overdue(overdue, place, everything) -> Section:
     return Section(
         "overdue",
         f"超期未办结清单(共 {fmt.count(total)} 件,按超期时长排列)",
-        tables=(Table(table, height=340, private=("反映人", "联系电话")),)
+        tables=(
+            Table(
+                table,
+                height=min(OVERDUE_HEIGHT, 35 * len(table) + 38),
+                private=("反映人", "联系电话"),
+                formats={"已超期(天)": "%.1f"},
+                help={"已超期(天)": "截至数据时点超过办结时限的天数"},
+            ),
+        )
         if not overdue.empty
         else (),
         notes=tuple(notes),
