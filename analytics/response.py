@@ -17,9 +17,9 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from analytics import labels, metrics
-from analytics.closure import drill_level
+from analytics.closure import drill_level, unit_titles
 from analytics.filters import Filters, apply_scope, in_period, period_bounds
-from analytics.queries import DataRange, metric_table, unit_names
+from analytics.queries import DataRange, metric_table
 
 MEASURES = {"response": ("reported_at", "accepted_at"), "handling": ("reported_at", "closed_at")}
 RANK_RESOLUTION_SECONDS = {"response": 1, "handling": 60}  # see rank_tests
@@ -65,7 +65,7 @@ def _labels(con: BaseBackend, column: str, values: pd.Series) -> pd.Series:
     """Chinese names of the groups: unit names (未指定街道 … for events without one), or
     the label catalogue's, or the value; 未注明 for a missing code."""
     if column.endswith("_id"):
-        names = unit_names(con)
+        names = unit_titles(con)
         return values.map(lambda v: labels.unit(names, column, v))
     return values.map(lambda v: labels.of(column, v))
 

@@ -3,11 +3,52 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+import pandas as pd
+
 from tests.apptest import open_page
+from ui.panels import response
 
 PAGE = "pages/response.py"
+
+
+# ---------------------------------------------------------------- one unit per row
+
+
+def unit_of(shown: str) -> str:
+    return re.sub(r"[\d.,]", "", shown)
+
+
+def test_durations_side_by_side_share_the_unit_of_the_largest():
+    assert response.durations(48.0, 39.2) == ["2.0天", "1.6天"]  # not 2.0天 → 39.2小时
+    assert response.durations(0.5, 30.0) == ["0.5小时", "30.0小时"]
+    assert response.durations(0.25, 0.5) == ["15分钟", "30分钟"]
+    assert response.durations(float("nan"), 0.3) == ["—", "18分钟"]
+    assert response.durations(1200.0) == ["50.0天"]
+    figures = pd.DataFrame(
+        {
+            "metric": ["handling_median", "intake"],
+            "before": [48.0, 1200],
+            "after": [39.2, 1300],
+            "change": [39.2 / 48 - 1, 1 / 12],
+        }
+    )
+    table = response.before_after_table(figures)
+    assert list(table["之前"]) == ["2.0天", "1,200"] and list(table["之后"]) == ["1.6天", "1,300"]
+
+
+def test_slowest_and_fastest_name_units_not_the_unplaced():
+    dist = pd.DataFrame(
+        {"group": [None, "S01", "S02"], "label": ["未指定街道", "甲街道", "乙街道"],
+         "p50": [9.0, 2.0, 1.0], "p90": [20.0, 5.0, 3.0]}
+    )  # fmt: skip
+    assert [(name, row["label"]) for name, row in response.extremes(dist)] == [
+        ("最慢", "甲街道"),
+        ("最快", "乙街道"),
+    ]
+    assert response.extremes(dist.head(2)) == []  # one unit: nothing to compare
 
 
 # ---------------------------------------------------------------- the page
@@ -23,6 +64,11 @@ def test_response_page_and_its_controls(demo_db, monkeypatch):
     table = at.dataframe[0].value
     assert list(table["指标"]) == ["受理量", "响应时长中位数", "响应时长P90", "办理时长中位数",
                                   "办理时长P90", "按时办结率"]  # fmt: skip
+    for row in table[table["指标"].str.contains("时长")].itertuples(index=False):
+        assert unit_of(row.之前) == unit_of(row.之后), row  # one unit per row
+    slowest = next(c.value for c in at.caption if "中位数最慢" in c.value).replace("\\", "")
+    for card in re.findall(r"中位数 (\S+) · P90 ([^)]+)\)", slowest):
+        assert unit_of(card[0]) == unit_of(card[1]), card
 
     at.segmented_control(key="resp_measure").set_value("handling").run()
     assert "**办理时长(办结 − 上报) · 按单位**" in at.markdown[0].value.replace("\\", "")

@@ -36,7 +36,7 @@ def caption(ctx: Context) -> str:
     """The page's line under its title: period, data as-of, the unit of durations."""
     f, coverage = ctx.filters, data.data_range(ctx.src)
     as_of = fmt.moment(coverage.as_of)
-    return f"统计期:{fmt.period(f.start, f.end)} · 数据截至 {as_of} · 时长单位:小时"
+    return f"统计期:{fmt.period(f.start, f.end)} · 数据截至 {as_of} · 图中时长单位:小时"
 
 
 def pivots(ctx: Context) -> tuple[date, date, date] | None:
@@ -47,17 +47,59 @@ def pivots(ctx: Context) -> tuple[date, date, date] | None:
     return None if bounds is None else (*bounds, response.default_pivot(coverage))
 
 
+# Duration units, as ``fmt.hours`` chooses them for one value: (name, hours in one, digits).
+MINUTES, HOURS, DAYS = ("分钟", 1 / 60, 0), ("小时", 1.0, 1), ("天", 24.0, 1)
+
+
+def duration_unit(*hours) -> tuple[str, float, int]:
+    """One unit for durations shown side by side (a row, a card): the one ``fmt.hours``
+    gives the largest of them, so 2.0天 and 39.2小时 read 2.0天 and 1.6天."""
+    known = [float(h) for h in hours if not pd.isna(h)]
+    top = max(known, default=0.0)
+    if top < 1:
+        return MINUTES
+    return HOURS if top < 48 else DAYS
+
+
+def hours_in(h, unit: tuple[str, float, int]) -> str:
+    """``h`` hours in ``unit`` (``duration_unit``): 1.6天, 38.9小时, 22分钟."""
+    if pd.isna(h):
+        return fmt.MISSING
+    name, size, digits = unit
+    return f"{h / size:,.{digits}f}{name}"
+
+
+def durations(*hours) -> list[str]:
+    """Durations shown together, all in the unit that suits the largest."""
+    unit = duration_unit(*hours)
+    return [hours_in(h, unit) for h in hours]
+
+
 def before_after_table(figures: pd.DataFrame) -> pd.DataFrame:
-    """The before/after figures (``data.before_after``) as shown: 指标, 之前, 之后, 变化."""
+    """The before/after figures (``data.before_after``) as shown: 指标, 之前, 之后, 变化;
+    a duration's row in one unit."""
     rows = list(figures[["metric", "before", "after", "change"]].itertuples(index=False))
+    shown = [
+        durations(r.before, r.after)
+        if metrics.unit(r.metric) == "hours"
+        else [fmt.value(r.metric, r.before), fmt.value(r.metric, r.after)]
+        for r in rows
+    ]
     return pd.DataFrame(
         {
             "指标": [metrics.label(r.metric) for r in rows],
-            "之前": [fmt.value(r.metric, r.before) for r in rows],
-            "之后": [fmt.value(r.metric, r.after) for r in rows],
+            "之前": [before for before, _ in shown],
+            "之后": [after for _, after in shown],
             "变化": [fmt.change(r.metric, r.change) or fmt.MISSING for r in rows],
         }
     )
+
+
+def extremes(dist: pd.DataFrame) -> list[tuple[str, pd.Series]]:
+    """The slowest and fastest group by median (``data.distribution``, slowest first), none
+    with fewer than two: events without a group (未落格, 未注明) are no unit to name."""
+    named = dist[dist["group"].notna()]
+    return [("最慢", named.iloc[0]), ("最快", named.iloc[-1])] if len(named) > 1 else []
 
 
 def measure_name(key: str) -> str:
@@ -139,15 +181,9 @@ def _distribution(dist, kpis, comparison, measure, by, log, place) -> Section:
     figures = []
     if f"{measure}_median" in set(kpis["metric"]):
         figures += kpi_figures(kpis, comparison, [f"{measure}_median"])
-    if len(dist) > 1:
-        for name, row in (("最慢", dist.iloc[0]), ("最快", dist.iloc[-1])):
-            figures.append(
-                KeyFigure(
-                    f"中位数{name}",
-                    row["label"],
-                    f"中位数 {fmt.hours(row['p50'])} · P90 {fmt.hours(row['p90'])}",
-                )
-            )
+    for name, row in extremes(dist):
+        median, p90 = durations(row["p50"], row["p90"])
+        figures.append(KeyFigure(f"中位数{name}", row["label"], f"中位数 {median} · P90 {p90}"))
     name = f"{title[:4]}分布_按{GROUPS[by]}_{place}"
     download = None
     if not dist.empty:
