@@ -12,6 +12,9 @@ python -m analytics users add LOGIN --role leader|street|community|analyst|admin
     [--name 显示名] [--db PATH]
 python -m analytics users list [--db PATH]
 python -m analytics users remove LOGIN [--db PATH]
+python -m analytics notes add YYYY-MM-DD 标题 [--detail 详情] [--unit ID] [--db PATH]
+python -m analytics notes list [--db PATH]
+python -m analytics notes remove YYYY-MM-DD [--title 标题] [--db PATH]
 """
 
 from __future__ import annotations
@@ -316,6 +319,55 @@ def _users(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notes(args: argparse.Namespace) -> int:
+    """The district's calendar notes, marked on the trend charts (``analytics.annotations``)."""
+    from analytics import annotations
+    from analytics.store import StoreBusy, writing
+
+    url = db_url(args.db)
+    if not is_duckdb_file(url):
+        print(f"备注只能写入 DuckDB 文件,而 GOV_DB 是 {url}", file=sys.stderr)
+        return 2
+    path = duckdb_path(url)
+    if not path.exists():
+        print(f"没有数据库 {path}:先导入数据或生成演示库。", file=sys.stderr)
+        return 2
+    if args.action == "list":
+        import duckdb
+
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            tables = {row[0] for row in con.execute("SHOW TABLES").fetchall()}
+            notes = annotations.listed(con) if annotations.TABLE in tables else None
+        finally:
+            con.close()
+        if notes is None or notes.empty:
+            print("还没有备注。用 python -m analytics notes add 日期 标题 添加。")
+            return 0
+        for row in notes.itertuples(index=False):
+            unit = f" [{row.unit_id}]" if isinstance(row.unit_id, str) else ""
+            detail = f":{row.detail}" if row.detail else ""
+            print(f"{row.day:%Y-%m-%d}{unit} {row.title}{detail}")
+        return 0
+    try:
+        day = date.fromisoformat(args.day or "")
+    except ValueError:
+        print("请给出日期,格式 YYYY-MM-DD(如 2025-01-01)。", file=sys.stderr)
+        return 2
+    try:
+        with writing(path) as con:
+            if args.action == "add":
+                annotations.add(con, day, args.title or "", args.detail, args.unit)
+                print(f"已添加备注 {day:%Y-%m-%d} {args.title.strip()}。")
+            else:
+                n = annotations.remove(con, day, args.title_option or args.title)
+                print(f"已删除 {n} 条备注。" if n else "没有符合的备注,未做改动。")
+    except (ValueError, StoreBusy) as exc:
+        print(f"未能保存:{exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="网格治理数据工具")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -405,6 +457,16 @@ def main(argv: list[str] | None = None) -> int:
     users.add_argument("--name", default="", help="显示名")
     users.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
     users.set_defaults(func=_users)
+
+    notes = sub.add_parser("notes", help="趋势图上的日期备注:添加、查看、删除(如改革、汛期)")
+    notes.add_argument("action", choices=("add", "list", "remove"))
+    notes.add_argument("day", nargs="?", help="日期 YYYY-MM-DD")
+    notes.add_argument("title", nargs="?", help="标题(图上的短标签,add 时必填)")
+    notes.add_argument("--title", dest="title_option", help="remove 时只删除此标题的备注")
+    notes.add_argument("--detail", default="", help="详情(悬停时显示)")
+    notes.add_argument("--unit", help="只在此街道、社区或网格的图上显示(默认全区)")
+    notes.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
+    notes.set_defaults(func=_notes)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -112,6 +112,16 @@ TABLES: dict[str, str] = {
             raw         VARCHAR,
             reason      VARCHAR NOT NULL
         )""",
+    # Dates a district marks on its trend charts (a reform, a flood, a campaign): written by
+    # `python -m analytics notes`, never by an import, so they stay when data is re-imported.
+    "calendar_notes": """
+        CREATE TABLE IF NOT EXISTS calendar_notes (
+            day        DATE NOT NULL,
+            title      VARCHAR NOT NULL,
+            detail     VARCHAR,
+            unit_id    VARCHAR,
+            created_at TIMESTAMP NOT NULL
+        )""",
 }
 
 

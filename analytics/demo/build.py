@@ -38,6 +38,12 @@ START = np.datetime64("2023-11-01T00:00:00", "s")
 END = np.datetime64("2026-10-31T23:59:59", "s")
 REFORM = np.datetime64("2025-01-01T00:00:00", "s")
 SPRING_FESTIVALS = ("2024-02-10", "2025-01-29", "2026-02-17")
+# The district's own calendar notes (``calendar_notes``): day, title, detail, unit (None: all).
+DEMO_NOTES = (
+    ("2025-01-01", "接诉即办改革", "全区推行接诉即办:办结时限缩短,更多事项在网格内解决。", None),
+    ("2025-06-01", "进入主汛期", "区防汛指挥部启动汛期值守,防汛排涝类事件增多。", None),
+    ("2026-03-01", "物业管理专项整治", "龙湾街道开展物业服务专项整治行动。", "S01"),
+)
 
 _END_S = int((END - START).astype(np.int64))
 _REFORM_S = int((REFORM - START).astype(np.int64))
@@ -819,6 +825,11 @@ def _build_demo(db_path, events: int, seed: int, progress) -> dict:
             con.register("frame", frame)
             con.execute(f"INSERT INTO {table} SELECT * FROM frame")
             con.unregister("frame")
+        con.executemany(
+            "INSERT INTO calendar_notes (day, title, detail, unit_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(day, title, detail, unit, started) for day, title, detail, unit in DEMO_NOTES],
+        )
         bookkeeping = [
             _import_row(kind, seed, events, len(tables[kind]), started)
             for kind in ("grids", "buildings", "workers")
