@@ -7,7 +7,7 @@ the series come from :func:`analytics.queries.intake_trend`, so they equal the o
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -21,19 +21,70 @@ MOVING_WINDOW = {"day": 7, "week": 4, "month": 3}  # buckets in a moving average
 SPIKE_WINDOW = {"day": 28, "week": 8, "month": 6}  # trailing buckets a spike is judged against
 SPIKE_K = 3.0  # how many robust standard deviations (1.4826 × MAD) above the median
 SPIKE_MIN_EXCESS = 10  # and at least this many events above it: no spikes of 3 against 1
+# And at least this much above it, relatively: a long steady series has a tiny spread, so the
+# statistical test alone flags a week 1.7 % above its baseline, which no one in a meeting
+# would call a surge; a fifth more is a rise worth asking about.
+SPIKE_MIN_RISE = 0.20
 MAD_TO_SD = 1.4826
 OTHER = "其他"
 
 
 def moving_average(series: pd.DataFrame, freq: str) -> pd.DataFrame:
     """``series`` (bucket, group, intake, period) with ``moving_avg``: the trailing mean of
-    the last MOVING_WINDOW[freq] buckets of the same group and period (fewer at the start)."""
+    the last MOVING_WINDOW[freq] buckets of the same group and period (fewer at the start).
+    Buckets marked ``partial`` (when the column is there) neither get an average nor count
+    in one: a half week would pull the average down like a real fall."""
     df = series.sort_values(["period", "group", "bucket"]).copy()
     window = MOVING_WINDOW[freq]
-    df["moving_avg"] = df.groupby(["period", "group"])["intake"].transform(
-        lambda s: s.rolling(window, min_periods=1).mean()
+    whole = ~df["partial"] if "partial" in df else pd.Series(True, index=df.index)
+    df["moving_avg"] = (
+        df["intake"]
+        .where(whole)
+        .groupby([df["period"], df["group"]])
+        .transform(lambda s: s.rolling(window, min_periods=1).mean())
+        .where(whole)
     )
     return df.reset_index(drop=True)
+
+
+def covered_through(coverage: DataRange) -> date:
+    """The last whole day of the data: the day of ``as_of`` only when it reaches the end of
+    that day (an export taken at 10:00 holds part of its day)."""
+    last = coverage.last_day
+    return last if coverage.as_of.time() >= time(23, 59) else last - timedelta(days=1)
+
+
+def bucket_end(buckets: pd.Series | pd.DatetimeIndex, freq: str) -> pd.Series:
+    """The last day of each bucket (a bucket is named by its first day)."""
+    start = pd.Series(pd.to_datetime(buckets))
+    if freq == "week":
+        return start + pd.Timedelta(days=6)
+    if freq == "month":
+        return start + pd.offsets.MonthEnd(0)
+    return start
+
+
+def partial_buckets(
+    buckets: pd.Series | pd.DatetimeIndex, freq: str, f: Filters, coverage: DataRange
+) -> pd.Series:
+    """Whether each bucket is partial: the selected period or the data's coverage leaves out
+    some of its days (the period starts mid-week, the data ends mid-month). Such a bucket
+    counts fewer days' events and would read as a fall that did not happen."""
+    start = pd.Series(pd.to_datetime(buckets))
+    first = pd.Timestamp(max(f.start, coverage.first_day))
+    last = pd.Timestamp(min(f.end, covered_through(coverage)))
+    return ((start < first) | (bucket_end(start, freq) > last)).reset_index(drop=True)
+
+
+def type_trend(
+    con: BaseBackend, f: Filters, coverage: DataRange, freq: str, compare: str | None
+) -> pd.DataFrame:
+    """Intake per bucket and event type (``queries.intake_trend``) with ``partial`` (the
+    comparison's buckets are on the current calendar, so they share the current period's
+    partial ends) and the moving average over whole buckets."""
+    series = intake_trend(con, f, coverage, "event_type", freq, compare)
+    series["partial"] = partial_buckets(series["bucket"], freq, f, coverage).to_numpy()
+    return moving_average(series, freq)
 
 
 def complete(series: pd.DataFrame, start: date, end: date, freq: str) -> pd.DataFrame:
@@ -101,14 +152,16 @@ def detect_spikes(
     window: int,
     k: float = SPIKE_K,
     min_excess: float = SPIKE_MIN_EXCESS,
+    min_rise: float = SPIKE_MIN_RISE,
 ) -> pd.DataFrame:
     """Buckets far above their trailing baseline, by a robust rule.
 
     ``counts`` is indexed by bucket in order, with no gaps (0 for quiet buckets). For each
     bucket with ``window`` earlier buckets: baseline = their median, spread = 1.4826 × their
-    median absolute deviation; a spike is a count above baseline + k × spread and at least
-    ``min_excess`` above the baseline. Returns every judged bucket: bucket, intake, baseline,
-    threshold, spike.
+    median absolute deviation; a spike is a count above baseline + k × spread, at least
+    ``min_excess`` events and ``min_rise`` (relatively) above the baseline. Returns every
+    judged bucket: bucket, intake, baseline, threshold, rise (intake / baseline − 1, NaN on a
+    baseline of 0), spike.
     """
     values = counts.to_numpy(dtype=float)
     baselines, thresholds = [], []
@@ -117,15 +170,19 @@ def detect_spikes(
         median = float(np.median(past))
         spread = MAD_TO_SD * float(np.median(np.abs(past - median)))
         baselines.append(median)
-        thresholds.append(max(median + k * spread, median + min_excess))
+        thresholds.append(max(median + k * spread, median + min_excess, median * (1 + min_rise)))
     intake = values[window:]  # empty when there are no more buckets than the window
+    baseline = np.array(baselines, dtype=float)
     threshold = np.array(thresholds, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rise = np.where(baseline > 0, intake / baseline - 1, np.nan)
     return pd.DataFrame(
         {
             "bucket": counts.index[window:],
             "intake": intake,
-            "baseline": np.array(baselines, dtype=float),
+            "baseline": baseline,
             "threshold": threshold,
+            "rise": rise,
             "spike": intake > threshold,
         }
     )
@@ -134,16 +191,23 @@ def detect_spikes(
 def spikes(
     con: BaseBackend, f: Filters, coverage: DataRange, freq: str = "week", k: float = SPIKE_K
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The period's buckets judged against their trailing baseline, and the spikes with what
-    drove them: bucket, intake, baseline, excess, categories, grids (the three largest
-    rises of each against their own trailing median; events without a grid are no grid's).
+    """The period's whole buckets judged against their trailing baseline, and the spikes with
+    what drove them: bucket, intake, baseline, excess, rise, categories, grids (the three
+    largest rises of each against their own trailing median; events without a grid are no
+    grid's). Partial buckets (``partial_buckets``) are neither judged nor part of a baseline.
     Both are empty when the data has no bucket with ``SPIKE_WINDOW[freq]`` before it."""
     window = SPIKE_WINDOW[freq]
     start = _bucket_start(f.start, freq).date()
-    lead = {"day": ("days", window), "week": ("days", 7 * window), "month": ("months", window)}
+    lead = window + 1  # one more: the data's first bucket is often partial, so left out
+    lead = {"day": ("days", lead), "week": ("days", 7 * lead), "month": ("months", lead)}
     wide = f.with_period(max(shift_back(start, *lead[freq]), coverage.first_day), f.end)
     by_category = _counts(con, wide, freq, "category")
     by_grid = _counts(con, wide, freq, "grid_id")
+    # Whole buckets only. The span starts on a bucket's first day (its first bucket, the one
+    # holding the period's start, counts whole weeks), so the data's coverage and the
+    # period's end are what can cut a bucket short.
+    whole = ~partial_buckets(by_category.index, freq, wide, coverage).to_numpy()
+    by_category, by_grid = by_category[whole], by_grid[whole]
     totals = by_category.sum(axis=1)
     judged = detect_spikes(totals, window, k)
     judged = judged[judged["bucket"] >= pd.Timestamp(start)].reset_index(drop=True)

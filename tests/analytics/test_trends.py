@@ -124,3 +124,69 @@ def test_downloads_open_cleanly_in_excel():
     assert [[c.value for c in row] for row in sheet.iter_rows()] == [
         ["业务类别", "受理量"], ["噪音扰民", 12], ["物业管理", 3]
     ]  # fmt: skip
+
+
+def test_spikes_need_a_relative_rise_too():
+    steady = [1000, 1001, 999, 1000, 1002, 998, 1000, 1001]
+    index = pd.date_range("2026-01-05", periods=9, freq="W-MON")
+    # median 1000, MAD 1: 1,017 passes the statistical test (threshold 1,004.4) and is 17
+    # events above, but only 1.7 % more: no spike. 1,250 (+25 %) is one.
+    small = trends.detect_spikes(pd.Series([*steady, 1017], index=index), window=8)
+    assert small["threshold"].iloc[0] == pytest.approx(1000 * (1 + trends.SPIKE_MIN_RISE))
+    assert small["rise"].iloc[0] == pytest.approx(0.017) and not small["spike"].any()
+    big = trends.detect_spikes(pd.Series([*steady, 1250], index=index), window=8)
+    assert big["spike"].iloc[0] and big["rise"].iloc[0] == pytest.approx(0.25)
+    # A baseline of 0 has no relative rise: the absolute minimum decides.
+    quiet = trends.detect_spikes(pd.Series([0] * 8 + [12], index=index), window=8)
+    assert quiet["spike"].iloc[0] and pd.isna(quiet["rise"].iloc[0])
+
+
+def test_partial_buckets_at_the_ends_of_the_period_and_the_data():
+    from datetime import date, datetime
+
+    coverage = queries.DataRange(date(2025, 11, 5), datetime(2026, 10, 31, 23, 59, 59))
+    weeks = pd.date_range("2025-12-29", "2026-10-26", freq="W-MON")
+    f = Filters(date(2026, 1, 1), date(2026, 10, 31))  # a Thursday to a Saturday
+    partial = trends.partial_buckets(weeks, "week", f, coverage)
+    assert list(weeks[partial.to_numpy()]) == [
+        pd.Timestamp("2025-12-29"),
+        pd.Timestamp("2026-10-26"),
+    ]
+    months = pd.date_range("2026-01-01", "2026-10-01", freq="MS")
+    assert not trends.partial_buckets(months, "month", f, coverage).any()
+    # Data taken at 10:00 on 31 October holds part of that day: October is partial.
+    morning = queries.DataRange(date(2025, 11, 5), datetime(2026, 10, 31, 10, 0))
+    assert list(trends.partial_buckets(months, "month", f, morning)) == [False] * 9 + [True]
+    # Data starting on 5 November 2025: November 2025 is partial, December is not.
+    older = Filters(date(2025, 11, 1), date(2025, 12, 31))
+    both = pd.to_datetime(["2025-11-01", "2025-12-01"])
+    assert list(trends.partial_buckets(both, "month", older, coverage)) == [True, False]
+
+
+def test_moving_average_leaves_partial_buckets_out():
+    series = pd.DataFrame(
+        {
+            "bucket": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"]),
+            "group": "complaint",
+            "intake": [2, 9, 12, 15],
+            "period": "current",
+            "partial": [True, False, False, True],
+        }
+    )
+    out = trends.moving_average(series, "month")
+    assert out["moving_avg"].isna().tolist() == [True, False, False, True]
+    assert out["moving_avg"].iloc[1:3].tolist() == [9, 10.5]  # the partial 2 is not in it
+
+
+def test_spikes_never_judge_a_partial_week(demo):
+    from datetime import date
+
+    con, coverage, f = demo
+    mid_week = f.with_period(f.start, date(2026, 10, 28))  # a Wednesday
+    judged, _ = trends.spikes(con, mid_week, coverage, "week")
+    assert judged["bucket"].max() == pd.Timestamp("2026-10-19")  # not the week of 26 October
+    assert "rise" in judged
+    whole = f.with_period(f.start, date(2026, 10, 25))  # a Sunday: that week is whole
+    assert trends.spikes(con, whole, coverage, "week")[0]["bucket"].max() == pd.Timestamp(
+        "2026-10-19"
+    )

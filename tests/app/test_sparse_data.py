@@ -311,7 +311,7 @@ def test_spikes_with_fewer_buckets_than_the_window_are_none():
     counts = pd.Series([5.0, 50.0, 7.0], index=pd.date_range("2026-03-02", periods=3, freq="W-MON"))
     judged = trends.detect_spikes(counts, window=8)
     assert judged.empty and list(judged.columns) == [
-        "bucket", "intake", "baseline", "threshold", "spike"
+        "bucket", "intake", "baseline", "threshold", "rise", "spike"
     ]  # fmt: skip
     assert judged["spike"].dtype == bool
     judged = trends.detect_spikes(counts, window=2)
