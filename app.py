@@ -2,17 +2,21 @@
 
 import html
 import logging
+from pathlib import Path
 
 import streamlit as st
 
 from analytics import deployment
 from ui import auth, data, presentation, report, urlstate
 from ui.context import Context, set_current, set_entered
-from ui.sidebar import filter_sidebar
+from ui.sidebar import filter_sidebar, freshness_caption
 
+# The tab icon is a file served by this server: a ":material/…:" icon is fetched from an
+# internet font host on every load (an intranet has none, and no request may leave it).
+ICON = str(Path(__file__).resolve().parent / "static" / "icon.png")
 st.set_page_config(
     page_title="网格治理一屏统览",
-    page_icon=":material/map:",
+    page_icon=ICON,
     layout="wide",
     initial_sidebar_state="expanded",
 )
@@ -23,6 +27,11 @@ st.html(
     [data-testid="stMetricValue"] {font-size: 1.7rem;}
     [data-testid="stMetricDelta"] {font-size: 0.8rem;}
     h1, h2, h3 {padding-top: 0.2rem; padding-bottom: 0.2rem;}
+    [data-testid="InputInstructions"] {display: none;}  /* English "Press Enter to apply" */
+    [data-testid="stStatusWidget"] button {display: none;}  /* English "Stop" while running */
+    /* plotly draws a mode bar tooltip from data-title; Streamlit's own button's is English */
+    .modebar-btn[data-title="Fullscreen"]::after {content: "全屏" !important;}
+    .modebar-btn[data-title="Close fullscreen"]::after {content: "退出全屏" !important;}
     </style>"""
 )
 
@@ -36,12 +45,27 @@ if problem:
     st.error(problem, icon=":material/lock:")
     st.stop()
 if mode == "none" and not deployment.is_loopback(address):  # one thin line, every page
+    # (fixed at the bottom in presentation mode, where it must not push the page off screen)
     st.html(
-        '<div style="background:#fff3cd;color:#6b4a00;font-size:13px;padding:2px 10px;'
-        f'border-radius:4px">{html.escape(deployment.OPEN_BANNER)}</div>'
+        '<div class="gov-open-banner" style="background:#fff3cd;color:#6b4a00;font-size:13px;'
+        f'padding:2px 10px;border-radius:4px">{html.escape(deployment.OPEN_BANNER)}</div>'
     )
 
 LOG = logging.getLogger("app")
+
+
+def freshness(src: data.Source | None) -> str:
+    """数据截至, the latest import and the rows held: the small line every page shows (in
+    presentation mode in the top bar); empty for the import page of an empty store."""
+    try:
+        return freshness_caption(data.freshness(src or data.source()))
+    except data.NoData:
+        return ""
+    except Exception:  # a line of context is not worth the page: logged, left out
+        LOG.exception("freshness line failed")
+        return ""
+
+
 UNEXPECTED = "页面出现内部错误,已记入服务器日志。请刷新页面重试;若仍出现,请反馈给管理员。"
 
 
@@ -51,17 +75,13 @@ def run(page) -> None:
     try:
         page.run()
     except Exception:
-        LOG.exception("page %s failed", page.url_path or "overview")
+        LOG.exception("page %s failed", page.url_path)
         st.error(UNEXPECTED, icon=":material/error:")
 
 
 PAGES = [
     st.Page(
-        "pages/overview.py",
-        title="一屏统览",
-        icon=":material/dashboard:",
-        url_path="overview",
-        default=True,
+        "pages/overview.py", title="一屏统览", icon=":material/dashboard:", url_path="overview"
     ),
     st.Page(
         "pages/trends.py", title="投诉信访趋势", icon=":material/trending_up:", url_path="trends"
@@ -76,12 +96,36 @@ PAGES = [
         "pages/rankings.py", title="赛马比拼", icon=":material/emoji_events:", url_path="rankings"
     ),
 ]
-ADMIN_PAGES = [  # 管理员 only: a page a viewer lacks is not in the navigation at all
-    st.Page("pages/import.py", title="数据导入", icon=":material/upload_file:", url_path="import"),
-    st.Page("pages/users.py", title="用户管理", icon=":material/group:", url_path="users"),
-    st.Page("pages/audit.py", title="审计日志", icon=":material/policy:", url_path="audit"),
-]
-NEEDS_NO_FILTERS = {"import", "users", "audit"}  # the period and units do not apply
+# Streamlit serves its default page at the root and ignores that page's own url_path, so a
+# bookmark of /overview would be "not found". The root is therefore a hidden page of its own
+# that moves on to /overview, and every page keeps its address.
+HOME = st.Page(
+    "pages/overview.py", title="一屏统览", url_path="home", default=True, visibility="hidden"
+)
+ADMIN_PAGES = (  # 管理员 only: (file, title, icon, path)
+    ("pages/import.py", "数据导入", ":material/upload_file:", "import"),
+    ("pages/users.py", "用户管理", ":material/group:", "users"),
+    ("pages/audit.py", "审计日志", ":material/policy:", "audit"),
+)
+ADMIN_PATHS = {path for *_, path in ADMIN_PAGES}
+NEEDS_NO_FILTERS = ADMIN_PATHS  # the period and units do not apply
+
+
+def every_page(admin: bool) -> list[st.Page]:
+    """Every page is registered for everyone, so each opens from its own address (an
+    unregistered one gets Streamlit's English "Page not found"); the admin pages are listed
+    in the navigation for an admin only."""
+    shown = "visible" if admin else "hidden"
+    admin_pages = [
+        st.Page(file, title=title, icon=icon, url_path=path, visibility=shown)
+        for file, title, icon, path in ADMIN_PAGES
+    ]
+    return [HOME, *PAGES, *admin_pages]
+
+
+def link_params() -> dict[str, list[str]]:
+    """The address's query string, repeated parameters kept (a category may hold a comma)."""
+    return {k: st.query_params.get_all(k) for k in st.query_params}
 
 
 def main() -> None:
@@ -89,22 +133,27 @@ def main() -> None:
     viewer = auth.viewer(settings)
     if viewer is None:  # no navigation shown (not even the pages' names), and no page runs;
         # every path is known, so a bookmark shows the sign-in, not a "Page not found" box
-        st.navigation(PAGES + ADMIN_PAGES, position="hidden")
+        st.navigation(every_page(admin=False), position="hidden")
         st.stop()
-    page = st.navigation(PAGES + ADMIN_PAGES if viewer.user.is_admin else PAGES)
-    auth.check_admin_link([p.url_path for p in ADMIN_PAGES])
-    page_name = page.url_path or "overview"  # the default page's own path is empty
+    page = st.navigation(every_page(viewer.user.is_admin))
+    if page.url_path == "":  # the root: the overview at its own address, same parameters
+        st.switch_page(PAGES[0], query_params=link_params())
+    page_name = page.url_path
     st.session_state[auth.PAGE_KEY] = page_name
     auth.sidebar(viewer)
-    if page.url_path in NEEDS_NO_FILTERS:
+    if page_name in ADMIN_PATHS and not viewer.user.is_admin:  # a link to an admin page
+        auth.refuse_admin_page(page_name)
+        st.stop()
+    if page_name in NEEDS_NO_FILTERS:
         set_entered()
         auth.record_view(page_name, None)
+        presentation.badge(freshness(None))
         run(page)
         st.stop()
     try:
         src = data.source(viewer.scope)
         coverage = data.data_range(src)
-        ids = [presentation.page_id(p) for p in PAGES]
+        ids = [p.url_path for p in PAGES]
         auth.check_link(page_name, src)
         urlstate.restore(ids, data.categories(src), coverage.first_day, coverage.last_day)
         filters, compare = filter_sidebar(src)
@@ -112,9 +161,9 @@ def main() -> None:
     except data.NoData as exc:
         st.error(str(exc), icon=":material/warning:")
         st.stop()
-    presentation.controls([p for p in PAGES if p.url_path not in NEEDS_NO_FILTERS])
+    presentation.controls(PAGES)
     urlstate.publish(filters)
-    presentation.show(PAGES, page)
+    presentation.show(PAGES, page, freshness(src))
     set_current(Context(src, filters, compare))
     auth.record_view(page_name, filters, compare)
     if viewer.user.can_export:

@@ -490,3 +490,29 @@ def import_history(con: BaseBackend, n: int = 20) -> pd.DataFrame:
     t = con.table("imports")
     columns = [c for c in t.columns if c != "sha256"]
     return t.select(columns).order_by(ibis.desc("started_at")).limit(n).to_pandas()
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """The freshness badge's figures: ``as_of`` (数据截至, the district's; None without
+    events), the events the viewer's scope holds, and the newest import as its ``imports``
+    row (a dict; None before any import)."""
+
+    as_of: datetime | None
+    events: int
+    last_import: dict | None
+
+
+def freshness(con: BaseBackend) -> Freshness:
+    """数据截至, the newest import and how many events the (scoped) backend holds."""
+    coverage = data_range(con)
+    events = int(con.table("events").count().execute())
+    imports = con.table("imports")
+    newest = (
+        imports.order_by([ibis.desc("started_at"), ibis.desc("finished_at")]).limit(1).to_pandas()
+    )
+    return Freshness(
+        coverage.as_of if coverage is not None else None,
+        events,
+        newest.iloc[0].to_dict() if len(newest) else None,
+    )

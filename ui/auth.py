@@ -13,7 +13,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -287,17 +286,16 @@ def audited(kind: str, file: str, make: Callable[[], bytes | tuple[bytes, int | 
     return produce
 
 
-def check_admin_link(paths: list[str]) -> None:
-    """A non-admin whose address names an admin page (not in their navigation, so Streamlit
-    falls back to the first page): audited as denied, once per session."""
+def refuse_admin_page(path: str) -> None:
+    """A non-admin whose address names an admin page (registered for everyone so that the
+    link does not end in Streamlit's "Page not found", but listed only for admins): a short
+    refusal in Chinese, audited as denied once per session and page."""
     v = current()
-    if v is None or v.user.is_admin or st.session_state.get(_ADMIN_LINK_CHECKED):
-        return
-    st.session_state[_ADMIN_LINK_CHECKED] = True
-    url = st.context.url
-    path = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""
-    if path in paths:
+    seen = st.session_state.setdefault(_ADMIN_LINK_CHECKED, set())
+    if v is not None and path not in seen:
+        seen.add(path)
         record("denied", page=path, viewer=v, reason="非管理员打开管理页面")
+    st.error("无权访问:此页仅管理员可用。如需使用,请联系管理员。", icon=":material/lock:")
 
 
 def require_admin() -> Viewer:

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 
 from analytics import formats as fmt
 from analytics import labels, metrics
-from ui import auth, maps
+from ui import auth, maps, presentation
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 EVENT_TYPE_COLORS = {
@@ -51,15 +51,20 @@ PNG_OPTIONS = {"format": "png", "width": 1600, "height": 900, "scale": 2}  # 320
 
 
 def config(name: str) -> dict:
-    """``st.plotly_chart``'s config for every chart: no plotly logo, and the camera button
-    saves a high-resolution PNG named ``name`` (e.g. 流转漏斗_龙湾街道.png), for viewers whose
-    role may export; the others get no camera (an image is an export too)."""
+    """``st.plotly_chart``'s config for every chart: plotly's own texts in Chinese, no plotly
+    logo, and the camera button saves a high-resolution PNG named ``name`` (e.g.
+    流转漏斗_龙湾街道.png), for viewers whose role may export; the others get no camera (an
+    image is an export too). In presentation mode there is no mode bar at all."""
     spec = {
+        "locale": LOCALE,
+        "locales": {LOCALE: LOCALE_DEFINITION},
         "displaylogo": False,
         "toImageButtonOptions": {**PNG_OPTIONS, "filename": fmt.file_name(name, "图表")},
     }
     if not auth.can_export():
         spec["modeBarButtonsToRemove"] = ["toImage"]
+    if presentation.active():
+        spec["displayModeBar"] = False
     return spec
 
 
@@ -728,3 +733,77 @@ def score_bars(df: pd.DataFrame, size_label: str = "受理量", size_unit: str =
         tickvals=order, ticktext=[names[u] for u in order],
     )  # fmt: skip
     return fig
+
+
+LOCALE = "zh-CN"
+
+
+LOCALE_DEFINITION = {
+    "dictionary": {
+        "Autoscale": "自动缩放",
+        "Box Select": "矩形框选",
+        "Click to enter Colorscale title": "点击输入色阶标题",
+        "Click to enter Plot title": "点击输入图表标题",
+        "Click to enter X axis title": "点击输入 X 轴标题",
+        "Click to enter Y axis title": "点击输入 Y 轴标题",
+        "Compare data on hover": "悬停时比较数据",
+        "Double-click on legend to isolate one trace": "双击图例可只显示该项",
+        "Double-click to zoom back out": "双击恢复原始大小",
+        "Download plot as a png": "下载为 PNG 图片",
+        "Download plot as a PNG": "下载为 PNG 图片",
+        "Download plot": "下载图表",
+        "Edit in Chart Studio": "在 Chart Studio 中编辑",
+        "IE only supports svg.  Changing format to svg.": "IE 仅支持 SVG,已改为 SVG 格式。",
+        "Lasso Select": "套索选择",
+        "Orbital rotation": "轨道旋转",
+        "Pan": "平移",
+        "Produced with Plotly.js": "由 Plotly.js 生成",
+        "Reset": "重置",
+        "Reset axes": "重置坐标轴",
+        "Reset camera to default": "重置视角",
+        "Reset camera to last save": "恢复上次保存的视角",
+        "Reset view": "重置视图",
+        "Reset views": "重置视图",
+        "Show closest data on hover": "悬停时显示最近的数据",
+        "Snapshot succeeded": "图片已生成",
+        "Sorry, there was a problem downloading your snapshot!": "抱歉,下载图片时出现问题!",
+        "Taking snapshot - this may take a few seconds": "正在生成图片,请稍候",
+        "Toggle Spike Lines": "显示或隐藏参考线",
+        "Toggle show closest data on hover": "切换悬停时显示最近数据",
+        "Turntable rotation": "转盘旋转",
+        "Zoom": "缩放",
+        "Zoom in": "放大",
+        "Zoom out": "缩小",
+        "close:": "收盘:",
+        "high:": "最高:",
+        "incoming flow count:": "流入数:",
+        "kde:": "核密度:",
+        "lat:": "纬度:",
+        "lon:": "经度:",
+        "low:": "最低:",
+        "lower fence:": "下边界:",
+        "max:": "最大值:",
+        "mean ± σ:": "平均值 ± σ:",
+        "mean:": "平均值:",
+        "median:": "中位数:",
+        "min:": "最小值:",
+        "new text": "新文本",
+        "open:": "开盘:",
+        "outgoing flow count:": "流出数:",
+        "q1:": "下四分位数:",
+        "q3:": "上四分位数:",
+        "source:": "来源:",
+        "target:": "目标:",
+        "trace": "数据系列",
+        "upper fence:": "上边界:",
+    },
+    "format": {
+        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+        "months": [f"{m}月" for m in range(1, 13)],
+        "shortMonths": [f"{m}月" for m in range(1, 13)],
+        "date": "%Y-%m-%d",
+        "decimal": ".",
+        "thousands": ",",
+    },
+}

@@ -394,3 +394,9 @@ def worker_ranking(
     return rankings.worker_ranking(
         _con(src), f, data_range(src), dict(weights), min_events, compare
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def freshness(src: Source) -> queries.Freshness:
+    """The freshness badge's figures (数据截至, latest import, events held)."""
+    return queries.freshness(_con(src))

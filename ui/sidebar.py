@@ -33,7 +33,6 @@ def filter_sidebar(src: data.Source) -> tuple[Filters, str | None]:
     grids = data.grid_reference(src)
     names = dict(zip(units["unit_id"], units["name"], strict=True))
     sb = st.sidebar
-    sb.caption(f"数据截至 {fmt.moment(coverage.as_of)}")
 
     preset = sb.selectbox(
         "时间范围", PERIOD_PRESETS, format_func=labels.PERIOD_PRESET.get, key="f_preset"
@@ -157,3 +156,24 @@ def period_caption(f: Filters, compare: str | None, coverage) -> str:
     return (
         f"统计期:{fmt.period(f.start, f.end)} · {compared} · 数据截至 {fmt.moment(coverage.as_of)}"
     )
+
+
+def freshness_caption(fresh: queries.Freshness) -> str:
+    """The freshness badge: 数据截至 · the latest import (when, which file, rows loaded and
+    set aside) · the events held, e.g. 数据截至 2026年10月31日 23:59 · 最近导入 2026年11月1日
+    08:02 事件「10月.xlsx」新增 1,234 行、更新 56 行、隔离 7 行 · 库内事件 86,963 条."""
+    parts = [f"数据截至 {fmt.moment(fresh.as_of)}" if fresh.as_of else "暂无事件数据"]
+    last = fresh.last_import
+    if last:
+        kind = labels.IMPORT_KIND.get(last.get("kind"), last.get("kind") or "")
+        name = f"「{last['file_name']}」" if last.get("file_name") else ""
+        rows = [("新增", last.get("rows_accepted")), ("更新", last.get("rows_updated"))]
+        loaded = "、".join(f"{word} {fmt.number(n, 0)} 行" for word, n in rows if n)
+        loaded = loaded or "无新数据"
+        when = last.get("finished_at") or last["started_at"]
+        parts.append(
+            f"最近导入 {fmt.moment(when)} {kind}{name}{loaded}"
+            f"、隔离 {fmt.number(last.get('rows_quarantined') or 0, 0)} 行"
+        )
+    parts.append(f"库内事件 {fmt.number(fresh.events, 0)} 条")
+    return " · ".join(parts)
