@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import formats as fmt
-from ui import charts, downloads, maps
+from ui import charts, downloads, maps, presentation
 from ui.panel import KeyFigure, Panel, Section, Table
 
 
@@ -27,14 +27,19 @@ def show(
     heading: bool = True,
     head=None,
     notes: str = "caption",
-) -> None:
+    on_select=None,
+    selection_mode=None,
+):
     """Draw ``section`` in the current container: its title, caption and hint, the chart,
     map or tables (or its empty message), key figures (``figures``: a caption line, cards,
     or not at all where the page shows them elsewhere), notes and the download buttons.
     ``height`` sets the chart's, map's or table's height; ``head`` is the container for
     the title when the page puts a widget beside it. ``notes="list"`` shows the notes as a
     list whose lead (up to the first full-width colon) is bold: findings rather than
-    footnotes."""
+    footnotes. ``on_select`` ("rerun" or a callback, with ``selection_mode``) makes the chart
+    or the tables selectable; the chart's (or last table's) selection state is returned."""
+    event = None
+    picking = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
     if heading:
         (head or st).markdown(f"**{fmt.plain(section.title)}**")
     about = "。".join(part for part in (section.caption, section.hint) if part)
@@ -43,24 +48,33 @@ def show(
     if figures == "cards" and section.figures:
         cards(section.figures)
     key = section.key
+    presenting = presentation.active()
     if section.chart is not None:
         if height:
             section.chart.update_layout(height=height)
-        st.plotly_chart(section.chart, config=charts.config(section.name), key=key)
+        chart = presentation.figure(section.chart) if presenting else section.chart
+        drawn = st.plotly_chart(chart, config=charts.config(section.name), key=key, **picking)
+        event = drawn if on_select else None
     elif section.map is not None:
         st.pydeck_chart(section.map.deck(), height=height or 400, key=key)
         if section.map.legend:
             st.html(maps.legend_html(section.map.legend))
-    for table in section.tables:
+    for i, table in enumerate(section.tables):
         if table.title:
             st.markdown(f"**{fmt.plain(table.title)}**")
-        st.dataframe(
+        if presenting:  # legible HTML, the rows that fit (a canvas ignores the font size)
+            presentation.table(table, height or table.height)
+            continue
+        drawn = st.dataframe(
             table.frame,
             hide_index=True,
             width="stretch",
             height=height or table.height or "auto",
             column_config=column_config(table),
+            key=f"{key}_table{i}" if on_select else None,
+            **picking,
         )
+        event = drawn if on_select else event
     if not section.drawn:
         if section.settled:
             st.success(section.empty, icon=":material/check_circle:")
@@ -76,9 +90,10 @@ def show(
             )
         else:
             st.caption(fmt.plain(note))
-    if section.download is not None:
+    if section.download is not None and not presenting:  # no controls on a projector
         d = section.download
         downloads.buttons(d.frame, d.name, d.key or f"dl_{key}", full=d.full)
+    return event
 
 
 def column_config(table: Table) -> dict:

@@ -4,34 +4,78 @@ carries the mode (see ``ui.urlstate``), so a link opens the same screen."""
 
 from __future__ import annotations
 
+import html
+import math
 import time
 
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from analytics import formats as fmt
+from ui.panel import Table
 from ui.urlstate import EVERY_DEFAULT, EVERY_SECONDS
 
 FONT_PX = 18  # the root font size on a projector (Streamlit's own is 16 px; its text is in rem)
+KPI_PX = 50  # a key figure's value, legible from the back of a meeting room (at least 48)
+TABLE_PX = 18  # table text (at least 18); tables are drawn as HTML: a canvas ignores CSS
+CHART_PX = 18  # chart text: legend, axis titles; ticks and labels at least CHART_MIN_PX
+CHART_MIN_PX = 16
+ROW_PX = 34  # an HTML table row at TABLE_PX, with its padding and border
 TICK_SECONDS = 5  # how often the rotation's countdown is refreshed
 _SINCE = "_present_since"
+
+# Widgets do nothing on a projector: hidden with their containers (so they take no gap).
+_CONTROLS = (
+    "stSelectbox", "stMultiSelect", "stRadio", "stCheckbox", "stButtonGroup", "stSlider",
+    "stSelectSlider", "stNumberInput", "stDateInput", "stTimeInput", "stTextInput",
+    "stTextArea", "stDownloadButton", "stButton", "stFileUploader", "stPopover",
+    "stExpander", "stColorPicker", "stForm",
+)  # fmt: skip
+_HIDDEN = ",\n".join(
+    f'[data-testid="stMain"] .stElementContainer:has([data-testid="{c}"]):not(.st-key-present_exit)'
+    for c in _CONTROLS
+)
 
 _STYLE = f"""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="stExpandSidebarButton"], [data-testid="stHeader"], [data-testid="stToolbar"],
-[data-testid="stDecoration"], [data-testid="stStatusWidget"], footer {{display: none !important;}}
+[data-testid="stDecoration"], [data-testid="stStatusWidget"], footer,
+[data-testid="stTooltipIcon"], .modebar-container {{display: none !important;}}
+{_HIDDEN},
+[data-testid="stMain"] [data-testid="stExpander"] {{display: none !important;}}
 html {{font-size: {FONT_PX}px;}}
-.block-container {{max-width: 100% !important; padding: 0.4rem 1.2rem 0.2rem 1.2rem !important;}}
-[data-testid="stMetricValue"] {{font-size: 2.2rem;}}
+.block-container {{max-width: 100% !important; padding: 0.2rem 1.2rem 0.2rem 1.2rem !important;}}
+.block-container:has(.gov-open-banner) {{padding-bottom: 24px !important;}}
+.stElementContainer:has(.gov-open-banner) {{position: fixed; left: 0; right: 0; bottom: 0;
+  z-index: 999991; margin: 0;}}
+.gov-open-banner {{border-radius: 0 !important; font-size: 12px !important;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}}
+[data-testid="stMetricValue"] {{font-size: {KPI_PX}px !important; line-height: 1.15;}}
+[data-testid="stMetricValue"] > div {{overflow: visible;}}
 [data-testid="stMetricLabel"] p {{font-size: 1.05rem;}}
-.st-key-present_bar {{position: fixed; top: 0.3rem; right: 1rem; z-index: 999990; width: auto;
-  flex-direction: row; align-items: center; gap: 0.8rem;
-  background: rgba(255, 255, 255, 0.85); border-radius: 0.5rem; padding: 0 0.2rem;}}
+.st-key-present_bar {{gap: 0.8rem; height: 1.8rem; margin-bottom: -0.4rem; overflow: hidden;}}
+.st-key-present_bar * {{margin-top: 0 !important; margin-bottom: 0 !important;}}
 .st-key-present_bar [data-testid="stCaptionContainer"] {{margin: 0;}}
+.st-key-present_bar .st-key-present_note {{flex: 1 1 auto; min-width: 0;}}
+.st-key-present_bar .st-key-present_note p {{font-size: 13px; white-space: nowrap; margin: 0;
+  overflow: hidden; text-overflow: ellipsis;}}
+.st-key-present_bar button {{min-height: 0; padding: 0 0.6rem;}}
+table.gov-present {{width: 100%; border-collapse: collapse; font-size: {TABLE_PX}px;
+  line-height: 1.35; font-variant-numeric: tabular-nums;}}
+table.gov-present th {{text-align: left; font-weight: 600; color: #37474f;
+  border-bottom: 2px solid #b0bec5; padding: 4px 8px; white-space: nowrap;}}
+table.gov-present td {{border-bottom: 1px solid #e0e4e8; padding: 4px 8px; white-space: nowrap;
+  max-width: 16em; overflow: hidden; text-overflow: ellipsis;}}
+table.gov-present td.num, table.gov-present th.num {{text-align: right; white-space: nowrap;}}
+p.gov-present-more {{font-size: 15px; color: #607080; margin: 2px 0 0 0;}}
 </style>"""
 
 
 def page_id(page: st.Page) -> str:
-    """A page's name in links: its URL path; the default page's path is empty, so "overview"."""
-    return page.url_path or "overview"
+    """A page's name in links: its URL path."""
+    return page.url_path
 
 
 def active() -> bool:
@@ -68,18 +112,137 @@ def _leave() -> None:
     st.session_state["present"] = False
 
 
-def show(pages: list[st.Page], current: st.Page) -> None:
-    """In presentation mode: the style, an exit button and, with pages chosen, the rotation."""
+def badge(note: str) -> None:
+    """The freshness line of a page not in presentation mode: small print above the page."""
+    if note:
+        st.caption(fmt.plain(note))
+
+
+def show(pages: list[st.Page], current: st.Page, note: str = "") -> None:
+    """In presentation mode: the style and a slim top bar of its own (the freshness line in
+    small print, the rotation's countdown, the exit button), so nothing covers a legend;
+    otherwise only the freshness line."""
     if not active():
+        badge(note)
         return
     st.html(_STYLE)
     chosen = st.session_state.get("present_pages") or []
     rotation = [p for p in pages if page_id(p) in chosen]
-    with st.container(key="present_bar", horizontal=True):  # pinned top right, takes no room
+    with st.container(key="present_bar", horizontal=True, vertical_alignment="center"):
+        if note:
+            st.container(key="present_note").caption(fmt.plain(note))
         if rotation:
             st.session_state[_SINCE] = (page_id(current), time.monotonic())
             _rotate(rotation, current)
         st.button("退出演示", key="present_exit", on_click=_leave, icon=":material/close:")
+
+
+def figure(fig: go.Figure) -> go.Figure:
+    """A copy of ``fig`` for the projector: every text at least CHART_MIN_PX (legend and
+    titles CHART_PX; labels in bars are not shrunk below it), every category still labelled
+    (plotly skips some when larger labels crowd)."""
+    fig = go.Figure(fig)
+    size = max(CHART_PX, fig.layout.font.size or 0)
+    fig.update_layout(
+        font_size=size,
+        legend_font_size=size,
+        hoverlabel_font_size=size,
+        uniformtext=dict(minsize=CHART_MIN_PX, mode="show"),
+    )
+    if fig.layout.title.text:
+        fig.update_layout(title_font_size=max(size + 2, fig.layout.title.font.size or 0))
+    for axes in (fig.update_xaxes, fig.update_yaxes):
+        axes(tickfont_size=CHART_MIN_PX, title_font_size=size)
+        # a log axis labels 2, 3, … 9 between powers of ten at 3/4 of its tick font
+        axes(tickfont_size=math.ceil(CHART_MIN_PX / 0.75), selector={"type": "log"})
+    for axis in _category_axes(fig):  # larger labels must not make plotly skip categories
+        fig.layout[axis].dtick = 1
+    for note in fig.layout.annotations:
+        note.font.size = max(CHART_MIN_PX, note.font.size or 0)
+    for trace in fig.data:
+        for part in ("textfont", "insidetextfont", "outsidetextfont"):
+            if part in trace:
+                trace[part].size = _at_least(trace[part].size)
+        spec = trace.to_plotly_json()  # only colour bars already there (setting one draws it)
+        if "colorbar" in spec:
+            trace.colorbar.tickfont.size = CHART_MIN_PX
+        if "colorbar" in spec.get("marker", {}):
+            trace.marker.colorbar.tickfont.size = CHART_MIN_PX
+    if "coloraxis" in fig.layout.to_plotly_json():
+        fig.layout.coloraxis.colorbar.tickfont.size = CHART_MIN_PX
+    return fig
+
+
+def _category_axes(fig: go.Figure) -> set[str]:
+    """Layout names of the axes whose traces place text values (categories) along them."""
+    axes = set()
+    for trace in fig.data:
+        for letter in ("x", "y"):
+            values = trace[letter] if letter in trace else None
+            if values is None or len(values) == 0 or not all(isinstance(v, str) for v in values):
+                continue
+            ref = trace[f"{letter}axis"] if f"{letter}axis" in trace else None
+            name = f"{letter}axis{(ref or letter)[1:]}"
+            if fig.layout[name].type in (None, "-", "category"):
+                axes.add(name)
+    return axes
+
+
+def _at_least(size):
+    """A trace's text size raised to CHART_MIN_PX (one size or one per point)."""
+    if size is None:
+        return CHART_MIN_PX
+    if isinstance(size, int | float):
+        return max(CHART_MIN_PX, size)
+    return [max(CHART_MIN_PX, s or 0) for s in size]
+
+
+def table(table: Table, height: int | None) -> None:
+    """A table on the projector as HTML (a canvas table ignores the page's font size): the
+    rows that fit ``height`` (px, as on the page; else as many as a slide holds), never a row
+    cut in half, and a line saying how many more there are."""
+    frame = table.frame.drop(columns=list(table.private), errors="ignore")
+    fit = (height - ROW_PX) // ROW_PX if height else table.slide_rows
+    rows = max(1, min(fit, table.slide_rows if not height else fit))
+    shown = frame.head(rows)
+    numeric = {c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])}
+    head = "".join(
+        f'<th class="{"num" if c in numeric else ""}">{html.escape(str(c))}</th>'
+        for c in shown.columns
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="{"num" if c in numeric else ""}">'
+            f"{html.escape(_cell(v, table.formats.get(c)))}</td>"
+            for c, v in zip(shown.columns, row, strict=True)
+        )
+        + "</tr>"
+        for row in shown.itertuples(index=False)
+    )
+    more = len(frame) - len(shown)
+    rest = f'<p class="gov-present-more">另有 {more:,} 行未显示</p>' if more > 0 else ""
+    st.html(
+        f'<table class="gov-present"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table>{rest}"
+    )
+
+
+def _cell(value, spec: str | None) -> str:
+    """A cell as ``st.dataframe`` would show it with the table's format: ``%.1f`` style
+    formats, "localized" and plain whole numbers with thousands separators."""
+    if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        return str(value)
+    if spec and spec.startswith("%"):
+        try:
+            return spec % value
+        except (TypeError, ValueError):
+            return str(value)
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 @st.fragment(run_every=TICK_SECONDS)
@@ -91,5 +254,6 @@ def _rotate(rotation: list[st.Page], current: st.Page) -> None:
     following = rotation[(paths.index(page) + 1) % len(rotation)] if page in paths else rotation[0]
     left = every - (time.monotonic() - since)
     if left <= 0:
-        st.switch_page(following, query_params=st.query_params.to_dict())
+        link = {k: st.query_params.get_all(k) for k in st.query_params}  # repeated kept
+        st.switch_page(following, query_params=link)
     st.caption(f"自动轮播:{max(1, round(left))} 秒后切换到「{following.title}」")

@@ -85,6 +85,9 @@ def test_leaving_a_street_clears_its_community_from_the_url(tiny_db, monkeypatch
     assert "street" not in at.query_params and "community" not in at.query_params
 
 
+HIDDEN_CHROME = '[data-testid="stSidebarCollapsedControl"]'  # in the presentation style only
+
+
 def test_presentation_mode_from_a_link_and_back(tiny_db, monkeypatch):
     monkeypatch.setenv("GOV_DB", str(tiny_db))
     at = app_test()
@@ -94,21 +97,21 @@ def test_presentation_mode_from_a_link_and_back(tiny_db, monkeypatch):
     assert at.toggle(key="present").value is True
     assert at.multiselect(key="present_pages").value == ["overview", "trends"]
     assert at.number_input(key="present_every").value == 45
-    assert any("display: none" in h.proto.body for h in at.get("html")), "chrome hidden"
+    assert any(HIDDEN_CHROME in h.proto.body for h in at.get("html")), "chrome hidden"
     assert any("切换到「投诉信访趋势」" in c.value for c in at.caption)
     assert at.query_params["present"] == "1" and at.query_params["every"] == "45"
 
     at.button(key="present_exit").click().run()
     assert at.toggle(key="present").value is False
-    assert not any("display: none" in h.proto.body for h in at.get("html"))
+    assert not any(HIDDEN_CHROME in h.proto.body for h in at.get("html"))
     assert "present" not in at.query_params and at.query_params["street"] == "S01"
 
 
 def test_presentation_mode_switch_in_the_sidebar(tiny_db, monkeypatch):
     at = run_app(tiny_db, monkeypatch)
-    assert not any("display: none" in h.proto.body for h in at.get("html"))
+    assert not any(HIDDEN_CHROME in h.proto.body for h in at.get("html"))
     at.toggle(key="present").set_value(True).run()
-    assert any("display: none" in h.proto.body for h in at.get("html"))
+    assert any(HIDDEN_CHROME in h.proto.body for h in at.get("html"))
     assert at.query_params["present"] == "1" and "rotate" not in at.query_params
     assert not any("自动轮播" in c.value for c in at.caption)  # no pages chosen: no rotation
 
@@ -121,3 +124,92 @@ def test_a_link_with_an_odd_stay_keeps_the_default(tiny_db, monkeypatch, every):
     at.run()
     assert not at.exception
     assert at.number_input(key="present_every").value == 30
+
+
+def test_a_chart_on_the_projector_has_large_text_and_every_category():
+    import plotly.graph_objects as go
+
+    from ui import presentation
+
+    fig = go.Figure(
+        go.Bar(
+            x=[5, 3, 1], y=["物业管理", "社会保障", "道路交通"], orientation="h", text=["+7%"] * 3
+        )
+    )
+    fig.update_traces(textfont_size=10)
+    fig.update_layout(font_size=13, legend_font_size=11)
+    fig.add_annotation(text="春节", font_size=10, x=1, y="社会保障")
+    fig.update_xaxes(type="log")
+    big = presentation.figure(fig)
+    assert big is not fig and fig.layout.font.size == 13  # the page's figure is left alone
+    assert big.layout.font.size >= 18 and big.layout.legend.font.size >= 18
+    assert big.data[0].textfont.size >= 16 and big.layout.annotations[0].font.size >= 16
+    assert big.layout.yaxis.tickfont.size >= 16 and big.layout.yaxis.dtick == 1  # categories
+    assert big.layout.xaxis.tickfont.size * 0.75 >= 16  # a log axis's 2…9 at 3/4 size
+    assert big.layout.xaxis.dtick is None
+    assert "colorbar" not in big.data[0].to_plotly_json().get("marker", {})  # none added
+
+
+def _presented(tiny_db, monkeypatch):
+    monkeypatch.setenv("GOV_DB", str(tiny_db))
+    at = app_test()
+    at.query_params = {"present": "1"}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_tables_on_the_projector_are_html_with_the_rows_that_fit(tiny_db, monkeypatch):
+    at = _presented(tiny_db, monkeypatch)
+    assert len(at.dataframe) == 0  # a canvas table ignores the page's font size
+    tables = [h.proto.body for h in at.get("html") if h.proto.body.startswith("<table")]
+    assert tables and all('class="gov-present"' in t for t in tables)
+    assert at.main.get("download_button") == []  # no controls on a projector
+
+
+def test_a_long_table_says_how_many_rows_are_left_out():
+    from streamlit.testing.v1 import AppTest
+
+    from ui.presentation import ROW_PX
+
+    def page():
+        import pandas as pd
+
+        from ui import presentation
+        from ui.panel import Table
+
+        frame = pd.DataFrame({"网格": [f"<b>第{i}网格</b>" for i in range(40)], "件数": range(40)})
+        presentation.table(Table(frame, formats={"件数": "%d 件"}), height=300)
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    body = at.get("html")[0].proto.body
+    rows = (300 - ROW_PX) // ROW_PX
+    assert body.count("<tr>") == rows + 1  # the header and the rows that fit, none cut
+    assert f"另有 {40 - rows} 行未显示" in body
+    assert "&lt;b&gt;第0网格&lt;/b&gt;" in body and "<b>" not in body  # names escaped
+    assert ">0 件</td>" in body  # the table's own format
+
+
+def test_the_chart_config_speaks_chinese_and_hides_the_mode_bar_on_a_projector(
+    tiny_db, monkeypatch
+):
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import streamlit as st
+
+        from ui import charts
+
+        st.session_state["present"] = st.session_state.get("want_present", False)
+        st.session_state["config"] = charts.config("办结率_全区")
+
+    at = AppTest.from_function(page).run()
+    spec = at.session_state["config"]
+    assert spec["locale"] == "zh-CN" and "displayModeBar" not in spec
+    words = spec["locales"]["zh-CN"]["dictionary"]
+    assert words["Zoom in"] == "放大" and words["Download plot as a PNG"] == "下载为 PNG 图片"
+    assert spec["locales"]["zh-CN"]["format"]["months"][0] == "1月"
+    at.session_state["want_present"] = True
+    at.run()
+    assert at.session_state["config"]["displayModeBar"] is False
