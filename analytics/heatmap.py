@@ -107,14 +107,17 @@ def worst(grids: pd.DataFrame, metric: str, n: int) -> pd.DataFrame:
 
 
 def grid_workers(con: BaseBackend, f: Filters, coverage: DataRange, grid_id: str) -> pd.DataFrame:
-    """The grid's staff and their workload in the period: worker_id, name (masked), role,
-    reported (their own patrol findings), handled (other events assigned to them), closed
-    (of both, closed by ``as_of``), per_month (both, per month of the period). The sidebar's
-    dimension filters apply; a worker's events count wherever they happened. Full-time
-    workers first, busiest first."""
+    """The grid's staff and the events they handled in the period (their worker_id on the
+    event): worker_id, name (masked), role, reported (their own patrol findings), handled
+    (other events assigned to them), events (both), closed (of those, closed by ``as_of``),
+    in_grid (of those, in this grid) and per_month (events per month of the period). The
+    sidebar's dimension filters apply; a worker's events count wherever they happened, so
+    per_month is not the grid's 人均事件数 (workload: the grid's whole intake shared among
+    its full-time workers). Full-time workers first, busiest first."""
     staff = con.table("workers")
     staff = staff.filter(staff.grid_id == grid_id).select("worker_id", "name", "role").execute()
-    columns = ["worker_id", "name", "role", "reported", "handled", "closed", "per_month"]
+    columns = ["worker_id", "name", "role", "reported", "handled", "events", "closed", "in_grid",
+               "per_month"]  # fmt: skip
     if staff.empty:
         return pd.DataFrame(columns=columns)
     anywhere = replace(f, street_id=None, community_id=None, grid_id=None)  # keep dimensions
@@ -129,13 +132,15 @@ def grid_workers(con: BaseBackend, f: Filters, coverage: DataRange, grid_id: str
             reported=t.count(where=patrol),
             handled=t.count(where=~patrol),
             closed=t.count(where=metrics.closed(t)),
+            in_grid=t.count(where=(t.grid_id == grid_id).fill_null(False)),
         )
         .execute()
     )
     df = staff.merge(counts, on="worker_id", how="left")
-    for column in ("reported", "handled", "closed"):
+    for column in ("reported", "handled", "closed", "in_grid"):
         df[column] = df[column].fillna(0).astype("int64")
-    df["per_month"] = (df["reported"] + df["handled"]) / f.months
+    df["events"] = df["reported"] + df["handled"]
+    df["per_month"] = df["events"] / f.months
     df["name"] = df["name"].map(mask_name)
     df["order"] = (df["role"] != "full_time").astype(int)
     df = df.sort_values(["order", "per_month", "worker_id"], ascending=[True, False, True])

@@ -210,7 +210,7 @@ def grid_panel(ctx: Context, grid: pd.Series, months: Months = None) -> Panel:
         "workers": partial(data.grid_workers, src, f, grid["grid_id"]),
     }
     data.prefetch(*calls.values())
-    name = f"{grid['community_name']}{grid['name']}"
+    name = labels.grid_title(grid["street_name"], grid["community_name"], grid["name"])
     trend, top = calls["trend"](), calls["categories"]()
     empty = "该网格在统计期内没有事件。"
     return Panel(
@@ -232,26 +232,79 @@ def grid_panel(ctx: Context, grid: pd.Series, months: Months = None) -> Panel:
                 empty=empty,
                 name=f"主要业务类别_{name}",
             ),
-            _workers(calls["workers"](), grid),
+            _workers(calls["workers"](), grid, f),
         ),
     )
 
 
-def _workers(workers, grid) -> Section:
+def _workers(workers: pd.DataFrame, grid: pd.Series, f: Filters) -> Section:
+    idle = idle_staff(workers)
+    shown = workers.drop(index=idle.index)
     table = pd.DataFrame(
         {
-            "网格员": workers["name"],
-            "角色": workers["role"].map(lambda r: labels.WORKER_ROLE.get(r, r)),
-            "巡查上报": workers["reported"],
-            "承办": workers["handled"],
-            "已办结": workers["closed"],
-            "月均件数": workers["per_month"].round(1),
+            "网格员": shown["name"],
+            "角色": shown["role"].map(lambda r: labels.WORKER_ROLE.get(r, r)),
+            "上报": shown["reported"],
+            "承办": shown["handled"],
+            "合计": shown["events"],
+            "已办结": shown["closed"],
+            "本网格内": shown["in_grid"],
+            "件/月": shown["per_month"].round(1),
         }
     )
+    notes = []
+    if not workers.empty:
+        in_grid = int(workers["in_grid"].sum())
+        notes.append(
+            f"本网格受理的 {fmt.count(grid['intake'])} 件中,{fmt.count(in_grid)} 件记有本网格"
+            f"人员经手;其余 {fmt.count(max(int(grid['intake']) - in_grid, 0))} 件未记录经手人"
+            "(如热线直派部门)或由其他人员经手。"
+        )
+    if not idle.empty:
+        roles = idle["role"].map(lambda r: labels.WORKER_ROLE.get(r, r)).value_counts(sort=False)
+        who = "、".join(f"{role} {fmt.count(n)} 人" for role, n in roles.items())
+        notes.append(
+            f"{who}在统计期内没有记在其名下的事件(事件数据未记录其上报或承办),未列入表中。"
+        )
+    if not workers.empty:
+        notes.append("网格员姓名已脱敏。")
+    formats = {c: "localized" for c in WORKER_COLUMNS} | {"件/月": "%.1f"}
     return Section(
         "heat_workers",
-        f"网格员工作量(人均事件数 {fmt.value('workload', grid['workload'])} 件/月)",
-        tables=(Table(table),) if not workers.empty else (),
-        notes=("网格员姓名已脱敏。",) if not workers.empty else (),
-        empty="没有该网格的网格员名册,可在「数据导入」页导入。",
+        "网格员工作量 · 本人经手事件",
+        f"{workload_line(grid, f)};下表为每人经手(本人巡查上报或承办)的事件,"
+        "发生在其他网格的也计入,与网格人均事件数口径不同",
+        tables=(Table(table, formats=formats, help=WORKER_COLUMNS),) if not shown.empty else (),
+        notes=tuple(notes),
+        empty="没有该网格的网格员名册,可在「数据导入」页导入。"
+        if workers.empty
+        else "该网格的人员在统计期内都没有记在其名下的事件。",
     )
+
+
+WORKER_COLUMNS = {
+    "上报": "本人巡查上报的事件",
+    "承办": "派给本人承办的其他事件",
+    "合计": "上报 + 承办:本人经手的事件,发生在其他网格的也计入",
+    "已办结": "合计中截至数据时点已办结的",
+    "本网格内": "合计中发生在本网格的",
+    "件/月": "合计 ÷ 统计期月数;与网格人均事件数(网格受理量 ÷ 专职网格员 ÷ 月数)口径不同",
+}
+
+
+def workload_line(grid: pd.Series, f: Filters) -> str:
+    """The grid's 人均事件数 and how it is made, so it is not read as a worker's own figure."""
+    staff = grid["full_time_workers"]
+    intake = f"本网格受理量 {fmt.count(grid['intake'])} 件"
+    if pd.isna(staff) or staff <= 0:
+        return f"{intake};没有专职网格员,不计算网格人均事件数"
+    return (
+        f"网格人均事件数 {fmt.value('workload', grid['workload'])} 件/月 = {intake} ÷ "
+        f"专职网格员 {fmt.count(staff)} 人 ÷ {fmt.number(f.months)} 个月"
+    )
+
+
+def idle_staff(workers: pd.DataFrame) -> pd.DataFrame:
+    """Staff other than full-time workers without a single event in the period: left out of
+    the table (a column of zeros reads as a fault) and named by role in a note instead."""
+    return workers[(workers["role"] != "full_time") & (workers["events"] == 0)]
