@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import shapely
 
 # Kilometres per degree on the WGS-84 ellipsoid near China's latitudes: the one home of these
 # figures (distances in the planner, hexagon sizes, grid areas).
@@ -82,3 +83,44 @@ def convert_to_wgs84(lon, lat, system: str):
     if system == "bd09":
         return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
     raise ValueError(f"unknown coordinate system: {system}")
+
+
+# ---------------------------------------------------------------- units from their grids
+
+# Grids drawn by hand rarely share their edges exactly: slivers narrower than this (degrees,
+# about 3 metres) are closed before the grids of a unit are merged into its outline.
+SLIVER_DEG = 3e-5
+
+
+def dissolve(rings: list[list], keys: list[str]) -> dict[str, tuple[list[list], tuple]]:
+    """The outline of each key's areas merged into one: ``rings[i]`` are the outer rings of
+    area i, ``keys[i]`` its unit. Key → (the merged outline's rings, outer and inner, as
+    [[lon, lat], …], and a point inside it for its label). Areas without rings are skipped."""
+    parts: dict[str, list] = {}
+    for outline, key in zip(rings, keys, strict=True):
+        for ring in outline:
+            if len(ring) >= 4:
+                polygon = shapely.make_valid(shapely.Polygon([p[:2] for p in ring]))
+                parts.setdefault(key, []).append(polygon)
+    merged = {}
+    for key, polygons in parts.items():
+        union = shapely.union_all(polygons).buffer(SLIVER_DEG).buffer(-SLIVER_DEG)
+        if union.is_empty:
+            continue
+        paths = []
+        for polygon in getattr(union, "geoms", [union]):
+            if polygon.geom_type != "Polygon":
+                continue
+            for ring in (polygon.exterior, *polygon.interiors):
+                paths.append([[round(x, 6), round(y, 6)] for x, y in ring.coords])
+        label = _label_point(union)
+        merged[key] = (paths, (round(label.x, 6), round(label.y, 6)))
+    return merged
+
+
+def _label_point(area):
+    """Where a unit's name goes: inside its largest piece, near its middle."""
+    pieces = [g for g in getattr(area, "geoms", [area]) if g.geom_type == "Polygon"]
+    largest = max(pieces, key=lambda g: g.area) if pieces else area
+    centre = largest.centroid
+    return centre if largest.contains(centre) else shapely.Point(largest.representative_point())

@@ -516,3 +516,34 @@ def freshness(con: BaseBackend) -> Freshness:
         events,
         newest.iloc[0].to_dict() if len(newest) else None,
     )
+
+
+def unit_outlines(
+    con: BaseBackend, street_id: str | None = None, community_id: str | None = None
+) -> pd.DataFrame:
+    """The outlines of the units a map of the scope shows, merged from their grids'
+    (``geo.dissolve``): the streets for the district, a street and its communities for a
+    street, the community alone for a community. Columns level, unit_id, name, paths (the
+    outline's rings) and label_lon, label_lat (where its name goes)."""
+    g = con.table("grids")
+    if community_id:
+        g = g.filter(g.community_id == community_id)
+        levels = ("community",)
+    elif street_id:
+        g = g.filter(g.street_id == street_id)
+        levels = ("street", "community")
+    else:
+        levels = ("street",)
+    grids = g.select("grid_id", "community_id", "street_id", "geometry").order_by("grid_id")
+    grids = grids.execute()
+    rings = [_outer_rings(x) for x in grids["geometry"]]
+    names = dict(zip(*org_units(con)[["unit_id", "name"]].to_dict("list").values(), strict=True))
+    rows = []
+    for level in levels:
+        keys = [k if isinstance(k, str) else "" for k in grids[f"{level}_id"]]
+        for unit, (paths, (lon, lat)) in sorted(geo.dissolve(rings, keys).items()):
+            if unit:
+                rows.append((level, unit, names.get(unit, unit), paths, lon, lat))
+    return pd.DataFrame(
+        rows, columns=["level", "unit_id", "name", "paths", "label_lon", "label_lat"]
+    )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 
-from analytics import heatmap, queries
+from analytics import heatmap, queries, scales
 from analytics.connection import connect, cursor
 from analytics.filters import Filters, preset_period
 from bench.overview import db_path, missing_db
@@ -39,6 +39,7 @@ def measure(size: int, runs: int) -> None:
     grid = grids.sort_values("intake").iloc[-1]
     scope = heatmap.grid_scope(f, grid)
     worst = tuple(heatmap.worst(grids, "density", 10)["grid_id"])
+    scale = scales.for_metric("density", grids["density"])  # the district's own breaks
 
     steps = {
         "grid figures (本年, the map's every metric)": lambda: heatmap.grid_figures(
@@ -54,9 +55,9 @@ def measure(size: int, runs: int) -> None:
         ),
         "panel: categories": lambda: queries.top_categories(cursor(con), scope, coverage, 5),
         "panel: workers": lambda: heatmap.grid_workers(cursor(con), f, coverage, grid["grid_id"]),
-        "deck (grids only)": lambda: maps.heat_deck(grids, shapes, "density", True).to_json(),
+        "deck (grids only)": lambda: maps.heat_deck(grids, shapes, "density", scale).to_json(),
         "deck (density + 3-D)": lambda: maps.heat_deck(
-            grids, shapes, "density", True, hexes=hexes, extrude=worst
+            grids, shapes, "density", scale, hexes=hexes, extrude=worst
         ).to_json(),
     }
     print(
@@ -67,10 +68,10 @@ def measure(size: int, runs: int) -> None:
         print(f"| {name} | {timed(run, runs):,.0f} |")
     print("\n| payload | bytes |\n|---|---:|")
     for name, deck in (
-        ("grids only", maps.heat_deck(grids, shapes, "density", True)),
-        ("grids + density", maps.heat_deck(grids, shapes, "density", True, hexes=hexes)),
+        ("grids only", maps.heat_deck(grids, shapes, "density", scale)),
+        ("grids + density", maps.heat_deck(grids, shapes, "density", scale, hexes=hexes)),
         ("grids + density + 3-D", maps.heat_deck(
-            grids, shapes, "density", True, hexes=hexes, extrude=worst, selected=grid["grid_id"]
+            grids, shapes, "density", scale, hexes=hexes, extrude=worst, selected=grid["grid_id"]
         )),
     ):  # fmt: skip
         print(f"| {name} | {len(deck.to_json().encode()):,} |")

@@ -86,7 +86,7 @@ def show_map(section: Section) -> None:
         key=map_key,
     )
     st.html(maps.legend_html(section.map.legend))
-    st.caption(fmt.plain(f"{section.caption};{section.hint}。"))
+    st.caption(fmt.plain(";".join(t for t in (section.caption, section.hint) if t) + "。"))
     for note in section.notes:
         st.caption(fmt.plain(note))
 
@@ -106,9 +106,11 @@ side = panel_col.container(key="heat_panel")
 st.html(
     """<style>
     .st-key-heat_panel [data-testid="stMetricValue"] {font-size: 1.15rem;}
-    .st-key-heat_panel [data-testid="stMetricDelta"] * {white-space: normal; overflow: visible;}
-    .st-key-heat_panel [data-testid="stMetricLabel"] * {
-        font-size: 0.78rem; white-space: normal; overflow: visible; text-overflow: clip;
+    .st-key-heat_panel [data-testid="stMetric"] {padding-left: 0.4rem; padding-right: 0.4rem;}
+    .st-key-heat_panel [data-testid="stMetric"] > div {padding-left: 0.25rem; padding-right: 0;}
+    .st-key-heat_panel [data-testid="stMetricDelta"] * {white-space: nowrap; font-size: 0.72rem;}
+    .st-key-heat_panel [data-testid="stMetricLabel"] p {
+        font-size: 0.78rem; white-space: nowrap; overflow: hidden; text-overflow: ellipsis;
     }
     </style>"""
 )

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics import formats as fmt
-from analytics import labels, metrics
+from analytics import labels, metrics, scales
 from ui import auth, maps, presentation
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
@@ -647,42 +647,43 @@ def backtest_scatter(predictions: pd.DataFrame, height: int = 260) -> go.Figure:
 def area_map(
     rings: list[list],
     values: pd.Series,
-    metric: str,
-    higher_is_worse: bool = True,
-    area: str = "网格",
+    scale: scales.Scale,
+    outlines: pd.DataFrame | None = None,
     height: int = 560,
 ) -> go.Figure:
     """A still map of areas (grids, or hexagons of events) coloured as on the page's map: the
-    same classes, palette and legend, on plain axes at the true aspect ratio. For images and
-    slides, where the page's WebGL map cannot go. ``rings[i]`` are the outer rings of area i."""
+    same scale and legend, the units' ``outlines`` and names (``maps.outline_layers``), on
+    plain axes at the true aspect ratio. For images and slides, where the page's WebGL map
+    cannot go. ``rings[i]`` are the outer rings of area i, ``values[i]`` what colours it."""
     values = pd.Series(values, dtype="float64").reset_index(drop=True)
-    breaks = maps.class_breaks(values)
-    xs: dict[str, list] = {}
-    ys: dict[str, list] = {}
+    xs: dict[tuple, list] = {}
+    ys: dict[tuple, list] = {}
     for outline, value in zip(rings, values, strict=True):
-        css = "rgb({},{},{})".format(*maps.colour(value, breaks, higher_is_worse))
+        rgb = scale.colour(value)
         for ring in outline:
-            xs.setdefault(css, []).extend([*(p[0] for p in ring), None])
-            ys.setdefault(css, []).extend([*(p[1] for p in ring), None])
+            xs.setdefault(rgb, []).extend([*(p[0] for p in ring), None])
+            ys.setdefault(rgb, []).extend([*(p[1] for p in ring), None])
     lats = [y for part in ys.values() for y in part if y is not None]
     fig = go.Figure()
-    for css, text in maps.legend(values, metric, higher_is_worse, area):
-        if css in xs:
-            fig.add_scatter(
-                x=xs[css],
-                y=ys[css],
-                name=text,
-                mode="lines",
-                fill="toself",
-                fillcolor=css,
-                line=dict(color="white", width=0.8),
-                hoverinfo="skip",
-            )
+    drawn = [v for outline, v in zip(rings, values, strict=True) if outline]
+    for rgb, text in scale.legend(drawn):  # every class, so the legend reads as a scale
+        fig.add_scatter(
+            x=xs.get(rgb, [None]),
+            y=ys.get(rgb, [None]),
+            name=text,
+            mode="lines",
+            fill="toself",
+            fillcolor=maps.css(rgb),
+            line=dict(color="white", width=0.6),
+            hoverinfo="skip",
+        )
+    _unit_outlines(fig, outlines)
     _layout(fig, height)
+    title = scale.title + (f"<br><sup>{scale.meaning}</sup>" if scale.meaning else "")
     fig.update_layout(
         legend=dict(
             orientation="v", x=1.0, xanchor="left", y=0.5, yanchor="middle",
-            title=dict(text=metrics.label(metric)),
+            title=dict(text=title), traceorder="normal",
         ),
     )  # fmt: skip
     fig.update_xaxes(visible=False)
@@ -807,3 +808,24 @@ LOCALE_DEFINITION = {
         "thousands": ",",
     },
 }
+
+
+def _unit_outlines(fig: go.Figure, outlines: pd.DataFrame | None) -> None:
+    """Street (thick) and community (thin) outlines and the names of the finest units drawn,
+    as on the page's map; nothing without outlines."""
+    if outlines is None or outlines.empty:
+        return
+    for level in ("community", "street"):  # streets over their communities
+        rows = outlines[outlines["level"] == level]
+        x = [p[0] if p else None for paths in rows["paths"] for r in paths for p in [*r, None]]
+        y = [p[1] if p else None for paths in rows["paths"] for r in paths for p in [*r, None]]
+        colour, width = maps.OUTLINE[level]
+        fig.add_scatter(
+            x=x, y=y, mode="lines", line=dict(color=maps.css(colour), width=width),
+            hoverinfo="skip", showlegend=False,
+        )  # fmt: skip
+    for row in maps.named_units(outlines).itertuples(index=False):
+        fig.add_annotation(
+            x=row.label_lon, y=row.label_lat, text=fmt.chart_text(row.name), showarrow=False,
+            font=dict(size=15, color="#141414"), bgcolor="rgba(255,255,255,0.75)", borderpad=2,
+        )  # fmt: skip

@@ -400,3 +400,10 @@ def worker_ranking(
 def freshness(src: Source) -> queries.Freshness:
     """The freshness badge's figures (数据截至, latest import, events held)."""
     return queries.freshness(_con(src))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def unit_outlines(
+    src: Source, street_id: str | None = None, community_id: str | None = None
+) -> pd.DataFrame:
+    return queries.unit_outlines(_con(src), street_id, community_id)

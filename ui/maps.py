@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -16,31 +17,38 @@ import pydeck as pdk
 from pydeck.bindings.json_tools import default_serialize
 
 from analytics import formats as fmt
-from analytics import metrics
+from analytics import labels, metrics, scales
+from analytics.filters import Filters
 
-# Sequential palette from calm to alarming (ColorBrewer YlOrRd, 5 classes).
-PALETTE = [(255, 255, 178), (254, 204, 92), (253, 141, 60), (240, 59, 32), (189, 0, 38)]
-NO_DATA = (210, 214, 220)
+NO_DATA = scales.NO_DATA
+# The names of units on a map: deck.gl draws text with a browser font, so name the CJK fonts
+# the machines have (Noto/Source Han on Linux, YaHei on Windows, PingFang on macOS).
+CJK_FONTS = (
+    '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei", '
+    '"PingFang SC", sans-serif'
+)
+OUTLINE = {  # level → (colour, width in pixels): streets thicker than communities
+    "street": ([40, 40, 40], 3),
+    "community": ([70, 70, 70], 1.5),
+}
 
 
-def class_breaks(values: pd.Series, k: int = len(PALETTE)) -> list[float]:
-    """Quantile class breaks (k−1 inner edges) over the finite values."""
-    finite = values[np.isfinite(values.astype("float64"))]
-    if finite.nunique() < 2:
-        return []  # nothing to tell apart: one neutral class
-    return sorted(set(np.quantile(finite, [i / k for i in range(1, k)]).tolist()))
+def district(f: Filters) -> Filters:
+    """``f`` over the whole district (the viewer's scope still applies): what a volume
+    scale's breaks come from, so that they do not change with the selected street."""
+    return replace(f, street_id=None, community_id=None, grid_id=None)
 
 
-def colour(value: float, breaks: list[float], higher_is_worse: bool = True) -> tuple:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return NO_DATA
-    if not breaks:
-        return PALETTE[0]
-    idx = int(np.searchsorted(breaks, value, side="right"))
-    idx = min(idx, len(PALETTE) - 1)
-    if not higher_is_worse:
-        idx = len(PALETTE) - 1 - idx
-    return PALETTE[idx]
+def css(rgb: tuple) -> str:
+    return "rgb({},{},{})".format(*rgb)
+
+
+def scale_legend(scale: scales.Scale, values=None) -> list[tuple[str, str]]:
+    """The legend of ``scale`` for the page (``legend_html``): its title, a swatch per class
+    (then 无数据 when any of ``values`` is missing) and what the colours mean."""
+    items = [("", f"{scale.title}:")]
+    items += [(css(rgb), text) for rgb, text in scale.legend(values)]
+    return items + ([("", f"({scale.meaning})")] if scale.meaning else [])
 
 
 def view_of(shapes: pd.DataFrame, width_px: int = 560, height_px: int = 260) -> pdk.ViewState:
@@ -63,21 +71,22 @@ def view_of(shapes: pd.DataFrame, width_px: int = 560, height_px: int = 260) -> 
 def grid_deck(
     grids: pd.DataFrame,
     shapes: pd.DataFrame,
-    metric: str = "density",
-    higher_is_worse: bool = True,
+    metric: str,
+    scale: scales.Scale,
+    outlines: pd.DataFrame | None = None,
     style_url: str = "",
 ) -> pdk.Deck:
-    """A deck of grid polygons coloured by ``metric`` (no basemap unless ``style_url``)."""
-    records = heat_records(grids, shapes, metric, higher_is_worse)
-    text = "{name}({community})\n户数 {households}\n" + metrics.label(metric) + " {value}\n"
-    layer = _polygons("grids", records)
+    """A deck of grid polygons coloured by ``metric`` on ``scale``, with the units'
+    ``outlines`` and names over them (no basemap unless ``style_url``)."""
+    records = heat_records(grids, shapes, metric, scale)
+    text = "{title}\n户数 {households}\n" + metrics.label(metric) + " {value}\n"
+    layers = [_polygons("grids", records), *outline_layers(outlines, label_px=12)]  # a small map
     tooltip = text + "受理量 {intake} · 办结率 {closure}"
-    return _deck([layer], view_of(shapes), tooltip, style_url)
+    return _deck(layers, view_of(shapes), tooltip, style_url)
 
 
-def hex_layer_data(hexes: pd.DataFrame, metric: str, higher_is_worse: bool = True) -> list[dict]:
+def hex_layer_data(hexes: pd.DataFrame, metric: str, scale: scales.Scale) -> list[dict]:
     """One record per hexagon: outline, colour and tooltip text (aggregates only)."""
-    breaks = class_breaks(hexes[metric])
     return [
         {
             "hex_id": row.hex_id,
@@ -85,17 +94,18 @@ def hex_layer_data(hexes: pd.DataFrame, metric: str, higher_is_worse: bool = Tru
             "intake": fmt.count(row.intake),
             "closure": fmt.rate(row.closure_rate),
             "polygon": row.polygon,
-            "fill": [*colour(getattr(row, metric), breaks, higher_is_worse), 200],
+            "fill": [*scale.colour(getattr(row, metric)), 200],
         }
         for row in hexes.itertuples(index=False)
     ]
 
 
 def hex_deck(
-    hexes: pd.DataFrame, metric: str = "intake", higher_is_worse: bool = True, style_url: str = ""
+    hexes: pd.DataFrame, metric: str, scale: scales.Scale, style_url: str = ""
 ) -> pdk.Deck:
-    """Events binned into hexagons (data without grid boundaries), coloured by ``metric``."""
-    records = hex_layer_data(hexes, metric, higher_is_worse)
+    """Events binned into hexagons (data without grid boundaries, so no unit outlines),
+    coloured by ``metric`` on ``scale``."""
+    records = hex_layer_data(hexes, metric, scale)
     view = view_of(pd.DataFrame({"polygons": [[p] for p in hexes["polygon"]]}))
     text = metrics.label(metric) + " {value}\n受理量 {intake} · 办结率 {closure}"
     return _deck([_polygons("hexagons", records)], view, text, style_url)
@@ -117,22 +127,35 @@ EXTRUDE_METRES = 1500  # the worst grid's height; the others in proportion to th
 SELECTED_LINE_METRES = 60
 
 
+def grid_titles(grids: pd.DataFrame) -> pd.Series:
+    """Each grid named in full (``labels.grid_title``): 龙湾街道 新民社区 第6网格."""
+    street = grids["street_name"] if "street_name" in grids else [None] * len(grids)
+    return pd.Series(
+        [
+            labels.grid_title(s, c, n)
+            for s, c, n in zip(street, grids["community_name"], grids["name"], strict=True)
+        ],
+        index=grids.index,
+        dtype=object,
+    )
+
+
 def heat_records(
     grids: pd.DataFrame,
     shapes: pd.DataFrame,
     metric: str,
-    higher_is_worse: bool,
+    scale: scales.Scale,
     *,
     faded: bool = False,
     extrude: tuple[str, ...] = (),
     selected: str | None = None,
 ) -> list[dict]:
-    """One record per grid polygon: outline, colour, optional height, and the tooltip's
-    figures formatted in Chinese (reference data and aggregates only). Used by every grid
-    map: the overview's and the heatmap page's."""
+    """One record per grid polygon: outline, colour on ``scale``, optional height, and the
+    tooltip's figures formatted in Chinese (reference data and aggregates only). Used by
+    every grid map: the overview's and the heatmap page's."""
     df = grids.merge(shapes, on="grid_id", how="inner")
+    df["title"] = grid_titles(df)
     present = set(df.columns)
-    breaks = class_breaks(df[metric])
     heights = {g: EXTRUDE_METRES * (len(extrude) - i) / len(extrude) for i, g in enumerate(extrude)}
     records = []
     for row in df.itertuples(index=False):
@@ -145,13 +168,13 @@ def heat_records(
                 {
                     "grid_id": row.grid_id,
                     "name": row.name,
-                    "community": row.community_name,
+                    "title": row.title,
                     "households": fmt.count(row.households),
                     "intake": fmt.count(row.intake),
                     "value": fmt.value(metric, value),
                     **figures,
                     "polygon": _rounded(ring),
-                    "fill": [*colour(value, breaks, higher_is_worse), 90 if faded else 210],
+                    "fill": [*scale.colour(value), 90 if faded else 210],
                     "line": [20, 20, 20] if row.grid_id == selected else [255, 255, 255],
                     "line_m": SELECTED_LINE_METRES if row.grid_id == selected else 1,
                     "elevation": heights.get(row.grid_id, 0.0),
@@ -160,7 +183,7 @@ def heat_records(
     return records
 
 
-HEAT_TOOLTIP = "{name}({community})\n户数 {households} · 受理量 {intake}\n" + "\n".join(
+HEAT_TOOLTIP = "{title}\n户数 {households} · 受理量 {intake}\n" + "\n".join(
     f"{metrics.label(k)} {{{field}}}" for k, field in HEAT_FIELDS.items()
 )
 
@@ -169,20 +192,23 @@ def heat_deck(
     grids: pd.DataFrame,
     shapes: pd.DataFrame,
     metric: str,
-    higher_is_worse: bool,
+    scale: scales.Scale,
     *,
+    outlines: pd.DataFrame | None = None,
     hexes: pd.DataFrame | None = None,
+    density: scales.Scale | None = None,
     extrude: tuple[str, ...] = (),
     selected: str | None = None,
     style_url: str = "",
     size_px: tuple[int, int] = (820, 640),
 ) -> pdk.Deck:
-    """The heatmap page's deck: grids coloured by ``metric`` (layer ``grids``, pickable: a
-    click selects a grid), optionally the event-density hexagons over them (layer
-    ``density``, not pickable) and the ``extrude`` grids raised in 3-D, worst highest."""
+    """The heatmap page's deck: grids coloured by ``metric`` on ``scale`` (layer ``grids``,
+    pickable: a click selects a grid), optionally the event-density hexagons over them (layer
+    ``density``, not pickable, on the ``density`` scale) and the ``extrude`` grids raised in
+    3-D, worst highest; the units' ``outlines`` and names on top."""
     shown = hexes is not None and not hexes.empty
     records = heat_records(
-        grids, shapes, metric, higher_is_worse, faded=shown, extrude=extrude, selected=selected
+        grids, shapes, metric, scale, faded=shown, extrude=extrude, selected=selected
     )
     layers = [
         _polygons(
@@ -196,16 +222,77 @@ def heat_deck(
         )
     ]
     if shown:
-        breaks = class_breaks(hexes["intake"])
-        density = [
-            {"polygon": _rounded(polygon), "fill": [*colour(n, breaks), 170]}
+        density = density or scales.for_metric("intake", hexes["intake"])
+        cells = [
+            {"polygon": _rounded(polygon), "fill": [*density.colour(n), 170]}
             for polygon, n in zip(hexes["polygon"], hexes["intake"], strict=True)
         ]  # outline and colour only: the layer is not pickable, so it carries no figures
-        layers.append(_polygons("density", density, pickable=False, auto_highlight=False))
+        layers.append(_polygons("density", cells, pickable=False, auto_highlight=False))
+    if not extrude:  # flat lines and labels would sink under raised grids
+        layers += outline_layers(outlines)
     view = view_of(shapes, *size_px)
     if extrude:
         view.pitch, view.bearing = 45, -15
     return _deck(layers, view, HEAT_TOOLTIP, style_url)
+
+
+def named_units(outlines: pd.DataFrame | None) -> pd.DataFrame:
+    """The units whose names a map shows: the finest level drawn (communities inside one
+    street, else streets)."""
+    if outlines is None or outlines.empty:
+        return pd.DataFrame(columns=["level", "unit_id", "name", "label_lon", "label_lat"])
+    finest = "community" if (outlines["level"] == "community").any() else "street"
+    return outlines[outlines["level"] == finest]
+
+
+def outline_layers(outlines: pd.DataFrame | None, label_px: int = 15) -> list[pdk.Layer]:
+    """The units' outlines (layer ``outlines``: streets thicker, communities thinner) and
+    their names (layer ``names``, ``label_px`` high), neither pickable; none without
+    outlines (hexagons, or grids without shapes)."""
+    if outlines is None or outlines.empty:
+        return []
+    paths = [
+        {"path": path, "color": OUTLINE[level][0], "width": OUTLINE[level][1]}
+        for level, rings in zip(outlines["level"], outlines["paths"], strict=True)
+        for path in rings
+    ]
+    paths.sort(key=lambda p: p["width"])  # streets drawn last, over their communities
+    names = [
+        {"text": str(n), "position": [float(lon), float(lat)]}
+        for n, lon, lat in named_units(outlines)[["name", "label_lon", "label_lat"]].itertuples(
+            index=False
+        )
+    ]
+    return [
+        pdk.Layer(
+            "PathLayer",
+            data=paths,
+            id="outlines",
+            get_path="path",
+            get_color="color",
+            get_width="width",
+            width_units="'pixels'",
+            width_min_pixels=1,
+            joint_rounded=True,
+            pickable=False,
+        ),
+        pdk.Layer(
+            "TextLayer",
+            data=inert(names),
+            id="names",
+            get_text="text",
+            get_position="position",
+            get_size=label_px,
+            get_color=[20, 20, 20],
+            font_family=f"'{CJK_FONTS}'",  # quoted: pydeck reads bare strings as code
+            font_weight=600,
+            character_set="'auto'",  # the glyphs of the names drawn, whatever they are
+            background=True,
+            get_background_color=[255, 255, 255, 200],
+            background_padding=[3, 1],
+            pickable=False,
+        ),
+    ]
 
 
 def _rounded(ring: list) -> list:
@@ -270,79 +357,73 @@ def legend_html(items: list[tuple[str, str]]) -> str:
     """The legend as a line of colour swatches (the texts are our own formatted numbers); an
     item without a colour is a caption."""
     swatches = "".join(
-        '<span style="display:inline-block;margin-right:8px">'
+        '<span style="display:inline-block;margin-right:10px;white-space:nowrap">'
         + (
-            f'<span style="display:inline-block;width:10px;height:10px;background:{css};'
-            f'margin-right:3px"></span>'
-            if css
+            f'<span style="display:inline-block;width:0.8em;height:0.8em;background:{colour};'
+            f'margin-right:4px;vertical-align:-1px;border:1px solid #ccc"></span>'
+            if colour
             else ""
         )
         + f"{html.escape(text)}</span>"
-        for css, text in items
+        for colour, text in items
     )
-    return f'<div style="font-size:12px;color:#555">{swatches}</div>'
+    return f'<div class="map-legend" style="font-size:0.82rem;color:#444">{swatches}</div>'
 
 
-def legend(
-    values: pd.Series, metric: str, higher_is_worse: bool = True, area: str = "网格"
-) -> list[tuple[str, str]]:
-    """(CSS colour, range text) pairs for the map legend of ``values`` (one per area)."""
-    breaks = class_breaks(values)
-    items = []
-    finite = values[np.isfinite(values.astype("float64"))]
-    if not breaks and not finite.empty:
-        r, g, b = PALETTE[0]
-        items.append((f"rgb({r},{g},{b})", f"各{area}均为 {fmt.value(metric, finite.iloc[0])}"))
-    edges = [None, *breaks, None] if breaks else []
-    large = any(abs(b) >= 100 for b in breaks) and metric in metrics.DERIVED
-
-    def show(x: float) -> str:  # whole numbers once the edges are large: keeps one line
-        return fmt.number(x, 0) if large else fmt.value(metric, x)
-
-    for i in range(len(edges) - 1):
-        lo, hi = edges[i], edges[i + 1]
-        idx = i if higher_is_worse else len(PALETTE) - 1 - i
-        r, g, b = PALETTE[min(idx, len(PALETTE) - 1)]
-        text = (
-            f"< {show(hi)}"
-            if lo is None
-            else f"≥ {show(lo)}"
-            if hi is None
-            else f"{show(lo)} – {show(hi)}"
-        )
-        items.append((f"rgb({r},{g},{b})", text))
-    if len(finite) < len(values):
-        r, g, b = NO_DATA
-        items.append((f"rgb({r},{g},{b})", "无数据"))
-    return items
+def deviation_text(households, target: float, reference: str = "目标") -> str:
+    """比目标多 12% · 比目标少 5% · 与目标持平, of ``households`` against ``target``."""
+    if (
+        households is None
+        or not target
+        or (isinstance(households, float) and households != households)
+    ):
+        return fmt.MISSING
+    share = round((float(households) / target - 1) * 100)
+    if share == 0:
+        return f"与{reference}持平"
+    return f"比{reference}{'多' if share > 0 else '少'} {abs(share)}%"
 
 
 def plan_deck(
-    figures: pd.DataFrame, geometry: pd.Series, breaks: list[float], style_url: str = ""
+    figures: pd.DataFrame,
+    geometry: pd.Series,
+    titles: list[str],
+    target: float,
+    scale: scales.Scale,
+    outlines: pd.DataFrame | None = None,
+    style_url: str = "",
+    reference: str = "目标",
 ) -> pdk.Deck:
-    """One side of the what-if comparison: grids coloured by households on shared ``breaks``
-    (so before and after read alike), tooltip with the predicted figures."""
+    """One side of the what-if comparison: grids coloured by how far their households are
+    from ``target`` (``scales.deviation``, the same scale on both sides, so before and after
+    read alike), the units' ``outlines`` and names over them; tooltip with the grid's
+    ``titles`` and predicted figures."""
     records = []
-    for row, geojson in zip(figures.itertuples(index=False), geometry, strict=True):
+    rows = zip(figures.itertuples(index=False), geometry, titles, strict=True)
+    for row, geojson, title in rows:
         geom = json.loads(geojson) if geojson else None
         if geom is None:
             continue
         parts = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+        gap = row.households / target - 1 if target else float("nan")
         for part in parts:
             records.append(
                 {
                     "grid_id": row.grid_id,
+                    "title": title,
                     "households": fmt.count(row.households),
+                    "deviation": deviation_text(row.households, target, reference),
                     "workers": fmt.count(row.workers),
                     "per_worker": fmt.number(row.per_worker_month),
                     "median": fmt.predicted_hours(row.median_hours),
                     "polygon": _rounded(part[0]),
-                    "fill": [*colour(row.households, breaks), 210],
+                    "fill": [*scale.colour(gap), 210],
                 }
             )
     shapes = pd.DataFrame({"polygons": [[r["polygon"]] for r in records]})
     text = (
-        "{grid_id}\n户数 {households} · 专职网格员 {workers}\n"
+        "{title}\n户数 {households}({deviation})· 专职网格员 {workers}\n"
         "人均月事件 {per_worker} · 预计响应中位数 {median}"
     )
-    return _deck([_polygons("plan", records)], view_of(shapes, 620, 420), text, style_url)
+    layers = [_polygons("plan", records), *outline_layers(outlines)]
+    return _deck(layers, view_of(shapes, 620, 420), text, style_url)

@@ -82,15 +82,15 @@ def test_changes_that_round_to_zero_read_as_flat():
 
 
 def test_map_legend_for_identical_values_and_missing_data():
-    from ui import maps
+    from analytics import scales
 
-    same = pd.Series([1.0, 1.0, 1.0])
-    assert maps.class_breaks(same) == []
-    assert [text for _, text in maps.legend(same, "closure_rate")] == ["各网格均为 100.0%"]
-    assert maps.colour(1.0, [], higher_is_worse=False) == maps.PALETTE[0]
+    same = pd.Series([1.0, 1.0, 1.0])  # absolute breaks: identical values still read on them
+    scale = scales.for_metric("closure_rate", same)
+    assert scale.colour(1.0) == scales.GOOD_TO_BAD[0]
+    assert len(scale.legend(same)) == 5
     mixed = pd.Series([0.9, 0.95, 1.0, float("nan")])
-    texts = [text for _, text in maps.legend(mixed, "closure_rate")]
-    assert texts[-1] == "无数据" and len(texts) >= 3
+    texts = [text for _, text in scale.legend(mixed)]
+    assert texts[-1] == "无数据" and len(texts) == 6
 
 
 def test_summary_explains_bad_dates(tiny_db, capsys):

@@ -9,7 +9,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import heatmap, queries
+from analytics import heatmap, queries, scales
 from analytics.filters import Filters
 from analytics.settings import Settings, SettingsError, load
 from tests.conftest import PERSONAL, layer, personal_values, query
@@ -113,6 +113,24 @@ def test_grid_workers_are_counted_and_masked(demo, demo_db):
         for column in ("reported", "handled", "closed"):
             assert got.loc[worker_id, column] == row[column], (worker_id, column)
     assert staff["role"].iloc[0] == "full_time"
+    # the columns add up: events = reported + handled ≥ closed, in_grid; per_month = events/month
+    assert (staff["events"] == staff["reported"] + staff["handled"]).all()
+    assert (staff["closed"] <= staff["events"]).all()
+    assert (staff["in_grid"] <= staff["events"]).all()
+    assert staff["per_month"].to_numpy() == pytest.approx(staff["events"].to_numpy() / f.months)
+    in_grid = query(
+        demo_db,
+        "SELECT worker_id, count(*) AS n FROM events WHERE grid_id = ? "
+        "AND reported_at >= ? AND reported_at < ? GROUP BY 1",
+        [busiest, f.start, pd.Timestamp(f.end) + pd.Timedelta(days=1)],
+    ).set_index("worker_id")["n"]
+    for worker_id, n in got["in_grid"].items():
+        assert n == in_grid.get(worker_id, 0), worker_id
+    grid = heatmap.grid_figures(con, f, coverage).set_index("grid_id").loc[busiest]
+    assert staff["in_grid"].sum() <= grid["intake"]  # of the grid's events, those staff handled
+    assert grid["workload"] == pytest.approx(
+        grid["intake"] / grid["full_time_workers"] / f.months
+    )  # the grid's 人均事件数: its whole intake, not the staff's own events
     real = dict(zip(names["worker_id"], names["name"], strict=True))
     for worker_id, shown in zip(staff["worker_id"], staff["name"], strict=True):
         assert shown != real[worker_id] and shown[0] == real[worker_id][0] and "*" in shown
@@ -128,8 +146,9 @@ def test_deck_payload_one_polygon_per_grid_and_no_personal_fields(demo, demo_db)
     shapes = queries.grid_shapes(con, f)
     hexes = heatmap.density_hexes(con, f, coverage)
     worst = tuple(heatmap.worst(grids, "closure_rate", 10)["grid_id"])
+    scale = scales.for_metric("closure_rate")
     deck = maps.heat_deck(
-        grids, shapes, "closure_rate", False, hexes=hexes, extrude=worst, selected=worst[0]
+        grids, shapes, "closure_rate", scale, hexes=hexes, extrude=worst, selected=worst[0]
     )
     payload = deck.to_json()
     spec = json.loads(payload)
@@ -159,7 +178,8 @@ def test_a_configured_basemap_style_reaches_the_deck(tmp_path, demo):
     chosen = load(settings)
     assert chosen == Settings(map_style_url="https://tiles.example.cn/style.json")
     grids, shapes = heatmap.grid_figures(con, f, coverage), queries.grid_shapes(con, f)
-    deck = maps.heat_deck(grids, shapes, "density", True, style_url=chosen.map_style_url)
+    scale = scales.for_metric("density", grids["density"])
+    deck = maps.heat_deck(grids, shapes, "density", scale, style_url=chosen.map_style_url)
     assert json.loads(deck.to_json())["mapStyle"] == "https://tiles.example.cn/style.json"
     assert load(tmp_path / "missing.toml") == Settings()
     settings.write_text('[map]\nstyle_url = "file:///etc/passwd"\n', "utf-8")

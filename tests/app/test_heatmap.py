@@ -22,7 +22,7 @@ def test_heatmap_page_and_its_controls(demo, demo_db, monkeypatch):
     assert at.subheader[0].value.startswith("网格热力图 · ")
     [deck] = decks(at)
     grids_count = query(demo_db, "SELECT count(*) AS n FROM grids")["n"][0]
-    assert [x["id"] for x in deck["layers"]] == ["grids"]
+    assert [x["id"] for x in deck["layers"]] == ["grids", "outlines", "names"]
     assert len(layer(deck, "grids")["data"]) == grids_count
     fills = [p["fill"] for p in layer(deck, "grids")["data"]]
 
@@ -33,10 +33,11 @@ def test_heatmap_page_and_its_controls(demo, demo_db, monkeypatch):
 
     at.toggle(key="heat_density").set_value(True).run()
     [deck] = decks(at)
-    assert [x["id"] for x in deck["layers"]] == ["grids", "density"]
+    assert [x["id"] for x in deck["layers"]] == ["grids", "density", "outlines", "names"]
     at.toggle(key="heat_extrude").set_value(True).run()
     [deck] = decks(at)
     assert layer(deck, "grids")["extruded"] is True
+    assert [x["id"] for x in deck["layers"]] == ["grids", "density"]  # flat lines would sink
 
     before = layer(deck, "grids")["data"][0]["intake"]
     last = heatmap.month_starts(ytd)[-1]
@@ -98,3 +99,31 @@ def test_an_unusable_settings_file_is_explained(demo_db, monkeypatch, tmp_path):
     assert any("ftp" in w.value and "暂不使用底图" in w.value for w in at.warning)
     [deck] = decks(at)
     assert deck["mapStyle"] == "__MAP_STYLE__"
+
+
+def test_grid_panel_staff_figures_add_up(demo_db, monkeypatch):
+    """One grid's staff table: 合计 = 上报 + 承办 ≥ 已办结, 本网格内; the grid's 人均事件数
+    is said to be its intake per full-time worker and month; staff without a single event
+    are named by role in a note instead of rows of zeros."""
+    grid_id = query(demo_db, "SELECT grid_id FROM grids ORDER BY grid_id LIMIT 1")["grid_id"][0]
+    at = open_page(demo_db, monkeypatch, PAGE)
+    at.selectbox(key="heat_grid").set_value(grid_id).run()
+    assert not at.exception
+    [staff] = [d.value for d in at.dataframe if "合计" in d.value.columns]
+    assert (staff["合计"] == staff["上报"] + staff["承办"]).all()
+    assert (staff["已办结"] <= staff["合计"]).all() and (staff["本网格内"] <= staff["合计"]).all()
+    assert not ((staff["角色"] != "专职网格员") & (staff["合计"] == 0)).any()
+    shown = " ".join(c.value.replace("\\", "") for c in at.caption)
+    full_time = query(
+        demo_db, "SELECT full_time_workers AS n FROM grids WHERE grid_id = ?", [grid_id]
+    )["n"][0]
+    assert f"÷ 专职网格员 {full_time} 人 ÷" in shown
+    idle = query(
+        demo_db,
+        "SELECT count(*) AS n FROM workers w WHERE grid_id = ? AND role = 'part_time' AND NOT "
+        "EXISTS (SELECT 1 FROM events e WHERE e.worker_id = w.worker_id AND reported_at >= "
+        "(SELECT date_trunc('year', max(reported_at)) FROM events))",
+        [grid_id],
+    )["n"][0]
+    if idle:
+        assert f"兼职网格员 {idle} 人" in shown and "在统计期内没有记在其名下的事件" in shown

@@ -3,13 +3,14 @@ in 3-D) and the grids most in need; for one grid, its figures, trend, categories
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
 import pandas as pd
 
 from analytics import formats as fmt
-from analytics import heatmap, labels, metrics, queries
+from analytics import heatmap, labels, metrics, queries, scales
 from analytics.filters import Filters
 from ui import charts, data, findings, maps
 from ui.context import Context
@@ -34,9 +35,8 @@ def grids(ctx: Context, months: Months = None) -> pd.DataFrame:
 
 
 def grid_names(grids: pd.DataFrame) -> dict[str, str]:
-    """Grid id → 第1网格(桂花社区), as the grid dropdown lists them."""
-    rows = grids.itertuples(index=False)
-    return {row.grid_id: f"{row.name}({row.community_name})" for row in rows}
+    """Grid id → 龙湾街道 桂花社区 第1网格, as the grid dropdown lists them."""
+    return dict(zip(grids["grid_id"], maps.grid_titles(grids), strict=True))
 
 
 def mappable(ctx: Context, grids: pd.DataFrame) -> bool:
@@ -60,25 +60,45 @@ def build(
         "grids": partial(data.grid_figures, src, f, ctx.compare),
         "shapes": partial(data.grid_shapes, src, ctx.filters),  # outlines: whatever the months
         "placement": partial(data.placement, src, f),
+        "outlines": partial(data.unit_outlines, src, f.street_id, f.community_id),
     }
+    if scales.is_volume(metric):  # its breaks: the district's, whichever street is shown
+        calls["district"] = partial(data.grid_figures, src, maps.district(f), ctx.compare)
     if density:
         calls["hexes"] = partial(data.density_hexes, src, f)
+        calls["district_hexes"] = partial(data.density_hexes, src, maps.district(f))
     data.prefetch(*calls.values())
     every, shapes, placement = calls["grids"](), calls["shapes"](), calls["placement"]()
+    whole = calls["district"]() if "district" in calls else every
+    scale = scales.for_metric(metric, whole[metric])
     hexes = calls["hexes"]() if density else None
+    density_scale = (
+        scales.for_metric("intake", calls["district_hexes"]()["intake"]) if density else None
+    )
     style_url = data.settings()[0].map_style_url  # the page explains an unusable file
     place = fmt.plain(scope_label(ctx.filters, src))
+    layers = Layers(scale, calls["outlines"](), hexes, density_scale)
     return Panel(
         TITLE,
         (
-            _map(every, shapes, metric, hexes, worst, grid, placement, style_url, place),
+            _map(every, shapes, metric, layers, worst, grid, placement, style_url, place),
             _most_in_need(every, metric),
         ),
     )
 
 
-def _map(grids, shapes, metric, hexes, worst, grid, placement, style_url, place) -> Section:
-    worse_high = heatmap.MAP_METRICS[metric]
+@dataclass(frozen=True, eq=False)
+class Layers:
+    """What the map draws besides the grids: their colour scale, the units' outlines, and
+    the event density (hexagons, on their own scale) when asked for."""
+
+    scale: scales.Scale
+    outlines: pd.DataFrame
+    hexes: pd.DataFrame | None = None
+    density: scales.Scale | None = None
+
+
+def _map(grids, shapes, metric, layers, worst, grid, placement, style_url, place) -> Section:
     label = metrics.label(metric)
     if grids.empty or shapes.empty:
         return Section(
@@ -92,19 +112,19 @@ def _map(grids, shapes, metric, hexes, worst, grid, placement, style_url, place)
     figures = tuple(
         KeyFigure(
             f"最需要关注 · 第{i}",
-            f"{row.community_name} {row.name}",
-            f"{label} {fmt.value(metric, getattr(row, metric))}",
+            title,
+            f"{label} {fmt.value(metric, value)}",
             "bad",
         )
-        for i, row in enumerate(ranked.itertuples(index=False), start=1)
+        for i, (title, value) in enumerate(
+            zip(maps.grid_titles(ranked), ranked[metric], strict=True), start=1
+        )
     )
-    legend = [("", f"{label}:"), *maps.legend(grids[metric], metric, higher_is_worse=worse_high)]
-    notes = []
+    drawn = grids.merge(shapes, on="grid_id", how="inner")
+    legend = maps.scale_legend(layers.scale, drawn[metric])
+    hexes, notes = layers.hexes, []
     if hexes is not None and not hexes.empty:
-        legend += [
-            ("", "事件密度(件/蜂窝格):"),
-            *maps.legend(hexes["intake"], "intake", area="蜂窝格"),
-        ]
+        legend += [("", "事件密度(件/蜂窝格):"), *maps.scale_legend(layers.density)[1:-1]]
     if hexes is not None and hexes.empty and not hexes.attrs.get("hidden_cells"):
         notes.append("所选范围内的事件没有坐标,无法叠加事件密度。")
     if hexes is not None and hexes.attrs.get("hidden_cells"):
@@ -117,24 +137,24 @@ def _map(grids, shapes, metric, hexes, worst, grid, placement, style_url, place)
     if note:
         notes.append(note)
     extrude = tuple(heatmap.worst(grids, metric, worst)["grid_id"]) if worst else ()
-    drawn = grids.merge(shapes, on="grid_id", how="inner")
     return Section(
         "heat_map",
         f"各网格{label}",
-        "颜色越深越需要关注",
         map=AreaMap(
             deck=lambda: maps.heat_deck(
                 grids,
                 shapes,
                 metric,
-                worse_high,
+                layers.scale,
+                outlines=layers.outlines,
                 hexes=hexes,
+                density=layers.density,
                 extrude=extrude,
                 selected=grid,
                 style_url=style_url,
             ),
             figure=lambda: charts.area_map(
-                list(drawn["polygons"]), drawn[metric], metric, worse_high
+                list(drawn["polygons"]), drawn[metric], layers.scale, layers.outlines
             ),
             legend=legend,
         ),
@@ -150,8 +170,7 @@ def _most_in_need(grids, metric) -> Section:
     ranked = heatmap.worst(grids, metric, MOST_IN_NEED)
     table = pd.DataFrame(
         {
-            "网格": ranked["name"],
-            "社区": ranked["community_name"],
+            "网格": maps.grid_titles(ranked),
             label: ranked[metric].map(lambda v: fmt.value(metric, v)),
             "受理量": ranked["intake"].map(fmt.count),
         }
@@ -237,6 +256,35 @@ def grid_panel(ctx: Context, grid: pd.Series, months: Months = None) -> Panel:
     )
 
 
+# The staff table's counts, short enough for the side column, each explained on hover.
+WORKER_COLUMNS = {
+    "上报": "本人巡查上报的事件",
+    "承办": "派给本人承办的其他事件",
+    "合计": "上报 + 承办:本人经手的事件,发生在其他网格的也计入",
+    "已办结": "合计中截至数据时点已办结的",
+    "本网格内": "合计中发生在本网格的",
+    "件/月": "合计 ÷ 统计期月数;与网格人均事件数(网格受理量 ÷ 专职网格员 ÷ 月数)口径不同",
+}
+
+
+def workload_line(grid: pd.Series, f: Filters) -> str:
+    """The grid's 人均事件数 and how it is made, so it is not read as a worker's own figure."""
+    staff = grid["full_time_workers"]
+    intake = f"本网格受理量 {fmt.count(grid['intake'])} 件"
+    if pd.isna(staff) or staff <= 0:
+        return f"{intake};没有专职网格员,不计算网格人均事件数"
+    return (
+        f"网格人均事件数 {fmt.value('workload', grid['workload'])} 件/月 = {intake} ÷ "
+        f"专职网格员 {fmt.count(staff)} 人 ÷ {fmt.number(f.months)} 个月"
+    )
+
+
+def idle_staff(workers: pd.DataFrame) -> pd.DataFrame:
+    """Staff other than full-time workers without a single event in the period: left out of
+    the table (a column of zeros reads as a fault) and named by role in a note instead."""
+    return workers[(workers["role"] != "full_time") & (workers["events"] == 0)]
+
+
 def _workers(workers: pd.DataFrame, grid: pd.Series, f: Filters) -> Section:
     idle = idle_staff(workers)
     shown = workers.drop(index=idle.index)
@@ -280,31 +328,3 @@ def _workers(workers: pd.DataFrame, grid: pd.Series, f: Filters) -> Section:
         if workers.empty
         else "该网格的人员在统计期内都没有记在其名下的事件。",
     )
-
-
-WORKER_COLUMNS = {
-    "上报": "本人巡查上报的事件",
-    "承办": "派给本人承办的其他事件",
-    "合计": "上报 + 承办:本人经手的事件,发生在其他网格的也计入",
-    "已办结": "合计中截至数据时点已办结的",
-    "本网格内": "合计中发生在本网格的",
-    "件/月": "合计 ÷ 统计期月数;与网格人均事件数(网格受理量 ÷ 专职网格员 ÷ 月数)口径不同",
-}
-
-
-def workload_line(grid: pd.Series, f: Filters) -> str:
-    """The grid's 人均事件数 and how it is made, so it is not read as a worker's own figure."""
-    staff = grid["full_time_workers"]
-    intake = f"本网格受理量 {fmt.count(grid['intake'])} 件"
-    if pd.isna(staff) or staff <= 0:
-        return f"{intake};没有专职网格员,不计算网格人均事件数"
-    return (
-        f"网格人均事件数 {fmt.value('workload', grid['workload'])} 件/月 = {intake} ÷ "
-        f"专职网格员 {fmt.count(staff)} 人 ÷ {fmt.number(f.months)} 个月"
-    )
-
-
-def idle_staff(workers: pd.DataFrame) -> pd.DataFrame:
-    """Staff other than full-time workers without a single event in the period: left out of
-    the table (a column of zeros reads as a fault) and named by role in a note instead."""
-    return workers[(workers["role"] != "full_time") & (workers["events"] == 0)]
