@@ -12,42 +12,150 @@ import plotly.graph_objects as go
 
 from analytics import formats as fmt
 from analytics import labels, metrics, scales
+from analytics.trends import OTHER, bucket_end
 from ui import auth, maps, presentation
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+# Colour policy: red and orange only ever mean worse (overdue, a rise in complaints, a
+# spike), green only better (on time). Series that are merely different things (event
+# types, categories, units) take cool, colour-blind-safe hues (blues, teals, purples,
+# greys), alternating dark and light so that neighbours in a stack stay apart.
+WORSE = "#c0392b"
+WORSE_MILD = "#e67e22"
+BETTER = "#27ae60"
+SERIES = (
+    "#1f5f99",  # dark blue
+    "#5aa9d6",  # sky blue
+    "#1b8a7a",  # dark teal
+    "#b39ddb",  # light purple
+    "#5b3f99",  # dark purple
+    "#7fcdbb",  # light teal
+    "#3d4f5c",  # slate
+    "#9ecae1",  # pale blue
+)
 EVENT_TYPE_COLORS = {
-    "complaint": "#c0392b",
-    "petition": "#2c6fbb",
-    "request": "#27ae60",
-    "hazard": "#e67e22",
-    "consultation": "#8e44ad",
+    "complaint": "#1f5f99",
+    "petition": "#5b3f99",
+    "request": "#5aa9d6",
+    "hazard": "#1b8a7a",
+    "consultation": "#a7b1b8",
 }
 NEUTRAL = "#7f8c8d"
 BAR = "#2c6fbb"
-WARN = "#c0392b"
-FREQ_TICK = {"day": "%m月%d日", "week": "%m月%d日", "month": "%Y年%m月"}
+WARN = WORSE
+PARTIAL = "不完整周期"  # a bucket the period or the data covers only in part
+PARTIAL_FILL = "rgba(127,140,141,0.14)"
+HOLIDAY_FILL = "rgba(91,63,153,0.08)"
+NOTE_LINE = "#5f6b73"
+# A month as two short lines (3月 over 2026年): one long line would slant on a narrow chart.
+FREQ_TICK = {"day": "%m月%d日", "week": "%m月%d日", "month": "%-m月<br>%Y年"}
 FREQ_HOVER = {"day": "%Y年%m月%d日", "week": "%Y年%m月%d日当周", "month": "%Y年%m月"}
 DAY_MS = 86_400_000
+XPERIOD = {"day": DAY_MS, "week": 7 * DAY_MS, "month": "M1"}
 
 
 def _time_axis(fig: go.Figure, freq: str) -> None:
     """Chinese date ticks, never more than one per bucket: on a short range plotly would
-    repeat a month's label (2019年09月, 2019年09月, …) or mark hours between days."""
+    repeat a month's label (2019年09月, 2019年09月, …) or mark hours between days. Each
+    bucket (named by its first day) is drawn over the days it covers, so a week's bar sits
+    on its own seven days and a marked date falls inside the bucket that holds it."""
+    for trace in fig.data:
+        if trace.type in ("bar", "scatter") and trace.x is not None:
+            trace.update(xperiod=XPERIOD[freq], xperiodalignment="middle")
     spec: dict = {"tickformat": FREQ_TICK[freq]}
     xs = [pd.to_datetime(pd.Series(t.x), errors="coerce") for t in fig.data if t.x is not None]
     x = pd.concat(xs).dropna() if xs else pd.Series(dtype="datetime64[ns]")
     if not x.empty:
+        end = bucket_end(pd.Series([x.max()]), freq).iloc[0] + pd.Timedelta(days=1)
+        spec["range"] = [x.min(), end]  # the buckets' own days, first to last, no more
         days = (x.max() - x.min()).days
         if freq == "month":
             step = next((s for s, most in ((1, 400), (2, 760), (3, 1130)) if days <= most), None)
             if step:
                 spec |= {"dtick": f"M{step}", "tick0": x.min()}
+            if step == 1:  # each month's name under the middle of its month, like its point
+                spec |= {"ticklabelmode": "period"}
         elif days <= (14 if freq == "day" else 84):
             spec |= {"dtick": DAY_MS * (1 if freq == "day" else 7), "tick0": x.min()}
     fig.update_xaxes(**spec)
 
 
 PNG_OPTIONS = {"format": "png", "width": 1600, "height": 900, "scale": 2}  # 3200×1800 pixels
+
+
+# plotly.js's own texts in Chinese (its zh-CN locale: the mode bar's tooltips, the messages
+# while saving a picture, statistics in hover labels) and Chinese month and day names.
+LOCALE = "zh-CN"
+LOCALE_DEFINITION = {
+    "dictionary": {
+        "Autoscale": "自动缩放",
+        "Box Select": "矩形框选",
+        "Click to enter Colorscale title": "点击输入色阶标题",
+        "Click to enter Plot title": "点击输入图表标题",
+        "Click to enter X axis title": "点击输入 X 轴标题",
+        "Click to enter Y axis title": "点击输入 Y 轴标题",
+        "Compare data on hover": "悬停时比较数据",
+        "Double-click on legend to isolate one trace": "双击图例可只显示该项",
+        "Double-click to zoom back out": "双击恢复原始大小",
+        "Download plot as a png": "下载为 PNG 图片",
+        "Download plot as a PNG": "下载为 PNG 图片",
+        "Download plot": "下载图表",
+        "Edit in Chart Studio": "在 Chart Studio 中编辑",
+        "IE only supports svg.  Changing format to svg.": "IE 仅支持 SVG,已改为 SVG 格式。",
+        "Lasso Select": "套索选择",
+        "Orbital rotation": "轨道旋转",
+        "Pan": "平移",
+        "Produced with Plotly.js": "由 Plotly.js 生成",
+        "Reset": "重置",
+        "Reset axes": "重置坐标轴",
+        "Reset camera to default": "重置视角",
+        "Reset camera to last save": "恢复上次保存的视角",
+        "Reset view": "重置视图",
+        "Reset views": "重置视图",
+        "Show closest data on hover": "悬停时显示最近的数据",
+        "Snapshot succeeded": "图片已生成",
+        "Sorry, there was a problem downloading your snapshot!": "抱歉,下载图片时出现问题!",
+        "Taking snapshot - this may take a few seconds": "正在生成图片,请稍候",
+        "Toggle Spike Lines": "显示或隐藏参考线",
+        "Toggle show closest data on hover": "切换悬停时显示最近数据",
+        "Turntable rotation": "转盘旋转",
+        "Zoom": "缩放",
+        "Zoom in": "放大",
+        "Zoom out": "缩小",
+        "close:": "收盘:",
+        "high:": "最高:",
+        "incoming flow count:": "流入数:",
+        "kde:": "核密度:",
+        "lat:": "纬度:",
+        "lon:": "经度:",
+        "low:": "最低:",
+        "lower fence:": "下边界:",
+        "max:": "最大值:",
+        "mean ± σ:": "平均值 ± σ:",
+        "mean:": "平均值:",
+        "median:": "中位数:",
+        "min:": "最小值:",
+        "new text": "新文本",
+        "open:": "开盘:",
+        "outgoing flow count:": "流出数:",
+        "q1:": "下四分位数:",
+        "q3:": "上四分位数:",
+        "source:": "来源:",
+        "target:": "目标:",
+        "trace": "数据系列",
+        "upper fence:": "上边界:",
+    },
+    "format": {
+        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
+        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
+        "months": [f"{m}月" for m in range(1, 13)],
+        "shortMonths": [f"{m}月" for m in range(1, 13)],
+        "date": "%Y-%m-%d",
+        "decimal": ".",
+        "thousands": ",",
+    },
+}
 
 
 def config(name: str) -> dict:
@@ -88,6 +196,130 @@ def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
     return fig
 
 
+def _count_axis(fig: go.Figure, top: float, axis: str = "y") -> None:
+    """An axis of event counts: whole numbers with thousands separators (no "2.5 件" tick),
+    one tick per event when there are only a few."""
+    spec: dict = {"tickformat": ",d", "rangemode": "tozero"}
+    if top <= 5:
+        spec |= {"dtick": 1, "tick0": 0}
+    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**spec)
+
+
+def _partial(df: pd.DataFrame) -> pd.Series:
+    """Whether each row's bucket is partial (the ``partial`` column, else none is)."""
+    if "partial" in df:
+        return df["partial"].fillna(False).astype(bool)
+    return pd.Series(False, index=df.index)
+
+
+def _line(
+    fig: go.Figure,
+    x: pd.Series,
+    y: pd.Series,
+    partial: pd.Series,
+    name: str,
+    line: dict,
+    hovertemplate: str,
+    **kw,
+) -> None:
+    """A line whose partial buckets are drawn apart: the solid line joins whole buckets
+    only; a faint dashed stub with a hollow marker leads to each partial one (its hover says
+    不完整周期), so a half week at either end is not read as a fall."""
+    x, y, partial = (
+        x.reset_index(drop=True),
+        y.reset_index(drop=True),
+        partial.reset_index(drop=True),
+    )
+    fig.add_scatter(
+        x=x, y=y.where(~partial), name=name, line=line, hovertemplate=hovertemplate, **kw
+    )
+    if not partial.any():
+        return
+    near = partial | partial.shift(1, fill_value=False) | partial.shift(-1, fill_value=False)
+    tag = f"<br>({PARTIAL}:只含其中部分日期)"
+    fig.add_scatter(
+        x=x,
+        y=y.where(near),
+        name=f"{name}({PARTIAL})",
+        mode="lines+markers",
+        line=line | {"dash": "dash", "width": 1.5},
+        marker=dict(symbol="circle-open", size=[8 if p else 0 for p in partial]),
+        opacity=0.55,
+        showlegend=False,
+        legendgroup=kw.get("legendgroup"),
+        hovertemplate=hovertemplate.replace("<extra>", tag + "<extra>"),
+    )
+
+
+def shade_partial(fig: go.Figure, buckets: pd.Series, freq: str) -> go.Figure:
+    """Grey bands over partial buckets, and 不完整周期 in the legend."""
+    buckets = pd.to_datetime(pd.Series(buckets)).drop_duplicates().sort_values()
+    if buckets.empty:
+        return fig
+    ends = bucket_end(buckets, freq) + pd.Timedelta(days=1)
+    for first, after in zip(buckets, ends, strict=True):
+        fig.add_vrect(x0=first, x1=after, fillcolor=PARTIAL_FILL, line_width=0, layer="below")
+    fig.add_scatter(
+        x=[None],
+        y=[None],
+        name=PARTIAL,
+        mode="markers",
+        marker=dict(
+            symbol="square", size=12, color=PARTIAL_FILL, line=dict(color=NEUTRAL, width=1)
+        ),
+        hoverinfo="skip",
+    )
+    return fig
+
+
+def mark_dates(fig: go.Figure, notes: pd.DataFrame, width_px: int = 900) -> go.Figure:
+    """Vertical markers for ``notes`` (``analytics.annotations.notes``): a band over a
+    holiday, a dashed line on a recorded date, each with a short label at the top (stepped
+    down a row when it would overlap the previous one) whose hover gives the date and the
+    detail. Note text is users' text: escaped, never markup."""
+    if notes is None or notes.empty:
+        return fig
+    xs = [pd.to_datetime(pd.Series(t.x), errors="coerce") for t in fig.data if t.x is not None]
+    x = pd.concat(xs).dropna() if xs else pd.Series(dtype="datetime64[ns]")
+    span_days = max((x.max() - x.min()).days, 1) if not x.empty else 365
+    days_per_px = span_days / max(width_px, 200)
+    row_ends: list[pd.Timestamp] = []  # where each label row is free again
+    for note in notes.sort_values("day").itertuples(index=False):
+        day, end = pd.Timestamp(note.day), pd.Timestamp(note.end)
+        if not x.empty and (end < x.min() - pd.Timedelta(days=31) or day > x.max()):
+            continue
+        title = str(note.title)
+        short = title if len(title) <= 8 else title[:7] + "…"
+        if note.kind == "holiday":
+            fig.add_vrect(
+                x0=day, x1=end + pd.Timedelta(days=1), fillcolor=HOLIDAY_FILL, line_width=0,
+                layer="below",
+            )  # fmt: skip
+        else:
+            fig.add_vline(x=day, line=dict(color=NOTE_LINE, width=1, dash="dash"))
+        label_days = pd.Timedelta(days=(len(short) * 13 + 12) * days_per_px)
+        row = next((i for i, free in enumerate(row_ends) if free <= day), len(row_ends))
+        if row == len(row_ends):
+            row_ends.append(day)
+        row_ends[row] = day + label_days
+        when = fmt.day(day) if day == end else f"{fmt.day(day)}至{end.month}月{end.day}日"
+        detail = note.detail if isinstance(note.detail, str) else ""
+        detail = "<br>".join(fmt.chart_text(detail[i : i + 30]) for i in range(0, len(detail), 30))
+        fig.add_annotation(
+            x=day,
+            xanchor="left",
+            y=1 - 0.08 * (row % 4),
+            yref="paper",
+            yanchor="top",
+            text=fmt.chart_text(short),
+            showarrow=False,
+            font=dict(size=11, color="#3d4f5c"),
+            bgcolor="rgba(255,255,255,0.8)",
+            hovertext=f"{when} {fmt.chart_text(title)}" + (f"<br>{detail}" if detail else ""),
+        )
+    return fig
+
+
 def intake_trend(
     df: pd.DataFrame,
     groups: tuple[str, ...] | None = None,
@@ -95,7 +327,8 @@ def intake_trend(
     height: int = 300,
     title: str | None = None,
 ) -> go.Figure:
-    """Lines per event type: solid this period, dotted the comparison period on the same dates."""
+    """Lines per event type: solid this period, dotted the comparison period on the same
+    dates; partial buckets (a ``partial`` column) shaded and reached by a dashed stub."""
     fig = go.Figure()
     groups = groups or tuple(sorted(df["group"].unique()))
     for period, dash, opacity in (("current", "solid", 1.0), ("previous", "dot", 0.55)):
@@ -105,19 +338,24 @@ def intake_trend(
                 continue
             name = labels.EVENT_TYPE.get(group, group)
             tag = labels.PERIOD_TAG[period]
-            fig.add_scatter(
-                x=part["bucket"],
-                y=part["intake"],
+            _line(
+                fig,
+                part["bucket"],
+                part["intake"],
+                _partial(part) if period == "current" else pd.Series(False, index=part.index),
+                name if period == "current" else f"{name}({tag})",
+                dict(color=EVENT_TYPE_COLORS.get(group, NEUTRAL), dash=dash, width=2),
+                f"{name} · {tag}<br>%{{x|{FREQ_HOVER[freq]}}}<br>受理量 %{{y:,.0f}} 件"
+                "<extra></extra>",
                 mode="lines+markers" if period == "current" else "lines",
-                name=name if period == "current" else f"{name}({tag})",
-                line=dict(color=EVENT_TYPE_COLORS.get(group, NEUTRAL), dash=dash, width=2),
                 opacity=opacity,
-                hovertemplate=f"{name} · {tag}<br>%{{x|{FREQ_HOVER[freq]}}}"
-                "<br>受理量 %{y:,} 件<extra></extra>",
             )
+    current = df[df["period"] == "current"]
+    shade_partial(fig, current.loc[_partial(current), "bucket"], freq)
     _layout(fig, height, title=title)
     _time_axis(fig, freq)
     fig.update_yaxes(title=None)  # the unit (件) is in the heading: a rotated CJK title reads badly
+    _count_axis(fig, float(df["intake"].max()) if len(df) else 0)
     return fig
 
 
@@ -135,7 +373,7 @@ def category_bars(
     df: pd.DataFrame, height: int = 300, title: str | None = None, change_name: str = "同比"
 ) -> go.Figure:
     """Horizontal bars of intake by category, largest on top, the change in the label
-    (red when it rose by more than 10%)."""
+    (red when it rose by more than 10%: more events is worse; a fall stays neutral)."""
     df = df.sort_values("intake")
     change = df["change"].map(lambda c: "" if pd.isna(c) else f"{c * 100:+.0f}%")
     fig = go.Figure(
@@ -148,7 +386,7 @@ def category_bars(
             textposition="outside",
             cliponaxis=False,
             customdata=change,
-            hovertemplate="%{y}<br>受理量 %{x:,} 件<br>"
+            hovertemplate="%{y}<br>受理量 %{x:,.0f} 件<br>"
             + change_name
             + " %{customdata}<extra></extra>",
         )
@@ -157,6 +395,7 @@ def category_bars(
     # Room on the right for the outside labels of the longest bar.
     top = float(df["intake"].max()) if len(df) else 1.0
     fig.update_xaxes(title="件", showgrid=True, gridcolor="#eceff1", range=[0, top * 1.18])
+    _count_axis(fig, top, "x")
     fig.update_yaxes(title=None)
     return fig
 
@@ -170,32 +409,24 @@ def backlog_bars(df: pd.DataFrame, height: int = 260, title: str | None = None) 
         y=df["backlog"] - df["overdue"],
         name="未超期",
         marker_color=BAR,
-        hovertemplate="账龄 %{x}<br>未超期 %{y:,} 件<extra></extra>",
+        hovertemplate="账龄 %{x}<br>未超期 %{y:,.0f} 件<extra></extra>",
     )
     fig.add_bar(
         x=names,
         y=df["overdue"],
         name="已超期",
         marker_color=WARN,
-        hovertemplate="账龄 %{x}<br>已超期 %{y:,} 件<extra></extra>",
+        hovertemplate="账龄 %{x}<br>已超期 %{y:,.0f} 件<extra></extra>",
     )
     _layout(fig, height, title=title, barmode="stack")
     fig.update_yaxes(title=None)
+    _count_axis(fig, float(df["backlog"].max()) if len(df) else 0)
     return fig
 
 
-CATEGORY_COLORS = [
-    "#2c6fbb",
-    "#c0392b",
-    "#27ae60",
-    "#e67e22",
-    "#8e44ad",
-    "#16a085",
-    "#d35400",
-    "#7f8c8d",
-    "#bdc3c7",
-]
-UNIT_COLORS = ["#2c6fbb", "#c0392b", "#27ae60", "#8e44ad"]
+CATEGORY_COLORS = list(SERIES)
+OTHER_COLOR = "#c5cbd0"  # 其他: the rest, quietly grey
+UNIT_COLORS = ["#1f5f99", "#1b8a7a", "#5b3f99", "#3d4f5c"]
 
 
 def _group_name(group: str) -> str:
@@ -213,24 +444,43 @@ def intake_by_type(
 ) -> go.Figure:
     """Intake per bucket and event type: stacked bars (with the total's comparison and
     moving average as lines) or one line per type (each with its own). ``df`` has bucket,
-    group, period, intake and moving_avg (``analytics.trends.moving_average``)."""
+    group, period, intake, moving_avg and partial (``analytics.trends.type_trend``): partial
+    buckets are shaded, their bars hatched and pale, their lines dashed stubs."""
     fig = go.Figure()
+    df = df.assign(partial=_partial(df))
     current = df[df["period"] == "current"]
     before = df[df["period"] == "previous"]
     hover_x = f"%{{x|{FREQ_HOVER[freq]}}}"
+    partial_tag = f"<br>({PARTIAL}:只含其中部分日期)"
     if stacked:
         for group, part in current.groupby("group", sort=False):
-            fig.add_bar(
-                x=part["bucket"],
-                y=part["intake"],
-                name=_group_name(group),
-                marker_color=EVENT_TYPE_COLORS.get(group, NEUTRAL),
-                hovertemplate=f"{_group_name(group)}<br>{hover_x}<br>受理量 %{{y:,}} 件"
-                "<extra></extra>",
-            )
+            cut = _partial(part)
+            colour = EVENT_TYPE_COLORS.get(group, NEUTRAL)
+            for rows, partial_part in ((part[~cut], False), (part[cut], True)):
+                if rows.empty:
+                    continue
+                fig.add_bar(  # partial buckets: a second, pale and hatched, trace
+                    x=rows["bucket"],
+                    y=rows["intake"],
+                    name=_group_name(group),
+                    legendgroup=group,
+                    showlegend=not partial_part or not (~cut).any(),
+                    marker=dict(
+                        color=colour,
+                        opacity=0.45 if partial_part else 1.0,
+                        pattern=dict(shape="/" if partial_part else "", solidity=0.3),
+                    ),
+                    hovertemplate=f"{_group_name(group)}<br>{hover_x}<br>受理量 %{{y:,.0f}} 件"
+                    + (partial_tag if partial_part else "")
+                    + "<extra></extra>",
+                )
         lines = {"合计": current, f"合计({comparison})": before} if previous else {"合计": current}
         for name, part in lines.items():
-            total = part.groupby("bucket", as_index=False)[["intake", "moving_avg"]].sum()
+            total = part.groupby("bucket", as_index=False).agg(
+                intake=("intake", "sum"),
+                moving_avg=("moving_avg", lambda v: v.sum(min_count=1)),
+                partial=("partial", "any"),
+            )
             if name != "合计":
                 fig.add_scatter(
                     x=total["bucket"],
@@ -238,7 +488,7 @@ def intake_by_type(
                     name=name,
                     mode="lines",
                     line=dict(color="#34495e", dash="dot", width=2),
-                    hovertemplate=f"{name}<br>{hover_x}<br>%{{y:,}} 件<extra></extra>",
+                    hovertemplate=f"{name}<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
                 )
             elif moving:
                 fig.add_scatter(
@@ -247,21 +497,25 @@ def intake_by_type(
                     name="合计(移动平均)",
                     mode="lines",
                     line=dict(color="#34495e", width=2),
-                    hovertemplate=f"移动平均<br>{hover_x}<br>%{{y:,.1f}} 件<extra></extra>",
+                    hovertemplate=f"移动平均<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
                 )
         _layout(fig, height, barmode="stack")
+        top = float(current.groupby("bucket")["intake"].sum().max()) if len(current) else 0
     else:
         for group, part in current.groupby("group", sort=False):
             color = EVENT_TYPE_COLORS.get(group, NEUTRAL)
             name = _group_name(group)
-            fig.add_scatter(
-                x=part["bucket"],
-                y=part["intake"],
-                name=name,
+            _line(
+                fig,
+                part["bucket"],
+                part["intake"],
+                _partial(part),
+                name,
+                dict(color=color, width=2),
+                f"{name}<br>{hover_x}<br>受理量 %{{y:,.0f}} 件<extra></extra>",
                 mode="lines+markers",
-                line=dict(color=color, width=2),
                 marker=dict(size=4),
-                hovertemplate=f"{name}<br>{hover_x}<br>受理量 %{{y:,}} 件<extra></extra>",
+                legendgroup=group,
             )
             if moving:
                 fig.add_scatter(
@@ -271,7 +525,7 @@ def intake_by_type(
                     mode="lines",
                     line=dict(color=color, width=3),
                     opacity=0.45,
-                    hovertemplate=f"{name} 移动平均<br>{hover_x}<br>%{{y:,.1f}} 件<extra></extra>",
+                    hovertemplate=f"{name} 移动平均<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
                 )
             prev = before[before["group"] == group]
             if previous and not prev.empty:
@@ -282,37 +536,47 @@ def intake_by_type(
                     mode="lines",
                     line=dict(color=color, dash="dot", width=1.5),
                     opacity=0.6,
-                    hovertemplate=f"{name} · {comparison}<br>{hover_x}<br>%{{y:,}} 件"
+                    hovertemplate=f"{name} · {comparison}<br>{hover_x}<br>%{{y:,.0f}} 件"
                     "<extra></extra>",
                 )
         _layout(fig, height)
+        top = float(df["intake"].max()) if len(df) else 0
+    shade_partial(fig, current.loc[_partial(current), "bucket"], freq)
     _time_axis(fig, freq)
     fig.update_yaxes(title=None)
+    _count_axis(fig, top)
     return fig
 
 
 def category_area(df: pd.DataFrame, freq: str, height: int = 320) -> go.Figure:
-    """Stacked areas: intake per bucket of the largest categories and 其他."""
+    """Stacked areas: intake per bucket of the largest categories and 其他 (grey); partial
+    buckets (a ``partial`` column) shaded."""
     fig = go.Figure()
-    for i, (group, part) in enumerate(df.groupby("group", sort=False)):
+    shown = [g for g in df["group"].unique() if g != OTHER]
+    for group, part in df.groupby("group", sort=False):
         name = fmt.chart_text(group)
+        i = shown.index(group) if group in shown else -1
+        colour = CATEGORY_COLORS[i % len(CATEGORY_COLORS)] if i >= 0 else OTHER_COLOR
         fig.add_scatter(
             x=part["bucket"],
             y=part["intake"],
             name=name,
             mode="lines",
             stackgroup="one",
-            line=dict(width=0.5, color=CATEGORY_COLORS[i % len(CATEGORY_COLORS)]),
-            hovertemplate=f"{name}<br>%{{x|{FREQ_HOVER[freq]}}}<br>%{{y:,}} 件<extra></extra>",
+            line=dict(width=0.5, color=colour),
+            hovertemplate=f"{name}<br>%{{x|{FREQ_HOVER[freq]}}}<br>%{{y:,.0f}} 件<extra></extra>",
         )
+    shade_partial(fig, df.loc[_partial(df), "bucket"], freq)
     _layout(fig, height)
     _time_axis(fig, freq)
     fig.update_yaxes(title=None)
+    _count_axis(fig, float(df.groupby("bucket")["intake"].sum().max()) if len(df) else 0)
     return fig
 
 
 def rising_bars(df: pd.DataFrame, height: int = 320, change_name: str = "同比") -> go.Figure:
-    """Categories rising fastest: horizontal bars of the change, largest on top."""
+    """Categories rising fastest: horizontal bars of the change, largest on top; a rise in
+    intake is worse (red), a fall is not (neutral)."""
     df = df.sort_values("change")
     text = df["change"].map(lambda c: f"{c * 100:+.1f}%")
     fig = go.Figure(
@@ -320,24 +584,26 @@ def rising_bars(df: pd.DataFrame, height: int = 320, change_name: str = "同比"
             x=df["change"] * 100,
             y=df["category"].map(fmt.chart_text),
             orientation="h",
-            marker_color=WARN,
+            marker_color=[WORSE if c > 0 else BAR for c in df["change"]],
             text=text,
             textposition="outside",
             cliponaxis=False,
             customdata=df[["intake", "intake_prev"]].to_numpy(),
-            hovertemplate="%{y}<br>" + change_name + " %{text}<br>本期 %{customdata[0]:,} 件"
-            "<br>上期 %{customdata[1]:,} 件<extra></extra>",
+            hovertemplate="%{y}<br>" + change_name + " %{text}<br>本期 %{customdata[0]:,.0f} 件"
+            "<br>上期 %{customdata[1]:,.0f} 件<extra></extra>",
         )
     )
     _layout(fig, height)
-    top = float((df["change"] * 100).max()) if len(df) else 1.0
-    fig.update_xaxes(title="%", showgrid=True, gridcolor="#eceff1", range=[0, top * 1.25])
+    top = max(float((df["change"] * 100).max()) if len(df) else 1.0, 0.0) or 1.0
+    low = min(float((df["change"] * 100).min()) if len(df) else 0.0, 0.0)
+    fig.update_xaxes(title="%", showgrid=True, gridcolor="#eceff1", range=[low * 1.25, top * 1.25])
     fig.update_yaxes(title=None)
     return fig
 
 
 def spike_chart(judged: pd.DataFrame, found: pd.DataFrame, freq: str, height: int = 300):
-    """Intake against its trailing baseline and alarm threshold, spikes marked in red."""
+    """Intake against its trailing baseline and alarm threshold, spikes marked in red (a
+    spike is worse: more events than usual); the hover gives the rise on the baseline."""
     hover_x = f"%{{x|{FREQ_HOVER[freq]}}}"
     fig = go.Figure()
     fig.add_scatter(
@@ -363,20 +629,23 @@ def spike_chart(judged: pd.DataFrame, found: pd.DataFrame, freq: str, height: in
         mode="lines+markers",
         line=dict(color=BAR, width=2),
         marker=dict(size=4),
-        hovertemplate=f"受理量<br>{hover_x}<br>%{{y:,}} 件<extra></extra>",
+        hovertemplate=f"受理量<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
     )
     if not found.empty:
+        rise = found["rise"] if "rise" in found else pd.Series(float("nan"), index=found.index)
         fig.add_scatter(
             x=found["bucket"],
             y=found["intake"],
             name="异常峰值",
             mode="markers",
-            marker=dict(color=WARN, size=12, symbol="circle-open", line=dict(width=3)),
-            hovertemplate=f"异常峰值<br>{hover_x}<br>%{{y:,}} 件<extra></extra>",
+            marker=dict(color=WORSE, size=12, symbol="circle-open", line=dict(width=3)),
+            customdata=rise.map(lambda r: "" if pd.isna(r) else f",比基线 {r * 100:+.0f}%"),
+            hovertemplate=f"异常峰值<br>{hover_x}<br>%{{y:,.0f}} 件%{{customdata}}<extra></extra>",
         )
     _layout(fig, height)
     _time_axis(fig, freq)
     fig.update_yaxes(title=None)
+    _count_axis(fig, float(judged[["intake", "threshold"]].max().max()) if len(judged) else 0)
     return fig
 
 
@@ -388,40 +657,48 @@ def unit_lines(
     per_households: bool = True,
 ):
     """每千户事件数 per bucket, one line per unit; the plain 受理量 when ``per_households``
-    is off (units without household figures)."""
+    is off (units without household figures). Partial buckets (``partial``) shaded, their
+    points reached by dashed stubs."""
     fig = go.Figure()
     value = "density" if per_households else "intake"
-    shown = "受理量 %{y:,} 件"
+    shown = "受理量 %{y:,.0f} 件"
     if per_households:
-        shown = "每千户 %{y:,.1f} 件<br>受理量 %{customdata:,} 件"
+        shown = "每千户 %{y:,.1f} 件<br>受理量 %{customdata:,.0f} 件"
     for i, (unit, part) in enumerate(df.groupby("unit_id", sort=False)):
         name = fmt.chart_text(names.get(unit, unit))
-        fig.add_scatter(
-            x=part["bucket"],
-            y=part[value],
-            name=name,
+        _line(
+            fig,
+            part["bucket"],
+            part[value],
+            _partial(part),
+            name,
+            dict(color=UNIT_COLORS[i % len(UNIT_COLORS)], width=2),
+            f"{name}<br>%{{x|{FREQ_HOVER[freq]}}}<br>{shown}<extra></extra>",
             mode="lines+markers",
-            line=dict(color=UNIT_COLORS[i % len(UNIT_COLORS)], width=2),
             marker=dict(size=5),
             customdata=part["intake"],
-            hovertemplate=f"{name}<br>%{{x|{FREQ_HOVER[freq]}}}<br>{shown}<extra></extra>",
         )
+    shade_partial(fig, df.loc[_partial(df), "bucket"], freq)
     _layout(fig, height)
     _time_axis(fig, freq)
     fig.update_yaxes(title=None)
+    if not per_households:
+        _count_axis(fig, float(df["intake"].max()) if len(df) else 0)
     return fig
 
 
-LEVEL_COLORS = {
-    "grid": "#27ae60",
-    "community": "#2c6fbb",
-    "street": "#e67e22",
-    "district": "#c0392b",
+LEVEL_COLORS = {  # where an event was solved: an order (grid → district), not good or bad
+    "grid": "#08519c",
+    "community": "#3182bd",
+    "street": "#6baed6",
+    "district": "#bdd7e7",
 }
 
 
 def rate_ranking(df: pd.DataFrame, label: str, change_name: str = "同比") -> go.Figure:
-    """办结率 and 按时办结率 per unit or category, rank 1 on top; the change in the hover."""
+    """办结率 and 按时办结率 per unit or category, rank 1 on top, on a 0–100 % axis (an axis
+    from 80 % would make a gap of two points look like half the bar); the value at the end
+    of each bar, the change in the hover."""
     df = df.sort_values("rank", ascending=False)
     names = df[label].map(fmt.chart_text)
     fig = go.Figure()
@@ -433,17 +710,19 @@ def rate_ranking(df: pd.DataFrame, label: str, change_name: str = "同比") -> g
             orientation="h",
             name=metrics.label(rate),
             marker_color=colour,
+            text=df[rate].map(fmt.rate),
+            textposition="inside",
+            insidetextanchor="end",
             customdata=list(zip(df["rank"], change, df["intake"], strict=True)),
             hovertemplate="%{y}<br>"
             + metrics.label(rate)
             + " %{x:.1f}%<br>"
             + change_name
             + " %{customdata[1]}<br>办结率排名 第%{customdata[0]}名"
-            "<br>受理量 %{customdata[2]:,} 件<extra></extra>",
+            "<br>受理量 %{customdata[2]:,.0f} 件<extra></extra>",
         )
     _layout(fig, max(260, 40 * len(df) + 90), barmode="group")
-    low = float(min(df["on_time_rate"].min(), df["closure_rate"].min()) * 100) if len(df) else 0
-    fig.update_xaxes(title="%", range=[max(0, low - 5), 100.5], showgrid=True, gridcolor="#eceff1")
+    fig.update_xaxes(title="%", range=[0, 100.5], showgrid=True, gridcolor="#eceff1")
     fig.update_yaxes(title=None)
     return fig
 
@@ -454,10 +733,10 @@ def lifecycle_funnel(df: pd.DataFrame, height: int = 320) -> go.Figure:
         go.Funnel(
             y=df["name"],
             x=df["reached"],
-            texttemplate="%{value:,} 件<br>%{percentInitial:.1%}",
-            marker_color=[BAR, "#3d7fc4", "#5591cc", "#6fa3d6", "#27ae60"][: len(df)],
+            texttemplate="%{value:,.0f} 件<br>%{percentInitial:.1%}",
+            marker_color=[BAR, "#3d7fc4", "#5591cc", "#6fa3d6", "#88b5df"][: len(df)],
             customdata=df["dropped"],
-            hovertemplate="%{y}<br>到达 %{x:,} 件<br>止步于上一环节 %{customdata:,} 件"
+            hovertemplate="%{y}<br>到达 %{x:,.0f} 件<br>止步于上一环节 %{customdata:,.0f} 件"
             "<extra></extra>",
         )
     )
@@ -481,7 +760,7 @@ def level_shares(df: pd.DataFrame, freq: str, height: int = 320) -> go.Figure:
             marker_color=LEVEL_COLORS[level],
             customdata=part["closed"],
             hovertemplate=f"{name}解决<br>%{{x|{FREQ_HOVER[freq]}}}<br>%{{y:.1f}}%"
-            "(%{customdata:,} 件)<extra></extra>",
+            "(%{customdata:,.0f} 件)<extra></extra>",
         )
     _layout(fig, height, barmode="stack")
     _time_axis(fig, freq)
@@ -489,11 +768,11 @@ def level_shares(df: pd.DataFrame, freq: str, height: int = 320) -> go.Figure:
     return fig
 
 
-STAGE_COLORS = {
-    "stage_accept": "#2c6fbb",
-    "stage_dispatch": "#7fb3e0",
-    "stage_handle": "#e67e22",
-    "stage_feedback": "#27ae60",
+STAGE_COLORS = {  # lifecycle stages: different things, none better or worse
+    "stage_accept": "#1f5f99",
+    "stage_dispatch": "#5aa9d6",
+    "stage_handle": "#5b3f99",
+    "stage_feedback": "#1b8a7a",
 }
 SLA_COLORS = {
     "on_time": "#27ae60",
@@ -535,10 +814,10 @@ def hours_boxes(df: pd.DataFrame, title: str, log: bool = True) -> go.Figure:
         y=names,
         mode="markers",
         name="P90",
-        marker=dict(color=WARN, symbol="diamond"),
+        marker=dict(color="#5b3f99", symbol="diamond"),
         customdata=df[["p50", "n"]].to_numpy(),
         hovertemplate="%{y}<br>中位数 %{customdata[0]:.1f} 小时<br>P90 %{x:.1f} 小时"
-        "<br>%{customdata[1]:,} 件<extra></extra>",
+        "<br>%{customdata[1]:,.0f} 件<extra></extra>",
     )
     fig.add_scatter(
         x=df["p50"],
@@ -590,7 +869,7 @@ def sla_bars(df: pd.DataFrame) -> go.Figure:
             name=SLA_NAMES[state],
             marker_color=colour,
             customdata=df[state],
-            hovertemplate="%{y}<br>" + SLA_NAMES[state] + " %{customdata:,} 件(%{x:.1f}%)"
+            hovertemplate="%{y}<br>" + SLA_NAMES[state] + " %{customdata:,.0f} 件(%{x:.1f}%)"
             "<extra></extra>",
         )
     _layout(fig, max(240, 40 * len(df) + 90), barmode="stack")
@@ -604,7 +883,7 @@ def households_histogram(before: pd.Series, after: pd.Series, height: int = 260)
     top = max(float(before.max()), float(after.max()), 1.0)
     size = max(25.0, round(top / 20 / 25) * 25)
     fig = go.Figure()
-    for values, name, colour in ((before, "调整前", "#9e9e9e"), (after, "调整后", "#c0392b")):
+    for values, name, colour in ((before, "调整前", "#9e9e9e"), (after, "调整后", BAR)):
         fig.add_histogram(
             x=values,
             name=name,
@@ -694,7 +973,30 @@ def area_map(
     return fig
 
 
-TIER_COLORS = {1: "#27ae60", 2: "#2c6fbb", 3: "#e67e22", 4: "#c0392b"}  # 一档 … 四档
+def _unit_outlines(fig: go.Figure, outlines: pd.DataFrame | None) -> None:
+    """Street (thick) and community (thin) outlines and the names of the finest units drawn,
+    as on the page's map; nothing without outlines."""
+    if outlines is None or outlines.empty:
+        return
+    for level in ("community", "street"):  # streets over their communities
+        rows = outlines[outlines["level"] == level]
+        x = [p[0] if p else None for paths in rows["paths"] for r in paths for p in [*r, None]]
+        y = [p[1] if p else None for paths in rows["paths"] for r in paths for p in [*r, None]]
+        colour, width = maps.OUTLINE[level]
+        fig.add_scatter(
+            x=x, y=y, mode="lines", line=dict(color=maps.css(colour), width=width),
+            hoverinfo="skip", showlegend=False,
+        )  # fmt: skip
+    for row in maps.named_units(outlines).itertuples(index=False):
+        fig.add_annotation(
+            x=row.label_lon, y=row.label_lat, text=fmt.chart_text(row.name), showarrow=False,
+            font=dict(size=15, color="#141414"), bgcolor="rgba(255,255,255,0.75)", borderpad=2,
+        )  # fmt: skip
+
+
+# 一档 … 四档 are quarters of a ranking: an order, not a verdict (the last quarter of units
+# scoring 88–92 is not failing), so one hue from dark to light rather than green to red.
+TIER_COLORS = {1: "#08519c", 2: "#3182bd", 3: "#6baed6", 4: "#bdd7e7"}
 
 
 def score_bars(df: pd.DataFrame, size_label: str = "受理量", size_unit: str = "件") -> go.Figure:
@@ -720,112 +1022,13 @@ def score_bars(df: pd.DataFrame, size_label: str = "受理量", size_unit: str =
             ),
             hovertemplate="%{customdata[0]}<br>得分 %{x:.2f}<br>第%{customdata[1]}名 · "
             + tier_name
-            + f"<br>{size_label} %{{customdata[2]:,}} {size_unit}<extra></extra>",
+            + f"<br>{size_label} %{{customdata[2]:,.0f}} {size_unit}<extra></extra>",
         )
     _layout(fig, max(260, 24 * len(df) + 90))
-    low = float(df["score"].min()) if len(df) else 0.0
-    fig.update_xaxes(
-        title="得分", range=[max(0.0, low // 5 * 5 - 5), 100.5], showgrid=True,
-        gridcolor="#eceff1",
-    )  # fmt: skip
+    fig.update_xaxes(title="得分", range=[0, 100.5], showgrid=True, gridcolor="#eceff1")
     names = dict(zip(df["unit_id"], df["name"].map(fmt.chart_text), strict=True))
     fig.update_yaxes(
         title=None, categoryorder="array", categoryarray=order, tickmode="array",
         tickvals=order, ticktext=[names[u] for u in order],
     )  # fmt: skip
     return fig
-
-
-LOCALE = "zh-CN"
-
-
-LOCALE_DEFINITION = {
-    "dictionary": {
-        "Autoscale": "自动缩放",
-        "Box Select": "矩形框选",
-        "Click to enter Colorscale title": "点击输入色阶标题",
-        "Click to enter Plot title": "点击输入图表标题",
-        "Click to enter X axis title": "点击输入 X 轴标题",
-        "Click to enter Y axis title": "点击输入 Y 轴标题",
-        "Compare data on hover": "悬停时比较数据",
-        "Double-click on legend to isolate one trace": "双击图例可只显示该项",
-        "Double-click to zoom back out": "双击恢复原始大小",
-        "Download plot as a png": "下载为 PNG 图片",
-        "Download plot as a PNG": "下载为 PNG 图片",
-        "Download plot": "下载图表",
-        "Edit in Chart Studio": "在 Chart Studio 中编辑",
-        "IE only supports svg.  Changing format to svg.": "IE 仅支持 SVG,已改为 SVG 格式。",
-        "Lasso Select": "套索选择",
-        "Orbital rotation": "轨道旋转",
-        "Pan": "平移",
-        "Produced with Plotly.js": "由 Plotly.js 生成",
-        "Reset": "重置",
-        "Reset axes": "重置坐标轴",
-        "Reset camera to default": "重置视角",
-        "Reset camera to last save": "恢复上次保存的视角",
-        "Reset view": "重置视图",
-        "Reset views": "重置视图",
-        "Show closest data on hover": "悬停时显示最近的数据",
-        "Snapshot succeeded": "图片已生成",
-        "Sorry, there was a problem downloading your snapshot!": "抱歉,下载图片时出现问题!",
-        "Taking snapshot - this may take a few seconds": "正在生成图片,请稍候",
-        "Toggle Spike Lines": "显示或隐藏参考线",
-        "Toggle show closest data on hover": "切换悬停时显示最近数据",
-        "Turntable rotation": "转盘旋转",
-        "Zoom": "缩放",
-        "Zoom in": "放大",
-        "Zoom out": "缩小",
-        "close:": "收盘:",
-        "high:": "最高:",
-        "incoming flow count:": "流入数:",
-        "kde:": "核密度:",
-        "lat:": "纬度:",
-        "lon:": "经度:",
-        "low:": "最低:",
-        "lower fence:": "下边界:",
-        "max:": "最大值:",
-        "mean ± σ:": "平均值 ± σ:",
-        "mean:": "平均值:",
-        "median:": "中位数:",
-        "min:": "最小值:",
-        "new text": "新文本",
-        "open:": "开盘:",
-        "outgoing flow count:": "流出数:",
-        "q1:": "下四分位数:",
-        "q3:": "上四分位数:",
-        "source:": "来源:",
-        "target:": "目标:",
-        "trace": "数据系列",
-        "upper fence:": "上边界:",
-    },
-    "format": {
-        "days": ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"],
-        "shortDays": ["周日", "周一", "周二", "周三", "周四", "周五", "周六"],
-        "months": [f"{m}月" for m in range(1, 13)],
-        "shortMonths": [f"{m}月" for m in range(1, 13)],
-        "date": "%Y-%m-%d",
-        "decimal": ".",
-        "thousands": ",",
-    },
-}
-
-
-def _unit_outlines(fig: go.Figure, outlines: pd.DataFrame | None) -> None:
-    """Street (thick) and community (thin) outlines and the names of the finest units drawn,
-    as on the page's map; nothing without outlines."""
-    if outlines is None or outlines.empty:
-        return
-    for level in ("community", "street"):  # streets over their communities
-        rows = outlines[outlines["level"] == level]
-        x = [p[0] if p else None for paths in rows["paths"] for r in paths for p in [*r, None]]
-        y = [p[1] if p else None for paths in rows["paths"] for r in paths for p in [*r, None]]
-        colour, width = maps.OUTLINE[level]
-        fig.add_scatter(
-            x=x, y=y, mode="lines", line=dict(color=maps.css(colour), width=width),
-            hoverinfo="skip", showlegend=False,
-        )  # fmt: skip
-    for row in maps.named_units(outlines).itertuples(index=False):
-        fig.add_annotation(
-            x=row.label_lon, y=row.label_lat, text=fmt.chart_text(row.name), showarrow=False,
-            font=dict(size=15, color="#141414"), bgcolor="rgba(255,255,255,0.75)", borderpad=2,
-        )  # fmt: skip

@@ -23,7 +23,7 @@ import streamlit as st
 from ibis.backends import BaseBackend
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from analytics import access, closure, heatmap, queries, rankings, response, trends
+from analytics import access, annotations, closure, heatmap, queries, rankings, response, trends
 from analytics.connection import connect, cursor, db_url, duckdb_path, is_duckdb_file
 from analytics.filters import Filters
 from analytics.planning import partition, queueing, scenario, whatif
@@ -199,8 +199,7 @@ def import_history() -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def type_trend(src: Source, f: Filters, freq: str, compare: str | None) -> pd.DataFrame:
-    series = queries.intake_trend(_con(src), f, data_range(src), "event_type", freq, compare)
-    return trends.moving_average(series, freq)
+    return trends.type_trend(_con(src), f, data_range(src), freq, compare)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -407,3 +406,8 @@ def unit_outlines(
     src: Source, street_id: str | None = None, community_id: str | None = None
 ) -> pd.DataFrame:
     return queries.unit_outlines(_con(src), street_id, community_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def calendar_notes(src: Source, f: Filters) -> pd.DataFrame:
+    return annotations.notes(_con(src), f)

@@ -27,6 +27,11 @@ MOVING_HELP = (
 )
 
 UNITS_WITHOUT_EVENTS = "所选单位在统计期内没有事件。"
+PARTIAL_NOTE = (
+    "灰底为不完整周期:统计期或数据只覆盖其中部分日期,件数偏少不代表回落;"
+    "移动平均和异常峰值判断都不使用它们。"
+)
+DATES_NOTE = "竖线与浅紫色带为日期标注(春节假期、区里登记的改革等),悬停标签可看详情。"
 UNITS_WITHOUT_HOUSEHOLDS = (
     "所选单位没有户数数据(网格表未填户数),无法计算每千户事件数,图中改为受理量。"
 )
@@ -76,6 +81,22 @@ def drivers(items: list, names: dict | None = None) -> str:
     return "、".join(f"{(names or {}).get(k, k)}(+{v:,.0f})" for k, v in items) or "—"
 
 
+def grid_titles(src) -> dict[str, str]:
+    """Every grid by id, named in full (``labels.grid_title``): 龙湾街道 新民社区 第6网格."""
+    grids = data.grid_reference(src)
+    return {
+        row.grid_id: labels.grid_title(row.street_name, row.community_name, row.name)
+        for row in grids.itertuples(index=False)
+    }
+
+
+def with_partial(df: pd.DataFrame, freq: str, f, coverage) -> pd.DataFrame:
+    """``df`` (by bucket) with ``partial`` (``trends.partial_buckets``)."""
+    if df is None or df.empty:
+        return df
+    return df.assign(partial=trends.partial_buckets(df["bucket"], freq, f, coverage).to_numpy())
+
+
 def build(
     ctx: Context,
     freq: str = FREQ,
@@ -103,33 +124,38 @@ def build(
         "spikes": partial(data.spikes, src, f, spike_freq),
         "placement": partial(data.placement, src, f),
         "units": partial(data.unit_comparison, src, f, units, freq) if units else None,
+        "notes": partial(data.calendar_notes, src, f),
     }
     data.prefetch(*(call for call in calls.values() if call is not None))
     placement = calls["placement"]()
     names = data.unit_names(src)
+    notes = calls["notes"]()
     judged, found = calls["spikes"]()
+    categories = with_partial(calls["categories"](), freq, f, coverage)
+    compared = with_partial(calls["units"](), freq, f, coverage) if units else None
     sections = [
-        _types(calls["types"](), calls["kpis"](), freq, mode, previous, moving, place),
-        _categories(calls["categories"](), calls["top"](), freq, place),
+        _types(calls["types"](), calls["kpis"](), freq, mode, previous, moving, place, notes),
+        _categories(categories, calls["top"](), freq, place, notes),
         _rising(calls["rising"]() if calls["rising"] else pd.DataFrame(), problem, place),
-        _spikes(judged, found, spike_freq, coverage.first_day, place),
+        _spikes(judged, found, spike_freq, coverage.first_day, place, notes),
     ]
     if not judged.empty:
-        sections.append(_spike_list(found, names, spike_freq, placement, place))
+        sections.append(_spike_list(found, grid_titles(src), spike_freq, placement, place))
     sections.append(
         _units(
-            calls["units"]() if units else None,
+            compared,
             {u: options.get(u, names.get(u, u)) for u in units},
             bool(options),
             freq,
             placement,
             place,
+            notes,
         )
     )
     return Panel(TITLE, tuple(sections))
 
 
-def _types(by_type, kpis, freq, mode, previous, moving, place) -> Section:
+def _types(by_type, kpis, freq, mode, previous, moving, place, notes) -> Section:
     stacked = mode == "stacked"
     window = f"近 {trends.MOVING_WINDOW[freq]} {SPANS[freq]}"
     if stacked:
@@ -145,27 +171,34 @@ def _types(by_type, kpis, freq, mode, previous, moving, place) -> Section:
         时间=by_type["bucket"].dt.date,
         时期=by_type["period"].map(labels.PERIOD_TAG),
         事件类型=by_type["group"].map(lambda g: labels.EVENT_TYPE.get(g, g)),
-    ).rename(columns={"intake": "受理量", "moving_avg": "移动平均"})
+        移动平均=by_type["moving_avg"].round().astype("Int64"),
+        不完整周期=by_type["partial"].map({True: "是", False: ""}),
+    ).rename(columns={"intake": "受理量"})
+    partial_any = bool(by_type["partial"].any()) if not by_type.empty else False
+    chart = None
+    if not by_type.empty:
+        chart = charts.mark_dates(
+            charts.intake_by_type(by_type, freq, stacked, previous, moving), notes, 1300
+        )
     return Section(
         "trend_types",
         f"受理量 · 按事件类型(件/{FREQS[freq]})",
         about,
-        chart=(
-            charts.intake_by_type(by_type, freq, stacked, previous, moving)
-            if not by_type.empty
-            else None
-        ),
+        chart=chart,
         figures=kpi_figures(kpis, "同比", ["intake"]),
+        notes=tuple(
+            n for n, shown in ((PARTIAL_NOTE, partial_any), (DATES_NOTE, not notes.empty)) if shown
+        ),
         name=name,
         download=(
-            Download(table[["时期", "时间", "事件类型", "受理量", "移动平均"]], name)
+            Download(table[["时期", "时间", "事件类型", "受理量", "移动平均", "不完整周期"]], name)
             if not by_type.empty
             else None
         ),
     )
 
 
-def _categories(cats, top, freq, place) -> Section:
+def _categories(cats, top, freq, place, notes) -> Section:
     name = f"业务类别构成_{place}"
     table = cats.assign(时间=cats["bucket"].dt.date).rename(
         columns={"group": "业务类别", "intake": "受理量"}
@@ -174,7 +207,9 @@ def _categories(cats, top, freq, place) -> Section:
         "trend_categories",
         f"业务类别构成(前 8 类,件/{FREQS[freq]})",
         "受理量最多的 8 类,其余合为“其他”",
-        chart=charts.category_area(cats, freq) if not cats.empty else None,
+        chart=charts.mark_dates(charts.category_area(cats, freq), notes, 700)
+        if not cats.empty
+        else None,
         figures=tuple(
             KeyFigure(
                 f"第{i}大类别",
@@ -229,7 +264,7 @@ def _when(bucket, freq: str) -> str:
     return fmt.day(bucket) + ("当周" if freq == "week" else "")
 
 
-def _spikes(judged, found, freq, first_day, place) -> Section:
+def _spikes(judged, found, freq, first_day, place, notes) -> Section:
     per, window = FREQS[freq], trends.SPIKE_WINDOW[freq]
     biggest = found.sort_values(["excess", "bucket"], ascending=[False, True]).head(3)
     figures = ()
@@ -238,7 +273,8 @@ def _spikes(judged, found, freq, first_day, place) -> Section:
             KeyFigure(
                 _when(row.bucket, freq),
                 f"{fmt.count(row.intake)} 件",
-                f"比基线多 {fmt.number(row.excess)} 件;主要类别 {drivers(row.categories[:1])}",
+                f"比基线多 {fmt.count(row.excess)} 件({_rise(row.rise)});"
+                f"主要类别 {drivers(row.categories[:1])}",
                 "bad",
             )
             for row in biggest.itertuples(index=False)
@@ -247,8 +283,11 @@ def _spikes(judged, found, freq, first_day, place) -> Section:
         "trend_spikes",
         f"异常峰值(按{per})",
         f"某{per}受理量高于其前 {window} {per}的中位数 + {trends.SPIKE_K:g} 倍稳健标准差"
-        f"(1.4826 × 中位数绝对偏差),且至少多出 {trends.SPIKE_MIN_EXCESS} 件,即标为异常(红圈)",
-        chart=charts.spike_chart(judged, found, freq) if not judged.empty else None,
+        f"(1.4826 × 中位数绝对偏差),且比中位数至少多 {trends.SPIKE_MIN_RISE:.0%}、"
+        f"至少多 {trends.SPIKE_MIN_EXCESS} 件,即标为异常(红圈);不完整的{per}不参与判断",
+        chart=charts.mark_dates(charts.spike_chart(judged, found, freq), notes, 700)
+        if not judged.empty
+        else None,
         figures=figures,
         empty=(
             f"无法判断异常:每{per}须与其前 {window} {per}比较,数据从 {fmt.day(first_day)} 开始,"
@@ -258,16 +297,34 @@ def _spikes(judged, found, freq, first_day, place) -> Section:
     )
 
 
-def _spike_list(found, names, freq, placement, place) -> Section:
+def _rise(rise) -> str:
+    """A spike's rise on its baseline: +24%, or 基线为 0."""
+    return "基线为 0" if pd.isna(rise) else f"{rise * 100:+.0f}%"
+
+
+def _spike_list(found, grids, freq, placement, place) -> Section:
+    """The spikes, the answer first: when, how much above the baseline, where (the grid
+    that rose most, named in full) and what; the full driver lists in the download."""
     per = FREQS[freq]
+    when = found["bucket"].map(lambda b: _when(b, freq))
     table = pd.DataFrame(
         {
+            "时间": when,
+            "比基线": found["rise"].map(_rise),
+            "主要网格": found["grids"].map(lambda g: drivers(g[:1], grids)),
+            "主要类别": found["categories"].map(lambda c: drivers(c[:2])),
+            "受理量": found["intake"].round().astype(int),
+        }
+    )  # the baseline and the full lists of drivers are in the download
+    full = pd.DataFrame(
+        {
             "时间": found["bucket"].dt.date,
-            "受理量": found["intake"].astype(int),
-            "基线": found["baseline"].round(1),
-            "多出": found["excess"].round(1),
+            "受理量": found["intake"].round().astype(int),
+            "基线": found["baseline"].round().astype(int),
+            "多出": found["excess"].round().astype(int),
+            "比基线": found["rise"].map(_rise),
             "主要类别": found["categories"].map(drivers),
-            "主要网格": found["grids"].map(lambda g: drivers(g, names)),
+            "主要网格": found["grids"].map(lambda g: drivers(g, grids)),
         }
     )
     name = f"异常峰值_{place}"
@@ -277,17 +334,27 @@ def _spike_list(found, names, freq, placement, place) -> Section:
     return Section(
         "trend_spike_list",
         f"异常峰值清单(按{per})",
-        f"主要类别/网格:当{per}比各自前期中位数增加最多的类别和网格" if not found.empty else "",
-        tables=(Table(table, height=min(260, 38 + 35 * len(table))),) if not found.empty else (),
+        f"主要网格/类别:当{per}比各自前期中位数增加最多的网格和类别(下载含前三名)"
+        if not found.empty
+        else "",
+        tables=(
+            Table(
+                table,
+                height=min(260, 38 + 35 * len(table)),
+                formats={"受理量": "localized"},
+            ),
+        )
+        if not found.empty
+        else (),
         notes=notes,
         empty="统计期内没有异常峰值。",
         settled=True,
         name=name,
-        download=Download(table, name) if not found.empty else None,
+        download=Download(full, name) if not found.empty else None,
     )
 
 
-def _units(compared, chosen, any_units, freq, placement, place) -> Section:
+def _units(compared, chosen, any_units, freq, placement, place, dates) -> Section:
     per = FREQS[freq]
     has_events = compared is not None and compared["intake"].sum() > 0
     per_households = has_events and bool(compared["density"].notna().any())
@@ -333,7 +400,11 @@ def _units(compared, chosen, any_units, freq, placement, place) -> Section:
         f"单位对比 · 每千户事件数(件/{per})",
         UNITS_WITHOUT_HOUSEHOLDS if has_events and not per_households else "",
         chart=(
-            charts.unit_lines(compared, chosen, freq, per_households=per_households)
+            charts.mark_dates(
+                charts.unit_lines(compared, chosen, freq, per_households=per_households),
+                dates,
+                1300,
+            )
             if has_events
             else None
         ),

@@ -1,0 +1,160 @@
+"""Charts that do not mislead: red only for worse, bar axes from zero, whole events with
+thousands separators, partial buckets marked, calendar notes drawn as plain text."""
+
+from __future__ import annotations
+
+import colorsys
+from datetime import date
+
+import pandas as pd
+
+from ui import charts
+
+
+def _hue(colour: str) -> tuple[float, float]:
+    r, g, b = (int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    h, _, s = colorsys.rgb_to_hls(r, g, b)
+    return h * 360, s
+
+
+def _warm_or_green(colour: str) -> bool:
+    """Red, orange or green enough to be read as bad or good."""
+    hue, saturation = _hue(colour)
+    return saturation > 0.25 and (hue < 50 or hue > 330 or 80 < hue < 160)
+
+
+def test_series_colours_carry_no_good_or_bad_meaning():
+    palettes = {
+        "event types": list(charts.EVENT_TYPE_COLORS.values()),
+        "categories": charts.CATEGORY_COLORS,
+        "units": charts.UNIT_COLORS,
+        "levels": list(charts.LEVEL_COLORS.values()),
+        "stages": list(charts.STAGE_COLORS.values()),
+        "tiers": list(charts.TIER_COLORS.values()),  # a rank's quarter is not a verdict
+    }
+    for name, colours in palettes.items():
+        assert not [c for c in colours if _warm_or_green(c)], name
+    assert _warm_or_green(charts.WORSE) and _warm_or_green(charts.BETTER)
+
+
+def _trend(freq: str = "week") -> pd.DataFrame:
+    buckets = pd.date_range("2025-12-29", periods=5, freq="W-MON")
+    rows = []
+    for group, base in (("complaint", 1200), ("petition", 300)):
+        for i, bucket in enumerate(buckets):
+            rows.append(
+                {
+                    "bucket": bucket,
+                    "group": group,
+                    "period": "current",
+                    "intake": base // 2 if i in (0, 4) else base + i,
+                    "partial": i in (0, 4),
+                    "moving_avg": None if i in (0, 4) else base + i - 0.5,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_partial_buckets_are_drawn_apart_and_counts_are_whole():
+    df = _trend()
+    stacked = charts.intake_by_type(df, "week", stacked=True, previous=False, moving=True)
+    bars = [t for t in stacked.data if t.type == "bar"]
+    hatched = [t for t in bars if t.marker.pattern.shape == "/"]
+    assert {len(t.x) for t in hatched} == {2} and all(t.marker.opacity < 1 for t in hatched)
+    assert all("不完整周期" in t.hovertemplate for t in hatched)
+    assert [t.showlegend for t in hatched] == [False, False]  # the legend shows whole bars
+    assert any(t.name == charts.PARTIAL for t in stacked.data)  # 不完整周期 in the legend
+    assert len(stacked.layout.shapes) == 2  # a grey band over each partial week
+    moving = next(t for t in stacked.data if t.name == "合计(移动平均)")
+    assert ",.0f" in moving.hovertemplate  # no "6206.5 件"
+    assert stacked.layout.yaxis.tickformat == ",d" and stacked.layout.separators == ".,"
+
+    lines = charts.intake_by_type(df, "week", stacked=False, previous=False, moving=False)
+    main = next(t for t in lines.data if t.name == "投诉")
+    assert pd.isna(main.y[0]) and pd.isna(main.y[4]) and main.y[1] == 1201
+    stub = next(t for t in lines.data if t.name == "投诉(不完整周期)")
+    assert stub.line.dash == "dash" and not pd.isna(stub.y[0]) and pd.isna(stub.y[2])
+
+
+def test_bar_axes_start_at_zero():
+    ranks = pd.DataFrame(
+        {
+            "name": ["甲", "乙"],
+            "rank": [1, 2],
+            "closure_rate": [0.995, 0.977],
+            "on_time_rate": [0.97, 0.95],
+            "closure_rate_change": [0.001, -0.002],
+            "on_time_rate_change": [0.0, 0.01],
+            "intake": [1200, 900],
+        }
+    )
+    assert charts.rate_ranking(ranks, "name").layout.xaxis.range[0] == 0
+    scores = pd.DataFrame(
+        {
+            "unit_id": ["S01", "S02"],
+            "name": ["甲", "乙"],
+            "score": [92.0, 88.0],
+            "rank": [1, 2],
+            "tier": [1, 2],
+            "size": [10, 12],
+        }
+    )
+    assert charts.score_bars(scores).layout.xaxis.range[0] == 0
+
+
+def test_a_fall_is_not_red():
+    rising = pd.DataFrame(
+        {
+            "category": ["噪音扰民", "物业管理"],
+            "intake": [130, 80],
+            "intake_prev": [100, 100],
+            "change": [0.3, -0.2],
+        }
+    )
+    fig = charts.rising_bars(rising)
+    colours = dict(zip(fig.data[0].y, fig.data[0].marker.color, strict=True))
+    assert colours["噪音扰民"] == charts.WORSE and colours["物业管理"] != charts.WORSE
+
+
+def _notes(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"day": d, "end": e, "title": t, "detail": x, "unit_id": None, "kind": k}
+            for d, e, t, x, k in rows
+        ]
+    )
+
+
+def test_notes_are_plain_text_markers_that_do_not_overlap():
+    fig = charts.intake_by_type(_trend(), "week", stacked=True, previous=False, moving=False)
+    notes = _notes(
+        [
+            (
+                date(2026, 1, 5),
+                date(2026, 1, 5),
+                '<a href="http://x">点我</a>',
+                "<b>详情</b>",
+                "note",
+            ),
+            (date(2026, 1, 7), date(2026, 1, 7), "接诉即办改革", "", "note"),
+            (date(2025, 12, 31), date(2026, 1, 6), "春节", "假期", "holiday"),
+        ]
+    )
+    charts.mark_dates(fig, notes, width_px=600)
+    texts = [a.text for a in fig.layout.annotations]
+    assert "<a" not in "".join(texts) and any("&lt;a href" in t for t in texts)
+    assert all("<b>" not in (a.hovertext or "") for a in fig.layout.annotations)
+    assert any("&lt;b&gt;详情" in (a.hovertext or "") for a in fig.layout.annotations)
+    # By day: 春节 (31 Dec) and the 5 January note share the top row, the 7 January label
+    # would overlap the 5 January one on a 600 px chart of five weeks, so it steps down.
+    assert [a.y for a in fig.layout.annotations] == [1.0, 1.0, 0.92]
+    kinds = [s.type for s in fig.layout.shapes]
+    assert kinds.count("line") == 2 and kinds.count("rect") == 1 + 2  # band + partial weeks
+    far = _notes([(date(2030, 1, 1), date(2030, 1, 1), "很久以后", "", "note")])
+    assert not charts.mark_dates(go_copy(fig), far).layout.annotations[3:]
+
+
+def go_copy(fig):
+    import plotly.graph_objects as go
+
+    return go.Figure(fig)
