@@ -492,6 +492,30 @@ def import_history(con: BaseBackend, n: int = 20) -> pd.DataFrame:
     return t.select(columns).order_by(ibis.desc("started_at")).limit(n).to_pandas()
 
 
+def monthly_kpis(
+    con: BaseBackend, f: Filters, coverage: DataRange, keys: tuple[str, ...] = KPI_METRICS
+) -> pd.DataFrame:
+    """The headline figures per calendar month of the period, in one query (the cards' small
+    trend lines): month (its first day) and each metric, a month without events with counts
+    of 0 and rates of NaN. Each month's figures are the metric over the events reported in
+    it, measured at ``as_of`` like the card's. Which months are whole is
+    ``trends.partial_buckets``' to say, as for the trend charts."""
+
+    def by_month(t: Table) -> Table:
+        return t.mutate(month=t.reported_at.truncate("M").cast("date"))
+
+    df = metric_table(con, f, coverage, keys, by=["month"], compare=None, prepare=by_month)
+    df = df.drop(columns=[f"{k}_prev" for k in keys])
+    df["month"] = pd.to_datetime(df["month"])
+    months = pd.date_range(pd.Timestamp(f.start).to_period("M").start_time, f.end, freq="MS")
+    df = pd.DataFrame({"month": months}).merge(df, on="month", how="left")  # months without events
+    for k in keys:
+        if metrics.METRICS[k].unit == "count":
+            df[k] = df[k].fillna(0).astype("int64")
+    df["month"] = df["month"].dt.date
+    return df
+
+
 @dataclass(frozen=True)
 class Freshness:
     """The freshness badge's figures: ``as_of`` (数据截至, the district's; None without

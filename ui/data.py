@@ -23,7 +23,17 @@ import streamlit as st
 from ibis.backends import BaseBackend
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
-from analytics import access, annotations, closure, heatmap, queries, rankings, response, trends
+from analytics import (
+    access,
+    annotations,
+    closure,
+    drilldown,
+    heatmap,
+    queries,
+    rankings,
+    response,
+    trends,
+)
 from analytics.connection import connect, cursor, db_url, duckdb_path, is_duckdb_file
 from analytics.filters import Filters
 from analytics.planning import partition, queueing, scenario, whatif
@@ -200,6 +210,11 @@ def import_history() -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def type_trend(src: Source, f: Filters, freq: str, compare: str | None) -> pd.DataFrame:
     return trends.type_trend(_con(src), f, data_range(src), freq, compare)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def calendar_notes(src: Source, f: Filters) -> pd.DataFrame:
+    return annotations.notes(_con(src), f)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -395,6 +410,33 @@ def worker_ranking(
     )
 
 
+# ---------------------------------------------------------------- 一屏统览: trend lines, drill-down
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def monthly_kpis(src: Source, f: Filters) -> pd.DataFrame:
+    return queries.monthly_kpis(_con(src), f, data_range(src))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def drill_events(
+    src: Source, f: Filters, selection: tuple[tuple[str, object], ...]
+) -> pd.DataFrame:
+    """The first events behind ``selection`` (``drilldown.events``' keywords as pairs), masked."""
+    return drilldown.events(_con(src), f, data_range(src), **dict(selection))
+
+
+def drill_export(
+    src: Source, f: Filters, selection: tuple[tuple[str, object], ...]
+) -> pd.DataFrame:
+    """The events behind ``selection`` for a download, up to ``drilldown.EXPORT_LIMIT``; made
+    on click, so not cached."""
+    require_current(src)
+    return drilldown.events(
+        _con(src), f, data_range(src), limit=drilldown.EXPORT_LIMIT, **dict(selection)
+    )
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def freshness(src: Source) -> queries.Freshness:
     """The freshness badge's figures (数据截至, latest import, events held)."""
@@ -408,6 +450,4 @@ def unit_outlines(
     return queries.unit_outlines(_con(src), street_id, community_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def calendar_notes(src: Source, f: Filters) -> pd.DataFrame:
-    return annotations.notes(_con(src), f)
+# ---------------------------------------------------------------- 赛马比拼: 同比 or 环比

@@ -31,6 +31,11 @@ def metric_values(at: AppTest) -> dict[str, str]:
     return {x.label: x.value for x in at.metric}
 
 
+def period_line(at: AppTest) -> str:
+    """The page's 统计期 caption (the freshness line comes first on every page)."""
+    return next(c.value for c in at.caption if c.value.startswith("统计期"))
+
+
 def test_overview_shows_the_seven_cards_with_hand_checked_values(tiny_db, monkeypatch):
     at = run_app(tiny_db, monkeypatch)
     assert [x.label for x in at.metric] == KPI_LABELS
@@ -43,7 +48,7 @@ def test_overview_shows_the_seven_cards_with_hand_checked_values(tiny_db, monkey
     deltas = {x.label: x.delta for x in at.metric}
     assert deltas["受理量"] == "+133.3%(同比)"
     assert deltas["办结率"] == "-9.5个百分点(同比)"
-    assert "2026年1月1日至10月31日" in at.caption[0].value
+    assert "2026年1月1日至10月31日" in period_line(at)
     assert at.subheader[0].value == "一屏统览 · 测试区"
 
 
@@ -88,7 +93,7 @@ def test_period_presets_and_custom_range(tiny_db, monkeypatch):
     at.date_input(key="f_range").set_value((date(2026, 6, 1), date(2026, 6, 30))).run()
     assert not at.exception
     assert metric_values(at)["受理量"] == "2"
-    assert "2026年6月1日至6月30日" in at.caption[0].value
+    assert "2026年6月1日至6月30日" in period_line(at)
 
 
 def test_month_over_month_and_reset(tiny_db, monkeypatch):
@@ -96,7 +101,7 @@ def test_month_over_month_and_reset(tiny_db, monkeypatch):
     at.radio(key="f_compare").set_value("mom").run()
     assert all("环比" in (x.delta or "环比") for x in at.metric)
     at.multiselect(key="f_boards").set_value(["safety"]).run()
-    at.button[0].click().run()
+    at.sidebar.button[0].click().run()  # 重置筛选 (the cards have 明细 buttons)
     assert not at.exception
     assert metric_values(at)["受理量"] == "7"
 
@@ -104,7 +109,8 @@ def test_month_over_month_and_reset(tiny_db, monkeypatch):
 def test_map_payload_is_aggregated_without_personal_data(tiny_db, monkeypatch):
     at = run_app(tiny_db, monkeypatch)
     (deck,) = decks(at)
-    (layer,) = deck["layers"]
+    layer = deck["layers"][0]  # the grids, under the streets' outlines and names
+    assert [x["id"] for x in deck["layers"]] == ["grids", "outlines", "names"]
     assert layer["@@type"] == "PolygonLayer"
     assert sorted(r["grid_id"] for r in layer["data"]) == ["S01C01G01", "S02C01G01"]
     payload = json.dumps(deck, ensure_ascii=False)

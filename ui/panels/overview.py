@@ -4,12 +4,14 @@ and the backlog's ageing."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 import pandas as pd
 
 from analytics import formats as fmt
-from analytics import labels, metrics, queries
+from analytics import labels, metrics, queries, scales, trends
+from analytics.filters import Filters
 from ui import charts, data, findings, maps
 from ui.context import Context
 from ui.panel import AreaMap, KeyFigure, Panel, Section, Table, kpi_figures, with_change
@@ -29,6 +31,15 @@ def kpis(ctx: Context) -> pd.DataFrame:
     return data.kpis(ctx.src, ctx.filters, ctx.compare)
 
 
+def months(ctx: Context) -> pd.DataFrame:
+    """The headline figures by month (``data.monthly_kpis``), the cards' trend lines, with
+    ``complete``: False for a month the period or the data covers only in part, by the rule
+    that marks the trend chart's partial months (``trends.partial_buckets``)."""
+    df = data.monthly_kpis(ctx.src, ctx.filters)
+    partial = trends.partial_buckets(df["month"], "month", ctx.filters, data.data_range(ctx.src))
+    return df.assign(complete=~partial.to_numpy())
+
+
 def hexagons(ctx: Context) -> bool:
     """Whether the map draws hexagons of the events: the scope has no grid outlines (e.g. a
     311 export). The map's metrics are then ``HEX_MAP_METRICS``."""
@@ -40,9 +51,47 @@ def grid_label(df: pd.DataFrame) -> pd.Series:
     return df["community_name"] + " " + df["name"]
 
 
+PLACE = ("street_id", "community_id", "grid_id")
+
+
+def _with_places(shown: pd.DataFrame, grids: pd.DataFrame) -> pd.DataFrame:
+    """``shown`` carrying each row's grid in ``attrs["places"]`` (street, community and grid
+    ids), so that a selected row can list its events (``drilldown.events``)."""
+    shown.attrs["places"] = grids[list(PLACE)].to_dict("records") if len(grids) else []
+    return shown
+
+
+def row_place(table: pd.DataFrame, row: int) -> dict | None:
+    """The street, community and grid ids of row ``row`` of an alert table (None when the
+    table has no such row)."""
+    places = table.attrs.get("places", [])
+    return places[row] if 0 <= row < len(places) else None
+
+
+def categories_shown(ctx: Context) -> pd.DataFrame:
+    """The hot categories' bars (``data.top_categories``), for telling which one was clicked."""
+    return data.top_categories(ctx.src, ctx.filters, TOP_CATEGORIES, ctx.compare)
+
+
+def clicked_category(top: pd.DataFrame, points) -> str | None:
+    """The category of the first clicked bar: its label as drawn (``fmt.chart_text``) mapped
+    back to the category."""
+    drawn = {fmt.chart_text(c): c for c in top["category"]}
+    for point in points or ():
+        category = drawn.get(point.get("y"))
+        if category is not None:
+            return category
+    return None
+
+
+def narrowed(f: Filters, category: str | None) -> Filters:
+    """``f`` narrowed to one ``category`` (the page's cross-filter), or ``f`` itself."""
+    return replace(f, categories=(category,)) if category else f
+
+
 def worsening_table(worse: pd.DataFrame, comparison: str) -> pd.DataFrame:
     """The grids whose intake rose most (``queries.worsening_grids``) as shown."""
-    return pd.DataFrame(
+    shown = pd.DataFrame(
         {
             "网格": grid_label(worse),
             "每千户事件": worse["density"].map(fmt.number),
@@ -53,11 +102,12 @@ def worsening_table(worse: pd.DataFrame, comparison: str) -> pd.DataFrame:
             ),
         }
     )
+    return _with_places(shown, worse)
 
 
 def overdue_table(late: pd.DataFrame) -> pd.DataFrame:
     """The grids with the most overdue backlog (``queries.overdue_grids``) as shown."""
-    return pd.DataFrame(
+    shown = pd.DataFrame(
         {
             "网格": grid_label(late),
             "超期": late["overdue"].map(fmt.count),
@@ -65,23 +115,28 @@ def overdue_table(late: pd.DataFrame) -> pd.DataFrame:
             "按时办结率": late["on_time_rate"].map(fmt.rate),
         }
     )
+    return _with_places(shown, late)
 
 
-def build(ctx: Context, map_metric: str | None = None) -> Panel:
+def build(ctx: Context, map_metric: str | None = None, category: str | None = None) -> Panel:
     """``map_metric``: what colours the map, one of ``MAP_METRICS`` (or ``HEX_MAP_METRICS``
-    when the map draws hexagons); None is the first of them."""
-    src, f, compare = ctx.src, ctx.filters, ctx.compare
+    when the map draws hexagons); None is the first of them. ``category``: the hot category
+    clicked on the page (cross-filtering): the trend, the map, the alerts and the ageing show
+    only its events; the headline figures and the bars keep the whole selection."""
+    src, whole, compare = ctx.src, ctx.filters, ctx.compare
+    f = narrowed(whole, category)
     coverage = data.data_range(src)
     comparison = labels.COMPARISON.get(compare, "")
-    place = fmt.plain(scope_label(f, src))
+    place = fmt.plain(scope_label(whole, src) + (f" · {category}" if category else ""))
     calls = {
-        "kpis": partial(data.kpis, src, f, compare),
+        "kpis": partial(data.kpis, src, whole, compare),
+        "months": partial(data.monthly_kpis, src, whole),  # the page's cards, made meanwhile
         # Monthly lines read best against the same months a year earlier, whatever the cards use.
         "trend": partial(data.intake_trend, src, f, "event_type", "month", "yoy"),
         "grids": partial(data.grid_metrics, src, f, compare),
         "shapes": partial(data.grid_shapes, src, f),
         "placement": partial(data.placement, src, f),
-        "categories": partial(data.top_categories, src, f, TOP_CATEGORIES, compare),
+        "categories": partial(data.top_categories, src, whole, TOP_CATEGORIES, compare),
         "ageing": partial(data.backlog_ageing, src, f),
     }
     data.prefetch(*calls.values())
@@ -90,14 +145,18 @@ def build(ctx: Context, map_metric: str | None = None) -> Panel:
     style_url = data.settings()[0].map_style_url  # the heatmap page explains an unusable file
     if shapes.empty:  # no grid outlines: hexagons of the events' coordinates
         hexes = data.hex_metrics(src, f, compare)
-        area = _hex_map(hexes, map_metric or next(iter(HEX_MAP_METRICS)), placement, style_url)
+        metric = map_metric or next(iter(HEX_MAP_METRICS))
+        area = _hex_map(hexes, metric, placement, style_url, (src, f, compare))
     else:
-        area = _grid_map(grids, shapes, map_metric or next(iter(MAP_METRICS)), placement, style_url)
+        metric = map_metric or next(iter(MAP_METRICS))
+        area = _grid_map(grids, shapes, metric, placement, style_url, (src, f, compare))
     comparable = queries.comparable(f, compare, coverage)
     return Panel(
         TITLE,
         (
-            _trend(calls["trend"](), kpis, comparison, place),
+            _trend(
+                calls["trend"](), kpis, comparison, place, data.calendar_notes(src, f), f, coverage
+            ),
             area,
             _categories(calls["categories"](), comparison, place),
             _worsening(
@@ -109,44 +168,61 @@ def build(ctx: Context, map_metric: str | None = None) -> Panel:
     )
 
 
-def _trend(trend, kpis, comparison, place) -> Section:
+def _trend(trend, kpis, comparison, place, notes, f, coverage) -> Section:
+    """The monthly lines, the partial months (the period's or the data's ends) marked as such
+    and the calendar's notes (``analytics.annotations``) drawn on them."""
     heading, shown = charts.overview_trend_groups(trend)
+    trend = trend.assign(
+        partial=trends.partial_buckets(trend["bucket"], "month", f, coverage).to_numpy()
+    )
+    chart = None
+    if shown:
+        chart = charts.mark_dates(
+            charts.intake_trend(trend, groups=shown, freq="month"), notes, 500
+        )
     return Section(
         "trend",
         heading,
-        chart=charts.intake_trend(trend, groups=shown, freq="month") if shown else None,
+        chart=chart,
         figures=kpi_figures(kpis, comparison),
         name=f"受理趋势_{place}",
     )
 
 
-def _grid_map(grids, shapes, metric, placement, style_url) -> Section:
+def _map_scale(metric: str, values: pd.Series, district) -> scales.Scale:
+    """The map's colour scale of ``metric``: a volume's breaks from ``district()``'s values
+    (the whole district's, so they do not change with the selected street)."""
+    return scales.for_metric(metric, district()[metric] if scales.is_volume(metric) else values)
+
+
+def _grid_map(grids, shapes, metric, placement, style_url, where) -> Section:
+    src, f, compare = where
     worse_high = MAP_METRICS[metric]
     figures = [KeyFigure("网格数", fmt.count(len(grids)))]
     ranked = grids.dropna(subset=[metric]).sort_values([metric, "grid_id"])
     if not ranked.empty:
-        top = ranked.iloc[-1 if worse_high else 0]
+        top = ranked.iloc[[-1 if worse_high else 0]]
         figures.append(
             KeyFigure(
                 f"{metrics.label(metric)}{'最高' if worse_high else '最低'}",
-                f"{top['community_name']} {top['name']}",
-                fmt.value(metric, top[metric]) + PER.get(metric, ""),
+                maps.grid_titles(top).iloc[0],
+                fmt.value(metric, top[metric].iloc[0]) + PER.get(metric, ""),
                 "bad",
             )
         )
     drawn = grids.merge(shapes, on="grid_id", how="inner")
     note = findings.map_note(placement)
+    scale = _map_scale(
+        metric, grids[metric], partial(data.grid_metrics, src, maps.district(f), compare)
+    )
+    outlines = data.unit_outlines(src, f.street_id, f.community_id)
     return Section(
         "map",
         "网格地图",
         map=AreaMap(
-            deck=lambda: maps.grid_deck(
-                grids, shapes, metric, higher_is_worse=worse_high, style_url=style_url
-            ),
-            figure=lambda: charts.area_map(
-                list(drawn["polygons"]), drawn[metric], metric, worse_high
-            ),
-            legend=maps.legend(grids[metric], metric, higher_is_worse=worse_high),
+            deck=lambda: maps.grid_deck(grids, shapes, metric, scale, outlines, style_url),
+            figure=lambda: charts.area_map(list(drawn["polygons"]), drawn[metric], scale, outlines),
+            legend=maps.scale_legend(scale, drawn[metric]),
         )
         if not grids.empty
         else None,
@@ -156,22 +232,21 @@ def _grid_map(grids, shapes, metric, placement, style_url) -> Section:
     )
 
 
-def _hex_map(hexes, metric, placement, style_url) -> Section:
-    worse_high = HEX_MAP_METRICS[metric]
+def _hex_map(hexes, metric, placement, style_url, where) -> Section:
+    src, f, compare = where
     note = findings.map_note(placement, hexagons=True)
+    scale = _map_scale(
+        metric, hexes[metric], partial(data.hex_metrics, src, maps.district(f), compare)
+    )
     return Section(
         "map",
         "事件分布(无网格边界,按蜂窝格汇总)",
         map=AreaMap(
-            deck=lambda: maps.hex_deck(hexes, metric, worse_high, style_url=style_url),
+            deck=lambda: maps.hex_deck(hexes, metric, scale, style_url=style_url),
             figure=lambda: charts.area_map(
-                [[polygon] for polygon in hexes["polygon"]],
-                hexes[metric],
-                metric,
-                worse_high,
-                "蜂窝格",
+                [[polygon] for polygon in hexes["polygon"]], hexes[metric], scale
             ),
-            legend=maps.legend(hexes[metric], metric, higher_is_worse=worse_high, area="蜂窝格"),
+            legend=maps.scale_legend(scale, hexes[metric]),
         )
         if not hexes.empty
         else None,
