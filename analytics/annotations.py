@@ -8,7 +8,7 @@ text only (``formats.chart_text`` in charts, never Markdown).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 from ibis.backends import BaseBackend
@@ -16,6 +16,8 @@ from ibis.common.exceptions import TableNotFound
 
 from analytics import access
 from analytics.filters import Filters
+from analytics.settings import load as load_settings
+from analytics.settings import local_now
 
 TABLE = "calendar_notes"
 # 正月初一 of each year: the Spring Festival moves with the lunar calendar.
@@ -156,7 +158,7 @@ def add(con, day: date, title: str, detail: str = "", unit_id: str | None = None
             raise ValueError(f"没有编码为 {unit_id} 的街道、社区或网格。")
     con.execute(
         f"INSERT INTO {TABLE} (day, title, detail, unit_id, created_at) VALUES (?, ?, ?, ?, ?)",
-        [day, title, detail, unit_id, datetime.now()],
+        [day, title, detail, unit_id, local_now(load_settings().timezone)],
     )
 
 

@@ -11,6 +11,7 @@ import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -65,6 +66,13 @@ def zone_problem(zone: str, where: str = "") -> str | None:
     except (ZoneInfoNotFoundError, ValueError):
         return f"{where}「{zone}」不是时区名称,应如 Asia/Shanghai、America/New_York。"
     return None
+
+
+def local_now(zone: str) -> datetime:
+    """The wall-clock time in the district's ``zone``, without a zone, as every time in the
+    database is stored (events, imports, notes): a UTC server's ``datetime.now()`` is eight
+    hours behind Beijing, and the freshness line would say an import ran in the night."""
+    return datetime.now(ZoneInfo(zone)).replace(tzinfo=None)
 
 
 def settings_path() -> Path:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +70,7 @@ from analytics.ingest.values import (
 )
 from analytics.masking import MASKERS, mask_frame
 from analytics.schema import EVENT_TIMESTAMPS, OTHER, PERSONAL_COLUMNS
-from analytics.settings import SettingsError, zone_problem
+from analytics.settings import SettingsError, local_now, zone_problem
 from analytics.settings import load as load_settings
 from analytics.store import writing
 
@@ -364,7 +363,7 @@ def import_events(
         state.reject(pd.Series(why.notna().to_numpy()), "{}", pd.Series(why.to_numpy()))
     state.reject(pd.Series(too_wide), f"列数多于表头的 {width} 列(可能含未加引号的逗号)")
 
-    started = datetime.now()
+    started = local_now(zone)
     report("校验", 0.2)
     notes: list[str] = []
     with writing(duckdb_path(url), commit=not dry_run) as con:
@@ -414,6 +413,7 @@ def import_events(
             name=name,
             sha256=sha256,
             started=started,
+            zone=zone,
             raw_of=lambda bad: kept_text.loc[np.flatnonzero(bad)],
             blank_rows=int(blank.sum()),
             created=created,

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +44,8 @@ from analytics.ingest.units import (
     unit_name,
 )
 from analytics.ingest.values import parse_numbers, vocabulary
+from analytics.settings import load as load_settings
+from analytics.settings import local_now
 from analytics.store import writing
 
 KINDS = {"grids": "网格边界", "buildings": "楼栋", "workers": "网格员"}
@@ -118,7 +119,8 @@ def import_reference(
         geometries = None
     source_row = np.arange(1, len(blank) + 1)[~blank]  # 1-based data rows, blank ones skipped
     state = Rows(raw, source_row, pd.Series(None, index=raw.index, dtype=object))
-    started = datetime.now()
+    zone = load_settings().timezone  # the imports table's times are the district's
+    started = local_now(zone)
     report("校验", 0.3)
     with writing(duckdb_path(url), commit=not dry_run) as con:
         created = 0
@@ -142,6 +144,7 @@ def import_reference(
             name=name,
             sha256=sha256,
             started=started,
+            zone=zone,
             raw_of=lambda bad: rows_text[bad],
             blank_rows=int(blank.sum()),
             created=created,

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics.masking import mask_text
+from analytics.settings import local_now
 
 
 @dataclass
@@ -148,6 +149,7 @@ def finish(
     name: str,
     sha256: str,
     started: datetime,
+    zone: str,
     raw_of: Callable[[np.ndarray], pd.Series],
     blank_rows: int,
     created: int,
@@ -156,8 +158,8 @@ def finish(
     """The end of every import (events, grids, buildings, workers): duplicates within the
     file settled, the accepted rows of ``frame`` (the table's columns, keyed by the first)
     upserted into table ``kind``, the quarantined rows (their raw text from ``raw_of(mask)``)
-    and the ``imports`` row written; rows_read = accepted + updated + unchanged + quarantined.
-    """
+    and the ``imports`` row written, its times on the district's clock (``zone``);
+    rows_read = accepted + updated + unchanged + quarantined."""
     key = frame.columns[0]
     exact = _settle_duplicates(state, frame, key, label)
     ok = state.reason.isna()
@@ -195,7 +197,7 @@ def finish(
                result.rows_unchanged, result.rows_quarantined]  # fmt: skip
     con.execute(
         "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [result.import_id, kind, name, sha256, *figures, started, datetime.now()],
+        [result.import_id, kind, name, sha256, *figures, started, local_now(zone)],
     )
     stored = con.execute(
         "SELECT rows_read, rows_accepted, rows_updated, rows_unchanged, rows_quarantined "

@@ -469,3 +469,21 @@ def test_messy_canonical_export(db, tmp_path):
     c2 = query(db, "SELECT * FROM events WHERE event_id = 'C2'").iloc[0]
     assert (c2["channel"], c2["event_type"], c2["handling_type"]) == ("app", "hazard", "immediate")
     assert (c2["street_id"], c2["community_id"], c2["board"]) == ("S01", "S01C01", "safety")
+
+
+def test_an_import_is_stamped_on_the_districts_clock(db, tmp_path):
+    """The freshness line shows when the last import ran: on the district's clock, like every
+    time in the file, not the server's (a UTC server is eight hours behind Beijing). A zone
+    fourteen hours ahead of UTC tells the two apart on any server."""
+    from analytics.settings import local_now
+
+    src = tmp_path / "工单.csv"
+    write(src, [HEADER, *hotline_rows()])
+    zone = "Pacific/Kiritimati"
+    before = local_now(zone)
+    import_events(src, preset="hotline", db=db, timezone=zone)
+    after = local_now(zone)
+    row = query(db, "SELECT started_at, finished_at FROM imports ORDER BY started_at DESC LIMIT 1")
+    started, finished = row["started_at"][0], row["finished_at"][0]
+    slack = pd.Timedelta(seconds=1)  # stored to the microsecond, compared as wall-clock times
+    assert before - slack <= started <= finished <= after + slack
