@@ -33,6 +33,8 @@ from analytics.schema import (
     SATISFACTION,
     create_schema,
 )
+from analytics.settings import load as load_settings
+from analytics.settings import local_now
 
 START = np.datetime64("2023-11-01T00:00:00", "s")
 END = np.datetime64("2026-10-31T23:59:59", "s")
@@ -729,9 +731,14 @@ def _lifecycle(
     }
 
 
+def _now() -> datetime:
+    """The district's wall-clock time, as imports are stamped (``settings.local_now``)."""
+    return local_now(load_settings().timezone)
+
+
 def _import_row(kind: str, seed: int, events: int, rows: int, started: datetime) -> tuple:
     return (f"demo-{kind}", kind, f"demo(seed={seed}, events={events})", None, rows, rows, 0, 0, 0,
-            started, datetime.now())  # fmt: skip
+            started, _now())  # fmt: skip
 
 
 def _write_events(
@@ -801,7 +808,7 @@ def _build_demo(db_path, events: int, seed: int, progress) -> dict:
         stale.unlink(missing_ok=True)
 
     report("生成区划、网格与楼栋", 0.0)
-    started = datetime.now()
+    started = _now()
     district = build_district(np.random.default_rng([seed, 0]))
     workers = _build_workers(np.random.default_rng([seed, 1]), district)
     grids = district.grids.copy()
@@ -835,7 +842,7 @@ def _build_demo(db_path, events: int, seed: int, progress) -> dict:
             for kind in ("grids", "buildings", "workers")
         ]
         report("生成事件", 0.05)
-        events_started = datetime.now()
+        events_started = _now()
         written = _write_events(con, model, events, seed, report)
         bookkeeping.append(_import_row("events", seed, events, written, events_started))
         con.executemany("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", bookkeeping)
