@@ -357,8 +357,14 @@ def test_admin_pages_exist_for_admins_only(tiny_db, tmp_path, monkeypatch, admin
     _add(admin_file, tiny_db, "s1@x.org", "street", "S01")
     _add(admin_file, tiny_db, "root@x.org", "admin")
     at = _app(tiny_db, tmp_path, monkeypatch, "s1@x.org").run()
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("pages/users.py")  # not in a street account's navigation at all
+    # Registered for everyone (a link must not end in Streamlit's English "Page not found")
+    # but refused: no account list, a Chinese refusal, and the attempt in the audit log.
+    at.switch_page("pages/users.py").run()
+    assert not at.exception
+    assert not at.dataframe
+    assert any("无权访问" in e.value for e in at.error)
+    denied = _log(admin_file).query("action == 'denied'")
+    assert denied["page"].eq("users").any()
     at = _app(tiny_db, tmp_path, monkeypatch, "root@x.org").run()
     assert not at.exception
     at.switch_page("pages/users.py").run()
