@@ -1,16 +1,57 @@
 """网格调整推演: the what-if panel (``ui.panels.whatif``) with its controls: the unit, how to
-re-draw it (or hand edits kept in the session), then both maps side by side and the
-comparison, households and back-test in three columns, and the plan's exports."""
+re-draw it (or hand edits kept in the session), then both maps beside the comparison table
+(the answer, on the first screen), the headline figures, households and back-test, and the
+plan's exports.
+
+In presentation mode the first screen only: the maps (as tall as the projector allows), the
+comparison and the figures; households, back-test and exports stay for normal mode (one
+small-print line says so)."""
+
+from dataclasses import replace
 
 import streamlit as st
 
 from analytics import formats as fmt
 from analytics.planning import partition
-from ui import auth, data, downloads, layout
+from ui import auth, data, downloads, layout, maps, presentation
 from ui.context import current
 from ui.panels import whatif
 
+LEFT_OUT = "演示模式只显示首屏:每格户数分布、模型可信度(回测)和导出方案见常规模式。"
+
+
+class Heights:
+    """The maps' height in px: in presentation mode as tall as lets the figure cards under
+    them end at the foot of a 1920×1080 projector (the comparison table beside the maps is
+    shorter); else as the page always had it. Measured in presentation mode (18 px text,
+    18 px gaps between elements)."""
+
+    NORMAL = 430
+    SCREEN = 1080
+    TOP = 180  # the slim top bar, the title, the hidden controls' gap, the maps' titles
+    CAPTION = 25  # one line of a map's caption (small print) at 18 px text
+    LEGEND = 42  # the maps' shared legend line (24) with its gap above (18)
+    CARDS = 187  # the row of figure cards (169) with its gap above (18)
+    LINE = 43  # the small print saying what is left out (25) with its gap above (18)
+    FOOT = 12  # the page's bottom padding, and rounding
+    CAPTION_EMS = 36  # a map column (612 px) holds 38 wide characters of 15.75 px: a margin
+
+    def __init__(self, present: bool, captions: list[str]) -> None:
+        lines = max((caption_lines(c, self.CAPTION_EMS) for c in captions), default=0)
+        top = self.TOP + lines * self.CAPTION + (18 if lines else 0)
+        rest = self.LEGEND + self.CARDS + self.LINE + self.FOOT
+        self.map = self.SCREEN - top - rest if present else self.NORMAL
+
+
+def caption_lines(text: str, ems: int) -> int:
+    """How many lines ``text`` takes where a line holds ``ems`` wide (CJK) characters; a
+    narrow (ASCII) one counts half."""
+    width = sum(0.5 if ord(c) < 128 else 1 for c in text)
+    return -(-int(width * 2) // (ems * 2)) if text else 0
+
+
 ctx = current()
+present = presentation.active()
 units = whatif.units(ctx)
 choices = list(units)
 default = whatif.default_unit(ctx)
@@ -73,11 +114,12 @@ elif mode == "ceiling":
         step=10,
         key="wi_ceiling",
     )
-    value_col.caption(
-        f"按各楼栋近一年的事件量均衡划分:事件多的片区网格小、事件少的片区网格大,"
-        f"每个社区的网格平均每月约 {fmt.count(value * partition.CEILING_FILL)} 件"
-        f"(上限的 {fmt.rate(partition.CEILING_FILL, 0)}),留出余量。"
-    )
+    if not present:  # a projector reads the ceiling in the plan map's caption
+        value_col.caption(
+            f"按各楼栋近一年的事件量均衡划分:事件多的片区网格小、事件少的片区网格大,"
+            f"每个社区的网格平均每月约 {fmt.count(value * partition.CEILING_FILL)} 件"
+            f"(上限的 {fmt.rate(partition.CEILING_FILL, 0)}),留出余量。"
+        )
 least_change = least_col.toggle(
     "尽量少改动",
     key="wi_least",
@@ -122,7 +164,7 @@ if mode == "edit":
         if st.button("撤销全部", key="wi_undo"):
             st.session_state[edits_key] = []
             st.rerun()
-    if edits:
+    if edits and not present:  # a projector reads the edits in the plan map's caption
         st.caption(
             fmt.plain(
                 f"已做调整:{whatif.edits_line(edits)}"
@@ -131,19 +173,26 @@ if mode == "edit":
         )
 
 panel = whatif.panel(ctx, result)
-after = panel["wi_map_after"]
-layout.cards(after.figures)  # the headline: each figure after the change, with its value before
+before, after = panel["wi_map_before"], panel["wi_map_after"]
+size = Heights(present, [before.caption, after.caption])
 
-left, right = st.columns(2, gap="medium")
-with left:
-    layout.show(panel["wi_map_before"], height=420)
-with right:
-    layout.show(after, height=420, figures="none")
-
-# The comparison table shows every figure: the others' key figures are for the slides.
-table_col, hist_col, model_col = st.columns([1.2, 1.2, 1.2], gap="medium")
+# The answer first: both maps and the comparison table on one screen, the maps' shared
+# legend once under them; then each figure after the change with its value before.
+map_before, map_after, table_col = st.columns([1, 1, 0.95], gap="medium")
+for col, section in ((map_before, before), (map_after, after)):
+    with col:
+        unlabelled = replace(section, map=replace(section.map, legend=[]))
+        layout.show(unlabelled, height=size.map, figures="none")
 with table_col:
     layout.show(panel["wi_compare"])
+st.html(maps.legend_html(after.map.legend))
+layout.cards(after.figures)
+if present:  # the first screen only on a projector: nothing below its foot
+    st.caption(LEFT_OUT)
+    st.stop()
+
+# The comparison table shows every figure: the others' key figures are for the slides.
+hist_col, model_col = st.columns(2, gap="medium")
 with hist_col:
     layout.show(panel["wi_hist"], figures="none")
 with model_col:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from analytics import scales
 from tests.conftest import query
 
 # ---------------------------------------------------------------- the page
@@ -25,6 +26,18 @@ def test_whatif_page_and_its_controls(demo_db, monkeypatch):
     assert len(decks[0]["layers"][0]["data"]) >= grids_before
     for key in ("reporter_name", "reporter_phone", "address"):
         assert key not in json.dumps(decks)
+    # Both maps on one scale around the target, with the unit's outlines and names, and the
+    # shared legend once under them; a plan whose households spread less looks calmer.
+    assert [[x["id"] for x in d["layers"]] for d in decks] == [["plan", "outlines", "names"]] * 2
+    legends = [h.proto.body for h in at.get("html") if "比目标少" in h.proto.body]
+    assert len(legends) == 1
+    on_target = [
+        sum(p["fill"][:3] == list(scales.BELOW_ON_ABOVE[2]) for p in d["layers"][0]["data"])
+        / len(d["layers"][0]["data"])
+        for d in decks
+    ]
+    cv = [float(table.loc["户数变异系数", side].rstrip("%")) for side in ("调整前", "调整后")]
+    assert (cv[1] < cv[0]) == (on_target[1] > on_target[0])
 
     at.slider(key="wi_households").set_value(300).run()
     assert not at.exception
@@ -85,3 +98,67 @@ def test_whatif_page_explains_a_merge_of_grids_that_do_not_touch(demo_db, monkey
     assert at.error and "社区" in at.error[0].value
     at.run()  # the failed edit was dropped: the page recovers
     assert not at.error and not at.exception
+
+
+# ---------------------------------------------------------------- on a projector
+
+
+def page_names(*names: str) -> dict:
+    """The page's classes and functions called ``names``, without running the page."""
+    import ast
+    from pathlib import Path
+
+    page = "pages/whatif.py"
+    source = Path(__file__).resolve().parents[2].joinpath(page).read_text(encoding="utf-8")
+    nodes = [n for n in ast.parse(source).body if getattr(n, "name", None) in names]
+    space: dict = {}
+    exec(compile(ast.Module(nodes, []), page, "exec"), space)
+    return space
+
+
+def test_caption_lines_counts_wide_and_narrow_characters():
+    lines = page_names("caption_lines")["caption_lines"]
+    assert lines("", 36) == 0
+    assert lines("按" * 36, 36) == 1 and lines("按" * 37, 36) == 2
+    assert lines("1" * 72, 36) == 1 and lines("1" * 73, 36) == 2  # narrow: half as wide
+    assert lines("按每格 433 户重新划分:100% 的网格与目标相差 10% 以内", 36) == 1
+
+
+def test_a_projector_shows_the_maps_comparison_and_figures_on_one_screen(demo_db, monkeypatch):
+    import streamlit as st
+
+    from tests.apptest import app_test
+
+    space = page_names("Heights", "caption_lines")
+    Heights = space["Heights"]  # noqa: N806
+    drawn = []  # the maps' heights, as the page asks Streamlit for them
+    pydeck_chart = st.pydeck_chart
+
+    def recorded(*args, height=None, **kwargs):
+        drawn.append(height)
+        return pydeck_chart(*args, height=height, **kwargs)
+
+    monkeypatch.setattr(st, "pydeck_chart", recorded)
+    monkeypatch.setenv("GOV_DB", str(demo_db))
+    at = app_test()
+    at.query_params = {"present": "1"}
+    at.run()
+    at.switch_page("pages/whatif.py")
+    drawn.clear()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    headings = [x.value for x in at.markdown if x.value.startswith("**")]
+    assert [h.split(" · ")[0] for h in headings] == ["**调整前", "**调整后", "**调整前后对比"]
+    assert len(at.metric) == 5  # the figures stay, large
+    assert not at.main.get("download_button")  # 导出方案 is for normal mode
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("演示模式只显示首屏:每格户数分布、模型可信度") for c in captions)
+    maps = [c for c in captions if "的网格与目标相差 10% 以内" in c]
+    assert len(maps) == 2
+    size = Heights(True, maps)
+    assert drawn == [size.map, size.map] and size.map > Heights.NORMAL  # the screen used
+    # the cards and the small print end at the screen's foot with one-line map captions
+    bottom = Heights.TOP + Heights.CAPTION + 18 + size.map + Heights.LEGEND + Heights.CARDS
+    assert bottom + Heights.LINE == Heights.SCREEN - Heights.FOOT
+    assert Heights(False, maps).map == Heights.NORMAL  # normal mode as it was
+    assert Heights(True, ["按" * 60]).map == size.map - Heights.CAPTION  # a caption wraps

@@ -14,7 +14,7 @@ import json
 
 import pandas as pd
 
-from analytics import access, labels
+from analytics import access, labels, scales
 from analytics import formats as fmt
 from analytics.planning import partition, queueing, scenario, whatif
 from ui import charts, data, maps
@@ -194,7 +194,7 @@ def panel(ctx: Context, done: scenario.Result) -> Panel:
     return Panel(
         TITLE,
         (
-            *_maps(done, name, settings.map_style_url),
+            *_maps(ctx, done, name, settings.map_style_url),
             _comparison(done, name, settings.cost_per_worker_year),
             _households(done, name),
             _backtest(done, name),
@@ -222,40 +222,85 @@ def _rings(geometry: pd.Series) -> list[list]:
     return rings
 
 
-def _maps(done: scenario.Result, name: str, style_url: str) -> tuple[Section, Section]:
-    """Today's grids and the plan, coloured by households on the classes of both sides (so
-    before and after read alike)."""
-    before, after = done.before.grids, done.after.grids
-    both_sides = pd.concat([before["households"], after["households"]], ignore_index=True)
-    breaks = maps.class_breaks(both_sides)
-    legend = [("", "每格户数:"), *maps.legend(both_sides, "intake")]
-    # For the still maps the other side's grids set the classes without being drawn: they
-    # come with no outline.
-    today_rings = _rings(done.today.grids["geometry"]) + [[] for _ in range(len(after))]
-    plan_rings = [[] for _ in range(len(before))] + _rings(done.plan.grids["geometry"])
+def target_households(done: scenario.Result) -> tuple[float, str]:
+    """What the maps measure each grid against: the households per grid asked for, else the
+    plan's average (households over its grids), with the word the legend uses for it."""
+    if done.scenario.households_per_grid:
+        return float(done.scenario.households_per_grid), "目标"
+    households = float(done.after.grids["households"].sum())
+    return float(round(households / max(len(done.after.grids), 1))), "平均"
 
-    def area_map(figures: pd.DataFrame, plan: partition.Plan, rings: list[list]) -> AreaMap:
+
+def grid_titles(ctx: Context, figures: pd.DataFrame, names: dict[str, str]) -> list[str]:
+    """Each grid of ``figures`` named in full (street community grid); a new grid of the plan
+    by its number: 龙湾街道 桂花社区 新网格 S01C01-N1."""
+    units = data.org_units(ctx.src).set_index("unit_id")
+    unit_name, parent = units["name"].to_dict(), units["parent_id"].to_dict()
+    return [
+        labels.grid_title(
+            unit_name.get(parent.get(c)), unit_name.get(c), names.get(g, f"新网格 {g}")
+        )
+        for g, c in zip(figures["grid_id"], figures["community_id"], strict=True)
+    ]
+
+
+def outlines(ctx: Context, found: whatif.Scope) -> pd.DataFrame:
+    """The outlines of the unit re-drawn and its parts (``data.unit_outlines``)."""
+    if found.level == "street":
+        return data.unit_outlines(ctx.src, found.unit_id, None)
+    if found.level == "community":
+        return data.unit_outlines(ctx.src, None, found.unit_id)
+    return data.unit_outlines(ctx.src, None, None)
+
+
+def _maps(
+    ctx: Context, done: scenario.Result, name: str, style_url: str
+) -> tuple[Section, Section]:
+    """Today's grids and the plan, coloured by how far each grid's households are from the
+    target on one diverging scale (so before and after read alike, and a plan that evens
+    the grids out looks calmer), with the unit's outlines and names."""
+    before, after = done.before.grids, done.after.grids
+    target, reference = target_households(done)
+    scale = scales.deviation(target, "每格户数", reference)
+    units = outlines(ctx, done.scope)
+    names = dict(zip(done.scope.grids["grid_id"], done.scope.grids["name"], strict=True))
+
+    def area_map(figures: pd.DataFrame, plan: partition.Plan) -> AreaMap:
+        gaps = figures["households"] / target - 1
         return AreaMap(
-            deck=lambda: maps.plan_deck(figures, plan.grids["geometry"], breaks, style_url),
-            figure=lambda: charts.area_map(rings, both_sides, "intake").update_layout(
-                legend_title_text="每格户数"
+            deck=lambda: maps.plan_deck(
+                figures,
+                plan.grids["geometry"],
+                grid_titles(ctx, figures, names),
+                target,
+                scale,
+                units,
+                style_url,
+                reference,
             ),
-            legend=legend,
+            figure=lambda: charts.area_map(_rings(plan.grids["geometry"]), gaps, scale, units),
+            legend=maps.scale_legend(scale, gaps),
         )
 
+    share = {
+        side: float(((outcome.grids["households"] / target - 1).abs() <= 0.10).mean())
+        for side, outcome in (("before", done.before), ("after", done.after))
+    }
+    on_target = f"{fmt.rate(share['before'], 0)} 的网格与{reference}相差 10% 以内"
     return (
         Section(
             "wi_map_before",
             f"调整前 · {fmt.count(done.before.totals['grids'])} 个网格",
-            f"{name}现有网格,颜色为每格户数",
-            map=area_map(before, done.today, today_rings),
+            f"{name}现有网格:{on_target}",
+            map=area_map(before, done.today),
             name=f"调整前网格_{name}",
         ),
         Section(
             "wi_map_after",
             f"调整后 · {fmt.count(done.after.totals['grids'])} 个网格",
-            f"{describe(done.scenario)},与调整前同一色阶",
-            map=area_map(after, done.plan, plan_rings),
+            f"{describe(done.scenario)}:{fmt.rate(share['after'], 0)} 的网格与{reference}"
+            "相差 10% 以内,与调整前同一色阶",
+            map=area_map(after, done.plan),
             figures=tuple(_change(done, key) for key in HEADLINE),
             name=f"调整后网格_{name}",
         ),
