@@ -47,3 +47,65 @@ def test_closure_page_drills_down_with_the_sidebar(demo_db, monkeypatch):
     assert not at.exception
     [categories] = [d.value for d in at.dataframe if "受理量" in d.value.columns]
     assert "办结率环比" in categories.columns
+
+
+# ---------------------------------------------------------------- on a projector
+
+
+def page_class(page: str, name: str) -> type:
+    """Class ``name`` of a page script, without running the page (importing it would)."""
+    import ast
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2].joinpath(page).read_text(encoding="utf-8")
+    [node] = [n for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name == name]
+    space: dict = {}
+    exec(compile(ast.Module([node], []), page, "exec"), space)
+    return space[name]
+
+
+def present_page(db, monkeypatch) -> AppTest:
+    """The page opened from a presentation-mode link."""
+    from tests.apptest import app_test
+
+    monkeypatch.setenv("GOV_DB", str(db))
+    at = app_test()
+    at.query_params = {"present": "1"}
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_a_projector_shows_the_first_two_rows_sized_to_the_screen(demo_db, monkeypatch):
+    import json
+
+    Heights = page_class(PAGE, "Heights")  # noqa: N806
+
+    at = present_page(demo_db, monkeypatch)
+    headings = [x.value.replace("\\", "") for x in at.markdown if x.value.startswith("**")]
+    assert headings[0] == "**各街道办结率与按时办结率**"
+    assert headings[1].startswith("**超期未办结清单")
+    assert headings[2:] == ["**各业务类别办结率**", "**积压账龄(件)**"]  # nothing after them
+    assert not [c for c in at.caption if c.value.startswith("口径:")]  # nothing after
+    assert not [c for c in at.caption if "左侧" in c.value]  # no sidebar to point at
+    assert not at.dataframe  # the tables are legible HTML
+    heights = {
+        key: json.loads(chart.proto.spec)["layout"]["height"]
+        for chart in at.get("plotly_chart")
+        for key in ("closure_units", "closure_ageing")
+        if key in chart.proto.id
+    }
+    size = Heights(units_caption=True, units_notes=0)  # 排名按办结率; the streets need no note
+    assert heights == {"closure_units": size.units, "closure_ageing": size.ageing}
+    # the rows end together at the screen's foot, whatever the constants are tuned to
+    for notes in (0, 1, 2):  # the unplaced events' note takes from the second row
+        size = Heights(units_caption=True, units_notes=notes)
+        assert (
+            Heights.TOP + size.first_row + Heights.GAP + size.second_row
+            == Heights.SCREEN - Heights.FOOT
+        )
+        assert size.units == Heights(units_caption=True, units_notes=0).units
+        assert size.overdue + Heights.HEADING + Heights.MORE == size.first_row
+        assert size.categories + Heights.HEADING + Heights.MORE == size.second_row

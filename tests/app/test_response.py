@@ -80,3 +80,50 @@ def test_response_page_and_its_controls(demo_db, monkeypatch):
     at.selectbox(key="resp_window").select(90).run()
     assert not at.exception
     assert "2026年3月3日至5月31日" in " ".join(c.value for c in at.caption)
+
+
+def page_class(page: str, name: str) -> type:
+    """Class ``name`` of a page script, without running the page (importing it would)."""
+    import ast
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parents[2].joinpath(page).read_text(encoding="utf-8")
+    [node] = [n for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name == name]
+    space: dict = {}
+    exec(compile(ast.Module([node], []), page, "exec"), space)
+    return space[name]
+
+
+def test_a_projector_fits_the_charts_above_the_findings(demo_db, monkeypatch):
+    import json
+
+    from tests.apptest import app_test
+
+    Heights = page_class(PAGE, "Heights")  # noqa: N806
+
+    monkeypatch.setenv("GOV_DB", str(demo_db))
+    at = app_test()
+    at.query_params = {"present": "1"}
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    heights = {
+        key: json.loads(chart.proto.spec)["layout"]["height"]
+        for chart in at.get("plotly_chart")
+        for key in ("resp_dist", "resp_stages", "resp_sla")
+        if key in chart.proto.id
+    }
+    size = Heights(present=True)
+    assert heights == {"resp_dist": size.durations, "resp_sla": size.sla}  # no stages
+    assert Heights(present=False).durations is None and Heights(present=False).sla is None
+    headings = [x.value.replace("\\", "") for x in at.markdown if x.value.startswith("**")]
+    assert headings[1:] == ["**承诺时限达成 · 按办理类型**", "**前后对比 · 改进是否真实**"]
+    verdicts = [x.value for x in at.markdown if x.value.startswith("- **")]
+    assert len(verdicts) == 2  # the findings stay: they answer 改进是否真实
+    assert not [c for c in at.caption if "左侧" in c.value]  # no sidebar to point at
+    # each column ends at the screen's foot, whatever the constants are tuned to
+    left = Heights.HEADING + Heights.CAPTION + size.durations + Heights.LONG_FIGURES
+    right = Heights.HEADING + Heights.CAPTION + size.sla + Heights.FIGURES
+    right += Heights.GAP + Heights.COMPARISON
+    assert Heights.TOP + left == Heights.TOP + right == Heights.SCREEN - Heights.FOOT
