@@ -124,7 +124,6 @@ with top:
     layout.title(panel, scope_label(ctx.filters, ctx.src))
     st.caption(period_caption(ctx.filters, ctx.compare, data.data_range(ctx.src)))
     kpis, months = overview.kpis(ctx), overview.months(ctx)
-    whole = months[months["complete"]]
     comparison = labels.COMPARISON.get(ctx.compare, "")
     if interactive:
         st.html(DRILL_STYLE)
@@ -136,8 +135,8 @@ with top:
             row.previous,
             row.change,
             comparison,
-            trend=whole[row.metric].tolist(),
-            partial=len(whole) < len(months),
+            trend=overview.trend_line(months, row.metric),
+            partial=not months["complete"].all(),
         )
         if interactive and row.metric in drilldown.METRIC_CONDITION:
             col.button(

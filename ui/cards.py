@@ -25,9 +25,13 @@ STYLE = f"""<style>
 [data-testid="stMetricChart"] svg {{transform: scaleY({SPARKLINE_PX / 56:.2f});
   transform-origin: top left;}}
 </style>"""
-# Each month is measured at the data's last day, like the card: recent months have had less
-# time to close their events, which the note says rather than hides.
-TREND_NOTE = "小图为各整月的走势(按上报月份,均截至数据日计算,近几个月的事件办理时间较短)"
+# Each month is measured at the data's last day, like the card; figures that wait for events
+# to be closed leave out the latest month (ui.panels.overview.SETTLING), which the note says.
+SETTLING_DAYS = 30
+TREND_NOTE = (
+    "小图为各整月的走势(按上报月份,截至数据日计算;办结率、积压等需要办理时间的指标"
+    f"不画结束不满 {SETTLING_DAYS} 天的月份)"
+)
 PARTIAL_NOTE = "首尾不满一个月的月份不画,免得看似下降"
 
 

@@ -105,3 +105,26 @@ def test_the_cards_months_are_whole_by_the_trend_charts_rule(tiny_db, monkeypatc
     assert months["month"].tolist() == [date(2026, m, 1) for m in range(2, 11)]
     assert months["complete"].tolist() == [False, *[True] * 7, False]
     assert months["intake"].tolist() == [0, 2, 0, 0, 2, 0, 0, 1, 2]
+
+
+def test_figures_that_wait_for_closure_leave_out_the_latest_month(tiny_db, monkeypatch):
+    """The tiny data ends on 10-31: 受理量's line keeps every whole month, 办结率's also drops
+    the months that ended fewer than SETTLING_DAYS before the data's last moment."""
+    monkeypatch.setenv("GOV_DB", str(tiny_db))
+    monkeypatch.setattr(overview, "SETTLING_DAYS", 45)  # September, whole, is then too recent
+    ctx = Context(data.source(), Filters(date(2026, 3, 1), date(2026, 9, 30)), "yoy")
+    months = overview.months(ctx)
+    september = months.set_index("month").loc[date(2026, 9, 1)]
+    assert september["complete"] and not september["settled"]
+    as_of = pd.Timestamp(data.data_range(ctx.src).as_of)
+    ends = pd.to_datetime(months["month"]) + pd.offsets.MonthBegin(1)
+    recent = ends + pd.Timedelta(days=overview.SETTLING_DAYS) > as_of
+    assert months["settled"].tolist() == (~recent).tolist()
+    whole = months[months["complete"]]
+    assert overview.trend_line(months, "intake") == whole["intake"].tolist()
+    settled = months[months["complete"] & months["settled"]]
+    assert len(settled) == len(whole) - 1
+    line = pd.Series(overview.trend_line(months, "closure_rate"), dtype="float64")
+    pd.testing.assert_series_equal(
+        line, settled["closure_rate"].reset_index(drop=True), check_names=False
+    )

@@ -12,7 +12,7 @@ import pandas as pd
 from analytics import formats as fmt
 from analytics import labels, metrics, queries, scales, trends
 from analytics.filters import Filters
-from ui import charts, data, findings, maps
+from ui import cards, charts, data, findings, maps
 from ui.context import Context
 from ui.panel import AreaMap, KeyFigure, Panel, Section, Table, kpi_figures, with_change
 from ui.sidebar import scope_label
@@ -31,13 +31,33 @@ def kpis(ctx: Context) -> pd.DataFrame:
     return data.kpis(ctx.src, ctx.filters, ctx.compare)
 
 
+# Figures that wait for events to be closed (办结率, 积压 …) are measured at the data's last
+# day: a month that ended less than SETTLING_DAYS before it has had no time to close its events
+# and always looks like a collapse (办结率 98 % falling to 80 % in the last month). Their trend
+# lines stop before such months; intake and response times are final within hours.
+SETTLING = frozenset({"closure_rate", "on_time_rate", "satisfaction_rate", "grid_level_rate",
+                      "backlog"})  # fmt: skip
+SETTLING_DAYS = cards.SETTLING_DAYS  # the cards' help says it
+
+
 def months(ctx: Context) -> pd.DataFrame:
     """The headline figures by month (``data.monthly_kpis``), the cards' trend lines, with
     ``complete``: False for a month the period or the data covers only in part, by the rule
-    that marks the trend chart's partial months (``trends.partial_buckets``)."""
+    that marks the trend chart's partial months (``trends.partial_buckets``); and
+    ``settled``: False for a month that ended less than ``SETTLING_DAYS`` before the data's
+    last moment (too recent for the ``SETTLING`` figures)."""
     df = data.monthly_kpis(ctx.src, ctx.filters)
-    partial = trends.partial_buckets(df["month"], "month", ctx.filters, data.data_range(ctx.src))
-    return df.assign(complete=~partial.to_numpy())
+    coverage = data.data_range(ctx.src)
+    partial = trends.partial_buckets(df["month"], "month", ctx.filters, coverage)
+    ends = pd.to_datetime(df["month"]) + pd.offsets.MonthBegin(1)
+    settled = ends + pd.Timedelta(days=SETTLING_DAYS) <= pd.Timestamp(coverage.as_of)
+    return df.assign(complete=~partial.to_numpy(), settled=settled.to_numpy())
+
+
+def trend_line(months: pd.DataFrame, metric: str) -> list[float]:
+    """A card's trend line: the metric by whole month, without months too recent for it."""
+    keep = months["complete"] & (months["settled"] if metric in SETTLING else True)
+    return months.loc[keep, metric].tolist()
 
 
 def hexagons(ctx: Context) -> bool:
