@@ -10,6 +10,7 @@ from datetime import date
 from streamlit.testing.v1 import AppTest
 
 from tests.apptest import open_page
+from tests.conftest import query
 
 PAGE = "pages/overview.py"
 
@@ -124,3 +125,25 @@ def test_a_category_the_sidebar_then_leaves_out_is_dropped(tiny_db, monkeypatch)
     assert not at.exception, [e.value for e in at.exception]
     assert "**网格地图**" in headings(at)
     assert not [b for b in at.button if b.key == "overview_chip_clear"]
+
+
+def test_the_alerts_name_grids_with_their_street_and_community(demo_db, monkeypatch):
+    """ "第6网格 / 新民社区" repeats in every street: the alert tables name a grid in full."""
+    at = open_page(demo_db, monkeypatch, PAGE)
+    titles = {
+        f"{s} {c} {g}"
+        for s, c, g in zip(
+            *query(
+                demo_db,
+                """SELECT s.name AS s, c.name AS c, g.name AS g FROM grids g
+                JOIN org_units c ON c.unit_id = g.community_id
+                JOIN org_units s ON s.unit_id = g.street_id""",
+            )
+            .to_dict("list")
+            .values(),
+            strict=True,
+        )
+    }
+    alerts = [d.value for d in at.dataframe if "网格" in d.value.columns]
+    assert len(alerts) == 2 and all(len(a) for a in alerts)
+    assert all(set(a["网格"]) <= titles for a in alerts)

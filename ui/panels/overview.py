@@ -67,8 +67,16 @@ def hexagons(ctx: Context) -> bool:
 
 
 def grid_label(df: pd.DataFrame) -> pd.Series:
-    """社区 网格: a grid's name as the alerts show it."""
-    return df["community_name"] + " " + df["name"]
+    """街道 社区 网格 (``labels.grid_title``): a grid's name as the alerts show it; grid names
+    repeat in every community."""
+    return pd.Series(
+        [
+            labels.grid_title(s, c, g)
+            for s, c, g in zip(df["street_name"], df["community_name"], df["name"], strict=True)
+        ],
+        index=df.index,
+        dtype=object,
+    )
 
 
 PLACE = ("street_id", "community_id", "grid_id")
