@@ -38,6 +38,7 @@ def grids(ids: list[str]) -> pd.DataFrame:
             "grid_id": ids,
             "community_id": [g[:6] for g in ids],
             "street_id": [g[:3] for g in ids],
+            "street_name": ["甲街道"] * len(ids),
             "community_name": ["甲一社区"] * len(ids),
             "name": [f"第{i + 1}网格" for i in range(len(ids))],
             "overdue": [3, 1][: len(ids)],
@@ -49,7 +50,7 @@ def grids(ids: list[str]) -> pd.DataFrame:
 
 def test_an_alert_row_knows_its_grid():
     table = overview.overdue_table(grids(["S01C01G02", "S01C01G05"]))
-    assert table["网格"].tolist() == ["甲一社区 第1网格", "甲一社区 第2网格"]
+    assert table["网格"].tolist() == ["甲街道 甲一社区 第1网格", "甲街道 甲一社区 第2网格"]
     assert overview.row_place(table, 1) == {
         "street_id": "S01",
         "community_id": "S01C01",
