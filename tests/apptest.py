@@ -61,12 +61,31 @@ def app_test(timeout: float = 120) -> EntryAppTest:
     return EntryAppTest(APP, default_timeout=timeout)
 
 
-def open_page(db, monkeypatch, page: str, timeout: float = 120) -> EntryAppTest:
-    """The app on ``db``, switched to ``page`` (a path under pages/), run without exception."""
+def open_page(
+    db, monkeypatch, page: str, timeout: float = 120, query: dict | None = None
+) -> EntryAppTest:
+    """The app on ``db``, switched to ``page`` (a path under pages/), run without exception;
+    ``query``: the link's parameters (e.g. ``{"present": "1"}`` for presentation mode)."""
     monkeypatch.setenv("GOV_DB", str(db))
     at = app_test(timeout)
+    if query:
+        at.query_params = query
     at.run()
     at.switch_page(page)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def page_names(page: str, *names: str) -> dict:
+    """The classes and functions called ``names`` of a page script (a path under pages/), with
+    its imports, without running the page (importing it would)."""
+    import ast
+
+    source = (Path(APP).parent / page).read_text(encoding="utf-8")
+    body = ast.parse(source).body
+    nodes = [n for n in body if isinstance(n, ast.ImportFrom | ast.Import)]
+    nodes += [n for n in body if getattr(n, "name", None) in names]
+    space: dict = {}
+    exec(compile(ast.Module(nodes, []), page, "exec"), space)
+    return space

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import open_page
+from tests.apptest import open_page, page_names
 
 PAGE = "pages/closure.py"
 
@@ -52,38 +52,12 @@ def test_closure_page_drills_down_with_the_sidebar(demo_db, monkeypatch):
 # ---------------------------------------------------------------- on a projector
 
 
-def page_class(page: str, name: str) -> type:
-    """Class ``name`` of a page script, without running the page (importing it would)."""
-    import ast
-    from pathlib import Path
-
-    source = Path(__file__).resolve().parents[2].joinpath(page).read_text(encoding="utf-8")
-    [node] = [n for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name == name]
-    space: dict = {}
-    exec(compile(ast.Module([node], []), page, "exec"), space)
-    return space[name]
-
-
-def present_page(db, monkeypatch) -> AppTest:
-    """The page opened from a presentation-mode link."""
-    from tests.apptest import app_test
-
-    monkeypatch.setenv("GOV_DB", str(db))
-    at = app_test()
-    at.query_params = {"present": "1"}
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def test_a_projector_shows_the_first_two_rows_sized_to_the_screen(demo_db, monkeypatch):
     import json
 
-    Heights = page_class(PAGE, "Heights")  # noqa: N806
+    Heights = page_names(PAGE, "Heights")["Heights"]  # noqa: N806
 
-    at = present_page(demo_db, monkeypatch)
+    at = open_page(demo_db, monkeypatch, PAGE, query={"present": "1"})
     headings = [x.value.replace("\\", "") for x in at.markdown if x.value.startswith("**")]
     assert headings[0] == "**各街道办结率与按时办结率**"
     assert headings[1].startswith("**超期未办结清单")

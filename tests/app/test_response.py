@@ -8,7 +8,7 @@ from datetime import date
 
 import pandas as pd
 
-from tests.apptest import open_page
+from tests.apptest import open_page, page_names
 from ui.panels import response
 
 PAGE = "pages/response.py"
@@ -82,32 +82,12 @@ def test_response_page_and_its_controls(demo_db, monkeypatch):
     assert "2026年3月3日至5月31日" in " ".join(c.value for c in at.caption)
 
 
-def page_class(page: str, name: str) -> type:
-    """Class ``name`` of a page script, without running the page (importing it would)."""
-    import ast
-    from pathlib import Path
-
-    source = Path(__file__).resolve().parents[2].joinpath(page).read_text(encoding="utf-8")
-    [node] = [n for n in ast.parse(source).body if isinstance(n, ast.ClassDef) and n.name == name]
-    space: dict = {}
-    exec(compile(ast.Module([node], []), page, "exec"), space)
-    return space[name]
-
-
 def test_a_projector_fits_the_charts_above_the_findings(demo_db, monkeypatch):
     import json
 
-    from tests.apptest import app_test
+    Heights = page_names(PAGE, "Heights")["Heights"]  # noqa: N806
 
-    Heights = page_class(PAGE, "Heights")  # noqa: N806
-
-    monkeypatch.setenv("GOV_DB", str(demo_db))
-    at = app_test()
-    at.query_params = {"present": "1"}
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = open_page(demo_db, monkeypatch, PAGE, query={"present": "1"})
     heights = {
         key: json.loads(chart.proto.spec)["layout"]["height"]
         for chart in at.get("plotly_chart")

@@ -9,7 +9,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from analytics import trends
-from tests.apptest import open_page
+from tests.apptest import open_page, page_names
 
 PAGE = "pages/trends.py"
 
@@ -119,33 +119,13 @@ def test_overview_trend_marks_the_calendar(demo_db, monkeypatch):
     assert "春节" in labels and "物业管理专项整治" not in labels
 
 
-def page_names(*names: str) -> dict:
-    """The page's classes and functions called ``names``, without running the page."""
-    import ast
-    from pathlib import Path
-
-    source = Path(__file__).resolve().parents[2].joinpath(PAGE).read_text(encoding="utf-8")
-    nodes = [n for n in ast.parse(source).body if getattr(n, "name", None) in names]
-    nodes += [n for n in ast.parse(source).body if isinstance(n, ast.ImportFrom | ast.Import)]
-    space: dict = {}
-    exec(compile(ast.Module(nodes, []), PAGE, "exec"), space)
-    return space
-
-
 def test_a_projector_shows_the_first_screen_sized_to_it(demo_db, monkeypatch):
     import json
 
-    from tests.apptest import app_test
     from ui.panels import trends as panel
 
-    Heights = page_names("Heights")["Heights"]  # noqa: N806
-    monkeypatch.setenv("GOV_DB", str(demo_db))
-    at = app_test()
-    at.query_params = {"present": "1"}
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    Heights = page_names(PAGE, "Heights")["Heights"]  # noqa: N806
+    at = open_page(demo_db, monkeypatch, PAGE, query={"present": "1"})
     headings = [x.value for x in at.markdown if x.value.startswith("**")]
     assert [h.replace("\\", "").split("(")[0].split(" · ")[0] for h in headings] == [
         "**受理量", "**业务类别构成", "**同比上升最快的类别**"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from analytics import scales
+from tests.apptest import page_names
 from tests.conftest import query
 
 # ---------------------------------------------------------------- the page
@@ -103,21 +104,8 @@ def test_whatif_page_explains_a_merge_of_grids_that_do_not_touch(demo_db, monkey
 # ---------------------------------------------------------------- on a projector
 
 
-def page_names(*names: str) -> dict:
-    """The page's classes and functions called ``names``, without running the page."""
-    import ast
-    from pathlib import Path
-
-    page = "pages/whatif.py"
-    source = Path(__file__).resolve().parents[2].joinpath(page).read_text(encoding="utf-8")
-    nodes = [n for n in ast.parse(source).body if getattr(n, "name", None) in names]
-    space: dict = {}
-    exec(compile(ast.Module(nodes, []), page, "exec"), space)
-    return space
-
-
 def test_caption_lines_counts_wide_and_narrow_characters():
-    lines = page_names("caption_lines")["caption_lines"]
+    lines = page_names("pages/whatif.py", "caption_lines")["caption_lines"]
     assert lines("", 36) == 0
     assert lines("按" * 36, 36) == 1 and lines("按" * 37, 36) == 2
     assert lines("1" * 72, 36) == 1 and lines("1" * 73, 36) == 2  # narrow: half as wide
@@ -129,7 +117,7 @@ def test_a_projector_shows_the_maps_comparison_and_figures_on_one_screen(demo_db
 
     from tests.apptest import app_test
 
-    space = page_names("Heights", "caption_lines")
+    space = page_names("pages/whatif.py", "Heights", "caption_lines")
     Heights = space["Heights"]  # noqa: N806
     drawn = []  # the maps' heights, as the page asks Streamlit for them
     pydeck_chart = st.pydeck_chart
