@@ -1,11 +1,13 @@
 """网格热力图: the heatmap panel (``ui.panels.heatmap``) with its controls: the map the user
 clicks beside the grids most in need, or one grid's detail panel."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from analytics import formats as fmt
 from analytics import heatmap, metrics
-from ui import data, layout, maps
+from ui import data, drill, layout, maps, presentation
 from ui.cards import metric_card
 from ui.context import current
 from ui.panel import Section
@@ -139,8 +141,19 @@ with side:
         for row in (cards[:4], cards[4:]):
             for col, (key, value, previous, change) in zip(st.columns(4), row, strict=True):
                 metric_card(col, key, value, previous, change, "")
+        if not presentation.active():  # the events behind the grid's figures, masked
+            place = {k: grid[k] for k in ("street_id", "community_id", "grid_id") if grid[k]}
+            st.button(
+                "列出该网格的事件",
+                key="heat_drill",
+                icon=":material/list:",
+                on_click=drill.ask,
+                args=(place,),
+                help="本网格在所选月份的全部事件(反映人、电话、地址、诉求内容已脱敏)",
+            )
         detail = heatmap_panel.grid_panel(ctx, grid, span)
         layout.show(detail["heat_trend"], height=210)
         if detail["heat_trend"].drawn:
             layout.show(detail["heat_categories"], height=190)
         layout.show(detail["heat_workers"])
+drill.show(replace(ctx, filters=heatmap_panel.period(ctx, span)))  # the slider's months

@@ -127,3 +127,21 @@ def test_grid_panel_staff_figures_add_up(demo_db, monkeypatch):
     )["n"][0]
     if idle:
         assert f"兼职网格员 {idle} 人" in shown and "在统计期内没有记在其名下的事件" in shown
+
+
+def test_a_grids_events_are_listed_for_the_sliders_months(tiny_db, monkeypatch):
+    """Click a grid, then 列出该网格的事件: the grid's events of the months the slider keeps
+    (all of the sidebar's period here), newest first, masked."""
+    at = open_page(tiny_db, monkeypatch, PAGE)
+    at.selectbox(key="heat_grid").set_value("S01C01G01").run()
+    at.button(key="heat_drill").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    [dialog] = at.get("dialog")
+    assert "第1网格" in dialog.proto.dialog.title
+    expected = query(
+        tiny_db,
+        "SELECT event_id FROM events WHERE grid_id = 'S01C01G01' AND reported_at >= '2026-01-01' "
+        "ORDER BY reported_at DESC",
+    )["event_id"].tolist()
+    assert expected and at.dataframe[-1].value["事件编号"].tolist() == expected
+    assert "张三" not in at.dataframe[-1].value.to_string()
