@@ -287,9 +287,9 @@ def test_closure_page_in_a_real_browser(server, page):
     heading = page.locator('[data-testid="stMarkdown"]').filter(has_text="超期未办结清单")
     heading = heading.first.inner_text()
     total = int(re.search(r"共 ([\d,]+) 件", heading).group(1).replace(",", ""))
-    buttons = page.locator('[data-testid="stDownloadButton"]').filter(has_text="下载 CSV")
+    button = page.locator(".st-key-dl_overdue_csv button")  # the list's own CSV button
     with page.expect_download(timeout=60_000) as download:
-        buttons.last.click()
+        button.click()
     assert download.value.suggested_filename.startswith("超期清单_")
     rows = pd.read_csv(download.value.path(), encoding="utf-8-sig")
     assert len(rows) == total and rows["联系电话"].dropna().str.contains(r"\*{4}").all()
@@ -511,10 +511,10 @@ def test_a_chart_camera_button_saves_a_large_png_named_in_chinese(server, page):
     page.goto(f"{server}/closure?street=S01")
     settle(page, metrics=0)
     drawn(page, PLOTLY_CHART, 4)
-    chart = page.locator('[data-testid="stPlotlyChart"]').nth(1)  # the funnel
+    chart = page.locator(".st-key-closure_funnel")  # the funnel
     chart.hover()
-    with page.expect_download(timeout=60_000) as download:
-        chart.locator('.modebar-btn[data-title^="Download plot"]').click()
+    with page.expect_download(timeout=60_000) as download:  # plotly's tooltips are Chinese
+        chart.locator('.modebar-btn[data-title^="下载为 PNG"]').click()
     assert download.value.suggested_filename == "流转漏斗_龙湾街道.png"
     image = Image.open(download.value.path())
     assert image.format == "PNG" and image.size == (3200, 1800)
