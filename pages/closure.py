@@ -53,10 +53,9 @@ class Heights:
 
 
 def projected(section):
-    """A section as the projector shows it: no hint pointing at the sidebar (there is none),
-    no notes on the overdue list (they speak of its download and of the columns a projector
-    does not show)."""
-    section = replace(section, hint="")
+    """A section as the projector shows it: no notes on the overdue list (they speak of its
+    download and of the columns a projector does not show). ``layout.show`` leaves out hints
+    there."""
     return replace(section, notes=()) if section.key == "overdue" else section
 
 

@@ -88,7 +88,8 @@ def show_map(section: Section) -> None:
         key=map_key,
     )
     st.html(maps.legend_html(section.map.legend))
-    st.caption(fmt.plain(";".join(t for t in (section.caption, section.hint) if t) + "。"))
+    hint = "" if presentation.active() else section.hint  # nothing to click on a projector
+    st.caption(fmt.plain(";".join(t for t in (section.caption, hint) if t) + "。"))
     for note in section.notes:
         st.caption(fmt.plain(note))
 

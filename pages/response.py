@@ -6,8 +6,6 @@ On a projector (``ui.presentation``) the page is one screen of two columns: the 
 by group beside the deadlines and the before/after comparison with its findings. The
 stages per group, an analyst's follow-up, stay in normal mode."""
 
-from dataclasses import replace
-
 import streamlit as st
 
 from ui import layout, presentation
@@ -116,7 +114,5 @@ if top_right is not None:  # the stages per group: an analyst's follow-up, not o
 with bottom_left:
     layout.show(panel["resp_sla"], height=size.sla)
 with bottom_right:
-    # the rank tests' findings: a list with the measure in bold; on a projector without the
-    # hint that points at the sidebar (there is none)
-    compare = panel["resp_before_after"]
-    layout.show(replace(compare, hint="") if present else compare, head=compare_head, notes="list")
+    # the rank tests' findings: a list with the measure in bold
+    layout.show(panel["resp_before_after"], head=compare_head, notes="list")

@@ -42,7 +42,8 @@ def show(
     picking = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
     if heading:
         (head or st).markdown(f"**{fmt.plain(section.title)}**")
-    about = "。".join(part for part in (section.caption, section.hint) if part)
+    hint = "" if presentation.active() else section.hint  # a projector has no widgets to use
+    about = "。".join(part for part in (section.caption, hint) if part)
     if about:
         st.caption(fmt.plain(about))
     if figures == "cards" and section.figures:

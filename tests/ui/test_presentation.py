@@ -213,3 +213,17 @@ def test_the_chart_config_speaks_chinese_and_hides_the_mode_bar_on_a_projector(
     at.session_state["want_present"] = True
     at.run()
     assert at.session_state["config"]["displayModeBar"] is False
+
+
+def test_a_projector_shows_no_hint_about_widgets(demo_db, monkeypatch):
+    """A section's hint tells how to use the page's widgets (the sidebar, a click on the map);
+    a projector has neither, so presentation mode leaves hints out, on every page."""
+    from tests.apptest import open_page
+
+    def captions(at) -> str:
+        return " ".join(c.value.replace("\\", "") for c in at.caption)
+
+    for page, hint in (("pages/rankings.py", "可在左侧"), ("pages/heatmap.py", "点击网格查看详情")):
+        assert hint in captions(open_page(demo_db, monkeypatch, page))
+        presenting = open_page(demo_db, monkeypatch, page, query={"present": "1"})
+        assert hint not in captions(presenting)
