@@ -369,6 +369,9 @@ def test_heatmap_click_a_grid_and_see_its_panel(server, page):
                 raise
             if attempt == 2:
                 raise
+    # the cards come first; the run may still be drawing the trend and the staff below them
+    page.get_by_text("网格员工作量").first.wait_for(timeout=60_000)
+    settle(page, metrics=8)
     assert_no_error(page)
     body = page.inner_text("body")
     assert "网格员工作量" in body and "受理趋势" in body and "最需要关注的网格" not in body
