@@ -81,7 +81,7 @@ def show_map(section: Section) -> None:
         layout.show(section, heading=False)
         return
     st.pydeck_chart(
-        section.map.deck(),
+        section.map.deck(height_px=MAP_HEIGHT),
         height=MAP_HEIGHT,
         on_select=pick_from_map,
         selection_mode="single-object",

@@ -57,7 +57,8 @@ def show(
         drawn = st.plotly_chart(chart, config=charts.config(section.name), key=key, **picking)
         event = drawn if on_select else None
     elif section.map is not None:
-        st.pydeck_chart(section.map.deck(), height=height or 400, key=key)
+        tall = height or 400
+        st.pydeck_chart(section.map.deck(height_px=tall), height=tall, key=key)
         if section.map.legend:
             st.html(maps.legend_html(section.map.legend))
     for i, table in enumerate(section.tables):

@@ -75,14 +75,16 @@ def grid_deck(
     scale: scales.Scale,
     outlines: pd.DataFrame | None = None,
     style_url: str = "",
+    height_px: int | None = None,
 ) -> pdk.Deck:
     """A deck of grid polygons coloured by ``metric`` on ``scale``, with the units'
-    ``outlines`` and names over them (no basemap unless ``style_url``)."""
+    ``outlines`` and names over them (no basemap unless ``style_url``), framed for a map
+    ``height_px`` high."""
     records = heat_records(grids, shapes, metric, scale)
     text = "{title}\n户数 {households}\n" + metrics.label(metric) + " {value}\n"
     layers = [_polygons("grids", records), *outline_layers(outlines, label_px=12)]  # a small map
     tooltip = text + "受理量 {intake} · 办结率 {closure}"
-    return _deck(layers, view_of(shapes), tooltip, style_url)
+    return _deck(layers, view_of(shapes, height_px=height_px or 260), tooltip, style_url)
 
 
 def hex_layer_data(hexes: pd.DataFrame, metric: str, scale: scales.Scale) -> list[dict]:
@@ -101,12 +103,17 @@ def hex_layer_data(hexes: pd.DataFrame, metric: str, scale: scales.Scale) -> lis
 
 
 def hex_deck(
-    hexes: pd.DataFrame, metric: str, scale: scales.Scale, style_url: str = ""
+    hexes: pd.DataFrame,
+    metric: str,
+    scale: scales.Scale,
+    style_url: str = "",
+    height_px: int | None = None,
 ) -> pdk.Deck:
     """Events binned into hexagons (data without grid boundaries, so no unit outlines),
-    coloured by ``metric`` on ``scale``."""
+    coloured by ``metric`` on ``scale``, framed for a map ``height_px`` high."""
     records = hex_layer_data(hexes, metric, scale)
-    view = view_of(pd.DataFrame({"polygons": [[p] for p in hexes["polygon"]]}))
+    cells = pd.DataFrame({"polygons": [[p] for p in hexes["polygon"]]})
+    view = view_of(cells, height_px=height_px or 260)
     text = metrics.label(metric) + " {value}\n受理量 {intake} · 办结率 {closure}"
     return _deck([_polygons("hexagons", records)], view, text, style_url)
 
@@ -200,12 +207,13 @@ def heat_deck(
     extrude: tuple[str, ...] = (),
     selected: str | None = None,
     style_url: str = "",
-    size_px: tuple[int, int] = (820, 640),
+    height_px: int | None = None,
 ) -> pdk.Deck:
     """The heatmap page's deck: grids coloured by ``metric`` on ``scale`` (layer ``grids``,
     pickable: a click selects a grid), optionally the event-density hexagons over them (layer
     ``density``, not pickable, on the ``density`` scale) and the ``extrude`` grids raised in
-    3-D, worst highest; the units' ``outlines`` and names on top."""
+    3-D, worst highest; the units' ``outlines`` and names on top. Framed for a map about 820
+    px wide and ``height_px`` high."""
     shown = hexes is not None and not hexes.empty
     records = heat_records(
         grids, shapes, metric, scale, faded=shown, extrude=extrude, selected=selected
@@ -230,7 +238,7 @@ def heat_deck(
         layers.append(_polygons("density", cells, pickable=False, auto_highlight=False))
     if not extrude:  # flat lines and labels would sink under raised grids
         layers += outline_layers(outlines)
-    view = view_of(shapes, *size_px)
+    view = view_of(shapes, 820, height_px or 640)
     if extrude:
         view.pitch, view.bearing = 45, -15
     return _deck(layers, view, HEAT_TOOLTIP, style_url)
@@ -393,11 +401,12 @@ def plan_deck(
     outlines: pd.DataFrame | None = None,
     style_url: str = "",
     reference: str = "目标",
+    height_px: int | None = None,
 ) -> pdk.Deck:
     """One side of the what-if comparison: grids coloured by how far their households are
     from ``target`` (``scales.deviation``, the same scale on both sides, so before and after
     read alike), the units' ``outlines`` and names over them; tooltip with the grid's
-    ``titles`` and predicted figures."""
+    ``titles`` and predicted figures; framed for a map ``height_px`` high."""
     records = []
     rows = zip(figures.itertuples(index=False), geometry, titles, strict=True)
     for row, geojson, title in rows:
@@ -426,4 +435,4 @@ def plan_deck(
         "人均月事件 {per_worker} · 预计响应中位数 {median}"
     )
     layers = [_polygons("plan", records), *outline_layers(outlines)]
-    return _deck(layers, view_of(shapes, 620, 420), text, style_url)
+    return _deck(layers, view_of(shapes, 620, height_px or 420), text, style_url)

@@ -68,11 +68,11 @@ class Download:
 
 @dataclass(frozen=True, eq=False)
 class AreaMap:
-    """A map of areas coloured by ``metric``: the page draws ``deck()`` (pydeck, with
-    ``legend`` under it), a slide draws ``figure()`` (plotly, for a picture). Both are made
-    only by the renderer that needs them."""
+    """A map of areas coloured by ``metric``: the page draws ``deck(height_px)`` (pydeck,
+    framed for the height the page gives it, with ``legend`` under it), a slide draws
+    ``figure()`` (plotly, for a picture). Both are made only by the renderer that needs them."""
 
-    deck: Callable[[], object]
+    deck: Callable[..., object]
     figure: Callable[[], go.Figure]
     legend: list[tuple[str, str]] = field(default_factory=list)
 

@@ -192,3 +192,17 @@ def test_whatif_maps_colour_by_distance_from_the_target(demo_db, monkeypatch):
     assert record["title"].startswith("龙湾街道") and "目标" in record["deviation"]
     caption = after.caption
     assert "的网格与目标相差 10% 以内" in caption
+
+
+def test_a_map_is_framed_for_the_height_the_page_gives_it(demo_db, monkeypatch):
+    """The overview's map is 212 px high on the page, the what-if maps 430 or, on a projector,
+    573: each deck zooms to fit the district in its own height (a map framed for another
+    height is clipped at top and bottom, or leaves the extra height empty)."""
+    ctx = context(demo_db, monkeypatch)
+    area = overview_panel.build(ctx)["map"].map
+
+    def zoom(height_px: int) -> float:
+        return json.loads(area.deck(height_px=height_px).to_json())["initialViewState"]["zoom"]
+
+    assert zoom(200) < zoom(260) < zoom(600)
+    assert zoom(260) == json.loads(area.deck().to_json())["initialViewState"]["zoom"]

@@ -141,7 +141,7 @@ def _map(grids, shapes, metric, layers, worst, grid, placement, style_url, place
         "heat_map",
         f"各网格{label}",
         map=AreaMap(
-            deck=lambda: maps.heat_deck(
+            deck=lambda height_px=None: maps.heat_deck(
                 grids,
                 shapes,
                 metric,
@@ -152,6 +152,7 @@ def _map(grids, shapes, metric, layers, worst, grid, placement, style_url, place
                 extrude=extrude,
                 selected=grid,
                 style_url=style_url,
+                height_px=height_px,
             ),
             figure=lambda: charts.area_map(
                 list(drawn["polygons"]), drawn[metric], layers.scale, layers.outlines

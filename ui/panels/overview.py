@@ -248,7 +248,9 @@ def _grid_map(grids, shapes, metric, placement, style_url, where) -> Section:
         "map",
         "网格地图",
         map=AreaMap(
-            deck=lambda: maps.grid_deck(grids, shapes, metric, scale, outlines, style_url),
+            deck=lambda height_px=None: maps.grid_deck(
+                grids, shapes, metric, scale, outlines, style_url, height_px
+            ),
             figure=lambda: charts.area_map(list(drawn["polygons"]), drawn[metric], scale, outlines),
             legend=maps.scale_legend(scale, drawn[metric]),
         )
@@ -270,7 +272,7 @@ def _hex_map(hexes, metric, placement, style_url, where) -> Section:
         "map",
         "事件分布(无网格边界,按蜂窝格汇总)",
         map=AreaMap(
-            deck=lambda: maps.hex_deck(hexes, metric, scale, style_url=style_url),
+            deck=lambda height_px=None: maps.hex_deck(hexes, metric, scale, style_url, height_px),
             figure=lambda: charts.area_map(
                 [[polygon] for polygon in hexes["polygon"]], hexes[metric], scale
             ),

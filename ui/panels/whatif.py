@@ -268,7 +268,7 @@ def _maps(
     def area_map(figures: pd.DataFrame, plan: partition.Plan) -> AreaMap:
         gaps = figures["households"] / target - 1
         return AreaMap(
-            deck=lambda: maps.plan_deck(
+            deck=lambda height_px=None: maps.plan_deck(
                 figures,
                 plan.grids["geometry"],
                 grid_titles(ctx, figures, names),
@@ -277,6 +277,7 @@ def _maps(
                 units,
                 style_url,
                 reference,
+                height_px,
             ),
             figure=lambda: charts.area_map(_rings(plan.grids["geometry"]), gaps, scale, units),
             legend=maps.scale_legend(scale, gaps),
