@@ -279,14 +279,14 @@ def mark_dates(fig: go.Figure, notes: pd.DataFrame, width_px: int = 900) -> go.F
     detail. Note text is users' text: escaped, never markup."""
     if notes is None or notes.empty:
         return fig
-    xs = [pd.to_datetime(pd.Series(t.x), errors="coerce") for t in fig.data if t.x is not None]
-    x = pd.concat(xs).dropna() if xs else pd.Series(dtype="datetime64[ns]")
-    span_days = max((x.max() - x.min()).days, 1) if not x.empty else 365
+    shown = fig.layout.xaxis.range  # the buckets' own days (``_time_axis``), last one whole
+    first, after = (pd.Timestamp(shown[0]), pd.Timestamp(shown[1])) if shown else (None, None)
+    span_days = max((after - first).days, 1) if shown else 365
     days_per_px = span_days / max(width_px, 200)
     row_ends: list[pd.Timestamp] = []  # where each label row is free again
     for note in notes.sort_values("day").itertuples(index=False):
         day, end = pd.Timestamp(note.day), pd.Timestamp(note.end)
-        if not x.empty and (end < x.min() - pd.Timedelta(days=31) or day > x.max()):
+        if shown and (end < first - pd.Timedelta(days=31) or day >= after):
             continue
         title = str(note.title)
         short = title if len(title) <= 8 else title[:7] + "…"

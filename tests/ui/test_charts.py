@@ -158,3 +158,17 @@ def go_copy(fig):
     import plotly.graph_objects as go
 
     return go.Figure(fig)
+
+
+def test_a_note_inside_the_last_bucket_is_marked():
+    """The axis runs to the end of the last bucket (its own days); a note dated inside that
+    bucket, after the day that names it, is on the chart and is marked."""
+    fig = charts.intake_by_type(_trend(), "week", stacked=True, previous=False, moving=False)
+    last = pd.Timestamp(
+        max(max(pd.to_datetime(pd.Series(t.x))) for t in fig.data if t.x is not None)
+    )
+    inside = (last + pd.Timedelta(days=3)).date()
+    after = (last + pd.Timedelta(days=7)).date()
+    notes = _notes([(inside, inside, "最后一周", "", "note"), (after, after, "下一周", "", "note")])
+    charts.mark_dates(fig, notes)
+    assert [a.text for a in fig.layout.annotations] == ["最后一周"]
