@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import deployment
-from ui import auth, data, presentation, report, urlstate
+from ui import auth, cards, data, presentation, report, urlstate
 from ui.context import Context, set_current, set_entered
 from ui.sidebar import filter_sidebar, freshness_caption
 
@@ -34,6 +34,7 @@ st.html(
     .modebar-btn[data-title="Close fullscreen"]::after {content: "退出全屏" !important;}
     </style>"""
 )
+st.html(cards.STYLE)  # the metric cards' labels and trend lines, once for every page
 
 settings, _ = data.settings()
 address = st.get_option("server.address")
@@ -123,11 +124,6 @@ def every_page(admin: bool) -> list[st.Page]:
     return [HOME, *PAGES, *admin_pages]
 
 
-def link_params() -> dict[str, list[str]]:
-    """The address's query string, repeated parameters kept (a category may hold a comma)."""
-    return {k: st.query_params.get_all(k) for k in st.query_params}
-
-
 def main() -> None:
     """Who is looking, then the navigation, the shared sidebar and the page."""
     viewer = auth.viewer(settings)
@@ -137,7 +133,7 @@ def main() -> None:
         st.stop()
     page = st.navigation(every_page(viewer.user.is_admin))
     if page.url_path == "":  # the root: the overview at its own address, same parameters
-        st.switch_page(PAGES[0], query_params=link_params())
+        st.switch_page(PAGES[0], query_params=urlstate.link_params())
     page_name = page.url_path
     st.session_state[auth.PAGE_KEY] = page_name
     auth.sidebar(viewer)

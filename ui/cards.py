@@ -57,7 +57,6 @@ def metric_card(
     about = [f"{metrics.description(metric)}。上期:{fmt.value(metric, previous)}"]
     if len(points) >= 2:
         about.append(TREND_NOTE + (f";{PARTIAL_NOTE}" if partial else "") + "。")
-    container.html(STYLE)
     container.metric(
         metrics.label(metric),
         fmt.value(metric, value),

@@ -15,7 +15,7 @@ import streamlit as st
 
 from analytics import formats as fmt
 from ui.panel import Table
-from ui.urlstate import EVERY_DEFAULT, EVERY_SECONDS
+from ui.urlstate import EVERY_DEFAULT, EVERY_SECONDS, link_params
 
 FONT_PX = 18  # the root font size on a projector (Streamlit's own is 16 px; its text is in rem)
 KPI_PX = 50  # a key figure's value, legible from the back of a meeting room (at least 48)
@@ -73,18 +73,13 @@ p.gov-present-more {{font-size: 15px; color: #607080; margin: 2px 0 0 0;}}
 </style>"""
 
 
-def page_id(page: st.Page) -> str:
-    """A page's name in links: its URL path."""
-    return page.url_path
-
-
 def active() -> bool:
     return bool(st.session_state.get("present"))
 
 
 def controls(pages: list[st.Page]) -> None:
     """The sidebar's 演示模式 switch, with the pages to rotate through and how long each stays."""
-    titles = {page_id(p): p.title for p in pages}
+    titles = {p.url_path: p.title for p in pages}
     with st.sidebar.expander("演示模式", icon=":material/slideshow:"):
         st.toggle(
             "进入演示模式",
@@ -127,12 +122,12 @@ def show(pages: list[st.Page], current: st.Page, note: str = "") -> None:
         return
     st.html(_STYLE)
     chosen = st.session_state.get("present_pages") or []
-    rotation = [p for p in pages if page_id(p) in chosen]
+    rotation = [p for p in pages if p.url_path in chosen]
     with st.container(key="present_bar", horizontal=True, vertical_alignment="center"):
         if note:
             st.container(key="present_note").caption(fmt.plain(note))
         if rotation:
-            st.session_state[_SINCE] = (page_id(current), time.monotonic())
+            st.session_state[_SINCE] = (current.url_path, time.monotonic())
             _rotate(rotation, current)
         st.button("退出演示", key="present_exit", on_click=_leave, icon=":material/close:")
 
@@ -249,11 +244,10 @@ def _cell(value, spec: str | None) -> str:
 def _rotate(rotation: list[st.Page], current: st.Page) -> None:
     """Count down, then switch to the next page of the rotation (the first after the last)."""
     every = int(st.session_state.get("present_every") or EVERY_DEFAULT)
-    page, since = st.session_state.get(_SINCE, (page_id(current), time.monotonic()))
-    paths = [page_id(p) for p in rotation]
+    page, since = st.session_state.get(_SINCE, (current.url_path, time.monotonic()))
+    paths = [p.url_path for p in rotation]
     following = rotation[(paths.index(page) + 1) % len(rotation)] if page in paths else rotation[0]
     left = every - (time.monotonic() - since)
     if left <= 0:
-        link = {k: st.query_params.get_all(k) for k in st.query_params}  # repeated kept
-        st.switch_page(following, query_params=link)
+        st.switch_page(following, query_params=link_params())
     st.caption(f"自动轮播:{max(1, round(left))} 秒后切换到「{following.title}」")

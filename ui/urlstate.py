@@ -79,6 +79,11 @@ def restore(pages: list[str], categories: list[str], first_day: date, last_day: 
         st.session_state["present_every"] = min(max(int(every), EVERY_SECONDS[0]), EVERY_SECONDS[1])
 
 
+def link_params() -> dict[str, list[str]]:
+    """The address's query string, repeated parameters kept (a category may hold a comma)."""
+    return {k: st.query_params.get_all(k) for k in st.query_params}
+
+
 def publish(f: Filters) -> None:
     """Rewrite the query string from the filters the sidebar returned and the widgets' state
     (only when it changed)."""
@@ -101,6 +106,5 @@ def publish(f: Filters) -> None:
         if state.get("present_pages"):
             params["rotate"] = ",".join(state["present_pages"])
             params["every"] = str(int(state.get("present_every") or EVERY_DEFAULT))
-    current = {k: st.query_params.get_all(k) for k in st.query_params}
-    if {k: v if isinstance(v, list) else [v] for k, v in params.items()} != current:
+    if {k: v if isinstance(v, list) else [v] for k, v in params.items()} != link_params():
         st.query_params.from_dict(params)
