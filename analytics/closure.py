@@ -155,7 +155,7 @@ def overdue_list(
     ``limit`` rows (None: all); ``total`` in ``attrs`` says how many there are."""
     t = apply_scope(con.table("events"), f)
     t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(coverage.as_of))
-    t = t.filter(metrics.open_at_as_of(t) & (t.deadline_at < t.as_of))
+    t = t.filter(metrics.overdue_at_as_of(t))
     total = int(t.count().execute())
     rows = t.select(*OVERDUE_COLUMNS).order_by(["deadline_at", "event_id"]).limit(limit)
     df = mask_frame(rows.execute())

@@ -40,15 +40,13 @@ class Condition:
 
 def _late(t: Table):
     """Not on time by 按时办结率's rule: due (or closed) with a deadline, and not closed by it."""
-    eligible = t.deadline_at.notnull() & ((t.deadline_at <= t.as_of) | metrics.closed(t))
-    on_time = metrics.closed(t) & (t.closed_at <= t.deadline_at)
-    return eligible & ~on_time
+    return metrics.on_time_eligible(t) & ~metrics.on_time(t)
 
 
 def _slow(t: Table):
     """Not accepted within the response threshold (or not accepted at all)."""
-    hours = metrics.hours_between(t.reported_at, t.accepted_at)
-    return ~(metrics.accepted(t) & (hours <= metrics.RESPONSE_THRESHOLD_HOURS)).fill_null(False)
+    fast = metrics.responded_within(t, metrics.RESPONSE_THRESHOLD_HOURS)
+    return ~fast.fill_null(False)
 
 
 def _dissatisfied(t: Table):
@@ -60,15 +58,13 @@ def _above_grid(t: Table):
     return metrics.closed(t) & t.resolved_level.notnull() & (t.resolved_level != "grid")
 
 
-def _overdue(t: Table):
-    return metrics.open_at_as_of(t) & (t.deadline_at < t.as_of)
-
-
 CONDITIONS: dict[str, Condition] = {
     "all": Condition("全部受理", None),
     "not_closed": Condition("未办结", lambda t: ~metrics.closed(t)),
     "open": Condition("积压(未办结)", metrics.open_at_as_of),
-    "overdue": Condition("超期未办结", _overdue, ("deadline_at",), newest_first=False),
+    "overdue": Condition(
+        "超期未办结", metrics.overdue_at_as_of, ("deadline_at",), newest_first=False
+    ),
     "late": Condition("未按时办结", _late, ("deadline_at",), newest_first=False),
     "slow_response": Condition(
         f"{metrics.RESPONSE_THRESHOLD_HOURS:g}小时内未受理", _slow, ("reported_at",)

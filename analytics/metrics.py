@@ -52,6 +52,26 @@ def open_at_as_of(t: Table):
     return (t.reported_at <= t.as_of) & ~closed(t)
 
 
+def overdue_at_as_of(t: Table):
+    """Open at as_of and past its deadline (超期): what ``overdue`` counts."""
+    return open_at_as_of(t) & (t.deadline_at < t.as_of)
+
+
+def on_time_eligible(t: Table):
+    """Has a deadline that has come (or is closed already): what 按时办结率 is taken over."""
+    return t.deadline_at.notnull() & ((t.deadline_at <= t.as_of) | closed(t))
+
+
+def on_time(t: Table):
+    """Closed by its deadline."""
+    return closed(t) & (t.closed_at <= t.deadline_at)
+
+
+def responded_within(t: Table, threshold_hours: float):
+    """Accepted within ``threshold_hours`` of being reported: what 响应率 counts."""
+    return accepted(t) & (hours_between(t.reported_at, t.accepted_at) <= threshold_hours)
+
+
 def one_of(column, values):
     """``column IN values`` spelled as ``column = v1 OR column = v2 …``.
 
@@ -80,8 +100,8 @@ def closure_rate(t: Table):
 
 
 def on_time_rate(t: Table):
-    eligible = t.deadline_at.notnull() & ((t.deadline_at <= t.as_of) | closed(t))
-    return _ratio(t, eligible & closed(t) & (t.closed_at <= t.deadline_at), eligible)
+    eligible = on_time_eligible(t)
+    return _ratio(t, eligible & on_time(t), eligible)
 
 
 def response_hours(q: float) -> Callable[[Table], object]:
@@ -119,7 +139,7 @@ def stage_hours(stage: str, q: float = 0.5) -> Callable[[Table], object]:
 
 def response_rate(threshold_hours: float = RESPONSE_THRESHOLD_HOURS) -> Callable[[Table], object]:
     def reduce(t: Table):
-        fast = accepted(t) & (hours_between(t.reported_at, t.accepted_at) <= threshold_hours)
+        fast = responded_within(t, threshold_hours)
         rate = t.count(where=fast) / t.count().nullif(0)
         if "records_acceptance" not in t.columns:
             return rate
@@ -153,7 +173,7 @@ def backlog(t: Table):
 
 
 def overdue(t: Table):
-    return t.count(where=open_at_as_of(t) & (t.deadline_at < t.as_of))
+    return t.count(where=overdue_at_as_of(t))
 
 
 def repeat_rate(t: Table):
