@@ -561,7 +561,8 @@ def unit_outlines(
     grids = g.select("grid_id", "community_id", "street_id", "geometry").order_by("grid_id")
     grids = grids.execute()
     rings = [_outer_rings(x) for x in grids["geometry"]]
-    names = dict(zip(*org_units(con)[["unit_id", "name"]].to_dict("list").values(), strict=True))
+    units = org_units(con)
+    names = dict(zip(units["unit_id"], units["name"], strict=True))
     rows = []
     for level in levels:
         keys = [k if isinstance(k, str) else "" for k in grids[f"{level}_id"]]

@@ -22,7 +22,6 @@ FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans
 # types, categories, units) take cool, colour-blind-safe hues (blues, teals, purples,
 # greys), alternating dark and light so that neighbours in a stack stay apart.
 WORSE = "#c0392b"
-WORSE_MILD = "#e67e22"
 BETTER = "#27ae60"
 SERIES = (
     "#1f5f99",  # dark blue

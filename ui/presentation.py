@@ -197,8 +197,7 @@ def table(table: Table, height: int | None) -> None:
     rows that fit ``height`` (px, as on the page; else as many as a slide holds), never a row
     cut in half, and a line saying how many more there are."""
     frame = table.frame.drop(columns=list(table.private), errors="ignore")
-    fit = (height - ROW_PX) // ROW_PX if height else table.slide_rows
-    rows = max(1, min(fit, table.slide_rows if not height else fit))
+    rows = max(1, (height - ROW_PX) // ROW_PX if height else table.slide_rows)
     shown = frame.head(rows)
     numeric = {c for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])}
     head = "".join(

@@ -66,19 +66,6 @@ def hexagons(ctx: Context) -> bool:
     return data.grid_shapes(ctx.src, ctx.filters).empty
 
 
-def grid_label(df: pd.DataFrame) -> pd.Series:
-    """街道 社区 网格 (``labels.grid_title``): a grid's name as the alerts show it; grid names
-    repeat in every community."""
-    return pd.Series(
-        [
-            labels.grid_title(s, c, g)
-            for s, c, g in zip(df["street_name"], df["community_name"], df["name"], strict=True)
-        ],
-        index=df.index,
-        dtype=object,
-    )
-
-
 PLACE = ("street_id", "community_id", "grid_id")
 
 
@@ -121,7 +108,7 @@ def worsening_table(worse: pd.DataFrame, comparison: str) -> pd.DataFrame:
     """The grids whose intake rose most (``queries.worsening_grids``) as shown."""
     shown = pd.DataFrame(
         {
-            "网格": grid_label(worse),
+            "网格": maps.grid_titles(worse),
             "每千户事件": worse["density"].map(fmt.number),
             comparison: worse["intake_change"].map(lambda x: fmt.change("intake", x)),
             "办结率": worse["closure_rate"].map(fmt.rate),
@@ -137,7 +124,7 @@ def overdue_table(late: pd.DataFrame) -> pd.DataFrame:
     """The grids with the most overdue backlog (``queries.overdue_grids``) as shown."""
     shown = pd.DataFrame(
         {
-            "网格": grid_label(late),
+            "网格": maps.grid_titles(late),
             "超期": late["overdue"].map(fmt.count),
             "积压": late["backlog"].map(fmt.count),
             "按时办结率": late["on_time_rate"].map(fmt.rate),
