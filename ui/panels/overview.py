@@ -153,7 +153,13 @@ def build(ctx: Context, map_metric: str | None = None, category: str | None = No
         "placement": partial(data.placement, src, f),
         "categories": partial(data.top_categories, src, whole, TOP_CATEGORIES, compare),
         "ageing": partial(data.backlog_ageing, src, f),
+        "notes": partial(data.calendar_notes, src, f),
+        "outlines": partial(data.unit_outlines, src, f.street_id, f.community_id),
+        # a volume's colour breaks come from the whole district's grids (hexagons: see _hex_map)
+        "district": partial(data.grid_metrics, src, maps.district(f), compare),
     }
+    if not scales.is_volume(map_metric or next(iter(MAP_METRICS))):
+        del calls["district"]  # a rate's breaks are fixed: the district is not needed
     data.prefetch(*calls.values())
     kpis, grids, placement = calls["kpis"](), calls["grids"](), calls["placement"]()
     shapes = calls["shapes"]()
@@ -164,14 +170,13 @@ def build(ctx: Context, map_metric: str | None = None, category: str | None = No
         area = _hex_map(hexes, metric, placement, style_url, (src, f, compare))
     else:
         metric = map_metric or next(iter(MAP_METRICS))
-        area = _grid_map(grids, shapes, metric, placement, style_url, (src, f, compare))
+        district, outlines = calls.get("district"), calls["outlines"]()
+        area = _grid_map(grids, shapes, metric, placement, style_url, district, outlines)
     comparable = queries.comparable(f, compare, coverage)
     return Panel(
         TITLE,
         (
-            _trend(
-                calls["trend"](), kpis, comparison, place, data.calendar_notes(src, f), f, coverage
-            ),
+            _trend(calls["trend"](), kpis, comparison, place, calls["notes"](), f, coverage),
             area,
             _categories(calls["categories"](), comparison, place),
             _worsening(
@@ -210,8 +215,9 @@ def _map_scale(metric: str, values: pd.Series, district) -> scales.Scale:
     return scales.for_metric(metric, district()[metric] if scales.is_volume(metric) else values)
 
 
-def _grid_map(grids, shapes, metric, placement, style_url, where) -> Section:
-    src, f, compare = where
+def _grid_map(grids, shapes, metric, placement, style_url, district, outlines) -> Section:
+    """``district()``: the whole district's grid figures, for a volume's colour breaks (None
+    for a rate, whose breaks are fixed)."""
     worse_high = MAP_METRICS[metric]
     figures = [KeyFigure("网格数", fmt.count(len(grids)))]
     ranked = grids.dropna(subset=[metric]).sort_values([metric, "grid_id"])
@@ -227,10 +233,7 @@ def _grid_map(grids, shapes, metric, placement, style_url, where) -> Section:
         )
     drawn = grids.merge(shapes, on="grid_id", how="inner")
     note = findings.map_note(placement)
-    scale = _map_scale(
-        metric, grids[metric], partial(data.grid_metrics, src, maps.district(f), compare)
-    )
-    outlines = data.unit_outlines(src, f.street_id, f.community_id)
+    scale = _map_scale(metric, grids[metric], district)
     return Section(
         "map",
         "网格地图",
