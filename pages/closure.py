@@ -65,8 +65,9 @@ panel = closure.build(ctx)
 layout.title(panel, scope_label(ctx.filters, ctx.src))
 st.caption(period_caption(ctx.filters, ctx.compare, data.data_range(ctx.src)))
 
-if present:
-    units = projected(panel["closure_units"])
+heights = {}
+if present:  # the first rows, sized to the screen; the ranking's notes come out of the second
+    units = panel["closure_units"]
     size = Heights(units_caption=bool(units.caption), units_notes=len(units.notes))
     heights = {
         "closure_units": size.units,
@@ -74,17 +75,11 @@ if present:
         "categories": size.categories,
         "closure_ageing": size.ageing,
     }
-    for (left_key, right_key), widths in ROWS[:PRESENTED_ROWS]:
-        left, right = st.columns(widths, gap="medium")
-        with left:
-            layout.show(projected(panel[left_key]), height=heights[left_key])
-        with right:
-            layout.show(projected(panel[right_key]), height=heights[right_key])
-else:
-    for (left_key, right_key), widths in ROWS:
-        left, right = st.columns(widths, gap="medium")
-        with left:
-            layout.show(panel[left_key])
-        with right:
-            layout.show(panel[right_key])
+for (left_key, right_key), widths in ROWS[:PRESENTED_ROWS] if present else ROWS:
+    left, right = st.columns(widths, gap="medium")
+    for col, key in ((left, left_key), (right, right_key)):
+        with col:
+            section = projected(panel[key]) if present else panel[key]
+            layout.show(section, height=heights.get(key))
+if not present:
     layout.footnote(panel)
