@@ -126,13 +126,15 @@ def page(browser):
 
 def settle(page, timeout: float = 60_000, metrics: int = 7) -> None:
     """Wait until the script run is over and the page shows its figures."""
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout
-    )
+    idle = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+    page.wait_for_selector(idle, timeout=timeout)
     page.wait_for_function(
         f"document.querySelectorAll('[data-testid=\"stMetric\"]').length === {metrics}",
         timeout=timeout,
     )
+    # The state above may have been read before a run began; the figures come first in a
+    # run, so wait for its end again before the charts and sections below them are there.
+    page.wait_for_selector(idle, timeout=timeout)
     drawn_all(page)  # charts and the map draw after the run
 
 
@@ -369,9 +371,6 @@ def test_heatmap_click_a_grid_and_see_its_panel(server, page):
                 raise
             if attempt == 2:
                 raise
-    # the cards come first; the run may still be drawing the trend and the staff below them
-    page.get_by_text("网格员工作量").first.wait_for(timeout=60_000)
-    settle(page, metrics=8)
     assert_no_error(page)
     body = page.inner_text("body")
     assert "网格员工作量" in body and "受理趋势" in body and "最需要关注的网格" not in body
