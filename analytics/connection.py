@@ -12,6 +12,7 @@ from pathlib import Path
 
 import ibis
 from ibis.backends import BaseBackend
+from ibis.backends.duckdb import Backend as DuckDBBackend
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_DIR / "data" / "governance.duckdb"
@@ -54,7 +55,12 @@ def connect(url: str | os.PathLike | None = None, *, read_only: bool = False) ->
         backend = ibis.duckdb.connect()
         backend.con.execute(f"ATTACH {_sql_string(str(path))} AS {CATALOG} (READ_ONLY)")
         backend.con.execute(f"USE {CATALOG}")
+        # What Ibis sets on every connection it makes, set once for the instance: cursors
+        # start from these and skip Ibis's per-connection SETs (``_FileCursor``).
+        backend.con.execute("SET GLOBAL timezone = 'UTC'")
+        backend.con.execute("SET GLOBAL python_enable_replacements = false")
         backend._attached = True
+        backend._schemas = {}
         return backend
     return ibis.connect(url)
 
@@ -67,7 +73,34 @@ def cursor(backend: BaseBackend) -> BaseBackend:
     """
     if backend.name == "duckdb":
         raw = backend.con.cursor()
-        if getattr(backend, "_attached", False):
-            raw.execute(f"USE {CATALOG}")  # a cursor starts in the instance's own catalog
-        return ibis.duckdb.from_connection(raw)
+        if not getattr(backend, "_attached", False):
+            return ibis.duckdb.from_connection(raw)
+        raw.execute(f"USE {CATALOG}")  # a cursor starts in the instance's own catalog
+        child = _FileCursor.from_connection(raw)
+        child._schemas = backend._schemas
+        return child
     return backend
+
+
+class _FileCursor(DuckDBBackend):
+    """A cursor on a read-only DuckDB file (``connect(read_only=True)``).
+
+    Every query looks up the schemas of the tables it reads, ~6 ms a ``DESCRIBE`` each, and
+    a page makes dozens: the file cannot change under its connection (writers replace it,
+    and a replaced file gets a new connection), so each schema is read once per connection
+    and shared by its cursors. Ibis's settings for each new connection (UTC, no
+    replacement scans) are already the instance's global settings.
+    """
+
+    _schemas: dict
+
+    def _post_connect(self, extensions=None) -> None:
+        self._record_batch_readers_consumed = {}
+
+    def get_schema(self, table_name: str, *, catalog=None, database=None):
+        key = (table_name, catalog, database)
+        schema = self._schemas.get(key)
+        if schema is None:
+            schema = super().get_schema(table_name, catalog=catalog, database=database)
+            self._schemas[key] = schema
+        return schema
