@@ -97,8 +97,8 @@ def prefetch(*calls: Callable[[], object]) -> None:
 
 
 def source(scope: access.Scope = access.DISTRICT) -> Source:
-    """The current store, its data version (a tiny query on every rerun) and the viewer's
-    scope."""
+    """The current store, its data version (a tiny query on every rerun for a database
+    server; once per file for DuckDB) and the viewer's scope."""
     url = db_url()
     if is_duckdb_file(url) and not duckdb_path(url).exists():
         raise NoData(
@@ -107,7 +107,16 @@ def source(scope: access.Scope = access.DISTRICT) -> Source:
             "或设置环境变量 GOV_DB 指向已有数据库,或在左侧「数据导入」页导入本区数据。"
         )
     identity = _identity(url)
+    if identity:
+        return Source(url, _file_version(url, identity), identity, scope)
     return Source(url, queries.data_version(cursor(_backend(url, identity))), identity, scope)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _file_version(url: str, identity: tuple) -> tuple:
+    """A DuckDB file's data version, read once per file: every write replaces or touches the
+    file, so a new identity comes with every new version (10 ms a rerun saved)."""
+    return queries.data_version(cursor(_backend(url, identity)))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
