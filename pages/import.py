@@ -12,7 +12,7 @@ from analytics.ingest import events, presets, reference
 from analytics.ingest.reading import ImportFileError
 from analytics.ingest.rows import ImportCheckFailed, ImportResult
 from analytics.store import StoreBusy
-from ui import auth, data
+from ui import auth, data, warmup
 from ui.context import entered
 
 LOG = logging.getLogger(__name__)
@@ -174,6 +174,8 @@ def _run_buttons(disabled: bool, run: Callable[..., ImportResult], upload, kind:
             st.error(INTERNAL_ERROR, icon=":material/error:")
         else:
             st.session_state["imp_result"] = result
+            if not result.dry_run:
+                warmup.start()  # the new data's default view, before anyone opens it
             sha256 = audit.file_hash(upload.getvalue())
             detail = audit.import_detail(result, upload.name, sha256, kind)
             auth.record("import", page="import", **detail)

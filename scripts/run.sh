@@ -13,5 +13,7 @@ address=${ADDRESS:-127.0.0.1}
 export FORWARDED_ALLOW_IPS=""
 .venv/bin/python -m analytics.deployment "$address"
 echo "==> 启动看板: http://${address/0.0.0.0/localhost}:${PORT:-8501}"
-exec .venv/bin/python -m streamlit run app.py --server.port "${PORT:-8501}" \
+# `streamlit run app.py` plus a thread that computes the default view into the shared cache
+# once the server is up and after every import, so the first visitor does not wait (ui/serve.py).
+exec .venv/bin/python -m ui.serve --server.port "${PORT:-8501}" \
   --server.address "$address" "$@"

@@ -90,7 +90,8 @@ def prefetch(*calls: Callable[[], object]) -> None:
     def attach() -> None:
         add_script_run_ctx(threading.current_thread(), ctx)
 
-    with ThreadPoolExecutor(max_workers=3, initializer=attach) as pool:
+    name = f"{threading.current_thread().name}-prefetch"  # the warm-up's keep its prefix
+    with ThreadPoolExecutor(max_workers=3, initializer=attach, thread_name_prefix=name) as pool:
         futures = [pool.submit(call) for call in calls]
     for future in futures:
         future.exception()  # consumed here; the page's own call raises it again

@@ -26,6 +26,18 @@ def _reset() -> None:
         st.session_state[key] = []
 
 
+def _within(start, end, coverage: queries.DataRange):
+    """A period cut to the data's span."""
+    return max(start, coverage.first_day), min(end, coverage.last_day)
+
+
+def default_filters(coverage: queries.DataRange) -> tuple[Filters, str]:
+    """What the sidebar selects for a newcomer: the first period preset (本年) over the whole
+    scope, with the first comparison (同比); what ``ui.warmup`` computes ahead."""
+    start, end = _within(*preset_period(PERIOD_PRESETS[0], coverage.last_day), coverage)
+    return Filters(start=start, end=end), COMPARISONS[0]
+
+
 def filter_sidebar(src: data.Source) -> tuple[Filters, str | None]:
     """Draw the filters and return the selection and the comparison kind (同比/环比)."""
     coverage = data.data_range(src)
@@ -51,7 +63,7 @@ def filter_sidebar(src: data.Source) -> tuple[Filters, str | None]:
         start, end = (picked[0], picked[-1]) if picked else default
     else:
         start, end = preset_period(preset, coverage.last_day)
-    start, end = max(start, coverage.first_day), min(end, coverage.last_day)
+    start, end = _within(start, end, coverage)
     if end < start:
         start = end
     compare = sb.radio(

@@ -58,12 +58,13 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None
 
 @contextlib.contextmanager
 def serve(db: Path, log: Path, env: dict | None = None, port: int | None = None):
-    """A fresh ``streamlit run app.py`` on ``db`` (on ``port``, default a free one); its URL.
-    No traceback may reach the log."""
+    """A fresh server on ``db`` (on ``port``, default a free one) as ``scripts/run.sh`` starts
+    it (``ui.serve``: ``streamlit run app.py`` and the warm-up); its URL. No traceback may
+    reach the log."""
     port = port or _free_port()
     env = {**os.environ, "GOV_DB": str(db), **(env or {})}
     cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "ui.serve",
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",
