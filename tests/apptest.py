@@ -24,9 +24,8 @@ from streamlit import config
 from streamlit.components.v2.component_manager import BidiComponentManager
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache
-from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import AppTest, local_script_runner
 from streamlit.testing.v1 import app_test as app_test_module
-from streamlit.testing.v1 import local_script_runner
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
