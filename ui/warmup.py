@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 
+from streamlit.logger import get_logger
 from streamlit.runtime.scriptrunner_utils import script_run_context
 
 from analytics import access
@@ -21,7 +22,7 @@ from ui import data
 from ui.context import Context
 from ui.sidebar import default_filters
 
-LOG = logging.getLogger(__name__)
+LOG = get_logger(__name__)  # Streamlit's handler: the server log shows when it ran
 THREAD = "warm-up"  # the name of its thread, and the prefix of the threads it starts
 
 
@@ -72,13 +73,14 @@ def _warm_quietly(src: data.Source | None = None) -> data.Source | None:
         _running.release()
 
 
-def watch(interval: float = 5.0) -> None:
+def watch(interval: float = 5.0, stop: threading.Event | None = None) -> None:
     """Warm up now, then again whenever the store has a new data version: an import on the
     数据导入 page, the CLI's ``import`` from a scheduled job, a demo build. A DuckDB file
-    costs a ``stat`` per look (its identity carries the version). Runs for ever: the server's
-    warm-up thread (``ui/serve.py``)."""
+    costs a ``stat`` per look (its identity carries the version). Runs until ``stop`` is set:
+    the server's warm-up thread (``ui/serve.py``) never sets it."""
+    stop = stop or threading.Event()
     warmed = None
-    while True:
+    while not stop.is_set():
         try:
             now = data.source(access.DISTRICT)
         except data.NoData:
@@ -88,7 +90,7 @@ def watch(interval: float = 5.0) -> None:
             now = None
         if now is not None and now != warmed:
             warmed = _warm_quietly(now) or warmed
-        time.sleep(interval)
+        stop.wait(interval)
 
 
 def start() -> threading.Thread:

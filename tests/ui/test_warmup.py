@@ -4,6 +4,8 @@ every page makes no query."""
 from __future__ import annotations
 
 import shutil
+import threading
+import time
 
 import pytest
 
@@ -72,3 +74,33 @@ def test_a_store_without_events_is_left_alone(tmp_path, monkeypatch):
     nothing and raises nothing."""
     monkeypatch.setenv("GOV_DB", str(tmp_path / "missing.duckdb"))
     warmup.start().join(timeout=30)
+
+
+def test_the_servers_thread_warms_up_again_after_an_import(fresh_db, tiny_db, monkeypatch):
+    """An import replaces the file (here: by another district's); the watching thread sees
+    the new version within its interval and computes the new default view."""
+    warmed = []
+    monkeypatch.setattr(warmup, "warm", lambda src: warmed.append(src) or 0.0)
+    stop = threading.Event()
+    thread = threading.Thread(target=warmup.watch, args=(0.05, stop), daemon=True)
+    thread.start()
+    try:
+        _until(lambda: len(warmed) == 1)
+        replacement = fresh_db.with_name("new.duckdb")
+        shutil.copy(tiny_db, replacement)
+        replacement.rename(fresh_db)
+        _until(lambda: len(warmed) == 2)
+        time.sleep(0.3)  # and no more while nothing changes
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+    assert len(warmed) == 2
+    assert warmed[0].identity != warmed[1].identity
+    assert warmed[1] == data.source()
+
+
+def _until(condition, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
