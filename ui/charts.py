@@ -54,32 +54,6 @@ DAY_MS = 86_400_000
 XPERIOD = {"day": DAY_MS, "week": 7 * DAY_MS, "month": "M1"}
 
 
-def _time_axis(fig: go.Figure, freq: str) -> None:
-    """Chinese date ticks, never more than one per bucket: on a short range plotly would
-    repeat a month's label (2019年09月, 2019年09月, …) or mark hours between days. Each
-    bucket (named by its first day) is drawn over the days it covers, so a week's bar sits
-    on its own seven days and a marked date falls inside the bucket that holds it."""
-    for trace in fig.data:
-        if trace.type in ("bar", "scatter") and trace.x is not None:
-            trace.update(xperiod=XPERIOD[freq], xperiodalignment="middle")
-    spec: dict = {"tickformat": FREQ_TICK[freq]}
-    xs = [pd.to_datetime(pd.Series(t.x), errors="coerce") for t in fig.data if t.x is not None]
-    x = pd.concat(xs).dropna() if xs else pd.Series(dtype="datetime64[ns]")
-    if not x.empty:
-        end = bucket_end(pd.Series([x.max()]), freq).iloc[0] + pd.Timedelta(days=1)
-        spec["range"] = [x.min(), end]  # the buckets' own days, first to last, no more
-        days = (x.max() - x.min()).days
-        if freq == "month":
-            step = next((s for s, most in ((1, 400), (2, 760), (3, 1130)) if days <= most), None)
-            if step:
-                spec |= {"dtick": f"M{step}", "tick0": x.min()}
-            if step == 1:  # each month's name under the middle of its month, like its point
-                spec |= {"ticklabelmode": "period"}
-        elif days <= (14 if freq == "day" else 84):
-            spec |= {"dtick": DAY_MS * (1 if freq == "day" else 7), "tick0": x.min()}
-    fig.update_xaxes(**spec)
-
-
 PNG_OPTIONS = {"format": "png", "width": 1600, "height": 900, "scale": 2}  # 3200×1800 pixels
 
 
@@ -175,33 +149,94 @@ def config(name: str) -> dict:
     return spec
 
 
-def _layout(fig: go.Figure, height: int, **kw) -> go.Figure:
-    fig.update_layout(
-        height=height,
-        margin=dict(l=8, r=8, t=36, b=8),
-        font=dict(family=FONT, size=13),
-        hoverlabel=dict(font_family=FONT),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0, title=None),
-        plot_bgcolor="white",
-        separators=".,",
-        **kw,
-    )
-    fig.update_xaxes(showgrid=False)
-    # Full numbers with thousands separators: no SI suffixes like "10k" on a Chinese axis.
-    fig.update_xaxes(exponentformat="none", separatethousands=True)
-    fig.update_yaxes(
-        gridcolor="#eceff1", rangemode="tozero", exponentformat="none", separatethousands=True
-    )
-    return fig
+# Figures are written as plain dicts (traces and layout, as plotly.js reads them) and become
+# a ``go.Figure`` in one step, without plotly's validation of every property: building a
+# figure through ``add_*``/``update_*`` calls cost more than a page's cached queries
+# (tests/ui/test_charts.py checks every builder's figure against its validated twin).
 
 
-def _count_axis(fig: go.Figure, top: float, axis: str = "y") -> None:
+def _figure(traces: list[dict], layout: dict) -> go.Figure:
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)
+
+
+def _trace(kind: str, **props) -> dict:
+    """A trace of type ``kind``; a property given as None is left unset, as plotly does."""
+    return {"type": kind, **{k: v for k, v in props.items() if v is not None}}
+
+
+def _merge(target: dict, changes: dict) -> dict:
+    """``changes`` written into ``target`` as plotly's ``update`` does: dicts merged."""
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
+    return target
+
+
+def _title(text: str | None) -> dict:
+    return {} if text is None else {"text": text}
+
+
+def _layout(height: int, **kw) -> dict:
+    """Every chart's layout: its height, the CJK font, a legend above the plot on the
+    right, full numbers with thousands separators (no SI suffixes like "10k" on a Chinese
+    axis), grid lines across only; ``kw`` more layout properties."""
+    layout = {
+        "height": height,
+        "margin": {"l": 8, "r": 8, "t": 36, "b": 8},
+        "font": {"family": FONT, "size": 13},
+        "hoverlabel": {"font": {"family": FONT}},
+        "legend": {
+            "orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0,
+            "title": {},
+        },
+        "plot_bgcolor": "white",
+        "separators": ".,",
+        "xaxis": {"showgrid": False, "exponentformat": "none", "separatethousands": True},
+        "yaxis": {
+            "gridcolor": "#eceff1", "rangemode": "tozero", "exponentformat": "none",
+            "separatethousands": True,
+        },
+    }  # fmt: skip
+    return _merge(layout, kw)
+
+
+def _time_axis(traces: list[dict], layout: dict, freq: str) -> None:
+    """Chinese date ticks, never more than one per bucket: on a short range plotly would
+    repeat a month's label (2019年09月, 2019年09月, …) or mark hours between days. Each
+    bucket (named by its first day) is drawn over the days it covers, so a week's bar sits
+    on its own seven days and a marked date falls inside the bucket that holds it."""
+    for trace in traces:
+        if trace["type"] in ("bar", "scatter") and trace.get("x") is not None:
+            trace.update(xperiod=XPERIOD[freq], xperiodalignment="middle")
+    spec: dict = {"tickformat": FREQ_TICK[freq]}
+    xs = [
+        pd.to_datetime(pd.Series(t["x"]), errors="coerce") for t in traces if t.get("x") is not None
+    ]
+    x = pd.concat(xs).dropna() if xs else pd.Series(dtype="datetime64[ns]")
+    if not x.empty:
+        end = bucket_end(pd.Series([x.max()]), freq).iloc[0] + pd.Timedelta(days=1)
+        spec["range"] = [x.min(), end]  # the buckets' own days, first to last, no more
+        days = (x.max() - x.min()).days
+        if freq == "month":
+            step = next((s for s, most in ((1, 400), (2, 760), (3, 1130)) if days <= most), None)
+            if step:
+                spec |= {"dtick": f"M{step}", "tick0": x.min()}
+            if step == 1:  # each month's name under the middle of its month, like its point
+                spec |= {"ticklabelmode": "period"}
+        elif days <= (14 if freq == "day" else 84):
+            spec |= {"dtick": DAY_MS * (1 if freq == "day" else 7), "tick0": x.min()}
+    _merge(layout, {"xaxis": spec})
+
+
+def _count_axis(layout: dict, top: float, axis: str = "yaxis") -> None:
     """An axis of event counts: whole numbers with thousands separators (no "2.5 件" tick),
     one tick per event when there are only a few."""
     spec: dict = {"tickformat": ",d", "rangemode": "tozero"}
     if top <= 5:
         spec |= {"dtick": 1, "tick0": 0}
-    (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**spec)
+    _merge(layout, {axis: spec})
 
 
 def _partial(df: pd.DataFrame) -> pd.Series:
@@ -212,7 +247,7 @@ def _partial(df: pd.DataFrame) -> pd.Series:
 
 
 def _line(
-    fig: go.Figure,
+    traces: list[dict],
     x: pd.Series,
     y: pd.Series,
     partial: pd.Series,
@@ -229,46 +264,64 @@ def _line(
         y.reset_index(drop=True),
         partial.reset_index(drop=True),
     )
-    fig.add_scatter(
-        x=x, y=y.where(~partial), name=name, line=line, hovertemplate=hovertemplate, **kw
-    )
+    traces.append(
+        _trace(
+            "scatter",
+            x=x, y=y.where(~partial), name=name, line=line, hovertemplate=hovertemplate, **kw,
+        )
+    )  # fmt: skip
     if not partial.any():
         return
     near = partial | partial.shift(1, fill_value=False) | partial.shift(-1, fill_value=False)
     tag = f"<br>({PARTIAL}:只含其中部分日期)"
-    fig.add_scatter(
-        x=x,
-        y=y.where(near),
-        name=f"{name}({PARTIAL})",
-        mode="lines+markers",
-        line=line | {"dash": "dash", "width": 1.5},
-        marker=dict(symbol="circle-open", size=[8 if p else 0 for p in partial]),
-        opacity=0.55,
-        showlegend=False,
-        legendgroup=kw.get("legendgroup"),
-        hovertemplate=hovertemplate.replace("<extra>", tag + "<extra>"),
+    traces.append(
+        _trace(
+            "scatter",
+            x=x,
+            y=y.where(near),
+            name=f"{name}({PARTIAL})",
+            mode="lines+markers",
+            line=line | {"dash": "dash", "width": 1.5},
+            marker={"symbol": "circle-open", "size": [8 if p else 0 for p in partial]},
+            opacity=0.55,
+            showlegend=False,
+            legendgroup=kw.get("legendgroup"),
+            hovertemplate=hovertemplate.replace("<extra>", tag + "<extra>"),
+        )
     )
 
 
-def shade_partial(fig: go.Figure, buckets: pd.Series, freq: str) -> go.Figure:
+def _band(x0, x1, fillcolor: str) -> dict:
+    """A band from ``x0`` to ``x1`` over the plot's full height, behind the data."""
+    return {
+        "type": "rect", "x0": x0, "x1": x1, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain",
+        "fillcolor": fillcolor, "layer": "below", "line": {"width": 0},
+    }  # fmt: skip
+
+
+def _shade_partial(traces: list[dict], layout: dict, buckets: pd.Series, freq: str) -> None:
     """Grey bands over partial buckets, and 不完整周期 in the legend."""
     buckets = pd.to_datetime(pd.Series(buckets)).drop_duplicates().sort_values()
     if buckets.empty:
-        return fig
+        return
     ends = bucket_end(buckets, freq) + pd.Timedelta(days=1)
-    for first, after in zip(buckets, ends, strict=True):
-        fig.add_vrect(x0=first, x1=after, fillcolor=PARTIAL_FILL, line_width=0, layer="below")
-    fig.add_scatter(
-        x=[None],
-        y=[None],
-        name=PARTIAL,
-        mode="markers",
-        marker=dict(
-            symbol="square", size=12, color=PARTIAL_FILL, line=dict(color=NEUTRAL, width=1)
-        ),
-        hoverinfo="skip",
+    layout.setdefault("shapes", []).extend(
+        _band(first, after, PARTIAL_FILL) for first, after in zip(buckets, ends, strict=True)
     )
-    return fig
+    traces.append(
+        _trace(
+            "scatter",
+            x=[None],
+            y=[None],
+            name=PARTIAL,
+            mode="markers",
+            marker={
+                "symbol": "square", "size": 12, "color": PARTIAL_FILL,
+                "line": {"color": NEUTRAL, "width": 1},
+            },
+            hoverinfo="skip",
+        )
+    )  # fmt: skip
 
 
 def mark_dates(fig: go.Figure, notes: pd.DataFrame, width_px: int = 900) -> go.Figure:
@@ -283,6 +336,8 @@ def mark_dates(fig: go.Figure, notes: pd.DataFrame, width_px: int = 900) -> go.F
     span_days = max((after - first).days, 1) if shown else 365
     days_per_px = span_days / max(width_px, 200)
     row_ends: list[pd.Timestamp] = []  # where each label row is free again
+    shapes: list[dict] = []
+    texts: list[dict] = []
     for note in notes.sort_values("day").itertuples(index=False):
         day, end = pd.Timestamp(note.day), pd.Timestamp(note.end)
         if shown and (end < first - pd.Timedelta(days=31) or day >= after):
@@ -290,12 +345,14 @@ def mark_dates(fig: go.Figure, notes: pd.DataFrame, width_px: int = 900) -> go.F
         title = str(note.title)
         short = title if len(title) <= 8 else title[:7] + "…"
         if note.kind == "holiday":
-            fig.add_vrect(
-                x0=day, x1=end + pd.Timedelta(days=1), fillcolor=HOLIDAY_FILL, line_width=0,
-                layer="below",
-            )  # fmt: skip
+            shapes.append(_band(day, end + pd.Timedelta(days=1), HOLIDAY_FILL))
         else:
-            fig.add_vline(x=day, line=dict(color=NOTE_LINE, width=1, dash="dash"))
+            shapes.append(
+                {
+                    "type": "line", "x0": day, "x1": day, "xref": "x", "y0": 0, "y1": 1,
+                    "yref": "y domain", "line": {"color": NOTE_LINE, "width": 1, "dash": "dash"},
+                }
+            )  # fmt: skip
         label_days = pd.Timedelta(days=(len(short) * 13 + 12) * days_per_px)
         row = next((i for i, free in enumerate(row_ends) if free <= day), len(row_ends))
         if row == len(row_ends):
@@ -304,18 +361,26 @@ def mark_dates(fig: go.Figure, notes: pd.DataFrame, width_px: int = 900) -> go.F
         when = fmt.day(day) if day == end else f"{fmt.day(day)}至{end.month}月{end.day}日"
         detail = note.detail if isinstance(note.detail, str) else ""
         detail = "<br>".join(fmt.chart_text(detail[i : i + 30]) for i in range(0, len(detail), 30))
-        fig.add_annotation(
-            x=day,
-            xanchor="left",
-            y=1 - 0.08 * (row % 4),
-            yref="paper",
-            yanchor="top",
-            text=fmt.chart_text(short),
-            showarrow=False,
-            font=dict(size=11, color="#3d4f5c"),
-            bgcolor="rgba(255,255,255,0.8)",
-            hovertext=f"{when} {fmt.chart_text(title)}" + (f"<br>{detail}" if detail else ""),
+        texts.append(
+            {
+                "x": day,
+                "xanchor": "left",
+                "y": 1 - 0.08 * (row % 4),
+                "yref": "paper",
+                "yanchor": "top",
+                "text": fmt.chart_text(short),
+                "showarrow": False,
+                "font": {"size": 11, "color": "#3d4f5c"},
+                "bgcolor": "rgba(255,255,255,0.8)",
+                "hovertext": f"{when} {fmt.chart_text(title)}"
+                + (f"<br>{detail}" if detail else ""),
+            }
         )
+    # One assignment each (plotly's add_vline and add_annotation cost milliseconds apiece).
+    if shapes:
+        fig.layout.shapes = [*fig.layout.shapes, *shapes]
+    if texts:
+        fig.layout.annotations = [*fig.layout.annotations, *texts]
     return fig
 
 
@@ -328,7 +393,7 @@ def intake_trend(
 ) -> go.Figure:
     """Lines per event type: solid this period, dotted the comparison period on the same
     dates; partial buckets (a ``partial`` column) shaded and reached by a dashed stub."""
-    fig = go.Figure()
+    traces: list[dict] = []
     groups = groups or tuple(sorted(df["group"].unique()))
     for period, dash, opacity in (("current", "solid", 1.0), ("previous", "dot", 0.55)):
         for group in groups:
@@ -338,7 +403,7 @@ def intake_trend(
             name = labels.EVENT_TYPE.get(group, group)
             tag = labels.PERIOD_TAG[period]
             _line(
-                fig,
+                traces,
                 part["bucket"],
                 part["intake"],
                 _partial(part) if period == "current" else pd.Series(False, index=part.index),
@@ -349,13 +414,15 @@ def intake_trend(
                 mode="lines+markers" if period == "current" else "lines",
                 opacity=opacity,
             )
+    layout = _layout(height, title=_title(title))
     current = df[df["period"] == "current"]
-    shade_partial(fig, current.loc[_partial(current), "bucket"], freq)
-    _layout(fig, height, title=title)
-    _time_axis(fig, freq)
-    fig.update_yaxes(title=None)  # the unit (件) is in the heading: a rotated CJK title reads badly
-    _count_axis(fig, float(df["intake"].max()) if len(df) else 0)
-    return fig
+    _shade_partial(traces, layout, current.loc[_partial(current), "bucket"], freq)
+    _time_axis(traces, layout, freq)
+    layout["yaxis"][
+        "title"
+    ] = {}  # the unit (件) is in the heading: a rotated CJK title reads badly
+    _count_axis(layout, float(df["intake"].max()) if len(df) else 0)
+    return _figure(traces, layout)
 
 
 def overview_trend_groups(df: pd.DataFrame) -> tuple[str, tuple[str, ...]]:
@@ -375,52 +442,62 @@ def category_bars(
     (red when it rose by more than 10%: more events is worse; a fall stays neutral)."""
     df = df.sort_values("intake")
     change = df["change"].map(lambda c: "" if pd.isna(c) else f"{c * 100:+.0f}%")
-    fig = go.Figure(
-        go.Bar(
-            x=df["intake"],
-            y=df["category"].map(fmt.chart_text),
-            orientation="h",
-            marker_color=[WARN if c > 0.1 else BAR for c in df["change"].fillna(0)],
-            text=change,
-            textposition="outside",
-            cliponaxis=False,
-            customdata=change,
-            hovertemplate="%{y}<br>受理量 %{x:,.0f} 件<br>"
-            + change_name
-            + " %{customdata}<extra></extra>",
-        )
+    bars = _trace(
+        "bar",
+        x=df["intake"],
+        y=df["category"].map(fmt.chart_text),
+        orientation="h",
+        marker={"color": [WARN if c > 0.1 else BAR for c in df["change"].fillna(0)]},
+        text=change,
+        textposition="outside",
+        cliponaxis=False,
+        customdata=change,
+        hovertemplate="%{y}<br>受理量 %{x:,.0f} 件<br>"
+        + change_name
+        + " %{customdata}<extra></extra>",
     )
-    _layout(fig, height, title=title)
+    layout = _layout(height, title=_title(title))
     # Room on the right for the outside labels of the longest bar.
     top = float(df["intake"].max()) if len(df) else 1.0
-    fig.update_xaxes(title="件", showgrid=True, gridcolor="#eceff1", range=[0, top * 1.18])
-    _count_axis(fig, top, "x")
-    fig.update_yaxes(title=None)
-    return fig
+    _merge(
+        layout["xaxis"],
+        {
+            "title": {"text": "件"},
+            "showgrid": True,
+            "gridcolor": "#eceff1",
+            "range": [0, top * 1.18],
+        },
+    )
+    _count_axis(layout, top, "xaxis")
+    layout["yaxis"]["title"] = {}
+    return _figure([bars], layout)
 
 
 def backlog_bars(df: pd.DataFrame, height: int = 260, title: str | None = None) -> go.Figure:
     """Open events by age bucket, with the overdue part highlighted."""
     names = [labels.BACKLOG_BUCKET[b] for b in df["bucket"]]
-    fig = go.Figure()
-    fig.add_bar(
-        x=names,
-        y=df["backlog"] - df["overdue"],
-        name="未超期",
-        marker_color=BAR,
-        hovertemplate="账龄 %{x}<br>未超期 %{y:,.0f} 件<extra></extra>",
-    )
-    fig.add_bar(
-        x=names,
-        y=df["overdue"],
-        name="已超期",
-        marker_color=WARN,
-        hovertemplate="账龄 %{x}<br>已超期 %{y:,.0f} 件<extra></extra>",
-    )
-    _layout(fig, height, title=title, barmode="stack")
-    fig.update_yaxes(title=None)
-    _count_axis(fig, float(df["backlog"].max()) if len(df) else 0)
-    return fig
+    traces = [
+        _trace(
+            "bar",
+            x=names,
+            y=df["backlog"] - df["overdue"],
+            name="未超期",
+            marker={"color": BAR},
+            hovertemplate="账龄 %{x}<br>未超期 %{y:,.0f} 件<extra></extra>",
+        ),
+        _trace(
+            "bar",
+            x=names,
+            y=df["overdue"],
+            name="已超期",
+            marker={"color": WARN},
+            hovertemplate="账龄 %{x}<br>已超期 %{y:,.0f} 件<extra></extra>",
+        ),
+    ]
+    layout = _layout(height, title=_title(title), barmode="stack")
+    layout["yaxis"]["title"] = {}
+    _count_axis(layout, float(df["backlog"].max()) if len(df) else 0)
+    return _figure(traces, layout)
 
 
 CATEGORY_COLORS = list(SERIES)
@@ -445,7 +522,7 @@ def intake_by_type(
     moving average as lines) or one line per type (each with its own). ``df`` has bucket,
     group, period, intake, moving_avg and partial (``analytics.trends.type_trend``): partial
     buckets are shaded, their bars hatched and pale, their lines dashed stubs."""
-    fig = go.Figure()
+    traces: list[dict] = []
     df = df.assign(partial=_partial(df))
     current = df[df["period"] == "current"]
     before = df[df["period"] == "previous"]
@@ -458,20 +535,23 @@ def intake_by_type(
             for rows, partial_part in ((part[~cut], False), (part[cut], True)):
                 if rows.empty:
                     continue
-                fig.add_bar(  # partial buckets: a second, pale and hatched, trace
-                    x=rows["bucket"],
-                    y=rows["intake"],
-                    name=_group_name(group),
-                    legendgroup=group,
-                    showlegend=not partial_part or not (~cut).any(),
-                    marker=dict(
-                        color=colour,
-                        opacity=0.45 if partial_part else 1.0,
-                        pattern=dict(shape="/" if partial_part else "", solidity=0.3),
-                    ),
-                    hovertemplate=f"{_group_name(group)}<br>{hover_x}<br>受理量 %{{y:,.0f}} 件"
-                    + (partial_tag if partial_part else "")
-                    + "<extra></extra>",
+                traces.append(  # partial buckets: a second, pale and hatched, trace
+                    _trace(
+                        "bar",
+                        x=rows["bucket"],
+                        y=rows["intake"],
+                        name=_group_name(group),
+                        legendgroup=group,
+                        showlegend=not partial_part or not (~cut).any(),
+                        marker={
+                            "color": colour,
+                            "opacity": 0.45 if partial_part else 1.0,
+                            "pattern": {"shape": "/" if partial_part else "", "solidity": 0.3},
+                        },
+                        hovertemplate=f"{_group_name(group)}<br>{hover_x}<br>受理量 %{{y:,.0f}} 件"
+                        + (partial_tag if partial_part else "")
+                        + "<extra></extra>",
+                    )
                 )
         lines = {"合计": current, f"合计({comparison})": before} if previous else {"合计": current}
         for name, part in lines.items():
@@ -481,31 +561,37 @@ def intake_by_type(
                 partial=("partial", "any"),
             )
             if name != "合计":
-                fig.add_scatter(
-                    x=total["bucket"],
-                    y=total["intake"],
-                    name=name,
-                    mode="lines",
-                    line=dict(color="#34495e", dash="dot", width=2),
-                    hovertemplate=f"{name}<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
+                traces.append(
+                    _trace(
+                        "scatter",
+                        x=total["bucket"],
+                        y=total["intake"],
+                        name=name,
+                        mode="lines",
+                        line={"color": "#34495e", "dash": "dot", "width": 2},
+                        hovertemplate=f"{name}<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
+                    )
                 )
             elif moving:
-                fig.add_scatter(
-                    x=total["bucket"],
-                    y=total["moving_avg"],
-                    name="合计(移动平均)",
-                    mode="lines",
-                    line=dict(color="#34495e", width=2),
-                    hovertemplate=f"移动平均<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
+                traces.append(
+                    _trace(
+                        "scatter",
+                        x=total["bucket"],
+                        y=total["moving_avg"],
+                        name="合计(移动平均)",
+                        mode="lines",
+                        line={"color": "#34495e", "width": 2},
+                        hovertemplate=f"移动平均<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
+                    )
                 )
-        _layout(fig, height, barmode="stack")
+        layout = _layout(height, barmode="stack")
         top = float(current.groupby("bucket")["intake"].sum().max()) if len(current) else 0
     else:
         for group, part in current.groupby("group", sort=False):
             color = EVENT_TYPE_COLORS.get(group, NEUTRAL)
             name = _group_name(group)
             _line(
-                fig,
+                traces,
                 part["bucket"],
                 part["intake"],
                 _partial(part),
@@ -517,60 +603,71 @@ def intake_by_type(
                 legendgroup=group,
             )
             if moving:
-                fig.add_scatter(
-                    x=part["bucket"],
-                    y=part["moving_avg"],
-                    name=f"{name}(移动平均)",
-                    mode="lines",
-                    line=dict(color=color, width=3),
-                    opacity=0.45,
-                    hovertemplate=f"{name} 移动平均<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
+                traces.append(
+                    _trace(
+                        "scatter",
+                        x=part["bucket"],
+                        y=part["moving_avg"],
+                        name=f"{name}(移动平均)",
+                        mode="lines",
+                        line={"color": color, "width": 3},
+                        opacity=0.45,
+                        hovertemplate=f"{name} 移动平均<br>{hover_x}<br>%{{y:,.0f}} 件"
+                        "<extra></extra>",
+                    )
                 )
             prev = before[before["group"] == group]
             if previous and not prev.empty:
-                fig.add_scatter(
-                    x=prev["bucket"],
-                    y=prev["intake"],
-                    name=f"{name}({comparison})",
-                    mode="lines",
-                    line=dict(color=color, dash="dot", width=1.5),
-                    opacity=0.6,
-                    hovertemplate=f"{name} · {comparison}<br>{hover_x}<br>%{{y:,.0f}} 件"
-                    "<extra></extra>",
+                traces.append(
+                    _trace(
+                        "scatter",
+                        x=prev["bucket"],
+                        y=prev["intake"],
+                        name=f"{name}({comparison})",
+                        mode="lines",
+                        line={"color": color, "dash": "dot", "width": 1.5},
+                        opacity=0.6,
+                        hovertemplate=f"{name} · {comparison}<br>{hover_x}<br>%{{y:,.0f}} 件"
+                        "<extra></extra>",
+                    )
                 )
-        _layout(fig, height)
+        layout = _layout(height)
         top = float(df["intake"].max()) if len(df) else 0
-    shade_partial(fig, current.loc[_partial(current), "bucket"], freq)
-    _time_axis(fig, freq)
-    fig.update_yaxes(title=None)
-    _count_axis(fig, top)
-    return fig
+    _shade_partial(traces, layout, current.loc[_partial(current), "bucket"], freq)
+    _time_axis(traces, layout, freq)
+    layout["yaxis"]["title"] = {}
+    _count_axis(layout, top)
+    return _figure(traces, layout)
 
 
 def category_area(df: pd.DataFrame, freq: str, height: int = 320) -> go.Figure:
     """Stacked areas: intake per bucket of the largest categories and 其他 (grey); partial
     buckets (a ``partial`` column) shaded."""
-    fig = go.Figure()
+    traces: list[dict] = []
     shown = [g for g in df["group"].unique() if g != OTHER]
     for group, part in df.groupby("group", sort=False):
         name = fmt.chart_text(group)
         i = shown.index(group) if group in shown else -1
         colour = CATEGORY_COLORS[i % len(CATEGORY_COLORS)] if i >= 0 else OTHER_COLOR
-        fig.add_scatter(
-            x=part["bucket"],
-            y=part["intake"],
-            name=name,
-            mode="lines",
-            stackgroup="one",
-            line=dict(width=0.5, color=colour),
-            hovertemplate=f"{name}<br>%{{x|{FREQ_HOVER[freq]}}}<br>%{{y:,.0f}} 件<extra></extra>",
+        traces.append(
+            _trace(
+                "scatter",
+                x=part["bucket"],
+                y=part["intake"],
+                name=name,
+                mode="lines",
+                stackgroup="one",
+                line={"width": 0.5, "color": colour},
+                hovertemplate=f"{name}<br>%{{x|{FREQ_HOVER[freq]}}}<br>%{{y:,.0f}} 件"
+                "<extra></extra>",
+            )
         )
-    shade_partial(fig, df.loc[_partial(df), "bucket"], freq)
-    _layout(fig, height)
-    _time_axis(fig, freq)
-    fig.update_yaxes(title=None)
-    _count_axis(fig, float(df.groupby("bucket")["intake"].sum().max()) if len(df) else 0)
-    return fig
+    layout = _layout(height)
+    _shade_partial(traces, layout, df.loc[_partial(df), "bucket"], freq)
+    _time_axis(traces, layout, freq)
+    layout["yaxis"]["title"] = {}
+    _count_axis(layout, float(df.groupby("bucket")["intake"].sum().max()) if len(df) else 0)
+    return _figure(traces, layout)
 
 
 def rising_bars(df: pd.DataFrame, height: int = 320, change_name: str = "同比") -> go.Figure:
@@ -578,74 +675,87 @@ def rising_bars(df: pd.DataFrame, height: int = 320, change_name: str = "同比"
     intake is worse (red), a fall is not (neutral)."""
     df = df.sort_values("change")
     text = df["change"].map(lambda c: f"{c * 100:+.1f}%")
-    fig = go.Figure(
-        go.Bar(
-            x=df["change"] * 100,
-            y=df["category"].map(fmt.chart_text),
-            orientation="h",
-            marker_color=[WORSE if c > 0 else BAR for c in df["change"]],
-            text=text,
-            textposition="outside",
-            cliponaxis=False,
-            customdata=df[["intake", "intake_prev"]].to_numpy(),
-            hovertemplate="%{y}<br>" + change_name + " %{text}<br>本期 %{customdata[0]:,.0f} 件"
-            "<br>上期 %{customdata[1]:,.0f} 件<extra></extra>",
-        )
+    bars = _trace(
+        "bar",
+        x=df["change"] * 100,
+        y=df["category"].map(fmt.chart_text),
+        orientation="h",
+        marker={"color": [WORSE if c > 0 else BAR for c in df["change"]]},
+        text=text,
+        textposition="outside",
+        cliponaxis=False,
+        customdata=df[["intake", "intake_prev"]].to_numpy(),
+        hovertemplate="%{y}<br>" + change_name + " %{text}<br>本期 %{customdata[0]:,.0f} 件"
+        "<br>上期 %{customdata[1]:,.0f} 件<extra></extra>",
     )
-    _layout(fig, height)
+    layout = _layout(height)
     top = max(float((df["change"] * 100).max()) if len(df) else 1.0, 0.0) or 1.0
     low = min(float((df["change"] * 100).min()) if len(df) else 0.0, 0.0)
-    fig.update_xaxes(title="%", showgrid=True, gridcolor="#eceff1", range=[low * 1.25, top * 1.25])
-    fig.update_yaxes(title=None)
-    return fig
+    _merge(
+        layout["xaxis"],
+        {
+            "title": {"text": "%"}, "showgrid": True, "gridcolor": "#eceff1",
+            "range": [low * 1.25, top * 1.25],
+        },
+    )  # fmt: skip
+    layout["yaxis"]["title"] = {}
+    return _figure([bars], layout)
 
 
 def spike_chart(judged: pd.DataFrame, found: pd.DataFrame, freq: str, height: int = 300):
     """Intake against its trailing baseline and alarm threshold, spikes marked in red (a
     spike is worse: more events than usual); the hover gives the rise on the baseline."""
     hover_x = f"%{{x|{FREQ_HOVER[freq]}}}"
-    fig = go.Figure()
-    fig.add_scatter(
-        x=judged["bucket"],
-        y=judged["threshold"],
-        name="异常阈值",
-        mode="lines",
-        line=dict(color="#e6b0aa", dash="dash", width=1),
-        hovertemplate=f"异常阈值<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
-    )
-    fig.add_scatter(
-        x=judged["bucket"],
-        y=judged["baseline"],
-        name="基线(前期中位数)",
-        mode="lines",
-        line=dict(color=NEUTRAL, dash="dot", width=1.5),
-        hovertemplate=f"基线<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
-    )
-    fig.add_scatter(
-        x=judged["bucket"],
-        y=judged["intake"],
-        name="受理量",
-        mode="lines+markers",
-        line=dict(color=BAR, width=2),
-        marker=dict(size=4),
-        hovertemplate=f"受理量<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
-    )
+    traces = [
+        _trace(
+            "scatter",
+            x=judged["bucket"],
+            y=judged["threshold"],
+            name="异常阈值",
+            mode="lines",
+            line={"color": "#e6b0aa", "dash": "dash", "width": 1},
+            hovertemplate=f"异常阈值<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
+        ),
+        _trace(
+            "scatter",
+            x=judged["bucket"],
+            y=judged["baseline"],
+            name="基线(前期中位数)",
+            mode="lines",
+            line={"color": NEUTRAL, "dash": "dot", "width": 1.5},
+            hovertemplate=f"基线<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
+        ),
+        _trace(
+            "scatter",
+            x=judged["bucket"],
+            y=judged["intake"],
+            name="受理量",
+            mode="lines+markers",
+            line={"color": BAR, "width": 2},
+            marker={"size": 4},
+            hovertemplate=f"受理量<br>{hover_x}<br>%{{y:,.0f}} 件<extra></extra>",
+        ),
+    ]
     if not found.empty:
         rise = found["rise"] if "rise" in found else pd.Series(float("nan"), index=found.index)
-        fig.add_scatter(
-            x=found["bucket"],
-            y=found["intake"],
-            name="异常峰值",
-            mode="markers",
-            marker=dict(color=WORSE, size=12, symbol="circle-open", line=dict(width=3)),
-            customdata=rise.map(lambda r: "" if pd.isna(r) else f",比基线 {r * 100:+.0f}%"),
-            hovertemplate=f"异常峰值<br>{hover_x}<br>%{{y:,.0f}} 件%{{customdata}}<extra></extra>",
+        traces.append(
+            _trace(
+                "scatter",
+                x=found["bucket"],
+                y=found["intake"],
+                name="异常峰值",
+                mode="markers",
+                marker={"color": WORSE, "size": 12, "symbol": "circle-open", "line": {"width": 3}},
+                customdata=rise.map(lambda r: "" if pd.isna(r) else f",比基线 {r * 100:+.0f}%"),
+                hovertemplate=f"异常峰值<br>{hover_x}<br>%{{y:,.0f}} 件%{{customdata}}"
+                "<extra></extra>",
+            )
         )
-    _layout(fig, height)
-    _time_axis(fig, freq)
-    fig.update_yaxes(title=None)
-    _count_axis(fig, float(judged[["intake", "threshold"]].max().max()) if len(judged) else 0)
-    return fig
+    layout = _layout(height)
+    _time_axis(traces, layout, freq)
+    layout["yaxis"]["title"] = {}
+    _count_axis(layout, float(judged[["intake", "threshold"]].max().max()) if len(judged) else 0)
+    return _figure(traces, layout)
 
 
 def unit_lines(
@@ -658,7 +768,7 @@ def unit_lines(
     """每千户事件数 per bucket, one line per unit; the plain 受理量 when ``per_households``
     is off (units without household figures). Partial buckets (``partial``) shaded, their
     points reached by dashed stubs."""
-    fig = go.Figure()
+    traces: list[dict] = []
     value = "density" if per_households else "intake"
     shown = "受理量 %{y:,.0f} 件"
     if per_households:
@@ -666,7 +776,7 @@ def unit_lines(
     for i, (unit, part) in enumerate(df.groupby("unit_id", sort=False)):
         name = fmt.chart_text(names.get(unit, unit))
         _line(
-            fig,
+            traces,
             part["bucket"],
             part[value],
             _partial(part),
@@ -677,13 +787,13 @@ def unit_lines(
             marker=dict(size=5),
             customdata=part["intake"],
         )
-    shade_partial(fig, df.loc[_partial(df), "bucket"], freq)
-    _layout(fig, height)
-    _time_axis(fig, freq)
-    fig.update_yaxes(title=None)
+    layout = _layout(height)
+    _shade_partial(traces, layout, df.loc[_partial(df), "bucket"], freq)
+    _time_axis(traces, layout, freq)
+    layout["yaxis"]["title"] = {}
     if not per_households:
-        _count_axis(fig, float(df["intake"].max()) if len(df) else 0)
-    return fig
+        _count_axis(layout, float(df["intake"].max()) if len(df) else 0)
+    return _figure(traces, layout)
 
 
 LEVEL_COLORS = {  # where an event was solved: an order (grid → district), not good or bad
@@ -700,71 +810,79 @@ def rate_ranking(df: pd.DataFrame, label: str, change_name: str = "同比") -> g
     of each bar, the change in the hover."""
     df = df.sort_values("rank", ascending=False)
     names = df[label].map(fmt.chart_text)
-    fig = go.Figure()
+    traces = []
     for rate, colour in (("closure_rate", BAR), ("on_time_rate", "#7fb3e0")):
         change = df[f"{rate}_change"].map(lambda c, r=rate: fmt.change(r, c) or fmt.MISSING)
-        fig.add_bar(
-            x=df[rate] * 100,
-            y=names,
-            orientation="h",
-            name=metrics.label(rate),
-            marker_color=colour,
-            text=df[rate].map(fmt.rate),
-            textposition="inside",
-            insidetextanchor="end",
-            customdata=list(zip(df["rank"], change, df["intake"], strict=True)),
-            hovertemplate="%{y}<br>"
-            + metrics.label(rate)
-            + " %{x:.1f}%<br>"
-            + change_name
-            + " %{customdata[1]}<br>办结率排名 第%{customdata[0]}名"
-            "<br>受理量 %{customdata[2]:,.0f} 件<extra></extra>",
+        traces.append(
+            _trace(
+                "bar",
+                x=df[rate] * 100,
+                y=names,
+                orientation="h",
+                name=metrics.label(rate),
+                marker={"color": colour},
+                text=df[rate].map(fmt.rate),
+                textposition="inside",
+                insidetextanchor="end",
+                customdata=list(zip(df["rank"], change, df["intake"], strict=True)),
+                hovertemplate="%{y}<br>"
+                + metrics.label(rate)
+                + " %{x:.1f}%<br>"
+                + change_name
+                + " %{customdata[1]}<br>办结率排名 第%{customdata[0]}名"
+                "<br>受理量 %{customdata[2]:,.0f} 件<extra></extra>",
+            )
         )
-    _layout(fig, max(260, 40 * len(df) + 90), barmode="group")
-    fig.update_xaxes(title="%", range=[0, 100.5], showgrid=True, gridcolor="#eceff1")
-    fig.update_yaxes(title=None)
-    return fig
+    layout = _layout(max(260, 40 * len(df) + 90), barmode="group")
+    _merge(
+        layout["xaxis"],
+        {"title": {"text": "%"}, "range": [0, 100.5], "showgrid": True, "gridcolor": "#eceff1"},
+    )
+    layout["yaxis"]["title"] = {}
+    return _figure(traces, layout)
 
 
 def lifecycle_funnel(df: pd.DataFrame, height: int = 320) -> go.Figure:
     """上报 → 受理 → 转办 → 处置 → 反馈: events reaching each stage, drop-off in the hover."""
-    fig = go.Figure(
-        go.Funnel(
-            y=df["name"],
-            x=df["reached"],
-            texttemplate="%{value:,.0f} 件<br>%{percentInitial:.1%}",
-            marker_color=[BAR, "#3d7fc4", "#5591cc", "#6fa3d6", "#88b5df"][: len(df)],
-            customdata=df["dropped"],
-            hovertemplate="%{y}<br>到达 %{x:,.0f} 件<br>止步于上一环节 %{customdata:,.0f} 件"
-            "<extra></extra>",
-        )
+    funnel = _trace(
+        "funnel",
+        y=df["name"],
+        x=df["reached"],
+        texttemplate="%{value:,.0f} 件<br>%{percentInitial:.1%}",
+        marker={"color": [BAR, "#3d7fc4", "#5591cc", "#6fa3d6", "#88b5df"][: len(df)]},
+        customdata=df["dropped"],
+        hovertemplate="%{y}<br>到达 %{x:,.0f} 件<br>止步于上一环节 %{customdata:,.0f} 件"
+        "<extra></extra>",
     )
-    _layout(fig, height)
-    fig.update_yaxes(title=None)
-    return fig
+    layout = _layout(height)
+    layout["yaxis"]["title"] = {}
+    return _figure([funnel], layout)
 
 
 def level_shares(df: pd.DataFrame, freq: str, height: int = 320) -> go.Figure:
     """Where closed events were solved, as shares of each bucket (stacked to 100%)."""
-    fig = go.Figure()
+    traces = []
     for level in ("grid", "community", "street", "district"):
         part = df[df["level"] == level]
         if part.empty:
             continue
         name = labels.RESOLVED_LEVEL[level]
-        fig.add_bar(
-            x=part["bucket"],
-            y=part["share"] * 100,
-            name=name,
-            marker_color=LEVEL_COLORS[level],
-            customdata=part["closed"],
-            hovertemplate=f"{name}解决<br>%{{x|{FREQ_HOVER[freq]}}}<br>%{{y:.1f}}%"
-            "(%{customdata:,.0f} 件)<extra></extra>",
+        traces.append(
+            _trace(
+                "bar",
+                x=part["bucket"],
+                y=part["share"] * 100,
+                name=name,
+                marker={"color": LEVEL_COLORS[level]},
+                customdata=part["closed"],
+                hovertemplate=f"{name}解决<br>%{{x|{FREQ_HOVER[freq]}}}<br>%{{y:.1f}}%"
+                "(%{customdata:,.0f} 件)<extra></extra>",
+            )
         )
-    _layout(fig, height, barmode="stack")
-    _time_axis(fig, freq)
-    fig.update_yaxes(title=None, range=[0, 100], ticksuffix="%")
-    return fig
+    layout = _layout(height, barmode="stack")
+    _time_axis(traces, layout, freq)
+    _merge(layout["yaxis"], {"title": {}, "range": [0, 100], "ticksuffix": "%"})
+    return _figure(traces, layout)
 
 
 STAGE_COLORS = {  # lifecycle stages: different things, none better or worse
@@ -792,9 +910,9 @@ def hours_boxes(df: pd.DataFrame, title: str, log: bool = True) -> go.Figure:
     P10 and P90 (marked), slowest median on top."""
     df = df.iloc[::-1]
     names = df["label"].map(fmt.chart_text)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Box(
+    traces = [
+        _trace(
+            "box",
             y=names,
             q1=df["p25"],
             median=df["p50"],
@@ -803,98 +921,116 @@ def hours_boxes(df: pd.DataFrame, title: str, log: bool = True) -> go.Figure:
             upperfence=df["p90"],
             orientation="h",
             name=title,
-            marker_color=BAR,
+            marker={"color": BAR},
             fillcolor="rgba(44,111,187,0.25)",
             hoverinfo="skip",
-        )
-    )
-    fig.add_scatter(
-        x=df["p90"],
-        y=names,
-        mode="markers",
-        name="P90",
-        marker=dict(color="#5b3f99", symbol="diamond"),
-        customdata=df[["p50", "n"]].to_numpy(),
-        hovertemplate="%{y}<br>中位数 %{customdata[0]:.1f} 小时<br>P90 %{x:.1f} 小时"
-        "<br>%{customdata[1]:,.0f} 件<extra></extra>",
-    )
-    fig.add_scatter(
-        x=df["p50"],
-        y=names,
-        mode="markers",
-        name="中位数",
-        marker=dict(color="#2c3e50", size=7),
-        hovertemplate="%{y}<br>中位数 %{x:.1f} 小时<extra></extra>",
-    )
-    _layout(fig, max(260, 34 * len(df) + 90))
-    fig.update_xaxes(
-        title="小时", type="log" if log else "linear", showgrid=True, gridcolor="#eceff1"
-    )
-    fig.update_yaxes(title=None)
-    return fig
+        ),
+        _trace(
+            "scatter",
+            x=df["p90"],
+            y=names,
+            mode="markers",
+            name="P90",
+            marker={"color": "#5b3f99", "symbol": "diamond"},
+            customdata=df[["p50", "n"]].to_numpy(),
+            hovertemplate="%{y}<br>中位数 %{customdata[0]:.1f} 小时<br>P90 %{x:.1f} 小时"
+            "<br>%{customdata[1]:,.0f} 件<extra></extra>",
+        ),
+        _trace(
+            "scatter",
+            x=df["p50"],
+            y=names,
+            mode="markers",
+            name="中位数",
+            marker={"color": "#2c3e50", "size": 7},
+            hovertemplate="%{y}<br>中位数 %{x:.1f} 小时<extra></extra>",
+        ),
+    ]
+    layout = _layout(max(260, 34 * len(df) + 90))
+    _merge(
+        layout["xaxis"],
+        {
+            "title": {"text": "小时"}, "type": "log" if log else "linear", "showgrid": True,
+            "gridcolor": "#eceff1",
+        },
+    )  # fmt: skip
+    layout["yaxis"]["title"] = {}
+    return _figure(traces, layout)
 
 
 def stage_bars(df: pd.DataFrame) -> go.Figure:
     """Median hours of each lifecycle stage per group, stacked."""
-    fig = go.Figure()
     names = df["label"].map(fmt.chart_text)
+    traces = []
     for metric, colour in STAGE_COLORS.items():
         title = metrics.label(metric).replace("时长中位数", "")
-        fig.add_bar(
-            x=df[metric],
-            y=names,
-            orientation="h",
-            name=title,
-            marker_color=colour,
-            hovertemplate="%{y}<br>" + title + "中位数 %{x:.1f} 小时<extra></extra>",
+        traces.append(
+            _trace(
+                "bar",
+                x=df[metric],
+                y=names,
+                orientation="h",
+                name=title,
+                marker={"color": colour},
+                hovertemplate="%{y}<br>" + title + "中位数 %{x:.1f} 小时<extra></extra>",
+            )
         )
-    _layout(fig, max(240, 34 * len(df) + 90), barmode="stack")
-    fig.update_xaxes(title="小时(各环节中位数)", showgrid=True, gridcolor="#eceff1")
-    fig.update_yaxes(title=None)
-    return fig
+    layout = _layout(max(240, 34 * len(df) + 90), barmode="stack")
+    _merge(
+        layout["xaxis"],
+        {"title": {"text": "小时(各环节中位数)"}, "showgrid": True, "gridcolor": "#eceff1"},
+    )
+    layout["yaxis"]["title"] = {}
+    return _figure(traces, layout)
 
 
 def sla_bars(df: pd.DataFrame) -> go.Figure:
     """Events with a deadline per handling type: on time, late, open overdue, open not due."""
-    fig = go.Figure()
     names = df["handling_type"].map(lambda h: labels.of("handling_type", h))
     names = names + "(" + df["on_time_rate"].map(fmt.rate) + ")"
+    traces = []
     for state, colour in SLA_COLORS.items():
-        share = df[state] / df["total"] * 100
-        fig.add_bar(
-            x=share,
-            y=names,
-            orientation="h",
-            name=SLA_NAMES[state],
-            marker_color=colour,
-            customdata=df[state],
-            hovertemplate="%{y}<br>" + SLA_NAMES[state] + " %{customdata:,.0f} 件(%{x:.1f}%)"
-            "<extra></extra>",
+        traces.append(
+            _trace(
+                "bar",
+                x=df[state] / df["total"] * 100,
+                y=names,
+                orientation="h",
+                name=SLA_NAMES[state],
+                marker={"color": colour},
+                customdata=df[state],
+                hovertemplate="%{y}<br>" + SLA_NAMES[state] + " %{customdata:,.0f} 件(%{x:.1f}%)"
+                "<extra></extra>",
+            )
         )
-    _layout(fig, max(240, 40 * len(df) + 90), barmode="stack")
-    fig.update_xaxes(range=[0, 100], ticksuffix="%")
-    fig.update_yaxes(title=None)
-    return fig
+    layout = _layout(max(240, 40 * len(df) + 90), barmode="stack")
+    _merge(layout["xaxis"], {"range": [0, 100], "ticksuffix": "%"})
+    layout["yaxis"]["title"] = {}
+    return _figure(traces, layout)
 
 
 def households_histogram(before: pd.Series, after: pd.Series, height: int = 260) -> go.Figure:
     """Households per grid before and after, overlaid on the same bins."""
     top = max(float(before.max()), float(after.max()), 1.0)
     size = max(25.0, round(top / 20 / 25) * 25)
-    fig = go.Figure()
-    for values, name, colour in ((before, "调整前", "#9e9e9e"), (after, "调整后", BAR)):
-        fig.add_histogram(
+    traces = [
+        _trace(
+            "histogram",
             x=values,
             name=name,
-            marker_color=colour,
+            marker={"color": colour},
             opacity=0.65,
-            xbins=dict(start=0, end=top + size, size=size),
+            xbins={"start": 0, "end": top + size, "size": size},
             hovertemplate="%{x} 户:%{y} 个网格<extra>" + name + "</extra>",
         )
-    fig.update_layout(barmode="overlay")
-    fig.update_xaxes(title_text="每个网格的户数")
-    fig.update_yaxes(title_text="网格数")
-    return _layout(fig, height)
+        for values, name, colour in ((before, "调整前", "#9e9e9e"), (after, "调整后", BAR))
+    ]
+    layout = _layout(height, barmode="overlay")
+    _merge(
+        layout,
+        {"xaxis": {"title": {"text": "每个网格的户数"}}, "yaxis": {"title": {"text": "网格数"}}},
+    )
+    return _figure(traces, layout)
 
 
 def backtest_scatter(predictions: pd.DataFrame, height: int = 260) -> go.Figure:
@@ -903,23 +1039,32 @@ def backtest_scatter(predictions: pd.DataFrame, height: int = 260) -> go.Figure:
     actual = predictions["median_hours"] * 60
     predicted = predictions["predicted_median_hours"] * 60
     top = float(max(actual.max(), predicted[predicted < float("inf")].max()))
-    fig = go.Figure()
-    fig.add_scatter(
-        x=[0, top], y=[0, top], mode="lines", line=dict(color="#bdbdbd", dash="dot"),
-        name="完全准确", hoverinfo="skip",
-    )  # fmt: skip
-    fig.add_scatter(
-        x=actual,
-        y=predicted,
-        mode="markers",
-        marker=dict(color="#2166ac", size=6, opacity=0.7),
-        name="现有网格",
-        customdata=predictions["grid_id"],
-        hovertemplate="%{customdata}<br>实际 %{x:.0f} 分钟<br>预测 %{y:.0f} 分钟<extra></extra>",
+    traces = [
+        _trace(
+            "scatter", x=[0, top], y=[0, top], mode="lines",
+            line={"color": "#bdbdbd", "dash": "dot"}, name="完全准确", hoverinfo="skip",
+        ),
+        _trace(
+            "scatter",
+            x=actual,
+            y=predicted,
+            mode="markers",
+            marker={"color": "#2166ac", "size": 6, "opacity": 0.7},
+            name="现有网格",
+            customdata=predictions["grid_id"],
+            hovertemplate="%{customdata}<br>实际 %{x:.0f} 分钟<br>预测 %{y:.0f} 分钟"
+            "<extra></extra>",
+        ),
+    ]  # fmt: skip
+    layout = _layout(height)
+    _merge(
+        layout,
+        {
+            "xaxis": {"title": {"text": "实际响应时长中位数(分钟)"}},
+            "yaxis": {"title": {"text": "预测(分钟)"}},
+        },
     )
-    fig.update_xaxes(title_text="实际响应时长中位数(分钟)")
-    fig.update_yaxes(title_text="预测(分钟)")
-    return _layout(fig, height)
+    return _figure(traces, layout)
 
 
 def area_map(
@@ -942,37 +1087,44 @@ def area_map(
             xs.setdefault(rgb, []).extend([*(p[0] for p in ring), None])
             ys.setdefault(rgb, []).extend([*(p[1] for p in ring), None])
     lats = [y for part in ys.values() for y in part if y is not None]
-    fig = go.Figure()
     drawn = [v for outline, v in zip(rings, values, strict=True) if outline]
-    for rgb, text in scale.legend(drawn):  # every class, so the legend reads as a scale
-        fig.add_scatter(
+    traces = [
+        _trace(
+            "scatter",
             x=xs.get(rgb, [None]),
             y=ys.get(rgb, [None]),
             name=text,
             mode="lines",
             fill="toself",
             fillcolor=maps.css(rgb),
-            line=dict(color="white", width=0.6),
+            line={"color": "white", "width": 0.6},
             hoverinfo="skip",
         )
-    _unit_outlines(fig, outlines)
-    _layout(fig, height)
+        for rgb, text in scale.legend(drawn)  # every class, so the legend reads as a scale
+    ]
+    layout = _layout(height)
+    _unit_outlines(traces, layout, outlines)
     title = scale.title + (f"<br><sup>{scale.meaning}</sup>" if scale.meaning else "")
-    fig.update_layout(
-        legend=dict(
-            orientation="v", x=1.0, xanchor="left", y=0.5, yanchor="middle",
-            title=dict(text=title), traceorder="normal",
-        ),
-    )  # fmt: skip
-    fig.update_xaxes(visible=False)
     # A degree of latitude is 1/cos(latitude) times as long as a degree of longitude.
     mid = math.radians((min(lats) + max(lats)) / 2) if lats else 0.0
-    fig.update_yaxes(visible=False, rangemode="normal", scaleanchor="x")
-    fig.update_yaxes(scaleratio=1 / math.cos(mid))
-    return fig
+    _merge(
+        layout,
+        {
+            "legend": {
+                "orientation": "v", "x": 1.0, "xanchor": "left", "y": 0.5, "yanchor": "middle",
+                "title": {"text": title}, "traceorder": "normal",
+            },
+            "xaxis": {"visible": False},
+            "yaxis": {
+                "visible": False, "rangemode": "normal", "scaleanchor": "x",
+                "scaleratio": 1 / math.cos(mid),
+            },
+        },
+    )  # fmt: skip
+    return _figure(traces, layout)
 
 
-def _unit_outlines(fig: go.Figure, outlines: pd.DataFrame | None) -> None:
+def _unit_outlines(traces: list[dict], layout: dict, outlines: pd.DataFrame | None) -> None:
     """Street (thick) and community (thin) outlines and the names of the finest units drawn,
     as on the page's map; nothing without outlines."""
     if outlines is None or outlines.empty:
@@ -982,15 +1134,20 @@ def _unit_outlines(fig: go.Figure, outlines: pd.DataFrame | None) -> None:
         x = [p[0] if p else None for paths in rows["paths"] for r in paths for p in [*r, None]]
         y = [p[1] if p else None for paths in rows["paths"] for r in paths for p in [*r, None]]
         colour, width = maps.OUTLINE[level]
-        fig.add_scatter(
-            x=x, y=y, mode="lines", line=dict(color=maps.css(colour), width=width),
-            hoverinfo="skip", showlegend=False,
+        traces.append(
+            _trace(
+                "scatter", x=x, y=y, mode="lines", line={"color": maps.css(colour), "width": width},
+                hoverinfo="skip", showlegend=False,
+            )
         )  # fmt: skip
-    for row in maps.named_units(outlines).itertuples(index=False):
-        fig.add_annotation(
-            x=row.label_lon, y=row.label_lat, text=fmt.chart_text(row.name), showarrow=False,
-            font=dict(size=15, color="#141414"), bgcolor="rgba(255,255,255,0.75)", borderpad=2,
-        )  # fmt: skip
+    layout.setdefault("annotations", []).extend(
+        {
+            "x": row.label_lon, "y": row.label_lat, "text": fmt.chart_text(row.name),
+            "showarrow": False, "font": {"size": 15, "color": "#141414"},
+            "bgcolor": "rgba(255,255,255,0.75)", "borderpad": 2,
+        }
+        for row in maps.named_units(outlines).itertuples(index=False)
+    )  # fmt: skip
 
 
 # 一档 … 四档 are quarters of a ranking: an order, not a verdict (the last quarter of units
@@ -1004,30 +1161,41 @@ def score_bars(df: pd.DataFrame, size_label: str = "受理量", size_unit: str =
     hover as ``size_label``)."""
     df = df.sort_values(["rank", "unit_id"])
     order = list(df["unit_id"])[::-1]  # plotly draws the first category at the bottom
-    fig = go.Figure()
+    traces = []
     for tier, part in df.groupby("tier", sort=True):
         tier_name = labels.TIER[int(tier)]
-        fig.add_bar(
-            x=part["score"],
-            y=part["unit_id"],
-            orientation="h",
-            name=tier_name,
-            marker_color=TIER_COLORS[int(tier)],
-            text=part["score"].map(lambda s: f"{s:.2f}"),
-            textposition="inside",
-            insidetextanchor="end",
-            customdata=list(
-                zip(part["name"].map(fmt.chart_text), part["rank"], part["size"], strict=True)
-            ),
-            hovertemplate="%{customdata[0]}<br>得分 %{x:.2f}<br>第%{customdata[1]}名 · "
-            + tier_name
-            + f"<br>{size_label} %{{customdata[2]:,.0f}} {size_unit}<extra></extra>",
+        traces.append(
+            _trace(
+                "bar",
+                x=part["score"],
+                y=part["unit_id"],
+                orientation="h",
+                name=tier_name,
+                marker={"color": TIER_COLORS[int(tier)]},
+                text=part["score"].map(lambda s: f"{s:.2f}"),
+                textposition="inside",
+                insidetextanchor="end",
+                customdata=list(
+                    zip(part["name"].map(fmt.chart_text), part["rank"], part["size"], strict=True)
+                ),
+                hovertemplate="%{customdata[0]}<br>得分 %{x:.2f}<br>第%{customdata[1]}名 · "
+                + tier_name
+                + f"<br>{size_label} %{{customdata[2]:,.0f}} {size_unit}<extra></extra>",
+            )
         )
-    _layout(fig, max(260, 24 * len(df) + 90))
-    fig.update_xaxes(title="得分", range=[0, 100.5], showgrid=True, gridcolor="#eceff1")
+    layout = _layout(max(260, 24 * len(df) + 90))
     names = dict(zip(df["unit_id"], df["name"].map(fmt.chart_text), strict=True))
-    fig.update_yaxes(
-        title=None, categoryorder="array", categoryarray=order, tickmode="array",
-        tickvals=order, ticktext=[names[u] for u in order],
+    _merge(
+        layout,
+        {
+            "xaxis": {
+                "title": {"text": "得分"}, "range": [0, 100.5], "showgrid": True,
+                "gridcolor": "#eceff1",
+            },
+            "yaxis": {
+                "title": {}, "categoryorder": "array", "categoryarray": order,
+                "tickmode": "array", "tickvals": order, "ticktext": [names[u] for u in order],
+            },
+        },
     )  # fmt: skip
-    return fig
+    return _figure(traces, layout)

@@ -52,7 +52,7 @@ def show(
     presenting = presentation.active()
     if section.chart is not None:
         if height:
-            section.chart.update_layout(height=height)
+            section.chart.layout.height = height
         chart = presentation.figure(section.chart) if presenting else section.chart
         drawn = st.plotly_chart(chart, config=charts.config(section.name), key=key, **picking)
         event = drawn if on_select else None

@@ -6,6 +6,7 @@ any personal field.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -162,31 +163,28 @@ def heat_records(
     every grid map: the overview's and the heatmap page's."""
     df = grids.merge(shapes, on="grid_id", how="inner")
     df["title"] = grid_titles(df)
-    present = set(df.columns)
+    shown = {k: field for k, field in HEAT_FIELDS.items() if k in df}  # the tooltip's figures
+    columns = ["grid_id", "name", "title", "households", "intake", "polygons", metric, *shown]
+    df = df[list(dict.fromkeys(columns))]  # a row of a few columns is quicker to walk
     heights = {g: EXTRUDE_METRES * (len(extrude) - i) / len(extrude) for i, g in enumerate(extrude)}
     records = []
     for row in df.itertuples(index=False):
         value = getattr(row, metric)
-        figures = {  # the tooltip's figures: those the grids table has
-            field: fmt.value(k, getattr(row, k)) for k, field in HEAT_FIELDS.items() if k in present
+        chosen = row.grid_id == selected
+        grid = {  # what every polygon of the grid carries
+            "grid_id": row.grid_id,
+            "name": row.name,
+            "title": row.title,
+            "households": fmt.count(row.households),
+            "intake": fmt.count(row.intake),
+            "value": fmt.value(metric, value),
+            **{field: fmt.value(k, getattr(row, k)) for k, field in shown.items()},
+            "fill": [*scale.colour(value), 90 if faded else 210],
+            "line": [20, 20, 20] if chosen else [255, 255, 255],
+            "line_m": SELECTED_LINE_METRES if chosen else 1,
+            "elevation": heights.get(row.grid_id, 0.0),
         }
-        for ring in row.polygons:
-            records.append(
-                {
-                    "grid_id": row.grid_id,
-                    "name": row.name,
-                    "title": row.title,
-                    "households": fmt.count(row.households),
-                    "intake": fmt.count(row.intake),
-                    "value": fmt.value(metric, value),
-                    **figures,
-                    "polygon": _rounded(ring),
-                    "fill": [*scale.colour(value), 90 if faded else 210],
-                    "line": [20, 20, 20] if row.grid_id == selected else [255, 255, 255],
-                    "line_m": SELECTED_LINE_METRES if row.grid_id == selected else 1,
-                    "elevation": heights.get(row.grid_id, 0.0),
-                }
-            )
+        records += ({**grid, "polygon": _rounded(ring)} for ring in row.polygons)
     return records
 
 
@@ -231,8 +229,9 @@ def heat_deck(
     ]
     if shown:
         density = density or scales.for_metric("intake", hexes["intake"])
+        colour = functools.cache(density.colour)  # hexagons share their few counts
         cells = [
-            {"polygon": _rounded(polygon), "fill": [*density.colour(n), 170]}
+            {"polygon": _rounded(polygon), "fill": [*colour(n), 170]}
             for polygon, n in zip(hexes["polygon"], hexes["intake"], strict=True)
         ]  # outline and colour only: the layer is not pickable, so it carries no figures
         layers.append(_polygons("density", cells, pickable=False, auto_highlight=False))

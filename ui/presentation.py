@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import time
 
 import numpy as np
@@ -135,50 +136,86 @@ def show(pages: list[st.Page], current: st.Page, note: str = "") -> None:
 def figure(fig: go.Figure) -> go.Figure:
     """A copy of ``fig`` for the projector: every text at least CHART_MIN_PX (legend and
     titles CHART_PX; labels in bars are not shrunk below it), every category still labelled
-    (plotly skips some when larger labels crowd)."""
-    fig = go.Figure(fig)
-    size = max(CHART_PX, fig.layout.font.size or 0)
-    fig.update_layout(
-        font_size=size,
-        legend_font_size=size,
-        hoverlabel_font_size=size,
-        uniformtext=dict(minsize=CHART_MIN_PX, mode="show"),
+    (plotly skips some when larger labels crowd). Edited as a dict, as plotly's ``update_*``
+    would edit it (they cost milliseconds apiece)."""
+    spec = _without_empty(fig.to_dict())  # what a validated copy holds: no empty objects
+    layout, traces = spec["layout"], spec["data"]
+    size = max(CHART_PX, _get(layout, "font", "size") or 0)
+    _merge(
+        layout,
+        {
+            "font": {"size": size},
+            "legend": {"font": {"size": size}},
+            "hoverlabel": {"font": {"size": size}},
+            "uniformtext": {"minsize": CHART_MIN_PX, "mode": "show"},
+        },
     )
-    if fig.layout.title.text:
-        fig.update_layout(title_font_size=max(size + 2, fig.layout.title.font.size or 0))
-    for axes in (fig.update_xaxes, fig.update_yaxes):
-        axes(tickfont_size=CHART_MIN_PX, title_font_size=size)
-        # a log axis labels 2, 3, … 9 between powers of ten at 3/4 of its tick font
-        axes(tickfont_size=math.ceil(CHART_MIN_PX / 0.75), selector={"type": "log"})
-    for axis in _category_axes(fig):  # larger labels must not make plotly skip categories
-        fig.layout[axis].dtick = 1
-    for note in fig.layout.annotations:
-        note.font.size = max(CHART_MIN_PX, note.font.size or 0)
-    for trace in fig.data:
+    if _get(layout, "title", "text"):
+        title = max(size + 2, _get(layout, "title", "font", "size") or 0)
+        _merge(layout, {"title": {"font": {"size": title}}})
+    # Every axis, as ``update_xaxes`` and ``update_yaxes`` reach them (the first of each
+    # always); a log axis labels 2, 3, … 9 between powers of ten at 3/4 of its tick font.
+    for name in sorted({"xaxis", "yaxis", *(k for k in layout if re.fullmatch(r"[xy]axis\d*", k))}):
+        axis = layout.setdefault(name, {})
+        tick = math.ceil(CHART_MIN_PX / 0.75) if axis.get("type") == "log" else CHART_MIN_PX
+        _merge(axis, {"tickfont": {"size": tick}, "title": {"font": {"size": size}}})
+    for name in _category_axes(layout, traces):  # larger labels must not make plotly skip
+        layout[name]["dtick"] = 1  # categories
+    for note in layout.get("annotations", []):
+        _merge(note, {"font": {"size": max(CHART_MIN_PX, _get(note, "font", "size") or 0)}})
+    for trace, kind in zip(traces, fig.data, strict=True):
         for part in ("textfont", "insidetextfont", "outsidetextfont"):
-            if part in trace:
-                trace[part].size = _at_least(trace[part].size)
-        spec = trace.to_plotly_json()  # only colour bars already there (setting one draws it)
-        if "colorbar" in spec:
-            trace.colorbar.tickfont.size = CHART_MIN_PX
-        if "colorbar" in spec.get("marker", {}):
-            trace.marker.colorbar.tickfont.size = CHART_MIN_PX
-    if "coloraxis" in fig.layout.to_plotly_json():
-        fig.layout.coloraxis.colorbar.tickfont.size = CHART_MIN_PX
-    return fig
+            if part in kind:  # a property of the trace's type
+                _merge(trace, {part: {"size": _at_least(_get(trace, part, "size"))}})
+        # only colour bars already there (setting one draws it)
+        if "colorbar" in trace:
+            _merge(trace, {"colorbar": {"tickfont": {"size": CHART_MIN_PX}}})
+        if "colorbar" in trace.get("marker", {}):
+            _merge(trace, {"marker": {"colorbar": {"tickfont": {"size": CHART_MIN_PX}}}})
+    if "coloraxis" in layout:
+        _merge(layout, {"coloraxis": {"colorbar": {"tickfont": {"size": CHART_MIN_PX}}}})
+    return go.Figure(spec, _validate=False)
 
 
-def _category_axes(fig: go.Figure) -> set[str]:
+def _get(spec: dict, *path: str):
+    """The value at ``path`` in nested dicts, None when any part is missing."""
+    for key in path:
+        spec = spec.get(key) if isinstance(spec, dict) else None
+    return spec
+
+
+def _merge(target: dict, changes: dict) -> None:
+    """``changes`` written into ``target`` as plotly's ``update`` does: dicts merged."""
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = value
+
+
+def _without_empty(value):
+    """``value`` without empty objects ({} is every plotly object's default)."""
+    if isinstance(value, dict):
+        kept = {k: _without_empty(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if not (isinstance(v, dict) and not v)}
+    if isinstance(value, list):
+        return [_without_empty(v) for v in value]
+    return value
+
+
+def _category_axes(layout: dict, traces: list[dict]) -> set[str]:
     """Layout names of the axes whose traces place text values (categories) along them."""
     axes = set()
-    for trace in fig.data:
+    for trace in traces:
         for letter in ("x", "y"):
-            values = trace[letter] if letter in trace else None
-            if values is None or len(values) == 0 or not all(isinstance(v, str) for v in values):
+            values = trace.get(letter)
+            if values is None or isinstance(values, dict):  # none, or numbers (typed array)
                 continue
-            ref = trace[f"{letter}axis"] if f"{letter}axis" in trace else None
-            name = f"{letter}axis{(ref or letter)[1:]}"
-            if fig.layout[name].type in (None, "-", "category"):
+            if len(values) == 0 or not all(isinstance(v, str) for v in values):
+                continue
+            ref = trace.get(f"{letter}axis") or letter
+            name = f"{letter}axis{ref[1:]}"
+            if _get(layout, name, "type") in (None, "-", "category"):
                 axes.add(name)
     return axes
 

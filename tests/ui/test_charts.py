@@ -172,3 +172,100 @@ def test_a_note_inside_the_last_bucket_is_marked():
     notes = _notes([(inside, inside, "最后一周", "", "note"), (after, after, "下一周", "", "note")])
     charts.mark_dates(fig, notes)
     assert [a.text for a in fig.layout.annotations] == ["最后一周"]
+
+
+def _every_chart() -> dict:
+    """Each chart builder on a small frame (both modes of those that have two)."""
+    from analytics import scales
+
+    trend = _trend()
+    both = pd.concat([trend, trend.assign(period="previous")], ignore_index=True)
+    buckets = pd.date_range("2026-01-01", periods=4, freq="MS")
+    monthly = pd.DataFrame({"bucket": buckets, "intake": [40.0, 42.0, 90.0, 41.0]})
+    judged = monthly.assign(baseline=41.0, threshold=60.0)
+    categories = pd.DataFrame(
+        {"category": ["噪音扰民", "物业管理"], "intake": [130, 80], "intake_prev": [100, 100]}
+    ).assign(change=[0.3, -0.2])
+    units = trend.rename(columns={"group": "unit_id"}).assign(households=800, density=1.5)
+    hours = pd.DataFrame(
+        {"label": ["甲", "乙"], "n": [30, 12], "p10": [0.2, 0.5], "p25": [0.5, 1.0]}
+    ).assign(p50=[1.0, 2.0], p75=[2.0, 4.0], p90=[5.0, 9.0])
+    stages = pd.DataFrame({"label": ["甲"], **{m: [1.5] for m in charts.STAGE_COLORS}})
+    sla = pd.DataFrame(
+        {"handling_type": ["immediate"], "total": [10], "on_time": [6], "late": [2]}
+    ).assign(open_overdue=1, open_due=1, on_time_rate=0.75)
+    ranks = pd.DataFrame(
+        {"name": ["甲", "乙"], "rank": [1, 2], "closure_rate": [0.99, 0.97], "intake": [12, 9]}
+    ).assign(on_time_rate=0.9, closure_rate_change=0.01, on_time_rate_change=None)
+    scores = pd.DataFrame(
+        {"unit_id": ["S01", "S02"], "name": ["甲", "乙"], "score": [92.0, 88.0], "rank": [1, 2]}
+    ).assign(tier=[1, 2], size=[10, 12])
+    square = [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]
+    outlines = pd.DataFrame(
+        {"level": ["street"], "unit_id": ["S01"], "name": ["甲街道"], "paths": [square]}
+    ).assign(label_lon=0.5, label_lat=0.5)
+    notes = _notes([(date(2026, 1, 5), date(2026, 1, 5), "改革", "", "note")])
+    return {
+        "intake_trend": charts.intake_trend(both, freq="week", title="受理趋势"),
+        "category_bars": charts.category_bars(categories),
+        "backlog_bars": charts.backlog_bars(
+            pd.DataFrame({"bucket": ["le_1d", "gt_30d"], "backlog": [5, 3], "overdue": [1, 0]})
+        ),
+        "stacked": charts.mark_dates(
+            charts.intake_by_type(both, "week", stacked=True, previous=True, moving=True), notes
+        ),
+        "lines": charts.intake_by_type(both, "week", stacked=False, previous=True, moving=True),
+        "category_area": charts.category_area(trend, "week"),
+        "rising_bars": charts.rising_bars(categories),
+        "spike_chart": charts.spike_chart(
+            judged, monthly.tail(2).assign(rise=[1.2, None]), "month"
+        ),
+        "unit_lines": charts.unit_lines(units, {"complaint": "甲"}, "week"),
+        "rate_ranking": charts.rate_ranking(ranks, "name"),
+        "lifecycle_funnel": charts.lifecycle_funnel(
+            pd.DataFrame({"name": ["上报", "受理"], "reached": [10, 9], "dropped": [0, 1]})
+        ),
+        "level_shares": charts.level_shares(
+            pd.DataFrame({"bucket": buckets[:2], "level": "grid", "share": 0.5, "closed": 3}),
+            "month",
+        ),
+        "hours_boxes": charts.hours_boxes(hours, "响应时长"),
+        "stage_bars": charts.stage_bars(stages),
+        "sla_bars": charts.sla_bars(sla),
+        "households_histogram": charts.households_histogram(
+            pd.Series([300, 500]), pd.Series([400, 410])
+        ),
+        "backtest_scatter": charts.backtest_scatter(
+            pd.DataFrame({"grid_id": ["G1"], "median_hours": [1.0]}).assign(
+                predicted_median_hours=1.2
+            )
+        ),
+        "area_map": charts.area_map(
+            [square, []], [3, None], scales.for_metric("intake", [3, 5]), outlines
+        ),
+        "score_bars": charts.score_bars(scores),
+    }
+
+
+def _without_empty(value):
+    """``value`` without empty objects ({} is every plotly object's default)."""
+    if isinstance(value, dict):
+        kept = {k: _without_empty(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v != {}}
+    if isinstance(value, list):
+        return [_without_empty(v) for v in value]
+    return value
+
+
+def test_every_chart_is_what_plotly_makes_of_it_with_validation():
+    """Figures are written as dicts and not validated property by property: plotly's
+    validators accept every one of them and change nothing the browser gets."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    for name, fig in _every_chart().items():
+        validated = go.Figure(fig.to_dict())  # raises on a property plotly does not know
+        sent, checked = (json.loads(pio.to_json(f, validate=False)) for f in (fig, validated))
+        assert _without_empty(sent) == _without_empty(checked), name
