@@ -15,11 +15,17 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pydeck as pdk
+from pydeck.bindings import deck as pydeck_deck
 from pydeck.bindings.json_tools import default_serialize
 
 from analytics import formats as fmt
 from analytics import labels, metrics, scales
 from analytics.filters import Filters
+
+# Every pydeck.Deck asks whether Jupyter's widget can be made, by importing it and failing
+# (ipywidgets is not installed): ~4 ms a map on every rerun. The answer cannot change while
+# the process runs, so it is asked once.
+pydeck_deck.has_jupyter_extra = functools.cache(pydeck_deck.has_jupyter_extra)
 
 NO_DATA = scales.NO_DATA
 # The names of units on a map: deck.gl draws text with a browser font, so name the CJK fonts
