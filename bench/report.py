@@ -5,7 +5,8 @@
 Uses ``bench/out/events_<N>.duckdb`` (built by ``bench.overview``). Prints, per scope, the
 first export (chromium starts, queries run cold) and a second one (queries cached, browser
 warm): seconds, slides, pictures and file size. Charts are drawn by kaleido on the system
-chromium, one at a time.
+chromium, two at a time, while the later views are still being queried (``ui.report``);
+``bench.ratios`` times the export with cold data caches and a warm browser.
 """
 
 from __future__ import annotations

@@ -6,14 +6,14 @@ fonts-noto-cjk): every figure is drawn in the first CJK family that fontconfig k
 missing browser or font is reported in Chinese instead of yielding an image of boxes.
 
 Starting chromium takes a few seconds, so one browser serves every image of a process (a deck
-draws a dozen): it starts with the first image and stops after a few idle minutes.
+draws twenty): it starts with the first image, or as an export begins (``open_browser``),
+draws ``TABS`` images at once, and stops after a few idle minutes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
-import copy
 import functools
 import logging
 import os
@@ -21,10 +21,11 @@ import shutil
 import subprocess
 import threading
 import time
-from collections.abc import Coroutine
+from concurrent.futures import Future
 from pathlib import Path
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from ui.charts import PNG_OPTIONS
 
@@ -43,7 +44,10 @@ CJK_FAMILIES = (
 WIDTH, HEIGHT, SCALE = PNG_OPTIONS["width"], PNG_OPTIONS["height"], PNG_OPTIONS["scale"]
 FONT_SIZE = 18  # the page's 13 px reads small in a 1600 px wide image
 IDLE_SECONDS = 300  # close the browser after this long without an image
-OPEN_TIMEOUT, RENDER_TIMEOUT = 60, 60
+OPEN_TIMEOUT, RENDER_TIMEOUT, CLOSE_TIMEOUT = 60, 60, 15
+DRAW_TIMEOUT = 180  # an image's wait for a free tab (other exports' images first) and drawing
+TABS = 2  # images drawn at once: one per core of a small server
+RELOAD_EVERY = 50  # images a tab draws between reloads (``_kaleido``)
 INSTALL_HINT = "请运行 `bash scripts/install-browser.sh`(安装 Debian 的 chromium 和中文字体)"
 
 _log = logging.getLogger(__name__)
@@ -107,16 +111,53 @@ def problem() -> str | None:
     return None
 
 
-def prepared(fig: go.Figure, font_size: int | None = FONT_SIZE) -> go.Figure:
-    """A copy of ``fig`` for a still image: white template, every text in the CJK family."""
-    out = go.Figure(fig)
+def prepared(fig: go.Figure, font_size: int | None = FONT_SIZE) -> dict:
+    """``fig`` as a figure dict for a still image: white template, every text in the CJK
+    family. Edited as a dict: through plotly's validators (``update_layout`` with a template)
+    it cost 50 ms a figure, a second of a deck. Empty settings (``title: {}``) are left out,
+    as a validated copy leaves them out."""
+    spec = _without_empty(fig.to_dict())
     family = f"{cjk_family()}, sans-serif"
-    out.update_layout(template="plotly_white", font_family=family)
+    layout = spec.setdefault("layout", {})
+    layout["template"] = _white_template()
+    layout.setdefault("font", {})["family"] = family
     if font_size:
-        out.update_layout(font_size=font_size)
-    out.update_layout(title_font_family=family, legend_font_family=family)
-    out.update_annotations(font_family=family)
-    return out
+        layout["font"]["size"] = font_size
+    for part in ("title", "legend"):
+        layout.setdefault(part, {}).setdefault("font", {})["family"] = family
+    for annotation in layout.get("annotations", ()):
+        annotation.setdefault("font", {})["family"] = family
+    return spec
+
+
+def _without_empty(value):
+    """``value`` without its empty dicts, at any depth (through dicts and lists of dicts)."""
+    if isinstance(value, dict):
+        pruned = ((key, _without_empty(v)) for key, v in value.items())
+        return {key: v for key, v in pruned if not (isinstance(v, dict) and not v)}
+    if isinstance(value, list) and value and isinstance(value[0], dict):
+        return [_without_empty(v) for v in value]
+    return value
+
+
+@functools.cache
+def _white_template() -> dict:
+    """plotly's ``plotly_white`` as a dict, shared by every figure dict (none changes it)."""
+    return pio.templates["plotly_white"].to_plotly_json()
+
+
+def draw(
+    fig: go.Figure,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+    scale: float = SCALE,
+    font_size: int | None = FONT_SIZE,
+) -> Future[bytes]:
+    """Start drawing ``fig`` as PNG, ``width``×``height`` CSS pixels at ``scale``: the
+    future's result is the PNG's bytes (or it raises ``ImageError``). Images are drawn
+    ``TABS`` at a time, in the order asked for."""
+    opts = {"format": "png", "width": width, "height": height, "scale": scale}
+    return _browser.draw(prepared(fig, font_size), opts)
 
 
 def png(
@@ -127,12 +168,36 @@ def png(
     font_size: int | None = FONT_SIZE,
 ) -> bytes:
     """``fig`` as PNG bytes, ``width``×``height`` CSS pixels drawn at ``scale``."""
-    spec = prepared(fig, font_size).to_dict()
-    opts = {"format": "png", "width": width, "height": height, "scale": scale}
-    started = time.perf_counter()
-    image = _browser.render(spec, opts)
-    _log.info("图片 %d×%d:%.2f 秒", width * scale, height * scale, time.perf_counter() - started)
-    return image
+    return draw(fig, width, height, scale, font_size).result()
+
+
+def open_browser() -> None:
+    """Start the browser now, without waiting for it: an export does so before its queries,
+    so that chromium's few seconds of starting overlap them. A failure here is left to the
+    first image, which tries again and says why."""
+    _browser.open_soon()
+
+
+def _kaleido(path: str):
+    """A kaleido browser with ``TABS`` tabs that reloads a tab only every ``RELOAD_EVERY``
+    images. kaleido reloads after every image, parsing plotly.js again: 0.25 s of a 0.45 s
+    image (bench/report.py). ``Plotly.toImage`` draws in a div of its own and removes it,
+    so a tab has nothing to clear between images; the rare reload bounds whatever it keeps.
+    ``_return_kaleido_tab`` is kaleido 1.5's hook for a tab coming back (requirements.txt
+    pins it; tests/ui/test_report.py checks that the hook is still called)."""
+    import kaleido  # imported on first use: drawing the pages does not need it
+
+    class Kaleido(kaleido.Kaleido):
+        async def _return_kaleido_tab(self, tab) -> None:
+            tab.drawn = getattr(tab, "drawn", 0) + 1
+            if tab.drawn < RELOAD_EVERY:
+                await self.tabs_ready.put(tab)
+                return
+            tab.drawn = 0
+            await asyncio.wait_for(super()._return_kaleido_tab(tab), RENDER_TIMEOUT)
+
+    # plotly.js from the installed plotly; MathJax is off (it would come from a CDN).
+    return Kaleido(path=path, mathjax=False, n=TABS, timeout=RENDER_TIMEOUT)
 
 
 class _Browser:
@@ -140,97 +205,124 @@ class _Browser:
 
     kaleido's own ``start_sync_server`` is not used: its callers share one result queue, so
     two sessions exporting at once could swap images, and when chromium fails to start its
-    callers wait forever. Here images are drawn one at a time under a lock, every wait has a
-    timeout, and a browser that failed is replaced.
+    callers wait forever. Here every image is a task of its own on the loop (kaleido hands
+    each a free tab), every wait has a timeout, and a browser that failed is replaced.
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # starts the loop's thread once
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
+        self._opening: asyncio.Lock | None = None  # one browser opens at a time
         self._kaleido = None
-        self._starting = None  # a browser being opened, so a failed start can be closed
-        self._idle: threading.Timer | None = None
+        self._busy = 0  # images being drawn or waiting for a tab
+        self._idle: asyncio.TimerHandle | None = None
 
-    def render(self, spec: dict, opts: dict) -> bytes:
-        with self._lock:
-            if self._idle:
-                self._idle.cancel()
-            try:
-                return self._render(spec, opts)
-            finally:
-                self._idle = threading.Timer(IDLE_SECONDS, self.close)
-                self._idle.daemon = True
-                self._idle.start()
+    def draw(self, spec: dict, opts: dict) -> Future[bytes]:
+        return asyncio.run_coroutine_threadsafe(self._draw(spec, opts), self._running_loop())
+
+    def open_soon(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._open_quietly(), self._running_loop())
 
     def close(self) -> None:
+        if self._loop is not None:
+            done = asyncio.run_coroutine_threadsafe(self._close(idle=False), self._loop)
+            done.result(CLOSE_TIMEOUT + 5)
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
-            self._close()
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="kaleido", daemon=True).start()
+                self._loop = loop
+            return self._loop
 
-    def _render(self, spec: dict, opts: dict) -> bytes:
-        attempts = 2 if self._kaleido is not None else 1  # a kept browser may have died since
-        for attempt in range(1, attempts + 1):
-            try:
-                if self._kaleido is None:
-                    self._open()
-                figure = copy.deepcopy(spec)  # kaleido fills in defaults in place
-                return self._call(self._kaleido.calc_fig(figure, opts=opts), RENDER_TIMEOUT)
-            except ImageError:
-                raise
-            except Exception as exc:
-                self._close()
-                if attempt == attempts:
-                    raise ImageError(f"生成图表图片失败:{exc!r}") from exc
-                _log.warning("浏览器无响应,重新启动后再试一次", exc_info=True)
-        raise AssertionError("unreachable")
-
-    def _call(self, coroutine: Coroutine, timeout: float, loop=None):
-        future = asyncio.run_coroutine_threadsafe(coroutine, loop or self._loop)
+    async def _draw(self, spec: dict, opts: dict) -> bytes:
+        self._busy += 1
+        if self._idle:
+            self._idle.cancel()
         try:
-            return future.result(timeout)
-        except TimeoutError:
-            future.cancel()
-            raise
+            attempts = 2 if self._kaleido is not None else 1  # a kept browser may have died
+            for attempt in range(1, attempts + 1):
+                browser = None
+                try:
+                    browser = await self._browser()
+                    started = time.perf_counter()
+                    image = await asyncio.wait_for(browser.calc_fig(spec, opts=opts), DRAW_TIMEOUT)
+                    _log.info(
+                        "图片 %d×%d:%.2f 秒(含等候空闲标签页)",
+                        opts["width"] * opts["scale"],
+                        opts["height"] * opts["scale"],
+                        time.perf_counter() - started,
+                    )
+                    return image
+                except ImageError:
+                    raise
+                except Exception as exc:
+                    await self._discard(browser)
+                    if attempt == attempts:
+                        raise ImageError(f"生成图表图片失败:{exc!r}") from exc
+                    _log.warning("浏览器无响应,重新启动后再试一次", exc_info=True)
+            raise AssertionError("unreachable")
+        finally:
+            self._busy -= 1
+            if not self._busy:
+                self._idle = asyncio.get_running_loop().call_later(
+                    IDLE_SECONDS, lambda: asyncio.ensure_future(self._close(idle=True))
+                )
 
-    def _open(self) -> None:
-        import kaleido  # imported on first use: drawing the pages does not need it
+    async def _browser(self):
+        """The open browser, opened now if there is none (callers meanwhile wait for it)."""
+        if self._opening is None:
+            self._opening = asyncio.Lock()
+        async with self._opening:
+            if self._kaleido is None:
+                self._kaleido = await self._open()
+            return self._kaleido
 
+    async def _open(self):
         path = browser_path()
         cjk_family()  # fail before starting chromium when there is no Chinese font
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="kaleido", daemon=True)
-        self._thread.start()
-
-        async def start():
-            # plotly.js from the installed plotly; MathJax is off (it would come from a CDN).
-            k = kaleido.Kaleido(path=path, mathjax=False, n=1, timeout=RENDER_TIMEOUT)
-            self._starting = k
-            await k.open()
-            return k
-
         started = time.perf_counter()
-        self._kaleido = self._call(start(), OPEN_TIMEOUT)
-        self._starting = None
+        browser = _kaleido(path)
+        try:
+            await asyncio.wait_for(browser.open(), OPEN_TIMEOUT)
+        except BaseException:
+            await self._shut(browser)  # a browser whose start failed is closed too
+            raise
         _log.info("浏览器 %s 已启动:%.2f 秒", path, time.perf_counter() - started)
+        return browser
 
-    def _close(self) -> None:
-        browser = self._kaleido or self._starting  # a browser whose start failed is closed too
-        loop, thread = self._loop, self._thread
-        self._kaleido = self._starting = self._loop = self._thread = None
-        if loop is None:
+    async def _open_quietly(self) -> None:
+        try:
+            await self._browser()
+        except Exception:  # noqa: BLE001  the first image tries again and reports it
+            _log.debug("预先启动浏览器失败", exc_info=True)
+
+    async def _discard(self, browser) -> None:
+        """Close ``browser`` if it is still the one in use (another image may have already
+        replaced it)."""
+        if browser is not None and browser is self._kaleido:
+            self._kaleido = None
+            await self._shut(browser)
+
+    async def _close(self, idle: bool) -> None:
+        if idle and self._busy:  # an image started after the idle timer fired
             return
+        if self._opening is None:  # never opened
+            return
+        async with self._opening:  # a browser being opened is closed once it is open
+            browser, self._kaleido = self._kaleido, None
         if browser is not None:
-            try:
-                self._call(browser.close(), 15, loop)
-            except Exception:  # noqa: BLE001  a browser that will not close is killed
-                process = getattr(browser, "subprocess", None)
-                if process is not None:
-                    process.kill()
-        loop.call_soon_threadsafe(loop.stop)
-        if thread is not None:
-            thread.join(5)
-        if not loop.is_running():
-            loop.close()
+            await self._shut(browser)
+
+    @staticmethod
+    async def _shut(browser) -> None:
+        try:
+            await asyncio.wait_for(browser.close(), CLOSE_TIMEOUT)
+        except Exception:  # noqa: BLE001  a browser that will not close is killed
+            process = getattr(browser, "subprocess", None)
+            if process is not None:
+                process.kill()
 
 
 _browser = _Browser()

@@ -7,6 +7,7 @@ The images are real: kaleido drives the machine's chromium (``scripts/install-br
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from dataclasses import replace
@@ -15,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 from PIL import Image, ImageChops
+from plotly.utils import PlotlyJSONEncoder
 from pptx import Presentation
 from pptx.oxml.ns import qn
 
@@ -261,13 +263,62 @@ def test_chinese_renders_as_glyphs_not_boxes():
 
 def test_images_use_a_cjk_font_and_say_in_chinese_what_is_missing(monkeypatch):
     assert images.cjk_family() == "Noto Sans CJK SC"
-    fig = images.prepared(go.Figure(layout=dict(font=dict(family="Arial"))))
-    assert fig.layout.font.family.startswith("Noto Sans CJK SC")
+    spec = images.prepared(go.Figure(layout=dict(font=dict(family="Arial"))))
+    assert spec["layout"]["font"]["family"].startswith("Noto Sans CJK SC")
     assert images.problem() is None
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chrome")
     assert "BROWSER_PATH" in images.problem()
     with pytest.raises(images.ImageError, match="不是可执行的浏览器"):
         images.browser_path()
+
+
+def test_a_prepared_figure_is_what_plotlys_validated_update_makes():
+    """The figure dict drawn is the one plotly's own ``update_layout`` would make: white
+    template, every text in the CJK family, empty settings left out."""
+    fig = go.Figure(
+        go.Bar(x=["甲", "乙"], y=[1, 2], name="件"),
+        layout=dict(
+            title=dict(text="标题"),
+            annotations=[dict(text="注"), dict(text="另注", font=dict(size=9))],
+            legend=dict(title=dict()),
+            yaxis=dict(title=dict(), tickformat=",d"),
+        ),
+    )
+    family = f"{images.cjk_family()}, sans-serif"
+    expected = go.Figure(fig)
+    expected.update_layout(template="plotly_white", font_family=family, font_size=16)
+    expected.update_layout(title_font_family=family, legend_font_family=family)
+    expected.update_annotations(font_family=family)
+    as_json = functools.partial(json.dumps, cls=PlotlyJSONEncoder, sort_keys=True)
+    assert as_json(images.prepared(fig, 16)) == as_json(expected.to_dict())
+
+
+def test_images_drawn_at_once_each_get_their_own_picture_without_page_reloads(monkeypatch):
+    """Images are drawn side by side (kaleido hands each a tab): every future gets the
+    picture of its own figure. A tab is reloaded (plotly.js parsed again) only every
+    ``RELOAD_EVERY`` images: kaleido's own reload after each image is skipped."""
+    from kaleido._kaleido_tab._tab import _KaleidoTab
+
+    reloads = []
+    reload = _KaleidoTab.reload
+
+    async def counted(tab):
+        reloads.append(tab)
+        await reload(tab)
+
+    monkeypatch.setattr(_KaleidoTab, "reload", counted)
+    monkeypatch.setattr(images, "RELOAD_EVERY", 1_000)
+    widths = [300, 320, 340, 360, 380]
+    futures = [
+        images.draw(go.Figure(go.Bar(x=["甲", "乙"], y=[1, i])), width=w, height=200, scale=1)
+        for i, w in enumerate(widths)
+    ]
+    drawn = [Image.open(io.BytesIO(future.result())) for future in futures]
+    assert [(image.width, image.height) for image in drawn] == [(w, 200) for w in widths]
+    assert reloads == []
+    monkeypatch.setattr(images, "RELOAD_EVERY", 1)
+    images.png(go.Figure(), width=200, height=100, scale=1)
+    assert len(reloads) == 1
 
 
 def test_chart_camera_button_saves_a_large_png_with_a_chinese_name():
