@@ -87,21 +87,65 @@ def one_of(column, values):
     return pred
 
 
-def _ratio(t: Table, numerator, denominator):
-    return t.count(where=numerator) / t.count(where=denominator).nullif(0)
+def _count(t: Table, where: Callable[[Table], object] | None):
+    return t.count() if where is None else t.count(where=where(t))
 
 
-def intake(t: Table):
-    return t.count()
+@dataclass(frozen=True)
+class Count:
+    """A figure that counts events: those where ``where`` holds (every event when None).
+
+    Counts of groups add up, so one scan by fine groups (grid × month × period) gives the
+    figure of any coarser group: ``parts`` are the counts to sum, ``combine`` the figure from
+    their sums.
+    """
+
+    where: Callable[[Table], object] | None = None
+
+    def parts(self, t: Table) -> tuple:
+        return (_count(t, self.where),)
+
+    def reduce(self, t: Table):
+        return self.parts(t)[0]
+
+    @staticmethod
+    def combine(n: pd.Series) -> pd.Series:
+        return n.astype("int64")
 
 
-def closure_rate(t: Table):
-    return t.count(where=closed(t)) / t.count().nullif(0)
+@dataclass(frozen=True)
+class Share:
+    """A rate of two counts: the events where ``where`` holds among those where ``among``
+    holds (every event when None); NULL (NaN) when there are none. Like :class:`Count`, its
+    ``parts`` add up across groups; ``combine`` divides their sums as the database divides
+    (both counts as float64, exactly)."""
+
+    where: Callable[[Table], object]
+    among: Callable[[Table], object] | None = None
+
+    def parts(self, t: Table) -> tuple:
+        return (_count(t, self.where), _count(t, self.among))
+
+    def reduce(self, t: Table):
+        part, whole = self.parts(t)
+        return part / whole.nullif(0)
+
+    @staticmethod
+    def combine(part: pd.Series, whole: pd.Series) -> pd.Series:
+        return part / whole.where(whole != 0).astype("float64")
 
 
-def on_time_rate(t: Table):
-    eligible = on_time_eligible(t)
-    return _ratio(t, eligible & on_time(t), eligible)
+def _both(first, second) -> Callable[[Table], object]:
+    return lambda t: first(t) & second(t)
+
+
+INTAKE = Count()
+CLOSED = Share(closed)
+ON_TIME = Share(_both(on_time_eligible, on_time), on_time_eligible)
+BACKLOG = Count(open_at_as_of)
+OVERDUE = Count(overdue_at_as_of)
+REPEATS = Share(lambda t: t.repeat_of.notnull())
+intake, closure_rate, on_time_rate = INTAKE.reduce, CLOSED.reduce, ON_TIME.reduce
 
 
 def response_hours(q: float) -> Callable[[Table], object]:
@@ -150,34 +194,28 @@ def response_rate(threshold_hours: float = RESPONSE_THRESHOLD_HOURS) -> Callable
     return reduce
 
 
-def satisfaction_rate(t: Table):
-    rated = t.satisfaction.notnull() & known(t)
-    return _ratio(t, rated & one_of(t.satisfaction, ("satisfied", "basic")), rated)
+def _rated(t: Table):
+    return t.satisfaction.notnull() & known(t)
 
 
-def resolution_rate(t: Table):
-    asked = t.resolved.notnull() & known(t)
-    return _ratio(t, asked & t.resolved, asked)
+def _asked(t: Table):
+    return t.resolved.notnull() & known(t)
 
 
-def resolved_at_or_below(levels: tuple[str, ...]) -> Callable[[Table], object]:
-    def reduce(t: Table):
-        known = closed(t) & t.resolved_level.notnull()  # an unrecorded level is no evidence
-        return _ratio(t, known & one_of(t.resolved_level, levels), known)
-
-    return reduce
+def _level_known(t: Table):
+    return closed(t) & t.resolved_level.notnull()  # an unrecorded level is no evidence
 
 
-def backlog(t: Table):
-    return t.count(where=open_at_as_of(t))
+SATISFIED = Share(_both(_rated, lambda t: one_of(t.satisfaction, ("satisfied", "basic"))), _rated)
+RESOLVED = Share(_both(_asked, lambda t: t.resolved), _asked)
 
 
-def overdue(t: Table):
-    return t.count(where=overdue_at_as_of(t))
+def resolved_at_or_below(levels: tuple[str, ...]) -> Share:
+    return Share(_both(_level_known, lambda t: one_of(t.resolved_level, levels)), _level_known)
 
 
-def repeat_rate(t: Table):
-    return t.count(where=t.repeat_of.notnull()) / t.count().nullif(0)
+satisfaction_rate, resolution_rate = SATISFIED.reduce, RESOLVED.reduce
+backlog, overdue, repeat_rate = BACKLOG.reduce, OVERDUE.reduce, REPEATS.reduce
 
 
 @dataclass(frozen=True)
@@ -189,7 +227,12 @@ class Metric:
     unit: str  # "count", "rate" or "hours"
     better: str  # "higher", "lower" or "neutral"
     description: str
-    reduce: Callable[[Table], object]
+    reduce: Callable[[Table], object] | None = None  # None: ``counts.reduce``
+    counts: Count | Share | None = None  # a figure made of counts, which add up over groups
+
+    def __post_init__(self) -> None:
+        if self.reduce is None:
+            object.__setattr__(self, "reduce", self.counts.reduce)
 
 
 METRICS: dict[str, Metric] = {
@@ -201,7 +244,7 @@ METRICS: dict[str, Metric] = {
             unit="count",
             better="neutral",
             description="期内上报的事件数",
-            reduce=intake,
+            counts=INTAKE,
         ),
         Metric(
             name="closure_rate",
@@ -209,7 +252,7 @@ METRICS: dict[str, Metric] = {
             unit="rate",
             better="higher",
             description="截至数据日已办结 / 受理量",
-            reduce=closure_rate,
+            counts=CLOSED,
         ),
         Metric(
             name="on_time_rate",
@@ -217,7 +260,7 @@ METRICS: dict[str, Metric] = {
             unit="rate",
             better="higher",
             description="按期办结 / (已到期或已办结且有时限的事件)",
-            reduce=on_time_rate,
+            counts=ON_TIME,
         ),
         Metric(
             name="response_median",
@@ -265,7 +308,7 @@ METRICS: dict[str, Metric] = {
             unit="rate",
             better="higher",
             description="(满意 + 基本满意) / 已评价",
-            reduce=satisfaction_rate,
+            counts=SATISFIED,
         ),
         Metric(
             name="resolution_rate",
@@ -273,7 +316,7 @@ METRICS: dict[str, Metric] = {
             unit="rate",
             better="higher",
             description="已解决 / 已回访",
-            reduce=resolution_rate,
+            counts=RESOLVED,
         ),
         Metric(
             name="grid_level_rate",
@@ -281,7 +324,7 @@ METRICS: dict[str, Metric] = {
             unit="rate",
             better="higher",
             description="小事不出网格:网格层级办结 / 已办结(记录了办结层级的)",
-            reduce=resolved_at_or_below(("grid",)),
+            counts=resolved_at_or_below(("grid",)),
         ),
         Metric(
             name="community_level_rate",
@@ -289,7 +332,7 @@ METRICS: dict[str, Metric] = {
             unit="rate",
             better="higher",
             description="大事不出社区:网格及社区层级办结 / 已办结(记录了办结层级的)",
-            reduce=resolved_at_or_below(("grid", "community")),
+            counts=resolved_at_or_below(("grid", "community")),
         ),
         Metric(
             name="street_level_rate",
@@ -297,7 +340,7 @@ METRICS: dict[str, Metric] = {
             unit="rate",
             better="higher",
             description="难事不出街道:街道及以下层级办结 / 已办结(记录了办结层级的)",
-            reduce=resolved_at_or_below(("grid", "community", "street")),
+            counts=resolved_at_or_below(("grid", "community", "street")),
         ),
         Metric(
             name="backlog",
@@ -305,7 +348,7 @@ METRICS: dict[str, Metric] = {
             unit="count",
             better="lower",
             description="统计期内受理、截至数据日仍未办结的事件数",
-            reduce=backlog,
+            counts=BACKLOG,
         ),
         Metric(
             name="overdue",
@@ -313,7 +356,7 @@ METRICS: dict[str, Metric] = {
             unit="count",
             better="lower",
             description="积压中已超过承诺时限的事件数",
-            reduce=overdue,
+            counts=OVERDUE,
         ),
         *(
             Metric(
@@ -337,7 +380,7 @@ METRICS: dict[str, Metric] = {
             unit="rate",
             better="lower",
             description="重复诉求 / 受理量",
-            reduce=repeat_rate,
+            counts=REPEATS,
         ),
     )
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import ibis
@@ -122,16 +122,26 @@ def metric_table(
     Groups present in only one period get NaN for the other (counts get 0). ``prepare``
     derives the grouping columns (and may filter) before the metrics are reduced.
     """
+    long = _metrics_by_period(con, f, coverage, keys, by, compare, prepare)
+    return _wide(long, keys, by, comparable(f, compare, coverage))
+
+
+def _metrics_by_period(con, f, coverage, keys, by=(), compare=None, prepare=None) -> pd.DataFrame:
+    """The metrics per group of ``by`` and period (one row per group present): by, period,
+    keys."""
     t = tagged_events(con, f, coverage, compare)
     if prepare is not None:
         t = prepare(t)
     t = t.mutate(records_acceptance=ibis.literal(coverage.records_acceptance))
     aggs = {name: metrics.METRICS[name].reduce(t) for name in keys}
-    expr = t.group_by([*by, "period"]).aggregate(**aggs)
-    long = expr.execute()
+    return t.group_by([*by, "period"]).aggregate(**aggs).execute()
+
+
+def _wide(long: pd.DataFrame, keys, by, has_prev: bool) -> pd.DataFrame:
+    """``metric_table``'s rows from the metrics per group and period (``long``)."""
     by = list(by)
     current = long[long["period"] == "current"].drop(columns="period")
-    if comparable(f, compare, coverage):
+    if has_prev:
         previous = long[long["period"] == "previous"].drop(columns="period")
         previous = previous.rename(columns={k: f"{k}_prev" for k in keys})
         if by:
@@ -149,13 +159,99 @@ def metric_table(
     for k in keys:
         if metrics.METRICS[k].unit == "count":
             wide[k] = wide[k].fillna(0).astype("int64")
-            if comparable(f, compare, coverage):
+            if has_prev:
                 wide[f"{k}_prev"] = wide[f"{k}_prev"].fillna(0).astype("int64")
     for k in keys:
         for col in (k, f"{k}_prev"):
             if metrics.METRICS[k].unit != "count":
                 wide[col] = pd.to_numeric(wide[col], errors="coerce").astype("float64")
     return wide.sort_values(by).reset_index(drop=True) if by else wide.reset_index(drop=True)
+
+
+# -- one scan for the figures that are counts ------------------------------------------------
+#
+# Most headline figures are counts or ratios of counts (``metrics.Count``, ``metrics.Share``),
+# and counts add up: the counts per grid, month and period of one scan give the district's
+# figures (the KPI cards), each grid's (the map and the alerts), each month's (the cards' trend
+# lines) and where events lack a place. Medians do not add up; each needs its own reduction.
+
+COUNTED_METRICS = (
+    "intake",
+    "closure_rate",
+    "on_time_rate",
+    "satisfaction_rate",
+    "grid_level_rate",
+    "backlog",
+    "overdue",
+)
+COUNT_GROUPS = ("grid_id", "month", "period")
+PLACEMENT_PARTS = ("no_street", "no_community", "no_coordinates")
+
+
+def _parts(t: Table, keys) -> tuple[dict[str, object], dict[str, tuple[str, ...]]]:
+    """The count aggregates behind ``keys`` (one per distinct count, named ``n0``, ``n1`` …)
+    and, per metric, the names of its counts."""
+    aggs: dict[str, object] = {}
+    names: dict[object, str] = {}
+    columns = {}
+    for key in keys:
+        own = []
+        for part in metrics.METRICS[key].counts.parts(t):
+            name = names.setdefault(part.op(), f"n{len(names)}")
+            aggs[name] = part
+            own.append(name)
+        columns[key] = tuple(own)
+    return aggs, columns
+
+
+@dataclass(frozen=True)
+class EventCounts:
+    """The count parts of ``COUNTED_METRICS`` (and of ``placement``) per grid (NULL: no grid),
+    month of report and period, of one filter and comparison: ``frame`` has the columns
+    ``COUNT_GROUPS``, then one per count; ``parts`` names each metric's columns. The figures
+    derived from it (``kpis_from``, ``grid_metrics_from``, ``monthly_kpis_from``,
+    ``placement_from``) equal what the per-figure queries compute."""
+
+    frame: pd.DataFrame
+    parts: dict[str, tuple[str, ...]]
+    compared: bool
+
+
+def event_counts(
+    con: BaseBackend, f: Filters, coverage: DataRange, compare: str | None = "yoy"
+) -> EventCounts:
+    """The overview's counts in one scan (see :class:`EventCounts`)."""
+    t = tagged_events(con, f, coverage, compare)
+    t = t.mutate(month=t.reported_at.truncate("M").cast("date"))
+    aggs, parts = _parts(t, COUNTED_METRICS)
+    current = t.period == "current"  # where events lack a place: the selected period only
+    aggs |= {
+        "no_street": t.count(where=current & t.street_id.isnull()),
+        "no_community": t.count(where=current & t.community_id.isnull()),
+        "no_coordinates": t.count(where=current & (t.lon.isnull() | t.lat.isnull())),
+    }
+    frame = t.group_by(list(COUNT_GROUPS)).aggregate(**aggs).execute()
+    return EventCounts(frame, parts, comparable(f, compare, coverage))
+
+
+def _counted(counts: EventCounts, keys, by) -> pd.DataFrame:
+    """The counted metrics ``keys`` per group of ``by`` and period, from the count parts:
+    the rows ``_metrics_by_period`` gives (a group only where it has events)."""
+    frame = counts.frame
+    summed = frame.groupby([*by, "period"], dropna=False, sort=False).sum(numeric_only=True)
+    out = summed.index.to_frame(index=False)
+    for key in keys:
+        columns = [summed[name].reset_index(drop=True) for name in counts.parts[key]]
+        out[key] = metrics.METRICS[key].counts.combine(*columns)
+    return out
+
+
+def _with_medians(counted: pd.DataFrame, medians: pd.DataFrame | None, keys, by) -> pd.DataFrame:
+    if medians is not None and not medians.empty:
+        counted = counted.merge(medians, on=[*by, "period"], how="outer")
+    elif medians is not None:  # no events, no rows (pandas cannot merge empty Arrow keys)
+        counted = counted.assign(**{k: medians[k] for k in medians if k not in counted})
+    return counted[[*by, "period", *keys]]
 
 
 KPI_METRICS = (
@@ -177,11 +273,43 @@ def kpis(
     compare: str | None = "yoy",
 ) -> pd.DataFrame:
     """The headline figures: one row per metric with value, previous value and change."""
-    row = metric_table(con, f, coverage, keys, compare=compare).iloc[0]
+    wide = metric_table(con, f, coverage, keys, compare=compare)
+    return _kpi_rows(wide, keys, f, coverage, compare)
+
+
+def kpi_medians(
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    keys: tuple[str, ...] = KPI_METRICS,
+    compare: str | None = "yoy",
+) -> pd.DataFrame | None:
+    """What ``kpis_from`` needs besides the counts: the figures of ``keys`` not in
+    ``COUNTED_METRICS`` (the medians) per period; None when there are none."""
+    medians = [k for k in keys if k not in COUNTED_METRICS]
+    return _metrics_by_period(con, f, coverage, medians, (), compare) if medians else None
+
+
+def kpis_from(
+    counts: EventCounts,
+    medians: pd.DataFrame | None,
+    f: Filters,
+    coverage: DataRange,
+    keys: tuple[str, ...] = KPI_METRICS,
+    compare: str | None = "yoy",
+) -> pd.DataFrame:
+    """``kpis`` from the overview's counts (``event_counts``) and ``kpi_medians``."""
+    counted = [k for k in keys if k in COUNTED_METRICS]
+    long = _with_medians(_counted(counts, counted, ()), medians, keys, ())
+    return _kpi_rows(_wide(long, keys, (), counts.compared), keys, f, coverage, compare)
+
+
+def _kpi_rows(wide: pd.DataFrame, keys, f, coverage, compare) -> pd.DataFrame:
+    row = wide.iloc[0]
+    has_prev = comparable(f, compare, coverage)
     records = []
     for name in keys:
         value, previous = row[name], row[f"{name}_prev"]
-        has_prev = comparable(f, compare, coverage)
         records.append(
             {
                 "metric": name,
@@ -337,6 +465,27 @@ def placement(con: BaseBackend, f: Filters) -> dict[str, int]:
     return {k: int(v) for k, v in row.iloc[0].items()}
 
 
+def outlined_grids(con: BaseBackend) -> list[str]:
+    """The grids with an outline (what ``placement`` counts as on a grid map)."""
+    g = con.table("grids")
+    return g.filter(g.geometry.notnull() & (g.geometry.strip() != "")).grid_id.to_list()
+
+
+def placement_from(counts: EventCounts, outlined: list[str]) -> dict[str, int]:
+    """``placement`` from the overview's counts (``event_counts``) and ``outlined_grids``."""
+    frame = counts.frame[counts.frame["period"] == "current"]
+    (n,) = counts.parts["intake"]
+    grid = frame["grid_id"]
+    return {
+        "intake": int(frame[n].sum()),
+        "no_street": int(frame["no_street"].sum()),
+        "no_community": int(frame["no_community"].sum()),
+        "no_grid": int(frame.loc[grid.isna(), n].sum()),
+        "no_outline": int(frame.loc[grid.notna() & ~grid.isin(outlined), n].sum()),
+        "no_coordinates": int(frame["no_coordinates"].sum()),
+    }
+
+
 GRID_METRICS = ("intake", "closure_rate", "on_time_rate", "satisfaction_rate", "backlog", "overdue")
 
 
@@ -350,8 +499,30 @@ def grid_metrics(
     """Per grid in scope: reference columns, the metrics (and previous), density, workload."""
     ref = grid_reference(con, f)
     values = metric_table(con, f, coverage, keys, by=["grid_id"], compare=compare)
+    return _per_grid(ref, values, f, keys, comparable(f, compare, coverage))
+
+
+def grid_metrics_from(
+    counts: EventCounts, reference: pd.DataFrame, f: Filters, keys: tuple[str, ...] = GRID_METRICS
+) -> pd.DataFrame:
+    """``grid_metrics`` from the overview's counts (``event_counts``) and the district's
+    ``grid_reference`` (narrowed here to the grids in ``f``'s scope); ``keys`` among
+    ``COUNTED_METRICS``."""
+    ref = reference
+    for column, value in (
+        ("grid_id", f.grid_id),
+        ("community_id", f.community_id),
+        ("street_id", f.street_id),
+    ):
+        if value:
+            ref = ref[ref[column] == value]
+            break
+    values = _wide(_counted(counts, keys, ["grid_id"]), keys, ["grid_id"], counts.compared)
+    return _per_grid(ref.reset_index(drop=True), values, f, keys, counts.compared)
+
+
+def _per_grid(ref: pd.DataFrame, values: pd.DataFrame, f, keys, has_prev: bool) -> pd.DataFrame:
     df = ref.merge(values, on="grid_id", how="left")
-    has_prev = comparable(f, compare, coverage)
     for k in keys:
         if metrics.METRICS[k].unit != "count":
             continue
@@ -492,6 +663,10 @@ def import_history(con: BaseBackend, n: int = 20) -> pd.DataFrame:
     return t.select(columns).order_by(ibis.desc("started_at")).limit(n).to_pandas()
 
 
+def _by_month(t: Table) -> Table:
+    return t.mutate(month=t.reported_at.truncate("M").cast("date"))
+
+
 def monthly_kpis(
     con: BaseBackend, f: Filters, coverage: DataRange, keys: tuple[str, ...] = KPI_METRICS
 ) -> pd.DataFrame:
@@ -500,11 +675,36 @@ def monthly_kpis(
     of 0 and rates of NaN. Each month's figures are the metric over the events reported in
     it, measured at ``as_of`` like the card's. Which months are whole is
     ``trends.partial_buckets``' to say, as for the trend charts."""
+    df = metric_table(con, f, coverage, keys, by=["month"], compare=None, prepare=_by_month)
+    return _every_month(df, f, keys)
 
-    def by_month(t: Table) -> Table:
-        return t.mutate(month=t.reported_at.truncate("M").cast("date"))
 
-    df = metric_table(con, f, coverage, keys, by=["month"], compare=None, prepare=by_month)
+def month_medians(
+    con: BaseBackend, f: Filters, coverage: DataRange, keys: tuple[str, ...] = KPI_METRICS
+) -> pd.DataFrame | None:
+    """What ``monthly_kpis_from`` needs besides the counts: the figures of ``keys`` not in
+    ``COUNTED_METRICS`` (the medians) per month of the period; None when there are none."""
+    medians = [k for k in keys if k not in COUNTED_METRICS]
+    if not medians:
+        return None
+    return _metrics_by_period(con, f, coverage, medians, ["month"], None, _by_month)
+
+
+def monthly_kpis_from(
+    counts: EventCounts,
+    medians: pd.DataFrame | None,
+    f: Filters,
+    keys: tuple[str, ...] = KPI_METRICS,
+) -> pd.DataFrame:
+    """``monthly_kpis`` from the overview's counts (``event_counts``, whatever their
+    comparison: the selected period's rows are the same) and ``month_medians``."""
+    current = replace(counts, frame=counts.frame[counts.frame["period"] == "current"])
+    counted = [k for k in keys if k in COUNTED_METRICS]
+    long = _with_medians(_counted(current, counted, ["month"]), medians, keys, ["month"])
+    return _every_month(_wide(long, keys, ["month"], False), f, keys)
+
+
+def _every_month(df: pd.DataFrame, f: Filters, keys) -> pd.DataFrame:
     df = df.drop(columns=[f"{k}_prev" for k in keys])
     df["month"] = pd.to_datetime(df["month"])
     months = pd.date_range(pd.Timestamp(f.start).to_period("M").start_time, f.end, freq="MS")

@@ -155,9 +155,32 @@ def grid_shapes(src: Source, f: Filters) -> pd.DataFrame:
     return queries.grid_shapes(_con(src), f)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def event_counts(src: Source, f: Filters, compare: str | None = "yoy") -> queries.EventCounts:
+    """The counts behind ``counted_kpis``, ``grid_metrics``, ``counted_months`` and
+    ``counted_placement``: one scan for all of them (the overview's)."""
+    return queries.event_counts(_con(src), f, data_range(src), compare)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def kpis(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
     return queries.kpis(_con(src), f, data_range(src), compare=compare)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def counted_kpis(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
+    """``kpis`` from ``event_counts`` and a query of the medians: cheaper where the counts
+    are made anyway (the overview), dearer than ``kpis``' one query where they are not."""
+    coverage = data_range(src)
+    medians = queries.kpi_medians(_con(src), f, coverage, compare=compare)  # before the wait
+    return queries.kpis_from(event_counts(src, f, compare), medians, f, coverage, compare=compare)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def counted_months(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
+    """``monthly_kpis`` from ``event_counts(src, f, compare)`` (whatever ``compare``)."""
+    medians = queries.month_medians(_con(src), f, data_range(src))
+    return queries.monthly_kpis_from(event_counts(src, f, compare), medians, f)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -176,7 +199,7 @@ def top_categories(
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def grid_metrics(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
-    return queries.grid_metrics(_con(src), f, data_range(src), compare=compare)
+    return queries.grid_metrics_from(event_counts(src, f, compare), grid_reference(src), f)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -187,6 +210,17 @@ def hex_metrics(src: Source, f: Filters, compare: str | None = "yoy") -> pd.Data
 @st.cache_data(show_spinner=False, max_entries=256)
 def placement(src: Source, f: Filters) -> dict[str, int]:
     return queries.placement(_con(src), f)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def outlined_grids(src: Source) -> list[str]:
+    return queries.outlined_grids(_con(src))
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def counted_placement(src: Source, f: Filters, compare: str | None = "yoy") -> dict[str, int]:
+    """``placement`` from ``event_counts(src, f, compare)`` (whatever ``compare``)."""
+    return queries.placement_from(event_counts(src, f, compare), outlined_grids(src))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

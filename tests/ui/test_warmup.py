@@ -66,7 +66,10 @@ def test_without_it_the_first_visitor_pays_for_the_queries(fresh_db, monkeypatch
     at = app_test(timeout=120)
     at.run()
     assert not at.exception
-    assert {"kpis", "grid_metrics"} <= set(misses)
+    assert len(misses) >= 5, misses
+    first = len(misses)
+    at.run()  # the same run again: all cached
+    assert len(misses) == first
 
 
 def test_a_store_without_events_is_left_alone(tmp_path, monkeypatch):

@@ -27,8 +27,9 @@ PER = {"density": " 件/千户", "overdue": " 件"}  # after a grid's value in t
 
 
 def kpis(ctx: Context) -> pd.DataFrame:
-    """The headline figures (``data.kpis``): the page's metric cards, the slides' key figures."""
-    return data.kpis(ctx.src, ctx.filters, ctx.compare)
+    """The headline figures (``data.counted_kpis``): the page's metric cards, the slides' key
+    figures."""
+    return data.counted_kpis(ctx.src, ctx.filters, ctx.compare)
 
 
 # Figures that wait for events to be closed (办结率, 积压 …) are measured at the data's last
@@ -41,12 +42,12 @@ SETTLING_DAYS = cards.SETTLING_DAYS  # the cards' help says it
 
 
 def months(ctx: Context) -> pd.DataFrame:
-    """The headline figures by month (``data.monthly_kpis``), the cards' trend lines, with
+    """The headline figures by month (``data.counted_months``), the cards' trend lines, with
     ``complete``: False for a month the period or the data covers only in part, by the rule
     that marks the trend chart's partial months (``trends.partial_buckets``); and
     ``settled``: False for a month that ended less than ``SETTLING_DAYS`` before the data's
     last moment (too recent for the ``SETTLING`` figures)."""
-    df = data.monthly_kpis(ctx.src, ctx.filters)
+    df = data.counted_months(ctx.src, ctx.filters, ctx.compare)
     coverage = data.data_range(ctx.src)
     partial = trends.partial_buckets(df["month"], "month", ctx.filters, coverage)
     ends = pd.to_datetime(df["month"]) + pd.offsets.MonthBegin(1)
@@ -143,14 +144,19 @@ def build(ctx: Context, map_metric: str | None = None, category: str | None = No
     coverage = data.data_range(src)
     comparison = labels.COMPARISON.get(compare, "")
     place = fmt.plain(scope_label(whole, src) + (f" · {category}" if category else ""))
+    # The cards, their trend lines, the map, the alerts and the placement note all come from
+    # one scan's counts (``data.event_counts``; one for ``whole``, one more for ``f`` when a
+    # category is clicked); the cards and their lines add a median each.
     calls = {
-        "kpis": partial(data.kpis, src, whole, compare),
-        "months": partial(data.monthly_kpis, src, whole),  # the page's cards, made meanwhile
+        "counts": partial(data.event_counts, src, f, compare),
+        "whole": partial(data.event_counts, src, whole, compare),
+        "kpis": partial(data.counted_kpis, src, whole, compare),
+        "months": partial(data.counted_months, src, whole, compare),  # the page's cards
         # Monthly lines read best against the same months a year earlier, whatever the cards use.
         "trend": partial(data.intake_trend, src, f, "event_type", "month", "yoy"),
         "grids": partial(data.grid_metrics, src, f, compare),
         "shapes": partial(data.grid_shapes, src, f),
-        "placement": partial(data.placement, src, f),
+        "placement": partial(data.counted_placement, src, f, compare),
         "categories": partial(data.top_categories, src, whole, TOP_CATEGORIES, compare),
         "ageing": partial(data.backlog_ageing, src, f),
         "notes": partial(data.calendar_notes, src, f),
@@ -158,6 +164,8 @@ def build(ctx: Context, map_metric: str | None = None, category: str | None = No
         # a volume's colour breaks come from the whole district's grids (hexagons: see _hex_map)
         "district": partial(data.grid_metrics, src, maps.district(f), compare),
     }
+    if not category:
+        del calls["whole"]  # the same as "counts"
     if not scales.is_volume(map_metric or next(iter(MAP_METRICS))):
         del calls["district"]  # a rate's breaks are fixed: the district is not needed
     data.prefetch(*calls.values())
