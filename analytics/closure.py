@@ -39,10 +39,16 @@ def drill_level(f: Filters) -> str:
 def unit_titles(con: BaseBackend) -> dict[str, str]:
     """Display name of every unit id as tables show it: streets and communities by name, a
     grid in full (``labels.grid_title``: 龙湾街道 新民社区 第6网格)."""
-    names = unit_names(con)
     g = con.table("grids").select("grid_id", "street_id", "community_id", "name").to_pandas()
+    return titles_of(unit_names(con), g)
+
+
+def titles_of(names: dict[str, str], grids: pd.DataFrame) -> dict[str, str]:
+    """``unit_titles`` from what the app already holds: ``queries.unit_names`` and the grids
+    (grid_id, street_id, community_id, name; ``queries.grid_reference`` has them)."""
+    names = dict(names)
     for grid, street, community, name in zip(
-        g["grid_id"], g["street_id"], g["community_id"], g["name"], strict=True
+        grids["grid_id"], grids["street_id"], grids["community_id"], grids["name"], strict=True
     ):
         names[grid] = labels.grid_title(
             names.get(street, street), names.get(community, community), name or grid
@@ -51,10 +57,15 @@ def unit_titles(con: BaseBackend) -> dict[str, str]:
 
 
 def by_unit(
-    con: BaseBackend, f: Filters, coverage: DataRange, compare: str | None = "yoy"
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    compare: str | None = "yoy",
+    titles: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """办结率 and 按时办结率 per unit one level below the scope: unit_id, name, intake, the
     rates and their previous values, change (percentage points) and rank (1 = best 办结率).
+    ``titles``: ``unit_titles`` when the caller holds them (else queried).
 
     Events without a unit at that level (未指定街道, 未指定社区, 未落格) are no unit: not
     ranked, so in no row. ``attrs["unplaced"]`` holds their figures as one row (a dict with
@@ -62,7 +73,7 @@ def by_unit(
     level = drill_level(f)
     df = metric_table(con, f, coverage, RATES, by=[level], compare=compare)
     df = df[df["intake"] > 0].rename(columns={level: "unit_id"})
-    names = unit_titles(con)
+    names = unit_titles(con) if titles is None else titles
     df["name"] = [labels.unit(names, level, u) for u in df["unit_id"]]
     df = _ranked(df, f, coverage, compare, ranked=df["unit_id"].notna())
     placed = df[df["unit_id"].notna()].reset_index(drop=True)
@@ -146,23 +157,32 @@ OVERDUE_COLUMNS = (
 
 
 def overdue_list(
-    con: BaseBackend, f: Filters, coverage: DataRange, limit: int | None = 1000
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    limit: int | None = 1000,
+    names: dict[str, str] | None = None,
+    titles: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """超期 events of the period (open at as_of, past their deadline), longest overdue first:
     event_id, category, unit names, place (the grid in full, or as much of the place as is
     known), handling_type, reported_at, deadline_at, age_days, overdue_days, and the
     reporter's name and phone masked (张*, 138****1234). At most
-    ``limit`` rows (None: all); ``total`` in ``attrs`` says how many there are."""
+    ``limit`` rows (None: all); ``total`` in ``attrs`` says how many there are. ``names``
+    and ``titles``: ``queries.unit_names`` and ``unit_titles`` when the caller holds them
+    (else queried)."""
     t = apply_scope(con.table("events"), f)
     t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(coverage.as_of))
     t = t.filter(metrics.overdue_at_as_of(t))
-    total = int(t.count().execute())
-    rows = t.select(*OVERDUE_COLUMNS).order_by(["deadline_at", "event_id"]).limit(limit)
-    df = mask_frame(rows.execute())
-    names = unit_names(con)
+    # How many there are, counted beside the rows (every overdue event has a deadline).
+    rows = t.select(*OVERDUE_COLUMNS, total=t.deadline_at.count().over())
+    rows = rows.order_by(["deadline_at", "event_id"]).limit(limit).execute()
+    total = int(rows["total"].iloc[0]) if len(rows) else 0
+    df = mask_frame(rows.drop(columns="total"))
+    names = unit_names(con) if names is None else names
     for column in ("street_id", "community_id", "grid_id"):
         df[column.replace("_id", "_name")] = [labels.unit(names, column, u) for u in df[column]]
-    titles = unit_titles(con)
+    titles = unit_titles(con) if titles is None else titles
     df["place"] = [
         place_title(titles, s, c, g)
         for s, c, g in zip(df["street_id"], df["community_id"], df["grid_id"], strict=True)

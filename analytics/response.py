@@ -19,7 +19,7 @@ from ibis.backends import BaseBackend
 from analytics import labels, metrics
 from analytics.closure import drill_level, unit_titles
 from analytics.filters import Filters, apply_scope, in_period, period_bounds
-from analytics.queries import DataRange, metric_table
+from analytics.queries import DataRange, metric_table, tagged_events
 
 MEASURES = {"response": ("reported_at", "accepted_at"), "handling": ("reported_at", "closed_at")}
 RANK_RESOLUTION_SECONDS = {"response": 1, "handling": 60}  # see rank_tests
@@ -47,9 +47,11 @@ def distribution(
     coverage: DataRange,
     measure: str = "response",
     by: str = "channel",
+    titles: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Per group: n and the 10/25/50/75/90th percentiles of the measure in hours, slowest
-    median first. Events not yet accepted (or closed) are not in the distribution."""
+    median first. Events not yet accepted (or closed) are not in the distribution.
+    ``titles``: ``closure.unit_titles`` when the caller holds them (else queried)."""
     column = group_column(by, f)
     t = apply_scope(con.table("events"), f)
     t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(coverage.as_of))
@@ -57,29 +59,68 @@ def distribution(
     t = t.filter(reached).mutate(h=hours)
     aggs = {name: t.h.quantile(q) for name, q in QUANTILES.items()}
     df = t.group_by(t[column].name("group")).aggregate(n=t.count(), **aggs).execute()
-    df["label"] = _labels(con, column, df["group"])
+    df["label"] = _labels(con, column, df["group"], titles)
     return df.sort_values(["p50", "group"], ascending=[False, True]).reset_index(drop=True)
 
 
-def _labels(con: BaseBackend, column: str, values: pd.Series) -> pd.Series:
-    """Chinese names of the groups: unit names (未指定街道 … for events without one), or
-    the label catalogue's, or the value; 未注明 for a missing code."""
+def _labels(
+    con: BaseBackend, column: str, values: pd.Series, titles: dict[str, str] | None = None
+) -> pd.Series:
+    """Chinese names of the groups: unit names (未指定街道 … for events without one;
+    ``titles`` or ``closure.unit_titles``), or the label catalogue's, or the value; 未注明
+    for a missing code."""
     if column.endswith("_id"):
-        names = unit_titles(con)
+        names = unit_titles(con) if titles is None else titles
         return values.map(lambda v: labels.unit(names, column, v))
     return values.map(lambda v: labels.of(column, v))
 
 
 def stage_breakdown(
-    con: BaseBackend, f: Filters, coverage: DataRange, by: str = "handling_type"
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    by: str = "handling_type",
+    titles: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Median hours of each lifecycle stage (受理, 转办, 处置, 反馈) per group."""
+    """Median hours of each lifecycle stage (受理, 转办, 处置, 反馈) per group (``titles`` as
+    for :func:`distribution`)."""
     column = group_column(by, f)
     df = metric_table(con, f, coverage, STAGE_METRICS, by=[column], compare=None)
     df = df.rename(columns={column: "group"})
     df = df.drop(columns=[c for c in df.columns if c.endswith("_prev")])
-    df["label"] = _labels(con, column, df["group"])
+    df["label"] = _labels(con, column, df["group"], titles)
     return df.reset_index(drop=True)
+
+
+def durations(
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    measure: str = "response",
+    by: str = "channel",
+    titles: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`distribution` and :func:`stage_breakdown` of the same groups from one scan:
+    the percentiles are taken over the events the measure is defined for (``where``), the
+    stages' medians over every event of the period, as each function takes them."""
+    column = group_column(by, f)
+    t = tagged_events(con, f, coverage, None)
+    t = t.mutate(records_acceptance=ibis.literal(coverage.records_acceptance))
+    hours, reached = _hours(t, measure)
+    t = t.mutate(h=hours, reached=reached)
+    aggs = {name: t.h.quantile(q, where=t.reached) for name, q in QUANTILES.items()}
+    aggs |= {name: metrics.METRICS[name].reduce(t) for name in STAGE_METRICS}
+    both = t.group_by(t[column].name("group")).aggregate(n=t.count(where=t.reached), **aggs)
+    both = both.execute()
+    dist = both.loc[both["n"] > 0, ["group", "n", *QUANTILES]].reset_index(drop=True)
+    dist["label"] = _labels(con, column, dist["group"], titles)
+    dist = dist.sort_values(["p50", "group"], ascending=[False, True]).reset_index(drop=True)
+    stages = both[["group", *STAGE_METRICS]].copy()  # as metric_table gives them
+    for name in STAGE_METRICS:
+        stages[name] = pd.to_numeric(stages[name], errors="coerce").astype("float64")
+    stages = stages.sort_values("group").reset_index(drop=True)
+    stages["label"] = _labels(con, column, stages["group"], titles)
+    return dist, stages
 
 
 def sla(con: BaseBackend, f: Filters, coverage: DataRange) -> pd.DataFrame:

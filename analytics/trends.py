@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, time, timedelta
 
+import ibis
 import numpy as np
 import pandas as pd
 from ibis.backends import BaseBackend
@@ -135,6 +136,31 @@ def rising_categories(
     """Categories whose intake rose most against the comparison period: category, intake,
     intake_prev, change (both periods ≥ ``min_events``, so 2 → 5 is not "+150%")."""
     df = metric_table(con, f, coverage, ["intake"], by=["category"], compare=compare)
+    return _rising(df, n, min_events)
+
+
+def category_changes(
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    compare: str = "yoy",
+    top: int = 8,
+    rising: int = 10,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``queries.top_categories`` (the ``top`` largest) and :func:`rising_categories` (the
+    ``rising`` fastest rising) of one query: both are intake by category against the same
+    comparison period."""
+    df = metric_table(con, f, coverage, ["intake"], by=["category"], compare=compare)
+    largest = df[df["intake"] > 0]  # as queries.top_categories: not categories seen only before
+    largest = largest.sort_values(["intake", "category"], ascending=[False, True]).head(top)
+    largest["change"] = metrics.relative_change(largest["intake"], largest["intake_prev"]).values
+    return largest.reset_index(drop=True), _rising(df, rising)
+
+
+def _rising(
+    df: pd.DataFrame, n: int, min_events: int = metrics.MIN_EVENTS_TO_COMPARE
+) -> pd.DataFrame:
+    """The ``n`` categories of ``df`` (intake by category, with intake_prev) rising most."""
     if "intake_prev" not in df or df.empty:
         return pd.DataFrame(columns=["category", "intake", "intake_prev", "change"])
     df = df[(df["intake"] >= min_events) & (df["intake_prev"] >= min_events)].copy()
@@ -201,8 +227,7 @@ def spikes(
     lead = window + 1  # one more: the data's first bucket is often partial, so left out
     lead = {"day": ("days", lead), "week": ("days", 7 * lead), "month": ("months", lead)}
     wide = f.with_period(max(shift_back(start, *lead[freq]), coverage.first_day), f.end)
-    by_category = _counts(con, wide, freq, "category")
-    by_grid = _counts(con, wide, freq, "grid_id")
+    by_category, by_grid = _counts(con, wide, freq, ("category", "grid_id"))
     # Whole buckets only. The span starts on a bucket's first day (its first bucket, the one
     # holding the period's start, counts whole weeks), so the data's coverage and the
     # period's end are what can cut a bucket short.
@@ -218,17 +243,30 @@ def spikes(
     return judged, found.drop(columns=["spike", "threshold"]).reset_index(drop=True)
 
 
-def _counts(con: BaseBackend, f: Filters, freq: str, column: str) -> pd.DataFrame:
-    """Intake per bucket (rows, complete) and value of ``column`` (columns)."""
+def _counts(
+    con: BaseBackend, f: Filters, freq: str, columns: tuple[str, ...]
+) -> tuple[pd.DataFrame, ...]:
+    """For each of ``columns``: intake per bucket (rows, complete) and value of the column
+    (columns). One query: the counts by each column, stacked."""
     t = apply_scope(con.table("events"), f)
     t = t.filter(in_period(t, f.start, f.end))
     bucket = t.reported_at.date().truncate(FREQUENCIES[freq]).cast("timestamp").name("bucket")
-    df = t.group_by([bucket, t[column].name("key")]).aggregate(intake=t.count()).execute()
-    df["bucket"] = pd.to_datetime(df["bucket"])
-    df = df[df["key"].notna()]  # 未落格 events are in the totals (by category), in no grid
-    table = df.pivot_table(index="bucket", columns="key", values="intake", fill_value=0)
+    parts = [
+        t.group_by([bucket, t[column].cast("string").name("key")])  # nullable: unions match
+        .aggregate(intake=t.count())
+        .mutate(column=ibis.literal(column))
+        for column in columns
+    ]
+    stacked = ibis.union(*parts).execute()
+    stacked["bucket"] = pd.to_datetime(stacked["bucket"])
     buckets = pd.date_range(_bucket_start(f.start, freq), f.end, freq=_PANDAS_FREQ[freq])
-    return table.reindex(buckets, fill_value=0).rename_axis("bucket")
+    tables = []
+    for column in columns:
+        df = stacked[stacked["column"] == column].drop(columns="column")
+        df = df[df["key"].notna()]  # 未落格 events are in the totals (by category), in no grid
+        table = df.pivot_table(index="bucket", columns="key", values="intake", fill_value=0)
+        tables.append(table.reindex(buckets, fill_value=0).rename_axis("bucket"))
+    return tuple(tables)
 
 
 def _drivers(table: pd.DataFrame, bucket: pd.Timestamp, window: int, n: int = 3) -> list:
@@ -246,35 +284,48 @@ def unit_comparison(
     coverage: DataRange,
     unit_ids: tuple[str, ...],
     freq: str = "month",
+    units: pd.DataFrame | None = None,
+    grids: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Intake per 1,000 households (每千户事件数) per bucket for up to four units side by
     side: bucket, unit_id, intake, households, density. The sidebar's organisation scope is
-    replaced by each unit; its period and dimension filters apply."""
-    grids = con.table("grids").select("grid_id", "community_id", "street_id", "households")
-    grids = grids.to_pandas()
-    units = con.table("org_units").select("unit_id", "level").to_pandas()
+    replaced by each unit; its period and dimension filters apply. ``units`` (unit_id,
+    level: ``queries.org_units``) and ``grids`` (grid_id, community_id, street_id,
+    households: ``queries.grid_reference``) when the caller holds them (else queried).
+
+    One query counts every unit's events per bucket, each unit's in a column of its own."""
+    if grids is None:
+        grids = con.table("grids").select("grid_id", "community_id", "street_id", "households")
+        grids = grids.to_pandas()
+    if units is None:
+        units = con.table("org_units").select("unit_id", "level").to_pandas()
     levels = dict(zip(units["unit_id"], units["level"] + "_id", strict=True))
     levels |= dict.fromkeys(grids["grid_id"], "grid_id")
     buckets = pd.date_range(_bucket_start(f.start, freq), f.end, freq=_PANDAS_FREQ[freq])
-    rows = []
-    for unit in unit_ids[:4]:
-        level = levels[unit]
-        scope = dict.fromkeys(("street_id", "community_id", "grid_id")) | {level: unit}
-        scoped = replace(f, **scope)
-        series = intake_trend(con, scoped, coverage, by="event_type", freq=freq, compare=None)
-        intake = series.groupby("bucket")["intake"].sum().reindex(buckets, fill_value=0)
-        rows.append(
-            pd.DataFrame(
-                {
-                    "bucket": buckets,
-                    "unit_id": unit,
-                    "intake": intake.to_numpy(),
-                    "households": grids.loc[grids[level] == unit, "households"].sum(),
-                }
-            )
-        )
-    if not rows:
+    chosen = {f"unit_{i}": (unit, levels[unit]) for i, unit in enumerate(unit_ids[:4])}
+    if not chosen:
         return pd.DataFrame(columns=["bucket", "unit_id", "intake", "households", "density"])
+    anywhere = replace(f, street_id=None, community_id=None, grid_id=None)  # dimensions only
+    t = apply_scope(con.table("events"), anywhere)
+    t = t.filter(in_period(t, f.start, f.end))
+    t = t.filter(ibis.or_(*(t[level] == unit for unit, level in chosen.values())))
+    hits = {key: t[level] == unit for key, (unit, level) in chosen.items()}
+    bucket = t.reported_at.date().truncate(FREQUENCIES[freq]).cast("timestamp").name("bucket")
+    counts = t.group_by(bucket).aggregate(**{k: t.count(where=hit) for k, hit in hits.items()})
+    counts = counts.execute()
+    counts["bucket"] = pd.to_datetime(counts["bucket"])
+    counts = counts.set_index("bucket")
+    rows = [
+        pd.DataFrame(
+            {
+                "bucket": buckets,
+                "unit_id": unit,
+                "intake": counts[key].reindex(buckets, fill_value=0).to_numpy(),
+                "households": grids.loc[grids[level] == unit, "households"].sum(),
+            }
+        )
+        for key, (unit, level) in chosen.items()
+    ]
     df = pd.concat(rows, ignore_index=True)
     df["density"] = metrics.density(df["intake"], df["households"])
     return df

@@ -26,7 +26,9 @@ def steps(con, f, coverage, freq: str) -> dict:
             queries.intake_trend(cursor(con), f, coverage, "event_type", freq, "yoy"), freq
         ),
         "category_trend": lambda: trends.category_trend(cursor(con), f, coverage, freq),
-        "rising_categories": lambda: trends.rising_categories(cursor(con), f, coverage),
+        "category_changes (top 8, rising)": lambda: trends.category_changes(
+            cursor(con), f, coverage
+        ),
         "spikes": lambda: trends.spikes(
             cursor(con), f, coverage, "week" if freq == "month" else freq
         ),
@@ -47,10 +49,9 @@ CLOSURE = {
     "overdue_list": lambda con, f, coverage: closure.overdue_list(cursor(con), f, coverage),
 }
 RESPONSE = {
-    "distribution (units)": lambda con, f, coverage: response.distribution(
+    "durations (distribution, stages)": lambda con, f, coverage: response.durations(
         cursor(con), f, coverage
     ),
-    "stage_breakdown": lambda con, f, coverage: response.stage_breakdown(cursor(con), f, coverage),
     "sla": lambda con, f, coverage: response.sla(cursor(con), f, coverage),
     "before_after (1 year each side)": lambda con, f, coverage: response.before_after(
         cursor(con), response.sides(f, coverage, response.default_pivot(coverage), 365), coverage

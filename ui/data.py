@@ -267,8 +267,9 @@ def category_trend(src: Source, f: Filters, freq: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def rising_categories(src: Source, f: Filters, compare: str) -> pd.DataFrame:
-    return trends.rising_categories(_con(src), f, data_range(src), compare=compare)
+def category_changes(src: Source, f: Filters, compare: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The 8 largest categories and the fastest rising against ``compare``, in one query."""
+    return trends.category_changes(_con(src), f, data_range(src), compare)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -278,15 +279,24 @@ def spikes(src: Source, f: Filters, freq: str) -> tuple[pd.DataFrame, pd.DataFra
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def unit_comparison(src: Source, f: Filters, units: tuple[str, ...], freq: str) -> pd.DataFrame:
-    return trends.unit_comparison(_con(src), f, data_range(src), units, freq)
+    return trends.unit_comparison(
+        _con(src), f, data_range(src), units, freq, org_units(src), grid_reference(src)
+    )
 
 
 # ---------------------------------------------------------------- 办结率
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def unit_titles(src: Source) -> dict[str, str]:
+    """Every unit's name as tables show it (``closure.unit_titles``), from the names and grids
+    the sidebar holds already: no query of its own."""
+    return closure.titles_of(unit_names(src), grid_reference(src))
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
 def closure_by_unit(src: Source, f: Filters, compare: str | None) -> pd.DataFrame:
-    return closure.by_unit(_con(src), f, data_range(src), compare)
+    return closure.by_unit(_con(src), f, data_range(src), compare, unit_titles(src))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -306,7 +316,9 @@ def resolution_levels(src: Source, f: Filters, freq: str) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def overdue_list(src: Source, f: Filters) -> pd.DataFrame:
-    return closure.overdue_list(_con(src), f, data_range(src))
+    return closure.overdue_list(
+        _con(src), f, data_range(src), names=unit_names(src), titles=unit_titles(src)
+    )
 
 
 def require_current(src: Source) -> None:
@@ -319,20 +331,18 @@ def require_current(src: Source) -> None:
 def overdue_export(src: Source, f: Filters) -> pd.DataFrame:
     """The whole overdue list (masked) for a download; made on click, so not cached."""
     require_current(src)
-    return closure.overdue_list(_con(src), f, data_range(src), limit=None)
+    return closure.overdue_list(
+        _con(src), f, data_range(src), None, unit_names(src), unit_titles(src)
+    )
 
 
 # ---------------------------------------------------------------- 响应时效
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def distribution(src: Source, f: Filters, measure: str, by: str) -> pd.DataFrame:
-    return response.distribution(_con(src), f, data_range(src), measure, by)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def stage_breakdown(src: Source, f: Filters, by: str) -> pd.DataFrame:
-    return response.stage_breakdown(_con(src), f, data_range(src), by)
+def durations(src: Source, f: Filters, measure: str, by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The measure's distribution and the stages' medians by group, in one query."""
+    return response.durations(_con(src), f, data_range(src), measure, by, unit_titles(src))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

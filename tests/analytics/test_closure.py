@@ -126,3 +126,17 @@ def test_places_are_named_in_full_or_as_far_as_known(demo):
     one = replace(f, street_id=row["street_id"], community_id=row["community_id"])
     units = closure.by_unit(con, one, coverage)
     assert len(units) > 1 and units["name"].str.startswith(f"{street} {community} ").all()
+
+
+def test_overdue_list_without_overdue_events_counts_none(demo):
+    con, coverage, f = demo
+    got = closure.overdue_list(con, replace(f, categories=("没有这个类别",)), coverage)
+    assert got.empty and got.attrs["total"] == 0
+
+
+def test_titles_from_what_the_app_holds_equal_the_queried_ones(demo):
+    from analytics import queries
+
+    con, _, _ = demo
+    held = closure.titles_of(queries.unit_names(con), queries.grid_reference(con))
+    assert held == closure.unit_titles(con)

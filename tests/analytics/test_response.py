@@ -124,3 +124,14 @@ def test_before_and_after_with_an_empty_side(demo):
     assert figures.loc["intake", "before"] == 0 and figures.loc["intake", "after"] == 0
     assert pd.isna(figures.loc["response_median", "after"])
     assert response.rank_tests(con, s, coverage) == {"response": None, "handling": None}
+
+
+@pytest.mark.parametrize(("measure", "by"), list(product(response.MEASURES, ["unit", "channel"])))
+def test_durations_in_one_query_equal_the_distribution_and_the_stages(demo, measure, by):
+    con, coverage, f = demo
+    for scope in (f, replace(f, street_id="S01")):
+        dist, stages = response.durations(con, scope, coverage, measure, by)
+        expected = response.distribution(con, scope, coverage, measure, by)
+        pd.testing.assert_frame_equal(dist, expected, check_exact=True)
+        expected = response.stage_breakdown(con, scope, coverage, by)
+        pd.testing.assert_frame_equal(stages, expected, check_exact=True)

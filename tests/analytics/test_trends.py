@@ -190,3 +190,28 @@ def test_spikes_never_judge_a_partial_week(demo):
     assert trends.spikes(con, whole, coverage, "week")[0]["bucket"].max() == pd.Timestamp(
         "2026-10-19"
     )
+
+
+@pytest.mark.parametrize("scope", [{}, {"street_id": "S01"}, {"event_types": ("complaint",)}])
+def test_one_query_for_the_largest_and_the_rising_categories(demo, scope):
+    con, coverage, f = demo
+    f = Filters(f.start, f.end, **scope)
+    for compare in ("yoy", "mom"):
+        top, rising = trends.category_changes(con, f, coverage, compare)
+        pd.testing.assert_frame_equal(
+            top, queries.top_categories(con, f, coverage, 8, compare), check_exact=True
+        )
+        pd.testing.assert_frame_equal(
+            rising, trends.rising_categories(con, f, coverage, compare=compare), check_exact=True
+        )
+
+
+def test_unit_comparison_from_the_reference_the_page_holds(demo):
+    con, coverage, f = demo
+    units, grids = queries.org_units(con), queries.grid_reference(con)
+    chosen = ("S01", units.loc[units.level == "community", "unit_id"].iloc[-1], grids.grid_id[0])
+    for freq in ("day", "week", "month"):
+        held = trends.unit_comparison(con, f, coverage, chosen, freq, units, grids)
+        queried = trends.unit_comparison(con, f, coverage, chosen, freq)
+        pd.testing.assert_frame_equal(held, queried, check_exact=True)
+        assert (held.groupby("unit_id")["intake"].sum() > 0).all()

@@ -96,7 +96,7 @@ def before_after_table(figures: pd.DataFrame) -> pd.DataFrame:
 
 
 def extremes(dist: pd.DataFrame) -> list[tuple[str, pd.Series]]:
-    """The slowest and fastest group by median (``data.distribution``, slowest first), none
+    """The slowest and fastest group by median (``data.durations``' first, slowest first), none
     with fewer than two: events without a group (未落格, 未注明) are no unit to name."""
     named = dist[dist["group"].notna()]
     return [("最慢", named.iloc[0]), ("最快", named.iloc[-1])] if len(named) > 1 else []
@@ -146,8 +146,7 @@ def build(
     sides = data.sides(src, f, pivot, days) if choice is not None else None
     calls = {
         "kpis": partial(data.kpis, src, f, compare),
-        "distribution": partial(data.distribution, src, f, measure, by),
-        "stages": partial(data.stage_breakdown, src, f, by),
+        "durations": partial(data.durations, src, f, measure, by),  # distribution, stages
         "sla": partial(data.sla, src, f),
     }
     if sides is not None:
@@ -155,6 +154,7 @@ def build(
         calls["rank_tests"] = partial(data.rank_tests, src, sides)
     data.prefetch(*calls.values())
     kpis = calls["kpis"]()
+    dist, stages = calls["durations"]()
     if choice is None:
         compared = _before_after(
             None, None, None, pivot, place, f"数据只有 {fmt.day(coverage.first_day)} 一天"
@@ -168,8 +168,8 @@ def build(
     return Panel(
         TITLE,
         (
-            _distribution(calls["distribution"](), kpis, comparison, measure, by, log, place),
-            _stages(calls["stages"](), by, place),
+            _distribution(dist, kpis, comparison, measure, by, log, place),
+            _stages(stages, by, place),
             _sla(calls["sla"](), kpis, comparison, place),
             compared,
         ),

@@ -119,8 +119,7 @@ def build(
         "kpis": partial(data.kpis, src, f, "yoy"),
         "types": partial(data.type_trend, src, f, freq, "yoy" if previous else None),
         "categories": partial(data.category_trend, src, f, freq),
-        "top": partial(data.top_categories, src, f, 8, "yoy"),
-        "rising": partial(data.rising_categories, src, f, "yoy") if problem is None else None,
+        "categories_yoy": partial(data.category_changes, src, f, "yoy"),  # top 8, rising
         "spikes": partial(data.spikes, src, f, spike_freq),
         "placement": partial(data.placement, src, f),
         "units": partial(data.unit_comparison, src, f, units, freq) if units else None,
@@ -133,10 +132,11 @@ def build(
     judged, found = calls["spikes"]()
     categories = with_partial(calls["categories"](), freq, f, coverage)
     compared = with_partial(calls["units"](), freq, f, coverage) if units else None
+    top, rising = calls["categories_yoy"]()
     sections = [
         _types(calls["types"](), calls["kpis"](), freq, mode, previous, moving, place, notes),
-        _categories(categories, calls["top"](), freq, place, notes),
-        _rising(calls["rising"]() if calls["rising"] else pd.DataFrame(), problem, place),
+        _categories(categories, top, freq, place, notes),
+        _rising(rising if problem is None else pd.DataFrame(), problem, place),
         _spikes(judged, found, spike_freq, coverage.first_day, place, notes),
     ]
     if not judged.empty:
