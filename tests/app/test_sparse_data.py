@@ -329,9 +329,9 @@ def test_spikes_on_three_weeks_of_data(con_of):
 
 def test_spike_drivers_leave_unplaced_events_out_of_the_grids(con_of):
     con, coverage, f = con_of("mixed_place")
-    table = trends._counts(con, f, "day", "grid_id")
-    assert set(table.columns) <= {g["grid_id"] for g in sparse.base_grids()}
-    totals = trends._counts(con, f, "day", "category").sum(axis=1)
+    by_category, by_grid = trends._counts(con, f, "day", ("category", "grid_id"))
+    assert set(by_grid.columns) <= {g["grid_id"] for g in sparse.base_grids()}
+    totals = by_category.sum(axis=1)
     assert totals.sum() == len(sparse.CASES["mixed_place"].events)
 
 
