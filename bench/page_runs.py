@@ -18,8 +18,6 @@ import os
 import statistics
 import time
 
-import streamlit as st
-
 from analytics import queries
 from analytics.connection import connect
 from bench.overview import db_path, missing_db
@@ -71,7 +69,7 @@ PAGE_CACHES = [
 
 def timed_run(at, clear: bool = False) -> float:
     if clear:
-        st.cache_data.clear()
+        data.clear_caches()
         at.run()  # the sidebar's reference lists (streets, categories, data range) again
         for fn in PAGE_CACHES:
             fn.clear()

@@ -11,9 +11,9 @@ builds them, ``--rebuild`` there). Per size, three fresh processes:
   hand-written SQL computing the overview's seven KPIs for the period and its 同比 in one
   scan (:data:`FLOOR_SQL`). Measured:
 
-  - the overview with every ``st.cache_data`` entry cleared (cold; the connection and
-    anything cached per data version outside Streamlit's data caches stay, as on a server
-    that has served before), and rerun with everything cached;
+  - the overview with every cached figure cleared (cold: ``ui.data.clear_caches``; the
+    connection and its table schemas stay, as on a server that has served before), and
+    rerun with everything cached;
   - every analysis page cold, and a change of one of its widgets whose data are cached
     (set to another value first, untimed, then back and forth);
   - the process's peak resident memory (``ru_maxrss``).
@@ -141,11 +141,10 @@ def _floor(backend, coverage) -> callable:
 
 
 def worker_app(db: str, runs: int) -> dict:
-    import streamlit as st
-
     from analytics import queries
     from analytics.connection import connect, cursor
     from tests.apptest import app_test
+    from ui import data
 
     os.environ["GOV_DB"] = db
     backend = connect(db, read_only=True)
@@ -155,7 +154,7 @@ def worker_app(db: str, runs: int) -> dict:
     def timed(at, clear: bool) -> float:
         floor_runs.append(floor())  # side by side: one floor per app run
         if clear:
-            st.cache_data.clear()
+            data.clear_caches()
         started = time.perf_counter()
         at.run()
         elapsed = time.perf_counter() - started
@@ -217,8 +216,6 @@ def worker_pandas(db: str, runs: int) -> dict:
 
 
 def worker_pptx(db: str, runs: int) -> dict:
-    import streamlit as st
-
     from analytics.filters import Filters, preset_period
     from ui import data, report
     from ui.context import Context
@@ -229,7 +226,7 @@ def worker_pptx(db: str, runs: int) -> dict:
     ctx = Context(src, Filters(*preset_period("ytd", coverage.last_day)), "yoy")
     times = []
     for _ in range(max(1, min(runs, 3))):
-        st.cache_data.clear()
+        data.clear_caches()
         started = time.perf_counter()
         content = report.build_deck(ctx)
         times.append(time.perf_counter() - started)
@@ -276,14 +273,26 @@ def report_size(size: int, app: dict, pandas: dict | None, pptx: dict | None) ->
         lines.append(f"| {name} | {_s(m)} | {ratio:.1f}× | {verdict} |")
 
     ov = app["overview"]
-    row("overview, caches cleared", ov["cold"], GOALS["overview_cold_10M" if big else "overview_cold_1M"])
+    row(
+        "overview, caches cleared",
+        ov["cold"],
+        GOALS["overview_cold_10M" if big else "overview_cold_1M"],
+    )
     row("overview, every query cached", ov["cached"], None if big else GOALS["overview_cached_1M"])
-    row("overview, map metric changed (cached)", ov["widget"], None if big else GOALS["page_widget_1M"])
+    row(
+        "overview, map metric changed (cached)",
+        ov["widget"],
+        None if big else GOALS["page_widget_1M"],
+    )
     for name, m in app["pages"].items():
         title = PAGES[name][0]
         row(f"{title}, caches cleared", m["cold"], None if big else GOALS["page_cold_1M"])
         key = WIDGETS[name][1]
-        row(f"{title}, `{key}` changed (cached)", m["widget"], None if big else GOALS["page_widget_1M"])
+        row(
+            f"{title}, `{key}` changed (cached)",
+            m["widget"],
+            None if big else GOALS["page_widget_1M"],
+        )
     lines.append("")
     if pandas:
         ratio = ov["cold"]["median"] / pandas["whole"]["median"]
@@ -300,7 +309,11 @@ def report_size(size: int, app: dict, pandas: dict | None, pptx: dict | None) ->
             f"{pptx['bytes'] / 1e6:.1f} MB; ≤ 8 s: **{verdict}**"
         )
     peak = app["peak_mb"]
-    verdict = (" ≤ 2 GB: **met**" if peak <= GOALS["peak_mb_10M"] else " ≤ 2 GB: **not met**") if big else ""
+    verdict = (
+        (" ≤ 2 GB: **met**" if peak <= GOALS["peak_mb_10M"] else " ≤ 2 GB: **not met**")
+        if big
+        else ""
+    )
     lines.append(f"App process peak memory: {peak:,.0f} MB{verdict}")
     lines.append("")
     return lines

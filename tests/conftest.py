@@ -391,10 +391,12 @@ def _streamlit_caches():
     fresh ones. Emptied before the first test and after the last."""
     import streamlit as st
 
-    st.cache_data.clear()
+    from ui import data
+
+    data.clear_caches()
     st.cache_resource.clear()
     yield
-    st.cache_data.clear()
+    data.clear_caches()
     st.cache_resource.clear()
 
 

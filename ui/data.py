@@ -1,8 +1,10 @@
 """Cached access to the analytics layer: the only place pages get figures from.
 
 The shared connection lives in ``st.cache_resource``; every query takes its own cursor
-(DuckDB refuses concurrent use of one connection). Results are cached by the frozen
-``Filters`` plus the data version, so an import shows up on the next rerun.
+(DuckDB refuses concurrent use of one connection). Results are cached for every session of
+the process (``ui.memo``: a hit is a dictionary lookup and a cheap private copy, where
+``st.cache_data`` hashed and unpickled ~2 ms a hit) by the frozen ``Filters`` plus the data
+version, so an import shows up on the next rerun.
 
 Writers never modify the DuckDB file in place: they build a new file and rename it onto the
 old one. The file's identity (inode, modification time) is therefore part of ``Source``: a
@@ -39,6 +41,7 @@ from analytics.filters import Filters
 from analytics.planning import partition, queueing, scenario, whatif
 from analytics.settings import Settings, SettingsError
 from analytics.settings import load as load_settings
+from ui import memo
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,13 @@ def prefetch(*calls: Callable[[], object]) -> None:
         future.exception()  # consumed here; the page's own call raises it again
 
 
+def clear_caches() -> None:
+    """Forget every cached figure (the connection stays): a cold start for benchmarks and
+    tests."""
+    memo.clear_all()
+    st.cache_data.clear()
+
+
 def source(scope: access.Scope = access.DISTRICT) -> Source:
     """The current store, its data version (a tiny query on every rerun for a database
     server; once per file for DuckDB) and the viewer's scope."""
@@ -113,14 +123,14 @@ def source(scope: access.Scope = access.DISTRICT) -> Source:
     return Source(url, queries.data_version(cursor(_backend(url, identity))), identity, scope)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@memo.cached(max_entries=8)
 def _file_version(url: str, identity: tuple) -> tuple:
     """A DuckDB file's data version, read once per file: every write replaces or touches the
     file, so a new identity comes with every new version (10 ms a rerun saved)."""
     return queries.data_version(cursor(_backend(url, identity)))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@memo.cached(max_entries=16)
 def data_range(src: Source) -> queries.DataRange:
     coverage = queries.data_range(_con(src))
     if coverage is None:
@@ -130,44 +140,44 @@ def data_range(src: Source) -> queries.DataRange:
     return coverage
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@memo.cached(max_entries=16)
 def org_units(src: Source) -> pd.DataFrame:
     return queries.org_units(_con(src))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@memo.cached(max_entries=16)
 def unit_names(src: Source) -> dict[str, str]:
     return queries.unit_names(_con(src))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@memo.cached(max_entries=16)
 def grid_reference(src: Source) -> pd.DataFrame:
     return queries.grid_reference(_con(src))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@memo.cached(max_entries=16)
 def categories(src: Source) -> list[str]:
     return queries.categories(_con(src))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def grid_shapes(src: Source, f: Filters) -> pd.DataFrame:
     return queries.grid_shapes(_con(src), f)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def event_counts(src: Source, f: Filters, compare: str | None = "yoy") -> queries.EventCounts:
     """The counts behind ``counted_kpis``, ``grid_metrics``, ``counted_months`` and
     ``counted_placement``: one scan for all of them (the overview's)."""
     return queries.event_counts(_con(src), f, data_range(src), compare)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo.cached(max_entries=256)
 def kpis(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
     return queries.kpis(_con(src), f, data_range(src), compare=compare)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo.cached(max_entries=256)
 def counted_kpis(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
     """``kpis`` from ``event_counts`` and a query of the medians: cheaper where the counts
     are made anyway (the overview), dearer than ``kpis``' one query where they are not."""
@@ -176,54 +186,54 @@ def counted_kpis(src: Source, f: Filters, compare: str | None = "yoy") -> pd.Dat
     return queries.kpis_from(event_counts(src, f, compare), medians, f, coverage, compare=compare)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def counted_months(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
     """``monthly_kpis`` from ``event_counts(src, f, compare)`` (whatever ``compare``)."""
     medians = queries.month_medians(_con(src), f, data_range(src))
     return queries.monthly_kpis_from(event_counts(src, f, compare), medians, f)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo.cached(max_entries=256)
 def intake_trend(
     src: Source, f: Filters, by: str = "event_type", freq: str = "month", compare="yoy"
 ) -> pd.DataFrame:
     return queries.intake_trend(_con(src), f, data_range(src), by=by, freq=freq, compare=compare)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo.cached(max_entries=256)
 def top_categories(
     src: Source, f: Filters, n: int = 8, compare: str | None = "yoy"
 ) -> pd.DataFrame:
     return queries.top_categories(_con(src), f, data_range(src), n=n, compare=compare)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo.cached(max_entries=256)
 def grid_metrics(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
     return queries.grid_metrics_from(event_counts(src, f, compare), grid_reference(src), f)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def hex_metrics(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
     return queries.hex_metrics(_con(src), f, data_range(src), compare=compare)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo.cached(max_entries=256)
 def placement(src: Source, f: Filters) -> dict[str, int]:
     return queries.placement(_con(src), f)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@memo.cached(max_entries=16)
 def outlined_grids(src: Source) -> list[str]:
     return queries.outlined_grids(_con(src))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo.cached(max_entries=256)
 def counted_placement(src: Source, f: Filters, compare: str | None = "yoy") -> dict[str, int]:
     """``placement`` from ``event_counts(src, f, compare)`` (whatever ``compare``)."""
     return queries.placement_from(event_counts(src, f, compare), outlined_grids(src))
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
+@memo.cached(max_entries=256)
 def backlog_ageing(src: Source, f: Filters) -> pd.DataFrame:
     return queries.backlog_ageing(_con(src), f, data_range(src))
 
@@ -234,7 +244,7 @@ def store_path() -> str:
     return str(duckdb_path(url)) if is_duckdb_file(url) else url
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@memo.cached(max_entries=4)
 def _import_history(src: Source) -> pd.DataFrame:
     return queries.import_history(_con(src))
 
@@ -251,33 +261,33 @@ def import_history() -> pd.DataFrame:
 # ---------------------------------------------------------------- 投诉信访趋势
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def type_trend(src: Source, f: Filters, freq: str, compare: str | None) -> pd.DataFrame:
     return trends.type_trend(_con(src), f, data_range(src), freq, compare)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def calendar_notes(src: Source, f: Filters) -> pd.DataFrame:
     return annotations.notes(_con(src), f)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def category_trend(src: Source, f: Filters, freq: str) -> pd.DataFrame:
     return trends.category_trend(_con(src), f, data_range(src), freq)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def category_changes(src: Source, f: Filters, compare: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The 8 largest categories and the fastest rising against ``compare``, in one query."""
     return trends.category_changes(_con(src), f, data_range(src), compare)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def spikes(src: Source, f: Filters, freq: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return trends.spikes(_con(src), f, data_range(src), freq)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def unit_comparison(src: Source, f: Filters, units: tuple[str, ...], freq: str) -> pd.DataFrame:
     return trends.unit_comparison(
         _con(src), f, data_range(src), units, freq, org_units(src), grid_reference(src)
@@ -287,34 +297,34 @@ def unit_comparison(src: Source, f: Filters, units: tuple[str, ...], freq: str) 
 # ---------------------------------------------------------------- 办结率
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@memo.cached(max_entries=16)
 def unit_titles(src: Source) -> dict[str, str]:
     """Every unit's name as tables show it (``closure.unit_titles``), from the names and grids
     the sidebar holds already: no query of its own."""
     return closure.titles_of(unit_names(src), grid_reference(src))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def closure_by_unit(src: Source, f: Filters, compare: str | None) -> pd.DataFrame:
     return closure.by_unit(_con(src), f, data_range(src), compare, unit_titles(src))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def closure_by_category(src: Source, f: Filters, compare: str | None) -> pd.DataFrame:
     return closure.by_category(_con(src), f, data_range(src), compare)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def funnel(src: Source, f: Filters) -> pd.DataFrame:
     return closure.funnel(_con(src), f, data_range(src))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def resolution_levels(src: Source, f: Filters, freq: str) -> pd.DataFrame:
     return closure.resolution_levels(_con(src), f, data_range(src), freq)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@memo.cached(max_entries=32)
 def overdue_list(src: Source, f: Filters) -> pd.DataFrame:
     return closure.overdue_list(
         _con(src), f, data_range(src), names=unit_names(src), titles=unit_titles(src)
@@ -339,13 +349,13 @@ def overdue_export(src: Source, f: Filters) -> pd.DataFrame:
 # ---------------------------------------------------------------- 响应时效
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def durations(src: Source, f: Filters, measure: str, by: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The measure's distribution and the stages' medians by group, in one query."""
     return response.durations(_con(src), f, data_range(src), measure, by, unit_titles(src))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def sla(src: Source, f: Filters) -> pd.DataFrame:
     return response.sla(_con(src), f, data_range(src))
 
@@ -354,13 +364,13 @@ def sides(src: Source, f: Filters, pivot: date, days: int) -> response.Sides | N
     return response.sides(f, data_range(src), pivot, days)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@memo.cached(max_entries=32)
 def before_after(src: Source, s: response.Sides) -> pd.DataFrame:
     """The two sides' figures: metric, before, after, change."""
     return response.before_after(_con(src), s, data_range(src))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@memo.cached(max_entries=32)
 def rank_tests(src: Source, s: response.Sides) -> dict:
     """The Mann-Whitney test of each measure (None for a measure with an empty side)."""
     return response.rank_tests(_con(src), s, data_range(src))
@@ -369,17 +379,17 @@ def rank_tests(src: Source, s: response.Sides) -> dict:
 # ---------------------------------------------------------------- 网格热力图
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def grid_figures(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
     return heatmap.grid_figures(_con(src), f, data_range(src), compare)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def density_hexes(src: Source, f: Filters) -> pd.DataFrame:
     return heatmap.density_hexes(_con(src), f, data_range(src))
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@memo.cached(max_entries=128)
 def grid_workers(src: Source, f: Filters, grid_id: str) -> pd.DataFrame:
     return heatmap.grid_workers(_con(src), f, data_range(src), grid_id)
 
@@ -396,12 +406,12 @@ def settings() -> tuple[Settings, str | None]:
 # ---------------------------------------------------------------- 网格调整推演
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@memo.cached(max_entries=16)
 def whatif_scope(src: Source, unit_id: str) -> whatif.Scope:
     return whatif.load_scope(_con(src), unit_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@memo.cached(max_entries=4)
 def whatif_model(
     src: Source, hours_per_month: float
 ) -> tuple[pd.DataFrame, queueing.Model, dict[str, queueing.Backtest]]:
@@ -409,7 +419,7 @@ def whatif_model(
     return whatif.calibrated_model(_con(src), data_range(src), hours_per_month)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@memo.cached(max_entries=32)
 def whatif_plan(src: Source, choice: scenario.Scenario, hours_per_month: float) -> partition.Plan:
     """The plan ``choice`` asks for (``scenario.draw``)."""
     calibration = whatif_model(src, hours_per_month)[0]
@@ -433,7 +443,7 @@ def whatif_result(src: Source, choice: scenario.Scenario, settings: Settings) ->
 # ---- 赛马比拼
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def unit_ranking(
     src: Source,
     f: Filters,
@@ -449,7 +459,7 @@ def unit_ranking(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def worker_ranking(
     src: Source,
     f: Filters,
@@ -467,12 +477,7 @@ def worker_ranking(
 # ---------------------------------------------------------------- 一屏统览: trend lines, drill-down
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def monthly_kpis(src: Source, f: Filters) -> pd.DataFrame:
-    return queries.monthly_kpis(_con(src), f, data_range(src))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def drill_events(
     src: Source, f: Filters, selection: tuple[tuple[str, object], ...]
 ) -> pd.DataFrame:
@@ -491,13 +496,13 @@ def drill_export(
     )
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@memo.cached(max_entries=16)
 def freshness(src: Source) -> queries.Freshness:
     """The freshness badge's figures (数据截至, latest import, events held)."""
     return queries.freshness(_con(src))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@memo.cached(max_entries=64)
 def unit_outlines(
     src: Source, street_id: str | None = None, community_id: str | None = None
 ) -> pd.DataFrame:
