@@ -423,15 +423,21 @@ def grid_reference(con: BaseBackend, f: Filters | None = None) -> pd.DataFrame:
 
 
 def grid_shapes(con: BaseBackend, f: Filters | None = None) -> pd.DataFrame:
-    """Grid outlines as lists of [lon, lat] rings (outer ring of each polygon part). Grids
-    without an outline (e.g. made from the names in a 311 export) are not in it."""
+    """Grid outlines as lists of [lon, lat] rings (outer ring of each polygon part), to 5
+    decimals (about a metre: what a map draws, rounded once here rather than on every
+    drawing). Grids without an outline (e.g. made from the names in a 311 export) are not
+    in it."""
     g = con.table("grids")
     if f is not None:
         g = apply_grid_scope(g, f)
     df = g.select("grid_id", "geometry").order_by("grid_id").execute()
-    df["polygons"] = df["geometry"].map(_outer_rings)
+    df["polygons"] = [_rounded(rings) for rings in df["geometry"].map(_outer_rings)]
     df = df[df["polygons"].map(len) > 0]
     return df.drop(columns="geometry").reset_index(drop=True)
+
+
+def _rounded(rings: list) -> list:
+    return [[[round(float(x), 5), round(float(y), 5)] for x, y, *_ in ring] for ring in rings]
 
 
 def _outer_rings(geojson: str | None) -> list:

@@ -190,7 +190,7 @@ def heat_records(
             "line_m": SELECTED_LINE_METRES if chosen else 1,
             "elevation": heights.get(row.grid_id, 0.0),
         }
-        records += ({**grid, "polygon": _rounded(ring)} for ring in row.polygons)
+        records += ({**grid, "polygon": ring} for ring in row.polygons)  # rounded already
     return records
 
 

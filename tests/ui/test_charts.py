@@ -269,3 +269,20 @@ def test_every_chart_is_what_plotly_makes_of_it_with_validation():
         validated = go.Figure(fig.to_dict())  # raises on a property plotly does not know
         sent, checked = (json.loads(pio.to_json(f, validate=False)) for f in (fig, validated))
         assert _without_empty(sent) == _without_empty(checked), name
+
+
+def test_a_chart_reaches_the_page_as_plotly_would_send_it():
+    """``layout.AsBuilt`` skips plotly's deep copy; what Streamlit serialises is the same."""
+    import plotly.io as pio
+    from plotly.tools import return_figure_from_figure_or_data
+
+    from ui.layout import AsBuilt
+
+    fig = charts.category_bars(
+        pd.DataFrame(
+            {"category": ["噪音扰民", "占道经营"], "intake": [120, 80], "change": [0.2, None]}
+        )
+    )
+    sent = return_figure_from_figure_or_data(AsBuilt(fig), validate_figure=True)
+    assert pio.to_json(sent, validate=False) == pio.to_json(fig.to_dict(), validate=False)
+    assert "噪音扰民" in sent["data"][0]["y"].tolist()
