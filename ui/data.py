@@ -88,6 +88,9 @@ def prefetch(*calls: Callable[[], object]) -> None:
     Each call takes its own cursor. A failing call is left for the page to make again, where
     its error is shown in place.
     """
+    calls = [call for call in calls if not _cached(call)]
+    if len(calls) < 2:  # nothing to run side by side: the page makes the call itself
+        return
     ctx = get_script_run_ctx()
 
     def attach() -> None:
@@ -98,6 +101,13 @@ def prefetch(*calls: Callable[[], object]) -> None:
         futures = [pool.submit(call) for call in calls]
     for future in futures:
         future.exception()  # consumed here; the page's own call raises it again
+
+
+def _cached(call: Callable[[], object]) -> bool:
+    """Whether a prefetch call (a ``partial`` of a cached function here) is cached already:
+    a rerun that needs no new data starts no threads."""
+    has = getattr(getattr(call, "func", None), "has", None)
+    return has is not None and has(*call.args, **call.keywords)
 
 
 def clear_caches() -> None:
@@ -231,6 +241,16 @@ def outlined_grids(src: Source) -> list[str]:
 def counted_placement(src: Source, f: Filters, compare: str | None = "yoy") -> dict[str, int]:
     """``placement`` from ``event_counts(src, f, compare)`` (whatever ``compare``)."""
     return queries.placement_from(event_counts(src, f, compare), outlined_grids(src))
+
+
+@memo.cached(max_entries=256)
+def worsening_grids(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
+    return queries.worsening_grids(grid_metrics(src, f, compare))
+
+
+@memo.cached(max_entries=256)
+def overdue_grids(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
+    return queries.overdue_grids(grid_metrics(src, f, compare))
 
 
 @memo.cached(max_entries=256)

@@ -81,10 +81,18 @@ class _Cache:
                 return True, self.values[key]
             return False, self.computing.setdefault(key, threading.Lock())
 
-    def call(self, args: tuple, kwargs: dict):
+    def key(self, args: tuple, kwargs: dict) -> tuple:
         bound = self.signature.bind(*args, **kwargs)  # f(a, 1) and f(a, b=1) are one call
         bound.apply_defaults()
-        key = tuple(bound.arguments.values())
+        return tuple(bound.arguments.values())
+
+    def has(self, args: tuple, kwargs: dict) -> bool:
+        key = self.key(args, kwargs)
+        with self.lock:
+            return key in self.values
+
+    def call(self, args: tuple, kwargs: dict):
+        key = self.key(args, kwargs)
         found, value = self.get(key)
         if found:
             return value
@@ -110,7 +118,8 @@ class _Cache:
 
 def cached(max_entries: int) -> Callable[[Callable], Callable]:
     """Decorator: the function's results cached per argument values (which must be
-    hashable) for every session of the process; ``fn.clear()`` empties its cache."""
+    hashable) for every session of the process; ``fn.clear()`` empties its cache and
+    ``fn.has(*args)`` tells whether a call's result is there."""
 
     def decorate(fn: Callable) -> Callable:
         cache = _Cache(fn, max_entries)
@@ -121,6 +130,7 @@ def cached(max_entries: int) -> Callable[[Callable], Callable]:
             return private(cache.call(args, kwargs))
 
         wrapper.clear = cache.clear
+        wrapper.has = lambda *args, **kwargs: cache.has(args, kwargs)
         return wrapper
 
     return decorate

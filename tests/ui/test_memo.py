@@ -133,3 +133,18 @@ def test_clear_all_empties_every_cache():
     memo.clear_all()
     one()
     assert calls == [1, 1]
+
+
+def test_has_tells_whether_a_call_is_cached_without_making_it():
+    calls = []
+
+    @memo.cached(max_entries=2)
+    def figures(scope: str, compare: str = "yoy") -> int:
+        calls.append(scope)
+        return 1
+
+    assert not figures.has("S01")
+    figures("S01", compare="yoy")
+    assert figures.has("S01") and figures.has(scope="S01", compare="yoy")
+    assert not figures.has("S01", "mom")
+    assert calls == ["S01"]

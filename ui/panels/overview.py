@@ -188,9 +188,12 @@ def build(ctx: Context, map_metric: str | None = None, category: str | None = No
             area,
             _categories(calls["categories"](), comparison, place),
             _worsening(
-                grids, comparable, comparison, queries.comparison_problem(f, compare, coverage)
+                grids,
+                data.worsening_grids(src, f, compare) if comparable else pd.DataFrame(),
+                comparison,
+                queries.comparison_problem(f, compare, coverage),
             ),
-            _overdue(grids, placement),
+            _overdue(grids, data.overdue_grids(src, f, compare), placement),
             _ageing(calls["ageing"](), kpis, comparison, place),
         ),
     )
@@ -302,11 +305,12 @@ def _categories(top, comparison, place) -> Section:
     )
 
 
-def _worsening(grids, comparable, comparison, problem) -> Section:
-    worse = queries.worsening_grids(grids) if comparable else pd.DataFrame()
+def _worsening(grids, worse, comparison, problem) -> Section:
+    """``worse``: ``data.worsening_grids`` (empty when the periods cannot be compared,
+    ``problem`` says why)."""
     if grids.empty:
         empty = NO_GRIDS
-    elif not comparable:
+    elif problem:
         empty = f"无法比较网格受理量的变化:{problem}。"
     else:
         empty = f"没有受理量上升的网格(两期各需至少 {metrics.MIN_EVENTS_TO_COMPARE} 件才比较)。"
@@ -318,8 +322,7 @@ def _worsening(grids, comparable, comparison, problem) -> Section:
     )
 
 
-def _overdue(grids, placement) -> Section:
-    late = queries.overdue_grids(grids)
+def _overdue(grids, late, placement) -> Section:
     if grids.empty:
         empty = NO_GRIDS
     elif placement["no_grid"]:
