@@ -11,6 +11,7 @@ process-wide data caches (``ui.data``), shared by every session.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 
@@ -67,10 +68,23 @@ def _warm_quietly(src: data.Source | None = None) -> data.Source | None:
     except data.NoData:
         return None  # nothing to compute yet: the first import brings something
     except Exception:  # a failed warm-up costs the first visitor the wait, nothing more
-        LOG.warning("默认视图预先计算失败", exc_info=True)
+        if not _stopping():  # a server stopped mid-way ends its threads' work: no failure
+            LOG.warning("默认视图预先计算失败", exc_info=True)
         return src
     finally:
         _running.release()
+
+
+def _stopping() -> bool:
+    """Whether the server (or the interpreter) is shutting down."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.runtime import RuntimeState
+
+    if sys.is_finalizing():
+        return True
+    if not Runtime.exists():
+        return False
+    return Runtime.instance().state in (RuntimeState.STOPPING, RuntimeState.STOPPED)
 
 
 def watch(interval: float = 5.0, stop: threading.Event | None = None) -> None:

@@ -107,3 +107,20 @@ def _until(condition, timeout: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
+
+
+def test_a_server_stopping_mid_way_is_not_a_failure(fresh_db, monkeypatch, caplog):
+    """Stopping the server while it warms up ends the warm-up's work (here: the pool that
+    runs queries refuses new work): nothing is logged as a failure. Any other error is."""
+
+    def refused(src):
+        raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+
+    monkeypatch.setattr(warmup, "warm", refused)
+    monkeypatch.setattr(warmup, "_stopping", lambda: True)
+    with caplog.at_level("WARNING"):
+        warmup._warm_quietly()
+    assert "预先计算失败" not in caplog.text
+    monkeypatch.setattr(warmup, "_stopping", lambda: False)
+    warmup._warm_quietly()
+    assert "预先计算失败" in caplog.text
