@@ -134,8 +134,10 @@ def grid_shapes(d: Data, f: Filters | None = None) -> pd.DataFrame:
             return []
         geom = json.loads(text)
         if geom["type"] == "Polygon":
-            return [geom["coordinates"][0]]
-        return [poly[0] for poly in geom["coordinates"]]
+            outer = [geom["coordinates"][0]]
+        else:
+            outer = [poly[0] for poly in geom["coordinates"]]
+        return [[[round(float(x), 5), round(float(y), 5)] for x, y, *_ in r] for r in outer]
 
     return pd.DataFrame({"grid_id": g["grid_id"].values, "polygons": g["geometry"].map(rings)})
 
