@@ -50,11 +50,16 @@ DENSITY_MIN_EVENTS = 3
 
 
 def grid_figures(
-    con: BaseBackend, f: Filters, coverage: DataRange, compare: str | None = "yoy"
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    compare: str | None = "yoy",
+    reference: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per grid in scope: reference columns, every map metric (and its previous value),
-    density (per 1,000 households) and workload (per full-time worker and month)."""
-    return grid_metrics(con, f, coverage, GRID_FIGURES, compare=compare)
+    density (per 1,000 households) and workload (per full-time worker and month).
+    ``reference``: the district's ``queries.grid_reference`` when the caller holds it."""
+    return grid_metrics(con, f, coverage, GRID_FIGURES, compare=compare, reference=reference)
 
 
 def density_hexes(

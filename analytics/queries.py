@@ -501,11 +501,26 @@ def grid_metrics(
     coverage: DataRange,
     keys: tuple[str, ...] = GRID_METRICS,
     compare: str | None = "yoy",
+    reference: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Per grid in scope: reference columns, the metrics (and previous), density, workload."""
-    ref = grid_reference(con, f)
+    """Per grid in scope: reference columns, the metrics (and previous), density, workload.
+    ``reference``: the district's ``grid_reference`` when the caller holds it (else
+    queried)."""
+    ref = grid_reference(con, f) if reference is None else _grids_in(reference, f)
     values = metric_table(con, f, coverage, keys, by=["grid_id"], compare=compare)
     return _per_grid(ref, values, f, keys, comparable(f, compare, coverage))
+
+
+def _grids_in(reference: pd.DataFrame, f: Filters) -> pd.DataFrame:
+    """The district's ``grid_reference`` narrowed to the grids in ``f``'s scope."""
+    for column, value in (
+        ("grid_id", f.grid_id),
+        ("community_id", f.community_id),
+        ("street_id", f.street_id),
+    ):
+        if value:
+            return reference[reference[column] == value].reset_index(drop=True)
+    return reference
 
 
 def grid_metrics_from(
@@ -514,17 +529,8 @@ def grid_metrics_from(
     """``grid_metrics`` from the overview's counts (``event_counts``) and the district's
     ``grid_reference`` (narrowed here to the grids in ``f``'s scope); ``keys`` among
     ``COUNTED_METRICS``."""
-    ref = reference
-    for column, value in (
-        ("grid_id", f.grid_id),
-        ("community_id", f.community_id),
-        ("street_id", f.street_id),
-    ):
-        if value:
-            ref = ref[ref[column] == value]
-            break
     values = _wide(_counted(counts, keys, ["grid_id"]), keys, ["grid_id"], counts.compared)
-    return _per_grid(ref.reset_index(drop=True), values, f, keys, counts.compared)
+    return _per_grid(_grids_in(reference, f), values, f, keys, counts.compared)
 
 
 def _per_grid(ref: pd.DataFrame, values: pd.DataFrame, f, keys, has_prev: bool) -> pd.DataFrame:
@@ -733,9 +739,11 @@ class Freshness:
     last_import: dict | None
 
 
-def freshness(con: BaseBackend) -> Freshness:
-    """数据截至, the newest import and how many events the (scoped) backend holds."""
-    coverage = data_range(con)
+def freshness(con: BaseBackend, coverage: DataRange | None = ...) -> Freshness:
+    """数据截至, the newest import and how many events the (scoped) backend holds.
+    ``coverage``: the data's span when the caller holds it (None: no events), else read."""
+    if coverage is ...:
+        coverage = data_range(con)
     events = int(con.table("events").count().execute())
     imports = con.table("imports")
     newest = (

@@ -401,7 +401,7 @@ def rank_tests(src: Source, s: response.Sides) -> dict:
 
 @memo.cached(max_entries=64)
 def grid_figures(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
-    return heatmap.grid_figures(_con(src), f, data_range(src), compare)
+    return heatmap.grid_figures(_con(src), f, data_range(src), compare, grid_reference(src))
 
 
 @memo.cached(max_entries=64)
@@ -519,7 +519,11 @@ def drill_export(
 @memo.cached(max_entries=16)
 def freshness(src: Source) -> queries.Freshness:
     """The freshness badge's figures (数据截至, latest import, events held)."""
-    return queries.freshness(_con(src))
+    try:
+        coverage = data_range(src)  # cached already: the sidebar has read it
+    except NoData:
+        coverage = None
+    return queries.freshness(_con(src), coverage)
 
 
 @memo.cached(max_entries=64)

@@ -25,5 +25,7 @@ def test_freshness_names_the_newest_import_and_counts_the_scopes_events(tiny_db)
         scoped = queries.freshness(access.ScopedBackend(con, scope))
         assert scoped.events == in_s01 < total  # a street's viewer counts their own events
         assert scoped.as_of == fresh.as_of  # 数据截至 is the district's
+        # the span the app holds already, handed in: the same figures without reading it
+        assert queries.freshness(con, queries.data_range(con)) == fresh
     finally:
         con.disconnect()

@@ -196,3 +196,24 @@ def test_a_grid_named_like_a_deck_expression_stays_text():
     shape = [[0, 0], [1, 0], [0, 1]]
     records = [{"name": "@@=a()", "polygon": shape}, {"name": "第1网格", "polygon": shape}]
     assert [r["name"] for r in maps.inert(records)] == ["\u200b@@=a()", "第1网格"]
+
+
+def test_grid_figures_from_the_district_reference_the_app_holds(demo):
+    """``ui.data`` hands in the cached district reference instead of a query per scope:
+    the same figures for the district, a street, a community and a grid."""
+    from dataclasses import replace
+
+    con, coverage, f = demo
+    reference = queries.grid_reference(con)
+    street, community, grid = reference.iloc[0][["street_id", "community_id", "grid_id"]]
+    for scope in (
+        f,
+        replace(f, street_id=street),
+        replace(f, street_id=street, community_id=community),
+        replace(f, street_id=street, community_id=community, grid_id=grid),
+    ):
+        pd.testing.assert_frame_equal(
+            heatmap.grid_figures(con, scope, coverage, reference=reference),
+            heatmap.grid_figures(con, scope, coverage),
+            check_exact=True,
+        )
