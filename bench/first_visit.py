@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from bench.load import PAGES, free_port, tab, wait_healthy
-from bench.overview import PROJECT_DIR, db_path, missing_db, warm_os_cache
+from bench.overview import PROJECT_DIR, built_db, warm_os_cache
 
 WARMED = "默认视图已预先计算"  # ui.warmup's line in the server log
 COMMANDS = {
@@ -82,10 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=1_000_000)
     args = parser.parse_args()
-    problem = missing_db(args.size)
-    if problem:
-        raise SystemExit(problem)
-    db = db_path(args.size)
+    db = built_db(args.size)
     warm_os_cache(db)
     warmed, ready = first_visit("ui.serve (warm-up)", db, None)
     plain, _ = first_visit("streamlit run app.py", db, ready)

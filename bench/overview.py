@@ -468,6 +468,15 @@ def missing_db(events: int) -> str | None:
     return f"{path} missing: run `python -m bench.overview --sizes {events}` first"
 
 
+def built_db(events: int) -> Path:
+    """The database of ``events`` for another benchmark; exits saying how to build it when
+    it is missing."""
+    problem = missing_db(events)
+    if problem:
+        raise SystemExit(problem)
+    return db_path(events)
+
+
 def ensure_db(events: int, rebuild: bool) -> Path:
     path = db_path(events)
     if rebuild:

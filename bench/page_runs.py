@@ -20,7 +20,7 @@ import time
 
 from analytics import queries
 from analytics.connection import connect
-from bench.overview import db_path, missing_db
+from bench.overview import built_db
 from tests.apptest import app_test
 from ui import data
 
@@ -86,10 +86,7 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    problem = missing_db(args.size)
-    if problem:
-        raise SystemExit(problem)
-    path = db_path(args.size)
+    path = built_db(args.size)
     os.environ["GOV_DB"] = str(path)
     con = connect(path, read_only=True)
     units = queries.org_units(con)

@@ -38,7 +38,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.overview import PROJECT_DIR, db_path, missing_db, peak_rss_mb, warm_os_cache
+from bench.overview import PROJECT_DIR, built_db, peak_rss_mb, warm_os_cache
 
 PAGES = {
     "trends": ("投诉信访趋势", "pages/trends.py"),
@@ -335,10 +335,7 @@ def main() -> None:
     load = os.getloadavg()[0]
     print(f"# Issue #18 ratios — {os.cpu_count()} CPUs, load average {load:.2f}\n")
     for i, size in enumerate(args.sizes):
-        problem = missing_db(size)
-        if problem:
-            raise SystemExit(problem)
-        db = db_path(size)
+        db = built_db(size)
         warm_os_cache(db)
         app = spawn("app", db, args.runs)
         pandas = None if args.no_pandas else spawn("pandas", db, args.runs)

@@ -20,7 +20,7 @@ from dataclasses import replace
 from pptx import Presentation
 
 from analytics.filters import Filters, preset_period
-from bench.overview import db_path, missing_db
+from bench.overview import built_db
 from ui import data, report
 from ui.context import Context
 
@@ -29,10 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=1_000_000)
     args = parser.parse_args()
-    problem = missing_db(args.size)
-    if problem:
-        raise SystemExit(problem)
-    os.environ["GOV_DB"] = str(db_path(args.size))
+    os.environ["GOV_DB"] = str(built_db(args.size))
     src = data.source()
     coverage = data.data_range(src)
     ytd = Filters(*preset_period("ytd", coverage.last_day))

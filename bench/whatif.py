@@ -20,7 +20,7 @@ import pandas as pd
 from analytics import queries
 from analytics.connection import connect
 from analytics.planning import partition, queueing, whatif
-from bench.overview import db_path, missing_db
+from bench.overview import built_db
 
 
 def timed(run, runs: int) -> tuple[float, object]:
@@ -38,10 +38,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ceiling", type=float, default=150, help="events per worker a month")
     args = parser.parse_args()
-    problem = missing_db(args.size)
-    if problem:
-        raise SystemExit(problem)
-    path = db_path(args.size)
+    path = built_db(args.size)
     con = connect(path, read_only=True)
     units = queries.org_units(con)
     streets = list(units.loc[units["level"] == "street", "unit_id"])
