@@ -110,24 +110,23 @@ def _median_spread(values: list[float]) -> dict:
 
 def _floor(backend, coverage) -> callable:
     """The floor query bound to the overview's default period (本年 vs 去年同期)."""
-    from datetime import datetime, timedelta
-    from datetime import time as dtime
-
-    from analytics.filters import Filters, preset_period
+    from analytics.connection import cursor
+    from analytics.filters import Filters, period_bounds, preset_period
     from analytics.queries import comparison_as_of
 
     f = Filters(*preset_period("ytd", coverage.last_day))
     c = f.comparison("yoy")
+    start, end = period_bounds(f.start, f.end)
+    prev_start, prev_end = period_bounds(c.start, c.end)
     params = {
-        "start": datetime.combine(f.start, dtime()),
-        "end": datetime.combine(f.end, dtime()) + timedelta(days=1),
-        "prev_start": datetime.combine(c.start, dtime()),
-        "prev_end": datetime.combine(c.end, dtime()) + timedelta(days=1),
+        "start": start,
+        "end": end,
+        "prev_start": prev_start,
+        "prev_end": prev_end,
         "as_of": coverage.as_of,
         "prev_as_of": comparison_as_of(coverage.as_of, f, "yoy"),
     }
-    raw = backend.con.cursor()
-    raw.execute("USE gov")
+    raw = cursor(backend).con  # DuckDB's own cursor, in the file's catalog
 
     def run() -> float:
         started = time.perf_counter()
