@@ -368,7 +368,13 @@ def top_categories(
 ) -> pd.DataFrame:
     """The ``n`` categories with most intake: category, intake, intake_prev, change."""
     df = metric_table(con, f, coverage, ["intake"], by=["category"], compare=compare)
-    df = df[df["intake"] > 0]  # not categories seen only in the comparison period
+    return largest_categories(df, n)
+
+
+def largest_categories(by_category: pd.DataFrame, n: int) -> pd.DataFrame:
+    """The ``n`` categories of ``by_category`` (intake and intake_prev by category, as
+    ``metric_table`` gives them) with most intake, and their change."""
+    df = by_category[by_category["intake"] > 0]  # not categories seen only before
     df = df.sort_values(["intake", "category"], ascending=[False, True]).head(n)
     df["change"] = metrics.relative_change(df["intake"], df["intake_prev"]).values
     return df.reset_index(drop=True)

@@ -16,7 +16,13 @@ from ibis.backends import BaseBackend
 
 from analytics import metrics
 from analytics.filters import Filters, apply_scope, in_period, shift_back
-from analytics.queries import FREQUENCIES, DataRange, intake_trend, metric_table
+from analytics.queries import (
+    FREQUENCIES,
+    DataRange,
+    intake_trend,
+    largest_categories,
+    metric_table,
+)
 
 MOVING_WINDOW = {"day": 7, "week": 4, "month": 3}  # buckets in a moving average
 SPIKE_WINDOW = {"day": 28, "week": 8, "month": 6}  # trailing buckets a spike is judged against
@@ -151,10 +157,7 @@ def category_changes(
     ``rising`` fastest rising) of one query: both are intake by category against the same
     comparison period."""
     df = metric_table(con, f, coverage, ["intake"], by=["category"], compare=compare)
-    largest = df[df["intake"] > 0]  # as queries.top_categories: not categories seen only before
-    largest = largest.sort_values(["intake", "category"], ascending=[False, True]).head(top)
-    largest["change"] = metrics.relative_change(largest["intake"], largest["intake_prev"]).values
-    return largest.reset_index(drop=True), _rising(df, rising)
+    return largest_categories(df, top), _rising(df, rising)
 
 
 def _rising(
