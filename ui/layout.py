@@ -44,14 +44,14 @@ def show(
     picking = {"on_select": on_select, "selection_mode": selection_mode} if on_select else {}
     if heading:
         (head or st).markdown(f"**{fmt.plain(section.title)}**")
-    hint = "" if presentation.active() else section.hint  # a projector has no widgets to use
+    presenting = presentation.active()
+    hint = "" if presenting else section.hint  # a projector has no widgets to use
     about = "。".join(part for part in (section.caption, hint) if part)
     if about:
         st.caption(fmt.plain(about))
     if figures == "cards" and section.figures:
         cards(section.figures)
     key = section.key
-    presenting = presentation.active()
     if section.chart is not None:
         if height:
             section.chart.layout.height = height
