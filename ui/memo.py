@@ -52,17 +52,14 @@ def private(value):
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         copies = {name: private(v) for name, v in fields.items()}
-        if all(copies[name] is v for name, v in fields.items()) and _frozen(value):
+        frozen = type(value).__dataclass_params__.frozen
+        if frozen and all(copies[name] is v for name, v in fields.items()):
             return value  # immutable all through
         clone = copy.copy(value)
         for name, v in copies.items():
             object.__setattr__(clone, name, v)
         return clone
     return copy.deepcopy(value)
-
-
-def _frozen(value) -> bool:
-    return type(value).__dataclass_params__.frozen
 
 
 class _Cache:
