@@ -14,6 +14,7 @@ from analytics import formats as fmt
 from analytics import labels, metrics, scales
 from analytics.trends import OTHER, bucket_end
 from ui import auth, maps, presentation
+from ui.figspec import merge
 
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 
@@ -164,16 +165,6 @@ def _trace(kind: str, **props) -> dict:
     return {"type": kind, **{k: v for k, v in props.items() if v is not None}}
 
 
-def _merge(target: dict, changes: dict) -> dict:
-    """``changes`` written into ``target`` as plotly's ``update`` does: dicts merged."""
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
-            _merge(target[key], value)
-        else:
-            target[key] = value
-    return target
-
-
 def _title(text: str | None) -> dict:
     return {} if text is None else {"text": text}
 
@@ -199,7 +190,7 @@ def _layout(height: int, **kw) -> dict:
             "separatethousands": True,
         },
     }  # fmt: skip
-    return _merge(layout, kw)
+    return merge(layout, kw)
 
 
 def _time_axis(traces: list[dict], layout: dict, freq: str) -> None:
@@ -227,7 +218,7 @@ def _time_axis(traces: list[dict], layout: dict, freq: str) -> None:
                 spec |= {"ticklabelmode": "period"}
         elif days <= (14 if freq == "day" else 84):
             spec |= {"dtick": DAY_MS * (1 if freq == "day" else 7), "tick0": x.min()}
-    _merge(layout, {"xaxis": spec})
+    merge(layout, {"xaxis": spec})
 
 
 def _count_axis(layout: dict, top: float, axis: str = "yaxis") -> None:
@@ -236,7 +227,7 @@ def _count_axis(layout: dict, top: float, axis: str = "yaxis") -> None:
     spec: dict = {"tickformat": ",d", "rangemode": "tozero"}
     if top <= 5:
         spec |= {"dtick": 1, "tick0": 0}
-    _merge(layout, {axis: spec})
+    merge(layout, {axis: spec})
 
 
 def _partial(df: pd.DataFrame) -> pd.Series:
@@ -459,7 +450,7 @@ def category_bars(
     layout = _layout(height, title=_title(title))
     # Room on the right for the outside labels of the longest bar.
     top = float(df["intake"].max()) if len(df) else 1.0
-    _merge(
+    merge(
         layout["xaxis"],
         {
             "title": {"text": "件"},
@@ -691,7 +682,7 @@ def rising_bars(df: pd.DataFrame, height: int = 320, change_name: str = "同比"
     layout = _layout(height)
     top = max(float((df["change"] * 100).max()) if len(df) else 1.0, 0.0) or 1.0
     low = min(float((df["change"] * 100).min()) if len(df) else 0.0, 0.0)
-    _merge(
+    merge(
         layout["xaxis"],
         {
             "title": {"text": "%"}, "showgrid": True, "gridcolor": "#eceff1",
@@ -834,7 +825,7 @@ def rate_ranking(df: pd.DataFrame, label: str, change_name: str = "同比") -> g
             )
         )
     layout = _layout(max(260, 40 * len(df) + 90), barmode="group")
-    _merge(
+    merge(
         layout["xaxis"],
         {"title": {"text": "%"}, "range": [0, 100.5], "showgrid": True, "gridcolor": "#eceff1"},
     )
@@ -881,7 +872,7 @@ def level_shares(df: pd.DataFrame, freq: str, height: int = 320) -> go.Figure:
         )
     layout = _layout(height, barmode="stack")
     _time_axis(traces, layout, freq)
-    _merge(layout["yaxis"], {"title": {}, "range": [0, 100], "ticksuffix": "%"})
+    merge(layout["yaxis"], {"title": {}, "range": [0, 100], "ticksuffix": "%"})
     return _figure(traces, layout)
 
 
@@ -947,7 +938,7 @@ def hours_boxes(df: pd.DataFrame, title: str, log: bool = True) -> go.Figure:
         ),
     ]
     layout = _layout(max(260, 34 * len(df) + 90))
-    _merge(
+    merge(
         layout["xaxis"],
         {
             "title": {"text": "小时"}, "type": "log" if log else "linear", "showgrid": True,
@@ -976,7 +967,7 @@ def stage_bars(df: pd.DataFrame) -> go.Figure:
             )
         )
     layout = _layout(max(240, 34 * len(df) + 90), barmode="stack")
-    _merge(
+    merge(
         layout["xaxis"],
         {"title": {"text": "小时(各环节中位数)"}, "showgrid": True, "gridcolor": "#eceff1"},
     )
@@ -1004,7 +995,7 @@ def sla_bars(df: pd.DataFrame) -> go.Figure:
             )
         )
     layout = _layout(max(240, 40 * len(df) + 90), barmode="stack")
-    _merge(layout["xaxis"], {"range": [0, 100], "ticksuffix": "%"})
+    merge(layout["xaxis"], {"range": [0, 100], "ticksuffix": "%"})
     layout["yaxis"]["title"] = {}
     return _figure(traces, layout)
 
@@ -1026,7 +1017,7 @@ def households_histogram(before: pd.Series, after: pd.Series, height: int = 260)
         for values, name, colour in ((before, "调整前", "#9e9e9e"), (after, "调整后", BAR))
     ]
     layout = _layout(height, barmode="overlay")
-    _merge(
+    merge(
         layout,
         {"xaxis": {"title": {"text": "每个网格的户数"}}, "yaxis": {"title": {"text": "网格数"}}},
     )
@@ -1057,7 +1048,7 @@ def backtest_scatter(predictions: pd.DataFrame, height: int = 260) -> go.Figure:
         ),
     ]  # fmt: skip
     layout = _layout(height)
-    _merge(
+    merge(
         layout,
         {
             "xaxis": {"title": {"text": "实际响应时长中位数(分钟)"}},
@@ -1107,7 +1098,7 @@ def area_map(
     title = scale.title + (f"<br><sup>{scale.meaning}</sup>" if scale.meaning else "")
     # A degree of latitude is 1/cos(latitude) times as long as a degree of longitude.
     mid = math.radians((min(lats) + max(lats)) / 2) if lats else 0.0
-    _merge(
+    merge(
         layout,
         {
             "legend": {
@@ -1185,7 +1176,7 @@ def score_bars(df: pd.DataFrame, size_label: str = "受理量", size_unit: str =
         )
     layout = _layout(max(260, 24 * len(df) + 90))
     names = dict(zip(df["unit_id"], df["name"].map(fmt.chart_text), strict=True))
-    _merge(
+    merge(
         layout,
         {
             "xaxis": {

@@ -28,6 +28,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from ui.charts import PNG_OPTIONS
+from ui.figspec import without_empty
 
 CHROMIUM = "/usr/bin/chromium"
 # Noto Sans CJK SC is what the project installs; the others, where a machine has them instead.
@@ -116,7 +117,7 @@ def prepared(fig: go.Figure, font_size: int | None = FONT_SIZE) -> dict:
     family. Edited as a dict: through plotly's validators (``update_layout`` with a template)
     it cost 50 ms a figure, a second of a deck. Empty settings (``title: {}``) are left out,
     as a validated copy leaves them out."""
-    spec = _without_empty(fig.to_dict())
+    spec = without_empty(fig.to_dict())
     family = f"{cjk_family()}, sans-serif"
     layout = spec.setdefault("layout", {})
     layout["template"] = _white_template()
@@ -128,16 +129,6 @@ def prepared(fig: go.Figure, font_size: int | None = FONT_SIZE) -> dict:
     for annotation in layout.get("annotations", ()):
         annotation.setdefault("font", {})["family"] = family
     return spec
-
-
-def _without_empty(value):
-    """``value`` without its empty dicts, at any depth (through dicts and lists of dicts)."""
-    if isinstance(value, dict):
-        pruned = ((key, _without_empty(v)) for key, v in value.items())
-        return {key: v for key, v in pruned if not (isinstance(v, dict) and not v)}
-    if isinstance(value, list) and value and isinstance(value[0], dict):
-        return [_without_empty(v) for v in value]
-    return value
 
 
 @functools.cache

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import formats as fmt
+from ui.figspec import merge, without_empty
 from ui.panel import Table
 from ui.urlstate import EVERY_DEFAULT, EVERY_SECONDS, link_params
 
@@ -138,10 +139,10 @@ def figure(fig: go.Figure) -> go.Figure:
     titles CHART_PX; labels in bars are not shrunk below it), every category still labelled
     (plotly skips some when larger labels crowd). Edited as a dict, as plotly's ``update_*``
     would edit it (they cost milliseconds apiece)."""
-    spec = _without_empty(fig.to_dict())  # what a validated copy holds: no empty objects
+    spec = without_empty(fig.to_dict())  # what a validated copy holds: no empty objects
     layout, traces = spec["layout"], spec["data"]
     size = max(CHART_PX, _get(layout, "font", "size") or 0)
-    _merge(
+    merge(
         layout,
         {
             "font": {"size": size},
@@ -152,28 +153,28 @@ def figure(fig: go.Figure) -> go.Figure:
     )
     if _get(layout, "title", "text"):
         title = max(size + 2, _get(layout, "title", "font", "size") or 0)
-        _merge(layout, {"title": {"font": {"size": title}}})
+        merge(layout, {"title": {"font": {"size": title}}})
     # Every axis, as ``update_xaxes`` and ``update_yaxes`` reach them (the first of each
     # always); a log axis labels 2, 3, … 9 between powers of ten at 3/4 of its tick font.
     for name in sorted({"xaxis", "yaxis", *(k for k in layout if re.fullmatch(r"[xy]axis\d*", k))}):
         axis = layout.setdefault(name, {})
         tick = math.ceil(CHART_MIN_PX / 0.75) if axis.get("type") == "log" else CHART_MIN_PX
-        _merge(axis, {"tickfont": {"size": tick}, "title": {"font": {"size": size}}})
+        merge(axis, {"tickfont": {"size": tick}, "title": {"font": {"size": size}}})
     for name in _category_axes(layout, traces):  # larger labels must not make plotly skip
         layout[name]["dtick"] = 1  # categories
     for note in layout.get("annotations", []):
-        _merge(note, {"font": {"size": max(CHART_MIN_PX, _get(note, "font", "size") or 0)}})
+        merge(note, {"font": {"size": max(CHART_MIN_PX, _get(note, "font", "size") or 0)}})
     for trace, kind in zip(traces, fig.data, strict=True):
         for part in ("textfont", "insidetextfont", "outsidetextfont"):
             if part in kind:  # a property of the trace's type
-                _merge(trace, {part: {"size": _at_least(_get(trace, part, "size"))}})
+                merge(trace, {part: {"size": _at_least(_get(trace, part, "size"))}})
         # only colour bars already there (setting one draws it)
         if "colorbar" in trace:
-            _merge(trace, {"colorbar": {"tickfont": {"size": CHART_MIN_PX}}})
+            merge(trace, {"colorbar": {"tickfont": {"size": CHART_MIN_PX}}})
         if "colorbar" in trace.get("marker", {}):
-            _merge(trace, {"marker": {"colorbar": {"tickfont": {"size": CHART_MIN_PX}}}})
+            merge(trace, {"marker": {"colorbar": {"tickfont": {"size": CHART_MIN_PX}}}})
     if "coloraxis" in layout:
-        _merge(layout, {"coloraxis": {"colorbar": {"tickfont": {"size": CHART_MIN_PX}}}})
+        merge(layout, {"coloraxis": {"colorbar": {"tickfont": {"size": CHART_MIN_PX}}}})
     return go.Figure(spec, _validate=False)
 
 
@@ -182,25 +183,6 @@ def _get(spec: dict, *path: str):
     for key in path:
         spec = spec.get(key) if isinstance(spec, dict) else None
     return spec
-
-
-def _merge(target: dict, changes: dict) -> None:
-    """``changes`` written into ``target`` as plotly's ``update`` does: dicts merged."""
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
-            _merge(target[key], value)
-        else:
-            target[key] = value
-
-
-def _without_empty(value):
-    """``value`` without empty objects ({} is every plotly object's default)."""
-    if isinstance(value, dict):
-        kept = {k: _without_empty(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if not (isinstance(v, dict) and not v)}
-    if isinstance(value, list):
-        return [_without_empty(v) for v in value]
-    return value
 
 
 def _category_axes(layout: dict, traces: list[dict]) -> set[str]:
