@@ -140,9 +140,12 @@ def settle(page, timeout: float = 60_000, metrics: int = 7) -> None:
 
 
 def drawn_all(page, timeout: float = 60_000) -> None:
-    """Wait until every plotly chart on the page has its SVG and every map its canvas."""
+    """Wait until every plotly chart on the page has its SVG and every map its canvas. A
+    chart whose code is still loading is a grey placeholder (``stSkeleton``), not yet a
+    chart: "every chart" is waited for only once none is left."""
     page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+        """() => !document.querySelector('[data-testid="stSkeleton"]')
+              && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
                 .every(c => c.querySelector('.main-svg'))
               && [...document.querySelectorAll('[data-testid="stDeckGlJsonChart"]')]
                 .every(c => c.querySelector('canvas'))""",
