@@ -30,8 +30,10 @@ MIN_EVENTS_TO_COMPARE = 30
 
 
 def hours_between(start, end):
-    """Hours from ``start`` to ``end`` (NULL when either is NULL)."""
-    return (end.epoch_seconds() - start.epoch_seconds()) / 3600.0
+    """Hours from ``start`` to ``end`` (NULL when either is NULL). The seconds are made a
+    double before dividing: Spark reads ``3600.0`` as a decimal and would round the hours to
+    six places, DuckDB computes in doubles."""
+    return (end.epoch_seconds() - start.epoch_seconds()).cast("float64") / 3600.0
 
 
 def closed(t: Table):
