@@ -256,9 +256,10 @@ def parse_timestamps(
 
     Accepts 2025-03-04 08:15, 2025/3/4 8:15, 2025年3月4日 8:15(:30), 8时15分, ISO 8601 with T,
     US 03/04/2025 08:15:00 AM, dates alone, and Excel date serials such as 45720.34375.
-    Times are stored as naive local times of the district's ``zone``: a value that carries
-    a zone (``…Z``, ``…+08:00``, ``… UTC`` as BigQuery writes) is converted to it, never
-    stripped; zone-less values are taken as ``source_zone`` (default: the district's own).
+    Times are stored to the second as naive local times of the district's ``zone``: a value
+    that carries a zone (``…Z``, ``…+08:00``, ``… UTC`` as BigQuery writes) is converted to
+    it, never stripped; zone-less values are taken as ``source_zone`` (default: the
+    district's own).
     Vectorised, about a second a million: year-first dates go straight to pandas' C parser
     in one pass; only what is left is matched by pattern and rewritten.
     """
@@ -312,7 +313,9 @@ def parse_timestamps(
             nonexistent="shift_forward",
         )
         out[moved] = local.dt.tz_convert(zone).dt.tz_localize(None)
-    return out, ~empty & out.isna()
+    # To the second: what a work order records, and what every engine's epoch seconds count
+    # (Spark's drop fractions), so durations are the same figures on DuckDB and Spark.
+    return out.dt.floor("s"), ~empty & out.isna()
 
 
 def parse_codes(values: pd.Series, vocabulary: dict) -> tuple[pd.Series, pd.Series]:
