@@ -1,8 +1,9 @@
 """One connection factory for every reader and writer.
 
 The store is chosen once, by ``GOV_DB``: a DuckDB file path (the default,
-``data/governance.duckdb``) or an Ibis connection URL such as ``postgres://…``. Queries are
-Ibis expressions, so the same metric code runs on whichever backend the URL names.
+``data/governance.duckdb``), a Spark Connect server ``sc://HOST:PORT/DATABASE``
+(:mod:`analytics.spark`) or another Ibis connection URL such as ``postgres://…``. Queries
+are Ibis expressions, so the same metric code runs on whichever backend the URL names.
 """
 
 from __future__ import annotations
@@ -27,11 +28,48 @@ def is_duckdb_file(url: str) -> bool:
     return "://" not in url or url.startswith("duckdb://")
 
 
+def is_spark(url: str) -> bool:
+    """A Spark Connect server (``analytics.spark``; pyspark is imported only when used)."""
+    return url.startswith("sc://")
+
+
 def duckdb_path(url: str) -> Path:
     return Path(url.removeprefix("duckdb://"))
 
 
 CATALOG = "gov"  # the name a read-only DuckDB file is attached under
+STAGING = "GOV_STAGING"  # the DuckDB file writers write when the store is Spark
+
+
+def store_path(url: str) -> Path:
+    """The DuckDB file that imports, demo builds and notes write for the store ``url``: the
+    file itself or, for Spark, the staging file (``$GOV_STAGING``, default
+    ``data/governance.duckdb``) that :func:`publish_if_spark` then publishes."""
+    if is_duckdb_file(url):
+        return duckdb_path(url)
+    if is_spark(url):
+        return Path(os.environ.get(STAGING) or DEFAULT_DB)
+    raise ValueError(f"只能写入 DuckDB 文件(或经暂存库发布到 Spark),而 GOV_DB 是 {url}。")
+
+
+class PublishFailed(RuntimeError):
+    """The staging file was written but could not be published to Spark."""
+
+
+def publish_if_spark(url: str, progress=lambda message, fraction: None) -> None:
+    """After a write to ``store_path(url)``: publish it as Spark's new version when the store
+    is Spark (``analytics.spark.publish``); nothing for a DuckDB file."""
+    if not is_spark(url):
+        return
+    from analytics import spark
+
+    try:
+        spark.publish(store_path(url), url, progress=progress)
+    except Exception as exc:
+        raise PublishFailed(
+            f"已写入暂存库 {store_path(url)},但发布到 Spark 失败:{exc}。Spark 上仍是上一版数据;"
+            f"排除问题后运行 `python -m analytics sync {url}` 重新发布。"
+        ) from exc
 
 
 def _sql_string(text: str) -> str:
@@ -62,6 +100,10 @@ def connect(url: str | os.PathLike | None = None, *, read_only: bool = False) ->
         backend._attached = True
         backend._schemas = {}
         return backend
+    if is_spark(url):
+        from analytics import spark  # pyspark is needed only here
+
+        return spark.connect(url)
     return ibis.connect(url)
 
 
