@@ -27,7 +27,17 @@ from datetime import date
 
 from analytics import formats as fmt
 from analytics import labels, metrics, queries
-from analytics.connection import connect, db_url, duckdb_path, is_duckdb_file
+from analytics.connection import (
+    DEFAULT_DB,
+    PublishFailed,
+    connect,
+    db_url,
+    duckdb_path,
+    is_duckdb_file,
+    is_spark,
+    publish_if_spark,
+    store_path,
+)
 from analytics.filters import PERIOD_PRESETS, Filters, preset_period
 
 
@@ -35,10 +45,11 @@ def _demo(args: argparse.Namespace) -> int:
     from analytics.demo.build import build_demo
 
     url = db_url(args.db)
-    if not is_duckdb_file(url):
-        print(f"演示数据只能写入 DuckDB 文件,而 GOV_DB 是 {url}", file=sys.stderr)
+    try:
+        path = store_path(url)  # for Spark: the staging file, published below
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
         return 2
-    path = duckdb_path(url)
     if args.if_missing and path.exists():
         print(f"已有数据库 {path},跳过生成(删除该文件或去掉 --if-missing 可重新生成)。")
         return 0
@@ -54,7 +65,51 @@ def _demo(args: argparse.Namespace) -> int:
 
     summary = build_demo(path, events=args.events, seed=args.seed, progress=progress)
     counts = ", ".join(f"{k} {v:,}" for k, v in summary.get("rows", {}).items())
+    if is_spark(url):
+        print(f"==> 发布到 Spark:{url}")
+        try:
+            publish_if_spark(url, progress)
+        except PublishFailed as exc:
+            print(exc, file=sys.stderr)
+            return 1
     print(f"==> 完成,用时 {time.perf_counter() - started:.1f} 秒。{counts}")
+    return 0
+
+
+def _sync(args: argparse.Namespace) -> int:
+    """Publish a DuckDB file's tables to Spark as one new version (``analytics.spark``)."""
+    from analytics import spark
+
+    env = db_url()
+    to = args.to or (env if spark.is_spark(env) else None)
+    if not to or not spark.is_spark(to):
+        print(
+            "请给出 Spark 地址,如 sc://localhost:15002/gov(或设置 GOV_DB 为该地址)。",
+            file=sys.stderr,
+        )
+        return 2
+    if args.db:
+        source = duckdb_path(args.db)
+    else:  # GOV_DB names the dashboard's store: Spark, or the file itself
+        source = duckdb_path(env) if is_duckdb_file(env) else DEFAULT_DB
+    if not source.exists():
+        print(
+            f"没有 DuckDB 数据库 {source}:先导入数据或生成演示库(--db 指定文件)。", file=sys.stderr
+        )
+        return 2
+    print(f"==> 发布 {source} → {to}")
+    started = time.perf_counter()
+
+    def progress(message: str, fraction: float) -> None:
+        print(f"    {int(fraction * 100):3d}% {message}", flush=True)
+
+    version = spark.publish(
+        source, to, stage=args.stage, upload=args.upload, keep=args.keep, progress=progress
+    )
+    print(
+        f"==> 已发布第 {version.version} 版({version.database}),用时 "
+        f"{time.perf_counter() - started:.1f} 秒。看板:GOV_DB={to} bash scripts/run.sh"
+    )
     return 0
 
 
@@ -168,6 +223,9 @@ def _import(args: argparse.Namespace) -> int:
         print(f"导入失败:{exc}", file=sys.stderr)
         print("数据库未做任何改动。", file=sys.stderr)
         return 2
+    except PublishFailed as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except MemoryError:
         print(
             "导入失败:文件太大,内存不足。请分成几个文件导入。数据库未做任何改动。", file=sys.stderr
@@ -325,10 +383,11 @@ def _notes(args: argparse.Namespace) -> int:
     from analytics.store import StoreBusy, writing
 
     url = db_url(args.db)
-    if not is_duckdb_file(url):
-        print(f"备注只能写入 DuckDB 文件,而 GOV_DB 是 {url}", file=sys.stderr)
+    try:
+        path = store_path(url)  # for Spark: the staging file, published after a change
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
         return 2
-    path = duckdb_path(url)
     if not path.exists():
         print(f"没有数据库 {path}:先导入数据或生成演示库。", file=sys.stderr)
         return 2
@@ -365,6 +424,11 @@ def _notes(args: argparse.Namespace) -> int:
     except (ValueError, StoreBusy) as exc:
         print(f"未能保存:{exc}", file=sys.stderr)
         return 2
+    try:
+        publish_if_spark(url)
+    except PublishFailed as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return 0
 
 
@@ -440,6 +504,20 @@ def main(argv: list[str] | None = None) -> int:
     whatif.add_argument("--out", required=True, help="输出目录")
     whatif.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
     whatif.set_defaults(func=_whatif)
+
+    sync = sub.add_parser("sync", help="把 DuckDB 数据库发布到 Spark(全部表作为一个新版本整体切换)")
+    sync.add_argument("to", nargs="?", help="Spark 地址 sc://主机:端口/数据库(默认 $GOV_DB)")
+    sync.add_argument("--db", help="源 DuckDB 文件(默认 $GOV_DB 所指文件或 data/governance.duckdb)")
+    sync.add_argument(
+        "--stage",
+        help="Spark 集群能以同一路径读取的中转目录(默认:本机 Spark 用临时目录,"
+        "远程 Spark 经连接分批上传)",
+    )
+    sync.add_argument(
+        "--upload", action="store_true", help="经 Spark Connect 分批上传(集群读不到本机目录时)"
+    )
+    sync.add_argument("--keep", type=int, default=2, help="保留的版本数(默认 2:当前版和上一版)")
+    sync.set_defaults(func=_sync)
 
     from analytics.accounts import ROLES
 

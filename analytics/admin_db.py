@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from analytics.connection import DEFAULT_DB, db_url, duckdb_path, is_duckdb_file
+from analytics.connection import DEFAULT_DB, db_url, is_duckdb_file, is_spark, store_path
 
 ADMIN_DB = "GOV_ADMIN_DB"
 MIN_KEEP_DAYS = 180  # = settings.MIN_RETENTION_DAYS; the trigger refuses younger deletions
@@ -68,7 +68,7 @@ def admin_path(url: str | None = None) -> Path:
     if explicit:
         return Path(explicit)
     url = db_url(url)
-    store = duckdb_path(url) if is_duckdb_file(url) else DEFAULT_DB
+    store = store_path(url) if is_duckdb_file(url) or is_spark(url) else DEFAULT_DB
     return store.with_name(store.name.removesuffix(".duckdb") + ".admin.sqlite")
 
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from analytics import audit, labels
 from analytics import formats as fmt
+from analytics.connection import PublishFailed
 from analytics.ingest import events, presets, reference
 from analytics.ingest.reading import ImportFileError
 from analytics.ingest.rows import ImportCheckFailed, ImportResult
@@ -165,7 +166,7 @@ def _run_buttons(disabled: bool, run: Callable[..., ImportResult], upload, kind:
                 dry_run=check,
                 progress=lambda stage, fraction: bar.progress(fraction, text=stage),
             )
-        except (ImportFileError, ImportCheckFailed, StoreBusy) as exc:
+        except (ImportFileError, ImportCheckFailed, StoreBusy, PublishFailed) as exc:
             st.error(fmt.plain(str(exc)), icon=":material/warning:")
         except MemoryError:
             st.error("文件太大,内存不足。请分成几个文件导入。数据库未做任何改动。")

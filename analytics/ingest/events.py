@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics import catalogue
-from analytics.connection import db_url, duckdb_path, is_duckdb_file
+from analytics.connection import db_url, publish_if_spark, store_path
 from analytics.geo import convert_to_wgs84
 from analytics.ingest.presets import (
     AUTO,
@@ -331,8 +331,10 @@ def import_events(
     report = progress or (lambda message, fraction: None)
     data, name = load_source(source, name)
     url = db_url(db)
-    if not is_duckdb_file(url):
-        raise ImportFileError(f"导入只能写入 DuckDB 文件,而 GOV_DB 是 {url}。")
+    try:
+        path = store_path(url)
+    except ValueError as exc:
+        raise ImportFileError(str(exc)) from exc
     try:
         zone = timezone or load_settings().timezone
     except SettingsError as exc:
@@ -366,7 +368,7 @@ def import_events(
     started = local_now(zone)
     report("校验", 0.2)
     notes: list[str] = []
-    with writing(duckdb_path(url), commit=not dry_run) as con:
+    with writing(path, commit=not dry_run) as con:
         units, grids = reference(con)
         names = place_names(raw)
         has_streets = bool((units.level == "street").any())
@@ -421,5 +423,7 @@ def import_events(
         )
     result.preset, result.preset_reason = spec.name, reason
     result.other_values, result.notes = dict(state.unmapped), notes
+    if not dry_run:
+        publish_if_spark(url, lambda stage, fraction: report(stage, 0.9 + fraction * 0.1))
     report("完成", 1.0)
     return result

@@ -29,7 +29,7 @@ import shapely
 from shapely.geometry import shape
 
 from analytics import geo, labels
-from analytics.connection import db_url, duckdb_path, is_duckdb_file
+from analytics.connection import db_url, publish_if_spark, store_path
 from analytics.geo import convert_to_wgs84
 from analytics.ingest.presets import REFERENCE_PRESETS, REFERENCE_REQUIRED, find_header, fold
 from analytics.ingest.reading import ImportFileError, load_source, read_sheet
@@ -106,8 +106,10 @@ def import_reference(
     report = progress or (lambda message, fraction: None)
     data, name = load_source(source, name)
     url = db_url(db)
-    if not is_duckdb_file(url):
-        raise ImportFileError(f"导入只能写入 DuckDB 文件,而 GOV_DB 是 {url}。")
+    try:
+        path = store_path(url)
+    except ValueError as exc:
+        raise ImportFileError(str(exc)) from exc
     report("读取文件", 0.0)
     sha256 = hashlib.sha256(data).hexdigest()
     notes: list[str] = []  # e.g. boundaries simplified
@@ -122,7 +124,7 @@ def import_reference(
     zone = load_settings().timezone  # the imports table's times are the district's
     started = local_now(zone)
     report("校验", 0.3)
-    with writing(duckdb_path(url), commit=not dry_run) as con:
+    with writing(path, commit=not dry_run) as con:
         created = 0
         units, grids = reference(con)
         if kind == "grids" and units.empty:
@@ -151,6 +153,8 @@ def import_reference(
             dry_run=dry_run,
         )
     result.notes.extend(notes)
+    if not dry_run:
+        publish_if_spark(url, lambda stage, fraction: report(stage, 0.9 + fraction * 0.1))
     report("完成", 1.0)
     return result
 
