@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up (venv, test tools, Debian chromium) and run the whole test suite: lint, unit, AppTest, browser.
+# Set up (venv, test tools, Debian chromium, Spark) and run the whole test suite: lint, unit,
+# AppTest, browser, and the analytics on Spark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
@@ -14,3 +15,6 @@ done
 # their own: a page's timing in chromium should not depend on what else the machine runs.
 .venv/bin/python -m pytest --ignore=tests/e2e "$@"
 .venv/bin/python -m pytest tests/e2e -n0 "$@"
+# The conformance suite: the analytics tests again on Spark (one local Spark Connect server
+# for the run, hence one process), every figure equal to DuckDB's; and the Spark tests.
+.venv/bin/python -m pytest tests/analytics tests/ui tests/spark --engine spark -n0 "$@"

@@ -349,11 +349,71 @@ def tiny_db(tmp_path_factory) -> Path:
     return make_tiny_db(tmp_path_factory.mktemp("tiny") / "tiny.duckdb")
 
 
-@pytest.fixture
-def tiny_con(tiny_db):
+# ---------------------------------------------------------------- the engine of the run
+
+ENGINE_FIXTURES = {"engine_connect", "tiny_con", "demo", "ibis_con"}
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default="duckdb",
+        help="where the analytics run: duckdb (default), or spark, the conformance suite: "
+        "the tests that read through an engine connection (ENGINE_FIXTURES) and those marked "
+        "spark, on one Spark Connect server ($GOV_TEST_SPARK, else a local one); run with -n0",
+    )
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Under ``--engine spark`` only the tests an engine runs; otherwise none marked spark."""
+    spark = config.getoption("engine") == "spark"
+    keep, drop = [], []
+    for item in items:
+        marked = item.get_closest_marker("spark") is not None
+        if spark:
+            runs = marked or bool(ENGINE_FIXTURES & set(item.fixturenames))
+            runs = runs and item.get_closest_marker("e2e") is None
+        else:
+            runs = not marked
+        (keep if runs else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def spark_server(tmp_path_factory):
+    """The Spark Connect server of the run: ``$GOV_TEST_SPARK``, else a local one."""
+    import os
+
+    from tests import spark_engine
+
+    if os.environ.get("GOV_TEST_SPARK"):
+        yield os.environ["GOV_TEST_SPARK"].rstrip("/")
+        return
+    url, process = spark_engine.start_server(tmp_path_factory.mktemp("spark"))
+    yield url
+    spark_engine.stop_server(process)
+
+
+@pytest.fixture(scope="session")
+def engine_connect(request):
+    """``engine_connect(path)``: an analytics backend on the DuckDB file ``path`` read by the
+    run's engine: the file itself, or its tables published to Spark (once per file)."""
     from analytics.connection import connect
 
-    con = connect(tiny_db, read_only=True)
+    if request.config.getoption("engine") == "duckdb":
+        return lambda path: connect(path, read_only=True)
+    from tests import spark_engine
+
+    server = request.getfixturevalue("spark_server")
+    return lambda path: connect(spark_engine.published(server, path))
+
+
+@pytest.fixture
+def tiny_con(tiny_db, engine_connect):
+    con = engine_connect(tiny_db)
     yield con
     con.disconnect()
 
@@ -369,14 +429,13 @@ def demo_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def demo(demo_db):
+def demo(demo_db, engine_connect):
     """An analytics connection on the demo district, its data range and the default period
     (本年 up to the data's last day)."""
     from analytics import queries
-    from analytics.connection import connect
     from analytics.filters import Filters, preset_period
 
-    con = connect(demo_db, read_only=True)
+    con = engine_connect(demo_db)
     coverage = queries.data_range(con)
     yield con, coverage, Filters(*preset_period("ytd", coverage.last_day))
     con.disconnect()

@@ -322,8 +322,8 @@ def sql(demo_db):
 
 
 @pytest.fixture(scope="module")
-def ibis_con(demo_db):
-    con = connect(demo_db, read_only=True)
+def ibis_con(demo_db, engine_connect):
+    con = engine_connect(demo_db)
     yield con
     con.disconnect()
 
