@@ -158,3 +158,8 @@ def test_the_cli_builds_the_demo_into_staging_then_publishes(url, tmp_path, monk
     assert main(["summary"]) == 0
     out = capsys.readouterr().out
     assert "受理量" in out and "数据截至" in out
+
+    district = queries.org_units(after).query("level == 'district'")["unit_id"].iloc[0]
+    plan = tmp_path / "plan"
+    assert main(["whatif", "--scope", district, "--grids", "40", "--out", str(plan)]) == 0
+    assert any(plan.iterdir())
