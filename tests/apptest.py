@@ -28,6 +28,16 @@ from streamlit.testing.v1 import AppTest, local_script_runner
 from streamlit.testing.v1 import app_test as app_test_module
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
+# The pages that show figures, in the navigation's order (the admin pages aside).
+DATA_PAGES = (
+    "pages/overview.py",
+    "pages/trends.py",
+    "pages/closure.py",
+    "pages/response.py",
+    "pages/heatmap.py",
+    "pages/whatif.py",
+    "pages/rankings.py",
+)
 
 
 class _NavigationPagesManager(PagesManager):

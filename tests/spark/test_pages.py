@@ -5,20 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests import spark_engine
-from tests.apptest import app_test
+from tests.apptest import DATA_PAGES, app_test
 
 pytestmark = pytest.mark.spark
 
-PAGES = (
-    "pages/overview.py",
-    "pages/trends.py",
-    "pages/closure.py",
-    "pages/response.py",
-    "pages/heatmap.py",
-    "pages/whatif.py",
-    "pages/rankings.py",
-    "pages/import.py",
-)
+PAGES = (*DATA_PAGES, "pages/import.py")
 
 
 def _tour(store: str, monkeypatch) -> dict[str, tuple]:

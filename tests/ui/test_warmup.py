@@ -9,18 +9,8 @@ import time
 
 import pytest
 
-from tests.apptest import app_test
+from tests.apptest import DATA_PAGES, app_test
 from ui import data, warmup
-
-PAGES = [
-    "pages/overview.py",
-    "pages/trends.py",
-    "pages/closure.py",
-    "pages/response.py",
-    "pages/heatmap.py",
-    "pages/whatif.py",
-    "pages/rankings.py",
-]
 
 
 @pytest.fixture
@@ -51,7 +41,7 @@ def test_after_the_warm_up_every_page_opens_from_the_cache(fresh_db, monkeypatch
     seconds = warmup.warm(data.source())
     assert seconds > 0
     misses = count_queries(monkeypatch)
-    for page in PAGES:
+    for page in DATA_PAGES:
         at = app_test(timeout=120)
         at.run()
         at.switch_page(page)
