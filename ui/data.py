@@ -113,9 +113,10 @@ def prefetch(*calls: Callable[[], object]) -> None:
     About 15–20 % off a page's queries at 1M events on two cores (``bench/page_runs.py``).
 
     Each call takes its own cursor. A failing call is left for the page to make again, where
-    its error is shown in place. In a page run, a spinner with the elapsed time says what the
-    page waits for once it takes over half a second (Streamlit's delay): seconds on Spark or
-    at ten million events, nothing shown at a district's size.
+    its error is shown in place. In a page run, a spinner says what the page waits for once it
+    takes over half a second (Streamlit's delay): seconds on Spark or at ten million events,
+    nothing shown at a district's size. (Without its elapsed time: Streamlit writes that in
+    English.)
     """
     calls = [call for call in calls if not _cached(call)]
     if len(calls) < 2:  # nothing to run side by side: the page makes the call itself
@@ -126,7 +127,7 @@ def prefetch(*calls: Callable[[], object]) -> None:
         add_script_run_ctx(threading.current_thread(), ctx)
 
     name = f"{threading.current_thread().name}-prefetch"  # the warm-up's keep its prefix
-    waiting = st.spinner("正在计算本页数据…", show_time=True) if ctx else contextlib.nullcontext()
+    waiting = st.spinner("正在计算本页数据…") if ctx else contextlib.nullcontext()
     with waiting, ThreadPoolExecutor(3, initializer=attach, thread_name_prefix=name) as pool:
         futures = [pool.submit(call) for call in calls]
     for future in futures:
