@@ -8,7 +8,7 @@ import streamlit as st
 
 from analytics import audit, labels
 from analytics import formats as fmt
-from analytics.connection import PublishFailed
+from analytics.connection import PublishFailed, is_spark
 from analytics.ingest import events, presets, reference
 from analytics.ingest.reading import ImportFileError
 from analytics.ingest.rows import ImportCheckFailed, ImportResult
@@ -299,7 +299,12 @@ target = data.store_path()
 st.caption(
     "把 12345 热线、网格平台等导出的事件工单,以及网格边界、楼栋和网格员名册"
     "导入看板数据库。"
-    "导入在数据库副本上进行,成功后一次性替换;导入期间看板照常可用,完成后各页即显示新数据。"
+    + (
+        f"看板读 Spark({target}):导入先写入暂存库,成功后全部表作为新版本发布到 Spark、"
+        "一次性切换;导入期间看板照常可用,完成后几秒内各页即显示新数据。"
+        if is_spark(target)
+        else "导入在数据库副本上进行,成功后一次性替换;导入期间看板照常可用,完成后各页即显示新数据。"
+    )
 )
 
 kind = (
