@@ -19,6 +19,7 @@ Convenience views ``<DATABASE>.<table>`` follow the published version for other 
 
 from __future__ import annotations
 
+import fcntl
 import re
 import shutil
 import tempfile
@@ -86,7 +87,7 @@ def target(url: str) -> Target:
     rest = url[len(SCHEME) :]
     address, _, path = rest.partition("/")
     database, _, params = path.partition(";")
-    database = database or DEFAULT_DATABASE
+    database = (database or DEFAULT_DATABASE).lower()  # as Spark's catalog stores it
     if not _NAME.fullmatch(database):
         raise ValueError(f"Spark 数据库名只能含字母、数字和下划线:{database}")
     host = urlsplit(f"//{address}").hostname or ""
@@ -299,7 +300,12 @@ def publish(
     same path (for a server on this machine, a temporary folder by default), or over the
     Connect protocol in Arrow batches (``upload``, or a remote server and no ``stage``).
     ``keep`` versions stay: the published one and the one before, for readers still on it."""
-    where = target(url)
+    with open(f"{source}.publish.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one publish of a staging file after another
+        return _publish(source, target(url), stage, upload, keep, progress)
+
+
+def _publish(source, where: Target, stage, upload: bool, keep: int, progress) -> Published:
     spark = session(where.remote)
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {where.database}")
     current = published(spark, where.database)
@@ -311,8 +317,10 @@ def publish(
         folder = Path(tempfile.mkdtemp(prefix="gov-publish-"))
     else:
         folder = None if upload or stage is None else Path(stage)
+    created = False
     try:
-        spark.sql(f"CREATE DATABASE {name}")
+        spark.sql(f"CREATE DATABASE {name}")  # fails if another publish took the number
+        created = True
         for i, table in enumerate(TABLES):
             progress(f"发布 {table}", i / (len(TABLES) + 1))
             _copy(spark, files, table, f"{name}.{table}", folder)
@@ -321,7 +329,8 @@ def publish(
             if copied != expected:
                 raise RuntimeError(f"{table}: Spark 上 {copied} 行,源文件 {expected} 行")
     except BaseException:
-        spark.sql(f"DROP DATABASE IF EXISTS {name} CASCADE")
+        if created:
+            spark.sql(f"DROP DATABASE IF EXISTS {name} CASCADE")
         raise
     finally:
         files.con.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -101,6 +102,14 @@ def test_a_failed_publish_leaves_the_published_version_and_no_debris(tiny_db, ur
     assert spark.published(session, where.database) == first
     versions = session.sql(f"SHOW DATABASES LIKE '{where.database}__v*'").collect()
     assert [row[0] for row in versions] == [first.database]
+    _same_tables(connect(url), tiny_db)
+
+
+def test_two_publishes_at_once_both_land_one_after_the_other(tiny_db, url):
+    with ThreadPoolExecutor(2) as pool:
+        versions = list(pool.map(lambda _: spark.publish(tiny_db, url), range(2)))
+    assert sorted(v.version for v in versions) == [1, 2]
+    assert connect(url).pinned.version == 2
     _same_tables(connect(url), tiny_db)
 
 
