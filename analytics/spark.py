@@ -129,18 +129,19 @@ def published(spark, database: str) -> Published | None:
     return Published(int(row["version"]), row["database"], row["published_at"])
 
 
+POINTER_MAX_AGE = 5.0  # seconds a read of the published version is reused
 _current: dict[str, tuple[float, Published | None]] = {}
 _current_lock = threading.Lock()
 
 
-def current(url: str, max_age: float = 5.0) -> Published | None:
+def current(url: str) -> Published | None:
     """The published version of ``url``'s database, read from the server at most every
-    ``max_age`` seconds (a round trip costs ~0.3 s; every rerun of every session asks): a new
-    version reaches the dashboard within that time."""
+    ``POINTER_MAX_AGE`` seconds (a round trip costs ~0.3 s; every rerun of every session
+    asks): a new version reaches the dashboard within that time."""
     now = time.monotonic()
     with _current_lock:
         seen = _current.get(url)
-    if seen is not None and now - seen[0] < max_age:
+    if seen is not None and now - seen[0] < POINTER_MAX_AGE:
         return seen[1]
     where = target(url)
     version = published(session(where.remote), where.database)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import uuid
+
+import duckdb
 import pytest
 
 from tests import spark_engine
@@ -39,3 +43,28 @@ def test_every_page_on_spark_matches_duckdb(demo_db, spark_server, monkeypatch):
     assert any(cards for cards, _, _ in on_spark.values())
     for page in PAGES:
         assert on_spark[page] == on_duckdb[page], page
+
+
+def test_a_publish_reaches_the_dashboard(tiny_db, spark_server, monkeypatch, tmp_path):
+    """The next rerun after a publish (the version read at most every few seconds, here at
+    once) reads the new version: a new ``Source``, so fresh caches and a new warm-up."""
+    from analytics import spark
+    from ui import data
+
+    url = f"{spark_server}/w_{uuid.uuid4().hex[:10]}"
+    spark.publish(tiny_db, url)
+    monkeypatch.setenv("GOV_DB", url)
+    monkeypatch.setattr(spark, "POINTER_MAX_AGE", 0.0)
+    before = data.source()
+    fewer = tmp_path / "fewer.duckdb"
+    shutil.copy(tiny_db, fewer)
+    with duckdb.connect(str(fewer)) as con:
+        con.execute("DELETE FROM events WHERE grid_id IS NULL")
+        left = con.execute("SELECT count(*) FROM events").fetchone()[0]
+
+    spark.publish(fewer, url)
+
+    after = data.source()
+    assert after != before
+    assert after.identity[0] == before.identity[0] + 1
+    assert data.freshness(after).events == left < data.freshness(before).events
