@@ -20,6 +20,7 @@ Convenience views ``<DATABASE>.<table>`` follow the published version for other 
 from __future__ import annotations
 
 import fcntl
+import logging
 import re
 import shutil
 import tempfile
@@ -43,6 +44,7 @@ from ibis.backends.sql.compilers.pyspark import PySparkCompiler
 from analytics.connection import is_spark
 from analytics.schema import TABLES, create_schema
 
+LOG = logging.getLogger(__name__)
 SCHEME = "sc://"
 DEFAULT_DATABASE = "gov"
 POINTER = "published"  # the view naming the published version
@@ -79,6 +81,12 @@ class Target:
     def local(self) -> bool:
         return self.host in LOCAL_HOSTS
 
+    @property
+    def display(self) -> str:
+        """The address for messages users read: without Spark Connect's ``;name=value``
+        parameters, which may carry a token."""
+        return f"{self.remote.partition('/;')[0]}/{self.database}"
+
 
 def target(url: str) -> Target:
     """``sc://HOST:PORT/DATABASE[;param=value...]`` split into Spark's part and ours."""
@@ -99,17 +107,39 @@ _sessions: dict[str, object] = {}
 _sessions_lock = threading.Lock()
 
 
+# pyspark retries an unreachable server for at least ten minutes; a page would hang that long
+# on every run before saying so. A few quick retries ride out a blip.
+RETRIES = {"max_retries": 3, "initial_backoff": 200, "max_backoff": 2000}
+# What the server says of a session it no longer knows (it was restarted): start a new one.
+STALE = ("NO_ACTIVE_SESSION", "INVALID_HANDLE", "SESSION_NOT_FOUND", "SESSION_CLOSED")
+
+
 def session(remote: str):
     """One Spark Connect session per server address, shared by every thread of the process
     (the Connect client runs concurrent queries over one session)."""
     from pyspark.sql import SparkSession
+    from pyspark.sql.connect.client.retries import DefaultPolicy
 
     with _sessions_lock:
         spark = _sessions.get(remote)
         if spark is None or spark.is_stopped:
             spark = SparkSession.builder.remote(remote).create()
+            spark.client.set_retry_policies([DefaultPolicy(**RETRIES)])
             _sessions[remote] = spark
         return spark
+
+
+def renewing(remote: str, work: Callable):
+    """``work(session)``, once more on a new session if the server no longer knows the old
+    one (restarted since): every backend of ``remote`` then uses the new one."""
+    try:
+        return work(session(remote))
+    except Exception as exc:
+        if not any(code in str(exc) for code in STALE):
+            raise
+        with _sessions_lock:
+            _sessions.pop(remote, None)
+        return work(session(remote))
 
 
 @dataclass(frozen=True)
@@ -144,7 +174,7 @@ def current(url: str) -> Published | None:
     if seen is not None and now - seen[0] < POINTER_MAX_AGE:
         return seen[1]
     where = target(url)
-    version = published(session(where.remote), where.database)
+    version = renewing(where.remote, lambda spark: published(spark, where.database))
     with _current_lock:
         _current[url] = (now, version)
     return version
@@ -168,7 +198,18 @@ class PinnedBackend(SparkBackend):
     """
 
     pinned: Published
+    remote: str
     compiler = _Compiler()
+
+    @property
+    def _session(self):
+        """The process's session for the server (renewed after a restart), not the one the
+        backend was made with."""
+        return session(self.remote)
+
+    @_session.setter
+    def _session(self, value) -> None:
+        pass  # Ibis's do_connect sets it; see the getter
 
     def disconnect(self) -> None:
         """Nothing: the session is the process's, shared by every backend (Ibis would stop
@@ -192,16 +233,16 @@ class PinnedBackend(SparkBackend):
 def connect(url: str, version: Published | None = None) -> PinnedBackend:
     """An Ibis backend on the published version of ``url``'s database (or on ``version``)."""
     where = target(url)
-    spark = session(where.remote)
-    version = version or published(spark, where.database)
+    version = version or renewing(where.remote, lambda spark: published(spark, where.database))
     if version is None:
         raise NotPublished(
             f"Spark 上的数据库 {where.database} 还没有发布的数据。请先运行 "
-            f"`python -m analytics sync <DuckDB 文件> {url}` 把数据发布到 Spark。"
+            f"`python -m analytics sync {where.display} --db <DuckDB 文件>` 把数据发布到 Spark。"
         )
     ibis.pyspark  # noqa: B018  (loading the backend registers its options, which compiling reads)
     backend = PinnedBackend()
-    backend.do_connect(spark)
+    backend.remote = where.remote
+    backend.do_connect(session(where.remote))
     backend.pinned = version
     backend._schemas = {}
     backend._schemas_lock = threading.Lock()
@@ -257,7 +298,7 @@ class _Source:
         return path
 
     def batches(self, table: str):
-        return self.con.execute(self.query(table)).to_arrow_reader(UPLOAD_BATCH_ROWS)
+        return self.con.sql(self.query(table)).to_arrow_reader(UPLOAD_BATCH_ROWS)
 
 
 def _next_version(spark, database: str, current: Published | None) -> int:
@@ -301,9 +342,16 @@ def publish(
     same path (for a server on this machine, a temporary folder by default), or over the
     Connect protocol in Arrow batches (``upload``, or a remote server and no ``stage``).
     ``keep`` versions stay: the published one and the one before, for readers still on it."""
+    if keep < 1:
+        raise ValueError("至少保留 1 个版本(默认 2:当前版和上一版)。")
+    where = target(url)
     with open(f"{source}.publish.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one publish of a staging file after another
-        return _publish(source, target(url), stage, upload, keep, progress)
+        renewing(where.remote, lambda spark: spark.sql("SELECT 1").collect())
+        version = _publish(source, where, stage, upload, keep, progress)
+    with _current_lock:  # this process's pages see it at once, not after POINTER_MAX_AGE
+        _current[url] = (time.monotonic(), version)
+    return version
 
 
 def _publish(source, where: Target, stage, upload: bool, keep: int, progress) -> Published:
@@ -331,7 +379,10 @@ def _publish(source, where: Target, stage, upload: bool, keep: int, progress) ->
                 raise RuntimeError(f"{table}: Spark 上 {copied} 行,源文件 {expected} 行")
     except BaseException:
         if created:
-            spark.sql(f"DROP DATABASE IF EXISTS {name} CASCADE")
+            try:
+                spark.sql(f"DROP DATABASE IF EXISTS {name} CASCADE")
+            except Exception:  # the server gone too: the first error is the one to report
+                LOG.warning("未能删除发布失败留下的 %s", name, exc_info=True)
         raise
     finally:
         files.con.close()

@@ -26,12 +26,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(folder: Path) -> tuple[str, subprocess.Popen]:
-    """A local-mode Spark Connect server with its warehouse in ``folder``; its address."""
+def start_server(folder: Path, port: int | None = None) -> tuple[str, subprocess.Popen]:
+    """A local-mode Spark Connect server with its warehouse in ``folder``, on ``port`` (a
+    free one by default); its address."""
     import pyspark
 
     home = Path(pyspark.__file__).parent
-    port = _free_port()
+    port = port or _free_port()
     log = open(folder / "spark-connect.log", "wb")  # noqa: SIM115 (held by the server)
     process = subprocess.Popen(
         [
@@ -42,6 +43,8 @@ def start_server(folder: Path) -> tuple[str, subprocess.Popen]:
             "local[2]",
             "--driver-memory",
             "2g",
+            "--conf",
+            "spark.connect.grpc.binding.address=127.0.0.1",  # no sign-in: this machine only
             "--conf",
             f"spark.connect.grpc.binding.port={port}",
             "--conf",

@@ -172,3 +172,28 @@ def test_the_cli_builds_the_demo_into_staging_then_publishes(url, tmp_path, monk
     plan = tmp_path / "plan"
     assert main(["whatif", "--scope", district, "--grids", "40", "--out", str(plan)]) == 0
     assert any(plan.iterdir())
+
+
+def test_after_a_server_restart_the_process_carries_on(tiny_db, tmp_path):
+    """The server restarted under a running dashboard: the next read renews the process's
+    session instead of failing with the old one until the dashboard restarts."""
+    from tests import spark_engine
+
+    port = spark_engine._free_port()
+    (tmp_path / "first").mkdir()
+    (tmp_path / "second").mkdir()
+    server, process = spark_engine.start_server(tmp_path / "first", port)
+    url = f"{server}/restarted"
+    try:
+        spark.publish(tiny_db, url)
+        before = connect(url)
+        assert _events(before) > 0
+    finally:
+        spark_engine.stop_server(process)
+    server, process = spark_engine.start_server(tmp_path / "second", port)
+    try:
+        spark.publish(tiny_db, url)  # the catalog is new: publish again
+        assert _events(before) > 0  # the old backend reads through the renewed session
+        assert _events(connect(url)) == _events(connect(tiny_db, read_only=True))
+    finally:
+        spark_engine.stop_server(process)
