@@ -36,6 +36,7 @@ from analytics.connection import (
     is_duckdb_file,
     is_spark,
     publish_if_spark,
+    spark_layer,
     store_path,
 )
 from analytics.filters import PERIOD_PRESETS, Filters, preset_period
@@ -78,11 +79,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _sync(args: argparse.Namespace) -> int:
     """Publish a DuckDB file's tables to Spark as one new version (``analytics.spark``)."""
-    from analytics import spark
-
+    try:
+        spark = spark_layer()
+    except RuntimeError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     env = db_url()
-    to = args.to or (env if spark.is_spark(env) else None)
-    if not to or not spark.is_spark(to):
+    to = args.to or (env if is_spark(env) else None)
+    if not to or not is_spark(to):
         print(
             "请给出 Spark 地址,如 sc://localhost:15002/gov(或设置 GOV_DB 为该地址)。",
             file=sys.stderr,
@@ -90,8 +94,8 @@ def _sync(args: argparse.Namespace) -> int:
         return 2
     if args.db:
         source = duckdb_path(args.db)
-    else:  # GOV_DB names the dashboard's store: Spark, or the file itself
-        source = duckdb_path(env) if is_duckdb_file(env) else DEFAULT_DB
+    else:  # the file writers write for GOV_DB: itself, or Spark's staging file
+        source = store_path(env) if is_duckdb_file(env) or is_spark(env) else DEFAULT_DB
     if not source.exists():
         print(
             f"没有 DuckDB 数据库 {source}:先导入数据或生成演示库(--db 指定文件)。", file=sys.stderr
@@ -516,7 +520,14 @@ def main(argv: list[str] | None = None) -> int:
     sync.add_argument(
         "--upload", action="store_true", help="经 Spark Connect 分批上传(集群读不到本机目录时)"
     )
-    sync.add_argument("--keep", type=int, default=2, help="保留的版本数(默认 2:当前版和上一版)")
+    sync.add_argument(
+        "--keep",
+        type=int,
+        choices=range(1, 100),
+        metavar="N",
+        default=2,
+        help="保留的版本数,至少 1(默认 2:当前版和上一版)",
+    )
     sync.set_defaults(func=_sync)
 
     from analytics.accounts import ROLES

@@ -56,19 +56,33 @@ class PublishFailed(RuntimeError):
     """The staging file was written but could not be published to Spark."""
 
 
+def spark_layer():
+    """``analytics.spark``, or a clear error when pyspark is not installed."""
+    try:
+        from analytics import spark
+    except ModuleNotFoundError as exc:
+        raise RuntimeError(
+            "读取 Spark 需要 pyspark:请先运行 bash scripts/setup.sh --spark。"
+        ) from exc
+    return spark
+
+
 def publish_if_spark(url: str, progress=lambda message, fraction: None) -> None:
     """After a write to ``store_path(url)``: publish it as Spark's new version when the store
     is Spark (``analytics.spark.publish``); nothing for a DuckDB file."""
     if not is_spark(url):
         return
-    from analytics import spark
-
+    try:
+        spark = spark_layer()
+    except RuntimeError as exc:
+        raise PublishFailed(f"已写入暂存库 {store_path(url)},但{exc}") from exc
     try:
         spark.publish(store_path(url), url, progress=progress)
     except Exception as exc:
+        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise PublishFailed(
-            f"已写入暂存库 {store_path(url)},但发布到 Spark 失败:{exc}。Spark 上仍是上一版数据;"
-            f"排除问题后运行 `python -m analytics sync {url}` 重新发布。"
+            f"已写入暂存库 {store_path(url)},但发布到 Spark 失败:{why}。Spark 上仍是上一版数据;"
+            f"排除问题后运行 `python -m analytics sync {spark.target(url).display}` 重新发布。"
         ) from exc
 
 
@@ -101,9 +115,7 @@ def connect(url: str | os.PathLike | None = None, *, read_only: bool = False) ->
         backend._schemas = {}
         return backend
     if is_spark(url):
-        from analytics import spark  # pyspark is needed only here
-
-        return spark.connect(url)
+        return spark_layer().connect(url)  # pyspark is imported only here
     return ibis.connect(url)
 
 

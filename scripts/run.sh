@@ -5,7 +5,11 @@
 # in settings.toml [access], or GOV_OPEN_INTRANET=1 on a closed intranet: README「部署」).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+if [[ "${GOV_DB:-}" == sc://* ]]; then
+  bash scripts/setup.sh --spark  # the dashboard reads Spark: pyspark too
+else
+  bash scripts/setup.sh
+fi
 .venv/bin/python -m analytics demo --if-missing --events "${DEMO_EVENTS:-1000000}"
 address=${ADDRESS:-127.0.0.1}
 # The peer address Streamlit reports is the real connection's: no X-Forwarded-For is

@@ -16,6 +16,7 @@ of reading the old file forever. On Spark the identity is the published version
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -45,12 +46,15 @@ from analytics.connection import (
     duckdb_path,
     is_duckdb_file,
     is_spark,
+    spark_layer,
 )
 from analytics.filters import Filters
 from analytics.planning import partition, queueing, scenario, whatif
 from analytics.settings import Settings, SettingsError
 from analytics.settings import load as load_settings
 from ui import memo
+
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -74,8 +78,7 @@ def _backend(url: str, identity: tuple) -> BaseBackend:
     their cursors (an import every half minute under 20 sessions closed one mid-query,
     bench/load.py); DuckDB closes it when the last cursor on it is gone."""
     if is_spark(url):
-        from analytics import spark
-
+        spark = spark_layer()
         return spark.connect(url, spark.Published(*identity))
     return connect(url, read_only=True)
 
@@ -84,16 +87,17 @@ def _identity(url: str) -> tuple:
     """Which file the URL names right now, or which version is published on Spark; empty for
     another server database."""
     if is_spark(url):
-        from analytics import spark
-
+        spark = spark_layer()
+        shown = spark.target(url).display  # without parameters, which may carry a token
         try:
             version = spark.current(url)
-        except Exception as exc:  # the server down or unreachable: say so on the page
-            raise NoData(f"连接不上 Spark({url}):{exc}") from exc
+        except Exception as exc:  # the server down or unreachable: say so, the detail logged
+            LOG.warning("连接 Spark 失败", exc_info=True)
+            raise NoData(f"连接不上 Spark({shown}),请稍后刷新或联系管理员。") from exc
         if version is None:
             raise NoData(
-                f"Spark 上还没有发布的数据({url})。请先运行 "
-                f"`python -m analytics sync <DuckDB 文件> {url}` 发布数据。"
+                f"Spark 上还没有发布的数据({shown})。请先运行 "
+                f"`python -m analytics sync {shown} --db <DuckDB 文件>` 发布数据。"
             )
         return (version.version, version.database, version.published_at)
     if not is_duckdb_file(url):
