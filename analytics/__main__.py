@@ -227,9 +227,6 @@ def _import(args: argparse.Namespace) -> int:
         print(f"导入失败:{exc}", file=sys.stderr)
         print("数据库未做任何改动。", file=sys.stderr)
         return 2
-    except PublishFailed as exc:
-        print(exc, file=sys.stderr)
-        return 1
     except MemoryError:
         print(
             "导入失败:文件太大,内存不足。请分成几个文件导入。数据库未做任何改动。", file=sys.stderr
@@ -266,6 +263,9 @@ def _import(args: argparse.Namespace) -> int:
                 f"    其中 {result.rows_quarantined - kept:,} 行在此前导入同一文件时已记入"
                 "quarantine 表(同一行号、原文和原因),未重复记录。"
             )
+    if result.publish_error:
+        print(result.publish_error, file=sys.stderr)
+        return 1
     return 0
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from analytics import audit, labels
 from analytics import formats as fmt
-from analytics.connection import PublishFailed, is_spark
+from analytics.connection import is_spark
 from analytics.ingest import events, presets, reference
 from analytics.ingest.reading import ImportFileError
 from analytics.ingest.rows import ImportCheckFailed, ImportResult
@@ -126,6 +126,8 @@ def _show_result(result: ImportResult) -> None:
         st.info(f"校验完成(未写入数据库):{result.summary()}", icon=":material/fact_check:")
     else:
         st.success(f"导入完成:{result.summary()}", icon=":material/check_circle:")
+    if result.publish_error:
+        st.error(fmt.plain(result.publish_error), icon=":material/warning:")
     figures = {
         "读取": result.rows_read,
         "新增": result.rows_accepted,
@@ -166,7 +168,7 @@ def _run_buttons(disabled: bool, run: Callable[..., ImportResult], upload, kind:
                 dry_run=check,
                 progress=lambda stage, fraction: bar.progress(fraction, text=stage),
             )
-        except (ImportFileError, ImportCheckFailed, StoreBusy, PublishFailed) as exc:
+        except (ImportFileError, ImportCheckFailed, StoreBusy) as exc:
             st.error(fmt.plain(str(exc)), icon=":material/warning:")
         except MemoryError:
             st.error("文件太大,内存不足。请分成几个文件导入。数据库未做任何改动。")

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics import catalogue
-from analytics.connection import db_url, publish_if_spark, store_path
+from analytics.connection import PublishFailed, db_url, publish_if_spark, store_path
 from analytics.geo import convert_to_wgs84
 from analytics.ingest.presets import (
     AUTO,
@@ -424,6 +424,9 @@ def import_events(
     result.preset, result.preset_reason = spec.name, reason
     result.other_values, result.notes = dict(state.unmapped), notes
     if not dry_run:
-        publish_if_spark(url, lambda stage, fraction: report(stage, 0.9 + fraction * 0.1))
+        try:
+            publish_if_spark(url, lambda stage, fraction: report(stage, 0.9 + fraction * 0.1))
+        except PublishFailed as exc:
+            result.publish_error = str(exc)
     report("完成", 1.0)
     return result

@@ -29,7 +29,7 @@ import shapely
 from shapely.geometry import shape
 
 from analytics import geo, labels
-from analytics.connection import db_url, publish_if_spark, store_path
+from analytics.connection import PublishFailed, db_url, publish_if_spark, store_path
 from analytics.geo import convert_to_wgs84
 from analytics.ingest.presets import REFERENCE_PRESETS, REFERENCE_REQUIRED, find_header, fold
 from analytics.ingest.reading import ImportFileError, load_source, read_sheet
@@ -154,7 +154,10 @@ def import_reference(
         )
     result.notes.extend(notes)
     if not dry_run:
-        publish_if_spark(url, lambda stage, fraction: report(stage, 0.9 + fraction * 0.1))
+        try:
+            publish_if_spark(url, lambda stage, fraction: report(stage, 0.9 + fraction * 0.1))
+        except PublishFailed as exc:
+            result.publish_error = str(exc)
     report("完成", 1.0)
     return result
 

@@ -65,6 +65,9 @@ class ImportResult:
     preset_reason: str = ""  # why ``auto`` chose it (empty when named)
     other_values: dict[str, int] = field(default_factory=dict)  # column -> rows made other/none
     notes: list[str] = field(default_factory=list)  # what was completed or assumed, in Chinese
+    # Set when the import was written to Spark's staging file but could not be published:
+    # the data are imported (and audited), Spark still shows the previous version.
+    publish_error: str = ""
 
     def summary(self) -> str:
         text = (
