@@ -33,6 +33,7 @@ def test_heatmap_map_and_its_table_on_the_first_screen(server, page):
     page.wait_for_selector(READY, timeout=60_000)
     drawn(page, DECK_CANVAS, 1)
     steady(page.locator('[data-testid="stDeckGlJsonChart"]').first)
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)  # see below
     assert_no_error(page)
     [deck] = boxes(page, '[data-testid="stDeckGlJsonChart"]')
     table = boxes(page, '[data-testid="stDataFrame"]')[0]
@@ -46,6 +47,8 @@ def test_whatif_maps_and_comparison_on_the_first_screen(server, page):
     page.goto(f"{server}/whatif")
     page.wait_for_selector(READY, timeout=120_000)
     drawn(page, DECK_CANVAS, 2)
+    # the comparison table's code may still be loading (a placeholder) when the maps are drawn
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=60_000)
     assert_no_error(page)
     decks = boxes(page, '[data-testid="stDeckGlJsonChart"]')
     table = boxes(page, '[data-testid="stDataFrame"]')[0]
