@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics import catalogue
-from analytics.connection import PublishFailed, db_url, publish_if_spark, store_path
+from analytics.connection import db_url
 from analytics.geo import convert_to_wgs84
 from analytics.ingest.presets import (
     AUTO,
@@ -46,7 +46,7 @@ from analytics.ingest.presets import (
     resolve,
 )
 from analytics.ingest.reading import ImportFileError, load_source, read_sheet
-from analytics.ingest.rows import ImportResult, Rows, finish, raw_text
+from analytics.ingest.rows import ImportResult, Rows, finish, publish_import, raw_text, staging_path
 from analytics.ingest.units import (
     Directory,
     add_units,
@@ -331,10 +331,7 @@ def import_events(
     report = progress or (lambda message, fraction: None)
     data, name = load_source(source, name)
     url = db_url(db)
-    try:
-        path = store_path(url)
-    except ValueError as exc:
-        raise ImportFileError(str(exc)) from exc
+    path = staging_path(url)
     try:
         zone = timezone or load_settings().timezone
     except SettingsError as exc:
@@ -423,10 +420,6 @@ def import_events(
         )
     result.preset, result.preset_reason = spec.name, reason
     result.other_values, result.notes = dict(state.unmapped), notes
-    if not dry_run:
-        try:
-            publish_if_spark(url, lambda stage, fraction: report(stage, 0.9 + fraction * 0.1))
-        except PublishFailed as exc:
-            result.publish_error = str(exc)
+    publish_import(result, url, report)
     report("完成", 1.0)
     return result

@@ -29,11 +29,11 @@ import shapely
 from shapely.geometry import shape
 
 from analytics import geo, labels
-from analytics.connection import PublishFailed, db_url, publish_if_spark, store_path
+from analytics.connection import db_url
 from analytics.geo import convert_to_wgs84
 from analytics.ingest.presets import REFERENCE_PRESETS, REFERENCE_REQUIRED, find_header, fold
 from analytics.ingest.reading import ImportFileError, load_source, read_sheet
-from analytics.ingest.rows import ImportResult, Rows, finish, raw_text
+from analytics.ingest.rows import ImportResult, Rows, finish, publish_import, raw_text, staging_path
 from analytics.ingest.units import (
     Directory,
     add_units,
@@ -106,10 +106,7 @@ def import_reference(
     report = progress or (lambda message, fraction: None)
     data, name = load_source(source, name)
     url = db_url(db)
-    try:
-        path = store_path(url)
-    except ValueError as exc:
-        raise ImportFileError(str(exc)) from exc
+    path = staging_path(url)
     report("读取文件", 0.0)
     sha256 = hashlib.sha256(data).hexdigest()
     notes: list[str] = []  # e.g. boundaries simplified
@@ -153,11 +150,7 @@ def import_reference(
             dry_run=dry_run,
         )
     result.notes.extend(notes)
-    if not dry_run:
-        try:
-            publish_if_spark(url, lambda stage, fraction: report(stage, 0.9 + fraction * 0.1))
-        except PublishFailed as exc:
-            result.publish_error = str(exc)
+    publish_import(result, url, report)
     report("完成", 1.0)
     return result
 

@@ -15,11 +15,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from analytics.connection import PublishFailed, publish_if_spark, store_path
+from analytics.ingest.reading import ImportFileError
 from analytics.masking import mask_text
 from analytics.settings import local_now
 
@@ -271,3 +274,24 @@ def _reason_counts(reasons: pd.Series) -> dict[str, int]:
 
 def _content_key(frame: pd.DataFrame) -> pd.Series:
     return pd.util.hash_pandas_object(frame.astype("string"), index=False)
+
+
+def staging_path(url: str) -> Path:
+    """The DuckDB file an import writes for the store ``url`` (``connection.store_path``: the
+    file itself, or Spark's staging file); a store it cannot write is the import's error."""
+    try:
+        return store_path(url)
+    except ValueError as exc:
+        raise ImportFileError(str(exc)) from exc
+
+
+def publish_import(result: ImportResult, url: str, report: Callable[[str, float], None]) -> None:
+    """After a committed import, publish the staging file when the store is Spark (the last
+    tenth of the progress). A failed publish does not undo the import: it is kept in
+    ``result.publish_error`` for the page and the CLI to show."""
+    if result.dry_run:
+        return
+    try:
+        publish_if_spark(url, lambda stage, fraction: report(stage, 0.9 + fraction * 0.1))
+    except PublishFailed as exc:
+        result.publish_error = str(exc)
