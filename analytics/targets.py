@@ -1,7 +1,8 @@
 """Targets (目标值): what each figure should be, and how far it is from that.
 
 A target is set per metric for the district and, optionally, per street or community; a
-unit's own target overrides the one above it (grid → community → street → district). It has
+unit's own target overrides the one above it (grid → community → street → district), except
+that a count's target (积压, 超期) holds only for the unit it is set on. It has
 a direction (``>=``: the figure should be at least the target, ``<=``: at most) and, where it
 fits, an amber band: for ``按时办结率 ≥ 95 %, 预警 90 %`` a figure of 92 % is amber.
 
@@ -208,6 +209,14 @@ class Book:
     def __bool__(self) -> bool:
         return bool(self._by)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Book) and self._by == other._by
+
+    def __hash__(self) -> int:
+        """Hashable by content: figures judged against a book are cached under it, and an
+        edited target makes a new key."""
+        return hash(frozenset(self._by.items()))
+
     def __len__(self) -> int:
         return len(self._by)
 
@@ -222,7 +231,12 @@ class Book:
         return self._by.get((metric, unit_id))
 
     def resolve(self, metric: str, units: Sequence[str | None]) -> Target | None:
-        """The target of ``metric`` for the first of ``units`` (a :func:`chain`) having one."""
+        """The target of ``metric`` for the first of ``units`` (a :func:`chain`) having one.
+        A count's target (积压 ≤ 3,000) is for the unit it is set on only: a district's
+        backlog target says nothing about a grid's, while a rate or a duration holds at every
+        level."""
+        if metrics.unit(metric) == "count":
+            units = units[:1]
         for unit in units:
             t = self._by.get((metric, unit))
             if t is not None:
