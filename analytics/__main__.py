@@ -15,11 +15,18 @@ python -m analytics users remove LOGIN [--db PATH]
 python -m analytics notes add YYYY-MM-DD 标题 [--detail 详情] [--unit ID] [--db PATH]
 python -m analytics notes list [--db PATH]
 python -m analytics notes remove YYYY-MM-DD [--title 标题] [--db PATH]
+python -m analytics targets list|history [--db PATH]
+python -m analytics targets set METRIC VALUE [--amber X] [--op >=|<=] [--unit ID] [--by LOGIN]
+    [--db PATH]
+python -m analytics targets remove METRIC [--unit ID] [--by LOGIN] [--db PATH]
+python -m analytics targets import FILE [--replace] [--by LOGIN] [--db PATH]
+python -m analytics targets export [FILE] [--db PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -74,6 +81,12 @@ def _demo(args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             return 1
     print(f"==> 完成,用时 {time.perf_counter() - started:.1f} 秒。{counts}")
+    from analytics import admin_db, target_store
+
+    admin = admin_db.admin_path(url)
+    seeded = target_store.seed_demo(admin)
+    if seeded:
+        print(f"==> 已设演示目标值 {seeded} 项({admin});用 targets list 查看。")
     return 0
 
 
@@ -436,6 +449,137 @@ def _notes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _store_units(url: str) -> tuple[list[str] | None, dict[str, str]]:
+    """The street and community ids of the store's district (None without a store, so that
+    units go unchecked) and every unit's name, for targets set from the command line."""
+    if is_duckdb_file(url) and not duckdb_path(url).exists():
+        return None, {}
+    con = connect(url, read_only=True)
+    try:
+        units = queries.org_units(con)
+    finally:
+        con.disconnect()
+    ids = units.loc[units["level"].isin(["street", "community"]), "unit_id"].astype(str).tolist()
+    names = dict(zip(units["unit_id"].astype(str), units["name"].astype(str), strict=True))
+    return ids, names
+
+
+def _audit(path, by: str, action: str, detail: dict) -> None:
+    """A target change from the command line in the audit log, as the admin page logs its own."""
+    from analytics import audit
+
+    audit.record_now(path, audit.Entry(login=by, action=action, detail=detail), _zone())
+
+
+def _targets(args: argparse.Namespace) -> int:
+    """The district's targets (``analytics.target_store``): list, set, remove, import,
+    export and their history; values in display units (95 for 95%)."""
+    from analytics import admin_db, target_store, targets
+
+    url = db_url(args.db)
+    path = admin_db.admin_path(url)
+    if args.action in ("list", "export"):
+        frame = target_store.load(path)
+        if args.action == "export":
+            content = target_store.to_csv(frame, _store_units(url)[1])
+            if args.file:
+                with open(args.file, "wb") as out:
+                    out.write(content)
+                print(f"已导出 {len(frame)} 项目标到 {args.file}。")
+            else:
+                sys.stdout.write(content.decode("utf-8-sig"))
+            return 0
+        if frame.empty:
+            print(f"还没有设目标({path})。用 targets set 或 targets import 设置。")
+            return 0
+        names = _store_units(url)[1]
+        for row in frame.itertuples(index=False):
+            t = targets.Target(
+                metric=row.metric,
+                target=row.target,
+                op=row.op,
+                amber=None if math.isnan(row.amber) else row.amber,
+                unit_id=row.unit_id,
+            )
+            unit = "全区" if t.unit_id is None else f"{names.get(t.unit_id, '')}({t.unit_id})"
+            print(
+                f"{metrics.label(t.metric)}\t{unit}\t{targets.describe(t)}"
+                f"\t{row.updated_at} {row.updated_by}"
+            )
+        return 0
+    if args.action == "history":
+        changes = target_store.history(path, limit=args.limit)
+        if changes.empty:
+            print("还没有目标值的改动记录。")
+            return 0
+        for row in changes.itertuples(index=False):
+            unit = row.unit_id or "全区"
+            what = f"{row.before or '未设目标'} → {row.after or '未设目标'}"
+            action = target_store.ACTIONS.get(row.action, row.action)
+            print(f"{row.at}\t{row.login}\t{action}\t{metrics.label(row.metric)}\t{unit}\t{what}")
+        return 0
+    by = args.by or _cli_login()
+    units, names = _store_units(url)
+    try:
+        if args.action == "import":
+            with open(args.file, "rb") as file:
+                parsed = target_store.parse_csv(file.read(), units or [], names)
+            if not parsed.rejected.empty:
+                print(f"有 {len(parsed.rejected)} 行不能导入,未做任何改动:", file=sys.stderr)
+                for row in parsed.rejected.itertuples(index=False):
+                    print(f"  第 {row[0]} 行:{row[2]}({row[1]})", file=sys.stderr)
+                return 1
+            n = target_store.import_targets(path, parsed.targets, by, args.replace, _zone())
+            detail = {
+                "file": str(args.file),
+                "rows": len(parsed.targets),
+                "changed": n,
+                "replace": args.replace,
+            }
+            _audit(path, by, "target_import", detail)
+            print(f"已导入 {len(parsed.targets)} 项目标,改动 {n} 项。")
+            return 0
+        metric = target_store.metric_named(args.metric)
+        unit = None if args.unit in (None, "", "全区") else args.unit
+        before = target_store.book(path).own(metric, unit)
+        if args.action == "remove":
+            if not target_store.remove(path, metric, unit, by, _zone()):
+                print(
+                    f"{metrics.label(metric)}在 {unit or '全区'} 没有单独设目标。", file=sys.stderr
+                )
+                return 1
+            detail = {"metric": metric, "unit": unit or "全区", "before": targets.describe(before)}
+            _audit(path, by, "target_remove", detail)
+            print(f"已删除{metrics.label(metric)}({unit or '全区'})的目标。")
+            return 0
+        amber = None
+        if args.amber is not None:
+            amber = target_store.value_from_text(metric, args.amber, "预警线")
+        t = targets.Target(
+            metric=metric,
+            target=target_store.value_from_text(metric, args.value),
+            op=target_store.direction(args.op or "", metric),
+            amber=amber,
+            unit_id=unit,
+        )
+        t = target_store.put(path, t, by, units, _zone())
+        detail = {
+            "metric": t.metric,
+            "unit": t.unit_id or "全区",
+            "before": targets.describe(before) if before else "",
+            "after": targets.describe(t),
+        }
+        _audit(path, by, "target_set", detail)
+    except OSError as exc:
+        print(f"无法读取文件:{exc}", file=sys.stderr)
+        return 2
+    except targets.TargetError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"已设{metrics.label(t.metric)}({t.unit_id or '全区'})的目标:{targets.describe(t)}。")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="网格治理数据工具")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -556,6 +700,42 @@ def main(argv: list[str] | None = None) -> int:
     notes.add_argument("--unit", help="只在此街道、社区或网格的图上显示(默认全区)")
     notes.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
     notes.set_defaults(func=_notes)
+
+    goals = sub.add_parser("targets", help="目标值:查看、设置、删除、导入、导出及改动记录")
+    goal_actions = goals.add_subparsers(dest="action", required=True)
+    db_help = "数据库(默认 $GOV_DB 或 data/governance.duckdb;目标存于其旁的管理库)"
+    by_help = "记录为谁所改(默认 命令行:系统用户名)"
+    for name, text in (("list", "列出全部目标"), ("history", "目标的改动记录(新的在前)")):
+        action = goal_actions.add_parser(name, help=text)
+        if name == "history":
+            action.add_argument("--limit", type=int, default=500, help="最多显示的条数")
+        action.add_argument("--db", help=db_help)
+    goal_set = goal_actions.add_parser("set", help="设置一项目标(同一指标和单位的目标被替换)")
+    goal_set.add_argument("metric", help="指标代码或名称,如 on_time_rate 或 按时办结率")
+    goal_set.add_argument("value", help="目标值:比率写百分数(95 即 95%%),时长写小时,数量写件数")
+    goal_set.add_argument("--amber", help="预警线,单位同目标值(如 90)")
+    goal_set.add_argument(
+        "--op", choices=(">=", "<="), help="方向(默认按指标:比率等越高越好为 >=,时长等为 <=)"
+    )
+    goal_set.add_argument("--unit", help="街道或社区编码(默认全区)")
+    goal_set.add_argument("--by", help=by_help)
+    goal_set.add_argument("--db", help=db_help)
+    goal_remove = goal_actions.add_parser("remove", help="删除一项目标(该单位改用上级的目标)")
+    goal_remove.add_argument("metric", help="指标代码或名称")
+    goal_remove.add_argument("--unit", help="街道或社区编码(默认全区)")
+    goal_remove.add_argument("--by", help=by_help)
+    goal_remove.add_argument("--db", help=db_help)
+    goal_import = goal_actions.add_parser(
+        "import", help="从 CSV 导入目标(有任何一行不合格则全部不导入,并列出原因)"
+    )
+    goal_import.add_argument("file", help="CSV 文件(UTF-8 或 GBK),列同 targets export")
+    goal_import.add_argument("--replace", action="store_true", help="同时删除文件中没有的目标")
+    goal_import.add_argument("--by", help=by_help)
+    goal_import.add_argument("--db", help=db_help)
+    goal_export = goal_actions.add_parser("export", help="导出目标为 CSV(可用 Excel 编辑后导入)")
+    goal_export.add_argument("file", nargs="?", help="输出文件(默认打印到屏幕)")
+    goal_export.add_argument("--db", help=db_help)
+    goals.set_defaults(func=_targets)
 
     args = parser.parse_args(argv)
     return args.func(args)

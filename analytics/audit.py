@@ -40,6 +40,9 @@ ACTIONS = {
     "denied": "拒绝访问",
     "user_add": "开通或修改账号",
     "user_remove": "删除账号",
+    "target_set": "设定目标",
+    "target_remove": "删除目标",
+    "target_import": "导入目标",
     "purge": "清理过期日志",
 }
 MAX_DETAIL = 4000  # characters of JSON kept per entry
