@@ -8,6 +8,7 @@ grid worker costs), as opposed to filters, which change with every question.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import tomllib
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analytics.connection import PROJECT_DIR
+from analytics.targets import TARGETABLE
 
 DEFAULT_FILE = PROJECT_DIR / "settings.toml"
 
@@ -51,6 +53,12 @@ class Settings:
     admin_contact: str = "区网格化服务管理中心"
     # 审计日志 kept this many days (at least MIN_RETENTION_DAYS: 网络安全法 asks for 6 months).
     audit_retention_days: int = 365
+    # 综合指数 (``analytics.score``): each ratio to target is capped at ``score_cap`` so that
+    # one excellent figure cannot hide a failing one; ``score_weights`` are (metric, weight)
+    # pairs in ``targets.TARGETABLE`` order, a metric not named weighing 1 (a tuple, not a
+    # dict: Settings is a cache key and must stay hashable).
+    score_cap: float = 1.2
+    score_weights: tuple[tuple[str, float], ...] = ()
 
 
 ACCESS_MODES = ("none", "oidc", "header")
@@ -128,7 +136,50 @@ def load(path: Path | None = None) -> Settings:
                 "(网络安全法要求日志留存不少于六个月)。"
             )
         numbers["audit_retention_days"] = value
+    numbers.update(_score(raw.get("score", {}), path))
     return Settings(map_style_url=style, **numbers)
+
+
+def _score(score: dict, path: Path) -> dict:
+    """The [score] table, checked: ``cap`` a number ≥ 1, ``weights`` a table of targetable
+    metrics (``targets.TARGETABLE``) with weights ≥ 0."""
+    out: dict = {}
+    if not isinstance(score, dict):
+        raise SettingsError(f"设置文件 {path} 中 score 须为表 [score]。")
+    if "cap" in score:
+        value = score["cap"]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value < 1
+        ):
+            raise SettingsError(f"设置文件 {path} 中 [score] cap 须为不小于 1 的数字(如 1.2)。")
+        out["score_cap"] = float(value)
+    if "weights" in score:
+        weights = score["weights"]
+        if not isinstance(weights, dict):
+            raise SettingsError(
+                f"设置文件 {path} 中 [score] weights 须为指标到权重的表,"
+                "如 weights = { closure_rate = 2 }。"
+            )
+        for key, value in weights.items():
+            if key not in TARGETABLE:
+                raise SettingsError(
+                    f"设置文件 {path} 中 [score] weights 的 {key!r} 不是可设目标的指标,"
+                    f"应为 {'、'.join(TARGETABLE)} 之一。"
+                )
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+            ):
+                raise SettingsError(
+                    f"设置文件 {path} 中 [score] weights 的 {key} 须为不小于 0 的数字。"
+                )
+        out["score_weights"] = tuple((m, float(weights[m])) for m in TARGETABLE if m in weights)
+    return out
 
 
 def _access(access: dict, path: Path) -> dict:

@@ -1,0 +1,271 @@
+"""综合指数: one score per unit and period, the way Boston's CityScore makes one of many
+figures (``docs/score.md`` says the same for users).
+
+For each metric with a target for the unit (``targets.Book.for_unit``, the unit's own or the
+nearest above it; a count's only the unit's own) and a figure in the period,
+r = ``targets.ratio`` (value / target for
+``>=``, target / value for ``<=``; 1 on target, more when better), capped at ``cap`` so that
+one excellent figure cannot hide a failing one (an infinite ratio, a ``<=`` figure of 0,
+becomes the cap). The score is the weighted mean Σ w·min(r, cap) / Σ w over those metrics:
+1.00 is on target on average. A metric without a target, without a figure (a rate over no
+events) or with weight 0 does not contribute; a period without events has no score (its
+counts of 0 would otherwise read as a perfect backlog), nor has one where nothing contributes.
+
+Every metric a target can be set for (``targets.TARGETABLE``: those of ``metrics.METRICS``
+with a better direction) has a reduction, so ``queries.metric_table`` computes each of them;
+none is skipped. The derived figures (``metrics.DERIVED``: density, workload) take no target.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from ibis.backends import BaseBackend
+
+from analytics import access, metrics, targets
+from analytics import formats as fmt
+from analytics.filters import Filters
+from analytics.queries import DataRange, grid_reference, kpis, metric_table, monthly_kpis
+from analytics.settings import Settings
+
+DEFAULT_CAP = Settings.score_cap
+# CityScore's four windows, each ending on the data's last day.
+WINDOWS = {"day": "近1天", "week": "近7天", "month": "近30天", "quarter": "近90天"}
+WINDOW_DAYS = {"day": 1, "week": 7, "month": 30, "quarter": 90}
+SCORE_DIGITS = 2  # scores are shown, compared and tied at 0.01
+PART_COLUMNS = ["metric", "label", "value", "target_text", "ratio", "capped", "weight", "status"]
+UNIT_LEVELS = ("street_id", "community_id", "grid_id")
+
+# A score of at least 1.00 is on target on average; AMBER_FROM up to 1.00 is close.
+AMBER_FROM = 0.95
+
+Weights = Mapping[str, float] | Sequence[tuple[str, float]]
+
+
+def status(x: float) -> str | None:
+    """A score's status in the targets' colours: green from 1.00, amber from ``AMBER_FROM``,
+    red below; None without a score."""
+    if x is None or pd.isna(x):
+        return None
+    x = round(float(x), SCORE_DIGITS)
+    return "green" if x >= 1 else "amber" if x >= AMBER_FROM else "red"
+
+
+def weight_of(metric: str, weights: Weights) -> float:
+    """``metric``'s weight in ``weights`` (a mapping or ``Settings.score_weights``' pairs);
+    1 for a metric not named, so that no weights at all means a plain mean."""
+    found = dict(weights).get(metric)
+    return 1.0 if found is None else float(found)
+
+
+@dataclass(frozen=True)
+class Score:
+    """A unit's score in a period: ``value`` (NaN when no metric contributes), the
+    contributing metrics as ``parts`` (``PART_COLUMNS``: Σ capped·weight / Σ weight is
+    ``value``), how many of them are on target (``met``, status green) of ``total``."""
+
+    value: float
+    parts: pd.DataFrame
+    met: int
+    total: int
+
+    @property
+    def text(self) -> str:
+        return score_text(self.value)
+
+
+def _no_events(figures: pd.DataFrame) -> bool:
+    intake = figures.loc[figures["metric"] == "intake", "value"]
+    return not intake.empty and not (intake.fillna(0) > 0).any()
+
+
+def unit_score(
+    figures: pd.DataFrame,
+    book: targets.Book,
+    unit_id: str | None,
+    parents: Mapping[str, str | None],
+    weights: Weights = (),
+    cap: float = DEFAULT_CAP,
+) -> Score:
+    """The score of ``figures`` (a ``metric`` and a ``value`` column, like ``queries.kpis``)
+    against ``unit_id``'s targets. With an ``intake`` row of 0 the period had no events and
+    no score."""
+    empty = Score(math.nan, pd.DataFrame(columns=PART_COLUMNS), 0, 0)
+    if _no_events(figures):
+        return empty
+    judged = targets.judged(figures[["metric", "value"]], book, unit_id, parents)
+    judged = judged.assign(weight=[weight_of(m, weights) for m in judged["metric"]])
+    used = judged[judged["ratio"].notna() & (judged["weight"] > 0)]
+    if used.empty:
+        return empty
+    parts = used.assign(
+        label=[metrics.label(m) for m in used["metric"]],
+        capped=[min(float(r), cap) for r in used["ratio"]],
+        value=used["value"].astype("float64"),
+        ratio=used["ratio"].astype("float64"),
+    )[PART_COLUMNS].reset_index(drop=True)
+    value = float((parts["capped"] * parts["weight"]).sum() / parts["weight"].sum())
+    met = int((parts["status"] == "green").sum())
+    return Score(value, parts, met, len(parts))
+
+
+def window_periods(as_of: datetime, first_day: date) -> dict[str, tuple[date, date]]:
+    """Each of ``WINDOWS``: (first day, last day), ending on ``as_of``'s date and starting
+    ``WINDOW_DAYS`` − 1 days before, never before the data's ``first_day``."""
+    end = as_of.date() if isinstance(as_of, datetime) else as_of
+    return {
+        name: (max(end - timedelta(days=days - 1), first_day), end)
+        for name, days in WINDOW_DAYS.items()
+    }
+
+
+def _keys(book: targets.Book) -> tuple[str, ...]:
+    """What a score's query computes: intake (a period without events has no score) and
+    every metric the book has a target for."""
+    return ("intake", *book.metrics)
+
+
+def windows(
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    book: targets.Book,
+    parents: Mapping[str, str | None],
+    weights: Weights = (),
+    cap: float = DEFAULT_CAP,
+) -> pd.DataFrame:
+    """The score of ``f``'s unit (its grid, community or street; the district) and filters
+    over the last day, week, month and quarter of the data, whatever ``f``'s period: one row
+    per window in ``WINDOWS`` order with window, label, start, end, score, met, total."""
+    rows = []
+    for name, (start, end) in window_periods(coverage.as_of, coverage.first_day).items():
+        figures = kpis(con, f.with_period(start, end), coverage, keys=_keys(book), compare=None)
+        s = unit_score(figures, book, f.unit_id, parents, weights, cap)
+        rows.append(
+            {
+                "window": name,
+                "label": WINDOWS[name],
+                "start": start,
+                "end": end,
+                "score": s.value,
+                "met": s.met,
+                "total": s.total,
+            }
+        )
+    return pd.DataFrame(rows, columns=["window", "label", "start", "end", "score", "met", "total"])
+
+
+def of_period(
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    book: targets.Book,
+    parents: Mapping[str, str | None],
+    weights: Weights = (),
+    cap: float = DEFAULT_CAP,
+) -> Score:
+    """The score of ``f``'s unit over ``f``'s own period (the cards' period)."""
+    figures = kpis(con, f, coverage, keys=_keys(book), compare=None)
+    return unit_score(figures, book, f.unit_id, parents, weights, cap)
+
+
+def trend(
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    book: targets.Book,
+    parents: Mapping[str, str | None],
+    weights: Weights = (),
+    cap: float = DEFAULT_CAP,
+) -> pd.DataFrame:
+    """The score of ``f``'s unit in each calendar month of ``f``'s period (month, score), in
+    one query (``queries.monthly_kpis``); which months are whole or settled is the caller's
+    rule, as for the cards' trend lines."""
+    months = monthly_kpis(con, f, coverage, keys=_keys(book))
+    scores = monthly(months, book, f.unit_id, parents, weights, cap)
+    return pd.DataFrame({"month": months["month"].to_numpy(), "score": scores.to_numpy()})
+
+
+def monthly(
+    months: pd.DataFrame,
+    book: targets.Book,
+    unit_id: str | None,
+    parents: Mapping[str, str | None],
+    weights: Weights = (),
+    cap: float = DEFAULT_CAP,
+) -> pd.Series:
+    """The score in each month of ``months`` (``queries.monthly_kpis``: a ``month`` column and
+    one per metric), indexed by month, NaN where nothing contributes: the card's trend line.
+    Pass ``intake`` among the keys so that a month without events stays unscored."""
+    columns = [c for c in months.columns if c != "month"]
+    values = []
+    for _, row in months.iterrows():
+        figures = pd.DataFrame({"metric": columns, "value": [row[c] for c in columns]})
+        values.append(unit_score(figures, book, unit_id, parents, weights, cap).value)
+    index = pd.Index(months["month"], name="month")
+    return pd.Series(values, index=index, dtype="float64", name="score")
+
+
+def unit_scores(
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    level: str,
+    book: targets.Book,
+    parents: Mapping[str, str | None],
+    weights: Weights = (),
+    cap: float = DEFAULT_CAP,
+    min_events: int = 0,
+) -> pd.DataFrame:
+    """Every street, community or grid (``level``) in ``f``'s scope (for a viewer scoped to a
+    street or community, its peers at its own level, as in 赛马比拼: ``access.peers``) scored
+    on ``f``'s period against its own targets: unit_id, score, met, total, intake, each book
+    metric's value and rank (1 best, equal scores at 0.01 share the rank; none for a unit
+    with fewer than ``min_events`` events or no score), best first, then by unit id. Events
+    with no unit at ``level`` are no unit."""
+    if level not in UNIT_LEVELS:
+        raise ValueError(f"unknown unit level: {level}")
+    con, f = access.peers(con, f, level)
+    keys = _keys(book)
+    table = metric_table(con, f, coverage, keys, by=(level,), compare=None)
+    table = table[table[level].notna()].rename(columns={level: "unit_id"})
+    known = grid_reference(con, f)[level].dropna().unique()
+    units = sorted(set(known) | set(table["unit_id"]))
+    table = pd.DataFrame({"unit_id": units}).merge(table[["unit_id", *keys]], how="left")
+    table["intake"] = table["intake"].fillna(0).astype("int64")
+    for key in keys:
+        if metrics.unit(key) == "count":
+            table[key] = table[key].fillna(0).astype("int64")
+    scores = [
+        unit_score(
+            pd.DataFrame({"metric": list(keys), "value": [row[k] for k in keys]}),
+            book,
+            row["unit_id"],
+            parents,
+            weights,
+            cap,
+        )
+        for _, row in table.iterrows()
+    ]
+    out = table.assign(
+        score=pd.Series([s.value for s in scores], index=table.index, dtype="float64"),
+        met=[s.met for s in scores],
+        total=[s.total for s in scores],
+    )
+    rankable = out["score"].notna() & (out["intake"] >= min_events)
+    rounded = out["score"].round(SCORE_DIGITS).where(rankable)
+    out["rank"] = rounded.rank(ascending=False, method="min").astype("Int64")
+    out = out.sort_values(["rank", "unit_id"], na_position="last").reset_index(drop=True)
+    columns = ["unit_id", "score", "met", "total", "intake", *book.metrics, "rank"]
+    return out[columns]
+
+
+def score_text(x: float) -> str:
+    """A score as shown: ``1.02``; ``—`` when there is none."""
+    if x is None or pd.isna(x):
+        return fmt.MISSING
+    return f"{x:.{SCORE_DIGITS}f}"
