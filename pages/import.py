@@ -13,7 +13,7 @@ from analytics.ingest import events, presets, reference
 from analytics.ingest.reading import ImportFileError
 from analytics.ingest.rows import ImportCheckFailed, ImportResult
 from analytics.store import StoreBusy
-from ui import auth, data, warmup
+from ui import auth, data, layout, warmup
 from ui.context import entered
 
 LOG = logging.getLogger(__name__)
@@ -270,30 +270,6 @@ def _reference(upload, kind: str) -> None:
     )
 
 
-def uploader_in_chinese(key: str, types: list[str]) -> None:
-    """The uploader's own texts in Chinese (Streamlit has no setting for "Upload", "Drag and
-    drop file here", "… per file"): hidden, and the Chinese drawn in their place by CSS
-    scoped to the uploader with widget key ``key``."""
-    limit = st.get_option("server.maxUploadSize")
-    kinds = "、".join(t.upper() for t in types)
-    words = {
-        "button": "选择文件",
-        "drop": f"拖放文件到此处 · 单个文件不超过 {limit:,} MB · {kinds}",
-    }
-    zone = f'.st-key-{key} [data-testid="stFileUploaderDropzone"]'
-    st.html(
-        f"""<style>
-{zone} button [data-testid="stMarkdownContainer"] p,
-{zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{
-  visibility: hidden; font-size: 0 !important;}}
-{zone} button [data-testid="stMarkdownContainer"] p::after {{
-  visibility: visible; font-size: 14px; content: "{words["button"]}";}}
-{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{
-  visibility: visible; font-size: 14px; content: "{words["drop"]}";}}
-</style>"""
-    )
-
-
 entered()
 auth.require_admin()
 st.subheader("数据导入", anchor=False)
@@ -316,7 +292,7 @@ kind = (
     or "events"
 )
 upload_col, option_col = st.columns([1.4, 1])
-uploader_in_chinese(f"imp_file_{kind}", FILE_TYPES[kind])
+layout.uploader_in_chinese(f"imp_file_{kind}", FILE_TYPES[kind])
 upload = upload_col.file_uploader(
     f"{KINDS[kind]}文件", type=FILE_TYPES[kind], key=f"imp_file_{kind}"
 )

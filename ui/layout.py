@@ -8,6 +8,7 @@ import streamlit as st
 from _plotly_utils.utils import convert_to_base64
 
 from analytics import formats as fmt
+from analytics import targets
 from ui import charts, downloads, maps, presentation
 from ui.panel import KeyFigure, Panel, Section, Table
 
@@ -72,7 +73,7 @@ def show(
             presentation.table(table, height or table.height)
             continue
         drawn = st.dataframe(
-            table.frame,
+            styled(table),
             hide_index=True,
             width="stretch",
             height=height or table.height or "auto",
@@ -100,6 +101,25 @@ def show(
         d = section.download
         downloads.buttons(d.frame, d.name, d.key or f"dl_{key}", full=d.full)
     return event
+
+
+def styled(table: Table):
+    """The table as ``st.dataframe`` takes it: its status column (if any) tinted and written
+    in the targets' status colours, the same on every page."""
+    if not table.status or table.status not in table.frame.columns:
+        return table.frame
+    by_label = {label: status for status, label in targets.STATUS_LABELS.items()}
+
+    def colour(value) -> str:
+        status = by_label.get(value)
+        if status is None:
+            return ""
+        return (
+            f"color: {targets.STATUS_COLOURS[status]}; "
+            f"background-color: {targets.STATUS_TINTS[status]}; font-weight: 600"
+        )
+
+    return table.frame.style.map(colour, subset=[table.status])
 
 
 def column_config(table: Table) -> dict:
@@ -155,3 +175,27 @@ def _containers(value):
     if isinstance(value, list):
         return [_containers(v) for v in value]
     return value
+
+
+def uploader_in_chinese(key: str, types: list[str]) -> None:
+    """The uploader's own texts in Chinese (Streamlit has no setting for "Upload", "Drag and
+    drop file here", "… per file"): hidden, and the Chinese drawn in their place by CSS
+    scoped to the uploader with widget key ``key``."""
+    limit = st.get_option("server.maxUploadSize")
+    kinds = "、".join(t.upper() for t in types)
+    words = {
+        "button": "选择文件",
+        "drop": f"拖放文件到此处 · 单个文件不超过 {limit:,} MB · {kinds}",
+    }
+    zone = f'.st-key-{key} [data-testid="stFileUploaderDropzone"]'
+    st.html(
+        f"""<style>
+{zone} button [data-testid="stMarkdownContainer"] p,
+{zone} [data-testid="stFileUploaderDropzoneInstructions"] span {{
+  visibility: hidden; font-size: 0 !important;}}
+{zone} button [data-testid="stMarkdownContainer"] p::after {{
+  visibility: visible; font-size: 14px; content: "{words["button"]}";}}
+{zone} [data-testid="stFileUploaderDropzoneInstructions"] span::after {{
+  visibility: visible; font-size: 14px; content: "{words["drop"]}";}}
+</style>"""
+    )

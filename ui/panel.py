@@ -48,6 +48,7 @@ class Table:
     slide: pd.DataFrame | None = None
     formats: dict[str, str] = field(default_factory=dict)
     help: dict[str, str] = field(default_factory=dict)
+    status: str = ""  # a column of 达标 / 预警 / 未达标, shown in the status colours
 
     def on_slide(self) -> pd.DataFrame:
         shown = self.frame.drop(columns=list(self.private)) if self.slide is None else self.slide

@@ -55,7 +55,7 @@ def intranet(tiny_db, monkeypatch, tmp_path):
         config.set_option("server.address", "127.0.0.1")
 
 
-@pytest.mark.parametrize("name", ["import", "users", "audit"])
+@pytest.mark.parametrize("name", ["import", "targets", "users", "audit"])
 def test_a_non_admin_opening_an_admin_page_is_refused_in_chinese(intranet, tmp_path, name):
     at = intranet
     at.run()
