@@ -139,9 +139,11 @@ with side:
         grid = heatmap_panel.grid_row(grids, chosen)
         st.caption(fmt.plain(heatmap_panel.grid_line(ctx, grid, span)))
         cards = heatmap_panel.grid_cards(grid)
+        book, parents = data.target_book(), data.parents(ctx.src)
         for row in (cards[:4], cards[4:]):
             for col, (key, value, previous, change) in zip(st.columns(4), row, strict=True):
-                metric_card(col, key, value, previous, change, "")
+                target = book.for_unit(key, chosen, parents)
+                metric_card(col, key, value, previous, change, "", target=target)
         if not presentation.active():  # the events behind the grid's figures, masked
             place = {k: grid[k] for k in ("street_id", "community_id", "grid_id") if grid[k]}
             st.button(

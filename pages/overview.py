@@ -13,11 +13,12 @@ import streamlit as st
 
 from analytics import drilldown, labels, metrics
 from analytics import formats as fmt
-from ui import data, drill, layout, presentation
+from ui import cards, data, drill, layout, presentation
 from ui.cards import metric_card
 from ui.context import current
 from ui.panel import Section
 from ui.panels import overview
+from ui.panels import targets as targets_panel
 from ui.sidebar import period_caption, scope_label
 
 CATEGORY = "overview_category"  # session state: the clicked category (cross-filter)
@@ -98,6 +99,22 @@ def titled(section: Section, category: str | None) -> Section:
     return replace(section, title=f"{section.title}({category})") if category else section
 
 
+def meeting_brief(book) -> None:
+    """The brief since a chosen day (a month ago unless changed), as plain text to copy."""
+    coverage = data.data_range(ctx.src)
+    since = st.date_input(
+        "自哪天以来(上次会议)",
+        value=targets_panel.since_default(ctx),
+        min_value=coverage.first_day,
+        max_value=coverage.last_day,
+        key="overview_brief_since",
+        format="YYYY/MM/DD",
+    )
+    text = targets_panel.meeting_brief(ctx, book, since).text
+    st.code(text, language=None, wrap_lines=True, height=320)
+    st.caption("右上角按钮可复制全文;简报由数据按模板生成,会前请核对。")
+
+
 ctx = current()
 present = presentation.active()
 interactive = not present  # no controls on a projector
@@ -121,9 +138,31 @@ with middle:
 panel = overview.build(ctx, map_metric=metric, category=category)
 
 with top:
-    layout.title(panel, scope_label(ctx.filters, ctx.src))
-    st.caption(period_caption(ctx.filters, ctx.compare, data.data_range(ctx.src)))
+    book = data.target_book()
+    head_title, head_score = st.columns([1.0, 1.6], vertical_alignment="center")
+    with head_title:
+        layout.title(panel, scope_label(ctx.filters, ctx.src))
+    score_view = targets_panel.score_view(ctx, book)
+    with (
+        head_score,
+        st.container(
+            horizontal=True, horizontal_alignment="right", vertical_alignment="center", gap="medium"
+        ),
+    ):
+        if score_view is not None:
+            cap = data.settings()[0].score_cap
+            st.html(cards.score_strip(score_view, targets_panel.score_help(score_view, cap)))
+        if interactive:  # the brief is made only once the popover is opened
+            brief_box = st.popover(
+                "会议简报", icon=":material/summarize:", key="overview_brief", on_change="rerun"
+            )
+            if brief_box.open:
+                with brief_box:
+                    meeting_brief(book)
+    caption = period_caption(ctx.filters, ctx.compare, data.data_range(ctx.src))
+    st.caption(caption if book else f"{caption} · {overview.NO_TARGETS}")
     kpis, months = overview.kpis(ctx), overview.months(ctx)
+    parents = data.parents(ctx.src)
     comparison = labels.COMPARISON.get(ctx.compare, "")
     if interactive:
         st.html(DRILL_STYLE)
@@ -137,6 +176,7 @@ with top:
             comparison,
             trend=overview.trend_line(months, row.metric),
             partial=not months["complete"].all(),
+            target=book.for_unit(row.metric, ctx.filters.unit_id, parents),
         )
         if interactive and row.metric in drilldown.METRIC_CONDITION:
             col.button(

@@ -30,13 +30,19 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 
 from analytics import (
     access,
+    admin_db,
     annotations,
+    brief,
     closure,
     drilldown,
     heatmap,
+    problems,
     queries,
     rankings,
     response,
+    score,
+    target_store,
+    targets,
     trends,
 )
 from analytics.connection import (
@@ -200,6 +206,11 @@ def unit_names(src: Source) -> dict[str, str]:
 @memo.cached(max_entries=16)
 def grid_reference(src: Source) -> pd.DataFrame:
     return queries.grid_reference(_con(src))
+
+
+@memo.cached(max_entries=16)
+def parents(src: Source) -> dict[str, str | None]:
+    return access.parents(org_units(src), grid_reference(src))
 
 
 @memo.cached(max_entries=16)
@@ -459,6 +470,58 @@ def settings() -> tuple[Settings, str | None]:
         return load_settings(), None
     except SettingsError as exc:
         return Settings(), str(exc)
+
+
+def target_book() -> targets.Book:
+    """The district's targets, read on every run (a few rows of the admin database), so that
+    an admin's change shows on the next rerun of every session."""
+    return target_store.book(admin_db.admin_path())
+
+
+@memo.cached(max_entries=64)
+def score_of_period(
+    src: Source, f: Filters, book: targets.Book, weights: tuple, cap: float
+) -> score.Score:
+    return score.of_period(_con(src), f, data_range(src), book, parents(src), weights, cap)
+
+
+@memo.cached(max_entries=64)
+def score_windows(
+    src: Source, f: Filters, book: targets.Book, weights: tuple, cap: float
+) -> pd.DataFrame:
+    return score.windows(_con(src), f, data_range(src), book, parents(src), weights, cap)
+
+
+@memo.cached(max_entries=64)
+def score_trend(
+    src: Source, f: Filters, book: targets.Book, weights: tuple, cap: float
+) -> pd.DataFrame:
+    return score.trend(_con(src), f, data_range(src), book, parents(src), weights, cap)
+
+
+@memo.cached(max_entries=64)
+def problem_list(src: Source, f: Filters, book: targets.Book, min_events: int) -> pd.DataFrame:
+    return problems.problem_list(
+        _con(src), f, data_range(src), book, parents(src), min_events=min_events
+    )
+
+
+@memo.cached(max_entries=64)
+def meeting_brief(
+    src: Source,
+    f: Filters,
+    book: targets.Book,
+    since: date,
+    min_events: int,
+    weights: tuple,
+    cap: float,
+) -> brief.Brief:
+    coverage = data_range(src)
+    notes = annotations.notes(_con(src), f.with_period(since, coverage.last_day))
+    return brief.brief(
+        _con(src), f, coverage, book, parents(src), since,
+        notes=notes, min_events=min_events, weights=weights, cap=cap,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- 网格调整推演

@@ -15,6 +15,7 @@ from analytics.filters import Filters
 from ui import cards, charts, data, findings, maps
 from ui.context import Context
 from ui.panel import AreaMap, KeyFigure, Panel, Section, Table, kpi_figures, with_change
+from ui.panels import targets as targets_panel
 from ui.sidebar import scope_label
 
 TITLE = "一屏统览"
@@ -22,6 +23,7 @@ TITLE = "一屏统览"
 MAP_METRICS = {k: metrics.higher_is_worse(k) for k in ("density", "closure_rate", "overdue")}
 HEX_MAP_METRICS = {k: metrics.higher_is_worse(k) for k in ("intake", "closure_rate", "overdue")}
 TOP_CATEGORIES = 8
+NO_TARGETS = "尚未设定目标值,卡片只显示数值(管理员可在「目标管理」页设定)"
 NO_GRIDS = "所选范围内没有网格(数据只到街道、社区一级),无法按网格预警。"
 PER = {"density": " 件/千户", "overdue": " 件"}  # after a grid's value in the map's figures
 
@@ -168,7 +170,8 @@ def build(ctx: Context, map_metric: str | None = None, category: str | None = No
         del calls["whole"]  # the same as "counts"
     if not scales.is_volume(map_metric or next(iter(MAP_METRICS))):
         del calls["district"]  # a rate's breaks are fixed: the district is not needed
-    data.prefetch(*calls.values())
+    score = targets_panel.score_calls(ctx, data.target_book())  # the header's 综合指数
+    data.prefetch(*calls.values(), *score)
     kpis, grids, placement = calls["kpis"](), calls["grids"](), calls["placement"]()
     shapes = calls["shapes"]()
     style_url = data.settings()[0].map_style_url  # the heatmap page explains an unusable file
