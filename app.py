@@ -96,6 +96,9 @@ PAGES = [
     st.Page(
         "pages/rankings.py", title="赛马比拼", icon=":material/emoji_events:", url_path="rankings"
     ),
+    st.Page(
+        "pages/problems.py", title="问题清单", icon=":material/checklist:", url_path="problems"
+    ),
 ]
 # Streamlit serves its default page at the root and ignores that page's own url_path, so a
 # bookmark of /overview would be "not found". The root is therefore a hidden page of its own

@@ -37,6 +37,7 @@ DATA_PAGES = (
     "pages/heatmap.py",
     "pages/whatif.py",
     "pages/rankings.py",
+    "pages/problems.py",
 )
 
 

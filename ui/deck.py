@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import math
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from lxml import etree
@@ -215,6 +215,16 @@ class Deck:
             Inches(1.0),
             [(contents, 16, False, GREY), (self.footer, 14, False, GREY)],
         )
+
+    def text_slide(self, title: str, lines: Sequence[str]) -> None:
+        """A slide of numbered sentences under its title (the meeting brief)."""
+        slide = self._slide(5, title)
+        _rect(slide, MARGIN, Inches(1.32), Inches(0.9), Inches(0.05), ACCENT)
+        size = 18 if sum(_width(line) for line in lines) < 700 else 15
+        _box(
+            slide, MARGIN, BODY_TOP, SLIDE_W - 2 * MARGIN, BODY_BOTTOM - BODY_TOP,
+            [(f"{i}. {line}", size, False, INK) for i, line in enumerate(lines, start=1)],
+        )  # fmt: skip
 
     def content_slide(self, spec: Section, image: bytes | None) -> None:
         slide = self._slide(5, spec.title)

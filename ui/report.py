@@ -1,7 +1,8 @@
 """导出汇报材料: the analysis pages and the rankings as a 16:9 PowerPoint deck for the current
 filters.
 
-A title slide (unit, period, comparison, data as-of, export time), then one section per page
+A title slide (unit, period, comparison, data as-of, export time) and the meeting brief
+(``analytics.brief``: what changed since a month ago), then one section per page
 in ``SECTIONS``: a section slide, and a slide per chart with the page's key figures beside it
 as editable text. Sections call the same cached queries (``ui.data``), chart builders
 (``ui.charts``) and words (``ui.findings``) as their pages, with each page's default
@@ -30,6 +31,7 @@ from analytics import labels
 from ui import auth, data, deck, images, panel
 from ui.context import Context
 from ui.panels import closure, heatmap, overview, rankings, response, trends, whatif
+from ui.panels import targets as targets_panel
 from ui.sidebar import scope_label
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -42,6 +44,7 @@ _log = logging.getLogger(__name__)
 
 SECTIONS: list[Callable[[Context], panel.Panel | None]] = [
     overview.build,
+    targets_panel.deck_build,
     trends.build,
     closure.build,
     response.build,
@@ -112,6 +115,8 @@ def build_deck(ctx: Context, now: datetime | None = None) -> bytes:
     f = ctx.filters
     slides.footer = f"网格治理一屏统览 · {scope_label(f, ctx.src)} · {fmt.period(f.start, f.end)}"
     slides.title_slide(title_lines(ctx, now))
+    meeting = targets_panel.meeting_brief(ctx, data.target_book())
+    slides.text_slide(meeting.title, meeting.lines)  # what the meeting starts from
     waited = 0.0
     for part in parts:
         slides.section_slide(part)
@@ -168,7 +173,8 @@ def export_button(ctx: Context) -> None:
         on_click="ignore",
         disabled=reason is not None,
         help=reason
-        or "按当前筛选生成 PPTX:一屏统览、投诉信访趋势、办结率、响应时效、网格热力图、赛马比拼和"
-        "网格调整推演的图表与关键数字,文字可编辑。约需 5–15 秒,按钮转圈时正在生成。",
+        or "按当前筛选生成 PPTX:会议简报,一屏统览、目标与问题清单(设了目标时)、投诉信访趋势、"
+        "办结率、响应时效、网格热力图、赛马比拼和网格调整推演的图表与关键数字,文字可编辑。"
+        "约需 5–15 秒,按钮转圈时正在生成。",
         width="stretch",
     )

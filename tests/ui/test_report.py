@@ -70,7 +70,9 @@ def test_deck_has_a_title_slide_then_a_section_slide_and_a_slide_per_chart(built
     ctx, prs, sections = built
     assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # 16:9
     titles = [s.shapes.title.text for s in prs.slides]
-    expected = [deck.TITLE]
+    # the title, then the meeting brief (no targets are set here: no 目标与问题清单 section)
+    assert titles[1].startswith("会前简报:") and "以来的变化" in titles[1]
+    expected = [deck.TITLE, titles[1]]
     for section in sections:
         expected += [section.title, *(slide.title for slide in section.sections)]
     assert titles == expected
