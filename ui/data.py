@@ -493,6 +493,23 @@ def score_windows(
 
 
 @memo.cached(max_entries=64)
+def unit_scores(
+    src: Source,
+    f: Filters,
+    level: str,
+    book: targets.Book,
+    weights: tuple,
+    cap: float,
+    min_events: int,
+) -> pd.DataFrame:
+    """Every unit of ``level`` (``street_id``, ``community_id`` or ``grid_id``) scored
+    against its targets and ranked (``score.unit_scores``)."""
+    return score.unit_scores(
+        _con(src), f, data_range(src), level, book, parents(src), weights, cap, min_events
+    )
+
+
+@memo.cached(max_entries=64)
 def score_trend(
     src: Source, f: Filters, book: targets.Book, weights: tuple, cap: float
 ) -> pd.DataFrame:
