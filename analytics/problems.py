@@ -87,10 +87,16 @@ def unit_levels_below(f: Filters) -> tuple[str, ...]:
 
 
 def unit_titles(con: BaseBackend, f: Filters) -> dict[str | None, str]:
-    """What a unit is called in a list: streets and communities by name, a grid by its full
-    title (街道 社区 网格, ``labels.grid_title``), the district (key None) by its name."""
+    """What a unit is called in a list: a street by its name, a community with its street's
+    (communities' names repeat across streets), a grid by its full title (街道 社区 网格,
+    ``labels.grid_title``), the district (key None) by its name."""
     units = queries.org_units(con)
     names: dict[str | None, str] = dict(zip(units["unit_id"], units["name"], strict=True))
+    for unit, parent, level in zip(
+        units["unit_id"], units["parent_id"], units["level"], strict=True
+    ):
+        if level == "community" and parent in names:  # 龙湾街道 紫荆社区: names repeat
+            names[unit] = f"{names[parent]} {names[unit]}"
     district = units.loc[units["level"] == "district", "name"]
     names[None] = district.iloc[0] if len(district) else DISTRICT_NAME
     grids = queries.grid_reference(con, f)
@@ -148,7 +154,12 @@ def figure_text(metric: str, value) -> str:
     return fmt.value(metric, value)
 
 
-def _line(kind: str, metric: str, metric_label: str, level: str, unit_id, names) -> dict:
+def _line(
+    kind: str, metric: str, metric_label: str, level: str, unit_id, names, owner_id=None
+) -> dict:
+    """A line's identity; the accountable unit is ``owner_id`` when given (a grid's
+    community), else the unit itself."""
+    owner = unit_id if owner_id is None else owner_id
     return {
         "kind": kind,
         "kind_label": KINDS[kind],
@@ -157,7 +168,7 @@ def _line(kind: str, metric: str, metric_label: str, level: str, unit_id, names)
         "level": level,
         "unit_id": unit_id,
         "unit": names.get(unit_id, unit_id),
-        "owner": names.get(unit_id, unit_id),
+        "owner": names.get(owner, owner),
     }
 
 
@@ -194,7 +205,15 @@ def _misses(values: pd.DataFrame, level: str, book, parents, names, min_events) 
                 continue
             g = targets.gap(row[metric], t)
             rows.append(
-                _line("target", metric, metrics.label(metric), level, unit, names)
+                _line(
+                    "target",
+                    metric,
+                    metrics.label(metric),
+                    level,
+                    unit,
+                    names,
+                    parents.get(unit) if level == "grid" else None,
+                )  # fmt: skip
                 | {
                     "figure": float(row[metric]),
                     "figure_text": figure_text(metric, row[metric]),
@@ -232,7 +251,15 @@ def _overdue_lines(con, f, coverage, book, parents, names) -> list[dict]:
         if g <= 0:
             continue
         rows.append(
-            _line("overdue", "overdue", metrics.label("overdue"), "grid", grid, names)
+            _line(
+                "overdue",
+                "overdue",
+                metrics.label("overdue"),
+                "grid",
+                grid,
+                names,
+                parents.get(grid),
+            )  # fmt: skip
             | {
                 "figure": float(row["overdue"]),
                 "figure_text": _count_text(row["overdue"]),
