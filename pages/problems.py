@@ -11,6 +11,8 @@ from ui.context import current
 from ui.panels import targets as targets_panel
 from ui.sidebar import period_caption, scope_label
 
+PRESENT_TABLE_PX = 440  # the 问题清单's rows on a 1920×1080 projector, below the cards
+
 ctx = current()
 book = data.target_book()
 panel = targets_panel.build(ctx)
@@ -21,10 +23,16 @@ st.caption(caption)
 if not book:
     st.info(targets_panel.NO_TARGETS, icon=":material/flag:")
 else:
-    layout.show(panel["score"], figures="cards")
+    present = presentation.active()
+    score = panel["score"]
+    if present:  # one projector screen: the scores, then as many lines as fit
+        st.markdown(f"**{score.title}**")
+        layout.cards(score.figures)
+    else:
+        layout.show(score, figures="cards")
     problems = panel["problems"]
-    layout.show(problems, figures="cards")
-    if problems.tables and not presentation.active():
+    layout.show(problems, figures="cards", height=PRESENT_TABLE_PX if present else None)
+    if problems.tables and not present:
         table = problems.tables[0].frame
         downloads.file_button(
             "打印版",

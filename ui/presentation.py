@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import formats as fmt
+from analytics import targets
 from ui.figspec import merge, without_empty
 from ui.panel import Table
 from ui.urlstate import EVERY_DEFAULT, EVERY_SECONDS, link_params
@@ -57,6 +58,7 @@ html {{font-size: {FONT_PX}px;}}
 [data-testid="stMetricValue"] {{font-size: {KPI_PX}px !important; line-height: 1.15;}}
 [data-testid="stMetricValue"] > div {{overflow: visible;}}
 [data-testid="stMetricLabel"] p {{font-size: 1.05rem;}}
+.stElementContainer:has(.gov-target) {{top: 0.55rem !important;}}
 .st-key-present_bar {{gap: 0.8rem; height: 1.8rem; margin-bottom: -0.4rem; overflow: hidden;}}
 .st-key-present_bar * {{margin-top: 0 !important; margin-bottom: 0 !important;}}
 .st-key-present_bar [data-testid="stCaptionContainer"] {{margin: 0;}}
@@ -226,7 +228,7 @@ def table(table: Table, height: int | None) -> None:
     body = "".join(
         "<tr>"
         + "".join(
-            f'<td class="{"num" if c in numeric else ""}">'
+            f'<td class="{"num" if c in numeric else ""}"{_status_style(table, c, v)}>'
             f"{html.escape(_cell(v, table.formats.get(c)))}</td>"
             for c, v in zip(shown.columns, row, strict=True)
         )
@@ -238,6 +240,19 @@ def table(table: Table, height: int | None) -> None:
     st.html(
         f'<table class="gov-present"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table>{rest}"
+    )
+
+
+def _status_style(table: Table, column, value) -> str:
+    """The status column's cell in its status colour, as on the page (``layout.styled``)."""
+    if column != table.status:
+        return ""
+    status = {label: key for key, label in targets.STATUS_LABELS.items()}.get(value)
+    if status is None:
+        return ""
+    return (
+        f' style="color: {targets.STATUS_COLOURS[status]}; '
+        f'background-color: {targets.STATUS_TINTS[status]}; font-weight: 600"'
     )
 
 
