@@ -166,7 +166,7 @@ def gap_text(metric: str, g: float) -> str:
         return "达标"
     unit = metrics.unit(metric)
     if unit == "rate":
-        return f"差 {g * 100:.1f} 个百分点"
+        return f"差 {g * 100:.1f} 个百分点" if g >= 0.0005 else "差不到 0.1 个百分点"
     if unit == "hours":
         return f"超出 {fmt.hours(g)}"
     return f"超出 {fmt.count(g)}"
