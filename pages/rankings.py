@@ -1,5 +1,6 @@
 """赛马比拼: the rankings panel (``ui.panels.rankings``) under its controls: what to rank,
-the minimum events and the weights (kept in session state, with a reset)."""
+the minimum events, what to rank by (三率加权, or 综合指数 where targets are set) and the
+weights (kept in session state, with a reset)."""
 
 import streamlit as st
 
@@ -25,7 +26,7 @@ def reset_weights(prefix: str, defaults: dict[str, float]) -> None:
 levels = rankings.levels_below(f, src.scope)
 if st.session_state.get("rk_level") not in levels:
     st.session_state.pop("rk_level", None)  # the sidebar narrowed the scope
-level_col, min_col = st.columns([3, 1], vertical_alignment="bottom")
+level_col, basis_col, min_col = st.columns([3, 2, 1], vertical_alignment="bottom")
 level = level_col.radio(
     "排名对象", levels, format_func=labels.RANKING_LEVEL.get, horizontal=True, key="rk_level"
 )
@@ -39,12 +40,29 @@ min_events = min_col.number_input(
     "默认值见部署设置 [rankings] min_events。",
 )
 workers = level == rankings.WORKERS
+book = data.target_book()
+unavailable = rankings_panel.score_basis(level, book)
+basis = basis_col.radio(
+    "排名依据",
+    list(rankings_panel.BASES),
+    format_func=rankings_panel.BASES.get,
+    horizontal=True,
+    key="rk_basis",
+    disabled=not book or workers,
+    help="三率加权:按下方权重合计响应率、解决率、满意率(网格员为活跃度、办结率、信息完整度);"
+    "综合指数:各项指标与其目标之比按部署设置的权重平均(需先设定目标值,网格员不适用)。",
+)
+by_score = basis == rankings_panel.SCORE and unavailable is None
 parts = rankings.WORKER_PARTS if workers else rankings.UNIT_RATES
 defaults = rankings.WORKER_WEIGHTS if workers else rankings.UNIT_WEIGHTS
 descriptions = rankings.WORKER_DESCRIPTIONS if workers else rankings.UNIT_DESCRIPTIONS
 prefix = "rk_ww_" if workers else "rk_w_"
 
+if not book or (workers and basis == rankings_panel.SCORE):
+    st.caption(fmt.plain(unavailable))
 with st.expander("权重设置", expanded=False, icon=":material/tune:"):
+    if by_score:
+        st.caption("按综合指数排名时,各项指标的权重和封顶值见部署设置 [score];下方权重不计分。")
     columns = st.columns(len(parts))
     for part in parts:  # the defaults, unless chosen or reset (set through session state)
         st.session_state.setdefault(prefix + part, int(defaults[part]))
@@ -69,7 +87,16 @@ with st.expander("权重设置", expanded=False, icon=":material/tune:"):
         )
     st.button("恢复默认权重", on_click=reset_weights, args=(prefix, defaults), key=f"{prefix}reset")
 
-if problem:
+if by_score:  # the weights above do not count: refused ones do not stop the ranking
+    panel = rankings_panel.build(
+        ctx,
+        level=level,
+        weights=None if problem else weights,
+        min_events=int(min_events),
+        basis=rankings_panel.SCORE,
+    )
+    problem = None
+elif problem:
     panel = Panel(rankings_panel.TITLE, ())
 else:
     panel = rankings_panel.build(ctx, level=level, weights=weights, min_events=int(min_events))
@@ -83,8 +110,8 @@ if problem:
     st.stop()
 
 
-layout.show(panel["ranked"])
-if panel["scores"].drawn:  # else the ranking above says why
+layout.show(panel["ranked"], figures="cards" if by_score else "caption")
+if "scores" in panel and panel["scores"].drawn:  # else the ranking above says why
     layout.show(panel["scores"], figures="none")
 if "apart" in panel:
     layout.show(panel["apart"])
