@@ -112,20 +112,26 @@ ADMIN_PAGES = (  # 管理员 only: (file, title, icon, path)
     ("pages/users.py", "用户管理", ":material/group:", "users"),
     ("pages/audit.py", "审计日志", ":material/policy:", "audit"),
 )
+EDITOR_PAGES = (  # 分析员 and 管理员 (``User.can_annotate``); the page refuses others
+    ("pages/notes.py", "日期标注", ":material/event_note:", "notes"),
+)
 ADMIN_PATHS = {path for *_, path in ADMIN_PAGES}
-NEEDS_NO_FILTERS = ADMIN_PATHS  # the period and units do not apply
+NEEDS_NO_FILTERS = ADMIN_PATHS | {path for *_, path in EDITOR_PAGES}  # no period or units
 
 
-def every_page(admin: bool) -> list[st.Page]:
+def every_page(admin: bool, editor: bool = False) -> list[st.Page]:
     """Every page is registered for everyone, so each opens from its own address (an
     unregistered one gets Streamlit's English "Page not found"); the admin pages are listed
-    in the navigation for an admin only."""
-    shown = "visible" if admin else "hidden"
-    admin_pages = [
-        st.Page(file, title=title, icon=icon, url_path=path, visibility=shown)
-        for file, title, icon, path in ADMIN_PAGES
-    ]
-    return [HOME, *PAGES, *admin_pages]
+    in the navigation for an admin only, the editors' pages for analysts and admins."""
+
+    def group(pages, visible: bool) -> list[st.Page]:
+        shown = "visible" if visible else "hidden"
+        return [
+            st.Page(file, title=title, icon=icon, url_path=path, visibility=shown)
+            for file, title, icon, path in pages
+        ]
+
+    return [HOME, *PAGES, *group(EDITOR_PAGES, editor), *group(ADMIN_PAGES, admin)]
 
 
 def main() -> None:
@@ -135,7 +141,8 @@ def main() -> None:
         # every path is known, so a bookmark shows the sign-in, not a "Page not found" box
         st.navigation(every_page(admin=False), position="hidden")
         st.stop()
-    page = st.navigation(every_page(viewer.user.is_admin))
+    # expanded: all pages listed (collapsed, Streamlit cuts the list with an English "View more")
+    page = st.navigation(every_page(viewer.user.is_admin, viewer.user.can_annotate), expanded=True)
     if page.url_path == "":  # the root: the overview at its own address, same parameters
         st.switch_page(PAGES[0], query_params=urlstate.link_params())
     page_name = page.url_path

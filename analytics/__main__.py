@@ -395,8 +395,10 @@ def _users(args: argparse.Namespace) -> int:
 
 
 def _notes(args: argparse.Namespace) -> int:
-    """The district's calendar notes, marked on the trend charts (``analytics.annotations``)."""
-    from analytics import annotations
+    """The district's calendar notes, marked on the time charts (``analytics.annotations``):
+    added to the admin database (the event store is not rewritten); listed from both places;
+    removed from the admin database, and from the store for the notes it holds."""
+    from analytics import admin_db, annotations
     from analytics.store import StoreBusy, writing
 
     url = db_url(args.db)
@@ -408,45 +410,90 @@ def _notes(args: argparse.Namespace) -> int:
     if not path.exists():
         print(f"没有数据库 {path}:先导入数据或生成演示库。", file=sys.stderr)
         return 2
+    admin = admin_db.admin_path(url)
     if args.action == "list":
-        import duckdb
-
-        con = duckdb.connect(str(path), read_only=True)
+        con = connect(str(path), read_only=True)
         try:
-            tables = {row[0] for row in con.execute("SHOW TABLES").fetchall()}
-            notes = annotations.listed(con) if annotations.TABLE in tables else None
+            notes = annotations.listing(con, admin)
         finally:
-            con.close()
-        if notes is None or notes.empty:
+            con.disconnect()
+        if notes.empty:
             print("还没有备注。用 python -m analytics notes add 日期 标题 添加。")
             return 0
         for row in notes.itertuples(index=False):
             unit = f" [{row.unit_id}]" if isinstance(row.unit_id, str) else ""
             detail = f":{row.detail}" if row.detail else ""
-            print(f"{row.day:%Y-%m-%d}{unit} {row.title}{detail}")
+            where = annotations.SOURCES[row.source]
+            who = f" {row.created_by}" if row.created_by else ""
+            print(f"{row.day:%Y-%m-%d}{unit} {row.title}{detail}\t({where}{who})")
         return 0
     try:
         day = date.fromisoformat(args.day or "")
     except ValueError:
         print("请给出日期,格式 YYYY-MM-DD(如 2025-01-01)。", file=sys.stderr)
         return 2
+    by = _cli_login()
+    if args.action == "add":
+        units = None
+        if args.unit:
+            con = connect(str(path), read_only=True)
+            try:
+                units = _note_units(con)
+            finally:
+                con.disconnect()
+        try:
+            note_id = annotations.put(
+                admin, day, args.title or "", args.detail, args.unit,
+                by=by, units=units, zone=_zone(),
+            )  # fmt: skip
+        except ValueError as exc:
+            print(f"未能保存:{exc}", file=sys.stderr)
+            return 2
+        detail = {"id": note_id, "day": day.isoformat(), "title": args.title.strip(),
+                  "unit": args.unit or "全区"}  # fmt: skip
+        _audit(admin, by, "note_add", detail)
+        print(f"已添加备注 {day:%Y-%m-%d} {args.title.strip()}。")
+        return 0
+    title = args.title_option or args.title
+    title = title.strip() if title else None
+    removed = 0
+    for row in annotations.load(admin, day, day).itertuples(index=False):
+        if title is None or row.title == title:
+            gone = annotations.delete(admin, row.id, by=by, zone=_zone())
+            if gone is not None:
+                removed += 1
+                detail = {"id": row.id, "day": day.isoformat(), "title": row.title,
+                          "unit": row.unit_id or "全区"}  # fmt: skip
+                _audit(admin, by, "note_remove", detail)
+    con = connect(str(path), read_only=True)
     try:
-        with writing(path) as con:
-            if args.action == "add":
-                annotations.add(con, day, args.title or "", args.detail, args.unit)
-                print(f"已添加备注 {day:%Y-%m-%d} {args.title.strip()}。")
-            else:
-                n = annotations.remove(con, day, args.title_option or args.title)
-                print(f"已删除 {n} 条备注。" if n else "没有符合的备注,未做改动。")
-    except (ValueError, StoreBusy) as exc:
-        print(f"未能保存:{exc}", file=sys.stderr)
-        return 2
-    try:
-        publish_if_spark(url)
-    except PublishFailed as exc:
-        print(exc, file=sys.stderr)
-        return 1
+        in_store = annotations.listing(con)
+    finally:
+        con.disconnect()
+    in_store = in_store[in_store["day"] == day]
+    if title is not None:
+        in_store = in_store[in_store["title"] == title]
+    if not in_store.empty:  # an older note of the store itself: rewritten as before
+        try:
+            with writing(path) as con:
+                removed += annotations.remove(con, day, title)
+        except StoreBusy as exc:
+            print(f"未能删除数据库中的备注:{exc}", file=sys.stderr)
+            return 2
+        try:
+            publish_if_spark(url)
+        except PublishFailed as exc:
+            print(exc, file=sys.stderr)
+            return 1
+    print(f"已删除 {removed} 条备注。" if removed else "没有符合的备注,未做改动。")
     return 0
+
+
+def _note_units(con) -> list[str]:
+    """The ids a note may be given: every street, community and grid of the store."""
+    units = queries.org_units(con)
+    grids = queries.grid_reference(con)
+    return [*units["unit_id"].astype(str), *grids["grid_id"].astype(str)]
 
 
 def _store_units(url: str) -> tuple[list[str] | None, dict[str, str]]:

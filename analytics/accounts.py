@@ -62,6 +62,11 @@ class User:
         return self.role in EXPORTERS
 
     @property
+    def can_annotate(self) -> bool:
+        """May add and remove the dated notes of the time charts (页面“日期标注”)."""
+        return self.role in ("analyst", "admin")
+
+    @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 

@@ -1,20 +1,33 @@
 """Dates worth marking on a trend chart: the Spring Festival holiday (a calendar fact, built
-in) and the notes a district records (``calendar_notes``: a reform, a flood, a campaign).
+in) and the notes a district records (a reform, a flood, a campaign).
 
 A dip in the week of 春节 or a step on the day of a reform is then read as what it is, not
 as a change in how the grids work. Note text is typed by users: callers show it as plain
 text only (``formats.chart_text`` in charts, never Markdown).
+
+Notes live in two places. Those added from the dashboard (页面“日期标注”) or the CLI are in
+the admin SQLite database (``analytics.admin_db``), for the reason targets are there: an
+edit must not rewrite the event store or republish it to Spark. Notes already in the DuckDB
+table ``calendar_notes`` (the demo, older deployments) keep showing beside them. Analysts and
+admins may add and remove notes (:func:`refusal`); each change leaves a ``note_history`` row
+and, from the page or the CLI, an audit entry.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sqlite3
+from collections.abc import Collection, Iterator, Mapping
 from datetime import date, timedelta
+from pathlib import Path
 
 import pandas as pd
 from ibis.backends import BaseBackend
 from ibis.common.exceptions import TableNotFound
 
-from analytics import access
+from analytics import access, admin_db
+from analytics.accounts import User
 from analytics.filters import Filters
 from analytics.settings import load as load_settings
 from analytics.settings import local_now
@@ -48,6 +61,35 @@ HOLIDAY_DAYS = 7  # 除夕 to 初六, the customary seven-day break
 COLUMNS = ["day", "end", "title", "detail", "unit_id", "kind"]
 TITLE_MAX = 40  # characters of a note's title: a label on a chart, not a paragraph
 DETAIL_MAX = 500
+# Where a note lives, as the list on the page and the CLI say it.
+SOURCES = {"admin": "看板录入", "store": "数据库"}
+LIST_COLUMNS = ["id", "day", "title", "detail", "unit_id", "created_at", "created_by", "source"]
+ADMIN_SCHEMA = """
+CREATE TABLE IF NOT EXISTS notes (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    day        TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    detail     TEXT NOT NULL DEFAULT '',
+    unit_id    TEXT,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notes_day ON notes (day);
+CREATE TABLE IF NOT EXISTS note_history (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    login   TEXT NOT NULL,
+    action  TEXT NOT NULL,
+    note_id INTEGER NOT NULL,
+    day     TEXT NOT NULL,
+    title   TEXT NOT NULL,
+    unit_id TEXT
+);
+CREATE TRIGGER IF NOT EXISTS note_history_no_update BEFORE UPDATE ON note_history
+BEGIN SELECT RAISE(ABORT, 'note_history is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS note_history_no_delete BEFORE DELETE ON note_history
+BEGIN SELECT RAISE(ABORT, 'note_history is append-only'); END;
+"""
 
 
 def holidays(start: date, end: date) -> pd.DataFrame:
@@ -71,12 +113,13 @@ def holidays(start: date, end: date) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def notes(con: BaseBackend, f: Filters) -> pd.DataFrame:
+def notes(con: BaseBackend, f: Filters, admin: str | os.PathLike | None = None) -> pd.DataFrame:
     """The dates to mark on ``f``'s trend charts: the district's notes in the period and its
-    scope, and the built-in holidays; columns day, end, title, detail, unit_id, kind
+    scope (those of the store's ``calendar_notes`` and, given ``admin``, those of the admin
+    database), and the built-in holidays; columns day, end, title, detail, unit_id, kind
     ("note" or "holiday"), by day. A note of a unit shows where that unit or one it lies in
     or contains is selected; a note without a unit shows everywhere."""
-    recorded = _recorded(con, f)
+    recorded = _recorded(con, f, admin)
     frames = [df for df in (recorded, holidays(f.start, f.end)) if not df.empty]
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
@@ -84,15 +127,29 @@ def notes(con: BaseBackend, f: Filters) -> pd.DataFrame:
     return out.sort_values(["day", "kind", "title"]).reset_index(drop=True)
 
 
-def _recorded(con: BaseBackend, f: Filters) -> pd.DataFrame:
+def _in_store(con: BaseBackend, f: Filters | None) -> pd.DataFrame:
+    """The store's own notes (in ``f``'s period, or all): day, title, detail, unit_id,
+    created_at; empty for a file written before notes existed."""
+    columns = ["day", "title", "detail", "unit_id", "created_at"]
     try:
         t = access.unscoped(con).table(TABLE)
-    except TableNotFound:  # a file written before notes existed
+    except TableNotFound:
+        return pd.DataFrame(columns=columns)
+    if f is not None:
+        t = t.filter((t.day >= f.start) & (t.day <= f.end))
+    df = t.select(*columns).order_by("day").execute()
+    df["day"] = pd.to_datetime(df["day"]).dt.date
+    return df
+
+
+def _recorded(con: BaseBackend, f: Filters, admin: str | os.PathLike | None) -> pd.DataFrame:
+    parts = [_in_store(con, f)]
+    if admin is not None:
+        parts.append(load(admin, f.start, f.end))
+    parts = [p[["day", "title", "detail", "unit_id"]] for p in parts if not p.empty]
+    if not parts:
         return pd.DataFrame(columns=COLUMNS)
-    t = t.filter((t.day >= f.start) & (t.day <= f.end))
-    df = t.select("day", "title", "detail", "unit_id").order_by("day").execute()
-    if df.empty:
-        return pd.DataFrame(columns=COLUMNS)
+    df = pd.concat(parts, ignore_index=True)
     related = _related_units(con, f)
     df = df[df["unit_id"].isna() | df["unit_id"].isin(related)]
     df["day"] = pd.to_datetime(df["day"]).dt.date
@@ -177,3 +234,178 @@ def remove(con, day: date, title: str | None = None) -> int:
     n = con.execute(f"SELECT count(*) FROM {TABLE} WHERE {where}", params).fetchone()[0]
     con.execute(f"DELETE FROM {TABLE} WHERE {where}", params)
     return int(n)
+
+
+# ---------------------------------------------------------------- the admin database
+
+_READY: set[Path] = set()  # admin files this process has created the note tables in
+
+
+@contextlib.contextmanager
+def _opened(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
+    """``admin_db.opened`` with the note tables in place (their DDL once per file and process)."""
+    resolved = Path(path).resolve()
+    fresh = resolved not in _READY or not resolved.exists()
+    with admin_db.opened(resolved) as con:
+        if fresh:
+            con.executescript(ADMIN_SCHEMA)
+            _READY.add(resolved)
+        yield con
+
+
+@contextlib.contextmanager
+def _transaction(con: sqlite3.Connection) -> Iterator[None]:
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def _history(con: sqlite3.Connection, at: str, by: str, action: str, row: Mapping) -> None:
+    con.execute(
+        "INSERT INTO note_history (at, login, action, note_id, day, title, unit_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (at, by, action, row["id"], row["day"], row["title"], row["unit_id"]),
+    )
+
+
+def put(
+    path: str | os.PathLike,
+    day: date,
+    title: str,
+    detail: str = "",
+    unit_id: str | None = None,
+    *,
+    by: str,
+    units: Collection[str] | None = None,
+    zone: str = "Asia/Shanghai",
+) -> int:
+    """Record a note in the admin database and return its id. ``title`` and ``detail`` as
+    :func:`check` allows; ``unit_id`` (None: the district) one of ``units`` (the streets,
+    communities and grids; None leaves it unchecked). ValueError, in Chinese, otherwise."""
+    title, detail = check(title, detail)
+    unit_id = (unit_id or "").strip() or None
+    if unit_id is not None and units is not None and unit_id not in set(units):
+        raise ValueError(f"没有编码为 {unit_id} 的街道、社区或网格。")
+    if not isinstance(day, date):
+        raise ValueError("请给出日期。")
+    at = admin_db.now(zone)
+    with _opened(path) as con, _transaction(con):
+        cur = con.execute(
+            "INSERT INTO notes (day, title, detail, unit_id, created_at, created_by)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (day.isoformat(), title, detail, unit_id, at, by),
+        )
+        note_id = int(cur.lastrowid)
+        row = {"id": note_id, "day": day.isoformat(), "title": title, "unit_id": unit_id}
+        _history(con, at, by, "add", row)
+    return note_id
+
+
+def delete(
+    path: str | os.PathLike, note_id: int, *, by: str, zone: str = "Asia/Shanghai"
+) -> dict | None:
+    """Remove the admin database's note ``note_id``; the note as it was (id, day, title,
+    detail, unit_id), or None when there was none."""
+    with _opened(path) as con, _transaction(con):
+        found = con.execute(
+            "SELECT id, day, title, detail, unit_id FROM notes WHERE id = ?", (int(note_id),)
+        ).fetchone()
+        if found is None:
+            return None
+        row = dict(zip(("id", "day", "title", "detail", "unit_id"), found, strict=True))
+        con.execute("DELETE FROM notes WHERE id = ?", (int(note_id),))
+        _history(con, admin_db.now(zone), by, "remove", row)
+    return row
+
+
+def load(
+    path: str | os.PathLike, start: date | None = None, end: date | None = None
+) -> pd.DataFrame:
+    """The admin database's notes (those from ``start`` to ``end`` when given), by day:
+    ``LIST_COLUMNS``, source "admin". A missing file has none (and is not created)."""
+    if not Path(path).exists():
+        return pd.DataFrame(columns=LIST_COLUMNS)
+    low = (start or date.min).isoformat()
+    high = (end or date.max).isoformat()
+    with _opened(path) as con:
+        rows = con.execute(
+            "SELECT id, day, title, detail, unit_id, created_at, created_by FROM notes"
+            " WHERE day >= ? AND day <= ? ORDER BY day, id",
+            (low, high),
+        ).fetchall()
+    df = pd.DataFrame(rows, columns=LIST_COLUMNS[:-1])
+    df["day"] = [date.fromisoformat(d) for d in df["day"]]
+    units = pd.Series([row[4] or None for row in rows], index=df.index, dtype=object)
+    return df.assign(unit_id=units, source="admin")
+
+
+def version(path: str | os.PathLike) -> int:
+    """A number that grows with every change of the admin database's notes (0 without any):
+    part of a cache key, so that a note added on one page shows on the next run of every
+    other."""
+    if not Path(path).exists():
+        return 0
+    with _opened(path) as con:
+        return int(con.execute("SELECT coalesce(max(id), 0) FROM note_history").fetchone()[0])
+
+
+def history(path: str | os.PathLike, limit: int = 500) -> pd.DataFrame:
+    """The latest ``limit`` changes, newest first: at, login, action (add / remove),
+    note_id, day, title, unit_id."""
+    columns = ["at", "login", "action", "note_id", "day", "title", "unit_id"]
+    if not Path(path).exists():
+        return pd.DataFrame(columns=columns)
+    with _opened(path) as con:
+        rows = con.execute(
+            f"SELECT {', '.join(columns)} FROM note_history ORDER BY id DESC LIMIT ?",
+            (int(limit),),
+        ).fetchall()
+    return pd.DataFrame(rows, columns=columns)
+
+
+def listing(con: BaseBackend, admin: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Every note ``con``'s viewer may see (district-wide ones and those of units in the
+    scope), from both places, by day: ``LIST_COLUMNS``; ``id`` is the admin database's
+    (None for the store's), ``source`` "admin" or "store"."""
+    store = _in_store(con, None).assign(id=None, created_by="", source="store")
+    if not store.empty:
+        store["created_at"] = pd.to_datetime(store["created_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    parts = [p for p in (store, load(admin) if admin is not None else None) if p is not None]
+    parts = [p[LIST_COLUMNS] for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=LIST_COLUMNS)
+    df = pd.concat(parts, ignore_index=True)
+    units = con.table("org_units").select("unit_id").to_pandas()["unit_id"]
+    grids = con.table("grids").select("grid_id").to_pandas()["grid_id"]
+    visible = set(units) | set(grids)
+    df = df[df["unit_id"].isna() | df["unit_id"].isin(visible)]
+    df = df.assign(detail=df["detail"].fillna(""), id=df["id"].astype(object))
+    return df.sort_values(["day", "title"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- who may note
+
+
+def refusal(
+    user: User,
+    scope: access.Scope,
+    unit_id: str | None,
+    parent: Mapping[str, str | None],
+) -> str | None:
+    """Why ``user`` (whose data is ``scope``) may not add or remove a note of ``unit_id``
+    (None: the whole district), in Chinese; None when they may. Analysts and admins note; an
+    analyst of a street or community notes only for units inside it (``parent``: unit →
+    the unit it lies in, grids included), never for the whole district."""
+    if not user.can_annotate:
+        return "只有分析员和管理员可以添加或删除日期标注。"
+    if scope.whole:
+        return None
+    if unit_id is None:
+        return "您的账号只能为本单位及其下属单位添加或删除日期标注,不能为全区添加。"
+    if not _inside(unit_id, scope.unit_id, parent):
+        return f"单位 {unit_id} 不在您的授权范围内:只能为本单位及其下属单位添加或删除日期标注。"
+    return None

@@ -43,6 +43,8 @@ ACTIONS = {
     "target_set": "设定目标",
     "target_remove": "删除目标",
     "target_import": "导入目标",
+    "note_add": "添加日期标注",
+    "note_remove": "删除日期标注",
     "purge": "清理过期日志",
 }
 MAX_DETAIL = 4000  # characters of JSON kept per entry

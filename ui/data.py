@@ -335,9 +335,23 @@ def type_trend(src: Source, f: Filters, freq: str, compare: str | None) -> pd.Da
     return trends.type_trend(_con(src), f, data_range(src), freq, compare)
 
 
-@memo.cached(max_entries=64)
 def calendar_notes(src: Source, f: Filters) -> pd.DataFrame:
-    return annotations.notes(_con(src), f)
+    """The dates to mark on ``f``'s time charts (``annotations.notes``), both the store's
+    and the admin database's notes: cached by the latter's version, read on every run, so
+    that a note added on the 日期标注 page shows on the next run of every chart."""
+    admin = str(admin_db.admin_path())
+    return notes_at(src, f, admin, annotations.version(admin))
+
+
+@memo.cached(max_entries=64)
+def notes_at(src: Source, f: Filters, admin: str, version: int) -> pd.DataFrame:
+    return annotations.notes(_con(src), f, admin)
+
+
+def note_listing(src: Source) -> pd.DataFrame:
+    """Every note the viewer may see, from both places, for the 日期标注 page (uncached: a
+    few rows, and the page shows its own changes at once)."""
+    return annotations.listing(_con(src), admin_db.admin_path())
 
 
 @memo.cached(max_entries=64)
@@ -523,7 +537,6 @@ def problem_list(src: Source, f: Filters, book: targets.Book, min_events: int) -
     )
 
 
-@memo.cached(max_entries=64)
 def meeting_brief(
     src: Source,
     f: Filters,
@@ -533,8 +546,27 @@ def meeting_brief(
     weights: tuple,
     cap: float,
 ) -> brief.Brief:
+    """The brief (``analytics.brief``) with the interval's notes from both places, cached by
+    the admin database's notes version too: a note added shows in the next brief."""
+    admin = str(admin_db.admin_path())
+    version = annotations.version(admin)
+    return _meeting_brief(src, f, book, since, min_events, weights, cap, admin, version)
+
+
+@memo.cached(max_entries=64)
+def _meeting_brief(
+    src: Source,
+    f: Filters,
+    book: targets.Book,
+    since: date,
+    min_events: int,
+    weights: tuple,
+    cap: float,
+    admin: str,
+    version: int,
+) -> brief.Brief:
     coverage = data_range(src)
-    notes = annotations.notes(_con(src), f.with_period(since, coverage.last_day))
+    notes = notes_at(src, f.with_period(since, coverage.last_day), admin, version)
     return brief.brief(
         _con(src), f, coverage, book, parents(src), since,
         notes=notes, min_events=min_events, weights=weights, cap=cap,

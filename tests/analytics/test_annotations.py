@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import pytest
 
-from analytics import annotations
+from analytics import annotations, audit
 from analytics.__main__ import main
 from analytics.access import Scope, scoped
 from analytics.connection import connect
@@ -90,26 +89,136 @@ def test_notes_survive_an_import(db, tmp_path):
     assert list(kept) == ["去年的备注", "防汛演练", "甲街道整治", "乙一社区活动"]
 
 
-def test_notes_cli_add_list_remove(db, capsys):
+def test_notes_cli_add_list_remove(db, tmp_path, monkeypatch, capsys):
+    admin = tmp_path / "admin.sqlite"
+    monkeypatch.setenv("GOV_ADMIN_DB", str(admin))
+    with writing(db) as con:  # an older note of the store itself
+        annotations.add(con, date(2026, 5, 2), "旧备注", "", None)
+    stamp = db.stat().st_mtime_ns
     assert (
         main(["notes", "add", "2026-05-01", "<b>暴雨</b>", "--detail", "a&b", "--db", str(db)]) == 0
     )
     assert (
         main(["notes", "add", "2026-05-02", "社区活动", "--unit", "S01C01", "--db", str(db)]) == 0
     )
+    assert db.stat().st_mtime_ns == stamp  # the event store is not rewritten
+    stored = annotations.load(admin)
+    assert list(zip(stored["day"], stored["title"], stored["unit_id"], strict=True)) == [
+        (date(2026, 5, 1), "<b>暴雨</b>", None),
+        (date(2026, 5, 2), "社区活动", "S01C01"),
+    ]
+    assert stored["created_by"].str.startswith("命令行").all()
     capsys.readouterr()
     assert main(["notes", "list", "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "2026-05-01 <b>暴雨</b>:a&b" in out  # stored as typed; charts escape it
-    assert "2026-05-02 [S01C01] 社区活动" in out
+    assert "2026-05-01 <b>暴雨</b>:a&b\t(看板录入 命令行" in out  # stored as typed
+    assert "2026-05-02 [S01C01] 社区活动\t(看板录入" in out
+    assert "2026-05-02 旧备注\t(数据库)" in out
     assert main(["notes", "add", "2026-05-03", "x", "--unit", "NOPE", "--db", str(db)]) == 2
     assert main(["notes", "add", "2026-05-03", "  ", "--db", str(db)]) == 2
     assert main(["notes", "add", "05/03", "x", "--db", str(db)]) == 2
+    assert len(annotations.load(admin)) == 2  # nothing stored by the refused ones
     assert main(["notes", "remove", "2026-05-01", "--db", str(db)]) == 0
-    left = query(db, "SELECT day, title, unit_id FROM calendar_notes")
-    assert left.to_dict("records") == [
-        {"day": pd.Timestamp("2026-05-02"), "title": "社区活动", "unit_id": "S01C01"}
+    assert list(annotations.load(admin)["title"]) == ["社区活动"]
+    assert db.stat().st_mtime_ns == stamp  # nothing of the store's on that day
+    assert main(["notes", "remove", "2026-05-02", "--title", "旧备注", "--db", str(db)]) == 0
+    assert query(db, "SELECT count(*) AS n FROM calendar_notes")["n"][0] == 0
+    assert list(annotations.load(admin)["title"]) == ["社区活动"]  # another title: kept
+    logged = audit.query(admin)
+    assert sorted(logged["action"]) == ["note_add", "note_add", "note_remove"]
+
+
+def test_admin_notes_round_trip_with_history(tmp_path):
+    path = tmp_path / "admin.sqlite"
+    assert annotations.version(path) == 0 and not path.exists()  # reading creates nothing
+    units = ["S01", "S01C01", "S01C01G01"]
+    first = annotations.put(path, date(2026, 3, 1), " 改革 ", "详情", None, by="ana", units=units)
+    second = annotations.put(path, date(2026, 2, 1), "整治", "", "S01C01", by="ana", units=units)
+    df = annotations.load(path)
+    assert list(df["id"]) == [second, first]  # by day
+    assert list(df["title"]) == ["整治", "改革"] and list(df["unit_id"]) == ["S01C01", None]
+    assert list(df["source"]) == ["admin", "admin"] and set(df["created_by"]) == {"ana"}
+    assert list(annotations.load(path, date(2026, 2, 15), date(2026, 3, 1))["id"]) == [first]
+    assert annotations.version(path) == 2
+    with pytest.raises(ValueError, match="没有编码为 S09"):
+        annotations.put(path, date(2026, 3, 1), "x", unit_id="S09", by="ana", units=units)
+    with pytest.raises(ValueError, match="不能为空"):
+        annotations.put(path, date(2026, 3, 1), " ", by="ana")
+    removed = annotations.delete(path, first, by="adm")
+    assert removed == {"id": first, "day": "2026-03-01", "title": "改革", "detail": "详情",
+                       "unit_id": None}  # fmt: skip
+    assert annotations.delete(path, first, by="adm") is None
+    assert annotations.version(path) == 3
+    changes = annotations.history(path)
+    assert list(zip(changes["login"], changes["action"], changes["title"], strict=True)) == [
+        ("adm", "remove", "改革"),
+        ("ana", "add", "整治"),
+        ("ana", "add", "改革"),
     ]
+
+
+def test_both_places_merge_on_the_charts_and_in_the_list(db, tmp_path):
+    _with_notes(db)  # the store: 防汛演练 (全区), 甲街道整治 (S01), 乙一社区活动 (S02C01), 2025
+    admin = tmp_path / "admin.sqlite"
+    annotations.put(admin, date(2026, 4, 1), "看板全区", by="ana")
+    annotations.put(admin, date(2026, 5, 1), "看板甲一", unit_id="S01C01", by="ana")
+    con = connect(db, read_only=True)
+    try:
+        year = Filters(date(2026, 1, 1), date(2026, 12, 31))
+        assert list(annotations.notes(con, year)["title"]) == [
+            "春节",
+            "防汛演练",
+            "甲街道整治",
+            "乙一社区活动",
+        ]  # fmt: skip  (no admin database given: the store's only)
+        both = annotations.notes(con, year, admin)
+        assert list(both["title"]) == [
+            "春节", "防汛演练", "看板全区", "甲街道整治", "乙一社区活动", "看板甲一"
+        ]  # fmt: skip
+        assert set(both.loc[both["kind"] == "note", "end"]) == set(
+            both.loc[both["kind"] == "note", "day"]
+        )
+        s02 = scoped(con, Scope(street_id="S02"))
+        seen = list(annotations.notes(s02, year, admin)["title"])
+        assert seen == ["春节", "防汛演练", "看板全区", "乙一社区活动"]  # not S01's
+        listed = annotations.listing(s02, admin)
+        assert list(zip(listed["title"], listed["source"], strict=True)) == [
+            ("去年的备注", "store"),
+            ("防汛演练", "store"),
+            ("看板全区", "admin"),
+            ("乙一社区活动", "store"),
+        ]
+        assert listed["id"].isna().tolist() == [True, True, False, True]
+    finally:
+        con.disconnect()
+
+
+PARENT = {"S01": "D", "S02": "D", "S01C01": "S01", "S02C01": "S02", "S01C01G01": "S01C01"}
+
+
+def test_analysts_and_admins_note_a_scoped_analyst_only_inside_the_scope():
+    from analytics.accounts import User
+
+    district, s01 = Scope(), Scope(street_id="S01")
+    admin = User(login="a", role="admin")
+    analyst = User(login="b", role="analyst")
+    street_analyst = User(login="c", role="analyst", unit_id="S01")
+    assert admin.can_annotate and analyst.can_annotate and not street_analyst.is_admin
+    for user in (admin, analyst):
+        assert annotations.refusal(user, district, None, PARENT) is None
+        assert annotations.refusal(user, district, "S02C01", PARENT) is None
+    for role, scope in (
+        ("street", s01),
+        ("community", Scope("S01", "S01C01")),
+        ("leader", district),
+    ):
+        user = User(login="d", role=role, unit_id=scope.unit_id)
+        assert not user.can_annotate
+        assert "只有分析员和管理员" in annotations.refusal(user, scope, scope.unit_id, PARENT)
+    assert annotations.refusal(street_analyst, s01, "S01", PARENT) is None
+    assert annotations.refusal(street_analyst, s01, "S01C01G01", PARENT) is None
+    assert "不在您的授权范围" in annotations.refusal(street_analyst, s01, "S02C01", PARENT)
+    assert "不能为全区" in annotations.refusal(street_analyst, s01, None, PARENT)
 
 
 def test_a_note_is_a_short_label():

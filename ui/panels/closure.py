@@ -12,6 +12,7 @@ from analytics import formats as fmt
 from ui import charts, data, findings
 from ui.context import Context
 from ui.panel import NO_EVENTS, Download, KeyFigure, Panel, Section, Table, kpi_figures
+from ui.panels.trends import DATES_NOTE
 from ui.sidebar import scope_label
 
 TITLE = "办结率"
@@ -70,6 +71,7 @@ def build(ctx: Context) -> Panel:
         "levels": partial(data.resolution_levels, src, f, "month"),
         "ageing": partial(data.backlog_ageing, src, f),
         "overdue": partial(data.overdue_list, src, f),
+        "notes": partial(data.calendar_notes, src, f),
     }
     data.prefetch(*calls.values())
     kpis = calls["kpis"]()
@@ -80,7 +82,7 @@ def build(ctx: Context) -> Panel:
             _units(calls["units"](), kpis, comparison, unit_title, place),
             _categories(calls["categories"](), comparison, place),
             _funnel(calls["funnel"](), place),
-            _levels(calls["levels"](), kpis, comparison, place),
+            _levels(calls["levels"](), kpis, comparison, place, calls["notes"]()),
             _ageing(calls["ageing"](), place),
             _overdue(calls["overdue"](), place, lambda: data.overdue_export(src, f)),
         ),
@@ -178,7 +180,7 @@ def _funnel(funnel, place) -> Section:
     )
 
 
-def _levels(levels, kpis, comparison, place) -> Section:
+def _levels(levels, kpis, comparison, place, notes) -> Section:
     name = f"解决层级_{place}"
     table = pd.DataFrame(
         {
@@ -192,8 +194,13 @@ def _levels(levels, kpis, comparison, place) -> Section:
         "closure_levels",
         "在哪一级解决 · 办结事件按解决层级(按上报月份)",
         "小事不出网格、大事不出社区、难事不出街道:最深的蓝色越多,越多事情在网格内解决",
-        chart=charts.level_shares(levels, "month") if not levels.empty else None,
+        chart=(
+            charts.mark_dates(charts.level_shares(levels, "month"), notes, 700)
+            if not levels.empty
+            else None
+        ),
         figures=kpi_figures(kpis, comparison, ["grid_level_rate"]),
+        notes=(DATES_NOTE,) if not levels.empty and not notes.empty else (),
         empty="所选范围内没有记录了解决层级的办结事件。",
         name=name,
         download=Download(table, name) if not levels.empty else None,
