@@ -8,7 +8,8 @@ where green means good and only the bad end turns orange and red (the direction 
 round breaks derived from the whole district's distribution. A target (``for_metric(...,
 target=..., band=...)``) centres a directional scale on it: within ``band`` of the target is
 amber on the bad side and light green on the good side. ``deviation`` colours how far each
-area is from a target size (the what-if maps).
+area is from a target size (the what-if maps). ``for_status`` colours each area by its status
+against its own target (达标 / 预警 / 未达标, ``targets.STATUS_COLOURS``), grey without one.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from analytics import metrics
+from analytics import metrics, targets
 
 RGB = tuple[int, int, int]
 NO_DATA: RGB = (210, 214, 220)
@@ -81,7 +82,11 @@ MEANING = {  # what the colours of each kind of scale say, for the legend
     "good_bad": "绿色为好,橙色、红色需关注",
     "volume": "颜色越深数量越多(不代表好坏)",
     "deviation": "紫色为偏少,橙色为偏多,浅绿为接近目标",
+    "status": "绿色达标,橙色预警,红色未达标,灰色无目标或无数据",
 }
+# A status as a number a class-break scale reads (达标 0, 预警 1, 未达标 2); no status is NaN.
+STATUS_CODES = {status: float(i) for i, status in enumerate(targets.STATUSES)}
+NO_STATUS_LABEL = "无目标或无数据"
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,9 @@ class Scale:
     labels: tuple[str, ...]
     title: str = ""
     meaning: str = ""
+    missing: RGB = NO_DATA  # the colour of a missing value, and its legend's label
+    missing_label: str = NO_DATA_LABEL
+    lists_missing: bool = False  # the legend names the missing class even when none is
 
     def index(self, value) -> int | None:
         """The class of ``value``; None for a missing value."""
@@ -110,13 +118,15 @@ class Scale:
 
     def colour(self, value) -> RGB:
         i = self.index(value)
-        return NO_DATA if i is None else self.colours[i]
+        return self.missing if i is None else self.colours[i]
 
     def legend(self, values=None) -> list[tuple[RGB, str]]:
-        """(colour, label) per class, then 无数据 when any of ``values`` is missing."""
+        """(colour, label) per class, then 无数据 when any of ``values`` is missing (always,
+        for a scale that ``lists_missing``)."""
         items = list(zip(self.colours, self.labels, strict=True))
-        if values is not None and any(self.index(v) is None for v in values):
-            items.append((NO_DATA, NO_DATA_LABEL))
+        missing = values is not None and any(self.index(v) is None for v in values)
+        if missing or self.lists_missing:
+            items.append((self.missing, self.missing_label))
         return items
 
 
@@ -180,6 +190,37 @@ def deviation(target: float, what: str = "户数", reference: str = "目标") ->
         labels,
         title=f"{what}与{reference}({_count(target)})之差",
         meaning=MEANING["deviation"].replace("目标", reference),
+    )
+
+
+def rgb(colour: str) -> RGB:
+    """``#2e7d32`` → (46, 125, 50)."""
+    digits = colour.lstrip("#")
+    return (int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16))
+
+
+def status_codes(statuses) -> list[float]:
+    """Each status (green / amber / red / None) as the number ``for_status`` colours."""
+    return [STATUS_CODES.get(s, math.nan) if isinstance(s, str) else math.nan for s in statuses]
+
+
+def for_status(statuses, title: str = "", counted: str = "个") -> Scale:
+    """The status scale: 达标, 预警 and 未达标 in ``targets.STATUS_COLOURS``, then 无目标或无数据
+    in ``targets.NO_STATUS_COLOUR``, each label with how many of ``statuses`` are in it
+    (达标 3 个网格, with ``counted="个网格"``). The colours never depend on the areas drawn; only
+    the counts do. It colours ``status_codes``."""
+    statuses = list(statuses)
+    count = {s: sum(x == s for x in statuses) for s in targets.STATUSES}
+    none = len(statuses) - sum(count.values())
+    return Scale(
+        (0.5, 1.5),
+        tuple(rgb(targets.STATUS_COLOURS[s]) for s in targets.STATUSES),
+        tuple(f"{targets.STATUS_LABELS[s]} {count[s]} {counted}" for s in targets.STATUSES),
+        title=f"{title} · 目标状态" if title else "目标状态",
+        meaning=MEANING["status"],
+        missing=rgb(targets.NO_STATUS_COLOUR),
+        missing_label=f"{NO_STATUS_LABEL} {none} {counted}",
+        lists_missing=True,
     )
 
 

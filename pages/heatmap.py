@@ -23,7 +23,7 @@ settings_problem = data.settings()[1]
 
 top = st.container()  # the title, once the panel is built
 months = heatmap.month_starts(sidebar)
-metric_col, month_col, density_col, extrude_col = st.columns([1.3, 2.4, 1, 1.3])
+metric_col, colour_col, month_col, density_col, extrude_col = st.columns([1.2, 1.1, 2.2, 1, 1.2])
 metric = metric_col.selectbox(
     "着色指标", list(heatmap.MAP_METRICS), format_func=metrics.label, key="heat_metric"
 )
@@ -51,6 +51,17 @@ st.caption(period_caption(heatmap_panel.period(ctx, span), ctx.compare, data.dat
 
 grids = heatmap_panel.grids(ctx, span)
 names = heatmap_panel.grid_names(grids)
+no_status = heatmap_panel.status_reason(ctx, metric, grids)
+if no_status:
+    st.session_state["heat_colour"] = "value"  # the metric or the scope has no targets
+colour = colour_col.radio(
+    "着色",
+    list(heatmap_panel.COLOURINGS),
+    format_func=heatmap_panel.COLOURINGS.get,
+    key="heat_colour",
+    disabled=bool(no_status),
+    help=no_status or "按数值:颜色表示指标高低;按目标状态:各网格与其目标相比,达标、预警或未达标",
+)
 
 
 # The map keeps its click selection as row positions. It gets a fresh key whenever those
@@ -126,7 +137,7 @@ with side:
         on_change=picked_from_list,
     )
 
-panel = heatmap_panel.build(ctx, metric, span, show_density, worst, chosen or None)
+panel = heatmap_panel.build(ctx, metric, span, show_density, worst, chosen or None, colour)
 with top:
     layout.title(panel, scope_label(sidebar, ctx.src))
 with map_col:

@@ -163,14 +163,20 @@ def heat_records(
     faded: bool = False,
     extrude: tuple[str, ...] = (),
     selected: str | None = None,
+    by: str | None = None,
+    note: str | None = None,
 ) -> list[dict]:
     """One record per grid polygon: outline, colour on ``scale``, optional height, and the
     tooltip's figures formatted in Chinese (reference data and aggregates only). Used by
-    every grid map: the overview's and the heatmap page's."""
+    every grid map: the overview's and the heatmap page's. The colour is of column ``by``
+    (default ``metric``: ``STATUS_CODE`` colours by status); column ``note`` (our own text)
+    goes to the tooltip as ``{note}``."""
     df = grids.merge(shapes, on="grid_id", how="inner")
     df["title"] = grid_titles(df)
+    by = by or metric
     shown = {k: field for k, field in HEAT_FIELDS.items() if k in df}  # the tooltip's figures
     columns = ["grid_id", "name", "title", "households", "intake", "polygons", metric, *shown]
+    columns += [c for c in (by, note) if c]
     df = df[list(dict.fromkeys(columns))]  # a row of a few columns is quicker to walk
     heights = {g: EXTRUDE_METRES * (len(extrude) - i) / len(extrude) for i, g in enumerate(extrude)}
     records = []
@@ -185,7 +191,8 @@ def heat_records(
             "intake": fmt.count(row.intake),
             "value": fmt.value(metric, value),
             **{field: fmt.value(k, getattr(row, k)) for k, field in shown.items()},
-            "fill": [*scale.colour(value), 90 if faded else 210],
+            **({"note": str(getattr(row, note))} if note else {}),
+            "fill": [*scale.colour(getattr(row, by)), 90 if faded else 210],
             "line": [20, 20, 20] if chosen else [255, 255, 255],
             "line_m": SELECTED_LINE_METRES if chosen else 1,
             "elevation": heights.get(row.grid_id, 0.0),
@@ -197,6 +204,10 @@ def heat_records(
 HEAT_TOOLTIP = "{title}\n户数 {households} · 受理量 {intake}\n" + "\n".join(
     f"{metrics.label(k)} {{{field}}}" for k, field in HEAT_FIELDS.items()
 )
+# The columns a grid map coloured by status reads (``heat_deck(by=STATUS_CODE,
+# note=STATUS_NOTE)``): ``scales.status_codes`` and a line such as 办结率目标 ≥ 90.0% · 预警.
+STATUS_CODE = "status_code"
+STATUS_NOTE = "status_note"
 
 
 def heat_deck(
@@ -212,15 +223,18 @@ def heat_deck(
     selected: str | None = None,
     style_url: str = "",
     height_px: int | None = None,
+    by_status: bool = False,
 ) -> pdk.Deck:
     """The heatmap page's deck: grids coloured by ``metric`` on ``scale`` (layer ``grids``,
     pickable: a click selects a grid), optionally the event-density hexagons over them (layer
     ``density``, not pickable, on the ``density`` scale) and the ``extrude`` grids raised in
     3-D, worst highest; the units' ``outlines`` and names on top. Framed for a map about 820
-    px wide and ``height_px`` high."""
+    px wide and ``height_px`` high. ``by_status``: coloured by ``grids[STATUS_CODE]`` on
+    ``scale`` (``scales.for_status``) instead, with ``grids[STATUS_NOTE]`` in the tooltip."""
     shown = hexes is not None and not hexes.empty
+    status = {"by": STATUS_CODE, "note": STATUS_NOTE} if by_status else {}
     records = heat_records(
-        grids, shapes, metric, scale, faded=shown, extrude=extrude, selected=selected
+        grids, shapes, metric, scale, faded=shown, extrude=extrude, selected=selected, **status
     )
     layers = [
         _polygons(
@@ -246,7 +260,8 @@ def heat_deck(
     view = view_of(shapes, 820, height_px or 640)
     if extrude:
         view.pitch, view.bearing = 45, -15
-    return _deck(layers, view, HEAT_TOOLTIP, style_url)
+    tooltip = HEAT_TOOLTIP.replace("\n", "\n{note}\n", 1) if by_status else HEAT_TOOLTIP
+    return _deck(layers, view, tooltip, style_url)
 
 
 def named_units(outlines: pd.DataFrame | None) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 
-from analytics import geo, queries, scales
+from analytics import geo, queries, scales, targets
 from tests.conftest import layer
 from tests.ui.test_report import context
 from ui import charts, maps
@@ -21,6 +21,7 @@ from ui.panels import whatif as whatif_panel
 
 GREENS = set(scales.GOOD_TO_BAD[:2])
 ALARMS = set(scales.GOOD_TO_BAD[3:])  # orange and red
+STATUS_RGB = {s: scales.rgb(c) for s, c in targets.STATUS_COLOURS.items()}
 
 
 # ---------------------------------------------------------------- scales
@@ -68,6 +69,21 @@ def test_a_target_centres_the_scale():
     assert scale.breaks == pytest.approx((0.91, 0.93, 0.95, 0.97))
     assert scale.colour(0.94) == scales.GOOD_TO_BAD[2]  # just under the target: amber
     assert scale.colour(0.96) == scales.GOOD_TO_BAD[1]
+
+
+def test_the_status_scale_counts_and_colours():
+    """达标 / 预警 / 未达标 in the targets' colours, grey without a status, with counts."""
+    statuses = ["green", "red", None, "red", "amber"]
+    scale = scales.for_status(statuses, "满意率", counted="个网格")
+    codes = scales.status_codes(statuses)
+    grey = scales.rgb(targets.NO_STATUS_COLOUR)
+    green, amber, red = (STATUS_RGB[s] for s in ("green", "amber", "red"))
+    assert [scale.colour(c) for c in codes] == [green, red, grey, red, amber]
+    assert [t for _, t in scale.legend(codes)] == [
+        "达标 1 个网格", "预警 1 个网格", "未达标 2 个网格", "无目标或无数据 1 个网格",
+    ]  # fmt: skip
+    assert scales.rgb("#2e7d32") == (46, 125, 50)
+    assert len(scales.for_status(["green"]).legend([0.0])) == 4  # the grey class always listed
 
 
 def test_deviation_from_a_target_diverges_around_it():

@@ -1,5 +1,6 @@
-"""网格热力图: the grids coloured by a metric (with event density over them, the worst raised
-in 3-D) and the grids most in need; for one grid, its figures, trend, categories and staff."""
+"""网格热力图: the grids coloured by a metric's value or by its status against each grid's
+target (with event density over them, the worst raised in 3-D) and the grids most in need;
+for one grid, its figures, trend, categories and staff."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from functools import partial
 import pandas as pd
 
 from analytics import formats as fmt
-from analytics import heatmap, labels, metrics, queries, scales
+from analytics import heatmap, labels, metrics, queries, scales, targets
 from analytics.filters import Filters
 from ui import charts, data, findings, maps
 from ui.context import Context
@@ -22,6 +23,8 @@ MOST_IN_NEED = 12  # the grids listed beside the map (and on its slide)
 ON_THE_MAP_SLIDE = 3  # of them, as key figures beside the map
 CARD_METRICS = ("intake", *heatmap.MAP_METRICS)  # one grid's cards: intake, then the map's
 Months = tuple[date, date] | None  # the page's month slider: first and last month, or all
+COLOURINGS = {"value": "按数值", "status": "按目标状态"}  # what the map's colours show
+NO_TARGET = "未设目标"
 
 
 def period(ctx: Context, months: Months = None) -> Filters:
@@ -44,6 +47,57 @@ def mappable(ctx: Context, grids: pd.DataFrame) -> bool:
     return not grids.empty and not data.grid_shapes(ctx.src, ctx.filters).empty
 
 
+def judged(ctx: Context, grids: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """``grids`` with each grid's ``target`` on ``metric`` (its own, else its community's,
+    street's or the district's; a count's only its own), its ``status`` and the status map's
+    columns (``maps.STATUS_CODE``, ``maps.STATUS_NOTE``). A grid with fewer events than the
+    settings' ``ranking_min_events`` keeps its status; its note says it is uncertain."""
+    label = metrics.label(metric)
+    if metric in targets.TARGETABLE and not grids.empty:
+        book, parents = data.target_book(), data.parents(ctx.src)
+        goals = [book.for_unit(metric, g, parents) for g in grids["grid_id"]]
+    else:
+        goals = [None] * len(grids)
+    status = [targets.status(v, t) for v, t in zip(grids[metric], goals, strict=True)]
+    few = few_events(grids)
+    notes = [
+        f"{label}{NO_TARGET}"
+        if t is None
+        else f"{label}目标 {targets.describe(t)} · "
+        + (targets.STATUS_LABELS[s] if s else scales.NO_DATA_LABEL)
+        + ("(事件较少,仅供参考)" if s and small else "")
+        for t, s, small in zip(goals, status, few, strict=True)
+    ]
+    return grids.assign(
+        target=pd.Series(goals, index=grids.index, dtype=object),
+        status=pd.Series(status, index=grids.index, dtype=object),
+        **{maps.STATUS_CODE: scales.status_codes(status), maps.STATUS_NOTE: notes},
+    )
+
+
+def few_events(grids: pd.DataFrame) -> pd.Series:
+    """Grids with fewer events in the period than the settings' ``ranking_min_events``: a
+    status there turns on one or two events."""
+    return grids["intake"].fillna(0) < data.settings()[0].ranking_min_events
+
+
+def status_reason(ctx: Context, metric: str, grids: pd.DataFrame) -> str:
+    """Why the grids cannot be coloured by their status on ``metric`` (the page says it by the
+    disabled choice); "" when at least one grid has a target."""
+    label = metrics.label(metric)
+    if metric not in targets.TARGETABLE:
+        return f"{label}没有好坏之分,不设目标,只能按数值着色。"
+    if grids.empty:
+        return "所选范围内没有网格。"
+    if judged(ctx, grids, metric)["target"].notna().any():
+        return ""
+    if not data.target_book():
+        return "尚未设定目标值:管理员可在「目标管理」页设定后按目标状态着色。"
+    if metrics.unit(metric) == "count":
+        return f"{label}的目标只适用于设定它的单位(全区、街道或社区),网格没有{label}目标。"
+    return f"尚未为{label}设定目标:管理员可在「目标管理」页为全区、街道或社区设定。"
+
+
 def build(
     ctx: Context,
     metric: str = "density",
@@ -51,10 +105,12 @@ def build(
     density: bool = False,
     worst: int = 0,
     grid: str | None = None,
+    colour: str = "value",
 ) -> Panel:
     """The map coloured by ``metric`` over ``months`` (None: the sidebar's whole period), with
     the event density over it if ``density``, the ``worst`` grids raised in 3-D and ``grid``
-    outlined; and the grids most in need on ``metric``."""
+    outlined; and the grids most in need on ``metric``. ``colour`` "status" colours each grid
+    by its status against its target (``COLOURINGS``) when any grid has one."""
     src, f = ctx.src, period(ctx, months)
     calls = {
         "grids": partial(data.grid_figures, src, f, ctx.compare),
@@ -71,13 +127,15 @@ def build(
     every, shapes, placement = calls["grids"](), calls["shapes"](), calls["placement"]()
     whole = calls["district"]() if "district" in calls else every
     scale = scales.for_metric(metric, whole[metric])
+    every = judged(ctx, every, metric)
+    by_status = colour == "status" and every["target"].notna().any()
     hexes = calls["hexes"]() if density else None
     density_scale = (
         scales.for_metric("intake", calls["district_hexes"]()["intake"]) if density else None
     )
     style_url = data.settings()[0].map_style_url  # the page explains an unusable file
     place = fmt.plain(scope_label(ctx.filters, src))
-    layers = Layers(scale, calls["outlines"](), hexes, density_scale)
+    layers = Layers(scale, calls["outlines"](), hexes, density_scale, by_status)
     return Panel(
         TITLE,
         (
@@ -89,13 +147,15 @@ def build(
 
 @dataclass(frozen=True, eq=False)
 class Layers:
-    """What the map draws besides the grids: their colour scale, the units' outlines, and
-    the event density (hexagons, on their own scale) when asked for."""
+    """What the map draws besides the grids: their colour scale (of their values; replaced by
+    ``scales.for_status`` when ``by_status``), the units' outlines, and the event density
+    (hexagons, on their own scale) when asked for."""
 
     scale: scales.Scale
     outlines: pd.DataFrame
     hexes: pd.DataFrame | None = None
     density: scales.Scale | None = None
+    by_status: bool = False
 
 
 def _map(grids, shapes, metric, layers, worst, grid, placement, style_url, place) -> Section:
@@ -113,16 +173,25 @@ def _map(grids, shapes, metric, layers, worst, grid, placement, style_url, place
         KeyFigure(
             f"最需要关注 · 第{i}",
             title,
-            f"{label} {fmt.value(metric, value)}",
+            f"{label} {fmt.value(metric, value)}"
+            + (f" · {targets.STATUS_LABELS[status]}" if status else ""),
             "bad",
         )
-        for i, (title, value) in enumerate(
-            zip(maps.grid_titles(ranked), ranked[metric], strict=True), start=1
+        for i, (title, value, status) in enumerate(
+            zip(maps.grid_titles(ranked), ranked[metric], ranked["status"], strict=True), start=1
         )
     )
     drawn = grids.merge(shapes, on="grid_id", how="inner")
-    legend = maps.scale_legend(layers.scale, drawn[metric])
-    hexes, notes = layers.hexes, []
+    caption, notes = "", []
+    if layers.by_status:
+        scale = scales.for_status(drawn["status"], label, counted="个网格")
+        colours = drawn[maps.STATUS_CODE]
+        caption = status_caption(drawn, label)
+        notes += few_events_note(drawn)
+    else:
+        scale, colours = layers.scale, drawn[metric]
+    legend = maps.scale_legend(scale, colours)
+    hexes = layers.hexes
     if hexes is not None and not hexes.empty:
         legend += [("", "事件密度(件/蜂窝格):"), *maps.scale_legend(layers.density)[1:-1]]
     if hexes is not None and hexes.empty and not hexes.attrs.get("hidden_cells"):
@@ -139,13 +208,14 @@ def _map(grids, shapes, metric, layers, worst, grid, placement, style_url, place
     extrude = tuple(heatmap.worst(grids, metric, worst)["grid_id"]) if worst else ()
     return Section(
         "heat_map",
-        f"各网格{label}",
+        f"各网格{label}" + ("目标状态" if layers.by_status else ""),
+        caption,
         map=AreaMap(
             deck=lambda height_px=None: maps.heat_deck(
                 grids,
                 shapes,
                 metric,
-                layers.scale,
+                scale,
                 outlines=layers.outlines,
                 hexes=hexes,
                 density=layers.density,
@@ -153,9 +223,10 @@ def _map(grids, shapes, metric, layers, worst, grid, placement, style_url, place
                 selected=grid,
                 style_url=style_url,
                 height_px=height_px,
+                by_status=layers.by_status,
             ),
             figure=lambda: charts.area_map(
-                list(drawn["polygons"]), drawn[metric], layers.scale, layers.outlines
+                list(drawn["polygons"]), colours, scale, layers.outlines
             ),
             legend=legend,
         ),
@@ -164,6 +235,35 @@ def _map(grids, shapes, metric, layers, worst, grid, placement, style_url, place
         hint="点击网格查看详情,点击网格外空白处关闭",
         name=f"网格热力图_{label}_{place}",
     )
+
+
+def status_caption(drawn: pd.DataFrame, label: str) -> str:
+    """What the status colours were judged against: the one target all grids share, or that
+    each grid has its own unit's."""
+    goals = set(drawn["target"].dropna())
+    if len(goals) == 1:
+        return f"按目标状态着色:{label}目标 {targets.describe(goals.pop())}"
+    return f"按目标状态着色:各网格按其所在社区、街道或全区的{label}目标判定"
+
+
+def few_events_note(drawn: pd.DataFrame) -> list[str]:
+    """The note on grids judged on fewer events than the settings' ``ranking_min_events``:
+    they keep their colour (a grid that missed its target did miss it), but their status
+    turns on one or two events."""
+    few = int((few_events(drawn) & drawn["status"].notna()).sum())
+    if not few:
+        return []
+    least = data.settings()[0].ranking_min_events
+    return [
+        f"有 {fmt.count(few)} 个网格统计期内事件少于 {fmt.count(least)} 件,其状态只凭少数事件"
+        "判定,仅供参考。"
+    ]
+
+
+def _status_cell(target: targets.Target | None, status: str | None) -> str:
+    if target is None:
+        return NO_TARGET
+    return targets.STATUS_LABELS[status] if status else scales.NO_DATA_LABEL
 
 
 def _most_in_need(grids, metric) -> Section:
@@ -176,10 +276,15 @@ def _most_in_need(grids, metric) -> Section:
             "受理量": ranked["intake"].map(fmt.count),
         }
     )
+    if grids["target"].notna().any():  # some grid has a target: each line says its status
+        table["状态"] = [
+            _status_cell(t, s) for t, s in zip(ranked["target"], ranked["status"], strict=True)
+        ]
+    shown = Table(table, height=460, slide_rows=MOST_IN_NEED, status="状态")
     return Section(
         "heat_worst",
         f"最需要关注的网格 · {label}",
-        tables=(Table(table, height=460, slide_rows=MOST_IN_NEED),) if not ranked.empty else (),
+        tables=(shown,) if not ranked.empty else (),
         empty="所选范围内没有网格。"
         if grids.empty
         else f"各网格都没有{label}的数据(如缺少户数、评价、办结时限或已受理的事件)。",
