@@ -59,6 +59,7 @@ html {{font-size: {FONT_PX}px;}}
 [data-testid="stMetricValue"] > div {{overflow: visible;}}
 [data-testid="stMetricLabel"] p {{font-size: 1.05rem;}}
 .stElementContainer:has(.gov-target) {{top: 0.55rem !important;}}
+.gov-target {{font-size: 0.8rem !important;}}
 .st-key-present_bar {{gap: 0.8rem; height: 1.8rem; margin-bottom: -0.4rem; overflow: hidden;}}
 .st-key-present_bar * {{margin-top: 0 !important; margin-bottom: 0 !important;}}
 .st-key-present_bar [data-testid="stCaptionContainer"] {{margin: 0;}}

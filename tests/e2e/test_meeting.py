@@ -1,6 +1,6 @@
 """End to end: what a review meeting sees. Every page opened from its own address on one fresh
 server (signed in through a trusted proxy's header: an admin, and a street's user for an
-admin page's link), at 1920×1080, then again in presentation mode.
+admin page's link), with the demo's targets set, at 1920×1080, then again in presentation mode.
 
 Asserted: no "Page not found" and none of Streamlit's or plotly's English texts; no request
 leaves this machine; in presentation mode nothing lies beyond the 1920×1080 screen, key
@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from analytics import audit
+from analytics import audit, target_store
 from tests.e2e.test_browser import ARTIFACTS, browser, drawn_all  # noqa: F401  (fixture)
 from tests.e2e.test_proxy_signin import _logged, _proxy_server
 
@@ -23,8 +23,10 @@ pytestmark = pytest.mark.e2e
 
 SHOTS = ARTIFACTS / "meeting"
 VIEWPORT = {"width": 1920, "height": 1080}
-DATA_PAGES = ["overview", "trends", "closure", "response", "heatmap", "whatif", "rankings"]
-ADMIN_PAGES = ["import", "users", "audit"]
+DATA_PAGES = [
+    "overview", "trends", "closure", "response", "heatmap", "whatif", "rankings", "problems",
+]  # fmt: skip
+ADMIN_PAGES = ["import", "targets", "users", "audit"]
 KPI_MIN_PX, TABLE_MIN_PX, CHART_MIN_PX = 48, 18, 16
 # Streamlit's and plotly's own English, as a user could meet it on a page.
 ENGLISH = [
@@ -100,6 +102,7 @@ def meeting(demo_db, tmp_path_factory, browser):  # noqa: F811
     """One fresh server on the demo district; its URL and a way to open a page as a user."""
     folder = tmp_path_factory.mktemp("meeting")
     SHOTS.mkdir(parents=True, exist_ok=True)
+    target_store.seed_demo(folder / "admin.sqlite")  # cards, score and 问题清单 with targets
     with _proxy_server(demo_db, folder, '["127.0.0.1", "::1"]') as url:
 
         def open_as(user: str):
