@@ -111,3 +111,16 @@ def test_the_closure_chart_marks_a_note_added_on_the_page(tiny_db, monkeypatch, 
     [chart] = [c for c in at.get("plotly_chart") if "closure_levels" in c.proto.id]
     layout = json.loads(chart.proto.spec)["layout"]
     assert not [s for s in layout.get("shapes", []) if s.get("type") == "line"]
+
+
+def test_a_grids_trend_on_the_heatmap_marks_its_communitys_note(tiny_db, monkeypatch, admin_file):
+    annotations.put(admin_file, date(2026, 6, 1), "社区议事会", unit_id="S01C01", by="本机")
+    annotations.put(admin_file, date(2026, 7, 1), "乙街道活动", unit_id="S02", by="本机")
+    at = open_page(tiny_db, monkeypatch, "pages/heatmap.py")
+    at.selectbox(key="heat_grid").set_value("S01C01G01").run()
+    [chart] = [c for c in at.get("plotly_chart") if "heat_trend" in c.proto.id]
+    layout = json.loads(chart.proto.spec)["layout"]
+    lines = [s for s in layout.get("shapes", []) if s.get("type") == "line"]
+    # the grid's own community's note, not another street's
+    assert [s["x0"][:10] for s in lines] == ["2026-06-01"]
+    assert "社区议事会" in {a["text"] for a in layout["annotations"]}

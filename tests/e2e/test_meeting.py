@@ -26,7 +26,7 @@ VIEWPORT = {"width": 1920, "height": 1080}
 DATA_PAGES = [
     "overview", "trends", "closure", "response", "heatmap", "whatif", "rankings", "problems",
 ]  # fmt: skip
-ADMIN_PAGES = ["import", "targets", "users", "audit"]
+ADMIN_PAGES = ["import", "targets", "notes", "users", "audit"]  # 日期标注: analysts too
 KPI_MIN_PX, TABLE_MIN_PX, CHART_MIN_PX = 48, 18, 16
 # Streamlit's and plotly's own English, as a user could meet it on a page.
 ENGLISH = [

@@ -337,6 +337,7 @@ def grid_panel(ctx: Context, grid: pd.Series, months: Months = None) -> Panel:
     data.prefetch(*calls.values())
     name = labels.grid_title(grid["street_name"], grid["community_name"], grid["name"])
     trend, top = calls["trend"](), calls["categories"]()
+    notes = data.calendar_notes(src, scope)  # the grid's, its community's and the district's
     empty = "该网格在统计期内没有事件。"
     return Panel(
         name,
@@ -344,7 +345,9 @@ def grid_panel(ctx: Context, grid: pd.Series, months: Months = None) -> Panel:
             Section(
                 "heat_trend",
                 "受理趋势(件/月)",
-                chart=charts.intake_trend(trend, freq="month") if not trend.empty else None,
+                chart=charts.mark_dates(charts.intake_trend(trend, freq="month"), notes, 500)
+                if not trend.empty
+                else None,
                 empty=empty,
                 name=f"受理趋势_{name}",
             ),
