@@ -163,14 +163,7 @@ def _unit_values(
     if not book:
         return pd.Series(df["closure_rate"].to_numpy(), index=df[by], dtype="float64")
     scores = [
-        score.unit_score(
-            pd.DataFrame({"metric": keys, "value": [row[k] for k in keys]}),
-            book,
-            row[by],
-            parents,
-            weights,
-            cap,
-        ).value
+        score.score_of({k: row[k] for k in keys}, book, row[by], parents, weights, cap)[0]
         for row in df.to_dict("records")
     ]
     return pd.Series(scores, index=df[by], dtype="float64")

@@ -23,12 +23,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+import ibis
 import pandas as pd
 from ibis.backends import BaseBackend
 
 from analytics import access, metrics, targets
 from analytics import formats as fmt
-from analytics.filters import Filters
+from analytics.filters import Filters, in_period
 from analytics.queries import DataRange, grid_reference, kpis, metric_table, monthly_kpis
 from analytics.settings import Settings
 
@@ -78,9 +79,54 @@ class Score:
         return score_text(self.value)
 
 
-def _no_events(figures: pd.DataFrame) -> bool:
-    intake = figures.loc[figures["metric"] == "intake", "value"]
-    return not intake.empty and not (intake.fillna(0) > 0).any()
+def _parts(
+    values: Mapping[str, object],
+    book: targets.Book,
+    unit_id: str | None,
+    parents: Mapping[str, str | None],
+    weights: Weights,
+    cap: float,
+) -> list[tuple]:
+    """The contributing metrics of ``values`` (metric → figure), in their order: (metric,
+    value, target, ratio, capped ratio, weight, status); none when ``values`` has an intake
+    of 0 (a period without events has no score). Plain Python: units are scored by the
+    hundred."""
+    intake = values.get("intake", 1)
+    if intake is None or not (intake == intake and intake > 0):
+        return []
+    chain = targets.chain(unit_id, parents)
+    weight = dict(weights)
+    out = []
+    for metric, value in values.items():
+        if metric not in targets.TARGETABLE:
+            continue
+        t = book.resolve(metric, chain)
+        ratio = targets.ratio(value, t)
+        w = float(weight.get(metric, 1.0))
+        if math.isnan(ratio) or w <= 0:
+            continue
+        status = targets.status(value, t)
+        out.append((metric, float(value), t, ratio, min(ratio, cap), w, status))
+    return out
+
+
+def _value(parts: list[tuple]) -> float:
+    """Σ capped·weight / Σ weight over the contributing metrics (the score's one formula)."""
+    return sum(p[4] * p[5] for p in parts) / sum(p[5] for p in parts) if parts else math.nan
+
+
+def score_of(
+    values: Mapping[str, object],
+    book: targets.Book,
+    unit_id: str | None,
+    parents: Mapping[str, str | None],
+    weights: Weights = (),
+    cap: float = DEFAULT_CAP,
+) -> tuple[float, int, int]:
+    """:func:`unit_score`'s value, met and total from a mapping metric → figure, without its
+    table of parts: what ranking every unit needs."""
+    parts = _parts(values, book, unit_id, parents, weights, cap)
+    return _value(parts), sum(1 for p in parts if p[6] == "green"), len(parts)
 
 
 def unit_score(
@@ -94,23 +140,22 @@ def unit_score(
     """The score of ``figures`` (a ``metric`` and a ``value`` column, like ``queries.kpis``)
     against ``unit_id``'s targets. With an ``intake`` row of 0 the period had no events and
     no score."""
-    empty = Score(math.nan, pd.DataFrame(columns=PART_COLUMNS), 0, 0)
-    if _no_events(figures):
-        return empty
-    judged = targets.judged(figures[["metric", "value"]], book, unit_id, parents)
-    judged = judged.assign(weight=[weight_of(m, weights) for m in judged["metric"]])
-    used = judged[judged["ratio"].notna() & (judged["weight"] > 0)]
-    if used.empty:
-        return empty
-    parts = used.assign(
-        label=[metrics.label(m) for m in used["metric"]],
-        capped=[min(float(r), cap) for r in used["ratio"]],
-        value=used["value"].astype("float64"),
-        ratio=used["ratio"].astype("float64"),
-    )[PART_COLUMNS].reset_index(drop=True)
-    value = float((parts["capped"] * parts["weight"]).sum() / parts["weight"].sum())
-    met = int((parts["status"] == "green").sum())
-    return Score(value, parts, met, len(parts))
+    values = dict(zip(figures["metric"], figures["value"], strict=True))
+    parts = _parts(values, book, unit_id, parents, weights, cap)
+    table = pd.DataFrame(
+        {
+            "metric": [p[0] for p in parts],
+            "label": [metrics.label(p[0]) for p in parts],
+            "value": pd.Series([p[1] for p in parts], dtype="float64"),
+            "target_text": [targets.describe(p[2]) for p in parts],
+            "ratio": pd.Series([p[3] for p in parts], dtype="float64"),
+            "capped": pd.Series([p[4] for p in parts], dtype="float64"),
+            "weight": pd.Series([p[5] for p in parts], dtype="float64"),
+            "status": [p[6] for p in parts],
+        },
+        columns=PART_COLUMNS,
+    )
+    return Score(_value(parts), table, sum(1 for p in parts if p[6] == "green"), len(parts))
 
 
 def window_periods(as_of: datetime, first_day: date) -> dict[str, tuple[date, date]]:
@@ -129,6 +174,54 @@ def _keys(book: targets.Book) -> tuple[str, ...]:
     return ("intake", *book.metrics)
 
 
+def _by_window(
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    keys: Sequence[str],
+    periods: Mapping[str, tuple[date, date]],
+) -> dict[str, dict]:
+    """The figures ``keys`` of ``f``'s scope and filters in each of ``periods`` (name → first
+    and last day), in one query: the periods overlap, so each gets its own copy of the events
+    it covers. A period without events is missing."""
+
+    def each_period(t):
+        copies = [
+            t.filter(in_period(t, start, end)).mutate(window=ibis.literal(name))
+            for name, (start, end) in periods.items()
+        ]
+        return ibis.union(*copies, distinct=False)
+
+    first = min(start for start, _ in periods.values())
+    last = max(end for _, end in periods.values())
+    table = metric_table(
+        con, f.with_period(first, last), coverage, keys, by=["window"], compare=None,
+        prepare=each_period,
+    )  # fmt: skip
+    return {row["window"]: row for row in table.to_dict("records")}
+
+
+def _window_rows(found, periods, keys, book, unit_id, parents, weights, cap) -> pd.DataFrame:
+    rows = []
+    for name, (start, end) in periods.items():
+        values = found.get(name, {"intake": 0})  # a window without events has no score
+        value, met, total = score_of(
+            {k: values.get(k) for k in keys}, book, unit_id, parents, weights, cap
+        )
+        rows.append(
+            {
+                "window": name,
+                "label": WINDOWS[name],
+                "start": start,
+                "end": end,
+                "score": value,
+                "met": met,
+                "total": total,
+            }
+        )
+    return pd.DataFrame(rows, columns=["window", "label", "start", "end", "score", "met", "total"])
+
+
 def windows(
     con: BaseBackend,
     f: Filters,
@@ -141,22 +234,10 @@ def windows(
     """The score of ``f``'s unit (its grid, community or street; the district) and filters
     over the last day, week, month and quarter of the data, whatever ``f``'s period: one row
     per window in ``WINDOWS`` order with window, label, start, end, score, met, total."""
-    rows = []
-    for name, (start, end) in window_periods(coverage.as_of, coverage.first_day).items():
-        figures = kpis(con, f.with_period(start, end), coverage, keys=_keys(book), compare=None)
-        s = unit_score(figures, book, f.unit_id, parents, weights, cap)
-        rows.append(
-            {
-                "window": name,
-                "label": WINDOWS[name],
-                "start": start,
-                "end": end,
-                "score": s.value,
-                "met": s.met,
-                "total": s.total,
-            }
-        )
-    return pd.DataFrame(rows, columns=["window", "label", "start", "end", "score", "met", "total"])
+    periods = window_periods(coverage.as_of, coverage.first_day)
+    keys = _keys(book)
+    found = _by_window(con, f, coverage, keys, periods)
+    return _window_rows(found, periods, keys, book, f.unit_id, parents, weights, cap)
 
 
 def of_period(
@@ -171,6 +252,25 @@ def of_period(
     """The score of ``f``'s unit over ``f``'s own period (the cards' period)."""
     figures = kpis(con, f, coverage, keys=_keys(book), compare=None)
     return unit_score(figures, book, f.unit_id, parents, weights, cap)
+
+
+def snapshot(
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    book: targets.Book,
+    parents: Mapping[str, str | None],
+    weights: Weights = (),
+    cap: float = DEFAULT_CAP,
+) -> tuple[Score, pd.DataFrame]:
+    """:func:`of_period` and :func:`windows` together, in one query: the overview's header."""
+    windows_ = window_periods(coverage.as_of, coverage.first_day)
+    keys = _keys(book)
+    found = _by_window(con, f, coverage, keys, {"period": (f.start, f.end), **windows_})
+    values = found.get("period", {"intake": 0})
+    figures = pd.DataFrame({"metric": list(keys), "value": [values.get(k) for k in keys]})
+    period = unit_score(figures, book, f.unit_id, parents, weights, cap)
+    return period, _window_rows(found, windows_, keys, book, f.unit_id, parents, weights, cap)
 
 
 def trend(
@@ -202,10 +302,10 @@ def monthly(
     one per metric), indexed by month, NaN where nothing contributes: the card's trend line.
     Pass ``intake`` among the keys so that a month without events stays unscored."""
     columns = [c for c in months.columns if c != "month"]
-    values = []
-    for _, row in months.iterrows():
-        figures = pd.DataFrame({"metric": columns, "value": [row[c] for c in columns]})
-        values.append(unit_score(figures, book, unit_id, parents, weights, cap).value)
+    values = [
+        score_of({c: row[c] for c in columns}, book, unit_id, parents, weights, cap)[0]
+        for row in months.to_dict("records")
+    ]
     index = pd.Index(months["month"], name="month")
     return pd.Series(values, index=index, dtype="float64", name="score")
 
@@ -241,20 +341,13 @@ def unit_scores(
         if metrics.unit(key) == "count":
             table[key] = table[key].fillna(0).astype("int64")
     scores = [
-        unit_score(
-            pd.DataFrame({"metric": list(keys), "value": [row[k] for k in keys]}),
-            book,
-            row["unit_id"],
-            parents,
-            weights,
-            cap,
-        )
-        for _, row in table.iterrows()
+        score_of({k: row[k] for k in keys}, book, row["unit_id"], parents, weights, cap)
+        for row in table.to_dict("records")
     ]
     out = table.assign(
-        score=pd.Series([s.value for s in scores], index=table.index, dtype="float64"),
-        met=[s.met for s in scores],
-        total=[s.total for s in scores],
+        score=pd.Series([s[0] for s in scores], index=table.index, dtype="float64"),
+        met=[s[1] for s in scores],
+        total=[s[2] for s in scores],
     )
     rankable = out["score"].notna() & (out["intake"] >= min_events)
     rounded = out["score"].round(SCORE_DIGITS).where(rankable)

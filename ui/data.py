@@ -493,17 +493,10 @@ def target_book() -> targets.Book:
 
 
 @memo.cached(max_entries=64)
-def score_of_period(
+def score_snapshot(
     src: Source, f: Filters, book: targets.Book, weights: tuple, cap: float
-) -> score.Score:
-    return score.of_period(_con(src), f, data_range(src), book, parents(src), weights, cap)
-
-
-@memo.cached(max_entries=64)
-def score_windows(
-    src: Source, f: Filters, book: targets.Book, weights: tuple, cap: float
-) -> pd.DataFrame:
-    return score.windows(_con(src), f, data_range(src), book, parents(src), weights, cap)
+) -> tuple[score.Score, pd.DataFrame]:
+    return score.snapshot(_con(src), f, data_range(src), book, parents(src), weights, cap)
 
 
 @memo.cached(max_entries=64)

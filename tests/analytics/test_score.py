@@ -312,3 +312,16 @@ def test_bad_score_settings(tmp_path, body, message):
     path.write_text(f"[score]\n{body}\n", "utf-8")
     with pytest.raises(SettingsError, match=message):
         load(path)
+
+
+def test_the_snapshot_is_the_period_and_the_windows_in_one(tiny_con):
+    """The overview's header asks for both at once: the same figures as asked apart."""
+    coverage = queries.data_range(tiny_con)
+    f = Filters(date(2026, 1, 1), date(2026, 10, 31))
+    parents = access.parents(queries.org_units(tiny_con), queries.grid_reference(tiny_con))
+    period, windows = score.snapshot(tiny_con, f, coverage, BOOK, parents)
+    alone = score.of_period(tiny_con, f, coverage, BOOK, parents)
+    assert period.value == pytest.approx(alone.value)
+    assert (period.met, period.total) == (alone.met, alone.total)
+    assert period.parts.equals(alone.parts)
+    pd.testing.assert_frame_equal(windows, score.windows(tiny_con, f, coverage, BOOK, parents))

@@ -48,11 +48,7 @@ def score_calls(ctx: Context, book: targets.Book) -> list:
     if not book:
         return []
     args = _score_args(ctx, book)
-    return [
-        partial(data.score_of_period, *args),
-        partial(data.score_windows, *args),
-        partial(data.score_trend, *args),
-    ]
+    return [partial(data.score_snapshot, *args), partial(data.score_trend, *args)]
 
 
 def score_view(ctx: Context, book: targets.Book) -> ScoreView | None:
@@ -66,9 +62,10 @@ def score_view(ctx: Context, book: targets.Book) -> ScoreView | None:
     ends = pd.to_datetime(by_month["month"]) + pd.offsets.MonthBegin(1)
     settled = ends + pd.Timedelta(days=SETTLING_DAYS) <= pd.Timestamp(coverage.as_of)
     keep = ~partial_month.to_numpy() & settled.to_numpy() & by_month["score"].notna().to_numpy()
+    period, windows = data.score_snapshot(*args)
     return ScoreView(
-        period=data.score_of_period(*args),
-        windows=data.score_windows(*args),
+        period=period,
+        windows=windows,
         trend=tuple(float(x) for x in by_month.loc[keep, "score"]),
     )
 
