@@ -99,3 +99,31 @@ def opened(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
         yield con
     finally:
         con.close()
+
+
+_TABLES: set[tuple[Path, str]] = set()  # (file, DDL) pairs this process has put in place
+
+
+@contextlib.contextmanager
+def opened_with(path: str | os.PathLike, schema: str) -> Iterator[sqlite3.Connection]:
+    """:func:`opened` with a module's own tables (``schema``: its DDL) in place too, run once
+    per file, schema and process: targets and dated notes keep their tables here."""
+    resolved = Path(path).resolve()
+    fresh = (resolved, schema) not in _TABLES or not resolved.exists()
+    with opened(resolved) as con:
+        if fresh:
+            con.executescript(schema)
+            _TABLES.add((resolved, schema))
+        yield con
+
+
+@contextlib.contextmanager
+def transaction(con: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction on an autocommit connection: all of it or nothing."""
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -15,10 +15,9 @@ and, from the page or the CLI, an audit entry.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sqlite3
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -238,31 +237,6 @@ def remove(con, day: date, title: str | None = None) -> int:
 
 # ---------------------------------------------------------------- the admin database
 
-_READY: set[Path] = set()  # admin files this process has created the note tables in
-
-
-@contextlib.contextmanager
-def _opened(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
-    """``admin_db.opened`` with the note tables in place (their DDL once per file and process)."""
-    resolved = Path(path).resolve()
-    fresh = resolved not in _READY or not resolved.exists()
-    with admin_db.opened(resolved) as con:
-        if fresh:
-            con.executescript(ADMIN_SCHEMA)
-            _READY.add(resolved)
-        yield con
-
-
-@contextlib.contextmanager
-def _transaction(con: sqlite3.Connection) -> Iterator[None]:
-    con.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
-
 
 def _history(con: sqlite3.Connection, at: str, by: str, action: str, row: Mapping) -> None:
     con.execute(
@@ -293,7 +267,7 @@ def put(
     if not isinstance(day, date):
         raise ValueError("请给出日期。")
     at = admin_db.now(zone)
-    with _opened(path) as con, _transaction(con):
+    with admin_db.opened_with(path, ADMIN_SCHEMA) as con, admin_db.transaction(con):
         cur = con.execute(
             "INSERT INTO notes (day, title, detail, unit_id, created_at, created_by)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -310,7 +284,7 @@ def delete(
 ) -> dict | None:
     """Remove the admin database's note ``note_id``; the note as it was (id, day, title,
     detail, unit_id), or None when there was none."""
-    with _opened(path) as con, _transaction(con):
+    with admin_db.opened_with(path, ADMIN_SCHEMA) as con, admin_db.transaction(con):
         found = con.execute(
             "SELECT id, day, title, detail, unit_id FROM notes WHERE id = ?", (int(note_id),)
         ).fetchone()
@@ -331,7 +305,7 @@ def load(
         return pd.DataFrame(columns=LIST_COLUMNS)
     low = (start or date.min).isoformat()
     high = (end or date.max).isoformat()
-    with _opened(path) as con:
+    with admin_db.opened_with(path, ADMIN_SCHEMA) as con:
         rows = con.execute(
             "SELECT id, day, title, detail, unit_id, created_at, created_by FROM notes"
             " WHERE day >= ? AND day <= ? ORDER BY day, id",
@@ -349,7 +323,7 @@ def version(path: str | os.PathLike) -> int:
     other."""
     if not Path(path).exists():
         return 0
-    with _opened(path) as con:
+    with admin_db.opened_with(path, ADMIN_SCHEMA) as con:
         return int(con.execute("SELECT coalesce(max(id), 0) FROM note_history").fetchone()[0])
 
 
@@ -359,7 +333,7 @@ def history(path: str | os.PathLike, limit: int = 500) -> pd.DataFrame:
     columns = ["at", "login", "action", "note_id", "day", "title", "unit_id"]
     if not Path(path).exists():
         return pd.DataFrame(columns=columns)
-    with _opened(path) as con:
+    with admin_db.opened_with(path, ADMIN_SCHEMA) as con:
         rows = con.execute(
             f"SELECT {', '.join(columns)} FROM note_history ORDER BY id DESC LIMIT ?",
             (int(limit),),

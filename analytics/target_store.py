@@ -13,7 +13,6 @@ keeps every row it cannot use with the reason, in Chinese.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
@@ -21,9 +20,8 @@ import math
 import os
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
@@ -71,32 +69,6 @@ _DIRECTIONS = {
     "=<": "<=",
     "不高于": "<=",
 }
-
-_READY: set[Path] = set()  # admin files this process has created the target tables in
-
-
-@contextlib.contextmanager
-def _opened(path: str | os.PathLike) -> Iterator[sqlite3.Connection]:
-    """``admin_db.opened`` with the target tables in place (their DDL once per file and
-    process, as ``admin_db`` does for its own)."""
-    resolved = Path(path).resolve()
-    fresh = resolved not in _READY or not resolved.exists()
-    with admin_db.opened(resolved) as con:
-        if fresh:
-            con.executescript(SCHEMA)
-            _READY.add(resolved)
-        yield con
-
-
-@contextlib.contextmanager
-def _transaction(con: sqlite3.Connection) -> Iterator[None]:
-    con.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
 
 
 def _order(metric: str) -> int:
@@ -193,7 +165,7 @@ def _with_units(frame: pd.DataFrame) -> pd.DataFrame:
 def load(path: str | os.PathLike) -> pd.DataFrame:
     """Every stored target: ``targets.FRAME_COLUMNS`` plus ``updated_at`` and ``updated_by``;
     ``unit_id`` None for the district; in ``TARGETABLE`` order, the district first."""
-    with _opened(path) as con:
+    with admin_db.opened_with(path, SCHEMA) as con:
         rows = con.execute(
             "SELECT metric, unit_id, op, target, amber, updated_at, updated_by FROM targets"
         ).fetchall()
@@ -213,7 +185,7 @@ def book(path: str | os.PathLike) -> targets.Book:
 
 def has_any(path: str | os.PathLike) -> bool:
     """Whether any target is set: without one, pages show figures and a prompt to set them."""
-    with _opened(path) as con:
+    with admin_db.opened_with(path, SCHEMA) as con:
         return con.execute("SELECT 1 FROM targets LIMIT 1").fetchone() is not None
 
 
@@ -228,7 +200,7 @@ def put(
     ``targets.validate`` against ``units`` (the street and community ids); returns it as
     stored. Setting a target to what it already is changes nothing and leaves no history."""
     t = targets.validate(t, units)
-    with _opened(path) as con, _transaction(con):
+    with admin_db.opened_with(path, SCHEMA) as con, admin_db.transaction(con):
         _write(con, t, by, admin_db.now(zone), "set")
     return t
 
@@ -242,7 +214,7 @@ def remove(
 ) -> bool:
     """Remove the target of ``metric`` set for ``unit_id`` (None: the district's); False when
     there was none. The unit then follows the target of the unit above it."""
-    with _opened(path) as con, _transaction(con):
+    with admin_db.opened_with(path, SCHEMA) as con, admin_db.transaction(con):
         return _delete(con, metric, unit_id or "", by, admin_db.now(zone))
 
 
@@ -259,7 +231,7 @@ def history(path: str | os.PathLike, limit: int = 500) -> pd.DataFrame:
     """The latest ``limit`` changes, newest first: at, login, action (set / remove / import),
     metric, unit_id (None: the district), before and after (``targets.describe`` text, ''
     when there was no target)."""
-    with _opened(path) as con:
+    with admin_db.opened_with(path, SCHEMA) as con:
         rows = con.execute(
             "SELECT at, login, action, metric, unit_id, before, after FROM target_history"
             " ORDER BY id DESC LIMIT ?",
@@ -294,7 +266,7 @@ def import_targets(
     checked = [targets.validate(t) for t in items]
     at = admin_db.now(zone)
     changes = 0
-    with _opened(path) as con, _transaction(con):
+    with admin_db.opened_with(path, SCHEMA) as con, admin_db.transaction(con):
         for t in checked:
             changes += _write(con, t, by, at, "import")
         if replace:
