@@ -460,6 +460,14 @@ def _streamlit_caches():
 
 
 @pytest.fixture
+def admin_file(tmp_path, monkeypatch) -> Path:
+    """An admin database of the test's own (accounts, audit log, targets, notes), empty."""
+    path = tmp_path / "admin.sqlite"
+    monkeypatch.setenv("GOV_ADMIN_DB", str(path))
+    return path
+
+
+@pytest.fixture
 def db(tiny_db, tmp_path) -> Path:
     """A writable copy of the tiny database, for the tests that import into it."""
     path = tmp_path / "gov.duckdb"

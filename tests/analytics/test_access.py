@@ -31,13 +31,6 @@ SECRETS = {
 
 
 @pytest.fixture
-def admin_file(tmp_path, monkeypatch):
-    path = tmp_path / "admin.sqlite"
-    monkeypatch.setenv(admin_db.ADMIN_DB, str(path))
-    return path
-
-
-@pytest.fixture
 def units(tiny_con):
     return queries.org_units(tiny_con)
 

@@ -28,13 +28,6 @@ GREY = scales.rgb(targets.NO_STATUS_COLOUR)
 
 
 @pytest.fixture
-def admin_file(tmp_path, monkeypatch):
-    path = tmp_path / "admin.sqlite"
-    monkeypatch.setenv("GOV_ADMIN_DB", str(path))
-    return path
-
-
-@pytest.fixture
 def with_targets(admin_file):
     target_store.put(admin_file, CLOSURE, by="test")
     return admin_file

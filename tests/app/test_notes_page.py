@@ -5,20 +5,12 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import pytest
 from streamlit import config
 
 from analytics import annotations, audit
 from tests.apptest import app_test, open_page
 
 PAGE = "pages/notes.py"
-
-
-@pytest.fixture
-def admin_file(tmp_path, monkeypatch):
-    path = tmp_path / "admin.sqlite"
-    monkeypatch.setenv("GOV_ADMIN_DB", str(path))
-    return path
 
 
 def run(at):

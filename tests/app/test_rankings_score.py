@@ -24,13 +24,6 @@ SATISFIED = targets.Target(metric="satisfaction_rate", target=0.60)
 
 
 @pytest.fixture
-def admin_file(tmp_path, monkeypatch):
-    path = tmp_path / "admin.sqlite"
-    monkeypatch.setenv("GOV_ADMIN_DB", str(path))
-    return path
-
-
-@pytest.fixture
 def with_targets(admin_file):
     for t in (CLOSURE, SATISFIED):
         target_store.put(admin_file, t, by="test")

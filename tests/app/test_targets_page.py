@@ -22,13 +22,6 @@ HEADER = "指标代码,指标,单位编码,单位,方向,目标值,预警线"
 
 
 @pytest.fixture
-def admin_file(tmp_path, monkeypatch):
-    path = tmp_path / "admin.sqlite"
-    monkeypatch.setenv("GOV_ADMIN_DB", str(path))
-    return path
-
-
-@pytest.fixture
 def page(tiny_db, monkeypatch, admin_file) -> AppTest:
     return open_page(tiny_db, monkeypatch, PAGE)
 
