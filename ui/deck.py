@@ -23,6 +23,7 @@ from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
 
+from analytics import targets
 from ui.panel import NO_EVENTS, Panel, Section
 
 TITLE = "网格治理一屏统览 汇报材料"
@@ -101,6 +102,11 @@ def _text(
         run.font.size = Pt(size)
         run.font.bold = bold
         run.font.color.rgb = colour
+
+
+def _rgb(colour: str) -> RGBColor:
+    """``#c62828`` as python-pptx's colour."""
+    return RGBColor.from_string(colour.lstrip("#").upper())
 
 
 def _width(text) -> int:
@@ -260,6 +266,13 @@ class Deck:
             ]
             if figure.note:
                 lines.append((figure.note, 10, False, TONES[figure.tone]))
+            if figure.status:  # the card in its status colour, as on the page
+                card.fill.fore_color.rgb = _rgb(targets.STATUS_TINTS[figure.status])
+                card.line.fill.solid()
+                card.line.fill.fore_color.rgb = _rgb(targets.STATUS_COLOURS[figure.status])
+                word = targets.STATUS_LABELS[figure.status]
+                colour = _rgb(targets.STATUS_COLOURS[figure.status])
+                lines.append((f"{figure.target} · {word}", 10, True, colour))
             _text(frame, lines, anchor=MSO_ANCHOR.MIDDLE)
         if spec.notes:
             _box(

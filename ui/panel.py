@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics import formats as fmt
-from analytics import labels, metrics, queries
+from analytics import labels, metrics, queries, targets
 
 NO_EVENTS = "所选范围内没有事件。"
 
@@ -30,6 +30,8 @@ class KeyFigure:
     value: str
     note: str = ""
     tone: str = ""  # "good" or "bad" colours the note; "" leaves it grey
+    target: str = ""  # 目标≥95.0%, where the figure has a target
+    status: str | None = None  # its status against it (targets.STATUSES), in the status colour
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,9 +139,14 @@ def tone(metric: str, change) -> str:
 
 
 def kpi_figures(
-    kpis: pd.DataFrame, comparison: str, keys: Iterable[str] | None = None
+    kpis: pd.DataFrame,
+    comparison: str,
+    keys: Iterable[str] | None = None,
+    target_of: Callable[[str], targets.Target | None] | None = None,
 ) -> tuple[KeyFigure, ...]:
-    """The metric cards of ``data.kpis``: value, change and last period."""
+    """The metric cards of ``data.kpis``: value, change and last period; with ``target_of``
+    (metric → its target for the scope), the target and the status against it, as the
+    page's cards show them."""
     rows = kpis.set_index("metric")
     cards = []
     for metric in keys or rows.index:
@@ -149,7 +156,17 @@ def kpi_figures(
         previous = f"上期 {previous}" if previous != fmt.MISSING else ""
         note = f"{comparison} {shown}({previous})" if shown and comparison else previous
         value = fmt.value(metric, row["value"])
-        cards.append(KeyFigure(metrics.label(metric), value, note, tone(metric, row["change"])))
+        goal = target_of(metric) if target_of else None
+        cards.append(
+            KeyFigure(
+                metrics.label(metric),
+                value,
+                note,
+                tone(metric, row["change"]),
+                target=f"目标{targets.describe(goal)}" if goal else "",
+                status=targets.status(row["value"], goal),
+            )
+        )
     return tuple(cards)
 
 

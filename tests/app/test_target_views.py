@@ -137,3 +137,25 @@ def test_without_targets_the_deck_leaves_the_section_out(tiny_db, monkeypatch, a
     assert targets_panel.deck_build(ctx) is None
     brief = targets_panel.meeting_brief(ctx, data.target_book())
     assert "尚未设定目标" in brief.lines[0]
+
+
+def test_the_overview_slide_cards_carry_their_targets(tiny_db, monkeypatch, with_targets):
+    from ui.panels import overview
+
+    monkeypatch.setenv("GOV_DB", str(tiny_db))
+    src = data.source()
+    coverage = data.data_range(src)
+    ctx = Context(src, Filters(*preset_period("ytd", coverage.last_day)), "yoy")
+    figures = {k.label: k for k in overview.build(ctx)["trend"].figures}
+    assert (figures["办结率"].status, figures["办结率"].target) == (
+        "amber",
+        "目标≥ 90.0%(预警 55.0%)",
+    )
+    assert figures["满意率"].status == "green" and figures["受理量"].status is None
+    slides = deck.Deck()
+    slides.footer = "test"
+    slides.content_slide(overview.build(ctx)["trend"], None)
+    prs = Presentation(io.BytesIO(slides.finish()))
+    said = [p.text for shape in prs.slides[0].shapes if shape.has_text_frame
+            for p in shape.text_frame.paragraphs]  # fmt: skip
+    assert "目标≥ 90.0%(预警 55.0%) · 预警" in said and "目标≥ 60.0% · 达标" in said

@@ -170,7 +170,8 @@ def build(ctx: Context, map_metric: str | None = None, category: str | None = No
         del calls["whole"]  # the same as "counts"
     if not scales.is_volume(map_metric or next(iter(MAP_METRICS))):
         del calls["district"]  # a rate's breaks are fixed: the district is not needed
-    score = targets_panel.score_calls(ctx, data.target_book())  # the header's 综合指数
+    book = data.target_book()
+    score = targets_panel.score_calls(ctx, book)  # the header's 综合指数
     data.prefetch(*calls.values(), *score)
     kpis, grids, placement = calls["kpis"](), calls["grids"](), calls["placement"]()
     shapes = calls["shapes"]()
@@ -187,7 +188,16 @@ def build(ctx: Context, map_metric: str | None = None, category: str | None = No
     return Panel(
         TITLE,
         (
-            _trend(calls["trend"](), kpis, comparison, place, calls["notes"](), f, coverage),
+            _trend(
+                calls["trend"](),
+                kpis,
+                comparison,
+                place,
+                calls["notes"](),
+                f,
+                coverage,
+                partial(book.for_unit, unit_id=whole.unit_id, parents=data.parents(src)),
+            ),  # fmt: skip
             area,
             _categories(calls["categories"](), comparison, place),
             _worsening(
@@ -202,9 +212,10 @@ def build(ctx: Context, map_metric: str | None = None, category: str | None = No
     )
 
 
-def _trend(trend, kpis, comparison, place, notes, f, coverage) -> Section:
+def _trend(trend, kpis, comparison, place, notes, f, coverage, target_of) -> Section:
     """The monthly lines, the partial months (the period's or the data's ends) marked as such
-    and the calendar's notes (``analytics.annotations``) drawn on them."""
+    and the calendar's notes (``analytics.annotations``) drawn on them; the slide's key
+    figures are the cards, with their targets (``target_of``: metric → target)."""
     heading, shown = charts.overview_trend_groups(trend)
     trend = trend.assign(
         partial=trends.partial_buckets(trend["bucket"], "month", f, coverage).to_numpy()
@@ -218,7 +229,7 @@ def _trend(trend, kpis, comparison, place, notes, f, coverage) -> Section:
         "trend",
         heading,
         chart=chart,
-        figures=kpi_figures(kpis, comparison),
+        figures=kpi_figures(kpis, comparison, target_of=target_of),
         name=f"受理趋势_{place}",
     )
 
