@@ -24,6 +24,10 @@ SCORE_ABOUT = (
     "各项指标与其目标之比(高于目标为 >1,每项最多计 {cap:g})按权重平均;"
     "1.00 为恰好达标,0.95–1.00 为预警,低于 0.95 为未达标"
 )
+RECENT_NOTE = (
+    "近1天、近7天内上报的事件多半还在办理,办结率、按时办结率等在这两个窗口里偏低;"
+    "看是否变差以近30天、近90天为准。"
+)
 SETTLING_DAYS = 30  # = cards.SETTLING_DAYS: a month this recent has not closed its events
 PROBLEM_ROWS = 12  # on the slide; all of them on the page and in the download
 
@@ -80,7 +84,7 @@ def score_help(view: ScoreView, cap: float) -> str:
     )
     return (
         f"综合指数:{SCORE_ABOUT.format(cap=cap)}。统计期内 {view.period.total} 项指标中 "
-        f"{view.period.met} 项达标" + (f":{made}。" if made else "。")
+        f"{view.period.met} 项达标" + (f":{made}。" if made else "。") + RECENT_NOTE
     )
 
 
