@@ -242,7 +242,7 @@ class Deck:
         left, top, w, h = place.chart
         notes_top = BODY_BOTTOM - NOTES_HEIGHT + Inches(0.08)
         if spec.tables:
-            tables = [(t.title, t.on_slide()) for t in spec.tables]
+            tables = [(t.title, t.on_slide(), t.status) for t in spec.tables]
             notes_top = self._tables(slide, tables, place.chart) + Inches(0.25)
         elif image is not None:
             picture = slide.shapes.add_picture(io.BytesIO(image), left, top, w, h)
@@ -291,7 +291,8 @@ class Deck:
         left, top, width, height = area
         bottom = top
         each = int((width - GAP * (len(tables) - 1)) / len(tables))
-        for i, (heading, df) in enumerate(tables):
+        by_label = {label: key for key, label in targets.STATUS_LABELS.items()}
+        for i, (heading, df, status_column) in enumerate(tables):
             x, y = left + i * (each + GAP), top
             if heading:
                 _box(slide, x, y, each, Inches(0.4), [(heading, 14, True, INK)])
@@ -328,7 +329,13 @@ class Deck:
                     cell = table.cell(r, j)
                     cell.margin_top = cell.margin_bottom = Inches(0.03)
                     colour = RGBColor(0xFF, 0xFF, 0xFF) if r == 0 else INK
-                    _text(cell.text_frame, [(text, size, r == 0, colour)], anchor=MSO_ANCHOR.MIDDLE)
+                    status = by_label.get(text) if r and df.columns[j] == status_column else None
+                    if status:  # the status column in its colours, as on the page
+                        colour = _rgb(targets.STATUS_COLOURS[status])
+                        cell.fill.solid()
+                        cell.fill.fore_color.rgb = _rgb(targets.STATUS_TINTS[status])
+                    bold = r == 0 or status is not None
+                    _text(cell.text_frame, [(text, size, bold, colour)], anchor=MSO_ANCHOR.MIDDLE)
             y += sum(heights[:shown])
             if shown < len(cells):
                 more = f"此处列出前 {shown - 1} 行,全部见页面与下载。"

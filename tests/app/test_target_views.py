@@ -127,6 +127,13 @@ def test_the_deck_slides_of_the_targets_read_back(tiny_db, monkeypatch, with_tar
              for p in shape.text_frame.paragraphs]  # fmt: skip
     assert "0.87" in cards and "2 项中 1 项达标" in cards
     assert "办结率" in cells and "满意率" in cells and "预警" in cells
+    [table] = [shape.table for shape in prs.slides[1].shapes if shape.has_table]
+    status_col = [c.text for c in table.rows[0].cells].index("状态")
+    amber = table.cell(1, status_col)  # 办结率: 预警, in the status colours as on the page
+    assert amber.text == "预警"
+    assert str(amber.fill.fore_color.rgb) == targets.STATUS_TINTS["amber"].lstrip("#").upper()
+    run = amber.text_frame.paragraphs[0].runs[0]
+    assert str(run.font.color.rgb) == targets.STATUS_COLOURS["amber"].lstrip("#").upper()
 
 
 def test_without_targets_the_deck_leaves_the_section_out(tiny_db, monkeypatch, admin_file):
