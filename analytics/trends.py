@@ -83,6 +83,15 @@ def partial_buckets(
     return ((start < first) | (bucket_end(start, freq) > last)).reset_index(drop=True)
 
 
+def settled_months(months: pd.Series, coverage: DataRange, settling_days: int) -> pd.Series:
+    """Whether each month (its first day) ended at least ``settling_days`` before the data's
+    last moment: time enough to close its events, so that a figure waiting on closure (办结率,
+    积压) is not read as a collapse in the latest months."""
+    ends = pd.to_datetime(pd.Series(months)) + pd.offsets.MonthBegin(1)
+    settled = ends + pd.Timedelta(days=settling_days) <= pd.Timestamp(coverage.as_of)
+    return settled.reset_index(drop=True)
+
+
 def type_trend(
     con: BaseBackend, f: Filters, coverage: DataRange, freq: str, compare: str | None
 ) -> pd.DataFrame:

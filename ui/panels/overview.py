@@ -52,8 +52,7 @@ def months(ctx: Context) -> pd.DataFrame:
     df = data.counted_months(ctx.src, ctx.filters, ctx.compare)
     coverage = data.data_range(ctx.src)
     partial = trends.partial_buckets(df["month"], "month", ctx.filters, coverage)
-    ends = pd.to_datetime(df["month"]) + pd.offsets.MonthBegin(1)
-    settled = ends + pd.Timedelta(days=SETTLING_DAYS) <= pd.Timestamp(coverage.as_of)
+    settled = trends.settled_months(df["month"], coverage, SETTLING_DAYS)
     return df.assign(complete=~partial.to_numpy(), settled=settled.to_numpy())
 
 

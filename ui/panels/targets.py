@@ -13,7 +13,7 @@ import pandas as pd
 
 from analytics import brief, problems, score, targets, trends
 from analytics import formats as fmt
-from ui import data
+from ui import cards, data
 from ui.context import Context
 from ui.panel import Download, KeyFigure, Panel, Section, Table
 from ui.sidebar import scope_label
@@ -28,7 +28,6 @@ RECENT_NOTE = (
     "近1天、近7天内上报的事件多半还在办理,办结率、按时办结率等在这两个窗口里偏低;"
     "看是否变差以近30天、近90天为准。"
 )
-SETTLING_DAYS = 30  # = cards.SETTLING_DAYS: a month this recent has not closed its events
 PROBLEM_ROWS = 12  # on the slide; all of them on the page and in the download
 
 
@@ -63,8 +62,7 @@ def score_view(ctx: Context, book: targets.Book) -> ScoreView | None:
     by_month = data.score_trend(*args)
     coverage = data.data_range(ctx.src)
     partial_month = trends.partial_buckets(by_month["month"], "month", ctx.filters, coverage)
-    ends = pd.to_datetime(by_month["month"]) + pd.offsets.MonthBegin(1)
-    settled = ends + pd.Timedelta(days=SETTLING_DAYS) <= pd.Timestamp(coverage.as_of)
+    settled = trends.settled_months(by_month["month"], coverage, cards.SETTLING_DAYS)
     keep = ~partial_month.to_numpy() & settled.to_numpy() & by_month["score"].notna().to_numpy()
     period, windows = data.score_snapshot(*args)
     return ScoreView(
