@@ -26,6 +26,7 @@ OPS = {">=": "不低于", "<=": "不高于"}
 OP_SIGNS = {">=": "≥", "<=": "≤"}
 STATUSES = ("green", "amber", "red")
 STATUS_LABELS = {"green": "达标", "amber": "预警", "red": "未达标"}
+STATUS_OF_LABEL = {label: status for status, label in STATUS_LABELS.items()}  # 预警 → amber
 # Colour-blind-safe enough to tell apart on a projector, and printable in grey.
 STATUS_COLOURS = {"green": "#2e7d32", "amber": "#ef8f00", "red": "#c62828"}
 STATUS_TINTS = {"green": "#e8f5e9", "amber": "#fff3e0", "red": "#ffebee"}

@@ -103,6 +103,19 @@ def metric_card(
         container.html(target_badge(value, target))
 
 
+def status_cell_css(value) -> str:
+    """A table cell reading 达标/预警/未达标 in its status colours (CSS declarations, our
+    constants only), the same on the page, the projector and the print file; "" for any
+    other value."""
+    status = targets.STATUS_OF_LABEL.get(value)
+    if status is None:
+        return ""
+    return (
+        f"color: {targets.STATUS_COLOURS[status]}; "
+        f"background-color: {targets.STATUS_TINTS[status]}; font-weight: 600"
+    )
+
+
 def target_badge(value, target: targets.Target) -> str:
     """The target and the status word, as the card shows them (our own figures only: no user
     text reaches this HTML)."""

@@ -291,7 +291,6 @@ class Deck:
         left, top, width, height = area
         bottom = top
         each = int((width - GAP * (len(tables) - 1)) / len(tables))
-        by_label = {label: key for key, label in targets.STATUS_LABELS.items()}
         for i, (heading, df, status_column) in enumerate(tables):
             x, y = left + i * (each + GAP), top
             if heading:
@@ -329,7 +328,11 @@ class Deck:
                     cell = table.cell(r, j)
                     cell.margin_top = cell.margin_bottom = Inches(0.03)
                     colour = RGBColor(0xFF, 0xFF, 0xFF) if r == 0 else INK
-                    status = by_label.get(text) if r and df.columns[j] == status_column else None
+                    status = (
+                        targets.STATUS_OF_LABEL.get(text)
+                        if r and df.columns[j] == status_column
+                        else None
+                    )
                     if status:  # the status column in its colours, as on the page
                         colour = _rgb(targets.STATUS_COLOURS[status])
                         cell.fill.solid()

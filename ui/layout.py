@@ -8,8 +8,8 @@ import streamlit as st
 from _plotly_utils.utils import convert_to_base64
 
 from analytics import formats as fmt
-from analytics import targets
 from ui import charts, downloads, maps, presentation
+from ui.cards import status_cell_css
 from ui.panel import KeyFigure, Panel, Section, Table
 
 
@@ -108,18 +108,7 @@ def styled(table: Table):
     in the targets' status colours, the same on every page."""
     if not table.status or table.status not in table.frame.columns:
         return table.frame
-    by_label = {label: status for status, label in targets.STATUS_LABELS.items()}
-
-    def colour(value) -> str:
-        status = by_label.get(value)
-        if status is None:
-            return ""
-        return (
-            f"color: {targets.STATUS_COLOURS[status]}; "
-            f"background-color: {targets.STATUS_TINTS[status]}; font-weight: 600"
-        )
-
-    return table.frame.style.map(colour, subset=[table.status])
+    return table.frame.style.map(status_cell_css, subset=[table.status])
 
 
 def column_config(table: Table) -> dict:

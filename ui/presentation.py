@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import formats as fmt
-from analytics import targets
+from ui.cards import status_cell_css
 from ui.figspec import merge, without_empty
 from ui.panel import Table
 from ui.urlstate import EVERY_DEFAULT, EVERY_SECONDS, link_params
@@ -246,15 +246,8 @@ def table(table: Table, height: int | None) -> None:
 
 def _status_style(table: Table, column, value) -> str:
     """The status column's cell in its status colour, as on the page (``layout.styled``)."""
-    if column != table.status:
-        return ""
-    status = {label: key for key, label in targets.STATUS_LABELS.items()}.get(value)
-    if status is None:
-        return ""
-    return (
-        f' style="color: {targets.STATUS_COLOURS[status]}; '
-        f'background-color: {targets.STATUS_TINTS[status]}; font-weight: 600"'
-    )
+    css = status_cell_css(value) if column == table.status else ""
+    return f' style="{css}"' if css else ""
 
 
 def _cell(value, spec: str | None) -> str:

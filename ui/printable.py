@@ -9,10 +9,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analytics import targets
+from ui import cards
 
 FONTS = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif'
-BY_LABEL = {label: status for status, label in targets.STATUS_LABELS.items()}
 
 
 def document(title: str, lines: Sequence[str], table: pd.DataFrame, status: str = "") -> str:
@@ -24,13 +23,8 @@ def document(title: str, lines: Sequence[str], table: pd.DataFrame, status: str 
         cells = []
         for column, value in zip(table.columns, record, strict=True):
             text = "" if value is None or (isinstance(value, float) and value != value) else value
-            style = ""
-            if column == status and str(text) in BY_LABEL:
-                kind = BY_LABEL[str(text)]
-                style = (
-                    f' style="color: {targets.STATUS_COLOURS[kind]}; '
-                    f'background: {targets.STATUS_TINTS[kind]}; font-weight: 600"'
-                )
+            css = cards.status_cell_css(str(text)) if column == status else ""
+            style = f' style="{css}"' if css else ""
             cells.append(f"<td{style}>{html.escape(str(text))}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     heading = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
