@@ -307,7 +307,7 @@ UNIT_COLUMNS = ("reported_at", "accepted_at", "closed_at", "deadline_at", "satis
                 "resolved")  # fmt: skip
 
 
-def _unit_reference(con: BaseBackend, f: Filters, level: str, seen) -> pd.DataFrame:
+def unit_reference(con: BaseBackend, f: Filters, level: str, seen) -> pd.DataFrame:
     """Every unit of ``level`` in scope (from the grids), with names of it and its parents;
     a grid named in full (``labels.grid_title``: 龙湾街道 新民社区 第6网格)."""
     g = grid_reference(con, f)
@@ -377,7 +377,7 @@ def unit_ranking(
     figures = figures[figures[level].notna()].rename(columns={level: "unit_id"})
     figures = figures[["unit_id", "key", *keys]]
     now = figures[figures["key"] == CURRENT].drop(columns="key")
-    units = _unit_reference(con, f, level, now["unit_id"])
+    units = unit_reference(con, f, level, now["unit_id"])
     current = units.merge(now, on="unit_id", how="left")
     current["intake"] = current["intake"].fillna(0).astype("int64")
     notes = {"unplaced": int(unplaced), "unplaced_name": labels.UNPLACED[level]}

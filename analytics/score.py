@@ -27,10 +27,10 @@ import ibis
 import pandas as pd
 from ibis.backends import BaseBackend
 
-from analytics import access, metrics, targets
+from analytics import access, metrics, rankings, targets
 from analytics import formats as fmt
 from analytics.filters import Filters, in_period
-from analytics.queries import DataRange, grid_reference, kpis, metric_table, monthly_kpis
+from analytics.queries import DataRange, kpis, metric_table, monthly_kpis
 from analytics.settings import Settings
 
 DEFAULT_CAP = Settings.score_cap
@@ -323,8 +323,9 @@ def unit_scores(
 ) -> pd.DataFrame:
     """Every street, community or grid (``level``) in ``f``'s scope (for a viewer scoped to a
     street or community, its peers at its own level, as in 赛马比拼: ``access.peers``) scored
-    on ``f``'s period against its own targets: unit_id, score, met, total, intake, each book
-    metric's value and rank (1 best, equal scores at 0.01 share the rank; none for a unit
+    on ``f``'s period against its own targets: unit_id, name (a grid's in full) and
+    street_name (``rankings.unit_reference``), score, met, total, intake, each book metric's
+    value and rank (1 best, equal scores at 0.01 share the rank; none for a unit
     with fewer than ``min_events`` events or no score), best first, then by unit id. Events
     with no unit at ``level`` are no unit."""
     if level not in UNIT_LEVELS:
@@ -333,9 +334,9 @@ def unit_scores(
     keys = _keys(book)
     table = metric_table(con, f, coverage, keys, by=(level,), compare=None)
     table = table[table[level].notna()].rename(columns={level: "unit_id"})
-    known = grid_reference(con, f)[level].dropna().unique()
-    units = sorted(set(known) | set(table["unit_id"]))
-    table = pd.DataFrame({"unit_id": units}).merge(table[["unit_id", *keys]], how="left")
+    ref = rankings.unit_reference(con, f, level, table["unit_id"])
+    ref = ref[ref["unit_id"].notna()].reindex(columns=["unit_id", "name", "street_name"])
+    table = ref.merge(table[["unit_id", *keys]], how="left")
     table["intake"] = table["intake"].fillna(0).astype("int64")
     for key in keys:
         if metrics.unit(key) == "count":
@@ -353,7 +354,8 @@ def unit_scores(
     rounded = out["score"].round(SCORE_DIGITS).where(rankable)
     out["rank"] = rounded.rank(ascending=False, method="min").astype("Int64")
     out = out.sort_values(["rank", "unit_id"], na_position="last").reset_index(drop=True)
-    columns = ["unit_id", "score", "met", "total", "intake", *book.metrics, "rank"]
+    columns = ["unit_id", "name", "street_name", "score", "met", "total", "intake"]
+    columns += [*book.metrics, "rank"]
     return out[columns]
 
 

@@ -214,11 +214,14 @@ def test_monthly_by_hand(tiny):
 def test_unit_scores_rank_and_min_events(tiny):
     con, coverage, parents = tiny
     got = score.unit_scores(con, YEAR, coverage, "grid_id", BOOK, parents)
-    assert list(got.columns) == ["unit_id", "score", "met", "total", "intake", *KEYS[1:], "rank"]
+    assert list(got.columns) == [
+        "unit_id", "name", "street_name", "score", "met", "total", "intake", *KEYS[1:], "rank",
+    ]  # fmt: skip
     # a grid has no 积压 target (the district's ≤ 2 is the district's only): three parts each.
     # S02C01G01 (E3 E4: 0.5/0.8, 0.5/0.9, 1/0.9) above S01C01G01 (E1 E2 E5 E7: 0.75/0.8,
     # (2/3)/0.9, 0.5/0.9)
     assert list(got["unit_id"]) == ["S02C01G01", "S01C01G01"]
+    assert list(got["name"]) == ["乙街道 乙一社区 第1网格", "甲街道 甲一社区 第1网格"]
     assert list(got["score"]) == pytest.approx(
         [(0.625 + 5 / 9 + 10 / 9) / 3, (0.9375 + 20 / 27 + 5 / 9) / 3]
     )

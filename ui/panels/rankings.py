@@ -196,7 +196,7 @@ def build(
         min_events = data.settings()[0].ranking_min_events
     book = data.target_book() if basis == SCORE else targets.Book(())
     if basis == SCORE and score_basis(level, book) is None:
-        return _score_panel(ctx, level, levels, book, weights, int(min_events))
+        return _score_panel(ctx, level, levels, book, int(min_events))
     key = tuple((part, float(w)) for part, w in weights.items())
     if workers:
         ranking = data.worker_ranking(src, f, key, int(min_events), ctx.compare)
@@ -351,21 +351,6 @@ def score_weights_text(weights, book: targets.Book) -> str:
     return "权重:" + " · ".join(f"{metrics.label(m)} {w:g}" for m, w in used)
 
 
-def _unit_names(ctx: Context, level: str, weights: Mapping[str, float], min_events: int):
-    """Each unit's name (grids in full) and, for communities, its street: from the
-    rankings' reference of the same units (cached; the default ranking is warmed)."""
-    key = tuple((part, float(w)) for part, w in weights.items())
-    ranking = data.unit_ranking(ctx.src, ctx.filters, level, key, min_events, ctx.compare)
-    known = pd.concat([ranking.ranked, ranking.apart], ignore_index=True)
-    names = dict(zip(known["unit_id"], known["name"], strict=True))
-    streets = (
-        dict(zip(known["unit_id"], known["street_name"], strict=True))
-        if "street_name" in known
-        else {}
-    )
-    return names, streets
-
-
 def score_table(
     scored: pd.DataFrame,
     book: targets.Book,
@@ -463,14 +448,18 @@ def _score_figures(ranked: pd.DataFrame, names, unit_title: str, apart: int, why
     return tuple(figures)
 
 
-def _score_panel(ctx, level, levels, book, weights, min_events) -> Panel:
+def _score_panel(ctx, level, levels, book, min_events) -> Panel:
     src, f = ctx.src, ctx.filters
     settings = data.settings()[0]
     cap, score_weights = settings.score_cap, settings.score_weights
     scored = data.unit_scores(src, f, level, book, score_weights, cap, min_events)
     parents = data.parents(src)
-    names, streets = _unit_names(ctx, level, weights, min_events)
-    streets = streets if level == "community_id" else None
+    names = dict(zip(scored["unit_id"], scored["name"], strict=True))
+    streets = (
+        dict(zip(scored["unit_id"], scored["street_name"], strict=True))
+        if level == "community_id"
+        else None
+    )
     ranked = scored[scored["rank"].notna()].reset_index(drop=True)
     apart = scored[scored["rank"].isna()].reset_index(drop=True)
 
