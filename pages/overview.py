@@ -135,10 +135,10 @@ with middle:
         key="overview_hex_metric" if hexagons else "overview_map_metric",
         label_visibility="collapsed",
     )
-panel = overview.build(ctx, map_metric=metric, category=category)
+book = data.target_book()
+panel = overview.build(ctx, map_metric=metric, category=category, book=book)
 
 with top:
-    book = data.target_book()
     head_title, head_score = st.columns([1.0, 1.6], vertical_alignment="center")
     with head_title:
         layout.title(panel, scope_label(ctx.filters, ctx.src))

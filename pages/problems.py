@@ -15,7 +15,7 @@ PRESENT_TABLE_PX = 440  # the 问题清单's rows on a 1920×1080 projector, bel
 
 ctx = current()
 book = data.target_book()
-panel = targets_panel.build(ctx)
+panel = targets_panel.build(ctx, book)
 place = scope_label(ctx.filters, ctx.src)
 layout.title(panel, place)
 caption = period_caption(ctx.filters, ctx.compare, data.data_range(ctx.src))

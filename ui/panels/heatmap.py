@@ -53,11 +53,7 @@ def judged(ctx: Context, grids: pd.DataFrame, metric: str) -> pd.DataFrame:
     columns (``maps.STATUS_CODE``, ``maps.STATUS_NOTE``). A grid with fewer events than the
     settings' ``ranking_min_events`` keeps its status; its note says it is uncertain."""
     label = metrics.label(metric)
-    if metric in targets.TARGETABLE and not grids.empty:
-        book, parents = data.target_book(), data.parents(ctx.src)
-        goals = [book.for_unit(metric, g, parents) for g in grids["grid_id"]]
-    else:
-        goals = [None] * len(grids)
+    goals = grid_targets(ctx, grids, metric, data.target_book())
     status = [targets.status(v, t) for v, t in zip(grids[metric], goals, strict=True)]
     few = few_events(grids)
     notes = [
@@ -75,6 +71,17 @@ def judged(ctx: Context, grids: pd.DataFrame, metric: str) -> pd.DataFrame:
     )
 
 
+def grid_targets(
+    ctx: Context, grids: pd.DataFrame, metric: str, book: targets.Book
+) -> list[targets.Target | None]:
+    """Each grid's target on ``metric`` in ``book`` (its own, else its community's, street's
+    or the district's; a count's only its own), None where it has none."""
+    if metric not in targets.TARGETABLE or grids.empty or not book:
+        return [None] * len(grids)
+    parents = data.parents(ctx.src)
+    return [book.for_unit(metric, g, parents) for g in grids["grid_id"]]
+
+
 def few_events(grids: pd.DataFrame) -> pd.Series:
     """Grids with fewer events in the period than the settings' ``ranking_min_events``: a
     status there turns on one or two events."""
@@ -89,9 +96,10 @@ def status_reason(ctx: Context, metric: str, grids: pd.DataFrame) -> str:
         return f"{label}没有好坏之分,不设目标,只能按数值着色。"
     if grids.empty:
         return "所选范围内没有网格。"
-    if judged(ctx, grids, metric)["target"].notna().any():
+    book = data.target_book()
+    if any(t is not None for t in grid_targets(ctx, grids, metric, book)):
         return ""
-    if not data.target_book():
+    if not book:
         return "尚未设定目标值:管理员可在「目标管理」页设定后按目标状态着色。"
     if metrics.unit(metric) == "count":
         return f"{label}的目标只适用于设定它的单位(全区、街道或社区),网格没有{label}目标。"

@@ -10,7 +10,7 @@ from functools import partial
 import pandas as pd
 
 from analytics import formats as fmt
-from analytics import labels, metrics, queries, scales, trends
+from analytics import labels, metrics, queries, scales, targets, trends
 from analytics.filters import Filters
 from ui import cards, charts, data, findings, maps
 from ui.context import Context
@@ -135,11 +135,17 @@ def overdue_table(late: pd.DataFrame) -> pd.DataFrame:
     return _with_places(shown, late)
 
 
-def build(ctx: Context, map_metric: str | None = None, category: str | None = None) -> Panel:
+def build(
+    ctx: Context,
+    map_metric: str | None = None,
+    category: str | None = None,
+    book: targets.Book | None = None,
+) -> Panel:
     """``map_metric``: what colours the map, one of ``MAP_METRICS`` (or ``HEX_MAP_METRICS``
     when the map draws hexagons); None is the first of them. ``category``: the hot category
     clicked on the page (cross-filtering): the trend, the map, the alerts and the ageing show
-    only its events; the headline figures and the bars keep the whole selection."""
+    only its events; the headline figures and the bars keep the whole selection. ``book``:
+    the targets the page has read already (None: read them)."""
     src, whole, compare = ctx.src, ctx.filters, ctx.compare
     f = narrowed(whole, category)
     coverage = data.data_range(src)
@@ -169,7 +175,7 @@ def build(ctx: Context, map_metric: str | None = None, category: str | None = No
         del calls["whole"]  # the same as "counts"
     if not scales.is_volume(map_metric or next(iter(MAP_METRICS))):
         del calls["district"]  # a rate's breaks are fixed: the district is not needed
-    book = data.target_book()
+    book = data.target_book() if book is None else book
     score = targets_panel.score_calls(ctx, book)  # the header's 综合指数
     data.prefetch(*calls.values(), *score)
     kpis, grids, placement = calls["kpis"](), calls["grids"](), calls["placement"]()

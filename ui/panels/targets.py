@@ -194,13 +194,14 @@ def meeting_brief(ctx: Context, book: targets.Book, since: date | None = None) -
 def deck_build(ctx: Context) -> Panel | None:
     """The deck's section: :func:`build`, left out where no target is set (the brief
     slide says so)."""
-    return build(ctx) if data.target_book() else None
-
-
-def build(ctx: Context) -> Panel:
-    """The 问题清单 page's view: the score and the 问题清单 (the deck's brief is a slide of
-    its own, after the title)."""
     book = data.target_book()
+    return build(ctx, book) if book else None
+
+
+def build(ctx: Context, book: targets.Book | None = None) -> Panel:
+    """The 问题清单 page's view: the score and the 问题清单 (the deck's brief is a slide of
+    its own, after the title); ``book``: the targets, when the caller has read them."""
+    book = data.target_book() if book is None else book
     data.prefetch(*score_calls(ctx, book))
     view = score_view(ctx, book)
     cap = data.settings()[0].score_cap
