@@ -6,19 +6,13 @@ import streamlit as st
 
 from analytics import admin_db, annotations
 from analytics import formats as fmt
-from ui import auth, data
+from ui import auth, data, layout
 from ui.context import entered
 
 PAGE = "notes"
 FLASH = "nt_flash"  # the outcome of a change, shown after the rerun that refreshes the list
 LEVELS = {"street": "街道", "community": "社区", "grid": "网格"}
 REFUSED = "此页仅分析员和管理员可用。如需添加日期标注,请联系分析员或管理员。"
-
-
-def done(message: str) -> None:
-    """Rerun so that the list shows the change, and say what was done at the top."""
-    st.session_state[FLASH] = message
-    st.rerun()
 
 
 def unit_label(unit_id, names: dict[str, str]) -> str:
@@ -45,8 +39,7 @@ st.caption(
     "可只为某个街道、社区或网格标注:只在选中该单位(或其上级、下级)时显示。"
     "春节假期为内置标注,无需录入。也可用命令 `python -m analytics notes add|list|remove` 管理。"
 )
-if flash := st.session_state.pop(FLASH, None):
-    st.success(flash, icon=":material/check_circle:")
+layout.said(FLASH)
 
 try:
     src = data.source(viewer.scope)
@@ -113,7 +106,8 @@ with st.form("nt_add", border=True):
                 )
                 for key in ("nt_title", "nt_detail"):
                     st.session_state.pop(key, None)
-                done(f"已添加标注:{fmt.day(day)} {fmt.plain(title.strip())}。")
+                added = f"已添加标注:{fmt.day(day)} {fmt.plain(title.strip())}。"
+                layout.rerun_saying(FLASH, added)
 
 listed = data.note_listing(src)
 st.markdown(f"**已有标注**(共 {fmt.count(len(listed))} 条)")
@@ -170,7 +164,7 @@ else:
                         unit=note["unit_id"] or "全区",
                     )
                 st.session_state.pop("nt_remove", None)
-                done(f"已删除标注:{fmt.plain(shown[gone])}。")
+                layout.rerun_saying(FLASH, f"已删除标注:{fmt.plain(shown[gone])}。")
     if (listed["source"] == "store").any():
         st.caption(
             "来源为“数据库”的标注随数据库保存(演示数据或早先用命令录入),"

@@ -45,12 +45,6 @@ def exported(frame: pd.DataFrame, names: dict[str, str]) -> tuple[bytes, int]:
     return target_store.to_csv(frame, names), len(frame)
 
 
-def done(message: str) -> None:
-    """Rerun so that every table shows the change, and say what was done at the top."""
-    st.session_state[FLASH] = message
-    st.rerun()
-
-
 def legend() -> None:
     """The status colours, as cards, maps and slides use them (our constants only)."""
     chips = "".join(
@@ -76,8 +70,7 @@ st.caption(
     "也可用命令 `python -m analytics targets list|set|remove|import|export|history` 管理。"
 )
 legend()
-if flash := st.session_state.pop(FLASH, None):
-    st.success(flash, icon=":material/check_circle:")
+layout.said(FLASH)
 
 try:
     units = data.org_units(data.source())
@@ -191,7 +184,8 @@ with st.form("tg_set", border=True):
                     after=targets.describe(saved),
                 )
                 place = fmt.plain(unit_name(saved.unit_id, names))
-                done(f"已保存:{metrics.label(saved.metric)}({place}){targets.describe(saved)}。")
+                saved_text = f"{metrics.label(saved.metric)}({place}){targets.describe(saved)}"
+                layout.rerun_saying(FLASH, f"已保存:{saved_text}。")
 
 if not current.empty:
     owned = {
@@ -225,7 +219,7 @@ if not current.empty:
                     before=targets.describe(t),
                 )
                 st.session_state.pop("tg_remove", None)
-                done(f"已删除目标:{owned_text(gone, markdown=True)}。")
+                layout.rerun_saying(FLASH, f"已删除目标:{owned_text(gone, markdown=True)}。")
 
 st.markdown("**导入与导出**")
 st.caption(
@@ -293,10 +287,11 @@ if upload is not None:
                 )
                 st.session_state[UPLOADS] = uploads + 1
                 st.session_state.pop("tg_replace", None)
-                done(
+                layout.rerun_saying(
+                    FLASH,
                     f"已导入 {fmt.count(len(items))} 项目标"
                     + ("(已替换现有目标)" if replace else "")
-                    + "。"
+                    + "。",
                 )
 
 history = target_store.history(path)

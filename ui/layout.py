@@ -188,3 +188,16 @@ def uploader_in_chinese(key: str, types: list[str]) -> None:
   visibility: visible; font-size: 14px; content: "{words["drop"]}";}}
 </style>"""
     )
+
+
+def rerun_saying(key: str, message: str) -> None:
+    """Rerun so that the whole page shows a change just made, and say ``message`` (Markdown)
+    at its top on that run (:func:`said`)."""
+    st.session_state[key] = message
+    st.rerun()
+
+
+def said(key: str) -> None:
+    """The message :func:`rerun_saying` left under ``key``, once."""
+    if message := st.session_state.pop(key, None):
+        st.success(message, icon=":material/check_circle:")
