@@ -28,8 +28,6 @@ from ibis.common.exceptions import TableNotFound
 from analytics import access, admin_db
 from analytics.accounts import User
 from analytics.filters import Filters
-from analytics.settings import load as load_settings
-from analytics.settings import local_now
 
 TABLE = "calendar_notes"
 # 正月初一 of each year: the Spring Festival moves with the lunar calendar.
@@ -199,30 +197,6 @@ def check(title: str, detail: str = "") -> tuple[str, str]:
     if len(detail) > DETAIL_MAX:
         raise ValueError(f"备注详情最多 {DETAIL_MAX} 个字。")
     return title, detail
-
-
-def add(con, day: date, title: str, detail: str = "", unit_id: str | None = None) -> None:
-    """Record a note on a DuckDB connection (the CLI writes through ``analytics.store``)."""
-    title, detail = check(title, detail)
-    if unit_id is not None:
-        known = con.execute(
-            "SELECT count(*) FROM (SELECT unit_id FROM org_units UNION ALL "
-            "SELECT grid_id FROM grids) WHERE unit_id = ?",
-            [unit_id],
-        ).fetchone()[0]
-        if not known:
-            raise ValueError(f"没有编码为 {unit_id} 的街道、社区或网格。")
-    con.execute(
-        f"INSERT INTO {TABLE} (day, title, detail, unit_id, created_at) VALUES (?, ?, ?, ?, ?)",
-        [day, title, detail, unit_id, local_now(load_settings().timezone)],
-    )
-
-
-def listed(con) -> pd.DataFrame:
-    """Every recorded note, by day: day, title, detail, unit_id, created_at."""
-    return con.execute(
-        f"SELECT day, title, detail, unit_id, created_at FROM {TABLE} ORDER BY day, title"
-    ).df()
 
 
 def remove(con, day: date, title: str | None = None) -> int:

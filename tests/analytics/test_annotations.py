@@ -3,7 +3,7 @@ the period and the scope), the CLI that records them, and notes surviving an imp
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -13,7 +13,7 @@ from analytics.access import Scope, scoped
 from analytics.connection import connect
 from analytics.filters import Filters
 from analytics.store import writing
-from tests.conftest import query
+from tests.conftest import insert, query
 
 
 def test_spring_festival_holiday_is_the_week_from_new_years_eve():
@@ -28,12 +28,25 @@ def test_spring_festival_holiday_is_the_week_from_new_years_eve():
     assert list(two_years["day"]) == [date(2024, 2, 9), date(2025, 1, 28)]
 
 
+def _store_notes(con, *notes: tuple) -> None:
+    """Notes in the store's own ``calendar_notes`` (as the demo and older deployments have
+    them): (day, title, detail, unit_id) each."""
+    rows = [
+        {"day": d, "title": t, "detail": x, "unit_id": u, "created_at": datetime(2026, 1, 1)}
+        for d, t, x, u in notes
+    ]
+    insert(con, annotations.TABLE, rows)
+
+
 def _with_notes(db) -> None:
     with writing(db) as con:
-        annotations.add(con, date(2026, 3, 10), "防汛演练", "全区", None)
-        annotations.add(con, date(2026, 4, 2), "甲街道整治", "只在甲街道", "S01")
-        annotations.add(con, date(2026, 4, 3), "乙一社区活动", "", "S02C01")
-        annotations.add(con, date(2025, 6, 1), "去年的备注", "", None)
+        _store_notes(
+            con,
+            (date(2026, 3, 10), "防汛演练", "全区", None),
+            (date(2026, 4, 2), "甲街道整治", "只在甲街道", "S01"),
+            (date(2026, 4, 3), "乙一社区活动", "", "S02C01"),
+            (date(2025, 6, 1), "去年的备注", "", None),
+        )
 
 
 def test_notes_in_the_period_and_the_scope(db):
@@ -93,7 +106,7 @@ def test_notes_cli_add_list_remove(db, tmp_path, monkeypatch, capsys):
     admin = tmp_path / "admin.sqlite"
     monkeypatch.setenv("GOV_ADMIN_DB", str(admin))
     with writing(db) as con:  # an older note of the store itself
-        annotations.add(con, date(2026, 5, 2), "旧备注", "", None)
+        _store_notes(con, (date(2026, 5, 2), "旧备注", "", None))
     stamp = db.stat().st_mtime_ns
     assert (
         main(["notes", "add", "2026-05-01", "<b>暴雨</b>", "--detail", "a&b", "--db", str(db)]) == 0
