@@ -357,8 +357,7 @@ def to_csv(frame: pd.DataFrame, names: Mapping[str, str]) -> bytes:
                 "预警线": value_text(row.metric, amber),
             }
         )
-    table = fmt.spreadsheet_safe(pd.DataFrame(rows, columns=CSV_COLUMNS))
-    return table.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return fmt.csv_bytes(pd.DataFrame(rows, columns=CSV_COLUMNS), lineterminator="\r\n")
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,7 @@ import streamlit as st
 from analytics import formats as fmt
 from ui import auth
 
-
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    return fmt.spreadsheet_safe(df).to_csv(index=False).encode("utf-8-sig")
+csv_bytes = fmt.csv_bytes  # the CSV download; one encoder with the CLI's and 目标管理's files
 
 
 def excel_bytes(df: pd.DataFrame, sheet: str = "数据") -> bytes:
