@@ -1,0 +1,34 @@
+"""The text index: personal data out before indexing, words as governance texts write them."""
+
+from analytics import text
+
+
+def test_personal_data_never_reaches_the_index():
+    raw = "我是张伟先生，电话138-1234-5678，身份证50010119900307123X，住桂花路12号3栋2单元501"
+    (cleaned,) = text.index_text([raw], ["张伟"])
+    for secret in ("张伟", "138", "5678", "1234", "X", "501", "先生"):
+        assert secret not in cleaned
+    assert "桂花路" in cleaned
+
+
+def test_honorifics_go_even_without_the_reporter_name():
+    assert "李" not in text.index_text(["李女士反映楼道堆物"])[0]
+
+
+def test_markup_is_removed_and_missing_text_stays_missing():
+    cleaned = text.index_text(["<script>alert(1)</script>**紧急** [链接](http://x) 井盖丢失", None])
+    assert "<" not in cleaned[0] and "*" not in cleaned[0] and "http" not in cleaned[0]
+    assert "井盖丢失" in cleaned[0]
+    assert cleaned[1] is None
+
+
+def test_words_keep_governance_terms_and_drop_stop_words():
+    got = text.words("希望尽快处理小区楼道里电动车飞线充电的问题，存在消防隐患")
+    assert "飞线充电" in got and "电动车" in got and "楼道" in got
+    for stop in ("希望", "尽快", "处理", "问题", "存在", "的"):
+        assert stop not in got
+
+
+def test_has_text_needs_two_chinese_characters():
+    got = text.has_text(text.index_text(["13812345678", "停水", None, "水"]))
+    assert got.tolist() == [False, True, False, False]
