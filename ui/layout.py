@@ -54,11 +54,9 @@ def show(
         cards(section.figures)
     key = section.key
     if section.chart is not None:
-        if height:
-            section.chart.layout.height = height
         chart = presentation.figure(section.chart) if presenting else section.chart
         drawn = st.plotly_chart(
-            AsBuilt(chart), config=charts.config(section.name), key=key, **picking
+            AsBuilt(chart, height), config=charts.config(section.name), key=key, **picking
         )
         event = drawn if on_select else None
     elif section.map is not None:
@@ -146,13 +144,17 @@ class AsBuilt(go.Figure):
     """``fig`` for ``st.plotly_chart`` without plotly's deep copy of every value in it: the
     dicts and lists are copied, the arrays shared (plotly's ``to_dict`` then replaces arrays
     by base64 in the copy, as here). Streamlit only asks for ``to_dict()`` and serialises
-    it; the deep copy was ~4 ms a chart on every rerun."""
+    it; the deep copy was ~4 ms a chart on every rerun. ``height`` (px) overrides the
+    figure's in the copy: a built figure may be cached and shared, so it is never changed."""
 
-    def __init__(self, fig: go.Figure) -> None:  # plotly's own __init__ would copy it again
-        self._built = fig
+    def __init__(self, fig: go.Figure, height: int | None = None) -> None:
+        self._built = fig  # plotly's own __init__ would copy it again
+        self._height = height
 
     def to_dict(self) -> dict:
         spec = {"data": _containers(self._built._data), "layout": _containers(self._built._layout)}
+        if self._height:
+            spec["layout"]["height"] = self._height
         convert_to_base64(spec)
         return spec
 

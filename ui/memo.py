@@ -113,10 +113,12 @@ class _Cache:
             self.values.clear()
 
 
-def cached(max_entries: int) -> Callable[[Callable], Callable]:
+def cached(max_entries: int, shared: bool = False) -> Callable[[Callable], Callable]:
     """Decorator: the function's results cached per argument values (which must be
     hashable) for every session of the process; ``fn.clear()`` empties its cache and
-    ``fn.has(*args)`` tells whether a call's result is there."""
+    ``fn.has(*args)`` tells whether a call's result is there. ``shared=True`` hands out the
+    cached value itself, no copy: for results every caller only reads (built sections with
+    their figures, which no page or slide changes once built)."""
 
     def decorate(fn: Callable) -> Callable:
         cache = _Cache(fn, max_entries)
@@ -124,7 +126,8 @@ def cached(max_entries: int) -> Callable[[Callable], Callable]:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            return private(cache.call(args, kwargs))
+            value = cache.call(args, kwargs)
+            return value if shared else private(value)
 
         wrapper.clear = cache.clear
         wrapper.has = lambda *args, **kwargs: cache.has(args, kwargs)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from analytics import formats as fmt
 from analytics import labels, metrics, queries, trends
-from ui import charts, data
+from ui import charts, data, memo
 from ui.context import Context
 from ui.panel import Download, KeyFigure, Panel, Section, Table, kpi_figures, with_change
 from ui.sidebar import scope_label
@@ -48,7 +48,11 @@ def caption(ctx: Context) -> str:
 
 def no_comparison(ctx: Context) -> str | None:
     """Why last year cannot be laid over this one, or None when it can."""
-    f, coverage = ctx.filters, data.data_range(ctx.src)
+    return _no_comparison(ctx.src, ctx.filters)
+
+
+def _no_comparison(src, f) -> str | None:
+    coverage = data.data_range(src)
     if queries.comparable(f, "yoy", coverage):
         return None
     return queries.comparison_problem(f, "yoy", coverage) or "没有上年同期数据。"
@@ -106,18 +110,31 @@ def build(
     units: tuple[str, ...] | None = None,
 ) -> Panel:
     """The view at the page's choices: 时间粒度, 显示方式, 叠加上年同期 (only where last year
-    is in the data), 移动平均 and the units compared (None: the first streets)."""
+    is in the data), 移动平均 and the units compared (None: the first streets).
+
+    Only intake by type depends on 显示方式, 叠加上年同期 and 移动平均: the other sections
+    are built once per data, filters, 时间粒度 and units (``_sections``), so switching those
+    three redraws the page without rebuilding its other charts."""
     src, f = ctx.src, ctx.filters
-    coverage = data.data_range(src)
     problem = no_comparison(ctx)
     previous = previous and problem is None
     units = default_units(src) if units is None else tuple(units)
     place = fmt.plain(scope_label(f, src))
+    types = partial(data.type_trend, src, f, freq, "yoy" if previous else None)
+    kpis = partial(data.kpis, src, f, "yoy")
+    notes = partial(data.calendar_notes, src, f)
+    calls = [types, kpis, notes]
+    if not _sections.has(src, f, freq, units):
+        calls += _section_calls(src, f, freq, units).values()
+    data.prefetch(*(call for call in calls if call is not None))
+    by_type = _types(types(), kpis(), freq, mode, previous, moving, place, notes())
+    return Panel(TITLE, (by_type, *_sections(src, f, freq, units)))
+
+
+def _section_calls(src, f, freq: str, units: tuple[str, ...]) -> dict:
+    """The cached queries behind every section but intake by type."""
     spike_freq = "week" if freq == "month" else freq  # a month is too coarse to see a spike
-    options = unit_options(src)
-    calls = {
-        "kpis": partial(data.kpis, src, f, "yoy"),
-        "types": partial(data.type_trend, src, f, freq, "yoy" if previous else None),
+    return {
         "categories": partial(data.category_trend, src, f, freq),
         "categories_yoy": partial(data.category_changes, src, f, "yoy"),  # top 8, rising
         "spikes": partial(data.spikes, src, f, spike_freq),
@@ -125,7 +142,16 @@ def build(
         "units": partial(data.unit_comparison, src, f, units, freq) if units else None,
         "notes": partial(data.calendar_notes, src, f),
     }
-    data.prefetch(*(call for call in calls.values() if call is not None))
+
+
+@memo.cached(max_entries=32, shared=True)
+def _sections(src, f, freq: str, units: tuple[str, ...]) -> tuple[Section, ...]:
+    """Every section but intake by type, for the data, filters, 时间粒度 and units."""
+    coverage = data.data_range(src)
+    problem = _no_comparison(src, f)
+    place = fmt.plain(scope_label(f, src))
+    spike_freq = "week" if freq == "month" else freq
+    calls = _section_calls(src, f, freq, units)
     placement = calls["placement"]()
     names = data.unit_names(src)
     notes = calls["notes"]()
@@ -133,8 +159,8 @@ def build(
     categories = with_partial(calls["categories"](), freq, f, coverage)
     compared = with_partial(calls["units"](), freq, f, coverage) if units else None
     top, rising = calls["categories_yoy"]()
+    options = unit_options(src)
     sections = [
-        _types(calls["types"](), calls["kpis"](), freq, mode, previous, moving, place, notes),
         _categories(categories, top, freq, place, notes),
         _rising(rising if problem is None else pd.DataFrame(), problem, place),
         _spikes(judged, found, spike_freq, coverage.first_day, place, notes),
@@ -152,7 +178,7 @@ def build(
             notes,
         )
     )
-    return Panel(TITLE, tuple(sections))
+    return tuple(sections)
 
 
 def _types(by_type, kpis, freq, mode, previous, moving, place, notes) -> Section:
