@@ -546,11 +546,14 @@ def intake_by_type(
                 )
         lines = {"合计": current, f"合计({comparison})": before} if previous else {"合计": current}
         for name, part in lines.items():
-            total = part.groupby("bucket", as_index=False).agg(
-                intake=("intake", "sum"),
-                moving_avg=("moving_avg", lambda v: v.sum(min_count=1)),
-                partial=("partial", "any"),
-            )
+            by_bucket = part.groupby("bucket")
+            total = pd.DataFrame(
+                {
+                    "intake": by_bucket["intake"].sum(),
+                    "moving_avg": by_bucket["moving_avg"].sum(min_count=1),
+                    "partial": by_bucket["partial"].any(),
+                }
+            ).reset_index()
             if name != "合计":
                 traces.append(
                     _trace(
