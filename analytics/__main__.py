@@ -21,6 +21,13 @@ python -m analytics targets set METRIC VALUE [--amber X] [--op >=|<=] [--unit ID
 python -m analytics targets remove METRIC [--unit ID] [--by LOGIN] [--db PATH]
 python -m analytics targets import FILE [--replace] [--by LOGIN] [--db PATH]
 python -m analytics targets export [FILE] [--db PATH]
+python -m analytics categories --evaluate [--messages CSV] [--db PATH]
+python -m analytics categories --suggest [--db PATH] [--admin-db PATH]
+python -m analytics categories --accept --min-confidence X [--max-confidence Y] [--category 类别]
+    [--by LOGIN] [--db PATH] [--admin-db PATH]
+python -m analytics categories --reject [--min-confidence X] [--max-confidence Y] [--category 类别]
+    [--by LOGIN] [--db PATH] [--admin-db PATH]
+python -m analytics categories --apply [--by LOGIN] [--db PATH] [--admin-db PATH]
 """
 
 from __future__ import annotations
@@ -627,6 +634,161 @@ def _targets(args: argparse.Namespace) -> int:
     return 0
 
 
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _print_table(headers: list[str], rows: list[list[str]]) -> None:
+    """Columns aligned for a terminal (a Chinese character takes two places); the first
+    column left-aligned, the others right-aligned."""
+    widths = [max(_display_width(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    for row in [headers, *rows]:
+        cells = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - _display_width(str(cell)))
+            cells.append(f"{cell}{pad}" if i == 0 else f"{pad}{cell}")
+        print("  ".join(cells).rstrip())
+
+
+CONFIDENCE_BANDS = ((0.9, "≥90%"), (0.8, "80–90%"), (0.6, "60–80%"), (0.0, "<60%"))
+
+
+def _band(confidence: float) -> str:
+    return next(label for low, label in CONFIDENCE_BANDS if confidence >= low)
+
+
+def _categories(args: argparse.Namespace) -> int:
+    """分类建议 (``analytics.categories``, ``analytics.category_store``): evaluate the
+    classifier, write suggestions to the admin database, decide them in bulk, apply the
+    accepted ones to the events through an import."""
+    from analytics import admin_db, categories, category_store
+
+    url = db_url(args.db)
+    admin = args.admin_db or admin_db.admin_path(url)
+    by = args.by or _cli_login()
+    if args.evaluate:
+        if args.messages:
+            try:
+                texts, labels = categories.load_messages(args.messages)
+            except (OSError, ValueError) as exc:
+                print(exc, file=sys.stderr)
+                return 2
+            where = args.messages
+            run = lambda: categories.evaluate_frame(texts, labels)  # noqa: E731
+        else:
+            con = _open_store(url)
+            if con is None:
+                return 2
+            where = url
+            run = lambda: categories.evaluate(con)  # noqa: E731
+        try:
+            result = run()
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        finally:
+            if not args.messages:
+                con.disconnect()
+        print(f"==> 分类评估({where}):分层抽样 80/20,随机种子 {categories.SEED}")
+        print(
+            f"    训练 {result.n_train:,} 条(去重后),测试 {result.n_test:,} 条,"
+            f"用时 {result.seconds:.1f} 秒"
+        )
+        print(f"    宏平均 F1 {result.macro_f1:.3f},准确率 {result.accuracy:.1%}")
+        if result.excluded:
+            few = "、".join(f"{k}({v} 条)" for k, v in result.excluded.items())
+            print(f"    样本过少未参与:{few}")
+        rows = [
+            [r.category, f"{r.precision:.3f}", f"{r.recall:.3f}", f"{r.f1:.3f}", f"{r.support:,}"]
+            for r in result.per_class.itertuples(index=False)
+        ]
+        _print_table(["类别", "精确率", "召回率", "F1", "测试条数"], rows)
+        return 0
+    if args.suggest:
+        con = _open_store(url)
+        if con is None:
+            return 2
+        started = time.perf_counter()
+        try:
+            model = categories.train(con)
+            frame = categories.suggest(con, model)
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        finally:
+            con.disconnect()
+        written = category_store.replace_pending(admin, frame, model.id, _zone())
+        print(
+            f"==> 模型 {model.id}(训练 {model.seconds:.1f} 秒);{len(frame):,} 条未分类事件有建议,"
+            f"写入待定 {written:,} 条({admin});用时 {time.perf_counter() - started:.1f} 秒"
+        )
+        if written < len(frame):
+            print(f"    另 {len(frame) - written:,} 条此前已处理(采纳、驳回或已写入),保留原结论")
+        if not frame.empty:
+            bands = frame.assign(band=frame["confidence"].map(_band))
+            table = bands.pivot_table(
+                index="suggested", columns="band", values="event_id", aggfunc="count", fill_value=0
+            )
+            order = [label for _, label in CONFIDENCE_BANDS]
+            table = table.reindex(columns=order, fill_value=0)
+            table = table.loc[table.sum(axis=1).sort_values(ascending=False).index]
+            rows = [
+                [name, *(f"{int(v):,}" for v in r), f"{int(sum(r)):,}"]
+                for name, r in zip(table.index, table.to_numpy(), strict=True)
+            ]
+            _print_table(["建议类别", *(f"置信度{b}" for b in order), "合计"], rows)
+        print("    用 categories --accept --min-confidence 0.8 采纳,--apply 写入事件。")
+        return 0
+    if args.accept or args.reject:
+        if args.accept and args.min_confidence is None:
+            print("采纳须给出 --min-confidence(如 0.8),避免误采纳低置信度的建议。", file=sys.stderr)
+            return 2
+        low = args.min_confidence or 0.0
+        ids = category_store.select(
+            admin, min_confidence=low, max_confidence=args.max_confidence, category=args.category
+        )
+        detail = {"min_confidence": low, "max_confidence": args.max_confidence}
+        if args.category:
+            detail["category"] = args.category
+        n = category_store.decide(admin, ids, args.accept, by, zone=_zone(), detail=detail)
+        left = len(category_store.load(admin, "pending"))
+        verb = "采纳" if args.accept else "驳回"
+        print(f"已{verb} {n:,} 条建议;待定还有 {left:,} 条。")
+        if args.accept and n:
+            print("    用 categories --apply 把采纳的类别写入事件。")
+        return 0
+    from analytics.ingest.reading import ImportFileError
+    from analytics.store import StoreBusy
+
+    try:
+        result = category_store.apply_accepted(url, admin, by, zone=_zone())
+    except (StoreBusy, ImportFileError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if result is None:
+        print("没有可写入的采纳建议(先用 --accept 采纳;已失效的见 category_suggestions)。")
+        return 0
+    print(
+        f"==> 已写入 {result.rows_updated:,} 条事件的类别(导入 {result.import_id}):"
+        + result.summary()
+    )
+    if result.publish_error:
+        print(result.publish_error, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _open_store(url: str):
+    """A read-only connection on the store, or None (with the reason printed)."""
+    try:
+        return connect(url, read_only=True)
+    except FileNotFoundError:
+        print(f"没有数据库 {url}:先导入数据或生成演示库。", file=sys.stderr)
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m analytics", description="网格治理数据工具")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -783,6 +945,38 @@ def main(argv: list[str] | None = None) -> int:
     goal_export.add_argument("file", nargs="?", help="输出文件(默认打印到屏幕)")
     goal_export.add_argument("--db", help=db_help)
     goals.set_defaults(func=_targets)
+
+    cats = sub.add_parser(
+        "categories", help="分类建议:评估分类模型,为缺类别的事件生成建议,批量采纳、驳回并写入"
+    )
+    what = cats.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="按 80/20 分层抽样评估,打印宏平均 F1、准确率和各类别指标",
+    )
+    what.add_argument(
+        "--suggest",
+        action="store_true",
+        help="训练模型,为类别为空、空白、其他或未分类的事件生成建议",
+    )
+    what.add_argument(
+        "--accept", action="store_true", help="批量采纳待定建议(须给 --min-confidence)"
+    )
+    what.add_argument("--reject", action="store_true", help="批量驳回待定建议")
+    what.add_argument("--apply", action="store_true", help="把已采纳的类别经一次导入写入事件")
+    cats.add_argument(
+        "--messages", help="评估用的留言 CSV(泰迪杯附件2格式:留言主题、留言详情、一级标签)"
+    )
+    cats.add_argument("--min-confidence", type=float, help="只处理置信度不低于此值的建议(0–1)")
+    cats.add_argument(
+        "--max-confidence", type=float, default=1.0, help="只处理置信度不高于此值的建议(默认 1)"
+    )
+    cats.add_argument("--category", help="只处理建议为此类别的")
+    cats.add_argument("--by", help="记录为谁所做(默认 命令行:系统用户名)")
+    cats.add_argument("--db", help="数据库(默认 $GOV_DB 或 data/governance.duckdb)")
+    cats.add_argument("--admin-db", help="管理库(默认 $GOV_ADMIN_DB 或数据库旁的 .admin.sqlite)")
+    cats.set_defaults(func=_categories)
 
     args = parser.parse_args(argv)
     return args.func(args)
