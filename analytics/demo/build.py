@@ -6,6 +6,9 @@ generated one calendar month at a time with numpy and appended in ``reported_at`
 memory stays bounded at 10M events and DuckDB's zone maps prune period scans. The data carries
 the stories the dashboard tells: seasonality, a few overloaded hot grids, the 2025-01-01 reform
 (faster response, more solved inside the grid), and falling 物业管理 complaints and petitions.
+The 诉求内容 (``demo.text``) is varied, carries some reporters' own name or phone, plants ~40 hot
+issues and hides ~2 % of citizen categories as 未分类; the truth is kept in the demo_* tables
+(docs/demo.md).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics import catalogue
+from analytics.demo import text
 from analytics.demo.geo import STREETS, District, build_district
+from analytics.ingest.values import UNCATEGORISED
 from analytics.schema import (
     BOARDS,
     CHANNELS,
@@ -53,100 +58,13 @@ _DAY = 86_400
 _HOUR = 3_600
 
 
-class _Demo(NamedTuple):
-    """How the demo writes a category: where it is frequent (urban_affinity: > 0 in the
-    centre) and its 诉求内容 templates. Board, department and time limit: ``catalogue``."""
-
-    urban_affinity: float
-    templates: tuple[str, str, str]
-
-
-DEMO_TEXT: dict[str, _Demo] = {
-    "物业管理": _Demo(1.6, (
-        "{place}小区物业长期不作为，楼道垃圾无人清理，电梯经常停运。",
-        "{place}小区物业费上涨未公示，业主要求公开收支明细。",
-        "{place}小区地下车库漏水，多次报物业未修复。",
-    )),
-    "违章建筑": _Demo(-0.6, (
-        "{place}有住户在楼顶搭建彩钢棚，疑似违章建筑。",
-        "{place}一楼商户私自扩建围墙，占用公共绿地。",
-        "{place}河道边有人违规修建房屋，请核查。",
-    )),
-    "环境卫生": _Demo(0.2, (
-        "{place}路边垃圾堆积多日未清运，气味很大。",
-        "{place}附近公厕卫生差，无人打扫。",
-        "{place}绿化带内倾倒了大量建筑垃圾。",
-    )),
-    "噪音扰民": _Demo(0.8, (
-        "{place}附近工地夜间施工，噪音严重影响休息。",
-        "{place}广场舞音响音量过大，持续到晚上十点以后。",
-        "{place}楼上住户深夜装修，敲打声不断。",
-    )),
-    "矛盾纠纷": _Demo(0.0, (
-        "{place}邻里因漏水问题发生争执，请求社区调解。",
-        "{place}两户居民因停车位产生纠纷。",
-        "{place}一户家庭发生赡养纠纷，老人请求帮助。",
-    )),
-    "消防安全": _Demo(0.3, (
-        "{place}楼道堆放杂物，堵塞消防通道。",
-        "{place}有人在楼道内给电动车充电，存在火灾隐患。",
-        "{place}商铺灭火器过期，消防设施缺失。",
-    )),
-    "市容秩序": _Demo(0.5, (
-        "{place}路段占道经营，流动摊贩较多。",
-        "{place}户外广告牌破损，有坠落风险。",
-        "{place}人行道上乱停放共享单车。",
-    )),
-    "道路交通": _Demo(0.2, (
-        "{place}路面坑洼破损，雨天积水，车辆通行困难。",
-        "{place}路口信号灯故障。",
-        "{place}路段违停严重，造成拥堵。",
-    )),
-    "供水供电供气": _Demo(0.3, (
-        "{place}片区停水超过24小时，未见通知。",
-        "{place}小区频繁停电，请求协调供电部门。",
-        "{place}天然气管道有异味，担心泄漏。",
-    )),
-    "防汛排涝": _Demo(-1.2, (
-        "{place}下水道堵塞，暴雨后路面积水严重。",
-        "{place}边坡出现裂缝，雨季有滑坡风险。",
-        "{place}排水沟淤塞，需要清掏。",
-    )),
-    "房屋安全": _Demo(-0.5, (
-        "{place}老旧房屋墙体开裂，住户担心安全。",
-        "{place}楼房外墙瓷砖脱落，威胁行人安全。",
-        "{place}危旧房屋仍有人居住，请排查。",
-    )),
-    "社会保障": _Demo(-0.2, (
-        "咨询{place}片区低保申请条件和办理流程。",
-        "{place}独居老人生活困难，请求纳入救助。",
-        "询问城乡居民医保缴费时间和标准。",
-    )),
-    "劳动欠薪": _Demo(0.0, (
-        "{place}工地拖欠农民工工资三个月，请求帮助追讨。",
-        "{place}一家餐饮店拖欠员工工资后关门。",
-        "{place}装修公司欠薪，多次讨要未果。",
-    )),
-    "市场监管": _Demo(0.7, (
-        "{place}超市销售过期食品。",
-        "{place}餐馆卫生条件差，疑似无证经营。",
-        "{place}药店价格标示不清，涉嫌价格欺诈。",
-    )),
-    "生态环保": _Demo(-0.6, (
-        "{place}餐馆油烟直排，影响周边居民。",
-        "{place}河沟有污水排入，水体发黑发臭。",
-        "{place}附近有人焚烧垃圾，烟雾较大。",
-    )),
-    "党员服务": _Demo(0.0, (
-        "{place}流动党员咨询组织关系转接手续。",
-        "{place}党员报名参加社区志愿服务。",
-        "咨询党费缴纳标准和方式。",
-    )),
-    "志愿服务": _Demo(0.0, (
-        "{place}希望组织志愿者为独居老人上门服务。",
-        "{place}居民报名参加社区环境整治志愿活动。",
-        "咨询新时代文明实践站志愿服务项目。",
-    )),
+# How often each category is reported where: > 0 more in the centre, < 0 more at the edge.
+# Its 诉求内容 (templates, planted hot issues): ``demo.text``.
+URBAN_AFFINITY: dict[str, float] = {
+    "物业管理": 1.6, "违章建筑": -0.6, "环境卫生": 0.2, "噪音扰民": 0.8, "矛盾纠纷": 0.0,
+    "消防安全": 0.3, "市容秩序": 0.5, "道路交通": 0.2, "供水供电供气": 0.3, "防汛排涝": -1.2,
+    "房屋安全": -0.5, "社会保障": -0.2, "劳动欠薪": 0.0, "市场监管": 0.7, "生态环保": -0.6,
+    "党员服务": 0.0, "志愿服务": 0.0,
 }  # fmt: skip
 CATEGORIES = catalogue.CATEGORIES
 CATEGORY_NAMES = tuple(CATEGORIES)
@@ -272,19 +190,63 @@ _NAME_POOL_SIZE = 30_000
 _MEMORY_LIMIT = "512MB"
 _ROWS_PER_COMMIT = 1_000_000
 
-_INSERT_EVENTS = """
+# Shown instead of the true category on ~2 % of citizen messages (the true one is in
+# ``demo_true_category``): what the importer stores for an empty category, since the column
+# is NOT NULL. No 其他: it is not a catalogue category.
+_UNCATEGORISED_SHARE = 0.02
+_UNCATEGORISED_CHANNELS = ("hotline", "app", "online", "letter")
+_PERSONAL_SHARE = 0.03
+# Planted hot issues: how many before the last 90 days and within them; at most this share
+# of all events (a tiny demo keeps the latest issues that fit).
+_ISSUES_EARLY, _ISSUES_RECENT = 31, 9
+_ISSUE_EVENT_SHARE = 0.05
+_ISSUE_CHANNELS = ("hotline", "app", "online")
+
+
+def _personal_sql() -> str:
+    """A CASE appending the event's own name, phone or address (``text.PERSONAL``)."""
+    slots = {
+        "name": "reporter_name",
+        "surname": "left(reporter_name, 1)",
+        "phone": "phone_text",
+        "address": "full_address",
+        "room": "CAST(room AS VARCHAR) || '室'",
+    }
+    cases = []
+    for k, template in enumerate(text.PERSONAL):
+        parts = []
+        for i, piece in enumerate(template.replace("}", "{").split("{")):
+            if i % 2:
+                parts.append(slots[piece])
+            elif piece:
+                parts.append("'" + piece.replace("'", "''") + "'")
+        cases.append(f"WHEN {k} THEN " + " || ".join(parts))
+    return f"CASE personal {' '.join(cases)} ELSE '' END"
+
+
+_INSERT_EVENTS = f"""
     INSERT INTO events SELECT
         'E' || lpad(CAST(n AS VARCHAR), 9, '0'),
         channel, event_type, category, board, grid_id, community_id, street_id, lon, lat,
         reported_at, accepted_at, dispatched_at, handled_at, closed_at, deadline_at,
         handling_type, resolved_level, handler_unit, worker_id, satisfaction, resolved,
         CASE WHEN repeat_of >= 0 THEN 'E' || lpad(CAST(repeat_of AS VARCHAR), 9, '0') END,
-        reporter_name,
-        CASE WHEN phone > 0 THEN CAST(phone AS VARCHAR) END,
-        address || CASE WHEN unit > 0 THEN CAST(unit AS VARCHAR) || '单元' ELSE '' END,
-        coalesce(markup, '') || replace(template, '{place}', place)
-    FROM chunk
+        reporter_name, phone_text, full_address,
+        coalesce(markup, '') || replace(template, '{{place}}', place) || {_personal_sql()}
+    FROM (
+        SELECT *, CASE WHEN phone > 0 THEN CAST(phone AS VARCHAR) END AS phone_text,
+            address || CASE WHEN unit > 0 THEN CAST(unit AS VARCHAR) || '单元' ELSE '' END
+                AS full_address
+        FROM chunk
+    )
 """
+# Ground truth for tests and benchmarks (not read by the app, not published to Spark).
+_TRUTH_TABLES = (
+    """CREATE TABLE demo_hot_issues (issue_id VARCHAR, theme VARCHAR, grid_id VARCHAR,
+        category VARCHAR, first_at TIMESTAMP, last_at TIMESTAMP, events BIGINT)""",
+    "CREATE TABLE demo_hot_issue_events (issue_id VARCHAR, event_id VARCHAR)",
+    "CREATE TABLE demo_true_category (event_id VARCHAR, category VARCHAR)",
+)
 
 
 def fake_names(rng: np.random.Generator, count: int) -> list[str]:
@@ -319,7 +281,13 @@ def _build_workers(rng: np.random.Generator, district: District) -> pd.DataFrame
 class _Model:
     """Per-grid and per-combination tables that every monthly chunk draws from."""
 
-    def __init__(self, district: District, workers: pd.DataFrame, rng: np.random.Generator):
+    def __init__(
+        self,
+        district: District,
+        workers: pd.DataFrame,
+        rng: np.random.Generator,
+        variants: text.Variants,
+    ):
         grids = district.grids
         self.n_grids = len(grids)
         self.grid_dict = pa.array(grids.grid_id.tolist())
@@ -339,7 +307,7 @@ class _Model:
         weight *= np.where(self.hot, rng.uniform(2.0, 3.0, self.n_grids), 1.0)
         self.grid_p = np.empty((len(CATEGORY_NAMES), self.n_grids))
         for k, name in enumerate(CATEGORY_NAMES):
-            w = weight * np.exp(DEMO_TEXT[name].urban_affinity * (urban - urban.mean()))
+            w = weight * np.exp(URBAN_AFFINITY[name] * (urban - urban.mean()))
             if name == "物业管理":
                 w = w * np.where(self.hot, 1.5, 1.0)
             self.grid_p[k] = w / w.sum()
@@ -381,7 +349,18 @@ class _Model:
         )
         self.cat_board = np.array([BOARDS.index(CATEGORIES[c].board) for c in CATEGORY_NAMES])
         self.name_dict = pa.array(list(dict.fromkeys(fake_names(rng, _NAME_POOL_SIZE))))
-        self.template_dict = pa.array([t for c in CATEGORY_NAMES for t in DEMO_TEXT[c].templates])
+        self.per_category = variants.per_category
+        texts = list(variants.texts)
+        self.theme_text: dict[tuple[int, str], tuple[int, int]] = {}  # → (first code, count)
+        for t, theme in enumerate(text.THEMES):
+            for spot in theme.spots:
+                paraphrases = text.issue_texts(theme, spot)
+                self.theme_text[t, spot] = (len(texts), len(paraphrases))
+                texts += paraphrases
+        self.template_dict = pa.array(texts)
+        self.b_grid = b_grid
+        self.grid_households = grids.households.to_numpy()
+        self.grid_rural = np.bincount(b_grid, weights=self.b_rural, minlength=self.n_grids) > 0
         self._build_combos()
 
     def _build_combos(self) -> None:
@@ -455,6 +434,12 @@ _HANDLING_DICT = pa.array(HANDLING_TYPES)
 _LEVEL_DICT = pa.array(RESOLVED_LEVELS)
 _SATISFACTION_DICT = pa.array(SATISFACTION)
 _MARKUP_DICT = pa.array(MARKUP_PREFIXES)
+_SHOWN_CATEGORY_DICT = pa.array([*CATEGORY_NAMES, UNCATEGORISED])
+# 未分类 takes the board the importer gives a category outside the catalogue
+_SHOWN_BOARD = np.array(
+    [BOARDS.index(CATEGORIES[c].board) for c in CATEGORY_NAMES] + [BOARDS.index("livelihood")]
+)
+_HIDDEN_CHANNELS = np.array([CHANNELS.index(c) for c in _UNCATEGORISED_CHANNELS])
 
 
 def _coded(codes: np.ndarray, dictionary: pa.Array) -> pa.DictionaryArray:
@@ -499,6 +484,87 @@ def _empty_history() -> _History:
     return _History(empty, empty, empty, empty, empty, empty)
 
 
+class _Issues(NamedTuple):
+    """Planted hot issues: one row per issue (``meta``) and one entry per event (arrays)."""
+
+    meta: pd.DataFrame  # issue_id, theme, grid_id, category
+    day: np.ndarray  # day since START
+    combo: np.ndarray
+    building: np.ndarray
+    name: np.ndarray
+    phone: np.ndarray
+    text: np.ndarray  # code in model.template_dict
+    issue: np.ndarray  # row of meta
+
+
+def _plan_issues(model: _Model, seed: int, events: int) -> _Issues:
+    """A fixed set of hot issues (``text.THEMES``): one grid, one place, one category, 6-40
+    citizens within 2-10 days; never two in one grid on overlapping days. The plan does not
+    depend on ``events``, except that a tiny demo keeps only the latest issues that fit."""
+    rng = np.random.default_rng([seed, 5])
+    n_days = _END_S // _DAY + 1
+    starts = np.concatenate(
+        [
+            rng.integers(7, n_days - 100, _ISSUES_EARLY),
+            rng.integers(n_days - 88, n_days - 12, _ISSUES_RECENT),
+        ]
+    )
+    starts.sort()
+    citizen_combo = np.isin(model.c_channel, [CHANNELS.index(c) for c in _ISSUE_CHANNELS])
+    taken: list[tuple[int, int, int]] = []  # grid, first day, last day
+    rows, parts = [], []
+    for start in starts[::-1]:  # latest first, so a small cap keeps the recent ones
+        month = int(str((START + np.timedelta64(int(start), "D")).astype("datetime64[M]"))[5:7])
+        fits = [t for t, th in enumerate(text.THEMES) if th.months is None or month in th.months]
+        t = int(rng.choice(fits))
+        theme = text.THEMES[t]
+        spot = theme.spots[int(rng.integers(len(theme.spots)))]
+        days = int(rng.integers(2, 11))
+        count = int(rng.integers(6, 41))
+        last = int(start) + days - 1
+        allowed = np.ones(model.n_grids, dtype=bool) if not theme.urban else ~model.grid_rural
+        for grid, first, end in taken:
+            if first <= last + 3 and int(start) <= end + 3:  # a few days apart at least
+                allowed[grid] = False
+        weight = np.where(allowed, model.grid_households, 0.0)
+        grid = int(rng.choice(model.n_grids, p=weight / weight.sum()))
+        taken.append((grid, int(start), last))
+        # one place (road or 组) of the grid, every event at one of its buildings
+        lo, n_b = model.b_start[grid], model.b_count[grid]
+        place = model.b_place[lo + int(rng.integers(n_b))]
+        same = lo + np.flatnonzero(model.b_place[lo : lo + n_b] == place)
+        category = CATEGORY_NAMES.index(theme.category)
+        combos = np.flatnonzero(citizen_combo & (model.c_category == category))
+        p = model.c_weight[combos] / model.c_weight[combos].sum()
+        first_code, n_text = model.theme_text[t, spot]
+        day = int(start) + np.sort(rng.integers(0, days, count))
+        day[0], day[-1] = int(start), last  # the issue spans its days
+        phone = _MOBILE_PREFIXES[rng.integers(len(_MOBILE_PREFIXES), size=count)] * 100_000_000
+        parts.append(
+            (
+                day,
+                combos[rng.choice(len(combos), size=count, p=p)],
+                same[rng.integers(len(same), size=count)],
+                rng.choice(len(model.name_dict), size=count, replace=False),
+                phone + rng.integers(0, 100_000_000, count),
+                first_code + rng.integers(0, n_text, count),
+            )
+        )
+        rows.append((theme.label, model.grid_dict[grid].as_py(), theme.category))
+    # keep the latest issues while they fit in the cap, then number them by time
+    sizes = np.array([len(part[0]) for part in parts], dtype=np.int64)
+    keep = int(np.searchsorted(np.cumsum(sizes), int(events * _ISSUE_EVENT_SHARE), "right"))
+    rows, parts = rows[:keep][::-1], parts[:keep][::-1]
+    meta = pd.DataFrame(rows, columns=["theme", "grid_id", "category"])
+    meta.insert(0, "issue_id", [f"H{i + 1:03d}" for i in range(len(meta))])
+    issue = np.repeat(np.arange(len(parts)), [len(part[0]) for part in parts])
+    arrays = [
+        np.concatenate([part[k] for part in parts]) if parts else np.empty(0, dtype=np.int64)
+        for k in range(6)
+    ]
+    return _Issues(meta, *arrays, issue.astype(np.int64))
+
+
 def _month_events(
     model: _Model,
     rng: np.random.Generator,
@@ -506,15 +572,24 @@ def _month_events(
     counts: np.ndarray,
     first_n: int,
     history: _History,
+    planted: _Issues,
 ) -> tuple[pa.Table, _History]:
-    """Events of one calendar month (counts per day x combination), sorted by reported_at."""
+    """Events of one calendar month (counts per day x combination, plus the month's planted
+    hot-issue events), sorted by reported_at."""
     cell = np.repeat(np.arange(counts.size), counts.ravel())
     day, combo = np.divmod(cell, counts.shape[1])
-    u = rng.random(len(cell))
+    day = np.concatenate([day, planted.day - day_offset])
+    combo = np.concatenate([combo, planted.combo])
+    background = np.full(len(cell), -1, dtype=np.int64)
+    issue = np.concatenate([background, planted.issue])
+    u = rng.random(len(day))
     hour = (u[:, None] > model.profile_cdf[model.c_profile[combo]][:, :-1]).sum(axis=1)
-    ts = (day_offset + day) * _DAY + hour * _HOUR + rng.integers(0, _HOUR, len(cell))
+    ts = (day_offset + day) * _DAY + hour * _HOUR + rng.integers(0, _HOUR, len(day))
     order = np.argsort(ts, kind="stable")
-    ts, combo = ts[order], combo[order]
+    ts, combo, issue = ts[order], combo[order], issue[order]
+    # where a planted event's own values sit in ``planted`` (its rows follow the background)
+    source = order - len(cell)
+    hot = np.flatnonzero(issue >= 0)
     n_events = len(ts)
     number = first_n + np.arange(n_events)
     channel = model.c_channel[combo]
@@ -536,8 +611,18 @@ def _month_events(
     phone = _MOBILE_PREFIXES[rng.integers(len(_MOBILE_PREFIXES), size=n_events)] * 100_000_000
     phone += rng.integers(0, 100_000_000, n_events)
     phone = np.where(citizen & ~(letter & (rng.random(n_events) < 0.3)), phone, -1)
+    building[hot] = planted.building[source[hot]]
+    grid[hot] = model.b_grid[building[hot]]
+    no_grid[hot] = False
+    name[hot] = planted.name[source[hot]]
+    phone[hot] = planted.phone[source[hot]]
 
-    key = np.where(no_grid, -1, grid * len(CATEGORY_NAMES) + category)
+    # ~2 % of citizen messages (not a hot issue's) show 未分类, not their category
+    n_cat = len(CATEGORY_NAMES)
+    hidden = np.isin(channel, _HIDDEN_CHANNELS) & (issue < 0)
+    shown = np.where(hidden & (rng.random(n_events) < _UNCATEGORISED_SHARE), n_cat, category)
+
+    key = np.where(no_grid, -1, grid * (n_cat + 1) + shown)
     all_key = np.concatenate([history.key, key])
     all_ts = np.concatenate([history.ts, ts])
     sort = np.lexsort((all_ts, all_key))
@@ -551,7 +636,7 @@ def _month_events(
         & (cur >= h)
     )
     prev, cur = prev[linked], cur[linked] - h
-    keep = citizen[cur]
+    keep = citizen[cur] & (issue[cur] < 0)  # a hot issue's citizens are its own
     prev, cur = prev[keep], cur[keep]
     boost = np.where(model.hot[grid[cur]], 1.8, 1.0)
     chance = np.minimum(0.6, _REPEAT_SHARE * n_events * boost / max(boost.sum(), 1.0))
@@ -592,13 +677,19 @@ def _month_events(
     markup = np.where(
         rng.random(n_events) < _MARKUP_SHARE, rng.integers(len(MARKUP_PREFIXES), size=n_events), -1
     )
+    template = category * model.per_category + rng.integers(0, model.per_category, n_events)
+    template[hot] = planted.text[source[hot]]
+    personal = rng.integers(len(text.PERSONAL), size=n_events)
+    needs = np.array(text.PERSONAL_NEEDS)[personal]
+    able = (~needs[:, 0] | (name >= 0)) & (~needs[:, 1] | (phone > 0))
+    personal = np.where(citizen & able & (rng.random(n_events) < _PERSONAL_SHARE), personal, -1)
     frame = pa.table(
         {
             "n": number,
             "channel": _coded(channel, _CHANNEL_DICT),
             "event_type": _coded(etype, _TYPE_DICT),
-            "category": _coded(category, _CATEGORY_DICT),
-            "board": _coded(model.cat_board[category], _BOARD_DICT),
+            "category": _coded(shown, _SHOWN_CATEGORY_DICT),
+            "board": _coded(_SHOWN_BOARD[shown], _BOARD_DICT),
             "grid_id": _coded(np.where(no_grid, -1, grid), model.grid_dict),
             "community_id": _coded(model.grid_community[grid], model.community_dict),
             "street_id": _coded(model.grid_street[grid], model.street_dict),
@@ -611,8 +702,12 @@ def _month_events(
             "address": _coded(model.b_address[building], model.address_dict),
             "unit": unit,
             "markup": _coded(markup, _MARKUP_DICT),
-            "template": _coded(category * 3 + rng.integers(0, 3, n_events), model.template_dict),
+            "template": _coded(template, model.template_dict),
             "place": _coded(model.b_place[building], model.place_dict),
+            "personal": pa.array(personal, mask=personal < 0),
+            "room": (rng.integers(1, 33, n_events) * 100 + rng.integers(1, 5, n_events)),
+            "issue": issue,
+            "true_category": _coded(np.where(shown != category, category, -1), _CATEGORY_DICT),
         }
     )
     return frame, new_history
@@ -751,21 +846,37 @@ def _write_events(
     """Draw the (day, combination) counts, then generate and append one month at a time."""
     days = np.arange(START.astype("datetime64[D]"), END.astype("datetime64[D]") + 1)
     intensity = model.daily_intensity(days)
+    issues = _plan_issues(model, seed, events)
     counts = np.random.default_rng([seed, 3]).multinomial(
-        events, (intensity / intensity.sum()).ravel()
+        events - len(issues.issue), (intensity / intensity.sum()).ravel()
     )
     counts = counts.reshape(intensity.shape)
     months = days.astype("datetime64[M]")
     bounds = np.r_[np.flatnonzero(np.r_[True, months[1:] != months[:-1]]), len(days)]
     history = _empty_history()
     written = uncommitted = 0
+    planted_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    true_rows: list[tuple[np.ndarray, np.ndarray]] = []
     con.execute("BEGIN")
     for m, (lo, hi) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         rng = np.random.default_rng([seed, 4, m])
-        chunk, history = _month_events(model, rng, int(lo), counts[lo:hi], written + 1, history)
-        con.register("chunk", chunk)
+        month = (issues.day >= lo) & (issues.day < hi)
+        planted = _Issues(issues.meta, *(a[month] for a in issues[1:]))
+        chunk, history = _month_events(
+            model, rng, int(lo), counts[lo:hi], written + 1, history, planted
+        )
+        con.register("chunk", chunk.drop_columns(["issue", "true_category"]))
         con.execute(_INSERT_EVENTS)
         con.unregister("chunk")
+        issue = chunk.column("issue").to_numpy()
+        hot = issue >= 0
+        number = chunk.column("n").to_numpy()
+        reported = chunk.column("reported_at").to_numpy()
+        planted_rows.append((issue[hot], number[hot], reported[hot]))
+        truth = chunk.column("true_category").combine_chunks()
+        valid = truth.is_valid().to_numpy(zero_copy_only=False)
+        codes = truth.indices.to_numpy(zero_copy_only=False)[valid].astype(np.int64)
+        true_rows.append((number[valid], codes))
         written += chunk.num_rows
         uncommitted += chunk.num_rows
         if uncommitted >= _ROWS_PER_COMMIT:
@@ -775,7 +886,45 @@ def _write_events(
         label = str(months[lo]).replace("-", "年") + "月"
         report(f"生成事件：{label}", 0.05 + 0.87 * (m + 1) / (len(bounds) - 1))
     con.execute("COMMIT")
+    _write_truth(con, issues.meta, planted_rows, true_rows)
     return written
+
+
+def _write_truth(
+    con: duckdb.DuckDBPyConnection,
+    meta: pd.DataFrame,
+    planted_rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    true_rows: list[tuple[np.ndarray, np.ndarray]],
+) -> None:
+    """The ground-truth tables (``_TRUTH_TABLES``): planted issues and 未分类 events."""
+    issue, number, reported = (np.concatenate([r[k] for r in planted_rows]) for k in range(3))
+    hot = pd.DataFrame({"issue_id": meta.issue_id.to_numpy()[issue], "n": number, "at": reported})
+    spans = hot.groupby("issue_id").agg(
+        first_at=("at", "min"), last_at=("at", "max"), events=("n", "size")
+    )
+    issues = meta.join(spans, on="issue_id")
+    true_number, true_code = (np.concatenate([r[k] for r in true_rows]) for k in range(2))
+    true = pd.DataFrame({"n": true_number, "category": np.array(CATEGORY_NAMES)[true_code]})
+    for ddl in _TRUTH_TABLES:
+        con.execute(ddl)
+    for name, frame, sql in (
+        ("issues", issues, "INSERT INTO demo_hot_issues SELECT * FROM issues ORDER BY issue_id"),
+        (
+            "hot",
+            hot,
+            "INSERT INTO demo_hot_issue_events SELECT issue_id,"
+            " 'E' || lpad(CAST(n AS VARCHAR), 9, '0') FROM hot ORDER BY n",
+        ),
+        (
+            "truth",
+            true,
+            "INSERT INTO demo_true_category SELECT 'E' || lpad(CAST(n AS VARCHAR), 9, '0'),"
+            " category FROM truth ORDER BY n",
+        ),
+    ):
+        con.register(name, frame)
+        con.execute(sql)
+        con.unregister(name)
 
 
 def build_demo(
@@ -815,7 +964,8 @@ def _build_demo(db_path, events: int, seed: int, progress) -> dict:
     counts = workers[workers.grid_id.notna()].groupby(["grid_id", "role"]).size().unstack()
     grids["full_time_workers"] = grids.grid_id.map(counts["full_time"]).astype(np.int32)
     grids["part_time_workers"] = grids.grid_id.map(counts["part_time"]).astype(np.int32)
-    model = _Model(district, workers, np.random.default_rng([seed, 2]))
+    variants = text.render_variants(np.random.default_rng([seed, 6]), CATEGORY_NAMES)
+    model = _Model(district, workers, np.random.default_rng([seed, 2]), variants)
     tables = {
         "org_units": district.org_units,
         "grids": grids,

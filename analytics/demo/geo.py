@@ -264,8 +264,9 @@ def build_district(rng: np.random.Generator, buildings_target: int = 50_000) -> 
         numbers = rng.integers(1, 300, size=n)
         for k in range(n):
             if rural:
-                place = f"{int(road_idx[k]) + 1}组"
-                b_addr.append(f"{prefix}{place}{numbers[k]}号")
+                group = f"{int(road_idx[k]) + 1}组"
+                b_addr.append(f"{prefix}{group}{numbers[k]}号")
+                place = community_names[community_id] + group  # 石桥村3组, as texts name it
             else:
                 place = roads[road_idx[k]]
                 b_addr.append(f"{prefix}{place}{numbers[k]}号{k % 24 + 1}栋")
