@@ -109,6 +109,7 @@ HOME = st.Page(
 ADMIN_PAGES = (  # 管理员 only: (file, title, icon, path)
     ("pages/import.py", "数据导入", ":material/upload_file:", "import"),
     ("pages/targets.py", "目标管理", ":material/flag:", "targets"),
+    ("pages/categories.py", "分类建议", ":material/category:", "categories"),
     ("pages/users.py", "用户管理", ":material/group:", "users"),
     ("pages/audit.py", "审计日志", ":material/policy:", "audit"),
 )

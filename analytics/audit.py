@@ -45,6 +45,7 @@ ACTIONS = {
     "target_import": "导入目标",
     "note_add": "添加日期标注",
     "note_remove": "删除日期标注",
+    "category_suggest": "生成分类建议",
     "category_accept": "采纳分类建议",
     "category_reject": "驳回分类建议",
     "category_apply": "写入采纳的分类",

@@ -166,6 +166,25 @@ def evaluate_frame(
     ``names``: the texts' reporter names, removed with the other personal data
     (``text.index_text``) unless ``cleaned`` says the texts already went through it.
     """
+    _, evaluation = fit_evaluated(
+        texts, labels, names=names, seed=seed, test_size=test_size, kind=kind, cleaned=cleaned
+    )
+    return evaluation
+
+
+def fit_evaluated(
+    texts: Sequence[str | None] | pd.Series,
+    labels: Sequence[str | None] | pd.Series,
+    *,
+    names: Sequence[str | None] = (),
+    seed: int = SEED,
+    test_size: float = 0.2,
+    kind: str = "logistic",
+    cleaned: bool = False,
+    today: date | None = None,
+) -> tuple[Model, Evaluation]:
+    """One honest model: trained on the stratified ``1 - test_size`` of labelled texts and
+    evaluated on the held-out rest, so its figures are those of the model that suggests."""
     from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
     from sklearn.model_selection import train_test_split
 
@@ -176,7 +195,9 @@ def evaluate_frame(
     keep, excluded = _usable(clean, labels)
     positions = np.flatnonzero(keep.to_numpy())
     if len(positions) == 0 or labels[keep].nunique() < 2:
-        raise ValueError("至少需要两个类别、每类至少 5 条有文字的已分类事件才能评估。")
+        raise ValueError(
+            f"至少需要两个类别、每类至少 {MIN_EXAMPLES} 条有文字的已分类事件才能训练和评估。"
+        )
     y = labels.iloc[positions].astype(str).str.strip()
     train, test = train_test_split(
         positions, test_size=test_size, stratify=y.to_numpy(), random_state=seed
@@ -184,6 +205,7 @@ def evaluate_frame(
     y_train = labels.iloc[train].astype(str).str.strip()
     y_test = labels.iloc[test].astype(str).str.strip()
     pipeline, n_train = _fit(clean.iloc[train], y_train, kind)
+    fitted = time.perf_counter() - started
     proba = _predict(pipeline, clean.iloc[test])
     classes = pipeline.classes_
     y_pred = [str(c) for c in classes[proba.argmax(axis=1)]]
@@ -195,7 +217,14 @@ def evaluate_frame(
     per_class = pd.DataFrame(
         {"category": order, "precision": precision, "recall": recall, "f1": f1, "support": support}
     )
-    return Evaluation(
+    model = Model(
+        pipeline=pipeline,
+        classes=[str(c) for c in classes],
+        n_train=n_train,
+        trained_on=(today or date.today()).isoformat(),
+        seconds=fitted,
+    )
+    evaluation = Evaluation(
         macro_f1=float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
         accuracy=float(accuracy_score(y_true, y_pred)),
         per_class=per_class,
@@ -207,6 +236,7 @@ def evaluate_frame(
         y_pred=y_pred,
         test_index=[int(i) for i in test],
     )
+    return model, evaluation
 
 
 def labelled_sample(con, cap: int | None, seed: int) -> pd.DataFrame:
@@ -249,6 +279,87 @@ def evaluate(
         seed=seed,
         test_size=test_size,
         kind=kind,
+    )
+
+
+def train_evaluated(
+    con,
+    *,
+    seed: int = SEED,
+    test_size: float = 0.2,
+    cap: int = MAX_TRAIN,
+    kind: str = "logistic",
+    today: date | None = None,
+) -> tuple[Model, Evaluation]:
+    """:func:`fit_evaluated` on the store's categorised events with text (the sample
+    :func:`evaluate` takes): the model the page and ``categories --suggest`` suggest with."""
+    frame = labelled_sample(con, math.ceil(cap / (1 - test_size)), seed)
+    return fit_evaluated(
+        frame["description"],
+        frame["label"],
+        names=frame["reporter_name"].tolist(),
+        seed=seed,
+        test_size=test_size,
+        kind=kind,
+        today=today,
+    )
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """What the store holds for 分类建议: events lacking a category (with text among them),
+    categorised events with text, and how many of each category."""
+
+    events: int
+    uncategorised: int
+    uncategorised_with_text: int
+    labelled_with_text: int
+    per_category: dict[str, int]  # categorised events with text, by category
+
+    @property
+    def learnable(self) -> dict[str, int]:
+        """The categories with at least ``MIN_EXAMPLES`` texts: what a model can learn."""
+        return {c: n for c, n in self.per_category.items() if n >= MIN_EXAMPLES}
+
+    @property
+    def enough(self) -> bool:
+        """Whether a model can be trained: two categories with ``MIN_EXAMPLES`` texts each."""
+        return len(self.learnable) >= 2
+
+
+def readiness(con) -> Readiness:
+    """:class:`Readiness` of the store, in two small aggregate queries (no text is read)."""
+    t = con.table("events")
+    category = t.category.strip()
+    missing = category.isnull() | (category == "") | category.isin(list(UNCATEGORISED))
+    has_text = t.description.notnull() & (t.description.strip() != "")
+    totals = t.aggregate(
+        events=t.count(),
+        uncategorised=missing.sum(),
+        with_text=(missing & has_text).sum(),
+    ).execute()
+    labelled = (
+        t.filter(~missing, has_text)
+        .mutate(label=category)
+        .group_by("label")
+        .aggregate(n=lambda s: s.count())
+        .execute()
+    )
+    per_category = {
+        str(c): int(n)
+        for c, n in sorted(zip(labelled["label"], labelled["n"], strict=True), key=lambda x: -x[1])
+    }
+
+    def whole(x) -> int:
+        return 0 if x is None or pd.isna(x) else int(x)
+
+    row = totals.iloc[0]
+    return Readiness(
+        events=whole(row["events"]),
+        uncategorised=whole(row["uncategorised"]),
+        uncategorised_with_text=whole(row["with_text"]),
+        labelled_with_text=sum(per_category.values()),
+        per_category=per_category,
     )
 
 

@@ -13,17 +13,21 @@ leaves a ``category_history`` row (the database refuses to change them) and an a
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from analytics import admin_db, audit
-from analytics.categories import SUGGESTION_COLUMNS
+from analytics import admin_db, audit, categories, masking, queries
+from analytics.categories import CLASS_COLUMNS, SUGGESTION_COLUMNS, Evaluation, Model
 from analytics.connection import db_url
 from analytics.ingest.presets import EVENT_COLUMNS
 from analytics.ingest.rows import ImportResult, Rows, finish, publish_import, staging_path
@@ -62,6 +66,22 @@ CREATE TRIGGER IF NOT EXISTS category_history_no_update BEFORE UPDATE ON categor
 BEGIN SELECT RAISE(ABORT, 'category_history is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS category_history_no_delete BEFORE DELETE ON category_history
 BEGIN SELECT RAISE(ABORT, 'category_history is append-only'); END;
+CREATE TABLE IF NOT EXISTS category_models (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    model       TEXT NOT NULL,
+    made_at     TEXT NOT NULL,
+    made_by     TEXT NOT NULL,
+    macro_f1    REAL NOT NULL,
+    accuracy    REAL NOT NULL,
+    n_train     INTEGER NOT NULL,
+    n_test      INTEGER NOT NULL,
+    per_class   TEXT NOT NULL,
+    excluded    TEXT NOT NULL DEFAULT '{}',
+    suggestions INTEGER NOT NULL,
+    written     INTEGER NOT NULL,
+    seconds     REAL NOT NULL,
+    after       INTEGER NOT NULL DEFAULT 0  -- the last category_history id when it was made
+);
 """
 STATUSES = {
     "pending": "待定",
@@ -126,6 +146,11 @@ def replace_pending(
     (its short id). Decided suggestions stay as they are: an event already accepted,
     rejected or applied gets no new one. Returns how many were written."""
     at = admin_db.now(zone)
+    with admin_db.opened_with(path, SCHEMA) as con, admin_db.transaction(con):
+        return _replace_pending(con, frame, model, at)
+
+
+def _replace_pending(con: sqlite3.Connection, frame: pd.DataFrame, model: str, at: str) -> int:
     records = [
         (
             str(r.event_id),
@@ -139,16 +164,283 @@ def replace_pending(
         )
         for r in frame[SUGGESTION_COLUMNS].itertuples(index=False)
     ]
+    con.execute("DELETE FROM category_suggestions WHERE status = 'pending'")
+    before = con.total_changes
+    con.executemany(
+        "INSERT INTO category_suggestions (event_id, current_category, suggested,"
+        " confidence, second, second_confidence, model, made_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+        records,
+    )
+    return con.total_changes - before
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """One run of 重新训练并生成建议: the model's held-out evaluation and what it suggested."""
+
+    id: int
+    model: str  # the label its suggestions carry: training size, day and run, 812条@2026-11-01#3
+    made_at: str
+    made_by: str
+    macro_f1: float
+    accuracy: float
+    n_train: int
+    n_test: int
+    per_class: pd.DataFrame  # CLASS_COLUMNS, largest support first
+    excluded: dict[str, int]  # categories with too few texts to learn
+    suggestions: int  # events that got a suggestion
+    written: int  # of them, new pending ones (the rest were decided before)
+    seconds: float
+
+
+RUN_COLUMNS = [
+    "id",
+    "model",
+    "made_at",
+    "made_by",
+    "macro_f1",
+    "accuracy",
+    "n_train",
+    "n_test",
+    "per_class",
+    "excluded",
+    "suggestions",
+    "written",
+    "seconds",
+]
+
+
+def _run(row: tuple) -> ModelRun:
+    values = dict(zip(RUN_COLUMNS, row, strict=True))
+    per_class = pd.DataFrame(json.loads(values["per_class"]), columns=CLASS_COLUMNS)
+    return ModelRun(
+        **(values | {"per_class": per_class, "excluded": json.loads(values["excluded"] or "{}")})
+    )
+
+
+def record_run(
+    path: str | os.PathLike,
+    model: Model,
+    evaluation: Evaluation,
+    frame: pd.DataFrame,
+    by: str,
+    *,
+    zone: str = "Asia/Shanghai",
+    seconds: float = 0.0,
+) -> ModelRun:
+    """Keep the run's evaluation and replace the pending suggestions by ``frame`` (made by
+    ``model``), in one transaction: the figures shown are always those of the model whose
+    suggestions are pending."""
+    at = admin_db.now(zone)
+    per_class = json.dumps(
+        [
+            {
+                "category": str(r.category),
+                "precision": float(r.precision),
+                "recall": float(r.recall),
+                "f1": float(r.f1),
+                "support": int(r.support),
+            }
+            for r in evaluation.per_class.itertuples(index=False)
+        ],
+        ensure_ascii=False,
+    )
+    excluded = json.dumps(evaluation.excluded, ensure_ascii=False)
     with admin_db.opened_with(path, SCHEMA) as con, admin_db.transaction(con):
-        con.execute("DELETE FROM category_suggestions WHERE status = 'pending'")
-        before = con.total_changes
-        con.executemany(
-            "INSERT INTO category_suggestions (event_id, current_category, suggested,"
-            " confidence, second, second_confidence, model, made_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
-            records,
+        run_id = con.execute(
+            "INSERT INTO category_models (model, made_at, made_by, macro_f1, accuracy, n_train,"
+            " n_test, per_class, excluded, suggestions, written, seconds, after)"
+            " VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?,"
+            " (SELECT coalesce(max(id), 0) FROM category_history)) RETURNING id",
+            (
+                at,
+                by,
+                evaluation.macro_f1,
+                evaluation.accuracy,
+                evaluation.n_train,
+                evaluation.n_test,
+                per_class,
+                excluded,
+                len(frame),
+                float(seconds),
+            ),
+        ).fetchone()[0]
+        label = f"{model.id}#{run_id}"
+        written = _replace_pending(con, frame, label, at)
+        con.execute(
+            "UPDATE category_models SET model = ?, written = ? WHERE id = ?",
+            (label, written, run_id),
         )
-        return con.total_changes - before
+        row = con.execute(
+            f"SELECT {', '.join(RUN_COLUMNS)} FROM category_models WHERE id = ?", (run_id,)
+        ).fetchone()
+    run = _run(row)
+    detail = {"model": label, "macro_f1": round(run.macro_f1, 4), "suggestions": len(frame)}
+    _audit(path, by, "category_suggest", detail | {"written": written}, zone)
+    return run
+
+
+def generate(
+    con,
+    path: str | os.PathLike,
+    by: str,
+    *,
+    zone: str = "Asia/Shanghai",
+    today: date | None = None,
+    **options,
+) -> ModelRun:
+    """重新训练并生成建议: a model trained on the stratified 80 % of the store ``con``'s
+    categorised events (``categories.train_evaluated``; ``options`` go there), evaluated on
+    the other 20 %, its suggestions for the uncategorised events replacing the pending ones
+    (decided ones kept), the run recorded (:func:`record_run`). ValueError when the store
+    has too few categorised texts to learn from."""
+    started = time.perf_counter()
+    today = today or admin_db.today(zone)
+    model, evaluation = categories.train_evaluated(con, today=today, **options)
+    frame = categories.suggest(con, model)
+    seconds = time.perf_counter() - started
+    return record_run(path, model, evaluation, frame, by, zone=zone, seconds=seconds)
+
+
+def latest_run(path: str | os.PathLike) -> ModelRun | None:
+    """The latest :class:`ModelRun`, or None before the first."""
+    if not Path(path).exists():
+        return None
+    with admin_db.opened_with(path, SCHEMA) as con:
+        row = con.execute(
+            f"SELECT {', '.join(RUN_COLUMNS)} FROM category_models ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    return None if row is None else _run(row)
+
+
+def counts(path: str | os.PathLike) -> dict[str, int]:
+    """How many suggestions each status holds (every status, 0 when none)."""
+    found = {}
+    if Path(path).exists():
+        with admin_db.opened_with(path, SCHEMA) as con:
+            found = dict(
+                con.execute(
+                    "SELECT status, count(*) FROM category_suggestions GROUP BY status"
+                ).fetchall()
+            )
+    return {s: int(found.get(s, 0)) for s in STATUSES}
+
+
+def version(path: str | os.PathLike) -> tuple:
+    """What changes with every run, decision and application: part of a cache key."""
+    if not Path(path).exists():
+        return ()
+    with admin_db.opened_with(path, SCHEMA) as con:
+        return tuple(
+            con.execute(
+                "SELECT (SELECT coalesce(max(id), 0) FROM category_models),"
+                " (SELECT coalesce(max(id), 0) FROM category_history),"
+                " (SELECT count(*) FROM category_suggestions WHERE status = 'pending')"
+            ).fetchone()
+        )
+
+
+SUMMARY_COLUMNS = ["at", "login", "action", "rows", "model"]
+
+
+def history_summary(path: str | os.PathLike, limit: int = 200) -> pd.DataFrame:
+    """Who did what when, one row per run, decision or application (not per event), newest
+    first: ``SUMMARY_COLUMNS`` (action: generate, accept, reject, apply, stale; model: the
+    suggestions' model label(s))."""
+    if not Path(path).exists():
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    with admin_db.opened_with(path, SCHEMA) as con:
+        rows = con.execute(
+            "SELECT at, login, action, rows, model FROM ("
+            " SELECT max(h.id) AS k, 0 AS run, h.at, h.login, h.action, count(*) AS rows,"
+            "  group_concat(DISTINCT s.model) AS model"
+            " FROM category_history h LEFT JOIN category_suggestions s USING (event_id)"
+            " GROUP BY h.at, h.login, h.action"
+            " UNION ALL"
+            " SELECT after + 0.5, id, made_at, made_by, 'generate', suggestions, model"
+            " FROM category_models"
+            ") ORDER BY k DESC, run DESC LIMIT ?",
+            (int(limit),),
+        ).fetchall()
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+PENDING_COLUMNS = [
+    "event_id",
+    "reported_at",
+    "grid_name",
+    "current_category",
+    "suggested",
+    "confidence",
+    "second",
+    "second_confidence",
+    "description",
+]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The pending suggestions a page lists: the first ``limit`` of those passing the filters
+    with their events' details (description masked), how many pass, and every category the
+    pending suggestions propose (for the filter's choices)."""
+
+    rows: pd.DataFrame  # PENDING_COLUMNS, highest confidence first
+    total: int
+    categories: list[str]
+
+
+def _masked(description, name) -> str | None:
+    """The description as a page may show it: phones, ID and house numbers masked, and the
+    reporter's own name (张三 → 张*) wherever the text repeats it."""
+    shown = masking.mask_description(description)
+    if shown and isinstance(name, str) and len(name.strip()) >= 2:
+        shown = shown.replace(name.strip(), masking.mask_name(name.strip()) or "*")
+    return shown
+
+
+def pending_view(
+    con,
+    path: str | os.PathLike,
+    *,
+    min_confidence: float = 0.0,
+    category: str | None = None,
+    limit: int = 1000,
+) -> Pending:
+    """The pending suggestions of confidence ≥ ``min_confidence`` (suggesting ``category``
+    when given) joined with their events in the store ``con``: report time, grid name and
+    the masked description. Events gone from the store keep their row, details empty."""
+    frame = load(path, "pending")
+    proposed = sorted(frame["suggested"].dropna().astype(str).unique().tolist())
+    chosen = frame["confidence"] >= min_confidence
+    if category:
+        chosen &= frame["suggested"] == category
+    frame = frame[chosen].reset_index(drop=True)
+    total = len(frame)
+    frame = frame.head(limit)
+    ids = frame["event_id"].astype(str).tolist()
+    details = pd.DataFrame(columns=["event_id", "reported_at", "grid_id", "description", "name"])
+    if ids:
+        t = con.table("events")
+        details = (
+            t.filter(t.event_id.isin(ids))
+            .select("event_id", "reported_at", "grid_id", "description", name=t.reporter_name)
+            .execute()
+            .drop_duplicates("event_id")
+        )
+    names = queries.unit_names(con) if len(details) else {}
+    details = details.assign(
+        grid_name=[names.get(g, g) if isinstance(g, str) else None for g in details["grid_id"]],
+        description=[
+            _masked(d, n) for d, n in zip(details["description"], details["name"], strict=True)
+        ],
+    )
+    rows = frame.merge(
+        details[["event_id", "reported_at", "grid_name", "description"]],
+        on="event_id",
+        how="left",
+    )
+    return Pending(rows=rows[PENDING_COLUMNS], total=total, categories=proposed)
 
 
 def select(

@@ -33,6 +33,7 @@ from analytics import (
     admin_db,
     annotations,
     brief,
+    category_store,
     closure,
     drilldown,
     heatmap,
@@ -45,6 +46,7 @@ from analytics import (
     targets,
     trends,
 )
+from analytics import categories as category_model  # data.categories is the category list
 from analytics.connection import (
     connect,
     cursor,
@@ -677,3 +679,37 @@ def unit_outlines(
 
 
 # ---------------------------------------------------------------- 赛马比拼: 同比 or 环比
+
+
+# ---- 分类建议
+
+
+@memo.cached(max_entries=4)
+def category_readiness(src: Source) -> category_model.Readiness:
+    """How many events lack a category, how many categorised ones have text (the 分类建议
+    page's counts and empty states)."""
+    return category_model.readiness(_con(src))
+
+
+def category_pending(
+    src: Source, min_confidence: float, category: str | None, limit: int = 1000
+) -> category_store.Pending:
+    """The pending suggestions passing the filters, with their events' details (masked),
+    cached under the admin database's suggestions version: a decision shows on the next run."""
+    admin = str(admin_db.admin_path())
+    version = category_store.version(admin)
+    return _category_pending(src, admin, version, float(min_confidence), category, int(limit))
+
+
+@memo.cached(max_entries=16)
+def _category_pending(
+    src: Source, admin: str, version: tuple, min_confidence: float, category, limit: int
+) -> category_store.Pending:
+    return category_store.pending_view(
+        _con(src), admin, min_confidence=min_confidence, category=category, limit=limit
+    )
+
+
+def category_generate(src: Source, by: str, zone: str) -> category_store.ModelRun:
+    """重新训练并生成建议 on the store as it is (uncached: a click, seconds at a city's size)."""
+    return category_store.generate(_con(src), str(admin_db.admin_path()), by, zone=zone)
