@@ -150,7 +150,7 @@ def events(
         rows = rows.limit(limit)
     df = mask_frame(rows.execute())
     df.attrs["total"] = total
-    return _shown(con, df)
+    return shown(con, df)
 
 
 def _status(row) -> str:
@@ -161,7 +161,9 @@ def _status(row) -> str:
     return "未办结"
 
 
-def _shown(con: BaseBackend, df: pd.DataFrame) -> pd.DataFrame:
+def shown(con: BaseBackend, df: pd.DataFrame) -> pd.DataFrame:
+    """Masked event rows as a list shows them: the place named in full, the status in words
+    (``analytics.hotspots`` lists an issue's events the same way)."""
     names = unit_names(con)
     grids = con.table("grids").select("grid_id", "name").to_pandas()
     grid_name = dict(zip(grids["grid_id"], grids["name"], strict=True))

@@ -1,0 +1,681 @@
+"""热点诉求: many people, one place, one problem, within days, found in the citizens' words.
+
+An issue is a set of events similar in text (cosine of character-pair TF-IDF over the cleaned
+text, :func:`analytics.text.index_text`: personal data never enters the index), in the same
+place (one grid; events without a grid but with coordinates: within ``radius_m`` of the
+issue's centre in the same community) and close in time (each within ``window_days`` of the
+issue's previous event, the whole issue within ``max_span_days``), with enough events and
+people, and far more common at its place and days than in the whole period (``lift``: a
+category's boilerplate is everywhere). The method and the heat index: docs/hotspots.md.
+
+The steps, each with its reason:
+
+1. Candidate pairs: one place's events against those up to a window later, in sparse blocks,
+   on the *rare* character pairs only: greetings and templates are no evidence of one
+   problem, and dropping them keeps the products sparse (a year of 1M events in < 1 s).
+2. Within each group of linked events, each event in time order joins the most similar open
+   issue's *centroid* (all character pairs) or starts one: no chain of loosely similar
+   messages glues unrelated problems together.
+3. Each member is checked against the centroid of the others (the first event never met
+   one); then size, people and lift filters; titles from jieba words distinctive against
+   the period's texts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from ibis.backends import BaseBackend
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+
+from analytics import text
+from analytics.drilldown import COLUMNS, selected, shown
+from analytics.filters import Filters, apply_scope, in_period
+from analytics.masking import mask_frame
+from analytics.queries import DataRange, data_range
+
+WINDOW_DAYS = 7  # the most days between an issue's consecutive events
+MAX_SPAN_DAYS = 30  # the most days from an issue's first event to its last
+MIN_EVENTS = 5  # an issue has at least this many events …
+MIN_PEOPLE = 3  # … from at least this many reporters
+THRESHOLD = 0.12  # cosine similarity to the issue's centroid (tuned on the demo's planted issues)
+LINK = 0.06  # pairs this similar in their rare character pairs make the candidate groups
+COMMON = 500  # a character pair in more texts than this is common (not evidence of one matter)
+RADIUS_M = 300.0  # events without a grid: metres from the issue's centre
+RECENCY_HALF_LIFE = 7.0  # days: an issue quiet for a week weighs half as much on 近期
+MIN_LIFT = 20.0  # an issue's words are this many times more common at its place and days
+LIFT_SAMPLE = 2000  # texts of the period an issue's district-wide share is estimated on
+KEYWORDS = 3  # words in a title
+BACKGROUND_SAMPLE = 3000  # period texts segmented to judge which words are distinctive
+_BLOCK_ROWS = 512  # one place's events compared at once with those up to a window later
+_FETCHED = (
+    "event_id", "grid_id", "community_id", "street_id", "lon", "lat", "reported_at",
+    "closed_at", "category", "reporter_name", "reporter_phone", "description",
+)  # fmt: skip
+_QUANTITY = frozenset("一二三四五六七八九十百千几两每各这那第半整好")
+_VOCABULARY = frozenset(text.VOCABULARY)
+_NON_HAN = r"[^\x{4e00}-\x{9fff}]+"  # what the character pairs are not taken from
+
+
+@dataclass(frozen=True, eq=False)
+class HotIssues:
+    """The issues of a period (``issues``: one row each, hottest first), which events make
+    them (``members``: issue_id, event_id), how many of the period's events carry words at
+    all, and the settings used."""
+
+    issues: pd.DataFrame
+    members: pd.DataFrame
+    events_with_text: int
+    events_in_period: int
+    params: dict = field(default_factory=dict)
+
+
+ISSUE_COLUMNS = (
+    "issue_id", "title", "keywords", "grid_id", "grid_name", "community_id", "community_name",
+    "street_id", "street_name", "lon", "lat", "category", "events", "people", "first_at",
+    "last_at", "span_days", "open", "open_share", "previous", "growth", "new", "lift",
+    "heat", "heat_raw",
+)  # fmt: skip
+
+
+# ---------------------------------------------------------------- fetching and cleaning
+
+
+def _fetch(
+    con: BaseBackend, f: Filters, *, grids: Sequence[str] | None = None, ungridded: bool = True
+) -> pd.DataFrame:
+    """The period's events in scope that carry a description (only ``grids``' and, with
+    ``ungridded``, those without a grid, when ``grids`` is given), the columns the index
+    needs."""
+    t = apply_scope(con.table("events"), f)
+    t = t.filter(in_period(t, f.start, f.end), t.description.notnull())
+    if grids is not None:
+        inside = t.grid_id.isin(list(grids)) if grids else ibis.literal(False)
+        t = t.filter(inside | t.grid_id.isnull() if ungridded else inside)
+    df = t.select(*_FETCHED).execute()
+    return df.sort_values("event_id", kind="stable").reset_index(drop=True)
+
+
+def _count_events(con: BaseBackend, f: Filters) -> int:
+    t = apply_scope(con.table("events"), f)
+    return int(t.filter(in_period(t, f.start, f.end)).count().execute())
+
+
+def _prepared(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows with words once personal data is removed: ``clean`` (the indexed text), ``han``
+    (its Chinese characters only: what the character pairs are taken from), ``place`` (the
+    key events are clustered within: ``g:<grid>``, or ``c:<community>`` for events with
+    coordinates but no grid, else none), ``person`` (the phone's digits, else the name, else
+    the event: to count people, never returned)."""
+    clean = text.index_text(df["description"], df["reporter_name"])
+    han = pc.replace_substring_regex(pa.array(clean, type=pa.string()), _NON_HAN, "")
+    keep = pc.fill_null(pc.greater_equal(pc.utf8_length(han), 2), False).to_numpy(
+        zero_copy_only=False
+    )
+    out = df.loc[keep, ["event_id", "grid_id", "community_id", "street_id", "lon", "lat",
+                        "reported_at", "closed_at", "category"]].reset_index(drop=True)  # fmt: skip
+    out["clean"] = clean[keep].reset_index(drop=True)
+    out["han"] = pd.Series(pc.filter(han, pa.array(keep)), dtype=pd.ArrowDtype(pa.string()))
+    phone = pc.replace_substring_regex(
+        pa.array(df.loc[keep, "reporter_phone"], type=pa.string()), r"\D", ""
+    )
+    phone = pd.Series(phone.to_pylist(), dtype=object).str[-11:]
+    name = df.loc[keep, "reporter_name"].reset_index(drop=True).str.strip()
+    out["person"] = (
+        ("p" + phone.where(phone.str.len() >= 5))
+        .fillna("n" + name.where(name.str.len() > 0))
+        .fillna("e" + out["event_id"].astype(str))
+    )
+    located = out["lon"].notna() & out["lat"].notna()
+    unit = out["community_id"].fillna(out["street_id"]).fillna("")
+    out["place"] = np.where(
+        out["grid_id"].notna(),
+        "g:" + out["grid_id"].fillna(""),
+        np.where(located, "c:" + unit, None),
+    )
+    out["reported_at"] = pd.to_datetime(out["reported_at"])
+    out["closed_at"] = pd.to_datetime(out["closed_at"])
+    return out
+
+
+class _Index:
+    """TF-IDF of character pairs (sublinear counts, smoothed IDF, unit rows, as scikit-learn's
+    ``TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True)``), computed on
+    code points with numpy: scikit-learn's Python tokenising took 6 s for a year of a city."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        doc, key = _bigrams(texts)
+        codes, self.vocab = pd.factorize(key, sort=True)
+        counts = self._counts(doc, codes, len(texts))
+        df = np.bincount(counts.indices, minlength=len(self.vocab))
+        self.df = df
+        self.idf = (np.log((1.0 + len(texts)) / (1.0 + df)) + 1.0).astype(np.float32)
+        self.matrix = self._weighted(counts)
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        doc, key = _bigrams(texts)
+        col = np.searchsorted(self.vocab, key).clip(max=max(len(self.vocab) - 1, 0))
+        known = self.vocab[col] == key if len(self.vocab) else np.zeros(len(key), bool)
+        return self._weighted(self._counts(doc[known], col[known], len(texts)))
+
+    def _counts(self, doc: np.ndarray, col: np.ndarray, n: int) -> sparse.csr_matrix:
+        ones = np.ones(len(doc), np.float32)
+        m = sparse.csr_matrix((ones, (doc, col)), shape=(n, len(self.vocab)))
+        m.sum_duplicates()
+        return m
+
+    def _weighted(self, counts: sparse.csr_matrix) -> sparse.csr_matrix:
+        m = counts.copy()
+        m.data = (1.0 + np.log(m.data)) * self.idf[m.indices]
+        rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+        norms = np.sqrt(
+            np.bincount(rows, weights=m.data.astype(np.float64) ** 2, minlength=m.shape[0])
+        )
+        m.data /= np.where(norms > 0, norms, 1.0)[rows].astype(np.float32)
+        return m
+
+
+def _rare(x: sparse.csr_matrix, df: np.ndarray) -> sparse.csr_matrix:
+    """``x`` without the character pairs in more than COMMON texts, the norms kept: what
+    templates, greetings and the slots every message fills share is no evidence of one
+    problem, and it made the pair products dense. A fixed count, not a share: a share grew
+    with a city's size and let road names link a big grid's everyday messages."""
+    out = x.copy()
+    out.data[df[out.indices] > COMMON] = 0.0
+    out.eliminate_zeros()
+    return out
+
+
+def _bigrams(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(document, pair key) of every pair of adjacent characters within a text. The texts
+    hold only CJK characters of U+4E00-U+9FFF (``_NON_HAN``), three UTF-8 bytes each, so the
+    code points are read straight from Arrow's buffer."""
+    arr = pa.array(texts, type=pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    offsets = np.frombuffer(arr.buffers()[1], np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(arr.buffers()[2], np.uint8)[offsets[0] : offsets[-1]].reshape(-1, 3)
+    codes = (
+        (data[:, 0].astype(np.int32) & 0x0F) << 12
+        | (data[:, 1].astype(np.int32) & 0x3F) << 6
+        | (data[:, 2].astype(np.int32) & 0x3F)
+    ) - 0x4E00
+    lengths = np.diff(offsets) // 3
+    doc = np.repeat(np.arange(len(arr), dtype=np.int32), lengths)
+    if len(codes) < 2:
+        return np.empty(0, np.int32), np.empty(0, np.int32)
+    same = doc[:-1] == doc[1:]
+    return doc[:-1][same], (codes[:-1] * 0x5200 + codes[1:])[same]  # < 0x5200² < 2³¹
+
+
+# ---------------------------------------------------------------- clustering
+
+
+def _days(ts: pd.Series) -> np.ndarray:
+    return ts.to_numpy(dtype="datetime64[s]").astype(np.int64) / 86_400.0
+
+
+def _metres(lon1, lat1, lon2, lat2) -> np.ndarray:
+    """Distance on a local flat projection: exact enough within a community."""
+    k = 111_320.0
+    dx = (np.asarray(lon1) - lon2) * k * np.cos(np.radians(lat2))
+    dy = (np.asarray(lat1) - lat2) * k
+    return np.hypot(dx, dy)
+
+
+def _pairs(x: sparse.csr_matrix, place: np.ndarray, t: np.ndarray, threshold: float, window: float):
+    """Index pairs (i < j) of one place within ``window`` days whose similarity reaches
+    ``threshold``; rows must be sorted by place, then time."""
+    rows, cols = [], []
+    starts = np.flatnonzero(np.r_[True, place[1:] != place[:-1]])
+    ends = np.r_[starts[1:], len(place)]
+    for a, b in zip(starts, ends, strict=True):
+        if b - a < 2:
+            continue
+        tt = t[a:b]
+        lo = a
+        while lo < b:
+            block_end = min(lo + _BLOCK_ROWS, b)
+            hi = a + int(np.searchsorted(tt, t[block_end - 1] + window, side="right"))
+            s = (x[lo:block_end] @ x[lo:hi].T).tocoo()
+            i, j = s.row + lo, s.col + lo
+            ok = (j > i) & (s.data >= threshold) & (t[j] - t[i] <= window)
+            rows.append(i[ok])
+            cols.append(j[ok])
+            lo = block_end
+    if not rows:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(rows), np.concatenate(cols)
+
+
+def _cluster(
+    x: np.ndarray,
+    t: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    *,
+    threshold: float,
+    window: float,
+    max_span: float,
+    radius: float | None,
+) -> list[np.ndarray]:
+    """Events (rows in time order, dense vectors) grouped by linking each to the most
+    similar open issue's centroid (last event within ``window``, first within ``max_span``,
+    mean position within ``radius`` metres when given); an event near none starts an issue."""
+    n = len(t)
+    sums = np.zeros_like(x)
+    sq = np.zeros(n)  # squared norms of the sums, kept as events join
+    first, last = np.zeros(n), np.zeros(n)
+    lon_sum, lat_sum, count = np.zeros(n), np.zeros(n), np.zeros(n)
+    label = np.empty(n, int)
+    k = 0
+    for e in range(n):
+        active = np.flatnonzero((t[e] - last[:k] <= window) & (t[e] - first[:k] <= max_span))
+        if radius is not None and active.size:
+            c = count[active]
+            far = _metres(lon[e], lat[e], lon_sum[active] / c, lat_sum[active] / c) > radius
+            active = active[~far]
+        best, dot = -1, 0.0
+        if active.size:
+            dots = sums[active] @ x[e]
+            sims = dots / np.sqrt(sq[active])
+            top = int(np.argmax(sims))
+            if sims[top] >= threshold:
+                best, dot = int(active[top]), float(dots[top])
+        if best < 0:
+            best, k = k, k + 1
+            first[best] = t[e]
+        sums[best] += x[e]
+        sq[best] += 2.0 * dot + float(x[e] @ x[e])
+        count[best] += 1
+        last[best] = t[e]
+        if radius is not None:
+            lon_sum[best] += lon[e]
+            lat_sum[best] += lat[e]
+        label[e] = best
+    order = np.argsort(label, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(label[order])) + 1)
+
+
+def _confirmed(x: np.ndarray, members: np.ndarray, threshold: float) -> np.ndarray:
+    """The members as similar to the centroid of the *others* as ``threshold``: an issue's
+    first event had no centroid to meet, and an event that joined on a road name and the
+    courtesies every message shares is dropped."""
+    total = x[members].sum(axis=0)
+    rest = total[None, :] - x[members]
+    norms = np.linalg.norm(rest, axis=1)
+    sims = np.einsum("ij,ij->i", x[members], rest) / np.where(norms > 0, norms, 1.0)
+    return members[sims >= threshold]
+
+
+def _issue_id(place: str, first_event: str) -> str:
+    return "H" + hashlib.sha1(f"{place}|{first_event}".encode()).hexdigest()[:10]
+
+
+# ---------------------------------------------------------------- titles
+
+
+def _keywords(issue_texts: list[str], background: Counter, n_background: int) -> list[str]:
+    """The words most distinctive of an issue against the period's texts; a word must be in
+    at least 30 % of its events (and two), so nothing one person wrote (a name) is shown.
+    Counted quantities (一块块, 几栋, 三个) say nothing of the matter and are left out; the
+    governance vocabulary (夜间施工, 电梯停运) weighs half as much again."""
+    df = Counter()
+    for t in issue_texts:
+        df.update(w for w in set(text.words(t)) if w[0] not in _QUANTITY)
+    need = max(2, math.ceil(0.3 * len(issue_texts)))
+    scored = [
+        (
+            share
+            / len(issue_texts)
+            * math.log((1 + n_background) / (1 + background[w]))
+            * (1.5 if w in _VOCABULARY else 1.0),
+            w,
+        )
+        for w, share in df.items()
+        if share >= need
+    ]
+    scored.sort(key=lambda p: (-p[0], p[1]))
+    return [w for _, w in scored[:KEYWORDS]]
+
+
+def _background(texts: pd.Series) -> tuple[Counter, int]:
+    """Document frequency of words over an even sample of the period's texts."""
+    step = max(1, len(texts) // BACKGROUND_SAMPLE)
+    sample = texts.iloc[::step]
+    df = Counter()
+    for t in sample:
+        df.update(set(text.words(t)))
+    return df, len(sample)
+
+
+def _places(con: BaseBackend) -> tuple[dict, dict]:
+    grids = con.table("grids").select("grid_id", "name").execute()
+    units = con.table("org_units").select("unit_id", "name").execute()
+    return (
+        dict(zip(grids["grid_id"], grids["name"], strict=True)),
+        dict(zip(units["unit_id"], units["name"], strict=True)),
+    )
+
+
+# ---------------------------------------------------------------- the heat index
+
+
+def heat_raw(
+    events: np.ndarray,
+    people: np.ndarray,
+    span_days: np.ndarray,
+    days_since_last: np.ndarray,
+    open_share: np.ndarray,
+) -> np.ndarray:
+    """热度 before scaling (docs/hotspots.md): ln(1+events) + ln(1+people) + 1/(1+span_days)
+    + 0.5^(days since the last event / 7) + open_share."""
+    return (
+        np.log1p(np.asarray(events, float))
+        + np.log1p(np.asarray(people, float))
+        + 1.0 / (1.0 + np.asarray(span_days, float))
+        + np.power(0.5, np.asarray(days_since_last, float) / RECENCY_HALF_LIFE)
+        + np.asarray(open_share, float)
+    )
+
+
+def scaled(raw: np.ndarray) -> np.ndarray:
+    """0-100 within the result: the hottest issue is 100."""
+    raw = np.asarray(raw, float)
+    if raw.size == 0 or raw.max() <= 0:
+        return raw
+    return np.round(100.0 * raw / raw.max(), 1)
+
+
+# ---------------------------------------------------------------- the entry point
+
+
+def find_issues(
+    con: BaseBackend,
+    filters: Filters,
+    *,
+    coverage: DataRange | None = None,
+    window_days: int = WINDOW_DAYS,
+    max_span_days: int = MAX_SPAN_DAYS,
+    min_events: int = MIN_EVENTS,
+    min_people: int = MIN_PEOPLE,
+    threshold: float = THRESHOLD,
+    radius_m: float = RADIUS_M,
+    min_lift: float = MIN_LIFT,
+    link: float = LINK,
+) -> HotIssues:
+    """The hot issues of ``filters``' scope and period (``filters.start``..``end``), hottest
+    first (see the module and docs/hotspots.md). ``coverage`` (``queries.data_range``) gives
+    the data's last moment for 未办结 and 近期; the keywords are the settings (module
+    constants by default); ``params`` of the result holds them, ``lift_needed`` and the
+    seconds each step took."""
+    params = {
+        "window_days": window_days, "max_span_days": max_span_days, "min_events": min_events,
+        "min_people": min_people, "threshold": threshold, "radius_m": radius_m,
+        "min_lift": min_lift, "link": link,
+    }  # fmt: skip
+    seconds: dict[str, float] = {}
+    params["seconds"] = seconds
+    clock = [time.perf_counter()]
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        seconds[stage] = round(now - clock[0], 3)
+        clock[0] = now
+
+    coverage = coverage or data_range(con)
+    in_period_count = _count_events(con, filters)
+    raw = _fetch(con, filters)
+    lap("fetch")
+    df = _prepared(raw)
+    with_text = len(df)
+    lap("clean")
+    members = pd.DataFrame(
+        {"issue_id": pd.Series(dtype=object), "event_id": pd.Series(dtype=object)}
+    )
+    empty = HotIssues(_empty_issues(), members, with_text, in_period_count, params)
+    n = int(df["place"].notna().sum())  # placed rows come first; the rest only in the index
+    if n < min_events or coverage is None:
+        return empty
+    df = df.sort_values(["place", "reported_at", "event_id"]).reset_index(drop=True)
+    vec = _Index(df["han"])
+    x_all = vec.matrix
+    x = x_all[:n]
+    t = _days(df["reported_at"])
+    place = df["place"].to_numpy(dtype=object)
+    person = df["person"].to_numpy(dtype=object)
+    lap("index")
+    i, j = _pairs(_rare(x, vec.df), place[:n], t[:n], link, float(window_days))
+    lap("pairs")
+    graph = sparse.coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    big = np.flatnonzero(np.bincount(label) >= min_events)
+    lon, lat = df["lon"].to_numpy(float), df["lat"].to_numpy(float)
+    found: list[np.ndarray] = []
+    centroids: list[np.ndarray] = []
+    by_component = np.argsort(label, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(label))]
+    for comp in big:
+        rows = np.sort(by_component[bounds[comp] : bounds[comp + 1]])  # one place, in time
+        sub = x[rows]
+        cols = np.unique(sub.indices)
+        dense = sub[:, cols].toarray()
+        radius = radius_m if str(place[rows[0]]).startswith("c:") else None
+        for m in _cluster(
+            dense, t[rows], lon[rows], lat[rows], threshold=threshold,
+            window=float(window_days), max_span=float(max_span_days), radius=radius,
+        ):  # fmt: skip
+            m = _confirmed(dense, m, threshold) if len(m) >= min_events else m
+            if len(m) < min_events or len(set(person[rows[m]])) < min_people:
+                continue
+            found.append(rows[m])
+            centre = dense[m].sum(axis=0)
+            centroids.append((cols, centre / (np.linalg.norm(centre) or 1.0)))
+    lap("cluster")
+    params["clustered_rows"] = int(np.bincount(label)[big].sum())
+    params["candidates"] = len(found)
+    if not found:
+        return empty
+    centre = sparse.csr_matrix(
+        (
+            np.concatenate([c for _, c in centroids]),
+            np.concatenate([k for k, _ in centroids]),
+            np.r_[0, np.cumsum([len(k) for k, _ in centroids])],
+        ),
+        shape=(len(centroids), x.shape[1]),
+    )
+    lift = _lift(x_all, t, centre, found, threshold)
+    # A few texts (one grid, one month) cannot show a lift of 30 however alone an issue is:
+    # at most a quarter of the most a sample of that size can show is asked then.
+    sampled = len(range(0, x_all.shape[0], max(1, x_all.shape[0] // LIFT_SAMPLE)))
+    params["lift_needed"] = min(min_lift, (sampled + 1) / 4)
+    keep = np.flatnonzero(lift >= params["lift_needed"])
+    lap("lift")
+    if not keep.size:
+        return empty
+    found = [found[k] for k in keep]
+    centre = centre[keep]
+    issues, members = _describe(con, df, found, coverage, filters)
+    issues["lift"] = np.round(lift[keep], 1)
+    lap("describe")
+    issues["previous"] = _previous(con, filters, vec, issues, centre, threshold, radius_m)
+    lap("previous")
+    prev = issues["previous"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        issues["growth"] = np.where(prev > 0, issues["events"] / prev - 1, np.nan)
+    issues["new"] = prev == 0
+    issues = issues.sort_values(["heat", "events", "issue_id"], ascending=[False, False, True])
+    return HotIssues(
+        issues.reset_index(drop=True)[list(ISSUE_COLUMNS)],
+        members,
+        with_text,
+        in_period_count,
+        params,
+    )
+
+
+def _lift(
+    x: sparse.csr_matrix, t: np.ndarray, centre: sparse.csr_matrix, found, threshold: float
+) -> np.ndarray:
+    """How much more common each issue's words are at its place and days than elsewhere and
+    at other times: (its events / the place's events from its first to its last) ÷ (the share
+    of an even sample of the period's texts *outside the issue's days* as similar to its
+    centroid, plus one). Boilerplate that a category writes everywhere scores about 1, and a
+    flow that fills the whole period has no other days and scores 0; a hot issue scores in
+    the tens to thousands. ``t``: the rows' days."""
+    step = max(1, x.shape[0] // LIFT_SAMPLE)
+    sample = x[::step]
+    when = t[::step]
+    similar = (sample @ centre.T).toarray() >= threshold  # sample × issues
+    lift = np.zeros(len(found))
+    for k, m in enumerate(found):
+        first, last = t[m].min(), t[m].max()
+        other = (when < first) | (when > last)
+        if not other.any():
+            continue
+        district = (similar[other, k].sum() + 1.0) / (other.sum() + 1.0)
+        lift[k] = len(m) / (m.max() - m.min() + 1) / district
+    return lift
+
+
+def _empty_issues() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(ISSUE_COLUMNS))
+
+
+def _mode(values) -> str | None:
+    counts = Counter(v for v in values if isinstance(v, str))
+    if not counts:
+        return None
+    top = max(counts.values())
+    return min(v for v, c in counts.items() if c == top)
+
+
+def _describe(con, df, found, coverage: DataRange, f: Filters):
+    """One row per issue (every column but lift, previous and growth) and the member list."""
+    grid_name, unit_name = _places(con)
+    background, n_background = _background(df["clean"])
+    as_of = pd.Timestamp(coverage.as_of)
+    until = min(pd.Timestamp(f.end) + pd.Timedelta(days=1), as_of)
+    cols = {c: df[c].to_numpy(dtype=object) for c in ("event_id", "place", "grid_id",
+            "community_id", "street_id", "category", "clean", "person")}  # fmt: skip
+    lon, lat = df["lon"].to_numpy(float), df["lat"].to_numpy(float)
+    reported = df["reported_at"].to_numpy()
+    closed = df["closed_at"].to_numpy()
+    rows, member_rows = [], []
+    for m in found:
+        ids = cols["event_id"][m]
+        issue_id = _issue_id(cols["place"][m[0]], ids[0])
+        grid = cols["grid_id"][m[0]] if isinstance(cols["grid_id"][m[0]], str) else None
+        community, street = _mode(cols["community_id"][m]), _mode(cols["street_id"][m])
+        keywords = _keywords(list(cols["clean"][m]), background, n_background)
+        where = " ".join(
+            p for p in (unit_name.get(community), grid_name.get(grid) if grid else "未落格") if p
+        )
+        shut = closed[m]
+        open_ = int((pd.isna(shut) | (shut > as_of.to_datetime64())).sum())
+        first_at, last_at = pd.Timestamp(reported[m].min()), pd.Timestamp(reported[m].max())
+        located = ~np.isnan(lon[m])
+        rows.append(
+            {
+                "issue_id": issue_id,
+                "title": " · ".join(p for p in (where, " ".join(keywords)) if p),
+                "keywords": keywords,
+                "grid_id": grid,
+                "grid_name": grid_name.get(grid) if grid else None,
+                "community_id": community,
+                "community_name": unit_name.get(community),
+                "street_id": street,
+                "street_name": unit_name.get(street),
+                "lon": float(np.median(lon[m][located])) if located.any() else None,
+                "lat": float(np.median(lat[m][located])) if located.any() else None,
+                "category": _mode(cols["category"][m]),
+                "events": len(m),
+                "people": len(set(cols["person"][m])),
+                "first_at": first_at,
+                "last_at": last_at,
+                "span_days": (last_at - first_at) / pd.Timedelta(days=1),
+                "open": open_,
+                "open_share": open_ / len(m),
+                "since_last": max((until - last_at) / pd.Timedelta(days=1), 0.0),
+            }
+        )
+        member_rows += [(issue_id, e) for e in sorted(ids)]
+    issues = pd.DataFrame(rows)
+    issues["heat_raw"] = heat_raw(
+        issues["events"], issues["people"], issues["span_days"], issues["since_last"],
+        issues["open_share"],
+    )  # fmt: skip
+    issues["heat"] = scaled(issues["heat_raw"].to_numpy())
+    members = pd.DataFrame(member_rows, columns=["issue_id", "event_id"])
+    return issues, members
+
+
+def _previous(con, f: Filters, vec, issues, centroids, threshold: float, radius_m: float):
+    """Events of each issue in the window of equal length just before the period: same
+    place, similar to the issue's centroid (not linked in time: the window is the place)."""
+    before = f.with_period(f.start - timedelta(days=f.days), f.start - timedelta(days=1))
+    grids = sorted({g for g in issues["grid_id"] if isinstance(g, str)})
+    ungridded = bool(issues["grid_id"].isna().any())
+    df = _prepared(_fetch(con, before, grids=grids, ungridded=ungridded))
+    counts = np.zeros(len(issues), int)
+    if df.empty:
+        return counts
+    x = vec.transform(df["han"])
+    for k, (grid, community, lon, lat) in enumerate(
+        zip(issues["grid_id"], issues["community_id"], issues["lon"], issues["lat"], strict=True)
+    ):
+        if isinstance(grid, str):
+            near = (df["grid_id"] == grid).to_numpy()
+        else:
+            same = df["grid_id"].isna() & (df["community_id"] == community) & df["lon"].notna()
+            near = same.to_numpy() & (
+                _metres(df["lon"].to_numpy(float), df["lat"].to_numpy(float), lon, lat) <= radius_m
+            )
+        rows = np.flatnonzero(near)
+        if rows.size:
+            counts[k] = int(((x[rows] @ centroids[k].T).toarray().ravel() >= threshold).sum())
+    return counts
+
+
+# ---------------------------------------------------------------- an issue's events
+
+
+def issue_events(
+    con: BaseBackend,
+    filters: Filters,
+    event_ids: Sequence[str],
+    *,
+    coverage: DataRange | None = None,
+) -> pd.DataFrame:
+    """The events of an issue (its ``members``' event ids) as drill-down lists them: reported_at,
+    status, category, place and the reporter's name, phone, address and description masked
+    (``analytics.drilldown``); oldest first. Never render the description as Markdown."""
+    coverage = coverage or data_range(con)
+    ids = sorted({str(e) for e in event_ids})
+    if coverage is None or not ids:
+        return pd.DataFrame(
+            columns=["event_id", "reported_at", "category", "status", "description"]
+        )
+    t = selected(con, filters, coverage)
+    t = t.filter(t.event_id.isin(ids)).select(*COLUMNS).order_by(["reported_at", "event_id"])
+    df = mask_frame(t.execute())
+    df.attrs["total"] = len(df)
+    return shown(con, df)
+
+
+def members_of(result: HotIssues, issue_id: str) -> list[str]:
+    """The event ids of one issue of ``result``."""
+    m = result.members
+    return list(m.loc[m["issue_id"] == issue_id, "event_id"])
