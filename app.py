@@ -87,6 +87,7 @@ PAGES = [
     st.Page(
         "pages/trends.py", title="投诉信访趋势", icon=":material/trending_up:", url_path="trends"
     ),
+    st.Page("pages/hotspots.py", title="热点诉求", icon=":material/forum:", url_path="hotspots"),
     st.Page("pages/closure.py", title="办结率", icon=":material/task_alt:", url_path="closure"),
     st.Page("pages/response.py", title="响应时效", icon=":material/timer:", url_path="response"),
     st.Page("pages/heatmap.py", title="网格热力图", icon=":material/map:", url_path="heatmap"),

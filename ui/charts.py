@@ -1193,3 +1193,107 @@ def score_bars(df: pd.DataFrame, size_label: str = "受理量", size_unit: str =
         },
     )  # fmt: skip
     return _figure(traces, layout)
+
+
+# ---------------------------------------------------------------- 热点诉求
+
+HEAT_COLOURS = ((0, "#fdd0a2"), (0.5, "#f16913"), (1, "#7f2704"))  # light to dark: hotter
+
+
+def issue_timeline(issues: pd.DataFrame, height: int | None = None) -> go.Figure:
+    """The hottest issues as bars from their first to their last event (at least a day
+    wide), darker the hotter, each labelled with its events; ``issues`` as
+    ``analytics.hotspots`` returns them, hottest first."""
+    shown = issues.iloc[::-1]  # the hottest at the top
+    start = pd.to_datetime(shown["first_at"]).dt.floor("D")
+    end = pd.to_datetime(shown["last_at"]).dt.floor("D") + pd.Timedelta(days=1)
+    titles = [fmt.chart_text(t) for t in shown["title"]]
+    hover = [
+        f"{title}<br>{fmt.day(a)} 至 {fmt.day(b)}<br>{fmt.count(n)} 件 · {fmt.count(p)} 人"
+        f"<br>热度 {h:.0f}"
+        for title, a, b, n, p, h in zip(
+            titles,
+            shown["first_at"],
+            shown["last_at"],
+            shown["events"],
+            shown["people"],
+            shown["heat"],
+            strict=True,
+        )
+    ]
+    trace = _trace(
+        "bar",
+        orientation="h",
+        y=titles,
+        base=[d.isoformat() for d in start],
+        x=((end - start) / pd.Timedelta(milliseconds=1)).tolist(),
+        text=[f"{fmt.count(n)}件" for n in shown["events"]],
+        textposition="auto",
+        insidetextanchor="middle",
+        marker={
+            "color": shown["heat"].tolist(),
+            "cmin": 0,
+            "cmax": 100,
+            "colorscale": [list(c) for c in HEAT_COLOURS],
+            "line": {"width": 0},
+        },
+        hovertext=hover,
+        hovertemplate="%{hovertext}<extra></extra>",
+    )
+    tall = height or max(220, 60 + 28 * len(shown))
+    layout = _layout(tall, showlegend=False, margin={"l": 8, "r": 8, "t": 16, "b": 8})
+    merge(
+        layout,
+        {
+            "xaxis": {"type": "date", "tickformat": "%m月%d日", "showgrid": True,
+                      "gridcolor": "#eceff1"},
+            "yaxis": {"automargin": True, "rangemode": "normal", "showgrid": False},
+            "bargap": 0.35,
+        },
+    )  # fmt: skip
+    return _figure([trace], layout)
+
+
+def issue_map(issues: pd.DataFrame, outlines: pd.DataFrame | None, height: int = 560):
+    """The issues as circles (area by events, darker the hotter) over the units' outlines,
+    for slides: the page's map is ``ui.maps.issue_deck``."""
+    located = issues.dropna(subset=["lon", "lat"])
+    size = 12 + 30 * (located["events"] / max(float(located["events"].max()), 1.0)) ** 0.5
+    traces = [
+        _trace(
+            "scatter",
+            x=located["lon"].tolist(),
+            y=located["lat"].tolist(),
+            mode="markers",
+            marker={
+                "size": size.round(1).tolist(),
+                "color": located["heat"].tolist(),
+                "cmin": 0,
+                "cmax": 100,
+                "colorscale": [list(c) for c in HEAT_COLOURS],
+                "line": {"color": "white", "width": 1},
+                "opacity": 0.9,
+            },
+            hovertext=[
+                f"{fmt.chart_text(t)}<br>{fmt.count(n)} 件 · 热度 {h:.0f}"
+                for t, n, h in zip(located["title"], located["events"], located["heat"],
+                                   strict=True)
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
+            showlegend=False,
+        )
+    ]  # fmt: skip
+    layout = _layout(height, showlegend=False)
+    _unit_outlines(traces, layout, outlines)
+    traces.append(traces.pop(0))  # the circles over the outlines
+    lats = located["lat"].tolist() or [30.0]
+    mid = math.radians((min(lats) + max(lats)) / 2)
+    merge(
+        layout,
+        {
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False, "rangemode": "normal", "scaleanchor": "x",
+                      "scaleratio": 1 / math.cos(mid)},
+        },
+    )  # fmt: skip
+    return _figure(traces, layout)

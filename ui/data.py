@@ -37,6 +37,7 @@ from analytics import (
     closure,
     drilldown,
     heatmap,
+    hotspots,
     problems,
     queries,
     rankings,
@@ -676,6 +677,18 @@ def unit_outlines(
     src: Source, street_id: str | None = None, community_id: str | None = None
 ) -> pd.DataFrame:
     return queries.unit_outlines(_con(src), street_id, community_id)
+
+
+@memo.cached(max_entries=16)
+def hot_issues(src: Source, f: Filters) -> hotspots.HotIssues:
+    """热点诉求 of the scope and period (seconds for a year of a city: cached, and warmed)."""
+    return hotspots.find_issues(_con(src), f, coverage=data_range(src))
+
+
+@memo.cached(max_entries=64)
+def issue_events(src: Source, f: Filters, event_ids: tuple[str, ...]) -> pd.DataFrame:
+    """One hot issue's events, personal data masked."""
+    return hotspots.issue_events(_con(src), f, event_ids, coverage=data_range(src))
 
 
 # ---------------------------------------------------------------- 赛马比拼: 同比 or 环比

@@ -456,3 +456,65 @@ def plan_deck(
     )
     layers = [_polygons("plan", records), *outline_layers(outlines)]
     return _deck(layers, view_of(shapes, 620, height_px or 420), text, style_url)
+
+
+def _heat_rgb(heat: float) -> list[int]:
+    """The timeline's colours (light to dark orange) for a heat of 0-100."""
+    stops = ((0, (253, 208, 162)), (50, (241, 105, 19)), (100, (127, 39, 4)))
+    heat = float(np.clip(heat, 0, 100))
+    for (h0, c0), (h1, c1) in zip(stops, stops[1:], strict=False):
+        if heat <= h1:
+            w = (heat - h0) / (h1 - h0)
+            return [round(a + (b - a) * w) for a, b in zip(c0, c1, strict=True)]
+    return list(stops[-1][1])
+
+
+def issue_deck(
+    issues: pd.DataFrame,
+    outlines: pd.DataFrame | None,
+    shapes: pd.DataFrame,
+    style_url: str = "",
+    height_px: int | None = None,
+) -> pdk.Deck:
+    """热点诉求 on a map: a circle per issue at its events' median position (area by events,
+    darker the hotter), over the units' outlines, framed on the grids' ``shapes``. The
+    payload holds each issue's title, counts and heat: no event and no personal field."""
+    located = issues.dropna(subset=["lon", "lat"])
+    top = max(float(located["events"].max()), 1.0) if len(located) else 1.0
+    records = [
+        {
+            "position": [round(float(lon), 5), round(float(lat), 5)],
+            "radius": round(6 + 22 * (events / top) ** 0.5, 1),
+            "fill": [*_heat_rgb(heat), 220],
+            "title": str(title),
+            "events": fmt.count(events),
+            "people": fmt.count(people),
+            "heat": f"{heat:.0f}",
+        }
+        for title, lon, lat, events, people, heat in zip(
+            located["title"],
+            located["lon"],
+            located["lat"],
+            located["events"],
+            located["people"],
+            located["heat"],
+            strict=True,
+        )
+    ]
+    circles = pdk.Layer(
+        "ScatterplotLayer",
+        data=inert(records),
+        id="issues",
+        get_position="position",
+        get_radius="radius",
+        radius_units="'pixels'",
+        get_fill_color="fill",
+        get_line_color=[255, 255, 255],
+        line_width_min_pixels=1,
+        stroked=True,
+        pickable=True,
+        auto_highlight=True,
+    )
+    layers = [*outline_layers(outlines, label_px=12), circles]
+    text = "{title}\n{events} 件 · {people} 人 · 热度 {heat}"
+    return _deck(layers, view_of(shapes, height_px=height_px or 420), text, style_url)

@@ -30,7 +30,7 @@ from analytics import formats as fmt
 from analytics import labels
 from ui import auth, data, deck, images, panel
 from ui.context import Context
-from ui.panels import closure, heatmap, overview, rankings, response, trends, whatif
+from ui.panels import closure, heatmap, hotspots, overview, rankings, response, trends, whatif
 from ui.panels import targets as targets_panel
 from ui.sidebar import scope_label
 
@@ -46,6 +46,7 @@ SECTIONS: list[Callable[[Context], panel.Panel | None]] = [
     overview.build,
     targets_panel.deck_build,
     trends.build,
+    hotspots.build,
     closure.build,
     response.build,
     heatmap.build,

@@ -79,6 +79,7 @@ def test_deck_has_a_title_slide_then_a_section_slide_and_a_slide_per_chart(built
     assert [s.title for s in sections] == [
         "一屏统览",
         "投诉信访趋势",
+        "热点诉求",
         "办结率",
         "响应时效",
         "网格热力图",
@@ -91,6 +92,9 @@ def test_deck_has_a_title_slide_then_a_section_slide_and_a_slide_per_chart(built
         "热点类别 · 受理量前8",
         "受理量 · 按事件类型(件/周)",
         "异常峰值(按周)",
+        "热点诉求清单",
+        "热点时间线",
+        "热点分布",
         "各街道办结率与按时办结率",
         "流转漏斗 · 上报 → 受理 → 转办 → 处置 → 反馈",
         "响应时长(受理 − 上报) · 按单位",
