@@ -17,6 +17,7 @@ from ui import cards, data, drill, layout, presentation
 from ui.cards import metric_card
 from ui.context import current
 from ui.panel import Section
+from ui.panels import hotspots as hotspots_panel
 from ui.panels import overview
 from ui.panels import targets as targets_panel
 from ui.sidebar import period_caption, scope_label
@@ -24,6 +25,7 @@ from ui.sidebar import period_caption, scope_label
 CATEGORY = "overview_category"  # session state: the clicked category (cross-filter)
 ROUND = "overview_round"  # session state: bumped to clear a click (new widget keys)
 ALERTS = {"worsening": "all", "overdue": "overdue"}  # an alert row lists these events
+HOT_ICON = ":material/local_fire_department:"  # the 热点诉求 line, a link to its page
 # A card's 明细 sits in the card's top right corner, taking no height of its own.
 DRILL_STYLE = """<style>
 [data-testid="stColumn"]:has([class*="st-key-overview_drill_"]) {position: relative;}
@@ -99,6 +101,14 @@ def titled(section: Section, category: str | None) -> Section:
     return replace(section, title=f"{section.title}({category})") if category else section
 
 
+@st.fragment(run_every=3)
+def hot_issues_pending() -> None:
+    """The 热点诉求 line while its issues are computed aside: the page reruns once they are."""
+    if hotspots_panel.alert(ctx, wait=False) != hotspots_panel.PENDING:
+        st.rerun()
+    st.caption(hotspots_panel.PENDING)
+
+
 def meeting_brief(book) -> None:
     """The brief since a chosen day (a month ago unless changed), as plain text to copy."""
     coverage = data.data_range(ctx.src)
@@ -160,7 +170,14 @@ with top:
                 with brief_box:
                     meeting_brief(book)
     caption = period_caption(ctx.filters, ctx.compare, data.data_range(ctx.src))
+    hot = hotspots_panel.alert(ctx, wait=False)  # started aside when not computed yet
+    if present and hot and hot != hotspots_panel.PENDING:
+        caption += f" · {fmt.plain(hot)}"  # a projector: in the line already there
     st.caption(caption if book else f"{caption} · {overview.NO_TARGETS}")
+    if interactive and hot == hotspots_panel.PENDING:
+        hot_issues_pending()
+    elif interactive and hot:
+        st.page_link("pages/hotspots.py", label=fmt.plain(hot), icon=HOT_ICON)
     kpis, months = overview.kpis(ctx), overview.months(ctx)
     parents = data.parents(ctx.src)
     comparison = labels.COMPARISON.get(ctx.compare, "")

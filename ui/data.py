@@ -147,6 +147,37 @@ def prefetch(*calls: Callable[[], object]) -> None:
         future.exception()  # consumed here; the page's own call raises it again
 
 
+# One worker for what a page starts and does not wait for (the overview's 热点诉求 line); its
+# thread is joined when the process exits, so no query is cut off mid-way.
+_BACKGROUND = ThreadPoolExecutor(1, thread_name_prefix="background")
+_started: set = set()
+_started_lock = threading.Lock()
+
+
+def in_background(call: Callable[[], object]) -> bool:
+    """Whether the cached ``call`` (a ``partial`` of a function here) has its result ready;
+    when not, it is started in the background (once) for a later run to read."""
+    if _cached(call):
+        return True
+    key = (call.func, call.args, tuple(sorted(call.keywords.items())))
+    with _started_lock:
+        if key in _started:
+            return False
+        _started.add(key)
+
+    def run() -> None:
+        try:
+            call()
+        except Exception:  # the page's own call shows the error where it is asked for
+            LOG.warning("后台计算失败", exc_info=True)
+        finally:
+            with _started_lock:
+                _started.discard(key)
+
+    _BACKGROUND.submit(run)
+    return False
+
+
 def _cached(call: Callable[[], object]) -> bool:
     """Whether a prefetch call (a ``partial`` of a cached function here) is cached already:
     a rerun that needs no new data starts no threads."""

@@ -4,6 +4,8 @@ events are masked, the map carries no personal data, and data without descriptio
 
 from __future__ import annotations
 
+import time
+
 import duckdb
 
 from analytics import hotspots, queries
@@ -82,3 +84,16 @@ def test_data_without_descriptions_says_so(db, monkeypatch):
     assert any("不含诉求描述" in i.value for i in at.info)
     assert not at.dataframe
 
+
+def test_the_overview_names_the_hottest_issue_and_links_to_the_page(demo_db, monkeypatch):
+    expected = found_in(demo_db).issues.iloc[0]
+    at = open_page(demo_db, monkeypatch, "pages/overview.py")
+    for _ in range(100):  # computed aside on the first run, shown by a later one
+        links = [link.proto.label for link in at.get("page_link")]
+        if links:
+            break
+        time.sleep(0.1)
+        at.run()
+    [link] = links
+    assert f"最热:{expected['title']}({expected['events']} 件" in link.replace("\\", "")
+    assert at.get("page_link")[0].proto.page.endswith("hotspots")

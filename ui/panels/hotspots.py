@@ -4,6 +4,8 @@ The page adds each issue's events (masked); the deck draws the same sections."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from analytics import formats as fmt
@@ -28,6 +30,28 @@ NO_TEXT = (
 )
 NO_ISSUES = "统计期内没有发现热点诉求:没有多人在几天内反映同一地点的同一问题。"
 NOTHING = "所选范围和统计期内没有事件。"
+
+
+PENDING = "热点诉求:正在分析本期的诉求内容…"
+
+
+def alert(ctx: Context, wait: bool = True) -> str | None:
+    """The overview's one line on hot issues, or None when there are none: 本期 3 个热点诉求,
+    最热:新民社区 第6网格 · 夜间施工 噪音(12 件、9 人). With ``wait=False`` an issue list not
+    computed yet is started in the background and :data:`PENDING` is returned meanwhile."""
+    if not wait and not data.in_background(partial(data.hot_issues, ctx.src, ctx.filters)):
+        return PENDING
+    found = data.hot_issues(ctx.src, ctx.filters)
+    if found.issues.empty:
+        return None
+    hottest = found.issues.iloc[0]
+    new = int(found.issues["new"].sum())
+    return (
+        f"本期 {fmt.count(len(found.issues))} 个热点诉求"
+        + (f"(新出现 {fmt.count(new)} 个)" if new else "")
+        + f",最热:{hottest['title']}({fmt.count(hottest['events'])} 件、"
+        f"{fmt.count(hottest['people'])} 人)"
+    )
 
 
 def build(ctx: Context) -> Panel:
