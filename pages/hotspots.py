@@ -1,7 +1,7 @@
 """热点诉求: the issues many people raised about one place within days, found in their own
 words (``ui.panels.hotspots``): the figures, the list (an issue picked under it lists its
-events, masked), the timeline beside the map. In presentation mode the figures, the list
-and the timeline."""
+events, masked), the timeline beside the map. In presentation mode the first screen: the
+figures and the list (the caption says the rest is in normal mode)."""
 
 import streamlit as st
 
@@ -12,14 +12,15 @@ from ui.panels import hotspots
 from ui.sidebar import period_caption, scope_label
 
 PICK_KEY = "hot_pick"
-PRESENT_LIST_PX = 330  # the list on a 1920×1080 projector, under the cards and above the timeline
-PRESENT_TIMELINE_PX = 330
+PRESENT_LIST_PX = 540  # the list on a 1920×1080 projector, from under the cards to the foot
+LEFT_OUT = "演示模式只显示首屏:时间线和分布图见常规模式"  # after the page's caption
 
 ctx = current()
 present = presentation.active()
 panel = hotspots.build(ctx)
 layout.title(panel, scope_label(ctx.filters, ctx.src))
-st.caption(period_caption(ctx.filters, ctx.compare, data.data_range(ctx.src)))
+caption = period_caption(ctx.filters, ctx.compare, data.data_range(ctx.src))
+st.caption(f"{caption} · {LEFT_OUT}" if present else caption)
 
 listing = panel["hot_list"]
 if listing.figures:
@@ -31,7 +32,6 @@ if not listing.drawn:
 else:
     if present:
         layout.show(listing, figures="none", height=PRESENT_LIST_PX)
-        layout.show(panel["hot_timeline"], figures="none", height=PRESENT_TIMELINE_PX)
         st.stop()
     layout.show(listing, figures="none")
     titles = list(listing.tables[0].frame["热点诉求"])

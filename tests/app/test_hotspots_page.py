@@ -69,11 +69,11 @@ def test_the_map_carries_no_personal_data(demo_db, monkeypatch):
         assert value not in payload
 
 
-def test_presentation_mode_shows_the_list_and_the_timeline(demo_db, monkeypatch):
+def test_presentation_mode_shows_the_figures_and_the_list(demo_db, monkeypatch):
     at = open_page(demo_db, monkeypatch, PAGE, query={"present": "1"})
     assert cards(at)["热点诉求"].endswith("个")
-    assert len(at.get("plotly_chart")) == 1
-    assert not decks(at)  # the map stays for normal mode
+    assert not at.get("plotly_chart") and not decks(at)  # the rest stays for normal mode
+    assert any("时间线和分布图见常规模式" in c.value for c in at.caption)
     assert not [box for box in at.selectbox if box.key == "hot_pick"]
 
 
