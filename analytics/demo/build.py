@@ -50,7 +50,12 @@ DEMO_NOTES = (
     ("2025-01-01", "接诉即办改革", "全区推行接诉即办:办结时限缩短,更多事项在网格内解决。", None),
     ("2025-06-01", "进入主汛期", "区防汛指挥部启动汛期值守,防汛排涝类事件增多。", None),
     ("2026-03-01", "物业管理专项整治", "龙湾街道开展物业服务专项整治行动。", "S01"),
+    ("2026-06-02", "强降雨", "全区连续强降雨:积水内涝、停电停水和房屋险情报告激增。", None),
 )
+# A rainstorm's days and how many times their usual rate each category is reported: the
+# demo's true spike (the trends page's 异常峰值, with 防汛排涝 as its main category).
+STORM_DAYS = ("2026-06-02", "2026-06-03", "2026-06-04")
+_STORM = {"防汛排涝": 20.0, "房屋安全": 4.0, "道路交通": 2.5, "供水供电供气": 2.5}
 
 _END_S = int((END - START).astype(np.int64))
 _REFORM_S = int((REFORM - START).astype(np.int64))
@@ -387,7 +392,8 @@ class _Model:
         self.profile_cdf = np.cumsum(_HOUR_PROFILES, axis=1) / _HOUR_PROFILES.sum(axis=1)[:, None]
 
     def daily_intensity(self, days: np.ndarray) -> np.ndarray:
-        """Relative event rate for every (day, combination): season, trend, weekday, holiday."""
+        """Relative event rate for every (day, combination): season, trend, weekday, holiday,
+        and the rainstorm (``STORM_DAYS``)."""
         month = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
         dow = (days.astype(np.int64) + 3) % 7
         years = (days - START.astype("datetime64[D]")).astype(np.int64) / 365.25 - 1.5
@@ -417,12 +423,17 @@ class _Model:
         for festival in SPRING_FESTIVALS:
             offset = (days - np.datetime64(festival, "D")).astype(np.int64)
             holiday[(offset >= -4) & (offset <= 5)] = 0.5
+        storm = np.ones((len(days), len(self.c_weight)))
+        stormy = np.isin(days, np.array(STORM_DAYS, dtype="datetime64[D]"))
+        for c, k in enumerate(self.c_category):
+            storm[stormy, c] = _STORM.get(CATEGORY_NAMES[k], 1.0)
         return (
             self.c_weight[None, :]
             * season[month]
             * np.exp(np.outer(years, growth))
             * weekday[dow]
             * holiday[:, None]
+            * storm
         )
 
 
