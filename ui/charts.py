@@ -1245,7 +1245,7 @@ def issue_timeline(issues: pd.DataFrame, height: int | None = None) -> go.Figure
     merge(
         layout,
         {
-            "xaxis": {"type": "date", "tickformat": "%-m月%-d日", "showgrid": True,
+            "xaxis": {"type": "date", "tickformat": "%m月%d日", "showgrid": True,
                       "gridcolor": "#eceff1"},
             "yaxis": {"automargin": True, "rangemode": "normal", "showgrid": False},
             "bargap": 0.35,
