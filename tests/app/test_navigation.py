@@ -10,7 +10,16 @@ from streamlit import config
 from analytics import audit
 from tests.apptest import app_test
 
-DATA_PAGES = ["overview", "trends", "closure", "response", "heatmap", "whatif", "rankings"]
+DATA_PAGES = [
+    "overview",
+    "trends",
+    "hotspots",
+    "closure",
+    "response",
+    "heatmap",
+    "whatif",
+    "rankings",
+]
 
 
 def _freshness(at) -> str:
@@ -55,7 +64,7 @@ def intranet(tiny_db, monkeypatch, tmp_path):
         config.set_option("server.address", "127.0.0.1")
 
 
-@pytest.mark.parametrize("name", ["import", "targets", "users", "audit"])
+@pytest.mark.parametrize("name", ["import", "targets", "categories", "users", "audit"])
 def test_a_non_admin_opening_an_admin_page_is_refused_in_chinese(intranet, tmp_path, name):
     at = intranet
     at.run()

@@ -279,6 +279,27 @@ def test_trends_page_in_a_real_browser(server, page):
     assert "投诉" in legend and "合计(上年同期)" in legend
 
 
+def test_hot_issues_page_in_a_real_browser(server, page):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{server}/hotspots")
+    settle(page, metrics=5)
+    drawn(page, PLOTLY_CHART, 1)  # the timeline
+    drawn(page, DECK_CANVAS, 1)  # the map
+    assert_no_error(page)
+    assert page.locator("h3").first.inner_text().startswith("热点诉求")
+    assert kpi(page, "热点诉求").endswith("个")
+    page.screenshot(path=str(ARTIFACTS / "hotspots-1920x1080.png"), full_page=True)
+
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="查看热点的事件明细")
+    box.locator("input").click()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.get_by_text("反映人信息已脱敏").wait_for(timeout=60_000)
+    settle(page, metrics=5)
+    assert_no_error(page)
+    assert page.locator('[data-testid="stDataFrame"]').count() == 2  # the list, the events
+
+
 def test_closure_page_in_a_real_browser(server, page):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{server}/closure")
