@@ -25,7 +25,7 @@ from ui.sidebar import period_caption, scope_label
 CATEGORY = "overview_category"  # session state: the clicked category (cross-filter)
 ROUND = "overview_round"  # session state: bumped to clear a click (new widget keys)
 ALERTS = {"worsening": "all", "overdue": "overdue"}  # an alert row lists these events
-HOT_ICON = ":material/local_fire_department:"  # the 热点诉求 line, a link to its page
+HOT_ICON = ":material/local_fire_department:"  # 热点诉求 beside the title, a link to its page
 # A card's 明细 sits in the card's top right corner, taking no height of its own.
 DRILL_STYLE = """<style>
 [data-testid="stColumn"]:has([class*="st-key-overview_drill_"]) {position: relative;}
@@ -103,10 +103,11 @@ def titled(section: Section, category: str | None) -> Section:
 
 @st.fragment(run_every=3)
 def hot_issues_pending() -> None:
-    """The 热点诉求 line while its issues are computed aside: the page reruns once they are."""
+    """热点诉求 beside the title while its issues are computed aside: the page reruns once
+    they are."""
     if hotspots_panel.alert(ctx, wait=False) != hotspots_panel.PENDING:
         st.rerun()
-    st.caption(hotspots_panel.PENDING)
+    st.caption(f"热点诉求:{hotspots_panel.PENDING}")
 
 
 def meeting_brief(book) -> None:
@@ -153,6 +154,7 @@ with top:
     with head_title:
         layout.title(panel, scope_label(ctx.filters, ctx.src))
     score_view = targets_panel.score_view(ctx, book)
+    hot = hotspots_panel.alert(ctx, wait=False)  # started aside when not computed yet
     with (
         head_score,
         st.container(
@@ -162,6 +164,15 @@ with top:
         if score_view is not None:
             cap = data.settings()[0].score_cap
             st.html(cards.score_strip(score_view, targets_panel.score_help(score_view, cap)))
+        if interactive and hot == hotspots_panel.PENDING:
+            hot_issues_pending()
+        elif interactive and hot:  # in the title row: the screen's height is spoken for
+            st.page_link(
+                "pages/hotspots.py",
+                label=hotspots_panel.alert_label(ctx),
+                icon=HOT_ICON,
+                help=fmt.plain(hot),
+            )
         if interactive:  # the brief is made only once the popover is opened
             brief_box = st.popover(
                 "会议简报", icon=":material/summarize:", key="overview_brief", on_change="rerun"
@@ -170,14 +181,9 @@ with top:
                 with brief_box:
                     meeting_brief(book)
     caption = period_caption(ctx.filters, ctx.compare, data.data_range(ctx.src))
-    hot = hotspots_panel.alert(ctx, wait=False)  # started aside when not computed yet
     if present and hot and hot != hotspots_panel.PENDING:
         caption += f" · {fmt.plain(hot)}"  # a projector: in the line already there
     st.caption(caption if book else f"{caption} · {overview.NO_TARGETS}")
-    if interactive and hot == hotspots_panel.PENDING:
-        hot_issues_pending()
-    elif interactive and hot:
-        st.page_link("pages/hotspots.py", label=fmt.plain(hot), icon=HOT_ICON)
     kpis, months = overview.kpis(ctx), overview.months(ctx)
     parents = data.parents(ctx.src)
     comparison = labels.COMPARISON.get(ctx.compare, "")

@@ -94,6 +94,7 @@ def test_the_overview_names_the_hottest_issue_and_links_to_the_page(demo_db, mon
             break
         time.sleep(0.1)
         at.run()
-    [link] = links
-    assert f"最热:{expected['title']}({expected['events']} 件" in link.replace("\\", "")
-    assert at.get("page_link")[0].proto.page.endswith("hotspots")
+    [link] = at.get("page_link")
+    assert link.proto.label == f"热点诉求 {len(found_in(demo_db).issues)} 个"
+    assert f"最热:{expected['title']}({expected['events']} 件" in link.proto.help.replace("\\", "")
+    assert link.proto.page.endswith("hotspots")

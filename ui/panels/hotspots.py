@@ -32,11 +32,11 @@ NO_ISSUES = "统计期内没有发现热点诉求:没有多人在几天内反映
 NOTHING = "所选范围和统计期内没有事件。"
 
 
-PENDING = "热点诉求:正在分析本期的诉求内容…"
+PENDING = "正在分析本期的诉求内容…"
 
 
 def alert(ctx: Context, wait: bool = True) -> str | None:
-    """The overview's one line on hot issues, or None when there are none: 本期 3 个热点诉求,
+    """The overview's line on hot issues, or None when there are none: 本期 3 个热点诉求,
     最热:新民社区 第6网格 · 夜间施工 噪音(12 件、9 人). With ``wait=False`` an issue list not
     computed yet is started in the background and :data:`PENDING` is returned meanwhile."""
     if not wait and not data.in_background(partial(data.hot_issues, ctx.src, ctx.filters)):
@@ -52,6 +52,11 @@ def alert(ctx: Context, wait: bool = True) -> str | None:
         + f",最热:{hottest['title']}({fmt.count(hottest['events'])} 件、"
         f"{fmt.count(hottest['people'])} 人)"
     )
+
+
+def alert_label(ctx: Context) -> str:
+    """The link's own words beside the overview's title: 热点诉求 3 个 (computed already)."""
+    return f"热点诉求 {fmt.count(len(data.hot_issues(ctx.src, ctx.filters).issues))} 个"
 
 
 def build(ctx: Context) -> Panel:
