@@ -66,7 +66,6 @@ _FETCHED = (
 )  # fmt: skip
 _QUANTITY = frozenset("一二三四五六七八九十百千几两每各这那第半整好")
 _VOCABULARY = frozenset(text.VOCABULARY)
-_NON_HAN = r"[^\x{4e00}-\x{9fff}]+"  # what the character pairs are not taken from
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,8 +119,8 @@ def _prepared(df: pd.DataFrame) -> pd.DataFrame:
     coordinates but no grid, else none), ``person`` (the phone's digits, else the name, else
     the event: to count people, never returned)."""
     clean = text.index_text(df["description"], df["reporter_name"])
-    han = pc.replace_substring_regex(pa.array(clean, type=pa.string()), _NON_HAN, "")
-    keep = pc.fill_null(pc.greater_equal(pc.utf8_length(han), 2), False).to_numpy(
+    han = text.chinese(clean)
+    keep = pc.fill_null(pc.greater_equal(pc.utf8_length(han), text.MIN_CHINESE), False).to_numpy(
         zero_copy_only=False
     )
     out = df.loc[keep, ["event_id", "grid_id", "community_id", "street_id", "lon", "lat",
@@ -200,7 +199,7 @@ def _rare(x: sparse.csr_matrix, df: np.ndarray) -> sparse.csr_matrix:
 
 def _bigrams(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(document, pair key) of every pair of adjacent characters within a text. The texts
-    hold only CJK characters of U+4E00-U+9FFF (``_NON_HAN``), three UTF-8 bytes each, so the
+    hold only CJK characters of U+4E00-U+9FFF (``text.chinese``), three UTF-8 bytes each, so the
     code points are read straight from Arrow's buffer."""
     arr = pa.array(texts, type=pa.string())
     if isinstance(arr, pa.ChunkedArray):

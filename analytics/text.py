@@ -62,6 +62,7 @@ _MARKUP = r"<[^>]*>|[*_#`~>\[\]()（）{}|\\/@&=%$^+\-－—]+"
 _HONORIFIC = r"\p{Han}(?:先生|女士|小姐|阿姨|大爷|大妈|师傅|老师|同志)"
 _SPACE = r"\s+"
 _HAN = re.compile(r"[\u4e00-\u9fff]")
+_NOT_HAN = r"[^\x{4e00}-\x{9fff}]+"
 
 
 def index_text(
@@ -122,6 +123,16 @@ def words(text: str | None) -> list[str]:
     ]
 
 
+MIN_CHINESE = 2  # characters a cleaned text needs to count as having words
+
+
+def chinese(texts) -> pa.Array:
+    """Each text's Chinese characters (U+4E00-U+9FFF) only, in order; None stays None."""
+    arr = pa.array(pd.Series(texts, dtype=object), type=pa.string(), from_pandas=True)
+    return pc.replace_substring_regex(arr, pattern=_NOT_HAN, replacement="")
+
+
 def has_text(texts: pd.Series) -> pd.Series:
-    """Which texts hold at least two Chinese characters once cleaned."""
-    return texts.map(lambda t: isinstance(t, str) and len(_HAN.findall(t)) >= 2).astype(bool)
+    """Which texts hold at least ``MIN_CHINESE`` Chinese characters once cleaned."""
+    enough = pc.greater_equal(pc.utf8_length(chinese(texts)), MIN_CHINESE)
+    return pd.Series(pc.fill_null(enough, False).to_numpy(zero_copy_only=False), index=texts.index)
