@@ -27,8 +27,9 @@ import numpy as np
 import pandas as pd
 
 from analytics import text
+from analytics.ingest import values
 
-UNCATEGORISED = ("其他", "未分类")  # besides NULL and blank: what an import or a caller left
+UNCATEGORISED = ("其他", values.UNCATEGORISED)  # besides NULL and blank: what an import left
 MAX_TRAIN = 60_000  # training texts at most: segmentation of the sample is the slow step
 MIN_EXAMPLES = 5  # a category with fewer labelled texts is neither learnt nor evaluated
 FLOOR = 500  # each category's sample holds at least this many (or all it has)
@@ -123,6 +124,12 @@ def is_uncategorised(categories: pd.Series) -> pd.Series:
     """Which categories are missing: NULL, blank, 其他 or 未分类."""
     stripped = categories.astype(object).map(lambda c: c.strip() if isinstance(c, str) else "")
     return stripped.isin(("", *UNCATEGORISED)).astype(bool)
+
+
+def missing_category(t):
+    """The Ibis twin of :func:`is_uncategorised` for table ``t``: NULL, blank, 其他, 未分类."""
+    category = t.category.strip()
+    return category.isnull() | (category == "") | category.isin(list(UNCATEGORISED))
 
 
 def _usable(cleaned: pd.Series, labels: pd.Series) -> tuple[pd.Series, dict[str, int]]:
@@ -243,13 +250,9 @@ def labelled_sample(con, cap: int | None, seed: int) -> pd.DataFrame:
     """A stratified sample (≤ ``cap``, each category at least ``FLOOR`` or all it has) of
     the categorised events with a description: category, description, reporter_name."""
     t = con.table("events")
-    category = t.category.strip()
-    labelled = t.filter(
-        category.notnull(),
-        category != "",
-        ~category.isin(list(UNCATEGORISED)),
-        t.description.notnull(),
-    ).mutate(label=category)
+    labelled = t.filter(~missing_category(t), t.description.notnull()).mutate(
+        label=t.category.strip()
+    )
     columns = ["label", "description", "reporter_name"]
     if cap is None:
         return labelled.select(*columns).execute()
@@ -331,7 +334,7 @@ def readiness(con) -> Readiness:
     """:class:`Readiness` of the store, in two small aggregate queries (no text is read)."""
     t = con.table("events")
     category = t.category.strip()
-    missing = category.isnull() | (category == "") | category.isin(list(UNCATEGORISED))
+    missing = missing_category(t)
     has_text = t.description.notnull() & (t.description.strip() != "")
     totals = t.aggregate(
         events=t.count(),
@@ -441,10 +444,8 @@ def suggest(con, model: Model) -> pd.DataFrame:
     """For each event of the store whose category is NULL, blank, 其他 or 未分类 and which
     has text: ``SUGGESTION_COLUMNS`` (no personal data: the text stays here)."""
     t = con.table("events")
-    category = t.category.strip()
-    missing = category.isnull() | (category == "") | category.isin(list(UNCATEGORISED))
     frame = (
-        t.filter(missing, t.description.notnull())
+        t.filter(missing_category(t), t.description.notnull())
         .select("event_id", "category", "description", "reporter_name")
         .execute()
     )
