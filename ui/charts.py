@@ -1197,7 +1197,7 @@ def score_bars(df: pd.DataFrame, size_label: str = "受理量", size_unit: str =
 
 # ---------------------------------------------------------------- 热点诉求
 
-HEAT_COLOURS = ((0, "#fdd0a2"), (0.5, "#f16913"), (1, "#7f2704"))  # light to dark: hotter
+HEAT_COLOURS = tuple((h, maps.css(rgb)) for h, rgb in maps.HEAT_STOPS)  # light to dark: hotter
 
 
 def issue_timeline(issues: pd.DataFrame, height: int | None = None) -> go.Figure:

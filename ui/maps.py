@@ -458,15 +458,19 @@ def plan_deck(
     return _deck(layers, view_of(shapes, 620, height_px or 420), text, style_url)
 
 
+# 热点诉求's heat (0-1 of the 0-100 index) from light to dark orange: the map's circles, the
+# timeline's bars and their legends (``ui.charts.HEAT_COLOURS``).
+HEAT_STOPS = ((0.0, (253, 208, 162)), (0.5, (241, 105, 19)), (1.0, (127, 39, 4)))
+
+
 def _heat_rgb(heat: float) -> list[int]:
-    """The timeline's colours (light to dark orange) for a heat of 0-100."""
-    stops = ((0, (253, 208, 162)), (50, (241, 105, 19)), (100, (127, 39, 4)))
-    heat = float(np.clip(heat, 0, 100))
-    for (h0, c0), (h1, c1) in zip(stops, stops[1:], strict=False):
-        if heat <= h1:
-            w = (heat - h0) / (h1 - h0)
+    """The colour of a heat of 0-100 between the ``HEAT_STOPS``."""
+    x = float(np.clip(heat, 0, 100)) / 100
+    for (h0, c0), (h1, c1) in zip(HEAT_STOPS, HEAT_STOPS[1:], strict=False):
+        if x <= h1:
+            w = (x - h0) / (h1 - h0)
             return [round(a + (b - a) * w) for a, b in zip(c0, c1, strict=True)]
-    return list(stops[-1][1])
+    return list(HEAT_STOPS[-1][1])
 
 
 def issue_deck(
