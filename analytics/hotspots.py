@@ -40,7 +40,7 @@ from ibis.backends import BaseBackend
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from analytics import text
+from analytics import geo, text
 from analytics.drilldown import COLUMNS, selected, shown
 from analytics.filters import Filters, apply_scope, in_period
 from analytics.masking import mask_frame
@@ -228,10 +228,9 @@ def _days(ts: pd.Series) -> np.ndarray:
 
 def _metres(lon1, lat1, lon2, lat2) -> np.ndarray:
     """Distance on a local flat projection: exact enough within a community."""
-    k = 111_320.0
-    dx = (np.asarray(lon1) - lon2) * k * np.cos(np.radians(lat2))
-    dy = (np.asarray(lat1) - lat2) * k
-    return np.hypot(dx, dy)
+    dx = (np.asarray(lon1) - lon2) * geo.KM_PER_DEG_LON_AT_EQUATOR * np.cos(np.radians(lat2))
+    dy = (np.asarray(lat1) - lat2) * geo.KM_PER_DEG_LAT
+    return np.hypot(dx, dy) * 1000
 
 
 def _pairs(x: sparse.csr_matrix, place: np.ndarray, t: np.ndarray, threshold: float, window: float):
