@@ -1099,8 +1099,7 @@ def area_map(
     layout = _layout(height)
     _unit_outlines(traces, layout, outlines)
     title = scale.title + (f"<br><sup>{scale.meaning}</sup>" if scale.meaning else "")
-    # A degree of latitude is 1/cos(latitude) times as long as a degree of longitude.
-    mid = math.radians((min(lats) + max(lats)) / 2) if lats else 0.0
+    _true_aspect(layout, lats)
     merge(
         layout,
         {
@@ -1108,6 +1107,18 @@ def area_map(
                 "orientation": "v", "x": 1.0, "xanchor": "left", "y": 0.5, "yanchor": "middle",
                 "title": {"text": title}, "traceorder": "normal",
             },
+        },
+    )  # fmt: skip
+    return _figure(traces, layout)
+
+
+def _true_aspect(layout: dict, lats: list) -> None:
+    """Plain hidden axes at the map's true aspect ratio: a degree of latitude is
+    1/cos(latitude) times as long as a degree of longitude."""
+    mid = math.radians((min(lats) + max(lats)) / 2) if lats else 0.0
+    merge(
+        layout,
+        {
             "xaxis": {"visible": False},
             "yaxis": {
                 "visible": False, "rangemode": "normal", "scaleanchor": "x",
@@ -1115,7 +1126,6 @@ def area_map(
             },
         },
     )  # fmt: skip
-    return _figure(traces, layout)
 
 
 def _unit_outlines(traces: list[dict], layout: dict, outlines: pd.DataFrame | None) -> None:
@@ -1286,14 +1296,5 @@ def issue_map(issues: pd.DataFrame, outlines: pd.DataFrame | None, height: int =
     layout = _layout(height, showlegend=False)
     _unit_outlines(traces, layout, outlines)
     traces.append(traces.pop(0))  # the circles over the outlines
-    lats = located["lat"].tolist() or [30.0]
-    mid = math.radians((min(lats) + max(lats)) / 2)
-    merge(
-        layout,
-        {
-            "xaxis": {"visible": False},
-            "yaxis": {"visible": False, "rangemode": "normal", "scaleanchor": "x",
-                      "scaleratio": 1 / math.cos(mid)},
-        },
-    )  # fmt: skip
+    _true_aspect(layout, located["lat"].tolist())
     return _figure(traces, layout)
