@@ -16,6 +16,7 @@ of reading the old file forever. On Spark the identity is the published version
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -61,7 +62,7 @@ from analytics.filters import Filters
 from analytics.planning import partition, queueing, scenario, whatif
 from analytics.settings import Settings, SettingsError
 from analytics.settings import load as load_settings
-from ui import memo
+from ui import memo, offload
 
 LOG = logging.getLogger(__name__)
 
@@ -80,16 +81,20 @@ class NoData(Exception):
     """The store is missing or holds no events; the message says how to fix it."""
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _backend(url: str, identity: tuple) -> BaseBackend:
-    """The shared connection to the file as it is now. A replaced file's connection is not
-    closed when it leaves the cache: sessions may still be reading the old file through
-    their cursors (an import every half minute under 20 sessions closed one mid-query,
-    bench/load.py); DuckDB closes it when the last cursor on it is gone."""
+def _open(url: str, identity: tuple) -> BaseBackend:
+    """A connection to the store as it is now: the file read-only, or the published version
+    on Spark."""
     if is_spark(url):
         spark = spark_layer()
         return spark.connect(url, spark.Published(*identity))
     return connect(url, read_only=True)
+
+
+# The shared connection to the file as it is now. A replaced file's connection is not closed
+# when it leaves the cache: sessions may still be reading the old file through their cursors
+# (an import every half minute under 20 sessions closed one mid-query, bench/load.py); DuckDB
+# closes it when the last cursor on it is gone.
+_backend = st.cache_resource(show_spinner=False, max_entries=2)(_open)
 
 
 def _identity(url: str) -> tuple:
@@ -118,6 +123,14 @@ def _identity(url: str) -> tuple:
 def _con(src: Source) -> BaseBackend:
     """A cursor that sees only the rows of the source's scope (``analytics.access``)."""
     return access.scoped(cursor(_backend(src.url, src.identity)), src.scope)
+
+
+def _worker_con(src: Source) -> BaseBackend:
+    """:func:`_con` in the ``ui.offload`` worker process, on the worker's own connection."""
+    return access.scoped(cursor(_worker_backend(src.url, src.identity)), src.scope)
+
+
+_worker_backend = functools.lru_cache(maxsize=2)(_open)
 
 
 def prefetch(*calls: Callable[[], object]) -> None:
@@ -712,8 +725,14 @@ def unit_outlines(
 
 @memo.cached(max_entries=16)
 def hot_issues(src: Source, f: Filters) -> hotspots.HotIssues:
-    """热点诉求 of the scope and period (seconds for a year of a city: cached, and warmed)."""
-    return hotspots.find_issues(_con(src), f, coverage=data_range(src))
+    """热点诉求 of the scope and period: seconds for a year of a district, mostly Python, so
+    computed in a process of its own (``ui.offload``); cached, and warmed."""
+    return offload.run(_hot_issues_offloaded, src, f, data_range(src))
+
+
+def _hot_issues_offloaded(src: Source, f: Filters, coverage) -> hotspots.HotIssues:
+    """:func:`hot_issues` in the worker process."""
+    return hotspots.find_issues(_worker_con(src), f, coverage=coverage)
 
 
 @memo.cached(max_entries=64)
@@ -755,5 +774,13 @@ def _category_pending(
 
 
 def category_generate(src: Source, by: str, zone: str) -> category_store.ModelRun:
-    """重新训练并生成建议 on the store as it is (uncached: a click, seconds at a city's size)."""
-    return category_store.generate(_con(src), str(admin_db.admin_path()), by, zone=zone)
+    """重新训练并生成建议 on the store as it is (uncached: a click; seconds of Python at a
+    district's size, so in a process of its own, ``ui.offload``)."""
+    return offload.run(_category_generate_offloaded, src, str(admin_db.admin_path()), by, zone)
+
+
+def _category_generate_offloaded(
+    src: Source, path: str, by: str, zone: str
+) -> category_store.ModelRun:
+    """:func:`category_generate` in the worker process."""
+    return category_store.generate(_worker_con(src), path, by, zone=zone)

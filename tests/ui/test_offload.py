@@ -1,0 +1,51 @@
+"""``ui.offload``: calls made in a worker process of their own, which is replaced when it dies
+or grows too big."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from ui import offload
+
+
+@pytest.fixture(autouse=True)
+def fresh_worker():
+    offload.stop()
+    yield
+    offload.stop()
+
+
+def test_a_call_runs_in_another_process_and_returns_its_result():
+    assert offload.run(os.getpid) != os.getpid()
+    assert offload.run(divmod, 17, 5) == (3, 2)
+    assert offload.run(sorted, [3, 1, 2], reverse=True) == [3, 2, 1]
+
+
+def test_the_worker_serves_call_after_call():
+    first = offload.run(os.getpid)
+    assert offload.run(os.getpid) == first == offload.pid()
+    assert offload.peak_mb() > 0
+
+
+def test_an_exception_of_the_call_reaches_the_caller_as_it_is():
+    with pytest.raises(ValueError, match="invalid literal"):
+        offload.run(int, "十")
+    assert offload.run(int, "10") == 10  # the worker lives on
+
+
+def test_a_worker_that_died_is_replaced_and_the_call_made_again():
+    first = offload.run(os.getpid)
+    os.kill(first, signal.SIGKILL)
+    os.waitpid(first, 0)
+    second = offload.run(os.getpid)
+    assert second not in (first, os.getpid())
+
+
+def test_a_worker_grown_past_its_limit_is_retired(monkeypatch):
+    monkeypatch.setattr(offload, "RETIRE_MB", 0)
+    first = offload.run(os.getpid)
+    assert offload.pid() is None  # retired after the call
+    assert offload.run(os.getpid) != first

@@ -1,0 +1,176 @@
+"""Work that is mostly Python, run in a process of its own.
+
+The hot issues' text mining (``analytics.hotspots``: cleaning, segmenting and clustering the
+period's descriptions; seconds for a year of a district, a minute for a city) runs Python
+for most of its time. In a thread of the server it held the interpreter's lock against every
+page being drawn: while the overview's 热点诉求 line was computed in the background, the
+overview took 1.7× as long cold and twice as long cached at 1M events, and the mining itself
+ran several times slower (bench/README, "Issue #18"). In a process of its own it takes the
+machine's other core, and no page waits for it.
+
+One worker process, so that a second core stays with the pages on a two-core server; calls
+queue for it. The worker is a plain ``python -m ui.offload`` that has imported
+:data:`PRELOAD` before its first call, and it serves call after call. It is replaced after a
+call that left it holding more than :data:`RETIRE_MB` (the memory of a big period goes back to
+the system), and when it dies (killed, out of memory), in which case the call is made once
+more. An exception raised by the call itself reaches the caller as it is.
+
+(Not ``multiprocessing``: its workers import the parent's ``__main__`` first, and in a
+Streamlit server that is the page script being run.)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import resource
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+LOG = logging.getLogger(__name__)
+PRELOAD = ("ui.data",)  # what the calls need: pandas, Ibis, DuckDB, jieba, scipy, the app
+RETIRE_MB = 768
+_ROOT = Path(__file__).resolve().parent.parent
+
+_call_lock = threading.Lock()  # one call at a time in the one worker
+_worker: _Worker | None = None
+_peak_mb = 0.0
+
+
+class WorkerDied(RuntimeError):
+    """The worker process ended without answering."""
+
+
+class _Worker:
+    def __init__(self) -> None:
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_ROOT), path]))}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ui.offload"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+        )
+
+    def call(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> tuple[bool, Any, float]:
+        """(ok, the result or the exception, the worker's peak memory in MB)."""
+        try:
+            pickle.dump((fn, args, kwargs), self.process.stdin, pickle.HIGHEST_PROTOCOL)
+            self.process.stdin.flush()
+            return pickle.load(self.process.stdout)
+        except (EOFError, BrokenPipeError, pickle.UnpicklingError) as exc:
+            self.stop()
+            raise WorkerDied(f"后台计算进程意外退出(退出码 {self.process.returncode})") from exc
+
+    def stop(self) -> None:
+        for stream in (self.process.stdin, self.process.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def run(fn: Callable[..., T], /, *args, **kwargs) -> T:
+    """``fn(*args, **kwargs)`` in the worker process, waited for (the caller's thread sleeps
+    and the interpreter's lock is free meanwhile). ``fn`` is a module-level function; its
+    arguments and result are pickled."""
+    global _worker, _peak_mb
+    with _call_lock:
+        for attempt in range(2):
+            if _worker is None:
+                _worker = _Worker()
+            try:
+                ok, value, peak_mb = _worker.call(fn, args, kwargs)
+            except WorkerDied:
+                _worker = None
+                if attempt:
+                    raise
+                LOG.warning("后台计算进程意外退出,重新启动后再算一次", exc_info=True)
+                continue
+            _peak_mb = max(_peak_mb, peak_mb)
+            if peak_mb > RETIRE_MB:
+                _worker.stop()
+                _worker = None
+            if ok:
+                return value
+            raise value
+    raise AssertionError("unreachable")
+
+
+def peak_mb() -> float:
+    """The most memory a worker of this process has held so far, in MB (benchmarks)."""
+    return _peak_mb
+
+
+def pid() -> int | None:
+    """The worker's process id, None when none runs (tests)."""
+    return None if _worker is None else _worker.process.pid
+
+
+def stop() -> None:
+    """End the worker (tests; the worker also ends by itself when this process does)."""
+    global _worker
+    with _call_lock:
+        if _worker is not None:
+            _worker.stop()
+            _worker = None
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory. From /proc where there is one: ``ru_maxrss``
+    keeps the peak of the process before ``exec``, which for a worker started from a big
+    server is the server's size."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _serve() -> None:
+    """The worker: answers calls read from stdin until stdin closes. Its own prints and logs
+    go to stderr, the answers to what was stdout."""
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    requests = sys.stdin.buffer
+    for name in PRELOAD:
+        __import__(name)
+    while True:
+        try:
+            fn, args, kwargs = pickle.load(requests)
+        except EOFError:
+            return
+        try:
+            answer = (True, fn(*args, **kwargs))
+        except Exception as exc:  # handed to the caller, which raises it
+            answer = (False, exc)
+        peak_mb = _peak_rss_mb()
+        try:
+            data = pickle.dumps((*answer, peak_mb), pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # an exception that cannot be pickled: its words instead
+            data = pickle.dumps((False, RuntimeError(repr(answer[1])), peak_mb))
+            LOG.warning("后台计算的结果无法传回: %s", exc)
+        try:
+            answers.write(data)
+            answers.flush()
+        except BrokenPipeError:  # the caller has gone (its process ended mid-call)
+            return
+
+
+if __name__ == "__main__":
+    _serve()
