@@ -24,6 +24,7 @@ The steps, each with its reason:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import time
 from collections import Counter
@@ -60,10 +61,14 @@ LIFT_SAMPLE = 2000  # texts of the period an issue's district-wide share is esti
 KEYWORDS = 3  # words in a title
 BACKGROUND_SAMPLE = 3000  # period texts segmented to judge which words are distinctive
 _BLOCK_ROWS = 512  # one place's events compared at once with those up to a window later
+_INDEX_CHUNK = 100_000  # texts indexed at once
+_FETCH_CHUNK = 250_000  # events of the period fetched and cleaned at once (about)
+_KEYS = 0x5200 * 0x5200  # character pair keys (``_bigrams``)
 _FETCHED = (
     "event_id", "grid_id", "community_id", "street_id", "lon", "lat", "reported_at",
     "closed_at", "category", "reporter_name", "reporter_phone", "description",
 )  # fmt: skip
+_TEXT = ("description", "reporter_name")  # what text.index_text cleans, and whose name it drops
 _QUANTITY = frozenset("一二三四五六七八九十百千几两每各这那第半整好")
 _VOCABULARY = frozenset(text.VOCABULARY)
 
@@ -93,17 +98,29 @@ ISSUE_COLUMNS = (
 
 
 def _fetch(
-    con: BaseBackend, f: Filters, *, grids: Sequence[str] | None = None, ungridded: bool = True
+    con: BaseBackend,
+    f: Filters,
+    *,
+    grids: Sequence[str] | None = None,
+    ungridded: bool = True,
+    parts: int = 1,
 ) -> pd.DataFrame:
-    """The period's events in scope that carry a description (only ``grids``' and, with
-    ``ungridded``, those without a grid, when ``grids`` is given), the columns the index
-    needs."""
-    t = apply_scope(con.table("events"), f)
-    t = t.filter(in_period(t, f.start, f.end), t.description.notnull())
-    if grids is not None:
-        inside = t.grid_id.isin(list(grids)) if grids else ibis.literal(False)
-        t = t.filter(inside | t.grid_id.isnull() if ungridded else inside)
-    df = t.select(*_FETCHED).execute()
+    """:func:`_prepared` of the period's events in scope that carry a description (only
+    ``grids``' and, with ``ungridded``, those without a grid, when ``grids`` is given), by
+    event id. Fetched and prepared in ``parts`` runs of whole days: a year of a city's
+    descriptions at once took 3 GB."""
+    days = (f.end - f.start).days + 1
+    edges = np.linspace(0, days, min(max(parts, 1), days) + 1).round().astype(int)
+    found = []
+    for a, b in itertools.pairwise(edges):
+        start, end = f.start + timedelta(days=int(a)), f.start + timedelta(days=int(b) - 1)
+        t = apply_scope(con.table("events"), f)
+        t = t.filter(in_period(t, start, end), t.description.notnull())
+        if grids is not None:
+            inside = t.grid_id.isin(list(grids)) if grids else ibis.literal(False)
+            t = t.filter(inside | t.grid_id.isnull() if ungridded else inside)
+        found.append(_prepared(t.select(*_FETCHED).execute()))
+    df = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
     return df.sort_values("event_id", kind="stable").reset_index(drop=True)
 
 
@@ -112,20 +129,28 @@ def _count_events(con: BaseBackend, f: Filters) -> int:
     return int(t.filter(in_period(t, f.start, f.end)).count().execute())
 
 
+def _cleaned(con: BaseBackend, f: Filters, event_ids: pd.Series) -> dict[str, str]:
+    """The indexed text (``text.index_text``: personal data removed) of each event of
+    ``event_ids``, fetched again by id."""
+    t = apply_scope(con.table("events"), f)
+    ids = [str(e) for e in event_ids]
+    got = t.filter(t.event_id.isin(ids)).select("event_id", *_TEXT).execute()
+    return dict(zip(got["event_id"], text.index_text(*(got[c] for c in _TEXT)), strict=True))
+
+
 def _prepared(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows with words once personal data is removed: ``clean`` (the indexed text), ``han``
-    (its Chinese characters only: what the character pairs are taken from), ``place`` (the
-    key events are clustered within: ``g:<grid>``, or ``c:<community>`` for events with
+    """Rows with words once personal data is removed: ``han`` (the Chinese characters of
+    the indexed text, :func:`_cleaned`: what the character pairs are taken from), ``place``
+    (the key events are clustered within: ``g:<grid>``, or ``c:<community>`` for events with
     coordinates but no grid, else none), ``person`` (the phone's digits, else the name, else
-    the event: to count people, never returned)."""
-    clean = text.index_text(df["description"], df["reporter_name"])
-    han = text.chinese(clean)
+    the event: to count people, never returned). The indexed text itself is not kept: half
+    the frame's memory, and only the issues' titles need it (:func:`_cleaned` again)."""
+    han = text.chinese(text.index_text(*(df[c] for c in _TEXT)))
     keep = pc.fill_null(pc.greater_equal(pc.utf8_length(han), text.MIN_CHINESE), False).to_numpy(
         zero_copy_only=False
     )
     out = df.loc[keep, ["event_id", "grid_id", "community_id", "street_id", "lon", "lat",
                         "reported_at", "closed_at", "category"]].reset_index(drop=True)  # fmt: skip
-    out["clean"] = clean[keep].reset_index(drop=True)
     out["han"] = pd.Series(pc.filter(han, pa.array(keep)), dtype=pd.ArrowDtype(pa.string()))
     phone = pc.replace_substring_regex(
         pa.array(df.loc[keep, "reporter_phone"], type=pa.string()), r"\D", ""
@@ -136,6 +161,7 @@ def _prepared(df: pd.DataFrame) -> pd.DataFrame:
         ("p" + phone.where(phone.str.len() >= 5))
         .fillna("n" + name.where(name.str.len() > 0))
         .fillna("e" + out["event_id"].astype(str))
+        .astype(pd.ArrowDtype(pa.string()))
     )
     located = out["lon"].notna() & out["lat"].notna()
     unit = out["community_id"].fillna(out["street_id"]).fillna("")
@@ -152,26 +178,50 @@ def _prepared(df: pd.DataFrame) -> pd.DataFrame:
 class _Index:
     """TF-IDF of character pairs (sublinear counts, smoothed IDF, unit rows, as scikit-learn's
     ``TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True)``), computed on
-    code points with numpy: scikit-learn's Python tokenising took 6 s for a year of a city."""
+    code points with numpy: scikit-learn's Python tokenising took 6 s for a year of a city.
+
+    Built :data:`_INDEX_CHUNK` texts at a time: every pair occurrence of a year of a city at
+    once (some 200 million) took 4.6 GB beyond the matrix itself."""
 
     def __init__(self, texts: Sequence[str]) -> None:
-        doc, key = _bigrams(texts)
-        codes, self.vocab = pd.factorize(key, sort=True)
-        counts = self._counts(doc, codes, len(texts))
-        df = np.bincount(counts.indices, minlength=len(self.vocab))
-        self.df = df
-        self.idf = (np.log((1.0 + len(texts)) / (1.0 + df)) + 1.0).astype(np.float32)
-        self.matrix = self._weighted(counts)
+        texts = _arrow(texts)
+        counts = []  # per chunk: each text's count of each pair, columns the pair keys
+        for start in range(0, max(len(texts), 1), _INDEX_CHUNK):
+            chunk = texts[start : start + _INDEX_CHUNK]
+            counts.append(self._counts(*_bigrams(chunk), len(chunk), _KEYS))
+        keys, held = zip(*(np.unique(m.indices, return_counts=True) for m in counts), strict=True)
+        self.vocab, where = np.unique(np.concatenate(keys), return_inverse=True)
+        df = np.bincount(where, weights=np.concatenate(held), minlength=len(self.vocab))
+        self.df = df.astype(np.int64)
+        self.idf = (np.log((1.0 + len(texts)) / (1.0 + self.df)) + 1.0).astype(np.float32)
+        self.matrix = self._stacked(counts, len(texts))
+
+    def _stacked(self, counts: list[sparse.csr_matrix], n: int) -> sparse.csr_matrix:
+        """The weighted rows of every chunk's ``counts`` (emptied as it goes) in one matrix,
+        written in place: a ``vstack`` held the chunks, their copies and the result at once."""
+        nnz = sum(m.nnz for m in counts)
+        index = np.int32 if max(nnz, len(self.vocab)) < 2**31 else np.int64
+        data, indices = np.empty(nnz, np.float32), np.empty(nnz, index)
+        indptr, row, at = np.zeros(n + 1, index), 0, 0
+        for k, m in enumerate(counts):
+            columns = np.searchsorted(self.vocab, m.indices).astype(m.indices.dtype)
+            m = sparse.csr_matrix((m.data, columns, m.indptr), shape=(m.shape[0], len(self.vocab)))
+            m = self._weighted(m)
+            data[at : at + m.nnz], indices[at : at + m.nnz] = m.data, m.indices
+            indptr[row + 1 : row + m.shape[0] + 1] = m.indptr[1:] + at
+            row, at, counts[k] = row + m.shape[0], at + m.nnz, None
+        return sparse.csr_matrix((data, indices, indptr), shape=(n, len(self.vocab)))
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         doc, key = _bigrams(texts)
         col = np.searchsorted(self.vocab, key).clip(max=max(len(self.vocab) - 1, 0))
         known = self.vocab[col] == key if len(self.vocab) else np.zeros(len(key), bool)
-        return self._weighted(self._counts(doc[known], col[known], len(texts)))
+        return self._weighted(self._counts(doc[known], col[known], len(texts), len(self.vocab)))
 
-    def _counts(self, doc: np.ndarray, col: np.ndarray, n: int) -> sparse.csr_matrix:
+    @staticmethod
+    def _counts(doc: np.ndarray, col: np.ndarray, n: int, columns: int) -> sparse.csr_matrix:
         ones = np.ones(len(doc), np.float32)
-        m = sparse.csr_matrix((ones, (doc, col)), shape=(n, len(self.vocab)))
+        m = sparse.csr_matrix((ones, (doc, col)), shape=(n, columns))
         m.sum_duplicates()
         return m
 
@@ -197,13 +247,17 @@ def _rare(x: sparse.csr_matrix, df: np.ndarray) -> sparse.csr_matrix:
     return out
 
 
+def _arrow(texts: Sequence[str]) -> pa.Array:
+    """``texts`` as one Arrow string array."""
+    arr = pa.array(texts, type=pa.string())
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
 def _bigrams(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(document, pair key) of every pair of adjacent characters within a text. The texts
     hold only CJK characters of U+4E00-U+9FFF (``text.chinese``), three UTF-8 bytes each, so the
     code points are read straight from Arrow's buffer."""
-    arr = pa.array(texts, type=pa.string())
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
+    arr = _arrow(texts)
     offsets = np.frombuffer(arr.buffers()[1], np.int32)[arr.offset : arr.offset + len(arr) + 1]
     data = np.frombuffer(arr.buffers()[2], np.uint8)[offsets[0] : offsets[-1]].reshape(-1, 3)
     codes = (
@@ -216,7 +270,7 @@ def _bigrams(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     if len(codes) < 2:
         return np.empty(0, np.int32), np.empty(0, np.int32)
     same = doc[:-1] == doc[1:]
-    return doc[:-1][same], (codes[:-1] * 0x5200 + codes[1:])[same]  # < 0x5200² < 2³¹
+    return doc[:-1][same], (codes[:-1] * 0x5200 + codes[1:])[same]  # < _KEYS < 2³¹
 
 
 # ---------------------------------------------------------------- clustering
@@ -233,9 +287,18 @@ def _metres(lon1, lat1, lon2, lat2) -> np.ndarray:
     return np.hypot(dx, dy) * 1000
 
 
-def _pairs(x: sparse.csr_matrix, place: np.ndarray, t: np.ndarray, threshold: float, window: float):
-    """Index pairs (i < j) of one place within ``window`` days whose similarity reaches
-    ``threshold``; rows must be sorted by place, then time."""
+def _pairs(
+    x: sparse.csr_matrix,
+    df: np.ndarray,
+    place: np.ndarray,
+    t: np.ndarray,
+    threshold: float,
+    window: float,
+):
+    """Index pairs (i < j) of one place within ``window`` days whose similarity in their
+    rare character pairs (:func:`_rare`; ``df``: the texts holding each) reaches
+    ``threshold``; rows must be sorted by place, then time. One place's rows are made rare
+    at a time: all of a year of a city's at once took 1.6 GB."""
     rows, cols = [], []
     starts = np.flatnonzero(np.r_[True, place[1:] != place[:-1]])
     ends = np.r_[starts[1:], len(place)]
@@ -243,11 +306,12 @@ def _pairs(x: sparse.csr_matrix, place: np.ndarray, t: np.ndarray, threshold: fl
         if b - a < 2:
             continue
         tt = t[a:b]
+        xp = _rare(x[a:b], df)
         lo = a
         while lo < b:
             block_end = min(lo + _BLOCK_ROWS, b)
             hi = a + int(np.searchsorted(tt, t[block_end - 1] + window, side="right"))
-            s = (x[lo:block_end] @ x[lo:hi].T).tocoo()
+            s = (xp[lo - a : block_end - a] @ xp[lo - a : hi - a].T).tocoo()
             i, j = s.row + lo, s.col + lo
             ok = (j > i) & (s.data >= threshold) & (t[j] - t[i] <= window)
             rows.append(i[ok])
@@ -349,10 +413,9 @@ def _keywords(issue_texts: list[str], background: Counter, n_background: int) ->
     return [w for _, w in scored[:KEYWORDS]]
 
 
-def _background(texts: pd.Series) -> tuple[Counter, int]:
-    """Document frequency of words over an even sample of the period's texts."""
-    step = max(1, len(texts) // BACKGROUND_SAMPLE)
-    sample = texts.iloc[::step]
+def _background(sample: pd.Series) -> tuple[Counter, int]:
+    """Document frequency of words over an even sample of the period's texts (every
+    ``len // BACKGROUND_SAMPLE``-th)."""
     df = Counter()
     for t in sample:
         df.update(set(text.words(t)))
@@ -435,11 +498,9 @@ def find_issues(
 
     coverage = coverage or data_range(con)
     in_period_count = _count_events(con, filters)
-    raw = _fetch(con, filters)
-    lap("fetch")
-    df = _prepared(raw)
+    df = _fetch(con, filters, parts=-(-in_period_count // _FETCH_CHUNK))
     with_text = len(df)
-    lap("clean")
+    lap("fetch")
     members = pd.DataFrame(
         {"issue_id": pd.Series(dtype=object), "event_id": pd.Series(dtype=object)}
     )
@@ -453,9 +514,9 @@ def find_issues(
     x = x_all[:n]
     t = _days(df["reported_at"])
     place = df["place"].to_numpy(dtype=object)
-    person = df["person"].to_numpy(dtype=object)
+    person = pd.factorize(df["person"])[0]  # one number a person
     lap("index")
-    i, j = _pairs(_rare(x, vec.df), place[:n], t[:n], link, float(window_days))
+    i, j = _pairs(x, vec.df, place[:n], t[:n], link, float(window_days))
     lap("pairs")
     graph = sparse.coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
     _, label = connected_components(graph, directed=False)
@@ -476,7 +537,7 @@ def find_issues(
             window=float(window_days), max_span=float(max_span_days), radius=radius,
         ):  # fmt: skip
             m = _confirmed(dense, m, threshold) if len(m) >= min_events else m
-            if len(m) < min_events or len(set(person[rows[m]])) < min_people:
+            if len(m) < min_events or len(np.unique(person[rows[m]])) < min_people:
                 continue
             found.append(rows[m])
             centre = dense[m].sum(axis=0)
@@ -560,14 +621,25 @@ def _mode(values) -> str | None:
     return min(v for v, c in counts.items() if c == top)
 
 
+def _at_rows(column: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """``column`` as an object array as long as the frame, filled at ``rows`` only."""
+    out = np.full(len(column), None, dtype=object)
+    out[rows] = column.iloc[rows].to_numpy(dtype=object)
+    return out
+
+
 def _describe(con, df, found, coverage: DataRange, f: Filters):
     """One row per issue (every column but lift, previous and growth) and the member list."""
     grid_name, unit_name = _places(con)
-    background, n_background = _background(df["clean"])
+    sample = np.arange(0, len(df), max(1, len(df) // BACKGROUND_SAMPLE))
+    rows_in = np.unique(np.concatenate(found))  # only the issues' rows, as Python objects
+    clean = _cleaned(con, f, df["event_id"].iloc[np.union1d(rows_in, sample)])
+    background, n_background = _background(df["event_id"].iloc[sample].map(clean))
     as_of = pd.Timestamp(coverage.as_of)
     until = min(pd.Timestamp(f.end) + pd.Timedelta(days=1), as_of)
-    cols = {c: df[c].to_numpy(dtype=object) for c in ("event_id", "place", "grid_id",
-            "community_id", "street_id", "category", "clean", "person")}  # fmt: skip
+    cols = {c: _at_rows(df[c], rows_in) for c in ("event_id", "place", "grid_id",
+            "community_id", "street_id", "category", "person")}  # fmt: skip
+    cols["clean"] = np.array([clean.get(e) for e in cols["event_id"]], dtype=object)
     lon, lat = df["lon"].to_numpy(float), df["lat"].to_numpy(float)
     reported = df["reported_at"].to_numpy()
     closed = df["closed_at"].to_numpy()
@@ -626,7 +698,7 @@ def _previous(con, f: Filters, vec, issues, centroids, threshold: float, radius_
     before = f.with_period(f.start - timedelta(days=f.days), f.start - timedelta(days=1))
     grids = sorted({g for g in issues["grid_id"] if isinstance(g, str)})
     ungridded = bool(issues["grid_id"].isna().any())
-    df = _prepared(_fetch(con, before, grids=grids, ungridded=ungridded))
+    df = _fetch(con, before, grids=grids, ungridded=ungridded)
     counts = np.zeros(len(issues), int)
     if df.empty:
         return counts
