@@ -180,37 +180,24 @@ class _Index:
     ``TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True)``), computed on
     code points with numpy: scikit-learn's Python tokenising took 6 s for a year of a city.
 
-    Built :data:`_INDEX_CHUNK` texts at a time: every pair occurrence of a year of a city at
-    once (some 200 million) took 4.6 GB beyond the matrix itself."""
+    Only the vocabulary and the IDF are kept, counted :data:`_INDEX_CHUNK` texts at a time;
+    rows are made by :meth:`transform` where they are needed. Every pair occurrence of a
+    year of a city at once (some 200 million) took 4.6 GB, and the matrix of all its texts
+    1.2 GB more."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         texts = _arrow(texts)
-        counts = []  # per chunk: each text's count of each pair, columns the pair keys
-        for start in range(0, max(len(texts), 1), _INDEX_CHUNK):
+        keys, held = [np.empty(0, np.int32)], [np.empty(0, np.int64)]
+        for start in range(0, len(texts), _INDEX_CHUNK):
             chunk = texts[start : start + _INDEX_CHUNK]
-            counts.append(self._counts(*_bigrams(chunk), len(chunk), _KEYS))
-        keys, held = zip(*(np.unique(m.indices, return_counts=True) for m in counts), strict=True)
+            counts = self._counts(*_bigrams(chunk), len(chunk), _KEYS)
+            k, c = np.unique(counts.indices, return_counts=True)  # the texts holding each
+            keys.append(k)
+            held.append(c)
         self.vocab, where = np.unique(np.concatenate(keys), return_inverse=True)
         df = np.bincount(where, weights=np.concatenate(held), minlength=len(self.vocab))
         self.df = df.astype(np.int64)
         self.idf = (np.log((1.0 + len(texts)) / (1.0 + self.df)) + 1.0).astype(np.float32)
-        self.matrix = self._stacked(counts, len(texts))
-
-    def _stacked(self, counts: list[sparse.csr_matrix], n: int) -> sparse.csr_matrix:
-        """The weighted rows of every chunk's ``counts`` (emptied as it goes) in one matrix,
-        written in place: a ``vstack`` held the chunks, their copies and the result at once."""
-        nnz = sum(m.nnz for m in counts)
-        index = np.int32 if max(nnz, len(self.vocab)) < 2**31 else np.int64
-        data, indices = np.empty(nnz, np.float32), np.empty(nnz, index)
-        indptr, row, at = np.zeros(n + 1, index), 0, 0
-        for k, m in enumerate(counts):
-            columns = np.searchsorted(self.vocab, m.indices).astype(m.indices.dtype)
-            m = sparse.csr_matrix((m.data, columns, m.indptr), shape=(m.shape[0], len(self.vocab)))
-            m = self._weighted(m)
-            data[at : at + m.nnz], indices[at : at + m.nnz] = m.data, m.indices
-            indptr[row + 1 : row + m.shape[0] + 1] = m.indptr[1:] + at
-            row, at, counts[k] = row + m.shape[0], at + m.nnz, None
-        return sparse.csr_matrix((data, indices, indptr), shape=(n, len(self.vocab)))
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         doc, key = _bigrams(texts)
@@ -285,6 +272,19 @@ def _metres(lon1, lat1, lon2, lat2) -> np.ndarray:
     dx = (np.asarray(lon1) - lon2) * geo.KM_PER_DEG_LON_AT_EQUATOR * np.cos(np.radians(lat2))
     dy = (np.asarray(lat1) - lat2) * geo.KM_PER_DEG_LAT
     return np.hypot(dx, dy) * 1000
+
+
+def _chunks(place: np.ndarray, size: int):
+    """(start, end) of runs of about ``size`` rows that end where a place does (rows sorted by
+    place); a bigger place is a run of its own."""
+    starts = np.flatnonzero(np.r_[True, place[1:] != place[:-1]]) if len(place) else []
+    a = 0
+    for s in [*starts[1:], len(place)]:
+        if s - a >= size:
+            yield a, int(s)
+            a = int(s)
+    if a < len(place):
+        yield a, len(place)
 
 
 def _pairs(
@@ -509,41 +509,49 @@ def find_issues(
     if n < min_events or coverage is None:
         return empty
     df = df.sort_values(["place", "reported_at", "event_id"]).reset_index(drop=True)
-    vec = _Index(df["han"])
-    x_all = vec.matrix
-    x = x_all[:n]
+    han = _arrow(df.pop("han"))  # one copy, not two
+    vec = _Index(han)
     t = _days(df["reported_at"])
     place = df["place"].to_numpy(dtype=object)
     person = pd.factorize(df["person"])[0]  # one number a person
-    lap("index")
-    i, j = _pairs(x, vec.df, place[:n], t[:n], link, float(window_days))
-    lap("pairs")
-    graph = sparse.coo_matrix((np.ones(len(i)), (i, j)), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
-    big = np.flatnonzero(np.bincount(label) >= min_events)
     lon, lat = df["lon"].to_numpy(float), df["lat"].to_numpy(float)
+    lap("index")
     found: list[np.ndarray] = []
     centroids: list[np.ndarray] = []
-    by_component = np.argsort(label, kind="stable")
-    bounds = np.r_[0, np.cumsum(np.bincount(label))]
-    for comp in big:
-        rows = np.sort(by_component[bounds[comp] : bounds[comp + 1]])  # one place, in time
-        sub = x[rows]
-        cols = np.unique(sub.indices)
-        dense = sub[:, cols].toarray()
-        radius = radius_m if str(place[rows[0]]).startswith("c:") else None
-        for m in _cluster(
-            dense, t[rows], lon[rows], lat[rows], threshold=threshold,
-            window=float(window_days), max_span=float(max_span_days), radius=radius,
-        ):  # fmt: skip
-            m = _confirmed(dense, m, threshold) if len(m) >= min_events else m
-            if len(m) < min_events or len(np.unique(person[rows[m]])) < min_people:
-                continue
-            found.append(rows[m])
-            centre = dense[m].sum(axis=0)
-            centroids.append((cols, centre / (np.linalg.norm(centre) or 1.0)))
-    lap("cluster")
-    params["clustered_rows"] = int(np.bincount(label)[big].sum())
+    params["clustered_rows"] = 0
+    seconds["pairs"] = seconds["cluster"] = 0.0
+    for a, b in _chunks(place[:n], _INDEX_CHUNK):  # whole places: pairs never cross them
+        x = vec.transform(han[a:b])
+        i, j = _pairs(x, vec.df, place[a:b], t[a:b], link, float(window_days))
+        seconds["pairs"] += time.perf_counter() - clock[0]
+        clock[0] = time.perf_counter()
+        graph = sparse.coo_matrix((np.ones(len(i)), (i, j)), shape=(b - a, b - a))
+        _, label = connected_components(graph, directed=False)
+        big = np.flatnonzero(np.bincount(label) >= min_events)
+        params["clustered_rows"] += int(np.bincount(label)[big].sum())
+        by_component = np.argsort(label, kind="stable")
+        bounds = np.r_[0, np.cumsum(np.bincount(label))]
+        for comp in big:
+            rows = np.sort(by_component[bounds[comp] : bounds[comp + 1]])  # one place, in time
+            sub = x[rows]
+            cols = np.unique(sub.indices)
+            dense = sub[:, cols].toarray()
+            rows = rows + a
+            radius = radius_m if str(place[rows[0]]).startswith("c:") else None
+            for m in _cluster(
+                dense, t[rows], lon[rows], lat[rows], threshold=threshold,
+                window=float(window_days), max_span=float(max_span_days), radius=radius,
+            ):  # fmt: skip
+                m = _confirmed(dense, m, threshold) if len(m) >= min_events else m
+                if len(m) < min_events or len(np.unique(person[rows[m]])) < min_people:
+                    continue
+                found.append(rows[m])
+                centre = dense[m].sum(axis=0)
+                centroids.append((cols, centre / (np.linalg.norm(centre) or 1.0)))
+        seconds["cluster"] += time.perf_counter() - clock[0]
+        clock[0] = time.perf_counter()
+    seconds["pairs"] = round(seconds["pairs"], 3)
+    seconds["cluster"] = round(seconds["cluster"], 3)
     params["candidates"] = len(found)
     if not found:
         return empty
@@ -553,12 +561,13 @@ def find_issues(
             np.concatenate([k for k, _ in centroids]),
             np.r_[0, np.cumsum([len(k) for k, _ in centroids])],
         ),
-        shape=(len(centroids), x.shape[1]),
+        shape=(len(centroids), len(vec.vocab)),
     )
-    lift = _lift(x_all, t, centre, found, threshold)
+    step = max(1, len(han) // LIFT_SAMPLE)
+    lift = _lift(vec.transform(han[::step]), t[::step], t, centre, found, threshold)
     # A few texts (one grid, one month) cannot show a lift of 30 however alone an issue is:
     # at most a quarter of the most a sample of that size can show is asked then.
-    sampled = len(range(0, x_all.shape[0], max(1, x_all.shape[0] // LIFT_SAMPLE)))
+    sampled = len(range(0, len(han), step))
     params["lift_needed"] = min(min_lift, (sampled + 1) / 4)
     keep = np.flatnonzero(lift >= params["lift_needed"])
     lap("lift")
@@ -586,17 +595,20 @@ def find_issues(
 
 
 def _lift(
-    x: sparse.csr_matrix, t: np.ndarray, centre: sparse.csr_matrix, found, threshold: float
+    sample: sparse.csr_matrix,
+    when: np.ndarray,
+    t: np.ndarray,
+    centre: sparse.csr_matrix,
+    found,
+    threshold: float,
 ) -> np.ndarray:
     """How much more common each issue's words are at its place and days than elsewhere and
     at other times: (its events / the place's events from its first to its last) ÷ (the share
     of an even sample of the period's texts *outside the issue's days* as similar to its
     centroid, plus one). Boilerplate that a category writes everywhere scores about 1, and a
     flow that fills the whole period has no other days and scores 0; a hot issue scores in
-    the tens to thousands. ``t``: the rows' days."""
-    step = max(1, x.shape[0] // LIFT_SAMPLE)
-    sample = x[::step]
-    when = t[::step]
+    the tens to thousands. ``sample``: the rows of every ``len // LIFT_SAMPLE``-th text,
+    ``when`` their days; ``t``: every row's days."""
     similar = (sample @ centre.T).toarray() >= threshold  # sample × issues
     lift = np.zeros(len(found))
     for k, m in enumerate(found):

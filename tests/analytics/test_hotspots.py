@@ -317,7 +317,26 @@ def test_the_index_equals_scikit_learns_tfidf():
     TfidfVectorizer = text.TfidfVectorizer  # noqa: N806
 
     texts = ["夜间施工噪音", "夜间施工扰民噪音噪音", "楼道堆物", "龥一", "井盖丢失井盖"]
-    ours = hotspots._Index(texts).matrix
+    ours = hotspots._Index(texts).transform(texts)
     theirs = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True)
     m = theirs.fit_transform(texts)
     np.testing.assert_allclose((ours @ ours.T).toarray(), (m @ m.T).toarray(), atol=1e-6)
+
+
+def test_indexing_fetching_and_clustering_in_small_runs_changes_nothing(month, found, monkeypatch):
+    # A city's year is indexed, fetched and clustered a run at a time; runs of a few rows
+    # (places kept whole) give the very issues of one run.
+    monkeypatch.setattr(hotspots, "_INDEX_CHUNK", 3)
+    monkeypatch.setattr(hotspots, "_FETCH_CHUNK", 7)
+    small = hotspots.find_issues(month, OCTOBER)
+    pd.testing.assert_frame_equal(small.issues, found.issues, check_exact=True)
+    pd.testing.assert_frame_equal(small.members, found.members, check_exact=True)
+    same = {k: v for k, v in small.params.items() if k != "seconds"}
+    assert same == {k: v for k, v in found.params.items() if k != "seconds"}
+
+
+def test_runs_end_where_a_place_does():
+    place = np.array(["a", "a", "a", "b", "c", "c", "c", "c", "d"], dtype=object)
+    assert list(hotspots._chunks(place, 2)) == [(0, 3), (3, 8), (8, 9)]
+    assert list(hotspots._chunks(place, 100)) == [(0, 9)]
+    assert list(hotspots._chunks(place[:0], 2)) == []
