@@ -10,9 +10,10 @@ machine's other core, and no page waits for it.
 
 One worker process, so that a second core stays with the pages on a two-core server; calls
 queue for it. The worker is a plain ``python -m ui.offload`` that has imported
-:data:`PRELOAD` before its first call, and it serves call after call. It is replaced after a
-call that left it holding more than :data:`RETIRE_MB` (the memory of a big period goes back to
-the system), and when it dies (killed, out of memory), in which case the call is made once
+:data:`PRELOAD` and loaded jieba's dictionary before its first call, and it serves call after
+call. It is replaced after a call that left it holding more than :data:`RETIRE_MB` (the memory
+of a big period goes back to the system; its successor starts at once, to be ready for the
+next call), and when it dies (killed, out of memory), in which case the call is made once
 more. An exception raised by the call itself reaches the caller as it is.
 
 (Not ``multiprocessing``: its workers import the parent's ``__main__`` first, and in a
@@ -102,7 +103,7 @@ def run(fn: Callable[..., T], /, *args, **kwargs) -> T:
             _peak_mb = max(_peak_mb, peak_mb)
             if peak_mb > RETIRE_MB:
                 _worker.stop()
-                _worker = None
+                _worker = _Worker()  # the next one starts now, ready for the next call
             if ok:
                 return value
             raise value
@@ -150,6 +151,9 @@ def _serve() -> None:
     requests = sys.stdin.buffer
     for name in PRELOAD:
         __import__(name)
+    from analytics import text
+
+    text.words("预热分词词典")  # jieba loads its dictionary on first use: 0.7 s, done idle
     while True:
         try:
             fn, args, kwargs = pickle.load(requests)
