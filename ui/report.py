@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import plotly.graph_objects as go
@@ -53,6 +54,12 @@ SECTIONS: list[Callable[[Context], panel.Panel | None]] = [
     rankings.build,
     whatif.build,
 ]
+
+
+# Views built after the others, though shown in their place: their data take seconds of
+# their own (the hot issues, in ``ui.offload``'s worker process), started at once and
+# computed while the rest is queried and drawn.
+LAST = (hotspots.build,)
 
 
 def sections(ctx: Context) -> list[panel.Panel]:
@@ -95,13 +102,13 @@ def build_deck(ctx: Context, now: datetime | None = None) -> bytes:
     images.open_browser()
     zone = ZoneInfo(data.settings()[0].timezone)
     now = now or datetime.now(zone).replace(tzinfo=None)  # 导出于: the district's clock
-    parts: list[panel.Panel] = []
+    data.in_background(partial(data.hot_issues, ctx.src, ctx.filters))
+    built: dict[int, panel.Panel | None] = {}
     pictures: dict[int, Future[bytes]] = {}
-    for build in SECTIONS:
-        part = build(ctx)
+    for k in sorted(range(len(SECTIONS)), key=lambda k: SECTIONS[k] in LAST):
+        part = built[k] = SECTIONS[k](ctx)
         if part is None:
             continue
-        parts.append(part)
         for section in part.sections:
             chart = chart_of(section)
             if chart is not None:
@@ -111,6 +118,7 @@ def build_deck(ctx: Context, now: datetime | None = None) -> bytes:
                     font_size=deck.IMAGE_FONT_SIZE,
                 )  # fmt: skip
     queried = time.perf_counter()
+    parts = [part for _, part in sorted(built.items()) if part is not None]
 
     slides = deck.Deck()
     f = ctx.filters
