@@ -13,7 +13,10 @@ builds them, ``--rebuild`` there). Per size, three fresh processes:
 
   - the overview with every cached figure cleared (cold: ``ui.data.clear_caches``; the
     connection and its table schemas stay, as on a server that has served before), and
-    rerun with everything cached;
+    rerun with everything cached. The hot issues of its 热点诉求 link stay cached, as the
+    warm-up leaves them for the default view: they are computed in ``ui.offload``'s worker
+    process and would keep one core busy for seconds after every cold run. The last row
+    clears them too: the overview while its hot issues are computed beside it;
   - every analysis page cold, and a change of one of its widgets whose data are cached
     (set to another value first, untimed, then back and forth);
   - the process's peak resident memory (``ru_maxrss``);
@@ -28,7 +31,9 @@ builds them, ``--rebuild`` there). Per size, three fresh processes:
 * **pandas**: ``bench.pandas_overview``'s figures for the same overview (loaded once; the
   load is not counted), as ``bench.overview`` times them.
 * **pptx** (first size only unless ``--pptx-all``): ``导出汇报材料`` for the district with
-  cold data caches.
+  cold data caches, then with every cache cold but the hot issues' (computed in the worker
+  process for seconds; the warm-up computes them for the default view, and the overview's
+  热点诉求 link for a view as soon as it is opened).
 
 Ratios are of medians taken in the same process and minute, so the machine's drift cancels
 out; the spread (min–max of the runs) is printed beside each.
@@ -195,17 +200,31 @@ def worker_app(db: str, runs: int) -> dict:
     from analytics import queries
     from analytics.connection import connect, cursor
     from tests.apptest import app_test
-    from ui import data
+    from ui import data, memo, offload
 
     os.environ["GOV_DB"] = db
     backend = connect(db, read_only=True)
     floor = _floor(backend, queries.data_range(cursor(backend)))
     floor_runs: list[float] = []
+    hot = next(c for c in memo._CACHES if c.fn is data.hot_issues.__wrapped__)
 
-    def timed(at, clear: bool) -> float:
+    def clear(keep_hot: bool = True) -> None:
+        """Every cached figure forgotten; with ``keep_hot`` the hot issues kept, as the
+        warm-up leaves them for the default view (computed in ``ui.offload``'s worker
+        process, they would keep a core busy for seconds after every cold run)."""
+        kept = dict(hot.values) if keep_hot else {}
+        data.clear_caches()
+        with hot.lock:
+            hot.values.update(kept)
+
+    def drain() -> None:
+        """Wait for the hot issues a run started in the background."""
+        data._BACKGROUND.submit(lambda: None).result()
+
+    def timed(at, cleared: bool, keep_hot: bool = True) -> float:
         floor_runs.append(floor())  # side by side: one floor per app run
-        if clear:
-            data.clear_caches()
+        if cleared:
+            clear(keep_hot)
         started = time.perf_counter()
         at.run()
         elapsed = time.perf_counter() - started
@@ -221,40 +240,45 @@ def worker_app(db: str, runs: int) -> dict:
     log = SqlLog()
 
     def sql_alone(at) -> dict:
-        data.clear_caches()
+        clear()
         return _replay(backend, log.capture(at.run), runs)
 
     out: dict = {"pages": {}}
     at = app_test(timeout=600)
-    timed(at, clear=True)  # warm-up: modules imported, database pages in memory
+    timed(at, cleared=True, keep_hot=False)  # warm-up: modules imported, data in memory
+    drain()  # the default view's hot issues, as the server's warm-up computes them
     sql = sql_alone(at)
-    cold = [timed(at, clear=True) for _ in range(runs)]
-    cached = [timed(at, clear=False) for _ in range(runs)]
+    cold = [timed(at, cleared=True) for _ in range(runs)]
+    cached = [timed(at, cleared=False) for _ in range(runs)]
     element, before, after = widget(at, "overview")
     element.set_value(after).run()
     switch = []
     for i in range(runs):
         widget(at, "overview")[0].set_value(before if i % 2 == 0 else after)
-        switch.append(timed(at, clear=False))
+        switch.append(timed(at, cleared=False))
+    widget(at, "overview")[0].set_value(before).run()
+    beside = [timed(at, cleared=True, keep_hot=False) for _ in range(runs)]
+    drain()
     out["overview"] = {
         "cold": _median_spread(cold),
         "cached": _median_spread(cached),
         "widget": _median_spread(switch),
+        "beside": _median_spread(beside),
         "sql": sql,
     }
     for name, (_, path) in PAGES.items():
         at = app_test(timeout=600)
         at.run()
         at.switch_page(path)
-        timed(at, clear=True)  # warm-up
-        cold = [timed(at, clear=True) for _ in range(runs)]
+        timed(at, cleared=True)  # warm-up
+        cold = [timed(at, cleared=True) for _ in range(runs)]
         sql = sql_alone(at)
         element, before, after = widget(at, name)
         element.set_value(after).run()
         switch = []
         for i in range(runs):
             widget(at, name)[0].set_value(before if i % 2 == 0 else after)
-            switch.append(timed(at, clear=False))
+            switch.append(timed(at, cleared=False))
         out["pages"][name] = {
             "cold": _median_spread(cold),
             "widget": _median_spread(switch),
@@ -262,6 +286,7 @@ def worker_app(db: str, runs: int) -> dict:
         }
     out["floor"] = _median_spread(floor_runs)
     out["peak_mb"] = peak_rss_mb()
+    out["worker_peak_mb"] = offload.peak_mb()
     return out
 
 
@@ -281,20 +306,33 @@ def worker_pandas(db: str, runs: int) -> dict:
 
 def worker_pptx(db: str, runs: int) -> dict:
     from analytics.filters import Filters, preset_period
-    from ui import data, report
+    from ui import data, memo, report
     from ui.context import Context
 
     os.environ["GOV_DB"] = db
     src = data.source()
     coverage = data.data_range(src)
     ctx = Context(src, Filters(*preset_period("ytd", coverage.last_day)), "yoy")
-    times = []
+    hot = next(c for c in memo._CACHES if c.fn is data.hot_issues.__wrapped__)
+    times, warm = [], []
     for _ in range(max(1, min(runs, 3))):
         data.clear_caches()
         started = time.perf_counter()
         content = report.build_deck(ctx)
         times.append(time.perf_counter() - started)
-    return {"export": _median_spread(times), "bytes": len(content), "peak_mb": peak_rss_mb()}
+    for _ in range(max(1, min(runs, 3))):  # the hot issues cached, as the warm-up leaves them
+        kept = dict(hot.values)
+        data.clear_caches()
+        hot.values.update(kept)
+        started = time.perf_counter()
+        content = report.build_deck(ctx)
+        warm.append(time.perf_counter() - started)
+    return {
+        "export": _median_spread(times),
+        "hot_cached": _median_spread(warm),
+        "bytes": len(content),
+        "peak_mb": peak_rss_mb(),
+    }
 
 
 def worker_figures(db: str, runs: int) -> dict:
@@ -361,6 +399,7 @@ def report_size(
         ov["widget"],
         None if big else GOALS["page_widget_1M"],
     )
+    row("overview, caches cleared, its hot issues computed beside it", ov["beside"], None)
     for name, m in app["pages"].items():
         title = PAGES[name][0]
         row(f"{title}, caches cleared", m["cold"], None if big else GOALS["page_cold_1M"])
@@ -421,13 +460,22 @@ def report_size(
             f"PPTX export ({label}, cold data caches): {_s(pptx['export'])}, "
             f"{pptx['bytes'] / 1e6:.1f} MB; ≤ 8 s: **{verdict}**"
         )
+        seconds = pptx["hot_cached"]["median"]
+        verdict = "met" if seconds <= GOALS["pptx_s_1M"] else "not met"
+        lines.append(
+            f"PPTX export ({label}, cold data caches but the hot issues, as the warm-up or the "
+            f"overview's 热点诉求 link leaves them): {_s(pptx['hot_cached'])}; ≤ 8 s: **{verdict}**"
+        )
     peak = app["peak_mb"]
     verdict = (
         (" ≤ 2 GB: **met**" if peak <= GOALS["peak_mb_10M"] else " ≤ 2 GB: **not met**")
         if big
         else ""
     )
-    lines.append(f"App process peak memory: {peak:,.0f} MB{verdict}")
+    lines.append(
+        f"App process peak memory: {peak:,.0f} MB{verdict}; its worker process "
+        f"(hot issues, ``ui.offload``): {app['worker_peak_mb']:,.0f} MB"
+    )
     lines.append("")
     return lines
 
