@@ -183,6 +183,8 @@ COUNTED_METRICS = (
     "grid_level_rate",
     "backlog",
     "overdue",
+    "resolution_rate",  # the next two for the score (targets), with the counts that make them
+    "repeat_rate",
 )
 COUNT_GROUPS = ("grid_id", "month", "period")
 PLACEMENT_PARTS = ("no_street", "no_community", "no_coordinates")

@@ -168,7 +168,7 @@ def window_periods(as_of: datetime, first_day: date) -> dict[str, tuple[date, da
     }
 
 
-def _keys(book: targets.Book) -> tuple[str, ...]:
+def score_keys(book: targets.Book) -> tuple[str, ...]:
     """What a score's query computes: intake (a period without events has no score) and
     every metric the book has a target for."""
     return ("intake", *book.metrics)
@@ -235,7 +235,7 @@ def windows(
     over the last day, week, month and quarter of the data, whatever ``f``'s period: one row
     per window in ``WINDOWS`` order with window, label, start, end, score, met, total."""
     periods = window_periods(coverage.as_of, coverage.first_day)
-    keys = _keys(book)
+    keys = score_keys(book)
     found = _by_window(con, f, coverage, keys, periods)
     return _window_rows(found, periods, keys, book, f.unit_id, parents, weights, cap)
 
@@ -250,7 +250,7 @@ def of_period(
     cap: float = DEFAULT_CAP,
 ) -> Score:
     """The score of ``f``'s unit over ``f``'s own period (the cards' period)."""
-    figures = kpis(con, f, coverage, keys=_keys(book), compare=None)
+    figures = kpis(con, f, coverage, keys=score_keys(book), compare=None)
     return unit_score(figures, book, f.unit_id, parents, weights, cap)
 
 
@@ -265,7 +265,7 @@ def snapshot(
 ) -> tuple[Score, pd.DataFrame]:
     """:func:`of_period` and :func:`windows` together, in one query: the overview's header."""
     windows_ = window_periods(coverage.as_of, coverage.first_day)
-    keys = _keys(book)
+    keys = score_keys(book)
     found = _by_window(con, f, coverage, keys, {"period": (f.start, f.end), **windows_})
     values = found.get("period", {"intake": 0})
     figures = pd.DataFrame({"metric": list(keys), "value": [values.get(k) for k in keys]})
@@ -285,8 +285,23 @@ def trend(
     """The score of ``f``'s unit in each calendar month of ``f``'s period (month, score), in
     one query (``queries.monthly_kpis``); which months are whole or settled is the caller's
     rule, as for the cards' trend lines."""
-    months = monthly_kpis(con, f, coverage, keys=_keys(book))
-    scores = monthly(months, book, f.unit_id, parents, weights, cap)
+    months = monthly_kpis(con, f, coverage, keys=score_keys(book))
+    return trend_of(months, book, f.unit_id, parents, weights, cap)
+
+
+def trend_of(
+    months: pd.DataFrame,
+    book: targets.Book,
+    unit_id: str | None,
+    parents: Mapping[str, str | None],
+    weights: Weights = (),
+    cap: float = DEFAULT_CAP,
+) -> pd.DataFrame:
+    """:func:`trend` of monthly figures already made (``queries.monthly_kpis`` or its twin
+    from the overview's counts, ``monthly_kpis_from``): the columns of :func:`score_keys` are
+    used."""
+    months = months[["month", *score_keys(book)]]
+    scores = monthly(months, book, unit_id, parents, weights, cap)
     return pd.DataFrame({"month": months["month"].to_numpy(), "score": scores.to_numpy()})
 
 
@@ -331,7 +346,7 @@ def unit_scores(
     if level not in UNIT_LEVELS:
         raise ValueError(f"unknown unit level: {level}")
     con, f = access.peers(con, f, level)
-    keys = _keys(book)
+    keys = score_keys(book)
     table = metric_table(con, f, coverage, keys, by=(level,), compare=None)
     table = table[table[level].notna()].rename(columns={level: "unit_id"})
     ref = rankings.unit_reference(con, f, level, table["unit_id"])

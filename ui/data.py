@@ -282,19 +282,35 @@ def kpis(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
     return queries.kpis(_con(src), f, data_range(src), compare=compare)
 
 
+def _median_keys() -> tuple[str, ...]:
+    """The metrics whose figures the counts cannot give (``queries.kpi_medians``) are asked
+    for the cards and the score (its targets' metrics) at once: one query for both."""
+    return tuple(dict.fromkeys([*queries.KPI_METRICS, *score.score_keys(target_book())]))
+
+
+@memo.cached(max_entries=64)
+def period_medians(src: Source, f: Filters, keys: tuple, compare: str | None) -> pd.DataFrame:
+    return queries.kpi_medians(_con(src), f, data_range(src), keys, compare=compare)
+
+
+@memo.cached(max_entries=64)
+def month_medians(src: Source, f: Filters, keys: tuple) -> pd.DataFrame:
+    return queries.month_medians(_con(src), f, data_range(src), keys)
+
+
 @memo.cached(max_entries=256)
 def counted_kpis(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
     """``kpis`` from ``event_counts`` and a query of the medians: cheaper where the counts
     are made anyway (the overview), dearer than ``kpis``' one query where they are not."""
     coverage = data_range(src)
-    medians = queries.kpi_medians(_con(src), f, coverage, compare=compare)  # before the wait
+    medians = period_medians(src, f, _median_keys(), compare)  # before the wait for the counts
     return queries.kpis_from(event_counts(src, f, compare), medians, f, coverage, compare=compare)
 
 
 @memo.cached(max_entries=64)
 def counted_months(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
     """``monthly_kpis`` from ``event_counts(src, f, compare)`` (whatever ``compare``)."""
-    medians = queries.month_medians(_con(src), f, data_range(src))
+    medians = month_medians(src, f, _median_keys())
     return queries.monthly_kpis_from(event_counts(src, f, compare), medians, f)
 
 
@@ -541,9 +557,19 @@ def target_book() -> targets.Book:
 
 @memo.cached(max_entries=64)
 def score_snapshot(
-    src: Source, f: Filters, book: targets.Book, weights: tuple, cap: float
+    src: Source, f: Filters, book: targets.Book, weights: tuple, cap: float, compare="yoy"
 ) -> tuple[score.Score, pd.DataFrame]:
-    return score.snapshot(_con(src), f, data_range(src), book, parents(src), weights, cap)
+    """The period's score and the four windows' (as ``score.snapshot``). The period's figures
+    come from the cards' counts and medians (``event_counts``, ``period_medians``): the
+    period's own query over every target metric was a third of the overview's engine time at
+    10M events. ``compare`` only shares the cards' cache entries."""
+    coverage, keys = data_range(src), score.score_keys(book)
+    medians = period_medians(src, f, _median_keys(), compare)  # the cards' query
+    counts = event_counts(src, f, compare)
+    figures = queries.kpis_from(counts, medians, f, coverage, keys, compare=compare)
+    period = score.unit_score(figures, book, f.unit_id, parents(src), weights, cap)
+    windows = score.windows(_con(src), f, coverage, book, parents(src), weights, cap)
+    return period, windows
 
 
 @memo.cached(max_entries=64)
@@ -565,9 +591,15 @@ def unit_scores(
 
 @memo.cached(max_entries=64)
 def score_trend(
-    src: Source, f: Filters, book: targets.Book, weights: tuple, cap: float
+    src: Source, f: Filters, book: targets.Book, weights: tuple, cap: float, compare="yoy"
 ) -> pd.DataFrame:
-    return score.trend(_con(src), f, data_range(src), book, parents(src), weights, cap)
+    """``score.trend`` from the cards' counts and medians by month (``event_counts``,
+    ``month_medians``), as their lines are made. ``compare`` only shares the cards' cache
+    entries."""
+    keys = score.score_keys(book)
+    medians = month_medians(src, f, _median_keys())  # the cards' query
+    months = queries.monthly_kpis_from(event_counts(src, f, compare), medians, f, keys)
+    return score.trend_of(months, book, f.unit_id, parents(src), weights, cap)
 
 
 @memo.cached(max_entries=64)

@@ -43,7 +43,7 @@ class ScoreView:
 
 def _score_args(ctx: Context, book: targets.Book) -> tuple:
     settings = data.settings()[0]
-    return (ctx.src, ctx.filters, book, settings.score_weights, settings.score_cap)
+    return (ctx.src, ctx.filters, book, settings.score_weights, settings.score_cap, ctx.compare)
 
 
 def score_calls(ctx: Context, book: targets.Book) -> list:
