@@ -298,31 +298,17 @@ def trend_of(
     cap: float = DEFAULT_CAP,
 ) -> pd.DataFrame:
     """:func:`trend` of monthly figures already made (``queries.monthly_kpis`` or its twin
-    from the overview's counts, ``monthly_kpis_from``): the columns of :func:`score_keys` are
-    used."""
-    months = months[["month", *score_keys(book)]]
-    scores = monthly(months, book, unit_id, parents, weights, cap)
-    return pd.DataFrame({"month": months["month"].to_numpy(), "score": scores.to_numpy()})
-
-
-def monthly(
-    months: pd.DataFrame,
-    book: targets.Book,
-    unit_id: str | None,
-    parents: Mapping[str, str | None],
-    weights: Weights = (),
-    cap: float = DEFAULT_CAP,
-) -> pd.Series:
-    """The score in each month of ``months`` (``queries.monthly_kpis``: a ``month`` column and
-    one per metric), indexed by month, NaN where nothing contributes: the card's trend line.
-    Pass ``intake`` among the keys so that a month without events stays unscored."""
-    columns = [c for c in months.columns if c != "month"]
+    from the overview's counts, ``monthly_kpis_from``: a ``month`` column and one per metric;
+    those of :func:`score_keys` are used): month, score, NaN where nothing contributes (a
+    month without events stays unscored)."""
+    columns = list(score_keys(book))
     values = [
         score_of({c: row[c] for c in columns}, book, unit_id, parents, weights, cap)[0]
-        for row in months.to_dict("records")
+        for row in months[columns].to_dict("records")
     ]
-    index = pd.Index(months["month"], name="month")
-    return pd.Series(values, index=index, dtype="float64", name="score")
+    return pd.DataFrame(
+        {"month": months["month"].to_numpy(), "score": pd.Series(values, dtype="float64")}
+    )
 
 
 def unit_scores(

@@ -198,7 +198,7 @@ def test_windows_by_hand(tiny):
 def test_monthly_by_hand(tiny):
     con, coverage, parents = tiny
     months = queries.monthly_kpis(con, YEAR, coverage, keys=KEYS)
-    got = score.monthly(months, BOOK, None, parents)
+    got = score.trend_of(months, BOOK, None, parents).set_index("month")["score"]
     assert list(got.index) == [date(2026, m, 1) for m in range(1, 11)]
     # March E1 E2: 办结 1 → 1.25 capped 1.2, 按时 and 满意 0.5/0.9, 积压 0 → ∞ capped 1.2
     assert got[date(2026, 3, 1)] == pytest.approx((2.4 + 10 / 9) / 4)
