@@ -60,15 +60,22 @@ class _Worker:
             env=env,
         )
 
-    def call(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> tuple[bool, Any, float]:
-        """(ok, the result or the exception, the worker's peak memory in MB)."""
+    def call(self, request: bytes) -> tuple[bool, Any, float]:
+        """The answer to a pickled call: (ok, the result or the exception, the worker's peak
+        memory in MB). Whatever goes wrong between sending the call and reading its whole
+        answer (the worker dying, an answer that cannot be read, an interrupt) ends the
+        worker: its streams are no longer in step with the calls."""
         try:
-            pickle.dump((fn, args, kwargs), self.process.stdin, pickle.HIGHEST_PROTOCOL)
+            self.process.stdin.write(request)
             self.process.stdin.flush()
             return pickle.load(self.process.stdout)
-        except (EOFError, BrokenPipeError, pickle.UnpicklingError) as exc:
+        except BaseException as exc:
+            self.process.kill()
             self.stop()
-            raise WorkerDied(f"后台计算进程意外退出(退出码 {self.process.returncode})") from exc
+            if isinstance(exc, EOFError | OSError | pickle.UnpicklingError):
+                code = self.process.returncode
+                raise WorkerDied(f"后台计算进程意外退出(退出码 {code})") from exc
+            raise
 
     def stop(self) -> None:
         for stream in (self.process.stdin, self.process.stdout):
@@ -88,21 +95,26 @@ def run(fn: Callable[..., T], /, *args, **kwargs) -> T:
     and the interpreter's lock is free meanwhile). ``fn`` is a module-level function; its
     arguments and result are pickled."""
     global _worker, _peak_mb
+    request = pickle.dumps((fn, args, kwargs), pickle.HIGHEST_PROTOCOL)  # may fail: no worker
     with _call_lock:
         for attempt in range(2):
             if _worker is None:
                 _worker = _Worker()
             try:
-                ok, value, peak_mb = _worker.call(fn, args, kwargs)
+                ok, value, peak_mb = _worker.call(request)
             except WorkerDied:
                 _worker = None
                 if attempt:
                     raise
                 LOG.warning("后台计算进程意外退出,重新启动后再算一次", exc_info=True)
                 continue
+            except BaseException:
+                _worker = None  # ended by call(): the next call starts another
+                raise
             _peak_mb = max(_peak_mb, peak_mb)
             if peak_mb > RETIRE_MB:
                 _worker.stop()
+                _worker = None
                 _worker = _Worker()  # the next one starts now, ready for the next call
             if ok:
                 return value
@@ -166,8 +178,12 @@ def _serve() -> None:
         peak_mb = _peak_rss_mb()
         try:
             data = pickle.dumps((*answer, peak_mb), pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # an exception that cannot be pickled: its words instead
-            data = pickle.dumps((False, RuntimeError(repr(answer[1])), peak_mb))
+            if not answer[0]:
+                pickle.loads(data)  # an exception the caller could not rebuild
+        except Exception as exc:  # the words instead
+            ok, value = answer
+            words = f"结果无法传回:{exc}" if ok else f"{type(value).__name__}: {value}"
+            data = pickle.dumps((False, RuntimeError(words), peak_mb))
             LOG.warning("后台计算的结果无法传回: %s", exc)
         try:
             answers.write(data)

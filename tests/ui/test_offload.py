@@ -11,6 +11,17 @@ import pytest
 from ui import offload
 
 
+class TwoArguments(Exception):
+    """An exception that pickles but cannot be rebuilt from its ``args``."""
+
+    def __init__(self, a, b):
+        super().__init__(f"{a}:{b}")
+
+
+def raise_two_arguments():
+    raise TwoArguments("甲", "乙")
+
+
 @pytest.fixture(autouse=True)
 def fresh_worker():
     offload.stop()
@@ -50,3 +61,16 @@ def test_a_worker_grown_past_its_limit_is_retired(monkeypatch):
     successor = offload.pid()  # started at once, ready for the next call
     assert successor not in (None, first)
     assert offload.run(os.getpid) == successor
+
+
+def test_an_exception_the_caller_cannot_rebuild_arrives_as_its_words():
+    with pytest.raises(RuntimeError, match="TwoArguments: 甲:乙"):
+        offload.run(raise_two_arguments)
+    assert offload.run(divmod, 7, 2) == (3, 1)  # and the next call gets its own answer
+
+
+def test_an_argument_that_cannot_be_sent_leaves_the_worker_as_it_was():
+    first = offload.run(os.getpid)
+    with pytest.raises(Exception, match="pickle"):
+        offload.run(len, lambda: None)
+    assert offload.run(os.getpid) == first
