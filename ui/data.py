@@ -282,10 +282,12 @@ def kpis(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
     return queries.kpis(_con(src), f, data_range(src), compare=compare)
 
 
-def _median_keys() -> tuple[str, ...]:
+def _median_keys(book: targets.Book | None = None) -> tuple[str, ...]:
     """The metrics whose figures the counts cannot give (``queries.kpi_medians``) are asked
-    for the cards and the score (its targets' metrics) at once: one query for both."""
-    return tuple(dict.fromkeys([*queries.KPI_METRICS, *score.score_keys(target_book())]))
+    for the cards and the score (the metrics of ``book``, default the saved targets) at
+    once: one query for both when the score's book is the saved one."""
+    book = target_book() if book is None else book
+    return tuple(dict.fromkeys([*queries.KPI_METRICS, *score.score_keys(book)]))
 
 
 @memo.cached(max_entries=64)
@@ -564,7 +566,7 @@ def score_snapshot(
     period's own query over every target metric was a third of the overview's engine time at
     10M events. ``compare`` only shares the cards' cache entries."""
     coverage, keys = data_range(src), score.score_keys(book)
-    medians = period_medians(src, f, _median_keys(), compare)  # the cards' query
+    medians = period_medians(src, f, _median_keys(book), compare)  # the cards' query
     counts = event_counts(src, f, compare)
     figures = queries.kpis_from(counts, medians, f, coverage, keys, compare=compare)
     period = score.unit_score(figures, book, f.unit_id, parents(src), weights, cap)
@@ -597,7 +599,7 @@ def score_trend(
     ``month_medians``), as their lines are made. ``compare`` only shares the cards' cache
     entries."""
     keys = score.score_keys(book)
-    medians = month_medians(src, f, _median_keys())  # the cards' query
+    medians = month_medians(src, f, _median_keys(book))  # the cards' query
     months = queries.monthly_kpis_from(event_counts(src, f, compare), medians, f, keys)
     return score.trend_of(months, book, f.unit_id, parents(src), weights, cap)
 
