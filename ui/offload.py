@@ -14,7 +14,9 @@ queue for it. The worker is a plain ``python -m ui.offload`` that has imported
 call. It is replaced after a call that left it holding more than :data:`RETIRE_MB` (the memory
 of a big period goes back to the system; its successor starts at once, to be ready for the
 next call), and when it dies (killed, out of memory), in which case the call is made once
-more. An exception raised by the call itself reaches the caller as it is.
+more. An exception raised by the call itself reaches the caller as it is. A call unanswered
+after :data:`CALL_TIMEOUT_S` ends its worker and raises ``TimeoutError``, so that one stuck
+call cannot hold every later one.
 
 (Not ``multiprocessing``: its workers import the parent's ``__main__`` first, and in a
 Streamlit server that is the page script being run.)
@@ -26,6 +28,7 @@ import logging
 import os
 import pickle
 import resource
+import select
 import subprocess
 import sys
 import threading
@@ -38,6 +41,7 @@ T = TypeVar("T")
 LOG = logging.getLogger(__name__)
 PRELOAD = ("ui.data",)  # what the calls need: pandas, Ibis, DuckDB, jieba, scipy, the app
 RETIRE_MB = 768
+CALL_TIMEOUT_S = 1800.0  # a call still unanswered after this is stopped (a year of a city: 1 min)
 _ROOT = Path(__file__).resolve().parent.parent
 
 _call_lock = threading.Lock()  # one call at a time in the one worker
@@ -68,11 +72,18 @@ class _Worker:
         try:
             self.process.stdin.write(request)
             self.process.stdin.flush()
+            ready, _, _ = select.select([self.process.stdout], [], [], CALL_TIMEOUT_S)
+            if not ready:
+                minutes = CALL_TIMEOUT_S / 60
+                raise TimeoutError(
+                    f"后台计算超过 {minutes:g} 分钟仍未完成,已中止;请缩小范围或时段再试。"
+                )
             return pickle.load(self.process.stdout)
         except BaseException as exc:
             self.process.kill()
             self.stop()
-            if isinstance(exc, EOFError | OSError | pickle.UnpicklingError):
+            dead = isinstance(exc, EOFError | OSError | pickle.UnpicklingError)
+            if dead and not isinstance(exc, TimeoutError):  # (an OSError, but ours)
                 code = self.process.returncode
                 raise WorkerDied(f"后台计算进程意外退出(退出码 {code})") from exc
             raise

@@ -74,3 +74,15 @@ def test_an_argument_that_cannot_be_sent_leaves_the_worker_as_it_was():
     with pytest.raises(Exception, match="pickle"):
         offload.run(len, lambda: None)
     assert offload.run(os.getpid) == first
+
+
+def test_a_call_past_its_time_is_stopped_and_the_next_gets_a_new_worker(monkeypatch):
+    import time
+
+    first = offload.run(os.getpid)
+    monkeypatch.setattr(offload, "CALL_TIMEOUT_S", 0.5)
+    with pytest.raises(TimeoutError, match="已中止"):
+        offload.run(time.sleep, 30)
+    monkeypatch.undo()  # a new worker takes a second or two to start
+    second = offload.run(os.getpid)
+    assert second != first
