@@ -116,6 +116,19 @@ FROM e GROUP BY cur
 """
 
 
+def _clear_caches(keep_hot: bool = True) -> None:
+    """Every cached figure forgotten; with ``keep_hot`` the hot issues kept, as the warm-up
+    leaves them for the default view (computed in ``ui.offload``'s worker process, they
+    would keep a core busy for seconds after every cold run)."""
+    from ui import data, memo
+
+    hot = next(c for c in memo._CACHES if c.fn is data.hot_issues.__wrapped__)
+    kept = dict(hot.values) if keep_hot else {}
+    data.clear_caches()
+    with hot.lock:
+        hot.values.update(kept)
+
+
 def _median_spread(values: list[float]) -> dict:
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
@@ -200,22 +213,13 @@ def worker_app(db: str, runs: int) -> dict:
     from analytics import queries
     from analytics.connection import connect, cursor
     from tests.apptest import app_test
-    from ui import data, memo, offload
+    from ui import data, offload
 
     os.environ["GOV_DB"] = db
     backend = connect(db, read_only=True)
     floor = _floor(backend, queries.data_range(cursor(backend)))
     floor_runs: list[float] = []
-    hot = next(c for c in memo._CACHES if c.fn is data.hot_issues.__wrapped__)
-
-    def clear(keep_hot: bool = True) -> None:
-        """Every cached figure forgotten; with ``keep_hot`` the hot issues kept, as the
-        warm-up leaves them for the default view (computed in ``ui.offload``'s worker
-        process, they would keep a core busy for seconds after every cold run)."""
-        kept = dict(hot.values) if keep_hot else {}
-        data.clear_caches()
-        with hot.lock:
-            hot.values.update(kept)
+    clear = _clear_caches
 
     def drain() -> None:
         """Wait for the hot issues a run started in the background."""
@@ -306,14 +310,13 @@ def worker_pandas(db: str, runs: int) -> dict:
 
 def worker_pptx(db: str, runs: int) -> dict:
     from analytics.filters import Filters, preset_period
-    from ui import data, memo, report
+    from ui import data, report
     from ui.context import Context
 
     os.environ["GOV_DB"] = db
     src = data.source()
     coverage = data.data_range(src)
     ctx = Context(src, Filters(*preset_period("ytd", coverage.last_day)), "yoy")
-    hot = next(c for c in memo._CACHES if c.fn is data.hot_issues.__wrapped__)
     times, warm = [], []
     for _ in range(max(1, min(runs, 3))):
         data.clear_caches()
@@ -321,9 +324,7 @@ def worker_pptx(db: str, runs: int) -> dict:
         content = report.build_deck(ctx)
         times.append(time.perf_counter() - started)
     for _ in range(max(1, min(runs, 3))):  # the hot issues cached, as the warm-up leaves them
-        kept = dict(hot.values)
-        data.clear_caches()
-        hot.values.update(kept)
+        _clear_caches()
         started = time.perf_counter()
         content = report.build_deck(ctx)
         warm.append(time.perf_counter() - started)
