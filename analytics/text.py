@@ -21,6 +21,8 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -71,7 +73,8 @@ def index_text(
     """Texts with personal data and markup removed, ready to index (None stays None).
 
     ``names`` are the events' reporter names, one per text (or empty): each is removed from
-    its own text before the general rules run.
+    its own text before the general rules run. :func:`without_name` is the same rule as
+    an Ibis expression, for texts still in the database.
     """
     series = pd.Series(texts, dtype=object).reset_index(drop=True)
     names = list(names)
@@ -84,10 +87,16 @@ def index_text(
             dtype=object,
         )
     arr = pa.array(series, type=pa.string(), from_pandas=True)
+    return pd.Series(cleaned(arr).to_pylist(), dtype=object)
+
+
+def cleaned(texts: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """:func:`index_text`'s general rules (markup, digits and Latin letters, honorifics,
+    spaces) on texts whose reporter's name is already gone, in Arrow: no Python string a
+    text."""
     for pattern, by in ((_MARKUP, " "), (_DIGITS_AND_LATIN, ""), (_HONORIFIC, ""), (_SPACE, " ")):
-        arr = pc.replace_substring_regex(arr, pattern=pattern, replacement=by)
-    arr = pc.utf8_trim_whitespace(arr)
-    return pd.Series(arr.to_pylist(), dtype=object)
+        texts = pc.replace_substring_regex(texts, pattern=pattern, replacement=by)
+    return pc.utf8_trim_whitespace(texts)
 
 
 def _without(text: str, name: str | None) -> str:
@@ -98,6 +107,27 @@ def _without(text: str, name: str | None) -> str:
     if len(name) >= 2 and _HAN.match(name):
         text = text.replace(name, "")
     return text
+
+
+# What Python's ``str.strip()`` strips (``str.isspace``), as literal characters: a pattern
+# with backslashes would need escaping differently in DuckDB's and Spark's SQL strings.
+_PY_SPACE = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+_STRIP = f"^[{_PY_SPACE}]+|[{_PY_SPACE}]+$"
+
+
+def stripped_name(name: ir.StringValue) -> ir.StringValue:
+    """``name.strip()`` as an Ibis expression (Unicode spaces too, as Python strips)."""
+    return name.re_replace(_STRIP, "")
+
+
+def without_name(description: ir.StringValue, name: ir.StringValue) -> ir.StringValue:
+    """:func:`_without` in the database: the description without its reporter's name (when
+    the stripped name has two characters or more and starts with a Chinese character), so
+    a city's texts reach Python already without it."""
+    name = stripped_name(name)
+    first = name.substr(0, 1)
+    own = (name.length() >= 2) & (first >= "\u4e00") & (first <= "\u9fff")
+    return ibis.ifelse(own, description.replace(name, ""), description)
 
 
 @functools.cache
@@ -126,10 +156,11 @@ def words(text: str | None) -> list[str]:
 MIN_CHINESE = 2  # characters a cleaned text needs to count as having words
 
 
-def chinese(texts) -> pa.Array:
+def chinese(texts) -> pa.Array | pa.ChunkedArray:
     """Each text's Chinese characters (U+4E00-U+9FFF) only, in order; None stays None."""
-    arr = pa.array(pd.Series(texts, dtype=object), type=pa.string(), from_pandas=True)
-    return pc.replace_substring_regex(arr, pattern=_NOT_HAN, replacement="")
+    if not isinstance(texts, pa.Array | pa.ChunkedArray):
+        texts = pa.array(pd.Series(texts, dtype=object), type=pa.string(), from_pandas=True)
+    return pc.replace_substring_regex(texts, pattern=_NOT_HAN, replacement="")
 
 
 def has_text(texts: pd.Series) -> pd.Series:
