@@ -66,9 +66,10 @@ _FETCH_CHUNK = 250_000  # events of the period fetched and cleaned at once (abou
 _KEYS = 0x5200 * 0x5200  # character pair keys (``_bigrams``)
 _FETCHED = (
     "event_id", "grid_id", "community_id", "street_id", "lon", "lat", "reported_at",
-    "closed_at", "category", "reporter_name", "reporter_phone", "description",
+    "closed_at", "category", "reporter_phone",
 )  # fmt: skip
-_TEXT = ("description", "reporter_name")  # what text.index_text cleans, and whose name it drops
+_CODES = ("grid_id", "community_id", "street_id", "category", "place")  # few values: categorical
+_ORDER = [(c, "ascending", "at_end") for c in ("place", "reported_at", "event_id")]
 _QUANTITY = frozenset("一二三四五六七八九十百千几两每各这那第半整好")
 _VOCABULARY = frozenset(text.VOCABULARY)
 
@@ -104,11 +105,13 @@ def _fetch(
     grids: Sequence[str] | None = None,
     ungridded: bool = True,
     parts: int = 1,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, _Sorted]:
     """:func:`_prepared` of the period's events in scope that carry a description (only
     ``grids``' and, with ``ungridded``, those without a grid, when ``grids`` is given), by
-    event id. Fetched and prepared in ``parts`` runs of whole days: a year of a city's
-    descriptions at once took 3 GB."""
+    place, then time and event id, events without a place last: the frame, and its ``han``
+    in the same order. Fetched and prepared in ``parts`` runs of whole days, as Arrow (the
+    reporter's name already removed by the database): a year of a city's descriptions at
+    once took 3 GB, and as Python strings twice the memory and four times the time."""
     days = (f.end - f.start).days + 1
     edges = np.linspace(0, days, min(max(parts, 1), days) + 1).round().astype(int)
     found = []
@@ -119,9 +122,53 @@ def _fetch(
         if grids is not None:
             inside = t.grid_id.isin(list(grids)) if grids else ibis.literal(False)
             t = t.filter(inside | t.grid_id.isnull() if ungridded else inside)
-        found.append(_prepared(t.select(*_FETCHED).execute()))
-    df = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
-    return df.sort_values("event_id", kind="stable").reset_index(drop=True)
+        found.append(_prepared(t.select(*_FETCHED, **_texts(t)).to_pyarrow()))
+    return _frame(found)
+
+
+def _frame(parts: list[pa.Table]) -> tuple[pd.DataFrame, _Sorted]:
+    """The rows of ``parts`` (emptied) by place, then time and event id (no place last), as a
+    frame: the units and categories categorical, texts as Arrow strings; and their ``han``,
+    left where it is and taken in that order where it is used. Made a column at a time, each
+    let go once taken: a year of a city's rows is half a gigabyte, a third of it ``han``."""
+    got = pa.concat_tables(parts)
+    parts.clear()
+    order = pc.sort_indices(got, sort_keys=_ORDER)
+    han = _Sorted(got.column("han").combine_chunks(), order.to_numpy())  # taken from fast
+    got = got.drop_columns(["han"])
+    columns = {}
+    for name in got.column_names:
+        column = got.column(name).combine_chunks().take(order)  # a chunked take is 3× slower
+        got = got.drop_columns([name])
+        if name in _CODES:
+            columns[name] = column.dictionary_encode().to_pandas()
+        elif pa.types.is_string(column.type):
+            columns[name] = pd.Series(column, dtype=pd.ArrowDtype(column.type))
+        else:
+            columns[name] = column.to_numpy(zero_copy_only=False)
+    return pd.DataFrame(columns), han
+
+
+class _Sorted:
+    """Texts in another order without a copy in it: the rows asked for are taken."""
+
+    def __init__(self, texts: pa.Array, order: np.ndarray) -> None:
+        self.texts, self.order = texts, order
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def __getitem__(self, rows: slice | np.ndarray) -> pa.Array:
+        return _arrow(self.texts.take(self.order[rows]))
+
+
+def _texts(t: ibis.Table) -> dict[str, ibis.Value]:
+    """The description without its reporter's name, and the name stripped, as
+    ``text.index_text`` takes them apart."""
+    return {
+        "description": text.without_name(t.description, t.reporter_name),
+        "name": text.stripped_name(t.reporter_name),
+    }
 
 
 def _count_events(con: BaseBackend, f: Filters) -> int:
@@ -134,45 +181,46 @@ def _cleaned(con: BaseBackend, f: Filters, event_ids: pd.Series) -> dict[str, st
     ``event_ids``, fetched again by id."""
     t = apply_scope(con.table("events"), f)
     ids = [str(e) for e in event_ids]
-    got = t.filter(t.event_id.isin(ids)).select("event_id", *_TEXT).execute()
-    return dict(zip(got["event_id"], text.index_text(*(got[c] for c in _TEXT)), strict=True))
+    got = t.filter(t.event_id.isin(ids)).select("event_id", **_texts(t)).to_pyarrow()
+    clean = text.cleaned(got["description"])
+    return dict(zip(got["event_id"].to_pylist(), clean.to_pylist(), strict=True))
 
 
-def _prepared(df: pd.DataFrame) -> pd.DataFrame:
+def _prepared(got: pa.Table) -> pa.Table:
     """Rows with words once personal data is removed: ``han`` (the Chinese characters of
     the indexed text, :func:`_cleaned`: what the character pairs are taken from), ``place``
     (the key events are clustered within: ``g:<grid>``, or ``c:<community>`` for events with
     coordinates but no grid, else none), ``person`` (the phone's digits, else the name, else
     the event: to count people, never returned). The indexed text itself is not kept: half
     the frame's memory, and only the issues' titles need it (:func:`_cleaned` again)."""
-    han = text.chinese(text.index_text(*(df[c] for c in _TEXT)))
-    keep = pc.fill_null(pc.greater_equal(pc.utf8_length(han), text.MIN_CHINESE), False).to_numpy(
-        zero_copy_only=False
+    han = text.chinese(text.cleaned(got["description"]))
+    keep = pc.fill_null(pc.greater_equal(pc.utf8_length(han), text.MIN_CHINESE), False)
+    got, han = got.filter(keep), han.filter(keep)
+    digits = pc.replace_substring_regex(got["reporter_phone"].cast(pa.string()), r"\D", "")
+    digits = pc.utf8_slice_codeunits(digits, -11)  # ASCII digits: code units are characters
+    phone = pc.if_else(pc.greater_equal(pc.utf8_length(digits), 5), digits, None)
+    name = pc.if_else(pc.greater(pc.utf8_length(got["name"]), 0), got["name"], None)
+    person = pc.coalesce(
+        pc.binary_join_element_wise("p", phone, ""),
+        pc.binary_join_element_wise("n", name, ""),
+        pc.binary_join_element_wise("e", got["event_id"].cast(pa.string()), ""),
     )
-    out = df.loc[keep, ["event_id", "grid_id", "community_id", "street_id", "lon", "lat",
-                        "reported_at", "closed_at", "category"]].reset_index(drop=True)  # fmt: skip
-    out["han"] = pd.Series(pc.filter(han, pa.array(keep)), dtype=pd.ArrowDtype(pa.string()))
-    phone = pc.replace_substring_regex(
-        pa.array(df.loc[keep, "reporter_phone"], type=pa.string()), r"\D", ""
+    located = pc.and_(_known(got["lon"]), _known(got["lat"]))
+    unit = pc.coalesce(got["community_id"], got["street_id"], "")
+    place = pc.if_else(
+        pc.is_valid(got["grid_id"]),
+        pc.binary_join_element_wise("g:", got["grid_id"], ""),
+        pc.if_else(located, pc.binary_join_element_wise("c:", unit, ""), None),
     )
-    phone = pd.Series(phone.to_pylist(), dtype=object).str[-11:]
-    name = df.loc[keep, "reporter_name"].reset_index(drop=True).str.strip()
-    out["person"] = (
-        ("p" + phone.where(phone.str.len() >= 5))
-        .fillna("n" + name.where(name.str.len() > 0))
-        .fillna("e" + out["event_id"].astype(str))
-        .astype(pd.ArrowDtype(pa.string()))
+    got = got.drop_columns(["reporter_phone", "name", "description"])
+    return (
+        got.append_column("han", han).append_column("person", person).append_column("place", place)
     )
-    located = out["lon"].notna() & out["lat"].notna()
-    unit = out["community_id"].fillna(out["street_id"]).fillna("")
-    out["place"] = np.where(
-        out["grid_id"].notna(),
-        "g:" + out["grid_id"].fillna(""),
-        np.where(located, "c:" + unit, None),
-    )
-    out["reported_at"] = pd.to_datetime(out["reported_at"])
-    out["closed_at"] = pd.to_datetime(out["closed_at"])
-    return out
+
+
+def _known(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Not null and not NaN (pandas' ``notna`` of a float column)."""
+    return pc.fill_null(pc.invert(pc.is_nan(values)), False)
 
 
 class _Index:
@@ -185,8 +233,9 @@ class _Index:
     year of a city at once (some 200 million) took 4.6 GB, and the matrix of all its texts
     1.2 GB more."""
 
-    def __init__(self, texts: Sequence[str]) -> None:
-        texts = _arrow(texts)
+    def __init__(self, texts: Sequence[str] | pa.ChunkedArray) -> None:
+        if not isinstance(texts, pa.Array | pa.ChunkedArray):
+            texts = _arrow(texts)
         keys, held = [np.empty(0, np.int32)], [np.empty(0, np.int64)]
         for start in range(0, len(texts), _INDEX_CHUNK):
             chunk = texts[start : start + _INDEX_CHUNK]
@@ -200,6 +249,16 @@ class _Index:
         self.idf = (np.log((1.0 + len(texts)) / (1.0 + self.df)) + 1.0).astype(np.float32)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """The rows of ``texts``, made :data:`_INDEX_CHUNK` at a time (each row is its own)."""
+        texts = _arrow(texts)
+        if len(texts) > _INDEX_CHUNK:
+            return sparse.vstack(
+                [
+                    self.transform(texts[a : a + _INDEX_CHUNK])
+                    for a in range(0, len(texts), _INDEX_CHUNK)
+                ],
+                format="csr",
+            )
         doc, key = _bigrams(texts)
         col = np.searchsorted(self.vocab, key).clip(max=max(len(self.vocab) - 1, 0))
         known = self.vocab[col] == key if len(self.vocab) else np.zeros(len(key), bool)
@@ -498,7 +557,7 @@ def find_issues(
 
     coverage = coverage or data_range(con)
     in_period_count = _count_events(con, filters)
-    df = _fetch(con, filters, parts=-(-in_period_count // _FETCH_CHUNK))
+    df, han = _fetch(con, filters, parts=-(-in_period_count // _FETCH_CHUNK))
     with_text = len(df)
     lap("fetch")
     members = pd.DataFrame(
@@ -508,9 +567,7 @@ def find_issues(
     n = int(df["place"].notna().sum())  # placed rows come first; the rest only in the index
     if n < min_events or coverage is None:
         return empty
-    df = df.sort_values(["place", "reported_at", "event_id"]).reset_index(drop=True)
-    han = _arrow(df.pop("han"))  # one copy, not two
-    vec = _Index(han)
+    vec = _Index(han.texts)
     t = _days(df["reported_at"])
     place = df["place"].to_numpy(dtype=object)
     person = pd.factorize(df["person"])[0]  # one number a person
@@ -578,6 +635,8 @@ def find_issues(
     issues, members = _describe(con, df, found, coverage, filters)
     issues["lift"] = np.round(lift[keep], 1)
     lap("describe")
+    del df, han, place, person, t, lon, lat  # the period's rows: with the window before's too,
+    # they were the peak of a city's year (2 GB)
     issues["previous"] = _previous(con, filters, vec, issues, centre, threshold, radius_m)
     lap("previous")
     prev = issues["previous"].to_numpy(float)
@@ -710,24 +769,30 @@ def _previous(con, f: Filters, vec, issues, centroids, threshold: float, radius_
     before = f.with_period(f.start - timedelta(days=f.days), f.start - timedelta(days=1))
     grids = sorted({g for g in issues["grid_id"] if isinstance(g, str)})
     ungridded = bool(issues["grid_id"].isna().any())
-    df = _fetch(con, before, grids=grids, ungridded=ungridded)
+    df, han = _fetch(con, before, grids=grids, ungridded=ungridded)
     counts = np.zeros(len(issues), int)
     if df.empty:
         return counts
-    x = vec.transform(df["han"])
-    for k, (grid, community, lon, lat) in enumerate(
-        zip(issues["grid_id"], issues["community_id"], issues["lon"], issues["lat"], strict=True)
+    near = []
+    for grid, community, lon, lat in zip(
+        issues["grid_id"], issues["community_id"], issues["lon"], issues["lat"], strict=True
     ):
         if isinstance(grid, str):
-            near = (df["grid_id"] == grid).to_numpy()
+            here = (df["grid_id"] == grid).to_numpy()
         else:
             same = df["grid_id"].isna() & (df["community_id"] == community) & df["lon"].notna()
-            near = same.to_numpy() & (
+            here = same.to_numpy() & (
                 _metres(df["lon"].to_numpy(float), df["lat"].to_numpy(float), lon, lat) <= radius_m
             )
-        rows = np.flatnonzero(near)
-        if rows.size:
-            counts[k] = int(((x[rows] @ centroids[k].T).toarray().ravel() >= threshold).sum())
+        near.append(np.flatnonzero(here))
+    rows = np.unique(np.concatenate(near))  # only these are indexed: a city's are gigabytes
+    if not rows.size:
+        return counts
+    x = vec.transform(han[rows])
+    for k, here in enumerate(near):
+        if here.size:
+            similar = (x[np.searchsorted(rows, here)] @ centroids[k].T).toarray().ravel()
+            counts[k] = int((similar >= threshold).sum())
     return counts
 
 
