@@ -86,3 +86,14 @@ def test_a_call_past_its_time_is_stopped_and_the_next_gets_a_new_worker(monkeypa
     monkeypatch.undo()  # a new worker takes a second or two to start
     second = offload.run(os.getpid)
     assert second != first
+
+
+def arrow_pool() -> str:
+    import pyarrow as pa
+
+    return pa.default_memory_pool().backend_name
+
+
+def test_the_worker_allocates_arrow_memory_with_jemalloc():
+    """jemalloc hands freed memory back sooner: 0.2 GB off a city's year of hot issues."""
+    assert offload.run(arrow_pool) == "jemalloc"
