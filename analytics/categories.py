@@ -260,13 +260,17 @@ def labelled_sample(con, cap: int | None, seed: int) -> pd.DataFrame:
     if total <= cap:
         return labelled.select(*columns).execute()
     share = cap / total
-    order = (labelled.event_id + ibis.literal(f"#{int(seed)}")).hash()
-    ranked = labelled.mutate(
-        pick=ibis.row_number().over(group_by=labelled.label, order_by=order),
-        stratum=labelled.event_id.count().over(group_by=labelled.label),
+    keys = labelled.select("event_id", "label")  # ranked without the texts: a city's are GBs
+    order = (keys.event_id + ibis.literal(f"#{int(seed)}")).hash()
+    ranked = keys.mutate(
+        order=order,
+        pick=ibis.row_number().over(group_by=keys.label, order_by=order),
+        stratum=keys.event_id.count().over(group_by=keys.label),
     )
     quota = ibis.greatest((ranked["stratum"] * share).ceil(), ibis.least(ranked["stratum"], FLOOR))
-    return ranked.filter(ranked["pick"] < quota).select(*columns).execute()
+    picked = ranked.filter(ranked["pick"] < quota).select("event_id", "order")
+    sample = labelled.join(picked, "event_id").order_by(["label", "order", "event_id"])
+    return sample.select(*columns).execute()
 
 
 def evaluate(
