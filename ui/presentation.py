@@ -58,8 +58,11 @@ html {{font-size: {FONT_PX}px;}}
 [data-testid="stMetricValue"] {{font-size: {KPI_PX}px !important; line-height: 1.15;}}
 [data-testid="stMetricValue"] > div {{overflow: visible;}}
 [data-testid="stMetricLabel"] p {{font-size: 1.05rem;}}
-.stElementContainer:has(.gov-target) {{top: 0.55rem !important;}}
-.gov-target {{font-size: 0.8rem !important;}}
+.stElementContainer:has(.gov-target) {{top: -0.62rem !important; right: 0.8rem !important;}}
+.gov-target {{font-size: 0.8rem !important; line-height: 1.25rem !important;
+  background: #ffffff; padding: 0 0.35rem; border-radius: 0.3rem;}}
+.gov-target br {{display: none;}}
+.gov-target b {{margin-left: 0.35rem;}}
 .st-key-present_bar {{gap: 0.8rem; height: 1.8rem; margin-bottom: -0.4rem; overflow: hidden;}}
 .st-key-present_bar * {{margin-top: 0 !important; margin-bottom: 0 !important;}}
 .st-key-present_bar [data-testid="stCaptionContainer"] {{margin: 0;}}

@@ -67,7 +67,7 @@ MEASURE = """(least) => {
     const key = [...e.classList].find(c => c.startsWith('st-key-'));
     const inner = e.querySelector('[data-testid]');
     return key || (inner && inner.getAttribute('data-testid')) || e.tagName; };
-  const out = {overflow: [], kpi: [], table: [], chart: [], canvas: 0, controls: []};
+  const out = {overflow: [], kpi: [], table: [], chart: [], canvas: 0, controls: [], badge: []};
   for (const e of document.querySelectorAll(
       '[data-testid="stMain"] .stElementContainer, [data-testid="stMain"] tr')) {
     if (!shown(e)) continue;
@@ -92,6 +92,15 @@ MEASURE = """(least) => {
   out.chart = [...small].map(([size, text]) => `${size} «${text}»`);
   out.controls = [...document.querySelectorAll(least.controls)].filter(shown)
     .map(e => e.getAttribute('data-testid') || e.className);
+  for (const b of document.querySelectorAll('.gov-target')) {  // a target against its label
+    const label = b.closest('[data-testid="stColumn"]')
+      .querySelector('[data-testid="stMetricLabel"] p');
+    const text = document.createRange();
+    text.selectNodeContents(label);
+    const r = b.getBoundingClientRect(), l = text.getBoundingClientRect();
+    if (r.left - l.right < 4 && r.right > l.left && r.top < l.bottom && r.bottom > l.top)
+      out.badge.push(`«${b.innerText.trim()}» against «${label.innerText.trim()}»`);
+  }
   return out;
 }"""
 LEAST = {"kpi": KPI_MIN_PX, "table": TABLE_MIN_PX, "chart": CHART_MIN_PX, "controls": CONTROLS}
