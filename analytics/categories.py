@@ -268,9 +268,10 @@ def labelled_sample(con, cap: int | None, seed: int) -> pd.DataFrame:
         stratum=keys.event_id.count().over(group_by=keys.label),
     )
     quota = ibis.greatest((ranked["stratum"] * share).ceil(), ibis.least(ranked["stratum"], FLOOR))
-    picked = ranked.filter(ranked["pick"] < quota).select("event_id", "order")
-    sample = labelled.join(picked, "event_id").order_by(["label", "order", "event_id"])
-    return sample.select(*columns).execute()
+    picked = ranked.filter(ranked["pick"] < quota).select("event_id")
+    sample = labelled.semi_join(picked, "event_id")  # a repeated id is not multiplied
+    hashed = (sample.event_id + ibis.literal(f"#{int(seed)}")).hash()
+    return sample.order_by([sample.label, hashed, sample.event_id]).select(*columns).execute()
 
 
 def evaluate(

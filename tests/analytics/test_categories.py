@@ -143,6 +143,26 @@ def store(tmp_path):
     return _store(tmp_path / "gov.duckdb", rows)
 
 
+def test_a_capped_sample_is_stratified_and_repeats_no_row(tmp_path, monkeypatch):
+    """Ranked without the texts, which are joined back: an id stored twice (the importers
+    upsert, so it should not be) comes back as its two rows, never multiplied."""
+    rows = [*_labelled_events(), _event("L00", "噪音扰民", "楼上装修噪音很大 又来了")]
+    con = connect(_store(tmp_path / "gov.duckdb", rows), read_only=True)
+    try:
+        monkeypatch.setattr(categories, "FLOOR", 2)
+        sample = categories.labelled_sample(con, 18, seed=7)
+        again = categories.labelled_sample(con, 18, seed=7)
+        monkeypatch.setattr(categories, "FLOOR", 13)  # every row picked, through the ranking
+        everything = categories.labelled_sample(con, 18, seed=7)
+    finally:
+        con.disconnect()
+    per_label = sample["label"].value_counts().to_dict()
+    assert set(per_label) == set(TEXTS) and all(6 <= n <= 7 for n in per_label.values())
+    assert sample.equals(again)  # the same sample in the same order
+    assert list(sample["label"]) == sorted(sample["label"])
+    assert len(everything) == len(rows) == 37
+
+
 def test_suggest_only_events_without_a_category_that_have_text(store):
     con = connect(store, read_only=True)
     try:
