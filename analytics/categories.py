@@ -260,18 +260,16 @@ def labelled_sample(con, cap: int | None, seed: int) -> pd.DataFrame:
     if total <= cap:
         return labelled.select(*columns).execute()
     share = cap / total
-    keys = labelled.select("event_id", "label")  # ranked without the texts: a city's are GBs
-    order = (keys.event_id + ibis.literal(f"#{int(seed)}")).hash()
+    labelled = labelled.mutate(order=(labelled.event_id + ibis.literal(f"#{int(seed)}")).hash())
+    keys = labelled.select("event_id", "label", "order")  # ranked without the texts: GBs
     ranked = keys.mutate(
-        order=order,
-        pick=ibis.row_number().over(group_by=keys.label, order_by=order),
+        pick=ibis.row_number().over(group_by=keys.label, order_by=keys.order),
         stratum=keys.event_id.count().over(group_by=keys.label),
     )
     quota = ibis.greatest((ranked["stratum"] * share).ceil(), ibis.least(ranked["stratum"], FLOOR))
     picked = ranked.filter(ranked["pick"] < quota).select("event_id")
     sample = labelled.semi_join(picked, "event_id")  # a repeated id is not multiplied
-    hashed = (sample.event_id + ibis.literal(f"#{int(seed)}")).hash()
-    return sample.order_by([sample.label, hashed, sample.event_id]).select(*columns).execute()
+    return sample.order_by(["label", "order", "event_id"]).select(*columns).execute()
 
 
 def evaluate(
