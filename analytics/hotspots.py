@@ -159,7 +159,7 @@ class _Sorted:
         return len(self.order)
 
     def __getitem__(self, rows: slice | np.ndarray) -> pa.Array:
-        return _arrow(self.texts.take(self.order[rows]))
+        return self.texts.take(self.order[rows])
 
 
 def _texts(t: ibis.Table) -> dict[str, ibis.Value]:
@@ -233,9 +233,8 @@ class _Index:
     year of a city at once (some 200 million) took 4.6 GB, and the matrix of all its texts
     1.2 GB more."""
 
-    def __init__(self, texts: Sequence[str] | pa.ChunkedArray) -> None:
-        if not isinstance(texts, pa.Array | pa.ChunkedArray):
-            texts = _arrow(texts)
+    def __init__(self, texts: Sequence[str] | pa.Array) -> None:
+        texts = _arrow(texts)  # an Arrow array as it is: no copy
         keys, held = [np.empty(0, np.int32)], [np.empty(0, np.int64)]
         for start in range(0, len(texts), _INDEX_CHUNK):
             chunk = texts[start : start + _INDEX_CHUNK]
