@@ -44,13 +44,9 @@ def moving_average(series: pd.DataFrame, freq: str) -> pd.DataFrame:
     df = series.sort_values(["period", "group", "bucket"]).copy()
     window = MOVING_WINDOW[freq]
     whole = ~df["partial"] if "partial" in df else pd.Series(True, index=df.index)
-    df["moving_avg"] = (
-        df["intake"]
-        .where(whole)
-        .groupby([df["period"], df["group"]])
-        .transform(lambda s: s.rolling(window, min_periods=1).mean())
-        .where(whole)
-    )
+    groups = df["intake"].where(whole).groupby([df["period"], df["group"]], sort=False)
+    rolled = groups.rolling(window, min_periods=1).mean()  # one pass, not a call per group
+    df["moving_avg"] = rolled.droplevel([0, 1]).where(whole)
     return df.reset_index(drop=True)
 
 
