@@ -278,8 +278,15 @@ def event_counts(src: Source, f: Filters, compare: str | None = "yoy") -> querie
 
 
 @memo.cached(max_entries=256)
-def kpis(src: Source, f: Filters, compare: str | None = "yoy") -> pd.DataFrame:
-    return queries.kpis(_con(src), f, data_range(src), compare=compare)
+def kpis(
+    src: Source,
+    f: Filters,
+    compare: str | None = "yoy",
+    keys: tuple[str, ...] = queries.KPI_METRICS,
+) -> pd.DataFrame:
+    """The headline figures of ``keys``: a page asks only for those it shows, since the
+    medians cost the engine more than all the counts together."""
+    return queries.kpis(_con(src), f, data_range(src), keys, compare=compare)
 
 
 def _median_keys(book: targets.Book | None = None) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from ui.sidebar import scope_label
 TITLE = "办结率"
 RANKED_UNITS = 30  # units in the rate ranking chart; all of them in its download
 OVERDUE_HEIGHT = 420  # the overdue list's rows on the page: beside the ranking, on one screen
+KPIS = ("closure_rate", "on_time_rate", "grid_level_rate")  # the cards the page shows
 
 
 def rate_table(df: pd.DataFrame, label: str, title: str, comparison: str) -> pd.DataFrame:
@@ -64,7 +65,7 @@ def build(ctx: Context) -> Panel:
     comparison = labels.COMPARISON.get(compare, "")
     place = fmt.plain(scope_label(f, src))
     calls = {
-        "kpis": partial(data.kpis, src, f, compare),
+        "kpis": partial(data.kpis, src, f, compare, KPIS),
         "units": partial(data.closure_by_unit, src, f, compare),
         "categories": partial(data.closure_by_category, src, f, compare),
         "funnel": partial(data.funnel, src, f),

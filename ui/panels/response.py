@@ -26,6 +26,7 @@ GROUPS = {
 WINDOWS = {90: "前后各 90 天", 180: "前后各 180 天", 365: "前后各 1 年"}
 WINDOW = 365  # the before/after window on each side when the page opens
 ROWS = 25  # groups in the duration and stage charts
+KPIS = ("response_median", "on_time_rate")  # the cards the page shows
 NO_DURATIONS = {
     "response": "所选范围内没有已受理的事件,无法计算响应时长。",
     "handling": "所选范围内没有已办结的事件,无法计算办理时长。",
@@ -145,7 +146,7 @@ def build(
         pivot = choice[2]
     sides = data.sides(src, f, pivot, days) if choice is not None else None
     calls = {
-        "kpis": partial(data.kpis, src, f, compare),
+        "kpis": partial(data.kpis, src, f, compare, KPIS),
         "durations": partial(data.durations, src, f, measure, by),  # distribution, stages
         "sla": partial(data.sla, src, f),
     }

@@ -121,7 +121,7 @@ def build(
     units = default_units(src) if units is None else tuple(units)
     place = fmt.plain(scope_label(f, src))
     types = partial(data.type_trend, src, f, freq, "yoy" if previous else None)
-    kpis = partial(data.kpis, src, f, "yoy")
+    kpis = partial(data.kpis, src, f, "yoy", ("intake",))
     notes = partial(data.calendar_notes, src, f)
     calls = [types, kpis, notes]
     if not _sections.has(src, f, freq, units):
