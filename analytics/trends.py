@@ -272,7 +272,10 @@ def _counts(
     for column in columns:
         df = stacked[stacked["column"] == column].drop(columns="column")
         df = df[df["key"].notna()]  # 未落格 events are in the totals (by category), in no grid
-        table = df.pivot_table(index="bucket", columns="key", values="intake", fill_value=0)
+        # One count per bucket and key: a reshape, without pivot_table's grouping; in floats
+        # as pivot_table gave them.
+        table = df.set_index(["bucket", "key"])["intake"].unstack("key", fill_value=0)
+        table = table.astype("float64")
         tables.append(table.reindex(buckets, fill_value=0).rename_axis("bucket"))
     return tuple(tables)
 
