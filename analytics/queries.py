@@ -391,9 +391,14 @@ def org_units(con: BaseBackend) -> pd.DataFrame:
 def unit_names(con: BaseBackend) -> dict[str, str]:
     """Display name of every unit id: streets and communities by name, a grid as
     "<community> <grid>" (grid names such as 第3网格 repeat across communities)."""
-    units = org_units(con)
-    names = dict(zip(units["unit_id"], units["name"], strict=True))
     grids = con.table("grids").select("grid_id", "community_id", "name").to_pandas()
+    return names_of(org_units(con), grids)
+
+
+def names_of(units: pd.DataFrame, grids: pd.DataFrame) -> dict[str, str]:
+    """``unit_names`` from frames the caller holds: ``org_units`` and the grids (grid_id,
+    community_id, name; ``grid_reference`` has them)."""
+    names = dict(zip(units["unit_id"], units["name"], strict=True))
     for g, c, n in zip(grids["grid_id"], grids["community_id"], grids["name"], strict=True):
         names[g] = f"{names.get(c, c)} {n}"
     return names

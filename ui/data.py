@@ -247,7 +247,8 @@ def org_units(src: Source) -> pd.DataFrame:
 
 @memo.cached(max_entries=16)
 def unit_names(src: Source) -> dict[str, str]:
-    return queries.unit_names(_con(src))
+    """From the units and grids cached for the sidebar: no query of its own."""
+    return queries.names_of(org_units(src), grid_reference(src))
 
 
 @memo.cached(max_entries=16)
