@@ -110,13 +110,21 @@ def holidays(start: date, end: date) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def notes(con: BaseBackend, f: Filters, admin: str | os.PathLike | None = None) -> pd.DataFrame:
+def notes(
+    con: BaseBackend,
+    f: Filters,
+    admin: str | os.PathLike | None = None,
+    units: pd.DataFrame | None = None,
+    grids: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The dates to mark on ``f``'s trend charts: the district's notes in the period and its
     scope (those of the store's ``calendar_notes`` and, given ``admin``, those of the admin
     database), and the built-in holidays; columns day, end, title, detail, unit_id, kind
     ("note" or "holiday"), by day. A note of a unit shows where that unit or one it lies in
-    or contains is selected; a note without a unit shows everywhere."""
-    recorded = _recorded(con, f, admin)
+    or contains is selected; a note without a unit shows everywhere. ``units`` and ``grids``:
+    the scope's ``org_units`` and grids (grid_id, community_id) when the caller holds them,
+    else read."""
+    recorded = _recorded(con, f, admin, units, grids)
     frames = [df for df in (recorded, holidays(f.start, f.end)) if not df.empty]
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
@@ -139,7 +147,7 @@ def _in_store(con: BaseBackend, f: Filters | None) -> pd.DataFrame:
     return df
 
 
-def _recorded(con: BaseBackend, f: Filters, admin: str | os.PathLike | None) -> pd.DataFrame:
+def _recorded(con: BaseBackend, f: Filters, admin, units, grids) -> pd.DataFrame:
     parts = [_in_store(con, f)]
     if admin is not None:
         parts.append(load(admin, f.start, f.end))
@@ -147,7 +155,7 @@ def _recorded(con: BaseBackend, f: Filters, admin: str | os.PathLike | None) -> 
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     df = pd.concat(parts, ignore_index=True)
-    related = _related_units(con, f)
+    related = _related_units(con, f, units, grids)
     df = df[df["unit_id"].isna() | df["unit_id"].isin(related)]
     df["day"] = pd.to_datetime(df["day"]).dt.date
     df["end"] = df["day"]
@@ -156,11 +164,13 @@ def _recorded(con: BaseBackend, f: Filters, admin: str | os.PathLike | None) -> 
     return df[COLUMNS].reset_index(drop=True)
 
 
-def _related_units(con: BaseBackend, f: Filters) -> set[str]:
+def _related_units(con: BaseBackend, f: Filters, units=None, grids=None) -> set[str]:
     """Units whose notes belong on ``f``'s charts: those the viewer may see (``con`` is
     scoped) on the line from the district to the selected unit, and every unit inside it."""
-    units = con.table("org_units").select("unit_id", "parent_id").to_pandas()
-    grids = con.table("grids").select("grid_id", "community_id").to_pandas()
+    if units is None:
+        units = con.table("org_units").select("unit_id", "parent_id").to_pandas()
+    if grids is None:
+        grids = con.table("grids").select("grid_id", "community_id").to_pandas()
     parent = dict(zip(units["unit_id"], units["parent_id"], strict=True))
     parent |= dict(zip(grids["grid_id"], grids["community_id"], strict=True))
     selected = f.grid_id or f.community_id or f.street_id

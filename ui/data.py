@@ -418,7 +418,7 @@ def calendar_notes(src: Source, f: Filters) -> pd.DataFrame:
 
 @memo.cached(max_entries=64)
 def notes_at(src: Source, f: Filters, admin: str, version: int) -> pd.DataFrame:
-    return annotations.notes(_con(src), f, admin)
+    return annotations.notes(_con(src), f, admin, org_units(src), grid_reference(src))
 
 
 def note_listing(src: Source) -> pd.DataFrame:

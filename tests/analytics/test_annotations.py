@@ -72,6 +72,28 @@ def test_notes_in_the_period_and_the_scope(db):
         con.disconnect()
 
 
+def test_notes_from_the_units_the_app_holds_are_the_same(db):
+    """The app hands ``notes`` the units and grids it has cached (``ui.data``); the notes are
+    those it would find reading them itself, for every selection and scope."""
+    from analytics import queries
+
+    _with_notes(db)
+    con = connect(db, read_only=True)
+    try:
+        for scope in (Scope(), Scope(street_id="S02")):
+            viewer = scoped(con, scope)
+            units, grids = queries.org_units(viewer), queries.grid_reference(viewer)
+            for selection in ({}, {"street_id": "S01"}, {"community_id": "S02C01"},
+                              {"grid_id": "S01C01G01"}):  # fmt: skip
+                f = Filters(date(2026, 1, 1), date(2026, 12, 31), **selection)
+                read = annotations.notes(viewer, f)
+                assert len(read) > 1  # the holiday and at least one note
+                held = annotations.notes(viewer, f, None, units, grids)
+                assert held.equals(read), (scope, selection)
+    finally:
+        con.disconnect()
+
+
 def test_a_file_without_the_notes_table_shows_the_holidays(tiny_db, tmp_path):
     import duckdb
 
