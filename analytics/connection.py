@@ -9,11 +9,19 @@ are Ibis expressions, so the same metric code runs on whichever backend the URL 
 from __future__ import annotations
 
 import os
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import ibis
+import ibis.expr.datashape as ds
+import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
+import sqlglot as sg
+import sqlglot.expressions as sge
 from ibis.backends import BaseBackend
 from ibis.backends.duckdb import Backend as DuckDBBackend
+from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DB = PROJECT_DIR / "data" / "governance.duckdb"
@@ -158,3 +166,83 @@ class _FileCursor(DuckDBBackend):
             schema = super().get_schema(table_name, catalog=catalog, database=database)
             self._schemas[key] = schema
         return schema
+
+    def _to_duckdb_relation(self, expr, *, params=None, limit=None, **kwargs):
+        """The query as DuckDB runs it, its SQL compiled once per shape (:func:`shaped`)."""
+        plain = params or kwargs or (limit or "default") != "default"
+        if plain or ibis.options.sql.default_limit is not None:
+            return super()._to_duckdb_relation(expr, params=params, limit=limit, **kwargs)
+        self._run_pre_execute_hooks(expr)
+        sql, values = shaped(expr.as_table().op())
+        return self.con.sql(sql, params=values or None)
+
+
+# -- SQL compiled once per shape ----------------------------------------------------------
+#
+# Compiling an Ibis expression to SQL is a quarter of a query's Python at 1M events, and every
+# new period (or import, which moves 数据截至) made the same queries anew with other dates.
+# So the dates and times in a query are lifted out as parameters: what is left, the query's
+# shape, is compiled once and reused for every period, with the dates bound by DuckDB
+# (``$p0`` …). Only dates and times: text (scope ids, categories, regular expressions) stays
+# in the SQL, as DuckDB plans a regular expression best when it is a constant. The shape is
+# equal for equal queries whatever their dates, so the cache holds one SQL per query of a
+# page, comparison and selection level. Other engines compile as Ibis does.
+
+
+class BoundValue(ops.Value):
+    """A date or time of a query, bound at execution as ``$p<index>``."""
+
+    index: int
+    dtype: dt.DataType
+    shape = ds.scalar
+
+
+class _ShapeCompiler(DuckDBCompiler):
+    def visit_BoundValue(self, op, *, index, dtype):
+        return self.cast(sge.Parameter(this=sge.Var(this=f"p{index}")), dtype)
+
+
+_COMPILER = _ShapeCompiler()
+_SHAPES: OrderedDict = OrderedDict()  # shape → SQL, least recently used first
+_SHAPES_LOCK = threading.Lock()
+MAX_SHAPES = 1024  # a page makes 10–20 queries; a few hundred shapes cover every page's views
+
+
+def _value(v):
+    """A literal's value as DuckDB binds it."""
+    return v.to_pydatetime() if hasattr(v, "to_pydatetime") else v
+
+
+def shaped(node: ops.Relation) -> tuple[str, dict]:
+    """The SQL of the query ``node`` with its dates and times as parameters, and their values:
+    compiled on the first query of its shape, then taken from the cache."""
+    values: list = []
+    bound: dict = {}
+
+    def lift(n, kwargs):
+        if isinstance(n, ops.Literal) and n.value is not None and n.dtype.is_temporal():
+            if n not in bound:
+                bound[n] = BoundValue(len(values), n.dtype)
+                values.append(_value(n.value))
+            return bound[n]
+        return n.copy(**kwargs) if kwargs else n
+
+    shape = node.replace(lift)
+    with _SHAPES_LOCK:
+        sql = _SHAPES.get(shape)
+        if sql is not None:
+            _SHAPES.move_to_end(shape)
+    if sql is None:
+        query = _COMPILER.to_sqlglot(shape.to_expr())
+        sql = query.sql(dialect="duckdb", copy=False, unsupported_level=sg.ErrorLevel.RAISE)
+        with _SHAPES_LOCK:
+            _SHAPES[shape] = sql
+            while len(_SHAPES) > MAX_SHAPES:
+                _SHAPES.popitem(last=False)
+    return sql, {f"p{i}": v for i, v in enumerate(values)}
+
+
+def clear_shapes() -> None:
+    """Forget every compiled shape (benchmarks: a process that has compiled nothing yet)."""
+    with _SHAPES_LOCK:
+        _SHAPES.clear()

@@ -1,0 +1,89 @@
+"""SQL compiled once per query shape (``analytics.connection.shaped``): the dates and times of
+a query are bound as parameters, so one compiled statement serves every period, and every
+figure is the one the SQL with the dates written in gives."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from ibis.backends.duckdb import Backend as DuckDBBackend
+
+from analytics import closure, connection, queries, trends
+from analytics.connection import _FileCursor, connect, cursor
+from analytics.filters import Filters, preset_period
+
+
+@pytest.fixture
+def demo_file(demo_db):
+    backend = connect(demo_db, read_only=True)
+    coverage = queries.data_range(cursor(backend))
+    yield backend, coverage
+    backend.disconnect()
+
+
+def _written(monkeypatch) -> None:
+    """Every query compiled as Ibis does, its dates written into the SQL."""
+    monkeypatch.setattr(_FileCursor, "_to_duckdb_relation", DuckDBBackend._to_duckdb_relation)
+
+
+def _figures(con, f: Filters, coverage) -> dict:
+    street = Filters(f.start, f.end, street_id="S01")
+    return {
+        "kpis": queries.kpis(con, f, coverage, compare="yoy"),
+        "kpis_mom": queries.kpis(con, street, coverage, compare="mom"),
+        "types": trends.type_trend(con, f, coverage, "week", "yoy"),
+        "spikes": trends.spikes(con, f, coverage, "week"),
+        "units": closure.by_unit(con, street, coverage, "yoy"),
+        "ageing": queries.backlog_ageing(con, f, coverage),
+    }
+
+
+def _periods(coverage) -> list[Filters]:
+    return [
+        Filters(*preset_period(preset, coverage.last_day))
+        for preset in ("ytd", "last_month", "last_12m")
+    ]
+
+
+def test_bound_dates_give_the_figures_of_the_written_dates(demo_file, monkeypatch):
+    backend, coverage = demo_file
+    shaped = {f: _figures(cursor(backend), f, coverage) for f in _periods(coverage)}
+    _written(monkeypatch)
+    for f, got in shaped.items():
+        want = _figures(cursor(backend), f, coverage)
+        for name in want:
+            for a, b in zip(want[name] if isinstance(want[name], tuple) else [want[name]],
+                            got[name] if isinstance(got[name], tuple) else [got[name]],
+                            strict=True):  # fmt: skip
+                pd.testing.assert_frame_equal(a, b, check_exact=True, obj=f"{name} {f}")
+
+
+def test_one_compiled_statement_serves_every_period(demo_file):
+    backend, coverage = demo_file
+    connection.clear_shapes()
+    year, month, twelve = _periods(coverage)
+    first = queries.kpis(cursor(backend), year, coverage, ("intake",), compare=None)
+    compiled = len(connection._SHAPES)
+    assert compiled >= 1
+    other = queries.kpis(cursor(backend), month, coverage, ("intake",), compare=None)
+    assert len(connection._SHAPES) == compiled  # the same shape, no new compile
+    assert first["value"].iloc[0] > other["value"].iloc[0] > 0  # yet the month's own figure
+    sql = next(reversed(connection._SHAPES.values()))
+    assert "$p0" in sql and str(year.start.year) not in sql  # the dates are bound, not written
+    # Text stays in the SQL: another street is another shape.
+    queries.kpis(cursor(backend), Filters(year.start, year.end, street_id="S01"), coverage,
+                 ("intake",), compare=None)  # fmt: skip
+    assert len(connection._SHAPES) == compiled + 1
+
+
+def test_the_cache_keeps_its_bound(demo_file, monkeypatch):
+    backend, coverage = demo_file
+    monkeypatch.setattr(connection, "MAX_SHAPES", 2)
+    connection.clear_shapes()
+    for start in (date(2026, 1, 1), date(2026, 2, 1)):
+        f = Filters(start, coverage.last_day)
+        for compare in (None, "yoy", "mom"):
+            queries.kpis(cursor(backend), f, coverage, ("intake",), compare=compare)
+    assert len(connection._SHAPES) == 2
