@@ -12,18 +12,22 @@ builds them, ``--rebuild`` there). Per size, three fresh processes:
   scan (:data:`FLOOR_SQL`). Measured:
 
   - the overview with every cached figure cleared (cold: ``ui.data.clear_caches``; the
-    connection and its table schemas stay, as on a server that has served before), and
-    rerun with everything cached. The hot issues of its 热点诉求 link stay cached, as the
-    warm-up leaves them for the default view: they are computed in ``ui.offload``'s worker
-    process and would keep one core busy for seconds after every cold run. The last row
-    clears them too: the overview while its hot issues are computed beside it;
-  - every analysis page cold, and a change of one of its widgets whose data are cached
-    (set to another value first, untimed, then back and forth);
+    connection, its table schemas and the SQL compiled per query shape stay, as on a server
+    that has served the page for any period before), and rerun with everything cached. The
+    hot issues of its 热点诉求 link stay cached, as the warm-up leaves them for the default
+    view: they are computed in ``ui.offload``'s worker process and would keep one core busy
+    for seconds after every cold run. One row clears them too: the overview while its hot
+    issues are computed beside it. Another clears the compiled shapes too
+    (``connection.clear_shapes``): the first time a process shows the page;
+  - every analysis page cold, also with no query compiled yet, and a change of one of its
+    widgets whose data are cached (set to another value first, untimed, then back and
+    forth);
   - the process's peak resident memory (``ru_maxrss``);
-  - **its SQL alone**: the SQL that Ibis compiled during one more cold run of each page
-    (captured, untimed), replayed straight on DuckDB's own cursor, one after another: what
-    the page's queries cost the engine with no Python around them. Added to the page's
-    cached rerun (its drawing), it is the least this design of the page can take cold.
+  - **its SQL alone**: the SQL run during one more cold run of each page (captured with the
+    dates bound to it, untimed), replayed straight on DuckDB's own cursor, one after
+    another: what the page's queries cost the engine with no Python around them. Added to
+    the page's cached rerun (its drawing), it is the least this design of the page can take
+    cold.
 
 * **figures**: ``bench.overview``'s analytics calls for the overview's figures (no page, no
   drawing), the like-for-like comparison with pandas.
@@ -116,15 +120,19 @@ FROM e GROUP BY cur
 """
 
 
-def _clear_caches(keep_hot: bool = True) -> None:
+def _clear_caches(keep_hot: bool = True, shapes: bool = False) -> None:
     """Every cached figure forgotten; with ``keep_hot`` the hot issues kept, as the warm-up
     leaves them for the default view (computed in ``ui.offload``'s worker process, they
-    would keep a core busy for seconds after every cold run)."""
+    would keep a core busy for seconds after every cold run); with ``shapes`` the compiled
+    SQL too (``analytics.connection.shaped``), as in a process that never ran the page."""
+    from analytics import connection
     from ui import data, memo
 
     hot = next(c for c in memo._CACHES if c.fn is data.hot_issues.__wrapped__)
     kept = dict(hot.values) if keep_hot else {}
     data.clear_caches()
+    if shapes:
+        connection.clear_shapes()
     with hot.lock:
         hot.values.update(kept)
 
@@ -165,28 +173,40 @@ def _floor(backend, coverage) -> callable:
 
 
 class SqlLog:
-    """The SQL Ibis compiles for DuckDB while :meth:`capture` is open (any thread)."""
+    """The SQL run on DuckDB while :meth:`capture` is open (any thread): each statement with
+    the values bound to it (the dates of a query compiled once per shape, else none)."""
 
     def __init__(self) -> None:
         import threading
 
         from ibis.backends.duckdb import Backend
 
-        self.statements: list[str] = []
+        from analytics import connection
+
+        self.statements: list[tuple[str, dict | None]] = []
         self._on = False
         lock = threading.Lock()
-        compile_ = Backend.compile
+        compile_, shaped = Backend.compile, connection.shaped
+
+        def log(sql: str, values: dict | None) -> None:
+            if self._on:
+                with lock:
+                    self.statements.append((sql, values or None))
 
         def compile(backend, *args, **kwargs):
             sql = compile_(backend, *args, **kwargs)
-            if self._on:
-                with lock:
-                    self.statements.append(sql)
+            log(sql, None)
             return sql
 
-        Backend.compile = compile
+        def shaped_logged(node):
+            sql, values = shaped(node)
+            log(sql, values)
+            return sql, values
 
-    def capture(self, run) -> list[str]:
+        Backend.compile = compile
+        connection.shaped = shaped_logged
+
+    def capture(self, run) -> list[tuple[str, dict | None]]:
         self.statements, self._on = [], True
         try:
             run()
@@ -195,7 +215,7 @@ class SqlLog:
         return self.statements
 
 
-def _replay(backend, statements: list[str], runs: int) -> dict:
+def _replay(backend, statements: list[tuple[str, dict | None]], runs: int) -> dict:
     """``statements`` run one after another on DuckDB's own cursor, ``runs`` times."""
     from analytics.connection import cursor
 
@@ -203,8 +223,8 @@ def _replay(backend, statements: list[str], runs: int) -> dict:
     times = []
     for _ in range(runs + 1):  # the first is a warm-up
         started = time.perf_counter()
-        for sql in statements:
-            raw.execute(sql).to_arrow_table()
+        for sql, values in statements:
+            raw.execute(sql, values).to_arrow_table()
         times.append(time.perf_counter() - started)
     return {**_median_spread(times[1:]), "queries": len(statements)}
 
@@ -225,10 +245,10 @@ def worker_app(db: str, runs: int) -> dict:
         """Wait for the hot issues a run started in the background."""
         data._BACKGROUND.submit(lambda: None).result()
 
-    def timed(at, cleared: bool, keep_hot: bool = True) -> float:
+    def timed(at, cleared: bool, keep_hot: bool = True, shapes: bool = False) -> float:
         floor_runs.append(floor())  # side by side: one floor per app run
         if cleared:
-            clear(keep_hot)
+            clear(keep_hot, shapes)
         started = time.perf_counter()
         at.run()
         elapsed = time.perf_counter() - started
@@ -263,11 +283,14 @@ def worker_app(db: str, runs: int) -> dict:
     widget(at, "overview")[0].set_value(before).run()
     beside = [timed(at, cleared=True, keep_hot=False) for _ in range(runs)]
     drain()
+    first = [timed(at, cleared=True, shapes=True) for _ in range(runs)]
+    drain()
     out["overview"] = {
         "cold": _median_spread(cold),
         "cached": _median_spread(cached),
         "widget": _median_spread(switch),
         "beside": _median_spread(beside),
+        "first": _median_spread(first),
         "sql": sql,
     }
     for name, (_, path) in PAGES.items():
@@ -276,6 +299,7 @@ def worker_app(db: str, runs: int) -> dict:
         at.switch_page(path)
         timed(at, cleared=True)  # warm-up
         cold = [timed(at, cleared=True) for _ in range(runs)]
+        first = [timed(at, cleared=True, shapes=True) for _ in range(runs)]
         sql = sql_alone(at)
         element, before, after = widget(at, name)
         element.set_value(after).run()
@@ -285,6 +309,7 @@ def worker_app(db: str, runs: int) -> dict:
             switch.append(timed(at, cleared=False))
         out["pages"][name] = {
             "cold": _median_spread(cold),
+            "first": _median_spread(first),
             "widget": _median_spread(switch),
             "sql": sql,
         }
@@ -401,9 +426,11 @@ def report_size(
         None if big else GOALS["page_widget_1M"],
     )
     row("overview, caches cleared, its hot issues computed beside it", ov["beside"], None)
+    row("overview, caches cleared, no query compiled yet", ov["first"], None)
     for name, m in app["pages"].items():
         title = PAGES[name][0]
         row(f"{title}, caches cleared", m["cold"], None if big else GOALS["page_cold_1M"])
+        row(f"{title}, caches cleared, no query compiled yet", m["first"], None)
         key = WIDGETS[name][1]
         row(
             f"{title}, `{key}` changed (cached)",
