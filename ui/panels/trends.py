@@ -85,15 +85,6 @@ def drivers(items: list, names: dict | None = None) -> str:
     return "、".join(f"{(names or {}).get(k, k)}(+{v:,.0f})" for k, v in items) or "—"
 
 
-def grid_titles(src) -> dict[str, str]:
-    """Every grid by id, named in full (``labels.grid_title``): 龙湾街道 新民社区 第6网格."""
-    grids = data.grid_reference(src)
-    return {
-        row.grid_id: labels.grid_title(row.street_name, row.community_name, row.name)
-        for row in grids.itertuples(index=False)
-    }
-
-
 def with_partial(df: pd.DataFrame, freq: str, f, coverage) -> pd.DataFrame:
     """``df`` (by bucket) with ``partial`` (``trends.partial_buckets``)."""
     if df is None or df.empty:
@@ -166,7 +157,7 @@ def _sections(src, f, freq: str, units: tuple[str, ...]) -> tuple[Section, ...]:
         _spikes(judged, found, spike_freq, coverage.first_day, place, notes),
     ]
     if not judged.empty:
-        sections.append(_spike_list(found, grid_titles(src), spike_freq, placement, place))
+        sections.append(_spike_list(found, data.unit_titles(src), spike_freq, placement, place))
     sections.append(
         _units(
             compared,
