@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from collections.abc import Mapping
 from pathlib import Path
 
 import ibis
@@ -172,8 +173,11 @@ class _FileCursor(DuckDBBackend):
         plain = params or kwargs or (limit or "default") != "default"
         if plain or ibis.options.sql.default_limit is not None:
             return super()._to_duckdb_relation(expr, params=params, limit=limit, **kwargs)
+        found = shaped(expr.as_table().op())
+        if found is None:
+            return super()._to_duckdb_relation(expr)
         self._run_pre_execute_hooks(expr)
-        sql, values = shaped(expr.as_table().op())
+        sql, values = found
         return self.con.sql(sql, params=values or None)
 
 
@@ -213,33 +217,73 @@ def _value(v):
     return v.to_pydatetime() if hasattr(v, "to_pydatetime") else v
 
 
-def shaped(node: ops.Relation) -> tuple[str, dict]:
-    """The SQL of the query ``node`` with its dates and times as parameters, and their values:
-    compiled on the first query of its shape, then taken from the cache."""
-    values: list = []
+def _is_bound(node) -> bool:
+    return type(node) is ops.Literal and node.value is not None and node.dtype.is_temporal()
+
+
+def _shape(node: ops.Relation) -> tuple[tuple, dict]:
+    """The query's shape as a key, without rebuilding it: every node in breadth-first order,
+    its arguments with each node as its place in that order and each date or time as its
+    parameter's number; and those dates and times, numbered in the same order. Two queries
+    have one key exactly when they differ in nothing but their dates and times."""
+    places = {node: 0}
     bound: dict = {}
+    queue = deque([node])
+    parts = []
+
+    def arg(a):
+        if isinstance(a, ops.Node):
+            if _is_bound(a):
+                return ("$", bound.setdefault(a, len(bound)), a.dtype)
+            place = places.get(a)
+            if place is None:
+                place = places[a] = len(places)
+                queue.append(a)
+            return ("#", place)
+        if isinstance(a, tuple):
+            return (tuple, *map(arg, a))
+        if isinstance(a, Mapping):
+            return (dict, *((k, arg(v)) for k, v in a.items()))
+        return (type(a), a)  # the type too: True == 1 == 1.0, yet they are not one SQL
+
+    while queue:
+        n = queue.popleft()
+        parts.append((type(n), *map(arg, n.__args__)))
+    return tuple(parts), bound
+
+
+def _compiled(node: ops.Relation, bound: dict) -> str:
+    """The SQL of ``node`` with each date or time of ``bound`` as its parameter."""
 
     def lift(n, kwargs):
-        if isinstance(n, ops.Literal) and n.value is not None and n.dtype.is_temporal():
-            if n not in bound:
-                bound[n] = BoundValue(len(values), n.dtype)
-                values.append(_value(n.value))
-            return bound[n]
-        return n.copy(**kwargs) if kwargs else n
+        if n in bound:
+            return BoundValue(bound[n], n.dtype)
+        return n.__recreate__(kwargs) if kwargs else n
 
-    shape = node.replace(lift)
+    query = _COMPILER.to_sqlglot(node.replace(lift).to_expr())
+    return query.sql(dialect="duckdb", copy=False, unsupported_level=sg.ErrorLevel.RAISE)
+
+
+def shaped(node: ops.Relation) -> tuple[str, dict] | None:
+    """The SQL of the query ``node`` with its dates and times as parameters, and their values:
+    compiled on the first query of its shape, then taken from the cache. None for a query
+    that cannot be keyed (an argument that is not hashable): compile it as Ibis does."""
+    key, bound = _shape(node)
+    try:
+        hash(key)
+    except TypeError:
+        return None
     with _SHAPES_LOCK:
-        sql = _SHAPES.get(shape)
+        sql = _SHAPES.get(key)
         if sql is not None:
-            _SHAPES.move_to_end(shape)
+            _SHAPES.move_to_end(key)
     if sql is None:
-        query = _COMPILER.to_sqlglot(shape.to_expr())
-        sql = query.sql(dialect="duckdb", copy=False, unsupported_level=sg.ErrorLevel.RAISE)
+        sql = _compiled(node, bound)
         with _SHAPES_LOCK:
-            _SHAPES[shape] = sql
+            _SHAPES[key] = sql
             while len(_SHAPES) > MAX_SHAPES:
                 _SHAPES.popitem(last=False)
-    return sql, {f"p{i}": v for i, v in enumerate(values)}
+    return sql, {f"p{i}": _value(lit.value) for lit, i in bound.items()}
 
 
 def clear_shapes() -> None:

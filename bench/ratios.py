@@ -199,9 +199,10 @@ class SqlLog:
             return sql
 
         def shaped_logged(node):
-            sql, values = shaped(node)
-            log(sql, values)
-            return sql, values
+            found = shaped(node)
+            if found is not None:  # else compiled as Ibis does, and logged there
+                log(*found)
+            return found
 
         Backend.compile = compile
         connection.shaped = shaped_logged

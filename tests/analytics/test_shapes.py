@@ -87,3 +87,29 @@ def test_the_cache_keeps_its_bound(demo_file, monkeypatch):
         for compare in (None, "yoy", "mom"):
             queries.kpis(cursor(backend), f, coverage, ("intake",), compare=compare)
     assert len(connection._SHAPES) == 2
+
+
+def test_a_shape_is_the_query_but_its_dates():
+    import ibis
+
+    t = ibis.table({"day": "date", "at": "timestamp", "kind": "string", "n": "int64"}, name="e")
+
+    def q(start, kind="a", limit=10, column="n"):
+        f = t.filter((t.day >= start) & (t.at < ibis.timestamp("2026-11-30 10:00:00")))
+        return f.filter(f.kind == kind).aggregate(v=f[column].max()).limit(limit).op()
+
+    key, bound = connection._shape(q(date(2026, 1, 1)))
+    assert len(bound) == 2  # the date and the time
+    assert connection._shape(q(date(2025, 3, 1)))[0] == key
+    for other in (q(date(2026, 1, 1), kind="b"), q(date(2026, 1, 1), limit=11),
+                  q(date(2026, 1, 1), column="at")):  # fmt: skip
+        assert connection._shape(other)[0] != key
+
+
+def test_a_query_that_cannot_be_keyed_is_compiled_as_ibis_does(demo_file, monkeypatch):
+    backend, coverage = demo_file
+    f = _periods(coverage)[1]
+    want = queries.kpis(cursor(backend), f, coverage, ("intake",), compare=None)
+    monkeypatch.setattr(connection, "_shape", lambda node: (([],), {}))  # unhashable
+    got = queries.kpis(cursor(backend), f, coverage, ("intake",), compare=None)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
