@@ -75,6 +75,13 @@ def test_chinese_durations_and_dates():
     assert fmt.change("intake", None) is None
 
 
+def test_times_of_a_column_read_as_each_one_does():
+    times = pd.Series(pd.to_datetime(["2026-01-05 09:07:59", "2025-12-31 23:59:00"]))
+    assert list(fmt.moments(times)) == ["2026年1月5日 09:07", "2025年12月31日 23:59"]
+    assert list(fmt.moments(times)) == [fmt.moment(t) for t in times]
+    assert list(fmt.moments(pd.Series([times[0], pd.NaT]))) == ["2026年1月5日 09:07", fmt.MISSING]
+
+
 def test_changes_that_round_to_zero_read_as_flat():
     assert fmt.change("closure_rate", -0.0004) == fmt.FLAT == "持平"
     assert fmt.change("intake", 0.0004) == "持平"

@@ -51,8 +51,8 @@ def overdue_table(rows: pd.DataFrame) -> pd.DataFrame:
             "办理类型": rows["handling_type"].map(
                 lambda h: labels.HANDLING_TYPE.get(h, h) if h else fmt.MISSING
             ),
-            "办结时限": rows["deadline_at"].map(fmt.moment),
-            "上报时间": rows["reported_at"].map(fmt.moment),
+            "办结时限": fmt.moments(rows["deadline_at"]),
+            "上报时间": fmt.moments(rows["reported_at"]),
             "事件编号": rows["event_id"],
             "反映人": rows["reporter_name"],
             "联系电话": rows["reporter_phone"],
