@@ -161,6 +161,7 @@ def main() -> None:
         st.stop()
     try:
         src = data.source(viewer.scope)
+        data.prefetch_reference(src)
         coverage = data.data_range(src)
         ids = [p.url_path for p in PAGES]
         auth.check_link(page_name, src)

@@ -230,6 +230,19 @@ def _file_version(url: str, identity: tuple) -> tuple:
     return queries.data_version(cursor(_backend(url, identity)))
 
 
+def prefetch_reference(src: Source) -> None:
+    """The data version's reference data, which the sidebar reads one after another before
+    any page's query (the span, units, grids, categories, the freshness line), fetched side
+    by side first."""
+    prefetch(
+        functools.partial(data_range, src),
+        functools.partial(org_units, src),
+        functools.partial(grid_reference, src),
+        functools.partial(categories, src),
+        functools.partial(freshness, src),
+    )
+
+
 @memo.cached(max_entries=16)
 def data_range(src: Source) -> queries.DataRange:
     coverage = queries.data_range(_con(src))
