@@ -271,6 +271,29 @@ def test_every_chart_is_what_plotly_makes_of_it_with_validation():
         assert _without_empty(sent) == _without_empty(checked), name
 
 
+def test_every_chart_is_sent_as_plotly_converts_it_and_stays_as_built():
+    """``layout.AsBuilt`` makes plotly's spec (arrays as base64) in one walk of its own: for
+    every chart the same JSON as plotly's ``convert_to_base64`` on a copy, and the built
+    figure, which may be cached and shared, unchanged."""
+    import copy
+    import json
+
+    import plotly.io as pio
+    from _plotly_utils.utils import convert_to_base64
+
+    from ui.layout import AsBuilt
+
+    for name, fig in _every_chart().items():
+        before = pio.to_json(fig, validate=False)
+        plotly_way = copy.deepcopy({"data": fig._data, "layout": fig._layout})
+        convert_to_base64(plotly_way)
+        sent = AsBuilt(fig, height=321).to_dict()
+        plotly_way["layout"]["height"] = 321
+        assert pio.to_json(sent, validate=False) == pio.to_json(plotly_way, validate=False), name
+        assert json.loads(pio.to_json(sent, validate=False))["layout"]["height"] == 321
+        assert pio.to_json(fig, validate=False) == before, name
+
+
 def test_a_chart_reaches_the_page_as_plotly_would_send_it():
     """``layout.AsBuilt`` skips plotly's deep copy; what Streamlit serialises is the same."""
     import plotly.io as pio
