@@ -12,6 +12,7 @@ import os
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 
 import ibis
@@ -170,7 +171,7 @@ class _FileCursor(DuckDBBackend):
 
     def _to_duckdb_relation(self, expr, *, params=None, limit=None, **kwargs):
         """The query as DuckDB runs it, its SQL compiled once per shape (:func:`shaped`)."""
-        plain = params or kwargs or (limit or "default") != "default"
+        plain = params or kwargs or limit not in (None, "default")  # limit=0 is a limit
         if plain or ibis.options.sql.default_limit is not None:
             return super()._to_duckdb_relation(expr, params=params, limit=limit, **kwargs)
         found = shaped(expr.as_table().op())
@@ -218,7 +219,24 @@ def _value(v):
 
 
 def _is_bound(node) -> bool:
-    return type(node) is ops.Literal and node.value is not None and node.dtype.is_temporal()
+    """A date, or a time of day and date as the data hold them (no time zone, the default
+    precision): bound as it is. A literal of another precision or zone stays in the SQL,
+    where Ibis writes it exactly (a bound value would be rounded or moved to UTC)."""
+    if type(node) is not ops.Literal or node.value is None:
+        return False
+    dtype = node.dtype
+    if dtype.is_date():
+        return True
+    return (
+        dtype.is_timestamp()
+        and dtype.scale is None
+        and dtype.timezone is None
+        and getattr(node.value, "tzinfo", None) is None
+    )
+
+
+class _Unkeyable(Exception):
+    """An argument the key cannot hold faithfully: the query is compiled as Ibis does."""
 
 
 def _shape(node: ops.Relation) -> tuple[tuple, dict]:
@@ -243,7 +261,13 @@ def _shape(node: ops.Relation) -> tuple[tuple, dict]:
         if isinstance(a, tuple):
             return (tuple, *map(arg, a))
         if isinstance(a, Mapping):
-            return (dict, *((k, arg(v)) for k, v in a.items()))
+            return (dict, *((arg(k), arg(v)) for k, v in a.items()))
+        if isinstance(a, BaseBackend):  # a table's source: not its SQL, and not to be kept
+            return (BaseBackend,)
+        if isinstance(a, set | frozenset):  # unordered: no place in a walk for nodes in it
+            raise _Unkeyable
+        if isinstance(a, float | Decimal):  # -0.0 == 0.0 and 1.0 == 1.00, not in SQL
+            return (type(a), repr(a))
         return (type(a), a)  # the type too: True == 1 == 1.0, yet they are not one SQL
 
     while queue:
@@ -268,10 +292,10 @@ def shaped(node: ops.Relation) -> tuple[str, dict] | None:
     """The SQL of the query ``node`` with its dates and times as parameters, and their values:
     compiled on the first query of its shape, then taken from the cache. None for a query
     that cannot be keyed (an argument that is not hashable): compile it as Ibis does."""
-    key, bound = _shape(node)
     try:
+        key, bound = _shape(node)
         hash(key)
-    except TypeError:
+    except (_Unkeyable, TypeError):
         return None
     with _SHAPES_LOCK:
         sql = _SHAPES.get(key)

@@ -113,3 +113,42 @@ def test_a_query_that_cannot_be_keyed_is_compiled_as_ibis_does(demo_file, monkey
     monkeypatch.setattr(connection, "_shape", lambda node: (([],), {}))  # unhashable
     got = queries.kpis(cursor(backend), f, coverage, ("intake",), compare=None)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_what_binding_would_change_stays_written(demo_file):
+    """A limit of 0, a timestamp of another precision or an aware time in a plain timestamp:
+    as Ibis writes them (bound, they would be dropped, rounded or moved to UTC)."""
+    from datetime import datetime, timedelta, timezone
+
+    import ibis
+
+    backend, _ = demo_file
+    t = cursor(backend).table("events")
+    assert len(t.select("event_id").execute(limit=0)) == 0
+    cut = datetime(2026, 3, 1, 8, 0, 0, 400)
+    values = [
+        ibis.literal(cut, type="timestamp(3)"),
+        ibis.literal(cut.replace(tzinfo=timezone(timedelta(hours=8))), type="timestamp"),
+        ibis.literal(cut),
+    ]
+    shaped = [cursor(backend).execute(v.name("v").as_table())["v"].iloc[0] for v in values]
+    connection_off = ibis.duckdb.connect()
+    written = [connection_off.execute(v.name("v").as_table())["v"].iloc[0] for v in values]
+    assert shaped == written
+
+
+def test_the_cache_keeps_no_connection_alive(demo_db):
+    """A key holds no table's source: after an import replaces the file, the old file's
+    connection closes when its last cursor goes, whatever the cache holds."""
+    import gc
+    import weakref
+
+    backend = connect(demo_db, read_only=True)
+    con = cursor(backend)
+    t = con.table("events")
+    con.execute(t.filter(t.reported_at >= date(2026, 1, 1)).count())
+    gone = weakref.ref(con)
+    backend.disconnect()
+    del con, t, backend
+    gc.collect()
+    assert gone() is None
