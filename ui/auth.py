@@ -253,8 +253,7 @@ def check_link(page: str, src: data.Source) -> None:
 
 def _clamped(f: Filters, v: Viewer, src: data.Source) -> tuple[Filters, list]:
     """``access.clamp`` over the units the viewer's (scoped) source holds."""
-    parent = access.parents(data.org_units(src), data.grid_reference(src))
-    return access.clamp(f, v.scope, parent)
+    return access.clamp(f, v.scope, data.parents(src))
 
 
 def can_export() -> bool:
