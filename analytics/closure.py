@@ -11,10 +11,20 @@ from ibis.backends import BaseBackend
 from analytics import labels, metrics
 from analytics.filters import Filters, apply_scope, in_period
 from analytics.masking import mask_frame
-from analytics.queries import FREQUENCIES, DataRange, comparable, metric_table, unit_names
+from analytics.queries import (
+    FREQUENCIES,
+    DataRange,
+    EventCounts,
+    comparable,
+    count_parts,
+    kpis_from,
+    metric_table_from,
+    unit_names,
+)
 from analytics.schema import EVENT_TIMESTAMPS
 
-RATES = ("intake", "closure_rate", "on_time_rate")
+RATES = ("intake", "closure_rate", "on_time_rate")  # the rankings' figures
+CARDS = ("closure_rate", "on_time_rate", "grid_level_rate")  # the page's headline figures
 STAGES = EVENT_TIMESTAMPS  # 上报 → 受理 → 转办 → 处置 → 反馈
 STAGE_NAMES = {
     "reported_at": "上报",
@@ -56,22 +66,40 @@ def titles_of(names: dict[str, str], grids: pd.DataFrame) -> dict[str, str]:
     return names
 
 
+def rate_counts(
+    con: BaseBackend, f: Filters, coverage: DataRange, compare: str | None = "yoy"
+) -> EventCounts:
+    """The counts behind the page's rankings and cards, in one scan: by the unit one level
+    below the scope, category and period. ``by_unit``, ``by_category`` and ``cards`` add
+    them up; a query for each would read the same events three times."""
+    level = drill_level(f)
+    return count_parts(con, f, coverage, (*RATES, *CARDS), [level, "category"], compare)
+
+
+def cards(counts: EventCounts, f: Filters, coverage: DataRange, compare: str | None = "yoy"):
+    """The headline figures ``CARDS`` (``queries.kpis``' rows) from ``rate_counts``."""
+    return kpis_from(counts, None, f, coverage, CARDS, compare)
+
+
 def by_unit(
     con: BaseBackend,
     f: Filters,
     coverage: DataRange,
     compare: str | None = "yoy",
     titles: dict[str, str] | None = None,
+    counts: EventCounts | None = None,
 ) -> pd.DataFrame:
     """办结率 and 按时办结率 per unit one level below the scope: unit_id, name, intake, the
     rates and their previous values, change (percentage points) and rank (1 = best 办结率).
-    ``titles``: ``unit_titles`` when the caller holds them (else queried).
+    ``titles``: ``unit_titles`` when the caller holds them (else queried); ``counts``:
+    ``rate_counts`` of the same filters and comparison when the caller holds them.
 
     Events without a unit at that level (未指定街道, 未指定社区, 未落格) are no unit: not
     ranked, so in no row. ``attrs["unplaced"]`` holds their figures as one row (a dict with
     the same columns, named 未指定街道 …, rank NA) when the period has any, else None."""
     level = drill_level(f)
-    df = metric_table(con, f, coverage, RATES, by=[level], compare=compare)
+    counts = rate_counts(con, f, coverage, compare) if counts is None else counts
+    df = metric_table_from(counts, RATES, [level])
     df = df[df["intake"] > 0].rename(columns={level: "unit_id"})
     names = unit_titles(con) if titles is None else titles
     df["name"] = [labels.unit(names, level, u) for u in df["unit_id"]]
@@ -83,10 +111,15 @@ def by_unit(
 
 
 def by_category(
-    con: BaseBackend, f: Filters, coverage: DataRange, compare: str | None = "yoy"
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    compare: str | None = "yoy",
+    counts: EventCounts | None = None,
 ) -> pd.DataFrame:
     """The same per business category: category, intake, rates, previous, change, rank."""
-    df = metric_table(con, f, coverage, RATES, by=["category"], compare=compare)
+    counts = rate_counts(con, f, coverage, compare) if counts is None else counts
+    df = metric_table_from(counts, RATES, ["category"])
     return _ranked(df[df["intake"] > 0], f, coverage, compare)
 
 

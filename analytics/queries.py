@@ -208,11 +208,13 @@ def _parts(t: Table, keys) -> tuple[dict[str, object], dict[str, tuple[str, ...]
 
 @dataclass(frozen=True)
 class EventCounts:
-    """The count parts of ``COUNTED_METRICS`` (and of ``placement``) per grid (NULL: no grid),
-    month of report and period, of one filter and comparison: ``frame`` has the columns
-    ``COUNT_GROUPS``, then one per count; ``parts`` names each metric's columns. The figures
-    derived from it (``kpis_from``, ``grid_metrics_from``, ``monthly_kpis_from``,
-    ``placement_from``) equal what the per-figure queries compute."""
+    """The count parts of some counted metrics per group and period, of one filter and
+    comparison: ``frame`` has the group columns and ``period``, then one column per count;
+    ``parts`` names each metric's columns. The overview's (``event_counts``) are those of
+    ``COUNTED_METRICS`` (and of ``placement``) per grid (NULL: no grid), month of report and
+    period. The figures derived from it (``kpis_from``, ``metric_table_from``,
+    ``grid_metrics_from``, ``monthly_kpis_from``, ``placement_from``) equal what the
+    per-figure queries compute."""
 
     frame: pd.DataFrame
     parts: dict[str, tuple[str, ...]]
@@ -234,6 +236,29 @@ def event_counts(
     }
     frame = t.group_by(list(COUNT_GROUPS)).aggregate(**aggs).execute()
     return EventCounts(frame, parts, comparable(f, compare, coverage))
+
+
+def count_parts(
+    con: BaseBackend,
+    f: Filters,
+    coverage: DataRange,
+    keys: tuple[str, ...],
+    by: list[str] | tuple[str, ...],
+    compare: str | None = "yoy",
+) -> EventCounts:
+    """The count parts of the counted metrics ``keys`` per group of ``by`` and period, in one
+    scan: the figures of ``keys`` by ``by`` or by any part of it (``metric_table_from``,
+    ``kpis_from``), where a query per grouping would scan the events once for each."""
+    t = tagged_events(con, f, coverage, compare)
+    aggs, parts = _parts(t, keys)
+    frame = t.group_by([*by, "period"]).aggregate(**aggs).execute()
+    return EventCounts(frame, parts, comparable(f, compare, coverage))
+
+
+def metric_table_from(counts: EventCounts, keys, by) -> pd.DataFrame:
+    """``metric_table``'s rows for counted metrics ``keys`` by ``by`` (some of ``counts``'
+    groups), from the count parts."""
+    return _wide(_counted(counts, keys, by), keys, by, counts.compared)
 
 
 def _counted(counts: EventCounts, keys, by) -> pd.DataFrame:
@@ -542,7 +567,7 @@ def grid_metrics_from(
     """``grid_metrics`` from the overview's counts (``event_counts``) and the district's
     ``grid_reference`` (narrowed here to the grids in ``f``'s scope); ``keys`` among
     ``COUNTED_METRICS``."""
-    values = _wide(_counted(counts, keys, ["grid_id"]), keys, ["grid_id"], counts.compared)
+    values = metric_table_from(counts, keys, ["grid_id"])
     return _per_grid(_grids_in(reference, f), values, f, keys, counts.compared)
 
 

@@ -474,13 +474,26 @@ def unit_titles(src: Source) -> dict[str, str]:
 
 
 @memo.cached(max_entries=64)
+def closure_counts(src: Source, f: Filters, compare: str | None) -> queries.EventCounts:
+    """The one scan behind ``closure_cards``, ``closure_by_unit`` and ``closure_by_category``."""
+    return closure.rate_counts(_con(src), f, data_range(src), compare)
+
+
+@memo.cached(max_entries=64)
+def closure_cards(src: Source, f: Filters, compare: str | None) -> pd.DataFrame:
+    return closure.cards(closure_counts(src, f, compare), f, data_range(src), compare)
+
+
+@memo.cached(max_entries=64)
 def closure_by_unit(src: Source, f: Filters, compare: str | None) -> pd.DataFrame:
-    return closure.by_unit(_con(src), f, data_range(src), compare, unit_titles(src))
+    counts = closure_counts(src, f, compare)
+    return closure.by_unit(_con(src), f, data_range(src), compare, unit_titles(src), counts)
 
 
 @memo.cached(max_entries=64)
 def closure_by_category(src: Source, f: Filters, compare: str | None) -> pd.DataFrame:
-    return closure.by_category(_con(src), f, data_range(src), compare)
+    counts = closure_counts(src, f, compare)
+    return closure.by_category(_con(src), f, data_range(src), compare, counts)
 
 
 @memo.cached(max_entries=64)

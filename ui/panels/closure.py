@@ -18,7 +18,6 @@ from ui.sidebar import scope_label
 TITLE = "办结率"
 RANKED_UNITS = 30  # units in the rate ranking chart; all of them in its download
 OVERDUE_HEIGHT = 420  # the overdue list's rows on the page: beside the ranking, on one screen
-KPIS = ("closure_rate", "on_time_rate", "grid_level_rate")  # the cards the page shows
 
 
 def rate_table(df: pd.DataFrame, label: str, title: str, comparison: str) -> pd.DataFrame:
@@ -65,9 +64,7 @@ def build(ctx: Context) -> Panel:
     comparison = labels.COMPARISON.get(compare, "")
     place = fmt.plain(scope_label(f, src))
     calls = {
-        "kpis": partial(data.kpis, src, f, compare, KPIS),
-        "units": partial(data.closure_by_unit, src, f, compare),
-        "categories": partial(data.closure_by_category, src, f, compare),
+        "counts": partial(data.closure_counts, src, f, compare),  # the cards' and rankings'
         "funnel": partial(data.funnel, src, f),
         "levels": partial(data.resolution_levels, src, f, "month"),
         "ageing": partial(data.backlog_ageing, src, f),
@@ -75,13 +72,13 @@ def build(ctx: Context) -> Panel:
         "notes": partial(data.calendar_notes, src, f),
     }
     data.prefetch(*calls.values())
-    kpis = calls["kpis"]()
+    kpis = data.closure_cards(src, f, compare)
     unit_title = labels.UNIT_LEVEL[closure.drill_level(f).removesuffix("_id")]
     return Panel(
         TITLE,
         (
-            _units(calls["units"](), kpis, comparison, unit_title, place),
-            _categories(calls["categories"](), comparison, place),
+            _units(data.closure_by_unit(src, f, compare), kpis, comparison, unit_title, place),
+            _categories(data.closure_by_category(src, f, compare), comparison, place),
             _funnel(calls["funnel"](), place),
             _levels(calls["levels"](), kpis, comparison, place, calls["notes"]()),
             _ageing(calls["ageing"](), place),
