@@ -193,8 +193,9 @@ class _FileCursor(DuckDBBackend):
         found = shaped(expr.as_table().op())
         if found is None:
             return super()._to_duckdb_relation(expr)
-        self._run_pre_execute_hooks(expr)
-        sql, values = found
+        sql, values, memtables = found
+        if memtables or self._record_batch_readers_consumed:  # else Ibis's hooks find nothing
+            self._run_pre_execute_hooks(expr)
         return self.con.sql(sql, params=values or None)
 
 
@@ -291,7 +292,7 @@ class _ShapeCompiler(DuckDBCompiler):
 
 
 _COMPILER = _ShapeCompiler()
-_SHAPES: OrderedDict = OrderedDict()  # shape → SQL, least recently used first
+_SHAPES: OrderedDict = OrderedDict()  # shape → SQL and memtables, least recently used first
 _SHAPES_LOCK = threading.Lock()
 MAX_SHAPES = 1024  # a page makes 10–20 queries; a few hundred shapes cover every page's views
 
@@ -371,26 +372,29 @@ def _compiled(node: ops.Relation, bound: dict) -> str:
     return query.sql(dialect="duckdb", copy=False, unsupported_level=sg.ErrorLevel.RAISE)
 
 
-def shaped(node: ops.Relation) -> tuple[str, dict] | None:
-    """The SQL of the query ``node`` with its dates and times as parameters, and their values:
-    compiled on the first query of its shape, then taken from the cache. None for a query
-    that cannot be keyed (an argument that is not hashable): compile it as Ibis does."""
+def shaped(node: ops.Relation) -> tuple[str, dict, bool] | None:
+    """The SQL of the query ``node`` with its dates and times as parameters, their values, and
+    whether it reads an in-memory table (which Ibis registers before running it): compiled
+    on the first query of its shape, then taken from the cache. None for a query that cannot
+    be keyed (an argument that is not hashable): compile it as Ibis does."""
     try:
         key, bound = _shape(node)
         hash(key)
     except (_Unkeyable, TypeError):
         return None
     with _SHAPES_LOCK:
-        sql = _SHAPES.get(key)
-        if sql is not None:
+        found = _SHAPES.get(key)
+        if found is not None:
             _SHAPES.move_to_end(key)
-    if sql is None:
-        sql = _compiled(node, bound)
+    if found is None:
+        memtables = any(issubclass(part[0], ops.InMemoryTable) for part in key)
+        found = _compiled(node, bound), memtables
         with _SHAPES_LOCK:
-            _SHAPES[key] = sql
+            _SHAPES[key] = found
             while len(_SHAPES) > MAX_SHAPES:
                 _SHAPES.popitem(last=False)
-    return sql, {f"p{i}": _value(lit.value) for lit, i in bound.items()}
+    sql, memtables = found
+    return sql, {f"p{i}": _value(lit.value) for lit, i in bound.items()}, memtables
 
 
 def clear_shapes() -> None:

@@ -201,7 +201,7 @@ class SqlLog:
         def shaped_logged(node):
             found = shaped(node)
             if found is not None:  # else compiled as Ibis does, and logged there
-                log(*found)
+                log(*found[:2])
             return found
 
         Backend.compile = compile

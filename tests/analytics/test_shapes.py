@@ -70,7 +70,7 @@ def test_one_compiled_statement_serves_every_period(demo_file):
     other = queries.kpis(cursor(backend), month, coverage, ("intake",), compare=None)
     assert len(connection._SHAPES) == compiled  # the same shape, no new compile
     assert first["value"].iloc[0] > other["value"].iloc[0] > 0  # yet the month's own figure
-    sql = next(reversed(connection._SHAPES.values()))
+    sql, _ = next(reversed(connection._SHAPES.values()))
     assert "$p0" in sql and str(year.start.year) not in sql  # the dates are bound, not written
     # Text stays in the SQL: another street is another shape.
     queries.kpis(cursor(backend), Filters(year.start, year.end, street_id="S01"), coverage,
@@ -152,3 +152,22 @@ def test_the_cache_keeps_no_connection_alive(demo_db):
     del con, t, backend
     gc.collect()
     assert gone() is None
+
+
+def test_an_in_memory_table_is_registered_before_its_query(demo_file):
+    """Ibis's hooks run only for queries that need them: one reading an in-memory table."""
+    import ibis
+
+    backend, coverage = demo_file
+    con = cursor(backend)
+    wanted = ibis.memtable({"street_id": ["S01", "S02"], "label": ["一", "二"]})
+    t = con.table("events")
+    joined = t.filter(t.reported_at >= coverage.as_of.replace(day=1)).join(wanted, "street_id")
+    for _ in range(2):  # compiled, then from the cache
+        got = joined.group_by("label").aggregate(n=joined.count()).order_by("label").execute()
+        assert got["label"].tolist() == ["一", "二"] and (got["n"] > 0).all()
+    plain = t.filter(t.reported_at >= coverage.as_of.replace(day=1)).count().op()
+    assert (
+        connection.shaped(joined.op())[2]
+        and not connection.shaped(plain.to_expr().as_table().op())[2]
+    )
