@@ -19,9 +19,12 @@ from analytics.filters import Filters, apply_scope, in_period, shift_back
 from analytics.queries import (
     FREQUENCIES,
     DataRange,
+    EventCounts,
+    count_parts,
     intake_trend,
     largest_categories,
     metric_table,
+    metric_table_from,
 )
 
 MOVING_WINDOW = {"day": 7, "week": 4, "month": 3}  # buckets in a moving average
@@ -150,6 +153,14 @@ def rising_categories(
     return _rising(df, n, min_events)
 
 
+def category_counts(
+    con: BaseBackend, f: Filters, coverage: DataRange, compare: str | None = "yoy"
+) -> EventCounts:
+    """Intake by category and period, one scan: what :func:`category_changes` ranks, and the
+    page's intake card (``queries.kpis_from``), which is their sum."""
+    return count_parts(con, f, coverage, ("intake",), ["category"], compare)
+
+
 def category_changes(
     con: BaseBackend,
     f: Filters,
@@ -157,11 +168,13 @@ def category_changes(
     compare: str = "yoy",
     top: int = 8,
     rising: int = 10,
+    counts: EventCounts | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``queries.top_categories`` (the ``top`` largest) and :func:`rising_categories` (the
     ``rising`` fastest rising) of one query: both are intake by category against the same
-    comparison period."""
-    df = metric_table(con, f, coverage, ["intake"], by=["category"], compare=compare)
+    comparison period. ``counts``: :func:`category_counts` when the caller holds them."""
+    counts = category_counts(con, f, coverage, compare) if counts is None else counts
+    df = metric_table_from(counts, ["intake"], ["category"])
     return largest_categories(df, top), _rising(df, rising)
 
 

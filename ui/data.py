@@ -448,7 +448,21 @@ def category_trend(src: Source, f: Filters, freq: str) -> pd.DataFrame:
 @memo.cached(max_entries=64)
 def category_changes(src: Source, f: Filters, compare: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The 8 largest categories and the fastest rising against ``compare``, in one query."""
-    return trends.category_changes(_con(src), f, data_range(src), compare)
+    counts = category_counts(src, f, compare)
+    return trends.category_changes(_con(src), f, data_range(src), compare, counts=counts)
+
+
+@memo.cached(max_entries=64)
+def category_counts(src: Source, f: Filters, compare: str | None) -> queries.EventCounts:
+    """Intake by category and period: behind ``category_changes`` and ``intake_card``."""
+    return trends.category_counts(_con(src), f, data_range(src), compare)
+
+
+@memo.cached(max_entries=64)
+def intake_card(src: Source, f: Filters, compare: str | None) -> pd.DataFrame:
+    """``kpis(src, f, compare, ("intake",))`` from ``category_counts``: no query of its own."""
+    counts = category_counts(src, f, compare)
+    return queries.kpis_from(counts, None, f, data_range(src), ("intake",), compare)
 
 
 @memo.cached(max_entries=64)

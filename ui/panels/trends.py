@@ -112,13 +112,16 @@ def build(
     units = default_units(src) if units is None else tuple(units)
     place = fmt.plain(scope_label(f, src))
     types = partial(data.type_trend, src, f, freq, "yoy" if previous else None)
-    kpis = partial(data.kpis, src, f, "yoy", ("intake",))
+    counts = partial(data.category_counts, src, f, "yoy")  # the intake card's, and ranked
     notes = partial(data.calendar_notes, src, f)
-    calls = [types, kpis, notes]
+    calls = [types, counts, notes]
     if not _sections.has(src, f, freq, units):
-        calls += _section_calls(src, f, freq, units).values()
+        sections = _section_calls(src, f, freq, units)
+        del sections["categories_yoy"]  # made from ``counts``: no query to run beside them
+        calls += sections.values()
     data.prefetch(*(call for call in calls if call is not None))
-    by_type = _types(types(), kpis(), freq, mode, previous, moving, place, notes())
+    kpis = data.intake_card(src, f, "yoy")
+    by_type = _types(types(), kpis, freq, mode, previous, moving, place, notes())
     return Panel(TITLE, (by_type, *_sections(src, f, freq, units)))
 
 
