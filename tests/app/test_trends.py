@@ -98,7 +98,7 @@ def test_trend_charts_mark_holidays_notes_and_partial_weeks(demo_db, monkeypatch
 def test_spike_list_puts_the_answer_first_and_names_grids_in_full(demo_db, monkeypatch):
     at = open_page(demo_db, monkeypatch, PAGE)
     [table] = [d.value for d in at.dataframe if "比基线" in d.value.columns]
-    assert list(table.columns)[:4] == ["时间", "比基线", "主要网格", "主要类别"]
+    assert list(table.columns) == ["时间", "受理量", "比基线", "主要网格", "主要类别"]
     assert table["时间"].str.endswith("当周").all()
     # Every spike rose by at least SPIKE_MIN_RISE on its baseline, shown as +NN%.
     rises = table["比基线"].str.rstrip("%").astype(float) / 100

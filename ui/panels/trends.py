@@ -323,17 +323,19 @@ def _rise(rise) -> str:
 
 
 def _spike_list(found, grids, freq, placement, place) -> Section:
-    """The spikes, the answer first: when, how much above the baseline, where (the grid
-    that rose most, named in full) and what; the full driver lists in the download."""
+    """The spikes, the answer first: when, how many and how much above the baseline, where
+    (the grid that rose most, named in full) and what; the full driver lists in the
+    download. The figures come before the long names, so that on a half-width column the
+    names, not the figures, run past its edge."""
     per = FREQS[freq]
     when = found["bucket"].map(lambda b: _when(b, freq))
     table = pd.DataFrame(
         {
             "时间": when,
+            "受理量": found["intake"].round().astype(int),
             "比基线": found["rise"].map(_rise),
             "主要网格": found["grids"].map(lambda g: drivers(g[:1], grids)),
             "主要类别": found["categories"].map(lambda c: drivers(c[:2])),
-            "受理量": found["intake"].round().astype(int),
         }
     )  # the baseline and the full lists of drivers are in the download
     full = pd.DataFrame(
