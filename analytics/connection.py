@@ -193,8 +193,8 @@ class _FileCursor(DuckDBBackend):
         found = shaped(expr.as_table().op())
         if found is None:
             return super()._to_duckdb_relation(expr)
-        sql, values, memtables = found
-        if memtables or self._record_batch_readers_consumed:  # else Ibis's hooks find nothing
+        sql, values, hooked = found
+        if hooked or self._record_batch_readers_consumed:  # else Ibis's hooks find nothing
             self._run_pre_execute_hooks(expr)
         return self.con.sql(sql, params=values or None)
 
@@ -292,7 +292,11 @@ class _ShapeCompiler(DuckDBCompiler):
 
 
 _COMPILER = _ShapeCompiler()
-_SHAPES: OrderedDict = OrderedDict()  # shape → SQL and memtables, least recently used first
+_SHAPES: OrderedDict = OrderedDict()  # shape → SQL and hooked, least recently used first
+# What Ibis's DuckDB backend (12.0) prepares before it runs a query that holds one: an
+# in-memory table or a Python UDF to register, the spatial extension to load. Queries without
+# any skip those hooks, and their two walks of the query's graph.
+_HOOKED = (ops.InMemoryTable, ops.ScalarUDF, ops.GeoSpatialUnOp, ops.GeoSpatialBinOp)
 _SHAPES_LOCK = threading.Lock()
 MAX_SHAPES = 1024  # a page makes 10–20 queries; a few hundred shapes cover every page's views
 
@@ -374,9 +378,9 @@ def _compiled(node: ops.Relation, bound: dict) -> str:
 
 def shaped(node: ops.Relation) -> tuple[str, dict, bool] | None:
     """The SQL of the query ``node`` with its dates and times as parameters, their values, and
-    whether it reads an in-memory table (which Ibis registers before running it): compiled
-    on the first query of its shape, then taken from the cache. None for a query that cannot
-    be keyed (an argument that is not hashable): compile it as Ibis does."""
+    whether it holds a node Ibis prepares for before running it (``_HOOKED``): compiled on
+    the first query of its shape, then taken from the cache. None for a query that cannot be
+    keyed (an argument that is not hashable): compile it as Ibis does."""
     try:
         key, bound = _shape(node)
         hash(key)
@@ -387,14 +391,14 @@ def shaped(node: ops.Relation) -> tuple[str, dict, bool] | None:
         if found is not None:
             _SHAPES.move_to_end(key)
     if found is None:
-        memtables = any(issubclass(part[0], ops.InMemoryTable) for part in key)
-        found = _compiled(node, bound), memtables
+        hooked = any(issubclass(part[0], _HOOKED) for part in key)
+        found = _compiled(node, bound), hooked
         with _SHAPES_LOCK:
             _SHAPES[key] = found
             while len(_SHAPES) > MAX_SHAPES:
                 _SHAPES.popitem(last=False)
-    sql, memtables = found
-    return sql, {f"p{i}": _value(lit.value) for lit, i in bound.items()}, memtables
+    sql, hooked = found
+    return sql, {f"p{i}": _value(lit.value) for lit, i in bound.items()}, hooked
 
 
 def clear_shapes() -> None:

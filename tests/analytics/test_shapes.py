@@ -154,20 +154,38 @@ def test_the_cache_keeps_no_connection_alive(demo_db):
     assert gone() is None
 
 
-def test_an_in_memory_table_is_registered_before_its_query(demo_file):
-    """Ibis's hooks run only for queries that need them: one reading an in-memory table."""
+def test_what_ibis_prepares_is_prepared_before_its_query(demo_file):
+    """Ibis's hooks run only for queries that need them, and for each kind that does: an
+    in-memory table to register, a Python or pyarrow UDF to register."""
     import ibis
+    import pyarrow.compute as pc
 
     backend, coverage = demo_file
     con = cursor(backend)
-    wanted = ibis.memtable({"street_id": ["S01", "S02"], "label": ["一", "二"]})
     t = con.table("events")
-    joined = t.filter(t.reported_at >= coverage.as_of.replace(day=1)).join(wanted, "street_id")
+    t = t.filter(t.reported_at >= coverage.as_of.replace(day=1))
+    wanted = ibis.memtable({"street_id": ["S01", "S02"], "label": ["一", "二"]})
+    joined = t.join(wanted, "street_id")
+
+    @ibis.udf.scalar.python
+    def twice(x: int) -> int:
+        return 2 * x
+
+    @ibis.udf.scalar.pyarrow
+    def plus_one(x: int) -> int:
+        return pc.add(x, 1)
+
+    queries_ = {
+        "memtable": joined.group_by("label").aggregate(n=joined.count()).order_by("label"),
+        "python udf": t.aggregate(n=twice(t.count())),
+        "pyarrow udf": t.aggregate(n=plus_one(t.count())),
+    }
+    n = int(t.count().execute())
     for _ in range(2):  # compiled, then from the cache
-        got = joined.group_by("label").aggregate(n=joined.count()).order_by("label").execute()
+        got = queries_["memtable"].execute()
         assert got["label"].tolist() == ["一", "二"] and (got["n"] > 0).all()
-    plain = t.filter(t.reported_at >= coverage.as_of.replace(day=1)).count().op()
-    assert (
-        connection.shaped(joined.op())[2]
-        and not connection.shaped(plain.to_expr().as_table().op())[2]
-    )
+        assert queries_["python udf"].execute()["n"].iloc[0] == 2 * n
+        assert queries_["pyarrow udf"].execute()["n"].iloc[0] == n + 1
+    for name, query in queries_.items():
+        assert connection.shaped(query.op())[2], name
+    assert not connection.shaped(t.aggregate(n=t.count()).op())[2]
