@@ -99,11 +99,13 @@ class _Cache:
                 return result
             try:
                 result = self.fn(*args, **kwargs)
-            finally:
+            except BaseException:
                 with self.lock:
                     self.computing.pop(key, None)
-            with self.lock:
+                raise
+            with self.lock:  # stored as it stops being computed: no caller sees it in neither
                 self.values[key] = result
+                self.computing.pop(key, None)
                 while len(self.values) > self.max_entries:
                     self.values.popitem(last=False)
             return result

@@ -105,6 +105,36 @@ def test_concurrent_callers_compute_a_missing_result_once():
     assert calls == [7]
 
 
+def test_a_result_is_never_missing_between_computed_and_stored():
+    """A caller arriving as the first one finishes finds the result or waits for it: never
+    neither, which would make it compute the result again."""
+
+    @memo.cached(max_entries=2)
+    def square(x: int) -> int:
+        return x * x
+
+    cache = memo._CACHES[-1]
+    seen = []
+
+    class Watched:  # the cache's lock, noting at each release where the call stands
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+
+        def __enter__(self):
+            return self.lock.__enter__()
+
+        def __exit__(self, *exc):
+            key = (3,)
+            seen.append((key in cache.computing, key in cache.values))
+            return self.lock.__exit__(*exc)
+
+    cache.lock = Watched()
+    assert square(3) == 9
+    started = seen.index((True, False))  # the first call began computing
+    assert (False, False) not in seen[started:], seen
+    assert seen[-1] == (False, True)
+
+
 def test_a_failure_is_not_cached():
     calls = []
 
