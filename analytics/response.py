@@ -19,7 +19,7 @@ from ibis.backends import BaseBackend
 from analytics import labels, metrics
 from analytics.closure import drill_level, unit_titles
 from analytics.filters import Filters, apply_scope, in_period, period_bounds
-from analytics.queries import DataRange, metric_table, tagged_events
+from analytics.queries import DataRange, aggregate, metric_table, tagged_events
 
 MEASURES = {"response": ("reported_at", "accepted_at"), "handling": ("reported_at", "closed_at")}
 RANK_RESOLUTION_SECONDS = {"response": 1, "handling": 60}  # see rank_tests
@@ -41,25 +41,6 @@ def _hours(t, measure: str):
     return metrics.hours_between(t[start], t[end]), reached
 
 
-def _percentiles(h, where=None):
-    """The ``QUANTILES`` of ``h`` as one aggregate (a list per group, exact): the engine
-    sorts the group's values once, where a quantile each would sort them five times."""
-    return h.quantile(list(QUANTILES.values()), where=where)
-
-
-def _spread(df: pd.DataFrame, column: str = "percentiles") -> pd.DataFrame:
-    """``df`` with its list of percentiles (``_percentiles``) as one float column each, NaN
-    where the group had no value (as each quantile alone gives it)."""
-    lists = df.pop(column)
-    missing = [math.nan] * len(QUANTILES)
-    values = np.array(
-        [missing if v is None or np.ndim(v) == 0 else list(v) for v in lists], dtype="float64"
-    ).reshape(len(lists), len(QUANTILES))
-    for i, name in enumerate(QUANTILES):
-        df[name] = values[:, i]
-    return df
-
-
 def distribution(
     con: BaseBackend,
     f: Filters,
@@ -76,8 +57,9 @@ def distribution(
     t = t.filter(in_period(t, f.start, f.end)).mutate(as_of=ibis.literal(coverage.as_of))
     hours, reached = _hours(t, measure)
     t = t.filter(reached).mutate(h=hours)
-    df = t.group_by(t[column].name("group")).aggregate(n=t.count(), percentiles=_percentiles(t.h))
-    df = _spread(df.execute())
+    t = t.mutate(group=t[column])
+    aggs = {"n": t.count()} | {name: t.h.quantile(q) for name, q in QUANTILES.items()}
+    df = aggregate(t, ["group"], aggs)  # the five quantiles as one
     df["label"] = _labels(con, column, df["group"], titles)
     return df.sort_values(["p50", "group"], ascending=[False, True]).reset_index(drop=True)
 
@@ -127,10 +109,11 @@ def durations(
     t = t.mutate(records_acceptance=ibis.literal(coverage.records_acceptance))
     hours, reached = _hours(t, measure)
     t = t.mutate(h=hours, reached=reached)
-    aggs = {"percentiles": _percentiles(t.h, where=t.reached)}
+    t = t.mutate(group=t[column])
+    aggs = {"n": t.count(where=t.reached)}
+    aggs |= {name: t.h.quantile(q, where=t.reached) for name, q in QUANTILES.items()}
     aggs |= {name: metrics.METRICS[name].reduce(t) for name in STAGE_METRICS}
-    both = t.group_by(t[column].name("group")).aggregate(n=t.count(where=t.reached), **aggs)
-    both = _spread(both.execute())
+    both = aggregate(t, ["group"], aggs)  # the five quantiles as one
     dist = both.loc[both["n"] > 0, ["group", "n", *QUANTILES]].reset_index(drop=True)
     dist["label"] = _labels(con, column, dist["group"], titles)
     dist = dist.sort_values(["p50", "group"], ascending=[False, True]).reset_index(drop=True)
