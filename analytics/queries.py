@@ -148,18 +148,15 @@ def aggregate(t: Table, by: list[str], aggs: dict) -> pd.DataFrame:
         op = expr.op()
         if type(op) is ops.Quantile and type(op.quantile) is ops.Literal:
             families.setdefault((op.arg, op.where), []).append(name)
-    shared, lists = {}, {}
-    for name, expr in aggs.items():
-        op = expr.op()
-        family = families.get((op.arg, op.where), ()) if type(op) is ops.Quantile else ()
+    shared, lists = dict(aggs), {}
+    for (arg, where), family in families.items():
         if len(family) < 2:
-            shared[name] = expr
-        elif name == family[0]:
-            column = f"_quantiles_{len(lists)}"
-            quantiles = [aggs[n].op().quantile.value for n in family]
-            where = None if op.where is None else op.where.to_expr()
-            shared[column] = op.arg.to_expr().quantile(quantiles, where=where)
-            lists[column] = family
+            continue
+        column = f"_quantiles_{len(lists)}"
+        quantiles = [shared.pop(name).op().quantile.value for name in family]
+        where = None if where is None else where.to_expr()
+        shared[column] = arg.to_expr().quantile(quantiles, where=where)
+        lists[column] = family
     df = t.group_by(by).aggregate(**shared).execute()
     for column, names in lists.items():
         values = _listed(df.pop(column), len(names))

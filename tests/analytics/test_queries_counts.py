@@ -93,3 +93,32 @@ def test_a_share_without_events_is_nan_not_zero():
     part, whole = pd.Series([0, 2]), pd.Series([0, 4])
     out = metrics.Share(metrics.closed).combine(part, whole)
     assert out.isna().tolist() == [True, False] and out.iloc[1] == 0.5
+
+
+def test_quantiles_of_one_value_are_one_aggregate_with_each_ones_figure(demo):
+    """``queries.aggregate`` takes P10/P50/P90 of one value over the same events as one list
+    quantile, and gives each the figure it has alone; a quantile of another value, of other
+    events, or at a level that is not a literal is left as it is."""
+    import ibis
+
+    con, coverage, f = demo
+    t = queries.tagged_events(con, f, coverage, "yoy")
+    hours = metrics.hours_between(t.reported_at, t.accepted_at)
+    aggs = {
+        "p50": hours.quantile(0.5, where=metrics.accepted(t)),
+        "n": t.count(),
+        "p10": hours.quantile(0.1, where=metrics.accepted(t)),
+        "all_p50": hours.quantile(0.5),  # other events: no family of its own
+        "p90": hours.quantile(0.9, where=metrics.accepted(t)),
+        "odd": hours.quantile(ibis.literal(0.25) + 0, where=metrics.accepted(t)),
+    }
+    got = queries.aggregate(t, ["period"], aggs)
+    assert list(got.columns) == ["period", *aggs]
+    want = t.group_by("period").aggregate(**aggs).execute()
+    order = ["period"]
+    assert_frame_equal(
+        got.sort_values(order).reset_index(drop=True),
+        want.sort_values(order).reset_index(drop=True),
+        check_exact=True,
+    )
+    assert (got["p10"] <= got["p50"]).all() and (got["p50"] <= got["p90"]).all()
