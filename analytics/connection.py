@@ -176,7 +176,7 @@ class _FileCursor(DuckDBBackend):
         return schema
 
     def execute(self, expr, /, *, params=None, limit=None, **kwargs):
-        """Ibis's ``execute``, the result made a frame in one step where it can (``frame``)."""
+        """Ibis's ``execute``, the result made a frame in one step where it can (``one_step``)."""
         rel = self._to_duckdb_relation(expr, params=params, limit=limit, **kwargs)
         table, schema = rel.to_arrow_table(), expr.as_table().schema()
         df = one_step(table, schema)
