@@ -116,9 +116,7 @@ def build(
     notes = partial(data.calendar_notes, src, f)
     calls = [types, counts, notes]
     if not _sections.has(src, f, freq, units):
-        sections = _section_calls(src, f, freq, units)
-        del sections["categories_yoy"]  # made from ``counts``: no query to run beside them
-        calls += sections.values()
+        calls += _section_calls(src, f, freq, units).values()
     data.prefetch(*(call for call in calls if call is not None))
     kpis = data.intake_card(src, f, "yoy")
     by_type = _types(types(), kpis, freq, mode, previous, moving, place, notes())
@@ -130,7 +128,6 @@ def _section_calls(src, f, freq: str, units: tuple[str, ...]) -> dict:
     spike_freq = "week" if freq == "month" else freq  # a month is too coarse to see a spike
     return {
         "categories": partial(data.category_trend, src, f, freq),
-        "categories_yoy": partial(data.category_changes, src, f, "yoy"),  # top 8, rising
         "spikes": partial(data.spikes, src, f, spike_freq),
         "placement": partial(data.placement, src, f),
         "units": partial(data.unit_comparison, src, f, units, freq) if units else None,
@@ -152,7 +149,7 @@ def _sections(src, f, freq: str, units: tuple[str, ...]) -> tuple[Section, ...]:
     judged, found = calls["spikes"]()
     categories = with_partial(calls["categories"](), freq, f, coverage)
     compared = with_partial(calls["units"](), freq, f, coverage) if units else None
-    top, rising = calls["categories_yoy"]()
+    top, rising = data.category_changes(src, f, "yoy")  # top 8, rising: from build's counts
     options = unit_options(src)
     sections = [
         _categories(categories, top, freq, place, notes),
