@@ -262,11 +262,20 @@ def mann_whitney(before: pd.DataFrame, after: pd.DataFrame) -> RankTest | None:
     counts = pd.concat([before.assign(side=0), after.assign(side=1)])
     table = counts.pivot_table(index="v", columns="side", values="n", aggfunc="sum", fill_value=0)
     table = table.reindex(columns=[0, 1], fill_value=0)
-    ties = (table[0] + table[1]).to_numpy(dtype=float)
-    mean_rank = np.cumsum(ties) - ties + (ties + 1) / 2
-    rank_sum = float((table[1].to_numpy(dtype=float) * mean_rank).sum())
+    return _ranked((table[0] + table[1]).to_numpy(), table[1].to_numpy())
+
+
+def _ranked(n: np.ndarray, n1: np.ndarray) -> RankTest | None:
+    """The test from the count of each distinct value (``n``, in ascending order of value) and
+    how many of them are "after" (``n1``): each value's average rank is the count below it
+    plus (n + 1) / 2. The rank sum is summed in integers, doubled, so it is exact."""
+    n, n1 = np.asarray(n, dtype=np.int64), np.asarray(n1, dtype=np.int64)
+    below = np.cumsum(n) - n
+    rank_sum = float((n1 * (2 * below + n + 1)).sum()) / 2
+    ties = n.astype(np.float64)
     tie_term = float((ties**3 - ties).sum())
-    return _u_test(int(table[0].sum()), int(table[1].sum()), rank_sum, tie_term)
+    total, after = int(n.sum()), int(n1.sum())
+    return _u_test(total - after, after, rank_sum, tie_term)
 
 
 def _u_test(n0: int, n1: int, rank_sum: float, tie_term: float) -> RankTest | None:
@@ -288,9 +297,10 @@ def _u_test(n0: int, n1: int, rank_sum: float, tie_term: float) -> RankTest | No
 
 
 def rank_tests(con: BaseBackend, s: Sides, coverage: DataRange) -> dict[str, RankTest | None]:
-    """Mann-Whitney on each measure before vs after the pivot, ranked in the database
-    (average ranks over each distinct value) in one query for both measures, so only a few
-    numbers per measure come back.
+    """Mann-Whitney on each measure before vs after the pivot: one query for both measures
+    counts each distinct value, in order, and how many of it are after the pivot; the average
+    ranks are summed from those counts (``_ranked``). Ranking the counts in the database (a
+    window over them) took half the query's time, where numpy takes a millisecond.
 
     Handling times (hours to days) are ranked in whole minutes: a second's difference
     between two day-long cases says nothing about a reform, and ranking ~50k distinct
@@ -300,34 +310,22 @@ def rank_tests(con: BaseBackend, s: Sides, coverage: DataRange) -> dict[str, Ran
     t = apply_scope(con.table("events"), s.before)
     t = _both_sides(t, s).mutate(as_of=ibis.literal(coverage.as_of))
     parts = []
-    for measure, (start, end) in MEASURES.items():
+    for code, measure in enumerate(MEASURES):
         _, reached = _hours(t, measure)
+        start, end = MEASURES[measure]
         step = RANK_RESOLUTION_SECONDS[measure]
         v = ((t[end].epoch_seconds() - t[start].epoch_seconds()) / step).floor()
-        parts.append(t.filter(reached).select(measure=ibis.literal(measure), v=v, after=t.after))
+        measure_code = ibis.literal(code, "int8")  # a number groups faster than its name
+        parts.append(t.filter(reached).select(measure=measure_code, v=v, after=t.after))
     both = ibis.union(*parts)
-    values = both.group_by(["measure", "v"]).aggregate(n=both.count(), n1=both.after.sum())
-    window = ibis.window(group_by="measure", order_by="v", preceding=None, following=0)
-    ranked = values.mutate(below=values.n.sum().over(window) - values.n)
-    mean_rank = ranked.below + (ranked.n + 1) / 2.0
-    n = ranked.n.cast("float64")
-    rows = (
-        ranked.group_by("measure")
-        .aggregate(
-            total=ranked.n.sum(),
-            n1=ranked.n1.sum(),
-            rank_sum=(ranked.n1 * mean_rank).sum(),
-            tie_term=(n * n * n - n).sum(),
-        )
+    counts = (
+        both.group_by(["measure", "v"])
+        .aggregate(n=both.count(), n1=both.count(where=both.after == 1))
+        .order_by(["measure", "v"])
         .execute()
-        .set_index("measure")
     )
     tests: dict[str, RankTest | None] = {}
-    for measure in MEASURES:
-        if measure not in rows.index:
-            tests[measure] = None
-            continue
-        row = rows.loc[measure]
-        total, n1 = int(row["total"]), int(row["n1"])
-        tests[measure] = _u_test(total - n1, n1, float(row["rank_sum"]), float(row["tie_term"]))
+    for code, measure in enumerate(MEASURES):
+        rows = counts[counts["measure"] == code]
+        tests[measure] = _ranked(rows["n"].to_numpy(), rows["n1"].to_numpy())
     return tests
