@@ -314,9 +314,10 @@ def rank_tests(con: BaseBackend, s: Sides, coverage: DataRange) -> dict[str, Ran
         _, reached = _hours(t, measure)
         start, end = MEASURES[measure]
         step = RANK_RESOLUTION_SECONDS[measure]
-        v = ((t[end].epoch_seconds() - t[start].epoch_seconds()) / step).floor()
+        r = t.filter(reached)  # the values built on ``r`` itself: Ibis need not re-bind them
+        v = ((r[end].epoch_seconds() - r[start].epoch_seconds()) / step).floor()
         measure_code = ibis.literal(code, "int8")  # a number groups faster than its name
-        parts.append(t.filter(reached).select(measure=measure_code, v=v, after=t.after))
+        parts.append(r.select(measure=measure_code, v=v, after=r.after))
     both = ibis.union(*parts)
     counts = (
         both.group_by(["measure", "v"])
