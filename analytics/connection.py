@@ -299,7 +299,15 @@ class _ShapeCompiler(DuckDBCompiler):
         ``p`` is never true or false."""
         if where is None:
             return super().visit_CountStar(op, arg=arg, where=where)
-        return self.cast(self.f.coalesce(self.f.count_if(where), 0), dt.int64)
+        return self.cast(self.f.coalesce(sge.CountIf(this=where), 0), dt.int64)
+
+    def visit_WindowFunction(self, op, *, func, **kwargs):
+        """A filtered count over a window as Ibis writes it: ``OVER`` follows an aggregate,
+        not the cast around ``COUNT_IF``."""
+        if type(op.func) is ops.CountStar and op.func.where is not None:
+            where = func.find(sge.CountIf).this  # the condition COUNT_IF was given
+            func = super().visit_CountStar(op.func, arg=None, where=where)
+        return super().visit_WindowFunction(op, func=func, **kwargs)
 
 
 _COMPILER = _ShapeCompiler()

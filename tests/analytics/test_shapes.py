@@ -194,7 +194,8 @@ def test_what_ibis_prepares_is_prepared_before_its_query(demo_file):
 def test_a_filtered_count_counts_the_rows_where_true(demo_file, monkeypatch):
     """A filtered count is compiled as ``COUNT_IF`` (faster in DuckDB's hash aggregate), yet
     gives what ``COUNT(*) FILTER`` gives: 0, not NULL, for a group where the condition is
-    never true (all false, or all unknown) and for no rows at all; a 64-bit integer."""
+    never true (all false, or all unknown) and for no rows at all; a 64-bit integer; and over
+    a window too."""
     import ibis
 
     backend, coverage = demo_file
@@ -212,14 +213,18 @@ def test_a_filtered_count_counts_the_rows_where_true(demo_file, monkeypatch):
             "never": t.count(where=t.reported_at < date(1900, 1, 1)),
         }
         none = t.filter(t.reported_at < date(1900, 1, 1))
+        windowed = t.mutate(closed=t.count(where=t.known).over(group_by="street_id"))
         return [
             t.group_by("street_id").aggregate(**aggs).order_by("street_id").execute(),
             t.aggregate(**aggs).execute(),
             none.aggregate(n=none.count(), closed=none.count(where=none.known)).execute(),
+            windowed.select("street_id", "closed").distinct().order_by("street_id").execute(),
         ]
 
+    connection.clear_shapes()
     shaped = counts(cursor(backend))
-    assert "COUNT_IF" in next(reversed(connection._SHAPES.values()))[0]
+    compiled = [sql for sql, _ in connection._SHAPES.values()]
+    assert sum("COUNT_IF" in sql for sql in compiled) == 3  # the window's count: a FILTER
     assert (shaped[0].loc[shaped[0]["street_id"] == "S01", ["closed", "open"]] == 0).all(None)
     assert shaped[2].iloc[0].tolist() == [0, 0]
     _written(monkeypatch)
