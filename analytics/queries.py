@@ -102,9 +102,12 @@ def tagged_events(con: BaseBackend, f: Filters, coverage: DataRange, compare: st
     if not comparable(f, compare, coverage):
         return t.filter(current).mutate(period=ibis.literal("current"), as_of=as_of)
     c = f.comparison(compare)
-    previous = in_period(t, c.start, c.end)
     prev_as_of = ibis.literal(comparison_as_of(coverage.as_of, f, compare))
-    return t.filter(current | previous).mutate(
+    kept = t.filter(current | in_period(t, c.start, c.end))
+    # ``current`` built again on the kept events: the same query, but Ibis need not re-bind
+    # it field by field through the table's lineage (a third of a count query's Python)
+    current = in_period(kept, f.start, f.end)
+    return kept.mutate(
         period=ibis.ifelse(current, "current", "previous"),
         as_of=ibis.ifelse(current, as_of, prev_as_of),
     )
