@@ -111,8 +111,8 @@ class Count:
         return self.parts(t)[0]
 
     @staticmethod
-    def combine(n: pd.Series) -> pd.Series:
-        return n.astype("int64")
+    def combine(n: np.ndarray) -> np.ndarray:
+        return np.asarray(n).astype("int64")
 
 
 @dataclass(frozen=True)
@@ -133,8 +133,9 @@ class Share:
         return part / whole.nullif(0)
 
     @staticmethod
-    def combine(part: pd.Series, whole: pd.Series) -> pd.Series:
-        return part / whole.where(whole != 0).astype("float64")
+    def combine(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+        whole = np.asarray(whole, dtype="float64")
+        return np.asarray(part) / np.where(whole != 0, whole, np.nan)
 
 
 def _both(first, second) -> Callable[[Table], object]:

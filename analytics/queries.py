@@ -195,14 +195,12 @@ def _wide(long: pd.DataFrame, keys, by, has_prev: bool) -> pd.DataFrame:
             wide[f"{k}_prev"] = float("nan")
     if not by and wide.empty:
         wide = pd.DataFrame([{k: float("nan") for k in wide.columns}])
-    for k in keys:
-        if metrics.METRICS[k].unit == "count":
-            wide[k] = wide[k].fillna(0).astype("int64")
-            if has_prev:
-                wide[f"{k}_prev"] = wide[f"{k}_prev"].fillna(0).astype("int64")
-    for k in keys:
-        for col in (k, f"{k}_prev"):
-            if metrics.METRICS[k].unit != "count":
+    for k in keys:  # a column already of its type is left as it is (setting one costs)
+        count = metrics.METRICS[k].unit == "count"
+        for col in (k, f"{k}_prev") if has_prev or not count else (k,):
+            if count and wide[col].dtype != "int64":
+                wide[col] = wide[col].fillna(0).astype("int64")
+            elif not count and wide[col].dtype != "float64":
                 wide[col] = pd.to_numeric(wide[col], errors="coerce").astype("float64")
     return wide.sort_values(by).reset_index(drop=True) if by else wide.reset_index(drop=True)
 
@@ -304,12 +302,15 @@ def _counted(counts: EventCounts, keys, by) -> pd.DataFrame:
     """The counted metrics ``keys`` per group of ``by`` and period, from the count parts:
     the rows ``_metrics_by_period`` gives (a group only where it has events)."""
     frame = counts.frame
-    summed = frame.groupby([*by, "period"], dropna=False, sort=False).sum(numeric_only=True)
+    needed = list(dict.fromkeys(name for key in keys for name in counts.parts[key]))
+    summed = frame.groupby([*by, "period"], dropna=False, sort=False)[needed].sum()
+    sums = {name: summed[name].to_numpy() for name in needed}
     out = summed.index.to_frame(index=False)
-    for key in keys:
-        columns = [summed[name].reset_index(drop=True) for name in counts.parts[key]]
-        out[key] = metrics.METRICS[key].counts.combine(*columns)
-    return out
+    figures = {
+        key: metrics.METRICS[key].counts.combine(*(sums[name] for name in counts.parts[key]))
+        for key in keys
+    }  # made as arrays and added at once: a column set at a time costs pandas ~0.2 ms each
+    return pd.concat([out, pd.DataFrame(figures, index=out.index)], axis=1)
 
 
 def _with_medians(counted: pd.DataFrame, medians: pd.DataFrame | None, keys, by) -> pd.DataFrame:
