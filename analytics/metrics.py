@@ -10,6 +10,7 @@ functions of aggregated figures.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -444,8 +445,19 @@ def _same_shape(out: pd.Series, current):
     return float(out.iloc[0])
 
 
+def _number(x) -> float | None:
+    """A plain number as the float ``_numeric`` makes of it; None for anything else. The
+    cards ask for one change at a time, where a Series costs ~0.2 ms."""
+    if isinstance(x, int | float | np.integer | np.floating) and not isinstance(x, bool):
+        return float(x)
+    return None
+
+
 def relative_change(current, previous):
     """同比/环比 as a fraction, (current − previous) / previous; NaN when previous is 0."""
+    cur, prev = _number(current), _number(previous)
+    if cur is not None and prev is not None:
+        return (cur - prev) / prev if prev != 0 else math.nan
     cur, prev = _numeric(current), _numeric(previous)
     return _same_shape((cur.values - prev) / prev.where(prev != 0), current)
 
@@ -453,6 +465,9 @@ def relative_change(current, previous):
 def change(name: str, current, previous):
     """The change shown beside a metric: points for rates, relative change otherwise."""
     if unit(name) == "rate":
+        cur, prev = _number(current), _number(previous)
+        if cur is not None and prev is not None:
+            return cur - prev
         cur, prev = _numeric(current), _numeric(previous)
         return _same_shape(cur - prev.values, current)
     return relative_change(current, previous)
