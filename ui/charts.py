@@ -202,23 +202,32 @@ def _time_axis(traces: list[dict], layout: dict, freq: str) -> None:
         if trace["type"] in ("bar", "scatter") and trace.get("x") is not None:
             trace.update(xperiod=XPERIOD[freq], xperiodalignment="middle")
     spec: dict = {"tickformat": FREQ_TICK[freq]}
-    xs = [
-        pd.to_datetime(pd.Series(t["x"]), errors="coerce") for t in traces if t.get("x") is not None
-    ]
-    x = pd.concat(xs).dropna() if xs else pd.Series(dtype="datetime64[ns]")
-    if not x.empty:
-        end = bucket_end(pd.Series([x.max()]), freq).iloc[0] + pd.Timedelta(days=1)
-        spec["range"] = [x.min(), end]  # the buckets' own days, first to last, no more
-        days = (x.max() - x.min()).days
+    ends = [_time_span(t["x"]) for t in traces if t.get("x") is not None]
+    ends = [span for span in ends if span is not None]
+    if ends:
+        first, last = min(span[0] for span in ends), max(span[1] for span in ends)
+        end = bucket_end(pd.Series([last]), freq).iloc[0] + pd.Timedelta(days=1)
+        spec["range"] = [first, end]  # the buckets' own days, first to last, no more
+        days = (last - first).days
         if freq == "month":
             step = next((s for s, most in ((1, 400), (2, 760), (3, 1130)) if days <= most), None)
             if step:
-                spec |= {"dtick": f"M{step}", "tick0": x.min()}
+                spec |= {"dtick": f"M{step}", "tick0": first}
             if step == 1:  # each month's name under the middle of its month, like its point
                 spec |= {"ticklabelmode": "period"}
         elif days <= (14 if freq == "day" else 84):
-            spec |= {"dtick": DAY_MS * (1 if freq == "day" else 7), "tick0": x.min()}
+            spec |= {"dtick": DAY_MS * (1 if freq == "day" else 7), "tick0": first}
     merge(layout, {"xaxis": spec})
+
+
+def _time_span(x) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and last time of a trace's ``x`` (what is not a time ignored); None when
+    it has none. A column of times is read as it is, where making a Series of it and
+    converting it cost ~0.2 ms a trace."""
+    if not (isinstance(x, pd.Series) and pd.api.types.is_datetime64_dtype(x.dtype)):
+        x = pd.to_datetime(pd.Series(x), errors="coerce")
+    first, last = x.min(), x.max()
+    return None if pd.isna(first) else (first, last)
 
 
 def _count_axis(layout: dict, top: float, axis: str = "yaxis") -> None:
