@@ -3,8 +3,9 @@
     .venv/bin/python -m bench.ratios                       # 1M and 10M, 5 runs each
     .venv/bin/python -m bench.ratios --sizes 1000000 --runs 3 --no-pptx
 
-Uses the bench databases of ``bench.overview`` (``bench/out/events_<N>.duckdb``; that module
-builds them, ``--rebuild`` there). Per size, three fresh processes:
+Uses the bench databases of ``bench.overview`` (``bench/out/events_<N>.duckdb``), building a
+missing one first, before anything is timed (``--rebuild`` there builds them anew). Per size,
+three fresh processes:
 
 * **app**: ``streamlit.testing.v1.AppTest`` runs of ``app.py`` (whole script runs: queries,
   elements, chart serialisation) on the warm database, interleaved with the **floor**, one
@@ -54,7 +55,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.overview import PROJECT_DIR, built_db, peak_rss_mb, warm_os_cache
+from bench.overview import PROJECT_DIR, ensure_db, peak_rss_mb, warm_os_cache
 
 PAGES = {
     "trends": ("投诉信访趋势", "pages/trends.py"),
@@ -521,11 +522,11 @@ def main() -> None:
     parser.add_argument("--no-pandas", action="store_true")
     parser.add_argument("--pptx-all", action="store_true", help="export at every size")
     args = parser.parse_args()
+    dbs = [ensure_db(size, rebuild=False) for size in args.sizes]  # a missing one built first
     started = time.perf_counter()
     load = os.getloadavg()[0]
     print(f"# Issue #18 ratios — {os.cpu_count()} CPUs, load average {load:.2f}\n")
-    for i, size in enumerate(args.sizes):
-        db = built_db(size)
+    for i, (size, db) in enumerate(zip(args.sizes, dbs, strict=True)):
         warm_os_cache(db)
         app = spawn("app", db, args.runs)
         pandas = None if args.no_pandas else spawn("pandas", db, args.runs)
