@@ -103,7 +103,7 @@ class _Cache:
                 with self.lock:
                     self.computing.pop(key, None)
                 raise
-            with self.lock:  # stored as it stops being computed: no caller sees it in neither
+            with self.lock:  # stored in the step that ends its computing: always in one of them
                 self.values[key] = result
                 self.computing.pop(key, None)
                 while len(self.values) > self.max_entries:
